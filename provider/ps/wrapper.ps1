@@ -1,0 +1,107 @@
+# The local wrapper every provider command runs in. It is dot-sourced once into each pwsh
+# session, then each command is one line:
+#   Invoke-ExcasCommand -ScriptBase64 '<base64 UTF-8 script>' -SelectBase64 '<base64 JSON list>'
+# The script text travels as base64 so newlines inside quoted values cannot split the line that
+# pwsh reads from stdin. It prints exactly one line: the envelope marker followed by JSON
+#   {"ok":true,"data":[...],"warnings":[...]} or {"ok":false,"data":[...],"errors":[...],...}
+# Errors are collected from the error stream (2>&1), not from exceptions alone: cmdlets imported
+# from an Exchange remote session write non-terminating errors whatever -ErrorAction says.
+# Must run on Windows PowerShell 5.1 and PowerShell 7: no ??, ?., ternaries, &&, -AsArray.
+
+if ($PSVersionTable.PSVersion.Major -lt 6) {
+    # Windows PowerShell 5.1 serializes arrays as {"value":[...],"Count":n} because of this ETS entry.
+    Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
+}
+
+function ConvertTo-ExcasPlain {
+    param($Value)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string]) { return $Value }
+    if ($Value -is [bool]) { return $Value }
+    if ($Value -is [char]) { return [string]$Value }
+    if ($Value -is [enum]) { return [string]$Value }
+    if ($Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal] -or
+        $Value -is [int16] -or $Value -is [uint16] -or $Value -is [uint32] -or $Value -is [uint64] -or
+        $Value -is [byte] -or $Value -is [single]) { return $Value }
+    if ($Value -is [TimeSpan]) { return $Value.TotalSeconds }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    if ($Value -is [System.Collections.IDictionary]) { return [string]$Value }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $items = New-Object System.Collections.ArrayList
+        foreach ($item in $Value) { [void]$items.Add((ConvertTo-ExcasPlain $item)) }
+        return ,($items.ToArray())
+    }
+    return [string]$Value
+}
+
+function Get-ExcasPath {
+    param($Object, [string]$Path)
+    $current = $Object
+    foreach ($part in $Path.Split('.')) {
+        if ($null -eq $current) { return $null }
+        $current = $current.$part
+    }
+    return ,$current
+}
+
+function ConvertTo-ExcasRow {
+    param($Object, [string[]]$Select)
+    if ($null -eq $Select -or $Select.Count -eq 0) { return ,(ConvertTo-ExcasPlain $Object) }
+    $row = [ordered]@{}
+    foreach ($path in $Select) { $row[$path] = ConvertTo-ExcasPlain (Get-ExcasPath $Object $path) }
+    return $row
+}
+
+function ConvertTo-ExcasErrorInfo {
+    param($Record)
+    $type = ''
+    if ($Record.CategoryInfo -and $Record.CategoryInfo.Reason) { $type = [string]$Record.CategoryInfo.Reason }
+    if (-not $type -and $Record.Exception) { $type = $Record.Exception.GetType().Name }
+    $message = ''
+    if ($Record.ErrorDetails -and $Record.ErrorDetails.Message) { $message = [string]$Record.ErrorDetails.Message }
+    elseif ($Record.Exception) { $message = [string]$Record.Exception.Message }
+    else { $message = [string]$Record }
+    $activity = ''
+    if ($Record.CategoryInfo) { $activity = [string]$Record.CategoryInfo.Activity }
+    return [ordered]@{
+        type     = $type
+        category = [string]$Record.CategoryInfo.Category
+        fqid     = [string]$Record.FullyQualifiedErrorId
+        message  = $message
+        target   = [string]$Record.TargetObject
+        cmdlet   = $activity
+    }
+}
+
+function Invoke-ExcasCommand {
+    param([string]$ScriptBase64, [string]$SelectBase64)
+    $ErrorActionPreference = 'Continue'
+    $WarningPreference = 'Continue'
+    $ProgressPreference = 'SilentlyContinue'
+    $data = New-Object System.Collections.ArrayList
+    $errors = New-Object System.Collections.ArrayList
+    $warnings = New-Object System.Collections.ArrayList
+    $select = @()
+    try {
+        $script = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($ScriptBase64))
+        if ($SelectBase64) {
+            $select = @(ConvertFrom-Json ([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SelectBase64))))
+        }
+        $block = [scriptblock]::Create($script)
+        & $block 2>&1 3>&1 | ForEach-Object {
+            if ($_ -is [System.Management.Automation.ErrorRecord]) { [void]$errors.Add((ConvertTo-ExcasErrorInfo $_)) }
+            elseif ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add([string]$_.Message) }
+            else { [void]$data.Add((ConvertTo-ExcasRow $_ $select)) }
+        }
+    } catch {
+        [void]$errors.Add((ConvertTo-ExcasErrorInfo $_))
+    }
+    $envelope = [ordered]@{
+        ok       = ($errors.Count -eq 0)
+        data     = $data.ToArray()
+        errors   = $errors.ToArray()
+        warnings = $warnings.ToArray()
+    }
+    $json = ConvertTo-Json -InputObject $envelope -Depth 10 -Compress
+    [Console]::Out.WriteLine('##EXCAS-ENVELOPE##' + $json)
+}

@@ -1,0 +1,112 @@
+// Where commands run. A connection is plain data (it is stored in state as an input), so it never
+// holds a password: the password is looked up when a session opens (see credentials.ts).
+import { z } from "zod";
+import { psQuote, psQuoteArray } from "./quote";
+
+const timeouts = {
+  /** Seconds one command may run before its session is killed and the command fails. */
+  commandTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+};
+
+export const LabConnectionSchema = z.object({
+  kind: z.literal("lab"),
+  /** The lab's JSON state file (what EXCHANGE_LAB_STATE points at). */
+  statePath: z.string().min(1),
+  /** The lab module (lab/ExchangeLab.psd1 or .psm1). */
+  modulePath: z.string().min(1),
+  ...timeouts,
+});
+
+export const ExchangeConnectionSchema = z.object({
+  kind: z.literal("exchange"),
+  /** Exchange 2010 remote PowerShell endpoint, e.g. http://ho-ex2010-mb1.contoso.com/PowerShell/ */
+  connectionUri: z.url({ protocol: /^https?$/ }),
+  authentication: z.enum(["Kerberos", "Negotiate", "Basic"]).default("Kerberos"),
+  /** Account for -Credential; its password comes from stack config or the environment. */
+  username: z.string().min(1).optional(),
+  /** For https endpoints with a self-signed certificate. */
+  skipCertificateChecks: z.boolean().optional(),
+  ...timeouts,
+});
+
+export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema]);
+export type Connection = z.infer<typeof ConnectionSchema>;
+export type ConnectionInput = z.input<typeof ConnectionSchema>;
+
+/** The Exchange cmdlets the provider uses: the only ones a remote session imports. */
+export const EXCHANGE_CMDLETS = [
+  "Get-ExchangeServer",
+  "Get-ClientAccessArray",
+  "New-ClientAccessArray",
+  "Set-ClientAccessArray",
+  "Remove-ClientAccessArray",
+  "Get-MailboxDatabase",
+  "Set-MailboxDatabase",
+  "Get-DatabaseAvailabilityGroup",
+] as const;
+
+/** Registry key: two resources with equal connections share one session. */
+export function connectionKey(connection: Connection): string {
+  const entries = Object.entries(connection).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify(entries);
+}
+
+/** A short, secret-free description for error messages. */
+export function describeConnection(connection: Connection): string {
+  switch (connection.kind) {
+    case "lab":
+      return `the lab (state ${connection.statePath})`;
+    case "exchange":
+      return `Exchange at ${connection.connectionUri}`;
+  }
+}
+
+export function commandTimeoutMs(connection: Connection): number {
+  return (connection.commandTimeoutSeconds ?? 120) * 1000;
+}
+
+/**
+ * The PowerShell that prepares a fresh session for `connection`. `password`, when given, is put
+ * into a SecureString inside pwsh; the script travels over stdin, never on a command line.
+ */
+export function bootstrapScript(connection: Connection, password?: string): string {
+  switch (connection.kind) {
+    case "lab":
+      return [
+        `$env:EXCHANGE_LAB_STATE = ${psQuote(connection.statePath)}`,
+        `Import-Module -Name ${psQuote(connection.modulePath)} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+      ].join("\n");
+    case "exchange": {
+      const lines = [
+        `$excasOptions = @{ ConfigurationName = 'Microsoft.Exchange'; ConnectionUri = ${psQuote(connection.connectionUri)}; Authentication = ${psQuote(connection.authentication)}; ErrorAction = 'Stop' }`,
+      ];
+      if (connection.username !== undefined) {
+        if (password === undefined) {
+          throw new Error(
+            `A username is set for ${describeConnection(connection)} but no password was found; set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.`,
+          );
+        }
+        lines.push(
+          `$excasOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
+        );
+      }
+      if (connection.skipCertificateChecks === true) {
+        lines.push(`$excasOptions.SessionOption = New-PSSessionOption -SkipCACheck -SkipCNCheck -SkipRevocationCheck`);
+      }
+      lines.push(
+        `$global:ExcasRemoteSession = New-PSSession @excasOptions`,
+        `Remove-Variable -Name excasOptions`,
+        `$excasModule = Import-PSSession -Session $global:ExcasRemoteSession -CommandName ${psQuoteArray(EXCHANGE_CMDLETS)} -AllowClobber -DisableNameChecking -ErrorAction Stop`,
+        `Import-Module -ModuleInfo $excasModule -Global -DisableNameChecking`,
+      );
+      return lines.join("\n");
+    }
+  }
+}
+
+/** What closes the session's remote side, so Exchange's 18-shells-per-user quota is not used up. */
+export function teardownScript(connection: Connection): string | undefined {
+  return connection.kind === "exchange"
+    ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }`
+    : undefined;
+}

@@ -1,0 +1,67 @@
+// Parses what Invoke-ExcasCommand (ps/wrapper.ps1) prints: one marker line followed by JSON.
+// Anything else on stdout (a profile's banner, terminal escapes) is ignored; no marker line is a
+// protocol error.
+import { z } from "zod";
+import { PowerShellSessionError, type PsErrorRecord } from "./errors";
+
+export const ENVELOPE_MARKER = "##EXCAS-ENVELOPE##";
+
+const ErrorRecordSchema = z.object({
+  type: z.string(),
+  category: z.string(),
+  fqid: z.string(),
+  message: z.string(),
+  target: z.string(),
+  cmdlet: z.string(),
+});
+
+// Windows PowerShell 5.1 turns a one-element array into a scalar in some places; accept both.
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.union([z.array(item), item.transform((v) => [v])]).nullable().transform((v) => v ?? []);
+
+const EnvelopeSchema = z.object({
+  ok: z.boolean(),
+  data: listOf(z.unknown()),
+  errors: listOf(ErrorRecordSchema),
+  warnings: listOf(z.string()),
+});
+
+export interface Envelope {
+  ok: boolean;
+  data: unknown[];
+  errors: PsErrorRecord[];
+  warnings: string[];
+}
+
+/** The envelope in `stdout`, or a PowerShellSessionError("protocol") naming what was wrong. */
+export function parseEnvelope(stdout: string): Envelope {
+  const line = stdout
+    .split(/\r?\n/)
+    .reverse()
+    .find((l) => l.includes(ENVELOPE_MARKER));
+  if (line === undefined) {
+    throw new PowerShellSessionError(
+      "protocol",
+      `PowerShell returned no result envelope; its output was: ${truncate(stdout.trim()) || "(nothing)"}`,
+    );
+  }
+  const json = line.slice(line.indexOf(ENVELOPE_MARKER) + ENVELOPE_MARKER.length);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`);
+  }
+  const result = EnvelopeSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new PowerShellSessionError(
+      "protocol",
+      `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(json)}`,
+    );
+  }
+  return result.data;
+}
+
+function truncate(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}

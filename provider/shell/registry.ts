@@ -1,0 +1,116 @@
+// The process-wide session registry. One dynamic-provider host serves every resource of an
+// operation concurrently, so sessions are shared by connection: created lazily behind one
+// promise (concurrent first calls wait for the same pwsh), commands on a session serialized,
+// a dead session replaced on the next command, all sessions closed when the process ends.
+import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, teardownScript, type Connection } from "./connection";
+import { lookupPassword } from "./credentials";
+import type { Envelope } from "./envelope";
+import { PowerShellError, PowerShellSessionError } from "./errors";
+import { findPwsh, PwshSession, type CommandSpec } from "./session";
+
+interface Entry {
+  connection: Connection;
+  session: Promise<PwshSession>;
+}
+
+export class SessionRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private exitHooksInstalled = false;
+  /** pwsh processes started by this registry (for tests and benchmarks). */
+  started = 0;
+
+  /** Runs `spec` on the session for `connection`; returns the envelope (errors included). */
+  async run(connection: Connection, spec: CommandSpec): Promise<Envelope> {
+    const session = await this.session(connection);
+    return session.run(spec, commandTimeoutMs(connection));
+  }
+
+  /** Runs `spec` and throws a PowerShellError if it reported errors. */
+  async invoke(connection: Connection, spec: CommandSpec): Promise<Envelope> {
+    const envelope = await this.run(connection, spec);
+    if (!envelope.ok) throw new PowerShellError(spec.cmdlet, spec.target, envelope.errors);
+    return envelope;
+  }
+
+  private async session(connection: Connection): Promise<PwshSession> {
+    const key = connectionKey(connection);
+    for (;;) {
+      const entry = this.entries.get(key);
+      if (entry === undefined) {
+        const created: Entry = { connection, session: this.open(connection) };
+        this.entries.set(key, created);
+        created.session.catch(() => {
+          if (this.entries.get(key) === created) this.entries.delete(key);
+        });
+        return created.session;
+      }
+      const session = await entry.session;
+      if (session.alive) return session;
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    }
+  }
+
+  private async open(connection: Connection): Promise<PwshSession> {
+    this.installExitHooks();
+    const executable = findPwsh();
+    const timeout = commandTimeoutMs(connection);
+    this.started++;
+    const session = await PwshSession.start(executable, timeout);
+    const script = bootstrapScript(connection, connection.kind === "exchange" ? lookupPassword() : undefined);
+    let envelope: Envelope;
+    try {
+      envelope = await session.run({ cmdlet: "connect", target: "", script }, timeout);
+    } catch (e) {
+      session.kill();
+      throw e;
+    }
+    if (!envelope.ok) {
+      session.kill();
+      const reason = envelope.errors.map((e) => e.message).join("; ");
+      throw new PowerShellSessionError("bootstrap", `Could not open a session to ${describeConnection(connection)}: ${reason}`);
+    }
+    return session;
+  }
+
+  /** Live sessions' pwsh process ids. */
+  async pids(): Promise<number[]> {
+    const sessions = await Promise.allSettled([...this.entries.values()].map((e) => e.session));
+    return sessions.flatMap((s) => (s.status === "fulfilled" && s.value.alive && s.value.pid !== undefined ? [s.value.pid] : []));
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.allSettled(
+      entries.map(async (e) => (await e.session).close(teardownScript(e.connection))),
+    );
+  }
+
+  private killAll(): void {
+    for (const e of this.entries.values()) e.session.then((s) => s.kill(), () => undefined);
+  }
+
+  private installExitHooks(): void {
+    if (this.exitHooksInstalled) return;
+    this.exitHooksInstalled = true;
+    // The engine sends SIGINT, waits 5 s, then kills: close remote sessions within that.
+    const onSignal = (signal: NodeJS.Signals) => {
+      const timer = setTimeout(() => process.exit(signal === "SIGINT" ? 130 : 143), 3000);
+      void this.closeAll().finally(() => {
+        clearTimeout(timer);
+        if (process.listenerCount(signal) === 0) process.exit(signal === "SIGINT" ? 130 : 143);
+      });
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.once("exit", () => this.killAll());
+  }
+}
+
+const REGISTRY = Symbol.for("exchange-cas.session-registry");
+const g = globalThis as typeof globalThis & { [REGISTRY]?: SessionRegistry };
+
+/** The one registry of this process. */
+export function sessions(): SessionRegistry {
+  return (g[REGISTRY] ??= new SessionRegistry());
+}

@@ -1,0 +1,158 @@
+// One pwsh process driven through node-powershell. Commands run one at a time, each inside the
+// wrapper (ps/wrapper.ps1) as a single stdin line, with a timeout; a session whose pwsh died or
+// hung is marked dead and killed, and its command fails with a PowerShellSessionError.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import * as nps from "node-powershell";
+import { parseEnvelope, type Envelope } from "./envelope";
+import { PowerShellSessionError } from "./errors";
+
+export interface CommandSpec {
+  /** The cmdlet, for messages. */
+  cmdlet: string;
+  /** The object concerned, for messages. */
+  target: string;
+  /** PowerShell source; every value in it comes from psQuote. */
+  script: string;
+  /** Property paths (dotted) to return from each output object. */
+  select?: readonly string[];
+}
+
+// provider/ps/wrapper.ps1, seen from provider/shell (source) or provider/dist/shell (compiled).
+const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve(__dirname, "../../ps/wrapper.ps1")].find((p) =>
+  fs.existsSync(p),
+);
+
+/** The pwsh executable: EXCHANGE_CAS_PWSH, else pwsh on PATH, else the .NET global tool's. */
+export function findPwsh(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env.EXCHANGE_CAS_PWSH;
+  if (explicit) {
+    if (fs.existsSync(explicit)) return explicit;
+    throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_PWSH points at ${explicit}, which does not exist; fix the path or unset it.`);
+  }
+  const exe = process.platform === "win32" ? "pwsh.exe" : "pwsh";
+  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  if (env.HOME) dirs.push(path.join(env.HOME, ".dotnet", "tools"));
+  for (const dir of dirs) {
+    const candidate = path.join(dir, exe);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new PowerShellSessionError(
+    "not-found",
+    "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.",
+  );
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+export class PwshSession {
+  private readonly shell: nps.PowerShell;
+  private readonly child: ChildProcess;
+  private queue: Promise<unknown> = Promise.resolve();
+  private dead: string | undefined;
+
+  private constructor(executable: string) {
+    this.shell = new nps.PowerShell({
+      executable,
+      executableOptions: { "-NoProfile": true, "-NonInteractive": true },
+      spawnOptions: { env: { ...process.env, NO_COLOR: "1", TERM: "dumb", POWERSHELL_TELEMETRY_OPTOUT: "1" } },
+      throwOnInvocationError: false,
+    });
+    const internals = this.shell as unknown as { process: ChildProcess; exitPromise: Promise<void> };
+    this.child = internals.process;
+    // node-powershell rejects this when pwsh is killed; we learn of the exit from the child itself.
+    internals.exitPromise.catch(() => undefined);
+    this.child.once("exit", () => {
+      this.dead ??= "exited";
+    });
+  }
+
+  /** Starts pwsh and loads the wrapper. */
+  static async start(executable: string, timeoutMs: number): Promise<PwshSession> {
+    const session = new PwshSession(executable);
+    if (WRAPPER_PATH === undefined) throw new Error("exchange-cas is incomplete: ps/wrapper.ps1 is missing from the package.");
+    const wrapper = fs.readFileSync(WRAPPER_PATH, "utf8");
+    try {
+      await session.raw(
+        `. ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${base64(wrapper)}'))))`,
+        timeoutMs,
+        "starting PowerShell",
+      );
+    } catch (e) {
+      session.kill();
+      throw e;
+    }
+    return session;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /** Runs one command in the wrapper; commands queue behind each other. */
+  run(spec: CommandSpec, timeoutMs: number): Promise<Envelope> {
+    const line = `Invoke-ExcasCommand -ScriptBase64 '${base64(spec.script)}' -SelectBase64 '${base64(JSON.stringify(spec.select ?? []))}'`;
+    const what = spec.target ? `${spec.cmdlet} '${spec.target}'` : spec.cmdlet;
+    const result = this.queue.then(async () => parseEnvelope(await this.raw(line, timeoutMs, what)));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async raw(line: string, timeoutMs: number, what: string): Promise<string> {
+    if (this.dead !== undefined) {
+      throw new PowerShellSessionError("exited", `PowerShell is no longer running (it ${this.dead}); ${what} was not run.`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.dead = `hung for more than ${Math.round(timeoutMs / 1000)} s`;
+        this.kill();
+        reject(
+          new PowerShellSessionError(
+            "timeout",
+            `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its PowerShell session was stopped and the next operation starts a new one. Refresh to see whether the change was applied.`,
+          ),
+        );
+      }, timeoutMs);
+    });
+    try {
+      const result = await Promise.race([this.shell.invoke(line), timeout]);
+      // node-powershell keeps every command in memory; a bootstrap may hold a credential.
+      this.shell.history.length = 0;
+      if (this.dead !== undefined) throw new Error(this.dead);
+      return result.stdout?.toString("utf8") ?? result.raw;
+    } catch (e) {
+      if (e instanceof PowerShellSessionError) throw e;
+      this.dead ??= "exited";
+      this.kill();
+      throw new PowerShellSessionError(
+        "exited",
+        `PowerShell exited while running ${what}; the next operation starts a new session. Refresh to see whether the change was applied.`,
+      );
+    } finally {
+      clearTimeout(timer);
+      this.shell.history.length = 0;
+    }
+  }
+
+  /** Runs a last script (best effort, bounded) and ends the process. */
+  async close(teardown?: string): Promise<void> {
+    if (this.dead === undefined && teardown !== undefined) {
+      await this.run({ cmdlet: "Remove-PSSession", target: "", script: teardown }, 5000).catch(() => undefined);
+    }
+    this.dead ??= "closed";
+    this.kill();
+  }
+
+  /** Ends the process at once (synchronous: usable from an 'exit' handler). */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
+}
