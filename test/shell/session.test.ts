@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
+
+const sessions: PwshSession[] = [];
+async function start(): Promise<PwshSession> {
+  const s = await PwshSession.start(findPwsh(), 60_000);
+  sessions.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close()));
+});
+
+describe("the result envelope", () => {
+  it("is found behind noise and parsed", () => {
+    const env = parseEnvelope('banner\n\u001b[?1h##EXCAS-ENVELOPE##{"ok":true,"data":[{"a":1}],"errors":[],"warnings":[]}\n');
+    expect(env).toEqual({ ok: true, data: [{ a: 1 }], errors: [], warnings: [] });
+  });
+
+  it("accepts Windows PowerShell 5.1's unrolled one-element lists", () => {
+    const env = parseEnvelope('##EXCAS-ENVELOPE##{"ok":true,"data":"x","errors":null,"warnings":"w"}');
+    expect(env).toEqual({ ok: true, data: ["x"], errors: [], warnings: ["w"] });
+  });
+
+  it("is a protocol error, with the raw text, when missing or malformed", () => {
+    expect(() => parseEnvelope("Get-Foo : something broke")).toThrow(/no result envelope; its output was: Get-Foo : something broke/);
+    expect(() => parseEnvelope("##EXCAS-ENVELOPE##{nope")).toThrow(PowerShellSessionError);
+    expect(() => parseEnvelope('##EXCAS-ENVELOPE##{"ok":"yes"}')).toThrow(/malformed result envelope/);
+  });
+});
+
+describe("a pwsh session", () => {
+  it("returns the selected properties of each output object, flattened", async () => {
+    const s = await start();
+    const env = await s.run(
+      {
+        cmdlet: "test",
+        target: "",
+        script: "[pscustomobject]@{ Name = 'a'; List = @('one'); Ttl = [TimeSpan]::FromHours(1); Nested = [pscustomobject]@{ Ip = [System.Net.IPAddress]::Parse('10.0.0.1') } }",
+        select: ["Name", "List", "Ttl", "Nested.Ip", "Missing"],
+      },
+      60_000,
+    );
+    expect(env).toEqual({ ok: true, data: [{ Name: "a", List: ["one"], Ttl: 3600, "Nested.Ip": "10.0.0.1", Missing: null }], errors: [], warnings: [] });
+  });
+
+  it("collects non-terminating errors from the error stream, with type, id and target, and keeps going", async () => {
+    const s = await start();
+    const env = await s.run(
+      {
+        cmdlet: "test",
+        target: "x",
+        script: "Write-Error -Message 'first' -TargetObject 't1' -ErrorId 'Id1' -Category ObjectNotFound; 'after'; Write-Warning 'careful'",
+      },
+      60_000,
+    );
+    expect(env.ok).toBe(false);
+    expect(env.data).toEqual(["after"]);
+    expect(env.warnings).toEqual(["careful"]);
+    expect(env.errors).toHaveLength(1);
+    expect(env.errors[0]).toMatchObject({ message: "first", target: "t1", category: "ObjectNotFound", type: "WriteErrorException" });
+    expect(env.errors[0]?.fqid).toMatch(/^Id1/);
+    const err = new PowerShellError("Set-Thing", "x", env.errors);
+    expect(err.message).toBe("Set-Thing 'x' failed: first (WriteErrorException)");
+  });
+
+  it("turns a terminating error into an error record", async () => {
+    const s = await start();
+    const env = await s.run({ cmdlet: "test", target: "", script: "throw 'stop here'" }, 60_000);
+    expect(env.ok).toBe(false);
+    expect(env.errors[0]?.message).toBe("stop here");
+  });
+
+  it("passes values with newlines and quotes intact (the script travels as base64)", async () => {
+    const s = await start();
+    const value = "line1\nline2 'q' \u2019 $(x) `n";
+    const env = await s.run({ cmdlet: "test", target: "", script: `${psQuote(value)}` }, 60_000);
+    expect(env.data).toEqual([value]);
+  });
+
+  it("kills a hung command at its timeout, fails it clearly and refuses further commands", async () => {
+    const s = await start();
+    await expect(s.run({ cmdlet: "Get-Slow", target: "db1", script: "Start-Sleep -Seconds 30" }, 1500)).rejects.toThrow(
+      /Get-Slow 'db1' did not finish within 2 s; its PowerShell session was stopped/,
+    );
+    expect(s.alive).toBe(false);
+    await expect(s.run({ cmdlet: "test", target: "", script: "1" }, 5000)).rejects.toMatchObject({ reason: "exited" });
+  });
+
+  it("reports a pwsh killed in the middle of a command as an exited session", async () => {
+    const s = await start();
+    const running = s.run({ cmdlet: "Set-Thing", target: "x", script: "Start-Sleep -Seconds 30" }, 60_000);
+    setTimeout(() => process.kill(s.pid ?? 0, "SIGKILL"), 300);
+    await expect(running).rejects.toThrow(/PowerShell exited while running Set-Thing 'x'/);
+    expect(s.alive).toBe(false);
+  });
+
+  it("says what to do when pwsh cannot be found", () => {
+    expect(() => findPwsh({ PATH: "/nonexistent" })).toThrow(/pwsh \(PowerShell 7\) was not found on PATH; install it/);
+    expect(() => findPwsh({ EXCHANGE_CAS_PWSH: "/no/such/pwsh" })).toThrow(/EXCHANGE_CAS_PWSH points at \/no\/such\/pwsh/);
+  });
+});

@@ -1,0 +1,66 @@
+// What the Pulumi program side produces: register resources under setMocks, loading the package
+// from its tsc-compiled dist/ with Node's own require (never vitest-transformed source, which the
+// closure serializer cannot handle), and hand back each registration with the real `__provider`.
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { ROOT } from "./host";
+
+const nodeRequire = createRequire(path.join(ROOT, "package.json"));
+
+type Pulumi = typeof import("@pulumi/pulumi");
+export type ExchangeCas = typeof import("exchange-cas");
+
+export interface Registration {
+  type: string;
+  name: string;
+  /** The inputs as the engine receives them, `__provider` text included (secret wrapper removed). */
+  inputs: Record<string, unknown>;
+  /** Whether the SDK marked `__provider` secret (it captured a secret). */
+  providerIsSecret: boolean;
+  provider: string;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+export function loadPackage(): { pulumi: Pulumi; lib: ExchangeCas } {
+  return { pulumi: nodeRequire("@pulumi/pulumi") as Pulumi, lib: nodeRequire("exchange-cas") as ExchangeCas };
+}
+
+/** Runs `program` under mocks and returns the registrations of custom resources, in order. */
+export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => unknown): Promise<Registration[]> {
+  const { pulumi, lib } = loadPackage();
+  const regs: Registration[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const raw = args.inputs as Record<string, unknown>;
+        const p = raw.__provider;
+        let provider = "";
+        let providerIsSecret = false;
+        if (typeof p === "string") provider = p;
+        else if (p !== null && typeof p === "object" && SECRET_SIG in p) {
+          providerIsSecret = true;
+          provider = String((p as unknown as { value: unknown }).value);
+        }
+        if (args.custom !== false && provider) {
+          regs.push({ type: args.type, name: args.name, inputs: { ...raw, __provider: provider }, providerIsSecret, provider });
+        }
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "exchange-cas",
+    "test",
+    false,
+  );
+  const result = program(lib, pulumi);
+  const resources = (Array.isArray(result) ? result : [result]) as { urn?: { apply(f: (u: string) => void): unknown } }[];
+  await Promise.all(
+    resources.map((r) => new Promise<void>((resolve) => (r.urn ? r.urn.apply(() => resolve()) : resolve()))),
+  );
+  // Registrations settle asynchronously; give the mock monitor a turn.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return regs;
+}

@@ -1,0 +1,64 @@
+// A private copy of the article's organisation for one test, and direct access to it through
+// pwsh (to change things behind the provider's back, as an admin at the console would).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ROOT } from "./host";
+
+export const LAB_MODULE = fs.existsSync(path.join(ROOT, "lab/ExchangeLab.psd1"))
+  ? path.join(ROOT, "lab/ExchangeLab.psd1")
+  : path.join(ROOT, "lab/ExchangeLab.psm1");
+
+export const SCENARIO = path.join(ROOT, "lab/scenarios/article.json");
+
+export interface Lab {
+  dir: string;
+  statePath: string;
+  connection: { kind: "lab"; statePath: string; modulePath: string };
+  /** Runs PowerShell against this lab in a separate pwsh; returns stdout, throws on failure. */
+  pwsh(script: string): string;
+  /** Runs PowerShell whose last output is converted to JSON, and parses it. */
+  json<T = unknown>(script: string): T;
+  remove(): void;
+}
+
+export function pwshPath(): string {
+  const dirs = (process.env.PATH ?? "").split(path.delimiter);
+  if (process.env.HOME) dirs.push(path.join(process.env.HOME, ".dotnet/tools"));
+  for (const d of dirs) {
+    const p = path.join(d, "pwsh");
+    if (d && fs.existsSync(p)) return p;
+  }
+  throw new Error("pwsh is not installed: run scripts/setup (the tests need real PowerShell 7).");
+}
+
+export function createLab(): Lab {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "excas-lab-"));
+  const statePath = path.join(dir, "state.json");
+  fs.copyFileSync(SCENARIO, statePath);
+  const pwsh = (script: string): string => {
+    const full = `$ErrorActionPreference = 'Stop'\nImport-Module '${LAB_MODULE}' -Force -DisableNameChecking\n${script}\n`;
+    const r = spawnSync(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], {
+      input: full,
+      env: { ...process.env, EXCHANGE_LAB_STATE: statePath, NO_COLOR: "1", TERM: "dumb" },
+      encoding: "utf8",
+    });
+    if (r.status !== 0 || /\S/.test(r.stderr)) throw new Error(`pwsh failed (${r.status}): ${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  };
+  return {
+    dir,
+    statePath,
+    connection: { kind: "lab", statePath, modulePath: LAB_MODULE },
+    pwsh,
+    json<T>(script: string): T {
+      const out = pwsh(`${script} | ConvertTo-Json -Depth 6 -Compress`);
+      const line = out.split(/\r?\n/).filter((l) => l.trim().startsWith("{") || l.trim().startsWith("[") || l.trim().startsWith('"')).pop();
+      return JSON.parse(line ?? "null") as T;
+    },
+    remove() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
