@@ -91,7 +91,12 @@ export function bootstrapScript(connection: Connection, password?: string): stri
         );
       }
       if (connection.skipCertificateChecks === true) {
-        lines.push(`$excasOptions.SessionOption = New-PSSessionOption -SkipCACheck -SkipCNCheck -SkipRevocationCheck`);
+        // pwsh on Linux/macOS has no -SkipRevocationCheck; Windows PowerShell does.
+        lines.push(
+          `$excasSkip = @{ SkipCACheck = $true; SkipCNCheck = $true }`,
+          `if ((Get-Command New-PSSessionOption).Parameters.ContainsKey('SkipRevocationCheck')) { $excasSkip.SkipRevocationCheck = $true }`,
+          `$excasOptions.SessionOption = New-PSSessionOption @excasSkip`,
+        );
       }
       lines.push(
         `$global:ExcasRemoteSession = New-PSSession @excasOptions`,
