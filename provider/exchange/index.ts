@@ -1,0 +1,3 @@
+export * from "./clientAccessArray";
+export * from "./exchangeServer";
+export { leafName } from "./rows";

@@ -1,0 +1,51 @@
+// ClientAccessArray: `new ClientAccessArray("ho", { fqdn, site, connection })` declares the CAS
+// array of one AD site. Runtime logic lives in runtime/clientAccessArray.ts.
+import * as pulumi from "@pulumi/pulumi";
+import type { ConnectionInput } from "../shell/connection";
+import { thinProvider } from "./thin";
+
+const provider = thinProvider("clientAccessArray");
+
+export interface ClientAccessArrayArgs {
+  /** Array name (default: the FQDN's host label). At most 64 characters, no spaces. */
+  name?: pulumi.Input<string>;
+  /** The name Outlook connects to, e.g. outlook-ho.contoso.com. Internal only. */
+  fqdn: pulumi.Input<string>;
+  /** The AD site; one array per site. */
+  site: pulumi.Input<string>;
+  /** Take over the site's existing array (brownfield) instead of failing. */
+  adopt?: pulumi.Input<boolean>;
+  /** Where the Exchange cmdlets run. */
+  connection: pulumi.Input<ConnectionInput>;
+}
+
+export class ClientAccessArray extends pulumi.dynamic.Resource {
+  declare readonly arrayName: pulumi.Output<string>;
+  declare readonly fqdn: pulumi.Output<string>;
+  /** The site as Exchange renders it: contoso.com/Configuration/Sites/HeadOffice. */
+  declare readonly site: pulumi.Output<string>;
+  declare readonly siteName: pulumi.Output<string>;
+  declare readonly members: pulumi.Output<string[]>;
+  declare readonly guid: pulumi.Output<string>;
+  declare readonly distinguishedName: pulumi.Output<string>;
+  declare readonly exchangeLegacyDn: pulumi.Output<string>;
+
+  constructor(name: string, args: ClientAccessArrayArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        arrayName: undefined,
+        siteName: undefined,
+        members: undefined,
+        guid: undefined,
+        distinguishedName: undefined,
+        exchangeLegacyDn: undefined,
+      },
+      opts,
+      "exchange-cas",
+      "ClientAccessArray",
+    );
+  }
+}

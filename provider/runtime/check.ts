@@ -1,0 +1,69 @@
+// Property-by-property validation for `check`: each input is validated by its own schema so
+// every failure names its property, and a value still unknown during preview is left alone.
+import { z } from "zod";
+
+/** The engine's sentinel for a value that is not known yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/**
+ * Validates `news` against `shape`. Known values are replaced by their parsed (normalised) form;
+ * unknown ones pass through untouched; properties not in `shape` are reported.
+ */
+export function checkProperties(
+  shape: Record<string, z.ZodType>,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const inputs: Record<string, unknown> = {};
+  const failures: CheckFailure[] = [];
+  for (const [key, value] of Object.entries(news)) {
+    if (key === "__provider") {
+      inputs[key] = value;
+    } else if (!(key in shape)) {
+      failures.push({ property: key, reason: `'${key}' is not a property of this resource.` });
+    }
+  }
+  for (const [key, schema] of Object.entries(shape)) {
+    const value = news[key];
+    if (containsUnknown(value)) {
+      inputs[key] = value;
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (parsed.success) {
+      if (parsed.data !== undefined) inputs[key] = parsed.data;
+    } else {
+      for (const issue of parsed.error.issues) {
+        const where = issue.path.length > 0 ? ` (at ${issue.path.join(".")})` : "";
+        failures.push({ property: key, reason: `${issue.message}${where}` });
+      }
+    }
+  }
+  return { inputs, failures };
+}
+
+/** Parses inputs the engine already checked; a failure here means check was bypassed. */
+export function parseChecked<T>(schema: z.ZodType<T>, inputs: unknown, resource: string): T {
+  const parsed = schema.safeParse(inputs);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid ${resource} inputs: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+/** Outputs as the engine can carry them: no undefined, no Dates, no bigints. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
