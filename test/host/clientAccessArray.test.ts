@@ -1,0 +1,175 @@
+// ClientAccessArray through the real dynamic-provider host, with the __provider the SDK itself
+// serializes, against the article's lab in real pwsh.
+import * as fs from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { create, refresh, up, type Applied } from "../support/apply";
+import { register, type Registration } from "../support/contract";
+import { Host, urnOf } from "../support/host";
+import { createLab, type Lab } from "../support/lab";
+import { pwshChildren } from "../support/procs";
+
+let lab: Lab;
+let host: Host;
+
+beforeEach(async () => {
+  lab = createLab();
+  host = await Host.start();
+  await host.configure();
+});
+
+afterEach(async () => {
+  await host.stop();
+  lab.remove();
+});
+
+interface ArrayArgs {
+  name?: string;
+  fqdn: string;
+  site: string;
+  adopt?: boolean;
+}
+
+async function declare(args: ArrayArgs, resourceName = "ho"): Promise<Registration> {
+  const regs = await register((lib) => new lib.ClientAccessArray(resourceName, { ...args, connection: lab.connection }));
+  const reg = regs[0];
+  if (reg === undefined) throw new Error("no registration");
+  return reg;
+}
+
+const HO = { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice" };
+
+interface LabArray {
+  Name: string;
+  Fqdn: string;
+  Guid: string;
+  SiteName: string;
+}
+function labArrays(): LabArray[] {
+  const rows = lab.json<LabArray | LabArray[] | null>("@(Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}})");
+  return rows === null ? [] : Array.isArray(rows) ? rows : [rows];
+}
+
+describe("ClientAccessArray through the dynamic-provider host", () => {
+  it("registers under its own type token with a small __provider that captures no secret", async () => {
+    const reg = await declare(HO);
+    expect(reg.type).toBe("pulumi-nodejs:dynamic/exchange-cas:ClientAccessArray");
+    expect(reg.providerIsSecret).toBe(false);
+    expect(reg.provider).toContain('require("exchange-cas/runtime")');
+    expect(reg.provider.length).toBeLessThan(4096);
+    expect(reg.provider).not.toMatch(/__vite_ssr/);
+  });
+
+  it("creates the article's cas-headoffice array with its computed members", async () => {
+    const state = await create(host, await declare(HO));
+    expect(state.outputs).toMatchObject({
+      arrayName: "cas-headoffice",
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      site: "exchangeserverpro.net/Configuration/Sites/HeadOffice",
+      siteName: "HeadOffice",
+      members: ["HO-EX2010-MB1", "HO-EX2010-MB2"],
+      guid: state.id,
+    });
+    expect(state.outputs.distinguishedName).toMatch(/^CN=cas-headoffice,CN=Arrays,/);
+    expect(state.outputs.exchangeLegacyDn).toMatch(/cas-headoffice/);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: state.id }]);
+  });
+
+  it("defaults the name to the FQDN's host label, as New-ClientAccessArray does", async () => {
+    const state = await create(host, await declare({ fqdn: "outlook-br.exchangeserverpro.net", site: "BranchOffice" }));
+    expect(state.outputs.arrayName).toBe("outlook-br");
+    expect(state.outputs.members).toEqual(["BR-EX2010-MB"]);
+  });
+
+  it("renames the array and changes its FQDN in place, keeping its Guid", async () => {
+    const first = await create(host, await declare(HO));
+    const renamed = await declare({ ...HO, name: "cas-ho", fqdn: "outlook.exchangeserverpro.net" });
+    const { state, changed } = await up(host, first, renamed);
+    expect(changed).toBe(true);
+    expect(state.id).toBe(first.id);
+    expect(state.outputs).toMatchObject({ arrayName: "cas-ho", fqdn: "outlook.exchangeserverpro.net", guid: first.id });
+    expect(labArrays()).toEqual([{ Name: "cas-ho", Fqdn: "outlook.exchangeserverpro.net", SiteName: "HeadOffice", Guid: first.id }]);
+    const again = await up(host, state, renamed);
+    expect(again.changed).toBe(false);
+  });
+
+  it("shows drift made behind its back on refresh, and the next up repairs it", async () => {
+    const reg = await declare(HO);
+    const state = await create(host, reg);
+    lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net -Name cas-renamed");
+    const refreshed = await refresh(host, state);
+    expect(refreshed?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", arrayName: "cas-renamed" });
+    expect(refreshed?.inputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", name: "cas-renamed", site: "HeadOffice" });
+    if (refreshed === undefined) throw new Error("vanished");
+    const { state: repaired, changed } = await up(host, refreshed, reg);
+    expect(changed).toBe(true);
+    expect(repaired.outputs).toMatchObject({ fqdn: "outlook-ho.exchangeserverpro.net", arrayName: "cas-headoffice" });
+    expect(labArrays()[0]).toMatchObject({ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net" });
+  });
+
+  it("fails a second array in the same site with Exchange's own message", async () => {
+    await create(host, await declare(HO));
+    const second = await declare({ name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" }, "second");
+    const urn = urnOf("ClientAccessArray", "second");
+    const checked = await host.check(urn, {}, second.inputs);
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
+      "New-ClientAccessArray 'cas-second' failed: The Client Access array already exists in site HeadOffice. At most, one Client Access array can exist per site.",
+    );
+    expect(labArrays().map((a) => a.Name)).toEqual(["cas-headoffice"]);
+  });
+
+  it("adopts the site's existing array when asked, converging it instead of failing", async () => {
+    lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    const existing = labArrays()[0];
+    const state = await create(host, await declare({ ...HO, adopt: true }));
+    expect(state.id).toBe(existing?.Guid);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+  });
+
+  it("deletes the array; a second delete and a refresh of the vanished array are fine", async () => {
+    const state = await create(host, await declare(HO));
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labArrays()).toEqual([]);
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(await refresh(host, state)).toBeUndefined();
+  });
+
+  it("never replaces: a site move and a connection change are updates in place", async () => {
+    const state = await create(host, await declare(HO));
+    const moved = await declare({ ...HO, site: "BranchOffice" });
+    const checked = await host.check(state.urn, state.inputs, moved.inputs);
+    const diff = await host.diff(state.id, state.urn, state.outputs, checked.inputs);
+    expect(diff).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    const otherConnection = { ...checked.inputs, connection: { ...lab.connection, commandTimeoutSeconds: 300 } };
+    const diff2 = await host.diff(state.id, state.urn, state.outputs, otherConnection);
+    expect(diff2.replaces).toEqual([]);
+  });
+
+  it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async () => {
+    const reg = await declare(HO);
+    const urn = urnOf("ClientAccessArray", "ho");
+    const bad = await host.check(urn, {}, { ...reg.inputs, name: "x".repeat(65), fqdn: "not a host!", site: "Head Office" });
+    expect(bad.failures.map((f) => f.property).sort()).toEqual(["fqdn", "name", "site"]);
+    expect(bad.failures.find((f) => f.property === "fqdn")?.reason).toMatch(/fully qualified DNS name/);
+    expect(bad.failures.find((f) => f.property === "name")?.reason).toMatch(/at most 64 characters/);
+    const preview = await host.check(urn, {}, { ...reg.inputs, fqdn: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+    expect(preview.failures).toEqual([]);
+    const noConnection = await host.check(urn, {}, { ...reg.inputs, connection: { kind: "lab" } });
+    expect(noConnection.failures.map((f) => f.property)).toEqual(["connection", "connection"]);
+  });
+
+  it("runs ten concurrent creates in ten sites on one pwsh session", async () => {
+    // Ten more AD sites, written into the lab's state the way its scenario files declare sites.
+    const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { sites: { Name: string; Guid: string }[] };
+    const sites = Array.from({ length: 10 }, (_, i) => `Site${i}`);
+    state.sites.push(...sites.map((Name, i) => ({ Name, Guid: `00000000-0000-4000-8000-0000000000${String(i).padStart(2, "0")}` })));
+    fs.writeFileSync(lab.statePath, JSON.stringify(state));
+    const regs = await register((lib) =>
+      sites.map((site, i) => new lib.ClientAccessArray(`a${i}`, { name: `cas-${i}`, fqdn: `outlook-${i}.exchangeserverpro.net`, site, connection: lab.connection })),
+    );
+    expect(regs).toHaveLength(10);
+    const created = await Promise.all(regs.map((r) => create(host, r)));
+    expect(new Set(created.map((c) => c.id)).size).toBe(10);
+    expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(1);
+    expect(labArrays()).toHaveLength(10);
+  });
+});

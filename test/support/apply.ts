@@ -1,0 +1,42 @@
+// The engine's steps for one resource, through the real host: Check then Create, Diff then
+// Update, Read (refresh), Delete. Keeps the state the engine would keep (id, outputs, inputs).
+import { expect } from "vitest";
+import { Host, urnOf } from "./host";
+import type { Registration } from "./contract";
+
+export interface Applied {
+  urn: string;
+  id: string;
+  outputs: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+}
+
+export function resourceType(reg: Registration): string {
+  return reg.type.split(":").pop() ?? reg.type;
+}
+
+export async function create(host: Host, reg: Registration): Promise<Applied> {
+  const urn = urnOf(resourceType(reg), reg.name);
+  const checked = await host.check(urn, {}, reg.inputs);
+  expect(checked.failures).toEqual([]);
+  const created = await host.create(urn, checked.inputs);
+  return { urn, id: created.id, outputs: created.properties, inputs: checked.inputs };
+}
+
+/** Check + Diff + (Update when the diff says so), as `pulumi up` does for an existing resource. */
+export async function up(host: Host, state: Applied, reg: Registration): Promise<{ state: Applied; changed: boolean }> {
+  const checked = await host.check(state.urn, state.inputs, reg.inputs);
+  expect(checked.failures).toEqual([]);
+  const diff = await host.diff(state.id, state.urn, state.outputs, checked.inputs);
+  expect(diff.replaces).toEqual([]);
+  if (diff.changes !== "some") return { state: { ...state, inputs: checked.inputs }, changed: false };
+  const outputs = await host.update(state.id, state.urn, state.outputs, checked.inputs);
+  return { state: { ...state, outputs, inputs: checked.inputs }, changed: true };
+}
+
+/** Refresh: Read with the stored outputs and inputs; the new state, or undefined if gone. */
+export async function refresh(host: Host, state: Applied): Promise<Applied | undefined> {
+  const read = await host.read(state.id, state.urn, state.outputs, state.inputs);
+  if (read.id === "") return undefined;
+  return { ...state, id: read.id, outputs: read.properties, inputs: Object.keys(read.inputs).length ? read.inputs : state.inputs };
+}

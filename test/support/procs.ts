@@ -1,0 +1,35 @@
+// Process-tree inspection through /proc: how many pwsh processes a host really runs.
+import * as fs from "node:fs";
+
+function stat(pid: number): { ppid: number; comm: string } | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = text.lastIndexOf(")");
+    const comm = text.slice(text.indexOf("(") + 1, close);
+    const ppid = Number(text.slice(close + 2).split(" ")[1]);
+    return { ppid, comm };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live pwsh processes whose parent is `parent`. */
+export function pwshChildren(parent: number): number[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      const s = stat(pid);
+      return s !== undefined && s.ppid === parent && s.comm.toLowerCase().startsWith("pwsh");
+    });
+}
+
+/** The command line of a process, arguments split. */
+export function cmdline(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
