@@ -3,6 +3,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { setConfigSource } from "../shell";
 import { clientAccessArray } from "./clientAccessArray";
+import { dnsARecord } from "./dnsARecord";
+import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
 
 type Props = Record<string, unknown>;
 
@@ -16,8 +18,10 @@ export interface ResourceRuntime {
   delete(id: string, props: Props): Promise<void>;
 }
 
-export const resources: Record<"clientAccessArray", ResourceRuntime> = {
+export const resources: Record<"clientAccessArray" | "dnsARecord" | "mailboxDatabaseRpcSetting", ResourceRuntime> = {
   clientAccessArray: clientAccessArray as unknown as ResourceRuntime,
+  dnsARecord: dnsARecord as unknown as ResourceRuntime,
+  mailboxDatabaseRpcSetting: mailboxDatabaseRpcSetting as unknown as ResourceRuntime,
 };
 
 export type ResourceKind = keyof typeof resources;

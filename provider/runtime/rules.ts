@@ -50,3 +50,121 @@ export const ExchangeName = z
   .max(64, "must be at most 64 characters")
   .refine((v) => !CONTROL.test(v), { message: "must not contain control characters such as newlines" })
   .refine((v) => v.trim() === v, { message: "must not start or end with spaces" });
+
+/** A DNS zone such as exchangeserverpro.net, lower-cased, without a trailing dot. */
+export const DnsZoneName = z
+  .string({ error: "must be a DNS zone name such as exchangeserverpro.net" })
+  .trim()
+  .refine((v) => isHostName(v), {
+    message: "must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+  })
+  .transform((v) => v.replace(/\.$/, "").toLowerCase());
+
+/**
+ * A record name as written by the user: relative to its zone (`outlook-ho`) or an FQDN inside it
+ * (`outlook-ho.exchangeserverpro.net`). Lower-cased; a trailing dot is kept (it marks an FQDN).
+ * Whether it lies inside the zone is decided by `relativeRecordName`, which knows the zone.
+ */
+export const DnsRecordName = z
+  .string({ error: "must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net" })
+  .trim()
+  .refine((v) => v === "@" || isHostName(v), {
+    message: "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+  })
+  .transform((v) => v.toLowerCase());
+
+/**
+ * `name` relative to `zone` (both already validated and lower-cased). A name without a dot is
+ * relative; a name with a dot is read as an FQDN and must end in the zone, so a name outside the
+ * zone is never silently appended to it. The apex is not a host name this resource manages.
+ */
+export function relativeRecordName(name: string, zone: string): { name: string } | { error: string } {
+  const fqdn = name.replace(/\.$/, "");
+  if (fqdn === "@" || fqdn === zone) {
+    return { error: `is the apex of zone ${zone}, which DnsARecord does not manage; give a host name inside the zone, such as outlook-ho` };
+  }
+  if (fqdn.endsWith(`.${zone}`)) return { name: fqdn.slice(0, -(zone.length + 1)) };
+  if (fqdn.includes(".") || name.endsWith(".")) {
+    return {
+      error: `is outside zone ${zone}: give a name relative to the zone (such as outlook-ho) or an FQDN that ends in .${zone}, or put the record in the zone that holds ${fqdn}`,
+    };
+  }
+  return { name: fqdn };
+}
+
+/** The DNS server the DnsServer cmdlets address with -ComputerName: a host name, FQDN or IPv4 address. */
+export const DnsServerName = z
+  .string({ error: "must be the DNS server's name, such as DC01" })
+  .trim()
+  .refine((v) => isHostName(v), {
+    message: "must be the DNS server's name, FQDN or IPv4 address, such as DC01 or dc01.exchangeserverpro.net",
+  })
+  .transform((v) => v.replace(/\.$/, ""));
+
+/** Orders IPv4 addresses numerically (10.0.0.9 before 10.0.0.10). */
+export function compareIPv4(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 4; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a.localeCompare(b);
+}
+
+/** One IPv4 address in dotted-quad form: four numbers 0-255, no leading zeros (010 reads as octal 8 to some resolvers). */
+export const IPv4Address = z
+  .string({ error: "must be an IPv4 address such as 192.168.10.50" })
+  .trim()
+  .superRefine((v, ctx) => {
+    if (v.includes(":")) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${v} is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed`,
+      });
+      return;
+    }
+    const parts = v.split(".");
+    if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p))) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} must be an IPv4 address in dotted-quad form, such as 192.168.10.50` });
+      return;
+    }
+    if (parts.some((p) => Number(p) > 255)) {
+      ctx.addIssue({ code: "custom", message: `${v} is not an IPv4 address: each of its four numbers must be 0-255` });
+      return;
+    }
+    if (parts.some((p) => p.length > 1 && p.startsWith("0"))) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${v} has a number with a leading zero, which some tools read as octal; write it without leading zeros (such as 10.0.0.8)`,
+      });
+    }
+  });
+
+/** The whole set of A records at a name: at least one address, duplicates removed, sorted. */
+export const IPv4AddressSet = z
+  .array(IPv4Address, { error: "must be a list of IPv4 addresses, such as [\"192.168.10.50\"]" })
+  .min(1, "must list at least one IPv4 address: a Client Access server's address or the load balancer's VIP")
+  .transform((list) => [...new Set(list)].sort(compareIPv4));
+
+/** A DNS time to live in whole seconds (the DnsServer cmdlets take it as a TimeSpan). */
+export const TimeToLiveSeconds = z
+  .number({ error: "must be a number of seconds, such as 3600" })
+  .int("must be a whole number of seconds, such as 3600")
+  .min(1, "must be at least 1 second")
+  .max(2147483647, "must be at most 2147483647 seconds");
+
+/**
+ * What Set-MailboxDatabase -RpcClientAccessServer names: a Client Access server or CAS array, by
+ * name (HO-EX2010-MB1, cas-headoffice) or FQDN. Whether that object exists only Exchange can say.
+ */
+export const RpcClientAccessServerName = z
+  .string({ error: "must name a Client Access server or CAS array, such as outlook-ho.exchangeserverpro.net" })
+  .min(1, "must not be empty")
+  .max(255, "must be at most 255 characters")
+  .refine((v) => !CONTROL.test(v), { message: "must not contain control characters such as newlines" })
+  .refine((v) => !/\s/.test(v), { message: "must not contain spaces" })
+  .refine((v) => isHostName(v) || /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v), {
+    message:
+      "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
+  });

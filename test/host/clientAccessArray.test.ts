@@ -2,7 +2,7 @@
 // serializes, against the article's lab in real pwsh.
 import * as fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { create, refresh, up, type Applied } from "../support/apply";
+import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
 import { createLab, type Lab } from "../support/lab";

@@ -1,0 +1,232 @@
+// DnsARecord: the whole set of A records at one name (a CAS array's FQDN), on one Windows DNS
+// server. Identity is <dnsServer>/<zone>/<name>. The address set and the TTL converge in place,
+// one record at a time; zone, name and server are the identity, so changing one replaces.
+import { z } from "zod";
+import {
+  addARecord,
+  DnsZoneNotFoundError,
+  getARecords,
+  removeARecord,
+  setARecordTtl,
+  type ARecord,
+  type DnsName,
+} from "../dns";
+import { ConnectionSchema, type Connection } from "../shell";
+import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
+import { warn } from "./log";
+import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, relativeRecordName, TimeToLiveSeconds } from "./rules";
+
+const DEFAULT_TTL = 3600;
+
+const shape = {
+  zone: DnsZoneName,
+  name: DnsRecordName,
+  addresses: IPv4AddressSet,
+  ttl: TimeToLiveSeconds.default(DEFAULT_TTL),
+  adopt: z.boolean({ error: "must be true or false" }).optional(),
+  dnsServer: DnsServerName,
+  connection: ConnectionSchema,
+};
+const InputsSchema = z.object(shape);
+export type DnsARecordInputs = z.infer<typeof InputsSchema>;
+
+export interface DnsARecordOutputs {
+  zone: string;
+  /** Relative to the zone. */
+  name: string;
+  fqdn: string;
+  /** Every A record at the name, sorted. */
+  addresses: string[];
+  ttl: number;
+  /** Each A record with its own TTL, sorted by address. */
+  records: { address: string; ttl: number }[];
+  dnsServer: string;
+  adopt?: boolean;
+  connection: Connection;
+}
+
+/** The properties whose change means another record: the resource's identity. */
+const REPLACE_ON = ["zone", "name", "dnsServer"] as const;
+
+function same(a: unknown, b: unknown): boolean {
+  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+}
+
+function idOf(at: DnsName): string {
+  return `${at.dnsServer}/${at.zone}/${at.name}`.toLowerCase();
+}
+
+function fqdnOf(at: DnsName): string {
+  return `${at.name}.${at.zone}`;
+}
+
+function parseInputs(raw: unknown): DnsARecordInputs {
+  const inputs = parseChecked(InputsSchema, raw, "DnsARecord");
+  const relative = relativeRecordName(inputs.name, inputs.zone);
+  if ("error" in relative) throw new Error(`Invalid DnsARecord inputs: name '${inputs.name}' ${relative.error}.`);
+  return { ...inputs, name: relative.name };
+}
+
+/**
+ * The TTL to report: the records' TTL, or the smallest when someone gave them different ones (a
+ * resolver then uses the smallest, RFC 2181 §5.2). Diff looks at every record's TTL (`records`).
+ */
+function reportedTtl(records: ARecord[]): number {
+  return Math.min(...records.map((r) => r.ttl));
+}
+
+function outputs(records: ARecord[], inputs: Pick<DnsARecordInputs, "zone" | "name" | "dnsServer" | "adopt" | "connection">): DnsARecordOutputs {
+  const sorted = [...records].sort((a, b) => compareIPv4(a.address, b.address));
+  return plain({
+    zone: inputs.zone,
+    name: inputs.name,
+    fqdn: fqdnOf(inputs),
+    addresses: sorted.map((r) => r.address),
+    ttl: reportedTtl(sorted),
+    records: sorted.map((r) => ({ address: r.address, ttl: r.ttl })),
+    dnsServer: inputs.dnsServer,
+    adopt: inputs.adopt,
+    connection: inputs.connection,
+  });
+}
+
+function warnRoundRobin(inputs: DnsARecordInputs): void {
+  if (inputs.addresses.length > 1) {
+    warn(
+      `${fqdnOf(inputs)} gets ${inputs.addresses.length} A records (${inputs.addresses.join(", ")}): that is DNS round robin, not load balancing. Clients keep using an address whose server is down; point the name at one Client Access server or at the load balancer's VIP.`,
+    );
+  }
+}
+
+/**
+ * Makes the A records at the name exactly `wanted.addresses` with `wanted.ttl`, never leaving the
+ * name without an address: the new records are added and confirmed present before any old one
+ * is removed, and removals go one -RecordData at a time.
+ */
+async function converge(connection: Connection, at: DnsName, actual: ARecord[], wanted: DnsARecordInputs): Promise<void> {
+  const have = new Set(actual.map((r) => r.address));
+  const toAdd = wanted.addresses.filter((a) => !have.has(a));
+  for (const address of toAdd) await addARecord(connection, at, address, wanted.ttl);
+  let current = actual;
+  if (toAdd.length > 0) {
+    current = await getARecords(connection, at);
+    const present = new Set(current.map((r) => r.address));
+    const missing = wanted.addresses.filter((a) => !present.has(a));
+    if (missing.length > 0) {
+      throw new Error(
+        `Added ${missing.join(", ")} to ${fqdnOf(at)} on DNS server '${at.dnsServer}', but the server does not list ${missing.length > 1 ? "them" : "it"}; the old records were left in place. Run 'pulumi up' again.`,
+      );
+    }
+  }
+  const keep = new Set(wanted.addresses);
+  for (const record of current) {
+    if (!keep.has(record.address)) await removeARecord(connection, at, record.address);
+  }
+  for (const record of current) {
+    if (keep.has(record.address) && record.ttl !== wanted.ttl) await setARecordTtl(connection, at, record.address, wanted.ttl);
+  }
+}
+
+async function readBack(connection: Connection, at: DnsName, action: string): Promise<ARecord[]> {
+  const records = await getARecords(connection, at);
+  if (records.length === 0) {
+    throw new Error(`The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`);
+  }
+  return records;
+}
+
+export const dnsARecord = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkProperties(shape, news);
+    const failed = (p: string) => failures.some((f) => f.property === p);
+    if (typeof inputs.zone === "string" && typeof inputs.name === "string" && !failed("zone") && !failed("name")) {
+      if (!containsUnknown(inputs.zone) && !containsUnknown(inputs.name)) {
+        const relative = relativeRecordName(inputs.name, inputs.zone);
+        if ("error" in relative) failures.push({ property: "name", reason: `'${inputs.name}' ${relative.error}` });
+        else inputs.name = relative.name;
+      }
+    }
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: DnsARecordOutputs, news: Record<string, unknown>) {
+    const replaces = REPLACE_ON.filter((key) => !same(news[key], olds[key]));
+    const addresses = Array.isArray(news.addresses) ? [...(news.addresses as string[])].sort(compareIPv4) : news.addresses;
+    const changed =
+      replaces.length > 0 ||
+      JSON.stringify(addresses) !== JSON.stringify(olds.addresses) ||
+      news.ttl !== olds.ttl ||
+      (olds.records ?? []).some((r) => r.ttl !== news.ttl) ||
+      (news.adopt ?? false) !== (olds.adopt ?? false) ||
+      JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
+    // A new name is created before the old one is deleted: zone, name and server differ, so the
+    // two records never collide and the old name keeps answering until the new one exists.
+    return { changes: changed, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(raw: Record<string, unknown>) {
+    const inputs = parseInputs(raw);
+    const { connection } = inputs;
+    const existing = await getARecords(connection, inputs);
+    const wanted = new Set(inputs.addresses);
+    const foreign = existing.map((r) => r.address).filter((a) => !wanted.has(a));
+    if (foreign.length > 0 && inputs.adopt !== true) {
+      throw new Error(
+        `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A record${foreign.length > 1 ? "s" : ""} ${foreign.sort(compareIPv4).join(", ")} that this resource does not declare. Add ${foreign.length > 1 ? "them" : "it"} to 'addresses', remove ${foreign.length > 1 ? "them" : "it"} from DNS, or set 'adopt: true' to take the name over (records not in 'addresses' are then removed).`,
+      );
+    }
+    warnRoundRobin(inputs);
+    await converge(connection, inputs, existing, inputs);
+    const records = await readBack(connection, inputs, "created");
+    return { id: idOf(inputs), outs: outputs(records, inputs) };
+  },
+
+  async read(id: string, props: DnsARecordOutputs) {
+    const connection = parseChecked(ConnectionSchema, props.connection, "DnsARecord connection");
+    const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
+    let records: ARecord[];
+    try {
+      records = await getARecords(connection, at);
+    } catch (e) {
+      // The zone is gone, and with it the records.
+      if (e instanceof DnsZoneNotFoundError) return { id: "" };
+      throw e;
+    }
+    if (records.length === 0) return { id: "" };
+    const outs = outputs(records, { ...at, adopt: props.adopt, connection });
+    const inputs = plain({
+      zone: outs.zone,
+      name: outs.name,
+      addresses: outs.addresses,
+      ttl: outs.ttl,
+      adopt: props.adopt,
+      dnsServer: outs.dnsServer,
+      connection,
+    });
+    return { id, props: outs, inputs };
+  },
+
+  async update(_id: string, olds: DnsARecordOutputs, news: Record<string, unknown>) {
+    const inputs = parseInputs(news);
+    const { connection } = inputs;
+    const actual = await getARecords(connection, inputs);
+    if (JSON.stringify(inputs.addresses) !== JSON.stringify(olds.addresses)) warnRoundRobin(inputs);
+    await converge(connection, inputs, actual, inputs);
+    const records = await readBack(connection, inputs, "updated");
+    return { outs: outputs(records, inputs) };
+  },
+
+  async delete(_id: string, props: DnsARecordOutputs) {
+    const connection = parseChecked(ConnectionSchema, props.connection, "DnsARecord connection");
+    const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
+    // Exactly the records this resource owns, one -RecordData at a time; gone already is fine.
+    for (const address of props.addresses) {
+      try {
+        await removeARecord(connection, at, address);
+      } catch (e) {
+        if (e instanceof DnsZoneNotFoundError) return;
+        throw e;
+      }
+    }
+  },
+};

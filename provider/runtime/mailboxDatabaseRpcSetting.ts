@@ -1,0 +1,174 @@
+// MailboxDatabaseRpcSetting: the RpcClientAccessServer of one existing mailbox database (what
+// Outlook connects to). There is nothing to create: create adopts the database, records the value
+// it had, and sets the wanted one; delete puts the recorded value back (or leaves the value).
+// Identity is the database's Guid. Exchange reports the value as the FQDN of the server or array
+// it references, so the wanted value (as given) and what it resolved to are kept apart in state.
+import { z } from "zod";
+import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
+import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
+import { checkProperties, parseChecked, plain } from "./check";
+import { warn } from "./log";
+import { ExchangeName, RpcClientAccessServerName } from "./rules";
+
+const shape = {
+  database: ExchangeName,
+  rpcClientAccessServer: RpcClientAccessServerName,
+  onDelete: z.enum(["restore", "retain"], { error: "must be 'restore' (put the previous value back) or 'retain' (leave the value)" }).default("restore"),
+  connection: ConnectionSchema,
+};
+const InputsSchema = z.object(shape);
+export type MailboxDatabaseRpcSettingInputs = z.infer<typeof InputsSchema>;
+
+export interface MailboxDatabaseRpcSettingOutputs {
+  /** The database's name as Exchange reports it. */
+  database: string;
+  guid: string;
+  /** The Mailbox server that owns the database. */
+  server: string;
+  recovery: boolean;
+  /** What Exchange reports now: the FQDN of the referenced Client Access server or array. */
+  rpcClientAccessServer: string;
+  /** The input as given (a name or an FQDN). */
+  wantedRpcClientAccessServer: string;
+  /** What Exchange reported right after the wanted value was set; a different `rpcClientAccessServer` is drift. */
+  appliedRpcClientAccessServer: string;
+  /** The value the database had before this resource took it over; delete restores it. */
+  previousRpcClientAccessServer: string;
+  onDelete: "restore" | "retain";
+  connection: Connection;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+}
+
+function outputs(
+  db: MailboxDatabase,
+  kept: Pick<MailboxDatabaseRpcSettingOutputs, "wantedRpcClientAccessServer" | "appliedRpcClientAccessServer" | "previousRpcClientAccessServer" | "onDelete" | "connection">,
+): MailboxDatabaseRpcSettingOutputs {
+  return plain({
+    database: db.name,
+    guid: db.guid,
+    server: db.server,
+    recovery: db.recovery,
+    rpcClientAccessServer: db.rpcClientAccessServer,
+    ...kept,
+  });
+}
+
+/** DOMAIN.md §1.10 (P9): Outlook keeps a profile's endpoint when the database's value changes. */
+function warnProfiles(database: string, from: string, to: string): void {
+  warn(
+    `Mailbox database '${database}': RpcClientAccessServer changes from ${from || "(empty)"} to ${to}. Existing Outlook profiles keep connecting to ${from || "the old endpoint"} until they are repaired or recreated (or that endpoint goes offline); plan a profile repair, and keep the old name resolvable meanwhile.`,
+  );
+}
+
+async function readBack(connection: Connection, guid: string, name: string): Promise<MailboxDatabase> {
+  const db = await getMailboxDatabase(connection, guid);
+  if (db === undefined) throw new Error(`Mailbox database '${name}' (${guid}) was updated but Exchange no longer finds it.`);
+  return db;
+}
+
+/** Sets the wanted value and reads it back; warns when what Exchange reports changed. */
+async function apply(connection: Connection, db: MailboxDatabase, wanted: string): Promise<MailboxDatabase> {
+  await setRpcClientAccessServer(connection, db.guid, wanted, db.name);
+  const after = await readBack(connection, db.guid, db.name);
+  if (!same(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
+  return after;
+}
+
+export const mailboxDatabaseRpcSetting = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkProperties(shape, news);
+  },
+
+  async diff(_id: string, olds: MailboxDatabaseRpcSettingOutputs, news: Record<string, unknown>) {
+    // The database may be named by its name or its Guid; another database is another resource.
+    const replaces = same(news.database, olds.database) || same(news.database, olds.guid) ? [] : ["database"];
+    const changed =
+      replaces.length > 0 ||
+      !same(news.rpcClientAccessServer, olds.wantedRpcClientAccessServer) ||
+      !same(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer) ||
+      news.onDelete !== olds.onDelete ||
+      JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
+    return { changes: changed, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(raw: Record<string, unknown>) {
+    const inputs = parseChecked(InputsSchema, raw, "MailboxDatabaseRpcSetting");
+    const { connection } = inputs;
+    const db = await getMailboxDatabase(connection, inputs.database);
+    if (db === undefined) {
+      throw new Error(
+        `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`,
+      );
+    }
+    const after = await apply(connection, db, inputs.rpcClientAccessServer);
+    return {
+      id: db.guid,
+      outs: outputs(after, {
+        wantedRpcClientAccessServer: inputs.rpcClientAccessServer,
+        appliedRpcClientAccessServer: after.rpcClientAccessServer,
+        previousRpcClientAccessServer: db.rpcClientAccessServer,
+        onDelete: inputs.onDelete,
+        connection,
+      }),
+    };
+  },
+
+  async read(id: string, props: MailboxDatabaseRpcSettingOutputs) {
+    const connection = parseChecked(ConnectionSchema, props.connection, "MailboxDatabaseRpcSetting connection");
+    const db = await getMailboxDatabase(connection, id);
+    if (db === undefined) return { id: "" };
+    const outs = outputs(db, {
+      wantedRpcClientAccessServer: props.wantedRpcClientAccessServer,
+      appliedRpcClientAccessServer: props.appliedRpcClientAccessServer,
+      previousRpcClientAccessServer: props.previousRpcClientAccessServer,
+      onDelete: props.onDelete,
+      connection,
+    });
+    const inputs = plain({ database: db.name, rpcClientAccessServer: db.rpcClientAccessServer, onDelete: props.onDelete, connection });
+    return { id, props: outs, inputs };
+  },
+
+  async update(id: string, olds: MailboxDatabaseRpcSettingOutputs, news: Record<string, unknown>) {
+    const inputs = parseChecked(InputsSchema, news, "MailboxDatabaseRpcSetting");
+    const { connection } = inputs;
+    const db = await getMailboxDatabase(connection, id);
+    if (db === undefined) {
+      throw new Error(
+        `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`,
+      );
+    }
+    const after = await apply(connection, db, inputs.rpcClientAccessServer);
+    return {
+      outs: outputs(after, {
+        wantedRpcClientAccessServer: inputs.rpcClientAccessServer,
+        appliedRpcClientAccessServer: after.rpcClientAccessServer,
+        previousRpcClientAccessServer: olds.previousRpcClientAccessServer,
+        onDelete: inputs.onDelete,
+        connection,
+      }),
+    };
+  },
+
+  async delete(id: string, props: MailboxDatabaseRpcSettingOutputs) {
+    if (props.onDelete === "retain") return;
+    const connection = parseChecked(ConnectionSchema, props.connection, "MailboxDatabaseRpcSetting connection");
+    const previous = props.previousRpcClientAccessServer;
+    const db = await getMailboxDatabase(connection, id);
+    if (db === undefined || !previous || same(db.rpcClientAccessServer, previous)) return;
+    try {
+      await setRpcClientAccessServer(connection, id, previous, db.name);
+    } catch (e) {
+      if (e instanceof PowerShellError) {
+        throw new Error(
+          `Could not restore RpcClientAccessServer of mailbox database '${db.name}' to its previous value ${previous}: ${e.message} If that server or array is gone, set onDelete: "retain" (and run 'pulumi up') before deleting.`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+    warnProfiles(db.name, db.rpcClientAccessServer, previous);
+  },
+};

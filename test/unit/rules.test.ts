@@ -1,0 +1,109 @@
+// The validation rules DnsARecord and MailboxDatabaseRpcSetting add, on their own (no pwsh).
+import { describe, expect, it } from "vitest";
+import {
+  compareIPv4,
+  DnsRecordName,
+  DnsZoneName,
+  IPv4Address,
+  IPv4AddressSet,
+  relativeRecordName,
+  RpcClientAccessServerName,
+  TimeToLiveSeconds,
+} from "../../provider/runtime/rules";
+import { hostileStrings } from "../support/hostile";
+
+function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown): string | undefined {
+  return schema.safeParse(value).error?.issues[0]?.message;
+}
+
+describe("DNS name rules", () => {
+  it("makes a name relative to its zone, accepting the relative form and an FQDN inside the zone", () => {
+    expect(relativeRecordName("outlook-ho", "exchangeserverpro.net")).toEqual({ name: "outlook-ho" });
+    expect(relativeRecordName("outlook-ho.exchangeserverpro.net", "exchangeserverpro.net")).toEqual({ name: "outlook-ho" });
+    expect(relativeRecordName("outlook-ho.exchangeserverpro.net.", "exchangeserverpro.net")).toEqual({ name: "outlook-ho" });
+    expect(relativeRecordName("outlook-br.branch.exchangeserverpro.net", "exchangeserverpro.net")).toEqual({ name: "outlook-br.branch" });
+  });
+
+  it("refuses a name outside the zone, naming the zone, and the zone apex", () => {
+    const outside = relativeRecordName("outlook-ho.contoso.com", "exchangeserverpro.net");
+    expect(outside).toEqual({ error: expect.stringContaining("is outside zone exchangeserverpro.net") });
+    // A look-alike suffix is not inside the zone.
+    expect(relativeRecordName("outlook.notexchangeserverpro.net", "exchangeserverpro.net")).toHaveProperty("error");
+    expect(relativeRecordName("outlook-ho.", "exchangeserverpro.net")).toHaveProperty("error");
+    expect(relativeRecordName("exchangeserverpro.net", "exchangeserverpro.net")).toEqual({ error: expect.stringContaining("apex") });
+    expect(relativeRecordName("@", "exchangeserverpro.net")).toEqual({ error: expect.stringContaining("apex") });
+  });
+
+  it("lower-cases zones and names and drops a zone's trailing dot", () => {
+    expect(DnsZoneName.parse("ExchangeServerPro.NET.")).toBe("exchangeserverpro.net");
+    expect(DnsRecordName.parse("Outlook-HO")).toBe("outlook-ho");
+    expect(firstIssue(DnsZoneName, "exchange server pro")).toMatch(/DNS zone name/);
+    expect(firstIssue(DnsRecordName, "-outlook")).toMatch(/host name/);
+  });
+
+  it("rejects every hostile string as a zone or record name", () => {
+    for (const value of hostileStrings("/tmp/canary")) {
+      const zone = DnsZoneName.safeParse(value);
+      const name = DnsRecordName.safeParse(value);
+      // The only hostile strings a DNS name may equal are plain labels (none contain quotes, $, spaces, …).
+      if (zone.success) expect(zone.data).toMatch(/^[a-z0-9.-]+$/);
+      if (name.success) expect(name.data).toMatch(/^[a-z0-9.-]+$|^@$/);
+    }
+  });
+});
+
+describe("IPv4 address rules", () => {
+  it("accepts dotted quads and sorts a set numerically without duplicates", () => {
+    expect(IPv4Address.parse(" 10.1.0.100 ")).toBe("10.1.0.100");
+    expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.11", "10.1.0.100", "10.1.0.9"])).toEqual(["10.1.0.9", "10.1.0.11", "10.1.0.100"]);
+    expect(compareIPv4("9.0.0.1", "10.0.0.1")).toBeLessThan(0);
+  });
+
+  it("explains what is wrong: IPv6 (AAAA not managed), range, leading zeros, shape, empty set", () => {
+    expect(firstIssue(IPv4Address, "2001:db8::1")).toBe("2001:db8::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed");
+    expect(firstIssue(IPv4Address, "::ffff:10.1.0.1")).toMatch(/IPv6/);
+    expect(firstIssue(IPv4Address, "10.1.0.300")).toMatch(/0-255/);
+    expect(firstIssue(IPv4Address, "10.1.0.011")).toMatch(/leading zero/);
+    expect(firstIssue(IPv4Address, "10.1.0")).toMatch(/dotted-quad/);
+    expect(firstIssue(IPv4Address, "10.1.0.1/24")).toMatch(/dotted-quad/);
+    expect(firstIssue(IPv4Address, "0x0a.1.0.1")).toMatch(/dotted-quad/);
+    expect(firstIssue(IPv4Address, 167837697)).toMatch(/IPv4 address/);
+    expect(firstIssue(IPv4AddressSet, [])).toMatch(/at least one IPv4 address/);
+    expect(IPv4Address.safeParse("0.0.0.0").success).toBe(true);
+    expect(IPv4Address.safeParse("255.255.255.255").success).toBe(true);
+  });
+
+  it("rejects every hostile string as an address", () => {
+    for (const value of hostileStrings("/tmp/canary")) expect(IPv4Address.safeParse(value).success).toBe(false);
+  });
+});
+
+describe("TTL rule", () => {
+  it("takes whole seconds from 1 to 2147483647", () => {
+    expect(TimeToLiveSeconds.parse(1)).toBe(1);
+    expect(TimeToLiveSeconds.parse(2147483647)).toBe(2147483647);
+    expect(firstIssue(TimeToLiveSeconds, 0)).toMatch(/at least 1 second/);
+    expect(firstIssue(TimeToLiveSeconds, 2147483648)).toMatch(/at most 2147483647/);
+    expect(firstIssue(TimeToLiveSeconds, 60.5)).toMatch(/whole number/);
+    expect(firstIssue(TimeToLiveSeconds, "3600")).toMatch(/number of seconds/);
+  });
+});
+
+describe("RpcClientAccessServer rule", () => {
+  it("accepts a server or array name and an FQDN", () => {
+    for (const v of ["HO-EX2010-MB1", "cas-headoffice", "cas_ho", "outlook-ho.exchangeserverpro.net", "HO-EX2010-MB1.exchangeserverpro.net"]) {
+      expect(RpcClientAccessServerName.safeParse(v).success).toBe(true);
+    }
+  });
+
+  it("refuses URLs, spaces, control characters and every hostile string", () => {
+    expect(firstIssue(RpcClientAccessServerName, "http://outlook-ho/")).toMatch(/Client Access server or CAS array/);
+    expect(firstIssue(RpcClientAccessServerName, "cas headoffice")).toBe("must not contain spaces");
+    expect(firstIssue(RpcClientAccessServerName, "cas\u0000")).toMatch(/control characters/);
+    expect(firstIssue(RpcClientAccessServerName, "")).toBe("must not be empty");
+    for (const value of hostileStrings("/tmp/canary")) {
+      const parsed = RpcClientAccessServerName.safeParse(value);
+      if (parsed.success) expect(parsed.data).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+    }
+  });
+});
