@@ -1,0 +1,1586 @@
+#Requires -Version 5.1
+<#
+ExchangeLab: an emulated Exchange Server 2010 organisation (plus the Windows DNS Server cmdlets the
+project uses), driven exactly like the real thing: import the module, call the cmdlets.
+
+State lives in the JSON file named by $env:EXCHANGE_LAB_STATE, read at every call. Readers read it
+without a lock; writers take an exclusive lock file, re-read, change, write a temp file in the same
+folder and rename it over the state. The format is documented in README.md next to this file.
+
+Must stay runnable on Windows PowerShell 5.1: no null-coalescing, null-conditional, ternary or
+pipeline-chain operators, and no parameters that 5.1 lacks (test/lab/module.test.ts checks).
+#>
+
+$script:AdminGroupName = 'Exchange Administrative Group (FYDIBOHF23SPDLT)'
+$script:ExchangeVersion2010 = '0.10 (14.0.100.0)'
+$script:ExchangeVersion2007 = '0.1 (8.0.535.0)'
+$script:TaskNamespace = 'Microsoft.Exchange.Management.SystemConfigurationTasks'
+$script:DefaultLockTimeoutMs = 15000
+$script:HangSeconds = 86400
+
+# Exchange's own strings (DOMAIN.md section 1.6), {0}/{1} as in the resources.
+$script:Msg = @{
+    NotFound              = "The operation couldn't be performed because object '{0}' couldn't be found on '{1}'."
+    Ambiguous             = "The operation couldn't be performed because '{0}' matches multiple entries."
+    CasArrayNotFound      = "Client Access array ""{0}"" wasn't found. Please make sure you have typed it correctly."
+    CasArrayExistsInSite  = 'The Client Access array already exists in site {0}. At most, one Client Access array can exist per site.'
+    CasArrayOrServerExists = 'A Client Access array or an Exchange server "{0}" already exists. Please specify a new unique value.'
+    SiteNotFound          = "Exchange can't find Active Directory site {0}. Make sure the site exists."
+    SiteNotUnique         = 'Multiple Active Directory sites match the identity "{0}". You must specify a unique value.'
+    PropertyTooLong       = 'The length of the property is too long. The maximum length is {0} and the length of the value provided is {1}.'
+    InvalidFqdn           = 'Cannot process argument transformation on parameter ''Fqdn''. Cannot convert value "{0}" to type "Microsoft.Exchange.Data.Fqdn". Error: "''{0}'' isn''t a valid fully qualified domain name (FQDN)."'
+    ObjectAlreadyExists   = "Active Directory operation failed on {0}. The object '{1}' already exists."
+    NoChange              = "The command completed successfully but no settings of '{0}' have been modified."
+    AdTransient           = 'Active Directory server {0} is not available. Error message: Active directory response: The LDAP server is unavailable.'
+    Throttled             = 'This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.'
+    DnsRecordExists       = 'Failed to create resource record "{0}" in zone "{1}" on server "{2}".'
+    DnsNameNotFound       = 'Failed to get {0} record in {1} zone on {2} server.'
+    DnsZoneNotFound       = 'Failed to get the zone information for {0} on server {1}.'
+    DnsRecordNotFound     = 'Failed to remove resource record "{0}" in zone "{1}" on server "{2}": no record with data {3} exists.'
+    DnsOldRecordNotFound  = 'Failed to update resource record "{0}" in zone "{1}" on server "{2}": the record in OldInputObject does not exist.'
+    DnsNameOrTypeChanged  = 'Failed to update resource record "{0}" in zone "{1}" on server "{2}": the name and type of a resource record cannot be changed.'
+    DnsServerUnreachable  = 'The RPC server is unavailable. DNS server "{0}" does not exist in the lab.'
+    DnsInvalidIPv4        = 'Cannot process argument transformation on parameter ''IPv4Address''. Cannot convert value "{0}" to type "System.Net.IPAddress". Error: "An invalid IP address was specified."'
+    DnsUnsupportedType    = 'The lab supports only A records; record type "{0}" cannot be written.'
+}
+
+#region Types ------------------------------------------------------------------------------------
+
+# Compiling the C# costs about a second, so it is compiled once per source/PowerShell version into a
+# DLL cached under the temp folder (written to a temp name, then renamed) and loaded from there.
+function Import-LabType {
+    if ('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' -as [type]) { return }
+    $source = [System.IO.File]::ReadAllText(([System.IO.Path]::Combine($PSScriptRoot, 'types', 'ExchangeLabTypes.cs')))
+    $edition = 'Desktop'
+    if ($PSVersionTable.ContainsKey('PSEdition')) { $edition = [string]$PSVersionTable.PSEdition }
+    $keyText = $source + '|' + $PSVersionTable.PSVersion.ToString() + '|' + $edition + '|' + [Environment]::Version.ToString()
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $hash = [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($keyText))).Replace('-', '') }
+    finally { $sha.Dispose() }
+    $user = [Environment]::UserName -replace '[^A-Za-z0-9_.-]', '_'
+    $cacheDir = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'ExchangeLab-types-' + $user)
+    $dll = [System.IO.Path]::Combine($cacheDir, 'ExchangeLabTypes-' + $hash.Substring(0, 20) + '.dll')
+    if (-not [System.IO.File]::Exists($dll)) {
+        $tmp = [System.IO.Path]::Combine($cacheDir, 'build-' + [guid]::NewGuid().ToString('N') + '.dll')
+        try {
+            [void][System.IO.Directory]::CreateDirectory($cacheDir)
+            Add-Type -TypeDefinition $source -OutputAssembly $tmp -OutputType Library -ErrorAction Stop
+            try { [System.IO.File]::Move($tmp, $dll) }
+            catch { [System.IO.File]::Delete($tmp) }   # another process won the race; its DLL is identical
+        }
+        catch {
+            # No usable cache (read-only temp folder, ...): compile in memory instead.
+            if (-not ('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' -as [type])) {
+                Add-Type -TypeDefinition $source
+            }
+            return
+        }
+    }
+    if (-not ('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' -as [type])) {
+        [void][System.Reflection.Assembly]::LoadFrom($dll)
+    }
+    # DNS errors are CimExceptions. PowerShell 7 has the type loaded; Windows PowerShell may need
+    # the assembly loaded; a stand-in with the same name is the last resort.
+    if (-not ('Microsoft.Management.Infrastructure.CimException' -as [type])) {
+        Add-Type -AssemblyName 'Microsoft.Management.Infrastructure' -ErrorAction SilentlyContinue
+    }
+    if (-not ('Microsoft.Management.Infrastructure.CimException' -as [type])) {
+        Add-Type -TypeDefinition 'namespace Microsoft.Management.Infrastructure { public class CimException : System.Exception { public CimException(string message) : base(message) { } } }'
+    }
+}
+
+#endregion
+#region State file --------------------------------------------------------------------------------
+
+function Stop-LabCommand {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [Exception]$Exception, [string]$ErrorId,
+        [System.Management.Automation.ErrorCategory]$Category, [object]$Target)
+    $record = New-Object System.Management.Automation.ErrorRecord($Exception, $ErrorId, $Category, $Target)
+    $Cmdlet.ThrowTerminatingError($record)
+}
+
+function Get-LabStatePath {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet)
+    $path = $env:EXCHANGE_LAB_STATE
+    if ([string]::IsNullOrWhiteSpace($path)) {
+        $message = 'EXCHANGE_LAB_STATE is not set; set it to the path of a lab state file and initialise the lab by copying lab/scenarios/article.json to that path (or run Initialize-ExchangeLab).'
+        Stop-LabCommand $Cmdlet (New-Object System.IO.FileNotFoundException($message)) 'ExchangeLabStateNotConfigured' 'ObjectNotFound' $null
+    }
+    return $Cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($path)
+}
+
+function Stop-LabStateMissing {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Path)
+    $message = "The Exchange lab state file '$Path' named by EXCHANGE_LAB_STATE does not exist; initialise the lab by copying lab/scenarios/article.json to that path (or run Initialize-ExchangeLab)."
+    Stop-LabCommand $Cmdlet (New-Object System.IO.FileNotFoundException($message, $Path)) 'ExchangeLabStateMissing' 'ObjectNotFound' $Path
+}
+
+function Read-LabStateFile {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Path)
+    $text = [ExchangeLab.StateFile]::ReadText($Path)
+    if ($null -eq $text) { Stop-LabStateMissing $Cmdlet $Path }
+    $state = $null
+    $problem = $null
+    try { $state = ConvertFrom-Json -InputObject $text -ErrorAction Stop }
+    catch { $problem = 'it is not valid JSON (' + $_.Exception.Message + ')' }
+    if ($null -eq $problem) {
+        if ($null -eq $state -or -not ($state.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject])) {
+            $problem = 'it does not hold a JSON object'
+        }
+        elseif ($null -eq $state.organization) {
+            $problem = "it has no 'organization' section"
+        }
+    }
+    if ($null -ne $problem) {
+        $message = "The Exchange lab state file '$Path' is corrupt: $problem."
+        Stop-LabCommand $Cmdlet (New-Object System.IO.InvalidDataException($message)) 'ExchangeLabStateCorrupt' 'InvalidData' $Path
+    }
+    return $state
+}
+
+function Read-LabState {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet)
+    $path = Get-LabStatePath $Cmdlet
+    return (Read-LabStateFile $Cmdlet $path)
+}
+
+function Enter-LabLock {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Path)
+    if (-not [System.IO.File]::Exists($Path)) { Stop-LabStateMissing $Cmdlet $Path }
+    $lockPath = $Path + '.lock'
+    $timeout = $script:DefaultLockTimeoutMs
+    $fromEnv = 0
+    if ([int]::TryParse([string]$env:EXCHANGE_LAB_LOCK_TIMEOUT_MS, [ref]$fromEnv) -and $fromEnv -gt 0) { $timeout = $fromEnv }
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    while ($true) {
+        $lock = [ExchangeLab.StateFile]::TryLock($lockPath)
+        if ($null -ne $lock) { return $lock }
+        if ($watch.ElapsedMilliseconds -ge $timeout) {
+            $message = "Timed out after $timeout ms waiting for the Exchange lab state lock '$lockPath'; another process is holding it."
+            Stop-LabCommand $Cmdlet (New-Object System.TimeoutException($message)) 'ExchangeLabStateLockTimeout' 'ResourceBusy' $lockPath
+        }
+        Start-Sleep -Milliseconds (Get-Random -Minimum 3 -Maximum 20)
+    }
+}
+
+function Write-LabStateFile {
+    param([string]$Path, [object]$State)
+    [ExchangeLab.StateFile]::WriteAtomic($Path, (ConvertTo-Json -InputObject $State -Depth 32))
+}
+
+# Runs $Update against a freshly read state while holding the lock. $Update gets ($state, $context)
+# and sets $context.Commit = $true to have the state written. Its output is returned after the write
+# and the unlock, so nobody downstream sees an object before it is stored.
+function Update-LabState {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [scriptblock]$Update)
+    $path = Get-LabStatePath $Cmdlet
+    $lock = Enter-LabLock $Cmdlet $path
+    $output = @()
+    try {
+        $state = Read-LabStateFile $Cmdlet $path
+        $context = @{ Commit = $false }
+        $output = @(& $Update $state $context)
+        if ($context.Commit) {
+            $revision = 0
+            if ($null -ne $state.PSObject.Properties['revision']) { $revision = [int]$state.revision }
+            Set-LabProperty $state 'revision' ($revision + 1)
+            Write-LabStateFile $path $state
+        }
+    }
+    catch {
+        # Anything that stops the update (a bug, a failed write, -ErrorAction Stop turning an
+        # Exchange error into an exception) ends the command without writing a half-done state.
+        $Cmdlet.ThrowTerminatingError($_)
+    }
+    finally { $lock.Dispose() }
+    $output
+}
+
+function Set-LabProperty {
+    param([object]$Object, [string]$Name, [object]$Value)
+    if ($null -eq $Object.PSObject.Properties[$Name]) {
+        Add-Member -InputObject $Object -MemberType NoteProperty -Name $Name -Value $Value
+    }
+    else { $Object.$Name = $Value }
+}
+
+function Get-LabSection {
+    param([object]$State, [string]$Name)
+    $property = $State.PSObject.Properties[$Name]
+    if ($null -eq $property -or $null -eq $property.Value) { return @() }
+    return @($property.Value)
+}
+
+function Get-LabNow { return [DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm:ss') + 'Z' }
+
+#endregion
+#region Latency and faults ------------------------------------------------------------------------
+
+function Get-LabLatencyValue {
+    param([object]$State, [string]$Name)
+    $lab = $State.PSObject.Properties['lab']
+    if ($null -eq $lab -or $null -eq $lab.Value) { return 0 }
+    $latency = $lab.Value.PSObject.Properties['latency']
+    if ($null -eq $latency -or $null -eq $latency.Value) { return 0 }
+    $value = $latency.Value.PSObject.Properties[$Name]
+    if ($null -eq $value -or $null -eq $value.Value) { return 0 }
+    return [int]$value.Value
+}
+
+function Get-LabFaultList {
+    param([object]$State)
+    $lab = $State.PSObject.Properties['lab']
+    if ($null -eq $lab -or $null -eq $lab.Value) { return @() }
+    return (Get-LabSection $lab.Value 'faults')
+}
+
+function Test-LabFaultMatch {
+    param([object]$Fault, [string]$CommandName)
+    return (([string]$Fault.Command -eq $CommandName -or [string]$Fault.Command -eq '*') -and [int]$Fault.Times -gt 0)
+}
+
+# Every emulated cmdlet starts here: read the state, sleep the configured latency, then consume and
+# apply one matching fault. Returns the state, or $null when the command must stop (Error fault).
+function Enter-LabCommand {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [ValidateSet('Exchange', 'Dns')][string]$Kind)
+    $state = Read-LabState $Cmdlet
+    $name = $Cmdlet.MyInvocation.MyCommand.Name
+    $delay = Get-LabLatencyValue $state ($Kind + 'CommandMs')
+    if ($delay -gt 0) { Start-Sleep -Milliseconds $delay }
+    $pending = @(Get-LabFaultList $state | Where-Object { Test-LabFaultMatch $_ $name })
+    if ($pending.Count -eq 0) { return $state }
+    $fault = Update-LabState $Cmdlet {
+        param($s, $c)
+        $faults = @(Get-LabFaultList $s)
+        foreach ($candidate in $faults) {
+            if (Test-LabFaultMatch $candidate $name) {
+                $candidate.Times = [int]$candidate.Times - 1
+                $s.lab.faults = @($faults | Where-Object { [int]$_.Times -gt 0 })
+                $c.Commit = $true
+                $candidate
+                break
+            }
+        }
+    }
+    if ($null -eq $fault) { return $state }
+    $custom = $null
+    if ($null -ne $fault.PSObject.Properties['Message'] -and -not [string]::IsNullOrEmpty([string]$fault.Message)) { $custom = [string]$fault.Message }
+    switch ([string]$fault.Kind) {
+        'Error' {
+            if ($Kind -eq 'Dns') {
+                $message = 'The RPC server is unavailable.'
+                if ($null -ne $custom) { $message = $custom }
+                Write-DnsError $Cmdlet 1722 $message 'ResourceUnavailable' $name
+            }
+            else {
+                $message = [string]::Format($script:Msg.AdTransient, (Get-LabDomainController $state $null))
+                if ($null -ne $custom) { $message = $custom }
+                Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Data.Directory.ADTransientException($message)) 'ADTransient' $name
+            }
+            return $null
+        }
+        'Throttle' {
+            $message = $script:Msg.Throttled
+            if ($null -ne $custom) { $message = $custom }
+            $exception = New-Object System.Management.Automation.Remoting.PSRemotingTransportException($message)
+            $record = [ExchangeLab.ErrorRecordFactory]::Create($exception, '-2144108477,PSSessionOpenFailed', 'OpenError', $null)
+            $Cmdlet.ThrowTerminatingError($record)
+        }
+        'Hang' { Start-Sleep -Seconds $script:HangSeconds; return $state }
+        'Exit' { [Environment]::Exit(1) }
+    }
+    return $state
+}
+
+#endregion
+#region Errors -------------------------------------------------------------------------------------
+
+function Get-LabErrorHash {
+    param([string]$Text)
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text)) }
+    finally { $sha.Dispose() }
+    return [BitConverter]::ToString($bytes, 0, 4).Replace('-', '')
+}
+
+# A non-terminating error shaped like one from a real Exchange task:
+# FullyQualifiedErrorId "<8 hex>,Microsoft.Exchange.Management.SystemConfigurationTasks.<Task>".
+function Write-ExchangeError {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [Exception]$Exception, [string]$MessageId, [object]$Target,
+        [System.Management.Automation.ErrorCategory]$Category = 'NotSpecified')
+    $task = $script:TaskNamespace + '.' + ($Cmdlet.MyInvocation.MyCommand.Name -replace '-', '')
+    $hash = Get-LabErrorHash ($task + '|' + $Exception.GetType().FullName + '|' + $MessageId)
+    $record = [ExchangeLab.ErrorRecordFactory]::Create($Exception, ($hash + ',' + $task), $Category, $Target)
+    $Cmdlet.WriteError($record)
+}
+
+function Write-NotFoundError {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$Identity, [string]$DomainController)
+    $message = [string]::Format($script:Msg.NotFound, $Identity, (Get-LabDomainController $State $DomainController))
+    Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorManagementObjectNotFound' $Identity
+}
+
+function Write-AmbiguousError {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Identity)
+    $message = [string]::Format($script:Msg.Ambiguous, $Identity)
+    Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException($message)) 'ErrorManagementObjectAmbiguous' $Identity
+}
+
+# A CIM error shaped like the DnsServer module's: FullyQualifiedErrorId "WIN32 <code>,<cmdlet>"
+# (PowerShell appends the command name itself), exception CimException.
+function Write-DnsError {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [int]$Code, [string]$Message,
+        [System.Management.Automation.ErrorCategory]$Category, [object]$Target)
+    $exception = New-Object Microsoft.Management.Infrastructure.CimException($Message)
+    $record = New-Object System.Management.Automation.ErrorRecord($exception, ('WIN32 ' + $Code), $Category, $Target)
+    $Cmdlet.WriteError($record)
+}
+
+function Write-BindingError {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Message, [object]$Target)
+    $exception = New-Object System.Management.Automation.ParameterBindingException($Message)
+    $record = New-Object System.Management.Automation.ErrorRecord($exception, 'ParameterArgumentTransformationError', 'InvalidData', $Target)
+    $Cmdlet.WriteError($record)
+}
+
+#endregion
+#region Directory model ---------------------------------------------------------------------------
+
+function Get-LabDomainController {
+    param([object]$State, [string]$DomainController)
+    if (-not [string]::IsNullOrEmpty($DomainController)) { return $DomainController }
+    return [string]$State.organization.DomainController
+}
+
+function Get-LabDomainDn {
+    param([object]$State)
+    return 'DC=' + (([string]$State.organization.Domain).Split('.') -join ',DC=')
+}
+
+function Get-LabAdminGroupDn {
+    param([object]$State)
+    return 'CN=' + $script:AdminGroupName + ',CN=Administrative Groups,CN=' + $State.organization.Name + ',CN=Microsoft Exchange,CN=Services,CN=Configuration,' + (Get-LabDomainDn $State)
+}
+
+function Get-LabLegacyDn {
+    param([object]$State, [string]$Container, [string]$Name)
+    return '/o=' + $State.organization.Name + '/ou=' + $script:AdminGroupName + '/cn=Configuration/cn=' + $Container + '/cn=' + $Name
+}
+
+function Get-LabSitePath {
+    param([object]$State, [string]$SiteName)
+    return [string]$State.organization.Domain + '/Configuration/Sites/' + $SiteName
+}
+
+function Get-LabSiteDn {
+    param([object]$State, [string]$SiteName)
+    return 'CN=' + $SiteName + ',CN=Sites,CN=Configuration,' + (Get-LabDomainDn $State)
+}
+
+function Test-LabGuidMatch {
+    param([string]$Identity, [object]$Guid)
+    $parsed = [guid]::Empty
+    if (-not [guid]::TryParse($Identity.Trim(), [ref]$parsed)) { return $false }
+    return ($parsed -eq [guid][string]$Guid)
+}
+
+function Test-LabServerIsCas {
+    param([object]$Server)
+    return (@($Server.ServerRole) -contains 'ClientAccess')
+}
+
+function Test-LabServerIsRpcCas {
+    param([object]$Server)
+    return ((Test-LabServerIsCas $Server) -and [bool]$Server.RpcClientAccessEnabled)
+}
+
+function Get-LabSiteMatch {
+    param([object]$State, [string]$Identity)
+    $id = $Identity.Trim()
+    return @(Get-LabSection $State 'sites' | Where-Object {
+            $_.Name -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
+            (Get-LabSiteDn $State $_.Name) -eq $id -or (Get-LabSitePath $State $_.Name) -eq $id
+        })
+}
+
+# Resolves -Site; writes Exchange's site errors and returns $null when it does not resolve.
+function Resolve-LabSite {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$Identity)
+    $found = @(Get-LabSiteMatch $State $Identity)
+    if ($found.Count -eq 1) { return $found[0] }
+    if ($found.Count -eq 0) {
+        $message = [string]::Format($script:Msg.SiteNotFound, $Identity)
+        Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorSiteNotFound' $Identity
+    }
+    else {
+        $message = [string]::Format($script:Msg.SiteNotUnique, $Identity)
+        Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException($message)) 'ErrorSiteNotUnique' $Identity
+    }
+    return $null
+}
+
+function Get-LabServerMatch {
+    param([object]$State, [string]$Identity)
+    $id = $Identity.Trim()
+    $agDn = Get-LabAdminGroupDn $State
+    return @(Get-LabSection $State 'servers' | Where-Object {
+            $_.Name -eq $id -or $_.Fqdn -eq $id -or $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
+            ('CN=' + $_.Name + ',CN=Servers,' + $agDn) -eq $id
+        })
+}
+
+# Array names with spaces cannot be used as an identity (documented for the 2010 cmdlets).
+function Get-LabArrayMatch {
+    param([object]$State, [string]$Identity)
+    $id = $Identity.Trim()
+    $agDn = Get-LabAdminGroupDn $State
+    return @(Get-LabSection $State 'clientAccessArrays' | Where-Object {
+            ($_.Name -eq $id -and -not ([string]$_.Name).Contains(' ')) -or $_.Fqdn -eq $id -or
+            $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
+            ('CN=' + $_.Name + ',CN=Arrays,' + $agDn) -eq $id
+        })
+}
+
+function Get-LabDatabaseMatch {
+    param([object]$State, [string]$Identity)
+    $id = $Identity.Trim()
+    $agDn = Get-LabAdminGroupDn $State
+    return @(Get-LabSection $State 'mailboxDatabases' | Where-Object {
+            $_.Name -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or $_.ExchangeLegacyDN -eq $id -or
+            ('CN=' + $_.Name + ',CN=Databases,' + $agDn) -eq $id
+        })
+}
+
+function Get-LabArrayMember {
+    param([object]$State, [string]$SiteName)
+    $names = @(Get-LabSection $State 'servers' | Where-Object { $_.Site -eq $SiteName -and (Test-LabServerIsRpcCas $_) } |
+            ForEach-Object { [string]$_.Name } | Sort-Object)
+    return , ([string[]]$names)
+}
+
+function Get-LabDagOfServer {
+    param([object]$State, [string]$ServerName)
+    foreach ($dag in (Get-LabSection $State 'databaseAvailabilityGroups')) {
+        if (@($dag.Servers) -contains $ServerName) { return $dag }
+    }
+    return $null
+}
+
+# What an RpcClientAccessServer reference (a legacyExchangeDN) shows as: the referenced server's or
+# array's current FQDN, or the last FQDN seen when the object no longer exists.
+function Get-LabRpcClientAccessFqdn {
+    param([object]$State, [object]$Database)
+    $legacyDn = [string]$Database.RpcClientAccessServerLegacyDN
+    if (-not [string]::IsNullOrEmpty($legacyDn)) {
+        foreach ($item in @(Get-LabSection $State 'clientAccessArrays') + @(Get-LabSection $State 'servers')) {
+            if ($item.ExchangeLegacyDN -eq $legacyDn) { return [string]$item.Fqdn }
+        }
+    }
+    return [string]$Database.RpcClientAccessServerFqdn
+}
+
+function New-LabOutputObject {
+    param([string]$TypeName, [System.Collections.Specialized.OrderedDictionary]$Properties)
+    $object = New-Object System.Management.Automation.PSObject -Property $Properties
+    $object.PSObject.TypeNames.Insert(0, $TypeName)
+    $object.PSObject.TypeNames.Insert(0, 'Deserialized.' + $TypeName)
+    return $object
+}
+
+function ConvertTo-LabServerOutput {
+    param([object]$State, [object]$Server)
+    $roles = @($Server.ServerRole)
+    $agDn = Get-LabAdminGroupDn $State
+    $dag = Get-LabDagOfServer $State $Server.Name
+    $properties = [ordered]@{
+        Name                     = [string]$Server.Name
+        Domain                   = [string]$State.organization.Domain
+        Edition                  = [string]$Server.Edition
+        ExchangeLegacyDN         = [string]$Server.ExchangeLegacyDN
+        Fqdn                     = [string]$Server.Fqdn
+        IsHubTransportServer     = ($roles -contains 'HubTransport')
+        IsClientAccessServer     = ($roles -contains 'ClientAccess')
+        IsExchange2007OrLater    = $true
+        IsEdgeServer             = ($roles -contains 'Edge')
+        IsMailboxServer          = ($roles -contains 'Mailbox')
+        IsMemberOfCluster        = $(if ($null -ne $dag) { 'Yes' } else { 'No' })
+        IsProvisionedServer      = $false
+        IsUnifiedMessagingServer = ($roles -contains 'UnifiedMessaging')
+        NetworkAddress           = [string[]]@('ncacn_ip_tcp:' + $Server.Fqdn, 'netbios:' + $Server.Name, 'ncalrpc:' + $Server.Name)
+        AdminDisplayVersion      = [string]$Server.AdminDisplayVersion
+        Site                     = Get-LabSitePath $State $Server.Site
+        ServerRole               = ($roles -join ', ')
+        ExchangeVersion          = $script:ExchangeVersion2007
+        Identity                 = [string]$Server.Name
+        Guid                     = [guid][string]$Server.Guid
+        DistinguishedName        = 'CN=' + $Server.Name + ',CN=Servers,' + $agDn
+        ObjectCategory           = [string]$State.organization.Domain + '/Configuration/Schema/ms-Exch-Exchange-Server'
+        ObjectClass              = [string[]]@('top', 'server', 'msExchExchangeServer')
+        WhenChanged              = [string]$Server.WhenChanged
+        WhenCreated              = [string]$Server.WhenCreated
+        OriginatingServer        = [string]$State.organization.DomainController
+        IsValid                  = $true
+    }
+    return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.Management.ExchangeServer' $properties)
+}
+
+function ConvertTo-LabArrayOutput {
+    param([object]$State, [object]$Array)
+    $properties = [ordered]@{
+        Name              = [string]$Array.Name
+        Fqdn              = [string]$Array.Fqdn
+        Site              = Get-LabSitePath $State $Array.Site
+        SiteName          = [string]$Array.Site
+        Members           = (Get-LabArrayMember $State $Array.Site)
+        ExchangeLegacyDN  = [string]$Array.ExchangeLegacyDN
+        ExchangeVersion   = $script:ExchangeVersion2010
+        Identity          = [string]$Array.Name
+        Guid              = [guid][string]$Array.Guid
+        DistinguishedName = 'CN=' + $Array.Name + ',CN=Arrays,' + (Get-LabAdminGroupDn $State)
+        ObjectCategory    = [string]$State.organization.Domain + '/Configuration/Schema/ms-Exch-Client-Access-Array'
+        ObjectClass       = [string[]]@('top', 'server', 'msExchExchangeServer', 'msExchClientAccessArray')
+        WhenChanged       = [string]$Array.WhenChanged
+        WhenCreated       = [string]$Array.WhenCreated
+        WhenChangedUTC    = [string]$Array.WhenChanged
+        WhenCreatedUTC    = [string]$Array.WhenCreated
+        OrganizationId    = ''
+        OriginatingServer = [string]$State.organization.DomainController
+        IsValid           = $true
+    }
+    return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.SystemConfiguration.ClientAccessArray' $properties)
+}
+
+function ConvertTo-LabDatabaseOutput {
+    param([object]$State, [object]$Database, [switch]$Status)
+    $owner = @(Get-LabServerMatch $State $Database.Server) | Select-Object -First 1
+    $dag = Get-LabDagOfServer $State $Database.Server
+    $master = [string]$Database.Server
+    $masterType = 'Server'
+    if ($null -ne $dag) { $master = [string]$dag.Name; $masterType = 'DatabaseAvailabilityGroup' }
+    $mounted = $null
+    $mountedOn = $null
+    if ($Status) {
+        $mounted = [bool]$Database.Mounted
+        if ($mounted -and $null -ne $owner) { $mountedOn = [string]$owner.Fqdn }
+    }
+    $replication = 'None'
+    if ($null -ne $dag) { $replication = 'Remote' }
+    $properties = [ordered]@{
+        Name                            = [string]$Database.Name
+        Server                          = [string]$Database.Server
+        ServerName                      = [string]$Database.Server
+        Servers                         = [string[]]@([string]$Database.Server)
+        MasterServerOrAvailabilityGroup = $master
+        MasterType                      = $masterType
+        Recovery                        = [bool]$Database.Recovery
+        ReplicationType                 = $replication
+        RpcClientAccessServer           = Get-LabRpcClientAccessFqdn $State $Database
+        Mounted                         = $mounted
+        MountedOnServer                 = $mountedOn
+        BackupInProgress                = $(if ($Status) { $false } else { $null })
+        OnlineMaintenanceInProgress     = $(if ($Status) { $false } else { $null })
+        EdbFilePath                     = [string]$Database.EdbFilePath
+        ExchangeLegacyDN                = [string]$Database.ExchangeLegacyDN
+        ExchangeVersion                 = $script:ExchangeVersion2010
+        Identity                        = [string]$Database.Name
+        Guid                            = [guid][string]$Database.Guid
+        DistinguishedName               = 'CN=' + $Database.Name + ',CN=Databases,' + (Get-LabAdminGroupDn $State)
+        ObjectCategory                  = [string]$State.organization.Domain + '/Configuration/Schema/ms-Exch-Private-MDB'
+        ObjectClass                     = [string[]]@('top', 'msExchMDB', 'msExchPrivateMDB')
+        WhenChanged                     = [string]$Database.WhenChanged
+        WhenCreated                     = [string]$Database.WhenCreated
+        OriginatingServer               = [string]$State.organization.DomainController
+        IsValid                         = $true
+    }
+    return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.SystemConfiguration.MailboxDatabase' $properties)
+}
+
+# Exchange's Fqdn type: dot-separated DNS labels (letters, digits, hyphens, no leading or trailing
+# hyphen, 63 characters each, 255 in all), optionally with a trailing dot.
+function Test-LabFqdn {
+    param([string]$Value)
+    if ([string]::IsNullOrEmpty($Value) -or $Value.Length -gt 255) { return $false }
+    return ($Value -match '^(?=.*[A-Za-z])[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$')
+}
+
+function Test-LabNameTaken {
+    param([object]$State, [string]$Name, [object]$Except)
+    foreach ($item in @(Get-LabSection $State 'servers') + @(Get-LabSection $State 'clientAccessArrays')) {
+        if ($item.Name -eq $Name -and -not [object]::ReferenceEquals($item, $Except)) { return $true }
+    }
+    return $false
+}
+
+function New-LabUniqueLegacyDn {
+    param([object]$State, [string]$Container, [string]$Name)
+    $taken = @(@(Get-LabSection $State 'servers') + @(Get-LabSection $State 'clientAccessArrays') + @(Get-LabSection $State 'mailboxDatabases') |
+            ForEach-Object { [string]$_.ExchangeLegacyDN })
+    $candidate = Get-LabLegacyDn $State $Container $Name
+    while ($taken -contains $candidate) {
+        $candidate = (Get-LabLegacyDn $State $Container $Name) + ([guid]::NewGuid().ToString('N').Substring(0, 8))
+    }
+    return $candidate
+}
+
+function Test-LabWhatIf {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Target, [string]$Action)
+    $bound = $Cmdlet.MyInvocation.BoundParameters
+    if ($bound.ContainsKey('WhatIf') -and [bool]$bound['WhatIf']) {
+        [void]$Cmdlet.ShouldProcess($Target, $Action)   # with -WhatIf this only prints, it never prompts
+        return $true
+    }
+    return $false
+}
+
+#endregion
+#region Exchange cmdlets --------------------------------------------------------------------------
+
+<#
+.SYNOPSIS
+Gets Exchange servers (Name, Fqdn, Site as 'domain/Configuration/Sites/<site>', ServerRole, ...).
+.PARAMETER Identity
+Name, FQDN, GUID, distinguished name or legacyExchangeDN of a server. All servers when omitted.
+#>
+function Get-ExchangeServer {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $servers = @(Get-LabSection $state 'servers')
+        if ($PSBoundParameters.ContainsKey('Identity')) {
+            $servers = @(Get-LabServerMatch $state $Identity)
+            if ($servers.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
+        }
+        foreach ($server in $servers) { ConvertTo-LabServerOutput $state $server }
+    }
+}
+
+<#
+.SYNOPSIS
+Gets Client Access arrays; Members is computed from the site's RPC Client Access servers.
+.PARAMETER Identity
+Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of an array.
+.PARAMETER Site
+Only arrays in this AD site (name, GUID, DN or 'domain/Configuration/Sites/<site>').
+#>
+function Get-ClientAccessArray {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [string]$Site,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $arrays = @(Get-LabSection $state 'clientAccessArrays')
+        if ($PSBoundParameters.ContainsKey('Site')) {
+            $siteObject = Resolve-LabSite $PSCmdlet $state $Site
+            if ($null -eq $siteObject) { return }
+            $arrays = @($arrays | Where-Object { $_.Site -eq $siteObject.Name })
+        }
+        if ($PSBoundParameters.ContainsKey('Identity')) {
+            $matched = @(Get-LabArrayMatch $state $Identity)
+            $arrays = @($arrays | Where-Object { $matched -contains $_ })
+            if ($arrays.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
+        }
+        foreach ($array in $arrays) { ConvertTo-LabArrayOutput $state $array }
+    }
+}
+
+<#
+.SYNOPSIS
+Creates a Client Access array (one per AD site) and returns it.
+.PARAMETER Name
+Up to 64 characters, unique among arrays and servers. Defaults to the host label of -Fqdn.
+.PARAMETER Fqdn
+The name RPC clients connect to, e.g. outlook-ho.exchangeserverpro.net.
+.PARAMETER Site
+The AD site of the array.
+#>
+function New-ClientAccessArray {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Position = 0)][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Fqdn,
+        [Parameter(Mandatory = $true)][string]$Site,
+        [string]$DomainController
+    )
+    $state = Enter-LabCommand $PSCmdlet 'Exchange'
+    if ($null -eq $state) { return }
+    if (-not (Test-LabFqdn $Fqdn)) {
+        Write-BindingError $PSCmdlet ([string]::Format($script:Msg.InvalidFqdn, $Fqdn)) $Fqdn
+        return
+    }
+    $arrayName = $Name
+    if ([string]::IsNullOrEmpty($arrayName)) { $arrayName = $Fqdn.TrimEnd('.').Split('.')[0] }
+    if (Test-LabWhatIf $PSCmdlet $arrayName 'New-ClientAccessArray') { return }
+    Update-LabState $PSCmdlet {
+        param($s, $c)
+        if ($arrayName.Length -gt 64) {
+            $message = [string]::Format($script:Msg.PropertyTooLong, 64, $arrayName.Length)
+            Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Data.DataValidationException($message)) 'PropertyTooLong' $arrayName
+            return
+        }
+        $siteObject = Resolve-LabSite $PSCmdlet $s $Site
+        if ($null -eq $siteObject) { return }
+        if (Test-LabNameTaken $s $arrayName $null) {
+            $message = [string]::Format($script:Msg.CasArrayOrServerExists, $arrayName)
+            Write-ExchangeError $PSCmdlet (New-Object System.InvalidOperationException($message)) 'ErrorCasArrayOrServerAlreadyExists' $arrayName 'InvalidOperation'
+            return
+        }
+        if (@(Get-LabSection $s 'clientAccessArrays' | Where-Object { $_.Site -eq $siteObject.Name }).Count -gt 0) {
+            $message = [string]::Format($script:Msg.CasArrayExistsInSite, $siteObject.Name)
+            Write-ExchangeError $PSCmdlet (New-Object System.InvalidOperationException($message)) 'ErrorCasArrayAlreadyExistsInSite' $arrayName 'InvalidOperation'
+            return
+        }
+        $now = Get-LabNow
+        $array = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+                Name             = $arrayName
+                Fqdn             = $Fqdn.TrimEnd('.')
+                Site             = [string]$siteObject.Name
+                Guid             = [guid]::NewGuid().ToString()
+                ExchangeLegacyDN = New-LabUniqueLegacyDn $s 'Servers' $arrayName
+                WhenCreated      = $now
+                WhenChanged      = $now
+            })
+        Set-LabProperty $s 'clientAccessArrays' (@(Get-LabSection $s 'clientAccessArrays') + $array)
+        $c.Commit = $true
+        ConvertTo-LabArrayOutput $s $array
+    }
+}
+
+<#
+.SYNOPSIS
+Changes the Name, Fqdn and/or Site of a Client Access array. No output.
+.PARAMETER Identity
+Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of the array.
+#>
+function Set-ClientAccessArray {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [string]$Name,
+        [string]$Fqdn,
+        [string]$Site,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $bound = $PSBoundParameters
+        if ($bound.ContainsKey('Fqdn') -and -not (Test-LabFqdn $Fqdn)) {
+            Write-BindingError $PSCmdlet ([string]::Format($script:Msg.InvalidFqdn, $Fqdn)) $Fqdn
+            return
+        }
+        if (Test-LabWhatIf $PSCmdlet $Identity 'Set-ClientAccessArray') { return }
+        Update-LabState $PSCmdlet {
+            param($s, $c)
+            $found = @(Get-LabArrayMatch $s $Identity)
+            if ($found.Count -eq 0) {
+                $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
+                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $Identity
+                return
+            }
+            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
+            $array = $found[0]
+            $changed = $false
+            if ($bound.ContainsKey('Name')) {
+                if ($Name.Length -gt 64) {
+                    $message = [string]::Format($script:Msg.PropertyTooLong, 64, $Name.Length)
+                    Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Data.DataValidationException($message)) 'PropertyTooLong' $Identity
+                    return
+                }
+                if (Test-LabNameTaken $s $Name $array) {
+                    $message = [string]::Format($script:Msg.CasArrayOrServerExists, $Name)
+                    Write-ExchangeError $PSCmdlet (New-Object System.InvalidOperationException($message)) 'ErrorCasArrayOrServerAlreadyExists' $Identity 'InvalidOperation'
+                    return
+                }
+            }
+            $siteObject = $null
+            if ($bound.ContainsKey('Site')) {
+                $siteObject = Resolve-LabSite $PSCmdlet $s $Site
+                if ($null -eq $siteObject) { return }
+                $other = @(Get-LabSection $s 'clientAccessArrays' | Where-Object { $_.Site -eq $siteObject.Name -and -not [object]::ReferenceEquals($_, $array) })
+                if ($other.Count -gt 0) {
+                    $message = [string]::Format($script:Msg.CasArrayExistsInSite, $siteObject.Name)
+                    Write-ExchangeError $PSCmdlet (New-Object System.InvalidOperationException($message)) 'ErrorCasArrayAlreadyExistsInSite' $Identity 'InvalidOperation'
+                    return
+                }
+            }
+            if ($bound.ContainsKey('Name') -and -not ($array.Name -ceq $Name)) { $array.Name = $Name; $changed = $true }
+            if ($bound.ContainsKey('Fqdn') -and -not ($array.Fqdn -ceq $Fqdn.TrimEnd('.'))) { $array.Fqdn = $Fqdn.TrimEnd('.'); $changed = $true }
+            if ($null -ne $siteObject -and -not ($array.Site -ceq $siteObject.Name)) { $array.Site = [string]$siteObject.Name; $changed = $true }
+            if ($changed) {
+                $array.WhenChanged = Get-LabNow
+                $c.Commit = $true
+            }
+            else {
+                $PSCmdlet.WriteWarning([string]::Format($script:Msg.NoChange, $array.Name))
+            }
+        }
+    }
+}
+
+<#
+.SYNOPSIS
+Removes a Client Access array. Never prompts. Databases keep their reference to it.
+.PARAMETER Identity
+Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of the array.
+#>
+function Remove-ClientAccessArray {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        if (Test-LabWhatIf $PSCmdlet $Identity ('Removing the Client Access array "' + $Identity + '".')) { return }
+        Update-LabState $PSCmdlet {
+            param($s, $c)
+            $found = @(Get-LabArrayMatch $s $Identity)
+            if ($found.Count -eq 0) {
+                $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
+                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $Identity
+                return
+            }
+            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
+            $array = $found[0]
+            # Remember the FQDN the databases last showed, for when the reference dangles.
+            foreach ($db in (Get-LabSection $s 'mailboxDatabases')) {
+                if ($db.RpcClientAccessServerLegacyDN -eq $array.ExchangeLegacyDN) { Set-LabProperty $db 'RpcClientAccessServerFqdn' ([string]$array.Fqdn) }
+            }
+            Set-LabProperty $s 'clientAccessArrays' @(Get-LabSection $s 'clientAccessArrays' | Where-Object { -not [object]::ReferenceEquals($_, $array) })
+            $c.Commit = $true
+        }
+    }
+}
+
+<#
+.SYNOPSIS
+Gets mailbox databases (RpcClientAccessServer rendered as the current FQDN of the referenced object).
+.PARAMETER Identity
+Name, GUID or distinguished name; duplicate names return every match.
+.PARAMETER Server
+Only databases of this server (name, FQDN, GUID, DN or legacyExchangeDN).
+.PARAMETER Status
+Adds Mounted, MountedOnServer, BackupInProgress and OnlineMaintenanceInProgress.
+#>
+function Get-MailboxDatabase {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(ParameterSetName = 'Server', Mandatory = $true)][string]$Server,
+        [switch]$Status,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $databases = @(Get-LabSection $state 'mailboxDatabases')
+        if ($PSCmdlet.ParameterSetName -eq 'Server') {
+            $servers = @(Get-LabServerMatch $state $Server)
+            if ($servers.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Server $DomainController; return }
+            if ($servers.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Server; return }
+            $databases = @($databases | Where-Object { $_.Server -eq $servers[0].Name })
+        }
+        elseif ($PSBoundParameters.ContainsKey('Identity')) {
+            $databases = @(Get-LabDatabaseMatch $state $Identity)
+            if ($databases.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
+        }
+        foreach ($db in $databases) { ConvertTo-LabDatabaseOutput $state $db -Status:$Status }
+    }
+}
+
+# A Client Access server (RPC or not) or a Client Access array, as -RpcClientAccessServer accepts.
+function Get-LabCasOrArrayMatch {
+    param([object]$State, [string]$Identity)
+    $servers = @(Get-LabServerMatch $State $Identity | Where-Object { Test-LabServerIsCas $_ })
+    return @(@(Get-LabArrayMatch $State $Identity) + $servers)
+}
+
+<#
+.SYNOPSIS
+Sets a mailbox database's RpcClientAccessServer to a Client Access server or array. No output.
+.PARAMETER Identity
+Name, GUID or distinguished name of the database.
+.PARAMETER RpcClientAccessServer
+Name, FQDN, GUID or legacyExchangeDN of an existing Client Access server or Client Access array.
+#>
+function Set-MailboxDatabase {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [string]$RpcClientAccessServer,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $bound = $PSBoundParameters
+        if (Test-LabWhatIf $PSCmdlet $Identity 'Set-MailboxDatabase') { return }
+        $dc = $DomainController
+        Update-LabState $PSCmdlet {
+            param($s, $c)
+            $found = @(Get-LabDatabaseMatch $s $Identity)
+            if ($found.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $Identity $dc; return }
+            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
+            $db = $found[0]
+            $changed = $false
+            if ($bound.ContainsKey('RpcClientAccessServer')) {
+                $targets = @(Get-LabCasOrArrayMatch $s $RpcClientAccessServer)
+                if ($targets.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $RpcClientAccessServer $dc; return }
+                if ($targets.Count -gt 1) { Write-AmbiguousError $PSCmdlet $RpcClientAccessServer; return }
+                $target = $targets[0]
+                if ($db.RpcClientAccessServerLegacyDN -ne $target.ExchangeLegacyDN) {
+                    Set-LabProperty $db 'RpcClientAccessServerLegacyDN' ([string]$target.ExchangeLegacyDN)
+                    Set-LabProperty $db 'RpcClientAccessServerFqdn' ([string]$target.Fqdn)
+                    $changed = $true
+                }
+            }
+            if ($changed) {
+                $db.WhenChanged = Get-LabNow
+                $c.Commit = $true
+            }
+            else {
+                $PSCmdlet.WriteWarning([string]::Format($script:Msg.NoChange, $db.Name))
+            }
+        }
+    }
+}
+
+<#
+.SYNOPSIS
+Creates a mailbox database; RpcClientAccessServer follows Exchange's default rule in the owning
+server's site: the site's array, else the owner if it runs RPC Client Access, else a random RPC
+Client Access server of the site, else the owner.
+.PARAMETER Name
+Unique in the organisation; defaults to 'Mailbox Database <10 digits>'.
+.PARAMETER Server
+The Mailbox server that owns the database.
+.PARAMETER Recovery
+Creates a recovery database.
+#>
+function New-MailboxDatabase {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Position = 0)][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Server,
+        [switch]$Recovery,
+        [string]$DomainController
+    )
+    $state = Enter-LabCommand $PSCmdlet 'Exchange'
+    if ($null -eq $state) { return }
+    $dbName = $Name
+    if ([string]::IsNullOrEmpty($dbName)) { $dbName = 'Mailbox Database ' + (Get-Random -Minimum 1000000000 -Maximum 2147483647) }
+    if (Test-LabWhatIf $PSCmdlet $dbName 'New-MailboxDatabase') { return }
+    $dc = $DomainController
+    $isRecovery = [bool]$Recovery
+    Update-LabState $PSCmdlet {
+        param($s, $c)
+        $owners = @(Get-LabServerMatch $s $Server | Where-Object { @($_.ServerRole) -contains 'Mailbox' })
+        if ($owners.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $Server $dc; return }
+        if ($owners.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Server; return }
+        $owner = $owners[0]
+        if ($dbName.Length -gt 64) {
+            $message = [string]::Format($script:Msg.PropertyTooLong, 64, $dbName.Length)
+            Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Data.DataValidationException($message)) 'PropertyTooLong' $dbName
+            return
+        }
+        $dn = 'CN=' + $dbName + ',CN=Databases,' + (Get-LabAdminGroupDn $s)
+        if (@(Get-LabSection $s 'mailboxDatabases' | Where-Object { $_.Name -eq $dbName }).Count -gt 0) {
+            $message = [string]::Format($script:Msg.ObjectAlreadyExists, (Get-LabDomainController $s $dc), $dn)
+            Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException($message)) 'ADObjectAlreadyExists' $dbName
+            return
+        }
+        # Exchange's default (DOMAIN.md 1.7), with the owning server's site as the local site.
+        $rpc = $null
+        $siteArray = @(Get-LabSection $s 'clientAccessArrays' | Where-Object { $_.Site -eq $owner.Site })
+        if ($siteArray.Count -gt 0) { $rpc = $siteArray[0] }
+        elseif (Test-LabServerIsRpcCas $owner) { $rpc = $owner }
+        else {
+            $candidates = @(Get-LabSection $s 'servers' | Where-Object { $_.Site -eq $owner.Site -and (Test-LabServerIsRpcCas $_) })
+            if ($candidates.Count -gt 0) { $rpc = $candidates[(Get-Random -Minimum 0 -Maximum $candidates.Count)] }
+            else { $rpc = $owner }
+        }
+        $now = Get-LabNow
+        $db = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+                Name                          = $dbName
+                Guid                          = [guid]::NewGuid().ToString()
+                Server                        = [string]$owner.Name
+                Recovery                      = $isRecovery
+                Mounted                       = $false
+                EdbFilePath                   = 'C:\Program Files\Microsoft\Exchange Server\V14\Mailbox\' + $dbName + '\' + $dbName + '.edb'
+                ExchangeLegacyDN              = New-LabUniqueLegacyDn $s 'Databases' $dbName
+                RpcClientAccessServerLegacyDN = [string]$rpc.ExchangeLegacyDN
+                RpcClientAccessServerFqdn     = [string]$rpc.Fqdn
+                WhenCreated                   = $now
+                WhenChanged                   = $now
+            })
+        Set-LabProperty $s 'mailboxDatabases' (@(Get-LabSection $s 'mailboxDatabases') + $db)
+        $c.Commit = $true
+        ConvertTo-LabDatabaseOutput $s $db
+    }
+}
+
+#endregion
+#region DNS cmdlets -------------------------------------------------------------------------------
+
+# Finds the DNS server named by -ComputerName (name, FQDN or IPv4 address; the lab's default server
+# when omitted); writes WIN32 1722 and returns $null when there is no such server.
+function Resolve-LabDnsServer {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$ComputerName)
+    $dns = $State.PSObject.Properties['dns']
+    $servers = @()
+    $default = $null
+    if ($null -ne $dns -and $null -ne $dns.Value) {
+        $servers = @(Get-LabSection $dns.Value 'servers')
+        if ($null -ne $dns.Value.PSObject.Properties['defaultServer']) { $default = [string]$dns.Value.defaultServer }
+    }
+    $wanted = $ComputerName
+    if ([string]::IsNullOrEmpty($wanted)) {
+        $wanted = $default
+        if ([string]::IsNullOrEmpty($wanted) -and $servers.Count -gt 0) { $wanted = [string]$servers[0].Name }
+    }
+    foreach ($server in $servers) {
+        if ($server.Name -eq $wanted -or $server.Fqdn -eq $wanted -or $server.IPv4Address -eq $wanted) { return $server }
+    }
+    Write-DnsError $Cmdlet 1722 ([string]::Format($script:Msg.DnsServerUnreachable, $wanted)) 'ResourceUnavailable' $wanted
+    return $null
+}
+
+function Resolve-LabDnsZone {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$Server, [string]$ZoneName)
+    $wanted = $ZoneName.TrimEnd('.')
+    foreach ($zone in (Get-LabSection $Server 'Zones')) {
+        if ($zone.Name -eq $wanted) { return $zone }
+    }
+    Write-DnsError $Cmdlet 9601 ([string]::Format($script:Msg.DnsZoneNotFound, $wanted, $Server.Name)) 'ObjectNotFound' $wanted
+    return $null
+}
+
+# Names are relative to the zone ('outlook-ho', '@' for the apex); an FQDN inside the zone is
+# accepted and made relative. Anything else stays as given, as the DNS server would treat it.
+function ConvertTo-LabDnsRelativeName {
+    param([string]$Name, [string]$ZoneName)
+    $zone = $ZoneName.TrimEnd('.')
+    $n = $Name.TrimEnd('.')
+    if ($n -eq '' -or $n -eq '@' -or $n -eq $zone) { return '@' }
+    if ($n.EndsWith('.' + $zone, [StringComparison]::OrdinalIgnoreCase)) { return $n.Substring(0, $n.Length - $zone.Length - 1) }
+    return $n
+}
+
+function New-LabDnsRecordOutput {
+    param([string]$DistinguishedName, [string]$HostName, [string]$RecordType, [TimeSpan]$TimeToLive, [object]$Timestamp, [object]$IPv4Address)
+    $data = New-Object System.Management.Automation.PSObject -Property ([ordered]@{ IPv4Address = $IPv4Address; PSComputerName = $null })
+    $data.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/Microsoft/Windows/DNS/DnsServerResourceRecordA')
+    $type = [uint16]1
+    if ($RecordType -ne 'A') { $type = [uint16]0 }
+    Add-Member -InputObject $data -MemberType ScriptMethod -Name ToString -Force -Value { [string]$this.IPv4Address }
+    $record = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+            HostName          = $HostName
+            RecordType        = $RecordType
+            Type              = $type
+            Timestamp         = $Timestamp
+            TimeToLive        = $TimeToLive
+            RecordData        = $data
+            RecordClass       = 'IN'
+            DistinguishedName = $DistinguishedName
+            PSComputerName    = $null
+        })
+    $record.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#root/Microsoft/Windows/DNS/DnsServerResourceRecord')
+    # Real records are CimInstances: $old.Clone() gives an independent copy to edit for
+    # Set-DnsServerResourceRecord. ([ciminstance]::new($old) needs a real CimInstance.)
+    Add-Member -InputObject $record -MemberType ScriptMethod -Name Clone -Value {
+        $ip = $null
+        if ($null -ne $this.RecordData) { $ip = $this.RecordData.IPv4Address }
+        New-LabDnsRecordOutput $this.DistinguishedName $this.HostName $this.RecordType $this.TimeToLive $this.Timestamp $ip
+    }
+    return $record
+}
+
+function ConvertTo-LabDnsRecordOutput {
+    param([object]$State, [string]$ZoneName, [object]$Record)
+    $hostPart = 'DC=' + $Record.HostName + ','
+    $dn = $hostPart + 'DC=' + $ZoneName + ',cn=MicrosoftDNS,DC=DomainDnsZones,' + (Get-LabDomainDn $State)
+    $timestamp = $null
+    if (-not [string]::IsNullOrEmpty([string]$Record.Timestamp)) {
+        $timestamp = [DateTime]::ParseExact([string]$Record.Timestamp, "yyyy-MM-dd HH:mm:ss'Z'", [Globalization.CultureInfo]::InvariantCulture,
+            [Globalization.DateTimeStyles]::AdjustToUniversal -bor [Globalization.DateTimeStyles]::AssumeUniversal)
+    }
+    $ip = $null
+    if (-not [string]::IsNullOrEmpty([string]$Record.IPv4Address)) { $ip = [System.Net.IPAddress]::Parse([string]$Record.IPv4Address) }
+    return (New-LabDnsRecordOutput $dn ([string]$Record.HostName) ([string]$Record.RecordType) ([TimeSpan]::Parse([string]$Record.TimeToLive)) $timestamp $ip)
+}
+
+function Test-LabIPv4 {
+    param([string]$Value)
+    $parsed = $null
+    return ($Value -match '^\d{1,3}(\.\d{1,3}){3}$' -and [System.Net.IPAddress]::TryParse($Value, [ref]$parsed))
+}
+
+# Reads the IPv4 address out of a record object however it arrived: IPAddress, string, or a
+# JSON-shaped {IPAddressToString: ...}.
+function Get-LabInputIPv4 {
+    param([object]$Record)
+    if ($null -eq $Record -or $null -eq $Record.RecordData) { return $null }
+    $value = $Record.RecordData.IPv4Address
+    if ($null -eq $value) { return $null }
+    if ($value -is [System.Net.IPAddress]) { return $value.ToString() }
+    if ($null -ne $value.PSObject.Properties['IPAddressToString']) { return [string]$value.IPAddressToString }
+    return [string]$value
+}
+
+function Get-LabInputTimeToLive {
+    param([object]$Record)
+    $value = $Record.TimeToLive
+    if ($null -eq $value) { return $null }
+    if ($value -is [TimeSpan]) { return [TimeSpan]$value }
+    if ($null -ne $value.PSObject.Properties['TotalSeconds']) { return [TimeSpan]::FromSeconds([double]$value.TotalSeconds) }
+    return [TimeSpan]::Parse([string]$value)
+}
+
+function Format-LabTimeToLive {
+    param([TimeSpan]$Value)
+    return $Value.ToString('c')
+}
+
+<#
+.SYNOPSIS
+Gets the resource records of a zone, or of one name in it (WIN32 9714 when the name has none).
+.PARAMETER ZoneName
+The zone, e.g. exchangeserverpro.net (WIN32 9601 when the server does not host it).
+.PARAMETER Name
+A name relative to the zone (or an FQDN inside it).
+.PARAMETER RRType
+Only records of this type, e.g. A.
+.PARAMETER ComputerName
+The DNS server (name, FQDN or IP); the lab's default DNS server when omitted.
+#>
+function Get-DnsServerResourceRecord {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][Alias('ForwardLookupZone')][string]$ZoneName,
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = $true)][string]$Name,
+        [string]$RRType,
+        [switch]$Node,
+        [Alias('Cn', 'ForwardLookupPrimaryServer')][string]$ComputerName
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Dns'
+        if ($null -eq $state) { return }
+        $server = Resolve-LabDnsServer $PSCmdlet $state $ComputerName
+        if ($null -eq $server) { return }
+        $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+        if ($null -eq $zone) { return }
+        $records = @(Get-LabSection $zone 'Records')
+        if ($PSBoundParameters.ContainsKey('Name')) {
+            $relative = ConvertTo-LabDnsRelativeName $Name $zone.Name
+            $records = @($records | Where-Object { $_.HostName -eq $relative })
+            if ($records.Count -eq 0 -and $relative -ne '@') {
+                Write-DnsError $PSCmdlet 9714 ([string]::Format($script:Msg.DnsNameNotFound, $Name, $zone.Name, $server.Name)) 'ObjectNotFound' $Name
+                return
+            }
+        }
+        if ($PSBoundParameters.ContainsKey('RRType')) { $records = @($records | Where-Object { $_.RecordType -eq $RRType }) }
+        foreach ($record in $records) { ConvertTo-LabDnsRecordOutput $state $zone.Name $record }
+    }
+}
+
+<#
+.SYNOPSIS
+Adds A records (one per address); WIN32 9711 when the name already has that address.
+.PARAMETER ZoneName
+The zone to add to.
+.PARAMETER Name
+A name relative to the zone (or an FQDN inside it).
+.PARAMETER IPv4Address
+One or more IPv4 addresses; several records per name are allowed (round robin).
+.PARAMETER TimeToLive
+Defaults to 01:00:00.
+.PARAMETER AgeRecord
+Stamps the record (dynamic, subject to scavenging); otherwise it is static.
+#>
+function Add-DnsServerResourceRecordA {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)][Alias('ForwardLookupZone')][string]$ZoneName,
+        [Parameter(Mandatory = $true, Position = 1)][Alias('DeviceName')][string]$Name,
+        [Parameter(Mandatory = $true, Position = 2)][Alias('IpAddress')][string[]]$IPv4Address,
+        [TimeSpan]$TimeToLive = [TimeSpan]::FromHours(1),
+        [Alias('Cn', 'ForwardLookupPrimaryServer')][string]$ComputerName,
+        [switch]$AllowUpdateAny,
+        [switch]$CreatePtr,
+        [switch]$AgeRecord,
+        [switch]$PassThru
+    )
+    $state = Enter-LabCommand $PSCmdlet 'Dns'
+    if ($null -eq $state) { return }
+    foreach ($address in $IPv4Address) {
+        if (-not (Test-LabIPv4 $address)) {
+            Write-BindingError $PSCmdlet ([string]::Format($script:Msg.DnsInvalidIPv4, $address)) $address
+            return
+        }
+    }
+    if (Test-LabWhatIf $PSCmdlet $Name 'Add-DnsServerResourceRecordA') { return }
+    $added = Update-LabState $PSCmdlet {
+        param($s, $c)
+        $server = Resolve-LabDnsServer $PSCmdlet $s $ComputerName
+        if ($null -eq $server) { return }
+        $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+        if ($null -eq $zone) { return }
+        $relative = ConvertTo-LabDnsRelativeName $Name $zone.Name
+        $records = @(Get-LabSection $zone 'Records')
+        foreach ($address in $IPv4Address) {
+            $normal = ([System.Net.IPAddress]::Parse($address)).ToString()
+            $existing = @($records | Where-Object { $_.HostName -eq $relative -and $_.RecordType -eq 'A' -and $_.IPv4Address -eq $normal })
+            if ($existing.Count -gt 0) {
+                Write-DnsError $PSCmdlet 9711 ([string]::Format($script:Msg.DnsRecordExists, $Name, $zone.Name, $server.Name)) 'ResourceExists' $Name
+                continue
+            }
+            $stamp = $null
+            if ($AgeRecord) { $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-dd HH') + ':00:00Z' }
+            $record = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+                    HostName    = $relative
+                    RecordType  = 'A'
+                    TimeToLive  = Format-LabTimeToLive $TimeToLive
+                    Timestamp   = $stamp
+                    IPv4Address = $normal
+                })
+            $records = @($records) + $record
+            $c.Commit = $true
+            ConvertTo-LabDnsRecordOutput $s $zone.Name $record
+        }
+        Set-LabProperty $zone 'Records' $records
+    }
+    if ($PassThru) { $added }
+}
+
+<#
+.SYNOPSIS
+Removes records of a name and type: all of them unless -RecordData names the ones to remove.
+.PARAMETER ZoneName
+The zone to remove from.
+.PARAMETER RRType
+The record type, e.g. A.
+.PARAMETER Name
+A name relative to the zone (or an FQDN inside it).
+.PARAMETER RecordData
+Only the records with this data (IPv4 address for A); WIN32 9701 for data that is not there.
+.PARAMETER InputObject
+Record objects from Get-DnsServerResourceRecord (removes exactly those).
+.PARAMETER Force
+Accepted for compatibility; the lab never prompts.
+#>
+function Remove-DnsServerResourceRecord {
+    [CmdletBinding(DefaultParameterSetName = 'Name', SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)][Alias('ForwardLookupZone')][string]$ZoneName,
+        [Parameter(ParameterSetName = 'Name', Mandatory = $true)][string]$RRType,
+        [Parameter(ParameterSetName = 'Name', Mandatory = $true)][string]$Name,
+        [Parameter(ParameterSetName = 'Name')][string[]]$RecordData,
+        [Parameter(ParameterSetName = 'InputObject', Mandatory = $true, ValueFromPipeline = $true)][object]$InputObject,
+        [switch]$Force,
+        [Alias('Cn', 'ForwardLookupPrimaryServer')][string]$ComputerName,
+        [switch]$PassThru
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Dns'
+        if ($null -eq $state) { return }
+        $byName = $PSCmdlet.ParameterSetName -eq 'Name'
+        $hasRecordData = $PSBoundParameters.ContainsKey('RecordData')
+        $label = $Name
+        if (-not $byName) { $label = [string]$InputObject.HostName }
+        if (Test-LabWhatIf $PSCmdlet $label 'Remove-DnsServerResourceRecord') { return }
+        $removed = Update-LabState $PSCmdlet {
+            param($s, $c)
+            $server = Resolve-LabDnsServer $PSCmdlet $s $ComputerName
+            if ($null -eq $server) { return }
+            $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+            if ($null -eq $zone) { return }
+            $records = @(Get-LabSection $zone 'Records')
+            if ($byName) {
+                $relative = ConvertTo-LabDnsRelativeName $Name $zone.Name
+                $type = $RRType
+                $wantedData = $null
+                if ($hasRecordData) { $wantedData = @($RecordData) }
+            }
+            else {
+                $relative = ConvertTo-LabDnsRelativeName ([string]$InputObject.HostName) $zone.Name
+                $type = [string]$InputObject.RecordType
+                $wantedData = @(Get-LabInputIPv4 $InputObject)
+            }
+            $ofName = @($records | Where-Object { $_.HostName -eq $relative -and $_.RecordType -eq $type })
+            if ($ofName.Count -eq 0) {
+                Write-DnsError $PSCmdlet 9714 ([string]::Format($script:Msg.DnsNameNotFound, $label, $zone.Name, $server.Name)) 'ObjectNotFound' $label
+                return
+            }
+            $doomed = $ofName
+            if ($null -ne $wantedData) {
+                $doomed = @()
+                foreach ($data in $wantedData) {
+                    $hit = @($ofName | Where-Object { $_.IPv4Address -eq ([string]$data).Trim() })
+                    if ($hit.Count -eq 0) {
+                        Write-DnsError $PSCmdlet 9701 ([string]::Format($script:Msg.DnsRecordNotFound, $label, $zone.Name, $server.Name, $data)) 'ObjectNotFound' $label
+                        continue
+                    }
+                    $doomed += $hit
+                }
+            }
+            if ($doomed.Count -eq 0) { return }
+            Set-LabProperty $zone 'Records' @($records | Where-Object { $doomed -notcontains $_ })
+            $c.Commit = $true
+            foreach ($record in $doomed) { ConvertTo-LabDnsRecordOutput $s $zone.Name $record }
+        }
+        if ($PassThru) { $removed }
+    }
+}
+
+<#
+.SYNOPSIS
+Replaces the record matching -OldInputObject with -NewInputObject's TTL and address (same name and
+type); the record becomes static (Timestamp cleared), as on a real DNS server.
+.PARAMETER ZoneName
+The zone of the record.
+.PARAMETER OldInputObject
+The record as read with Get-DnsServerResourceRecord.
+.PARAMETER NewInputObject
+An edited copy ($old.Clone()) with the new TimeToLive and/or RecordData.IPv4Address.
+#>
+function Set-DnsServerResourceRecord {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)][Alias('ForwardLookupZone')][string]$ZoneName,
+        [Parameter(Mandatory = $true, Position = 1)][object]$OldInputObject,
+        [Parameter(Mandatory = $true, Position = 2)][object]$NewInputObject,
+        [Alias('Cn', 'ForwardLookupPrimaryServer')][string]$ComputerName,
+        [switch]$PassThru
+    )
+    $state = Enter-LabCommand $PSCmdlet 'Dns'
+    if ($null -eq $state) { return }
+    $label = [string]$OldInputObject.HostName
+    if (Test-LabWhatIf $PSCmdlet $label 'Set-DnsServerResourceRecord') { return }
+    $updated = Update-LabState $PSCmdlet {
+        param($s, $c)
+        $server = Resolve-LabDnsServer $PSCmdlet $s $ComputerName
+        if ($null -eq $server) { return }
+        $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+        if ($null -eq $zone) { return }
+        $relative = ConvertTo-LabDnsRelativeName $label $zone.Name
+        $type = [string]$OldInputObject.RecordType
+        if ((ConvertTo-LabDnsRelativeName ([string]$NewInputObject.HostName) $zone.Name) -ne $relative -or [string]$NewInputObject.RecordType -ne $type) {
+            Write-DnsError $PSCmdlet 87 ([string]::Format($script:Msg.DnsNameOrTypeChanged, $label, $zone.Name, $server.Name)) 'InvalidArgument' $label
+            return
+        }
+        if ($type -ne 'A') {
+            Write-DnsError $PSCmdlet 87 ([string]::Format($script:Msg.DnsUnsupportedType, $type)) 'InvalidArgument' $label
+            return
+        }
+        $records = @(Get-LabSection $zone 'Records')
+        $ofName = @($records | Where-Object { $_.HostName -eq $relative -and $_.RecordType -eq $type })
+        if ($ofName.Count -eq 0) {
+            Write-DnsError $PSCmdlet 9714 ([string]::Format($script:Msg.DnsNameNotFound, $label, $zone.Name, $server.Name)) 'ObjectNotFound' $label
+            return
+        }
+        $oldIp = Get-LabInputIPv4 $OldInputObject
+        $target = @($ofName | Where-Object { $_.IPv4Address -eq $oldIp }) | Select-Object -First 1
+        if ($null -eq $target) {
+            Write-DnsError $PSCmdlet 9701 ([string]::Format($script:Msg.DnsOldRecordNotFound, $label, $zone.Name, $server.Name)) 'ObjectNotFound' $label
+            return
+        }
+        $newIp = Get-LabInputIPv4 $NewInputObject
+        if ([string]::IsNullOrEmpty($newIp)) { $newIp = $oldIp }
+        if (-not (Test-LabIPv4 $newIp)) {
+            Write-BindingError $PSCmdlet ([string]::Format($script:Msg.DnsInvalidIPv4, $newIp)) $newIp
+            return
+        }
+        $newIp = ([System.Net.IPAddress]::Parse($newIp)).ToString()
+        if ($newIp -ne $oldIp -and @($ofName | Where-Object { $_.IPv4Address -eq $newIp }).Count -gt 0) {
+            Write-DnsError $PSCmdlet 9711 ([string]::Format($script:Msg.DnsRecordExists, $label, $zone.Name, $server.Name)) 'ResourceExists' $label
+            return
+        }
+        $ttl = Get-LabInputTimeToLive $NewInputObject
+        if ($null -ne $ttl) { $target.TimeToLive = Format-LabTimeToLive $ttl }
+        $target.IPv4Address = $newIp
+        $target.Timestamp = $null
+        $c.Commit = $true
+        ConvertTo-LabDnsRecordOutput $s $zone.Name $target
+    }
+    if ($PassThru) { $updated }
+}
+
+#endregion
+#region Lab administration ------------------------------------------------------------------------
+
+<#
+.SYNOPSIS
+Initialises a lab: copies a scenario (default lab/scenarios/article.json) to the state path.
+.PARAMETER Path
+Target state file; defaults to $env:EXCHANGE_LAB_STATE.
+.PARAMETER Scenario
+Scenario file to copy; its format is the state format.
+.PARAMETER Force
+Overwrite an existing state file.
+#>
+function Initialize-ExchangeLab {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)][string]$Path,
+        [string]$Scenario,
+        [switch]$Force
+    )
+    if ([string]::IsNullOrEmpty($Path)) { $Path = Get-LabStatePath $PSCmdlet }
+    else { $Path = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path) }
+    if ([string]::IsNullOrEmpty($Scenario)) { $Scenario = Join-Path $PSScriptRoot 'scenarios/article.json' }
+    else { $Scenario = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Scenario) }
+    if ([System.IO.File]::Exists($Path) -and -not $Force) {
+        $message = "The Exchange lab state file '$Path' already exists; use -Force to overwrite it."
+        Stop-LabCommand $PSCmdlet (New-Object System.IO.IOException($message)) 'ExchangeLabStateExists' 'ResourceExists' $Path
+    }
+    $text = [ExchangeLab.StateFile]::ReadText($Scenario)
+    if ($null -eq $text) {
+        $message = "The scenario file '$Scenario' does not exist."
+        Stop-LabCommand $PSCmdlet (New-Object System.IO.FileNotFoundException($message, $Scenario)) 'ExchangeLabScenarioMissing' 'ObjectNotFound' $Scenario
+    }
+    [void](Read-LabStateFile $PSCmdlet $Scenario)
+    [void][System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($Path))
+    [ExchangeLab.StateFile]::WriteAtomic($Path, $text)
+    $Path
+}
+
+<#
+.SYNOPSIS
+Returns the whole lab state as parsed from the state file.
+#>
+function Get-ExchangeLabState {
+    [CmdletBinding()]
+    param()
+    Read-LabState $PSCmdlet
+}
+
+<#
+.SYNOPSIS
+Returns the latency knobs (milliseconds): SessionOpenMs, ExchangeCommandMs, DnsCommandMs.
+#>
+function Get-ExchangeLabLatency {
+    [CmdletBinding()]
+    param()
+    $state = Read-LabState $PSCmdlet
+    New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+            SessionOpenMs     = Get-LabLatencyValue $state 'SessionOpenMs'
+            ExchangeCommandMs = Get-LabLatencyValue $state 'ExchangeCommandMs'
+            DnsCommandMs      = Get-LabLatencyValue $state 'DnsCommandMs'
+        })
+}
+
+<#
+.SYNOPSIS
+Sets latency knobs: each Exchange cmdlet sleeps ExchangeCommandMs, each DNS cmdlet DnsCommandMs;
+SessionOpenMs is slept on module import (and is for whoever opens sessions).
+#>
+function Set-ExchangeLabLatency {
+    [CmdletBinding()]
+    param(
+        [ValidateRange(0, 3600000)][int]$SessionOpenMs,
+        [ValidateRange(0, 3600000)][int]$ExchangeCommandMs,
+        [ValidateRange(0, 3600000)][int]$DnsCommandMs
+    )
+    $bound = $PSBoundParameters
+    Update-LabState $PSCmdlet {
+        param($s, $c)
+        if ($null -eq $s.PSObject.Properties['lab'] -or $null -eq $s.lab) { Set-LabProperty $s 'lab' (New-Object System.Management.Automation.PSObject) }
+        if ($null -eq $s.lab.PSObject.Properties['latency'] -or $null -eq $s.lab.latency) { Set-LabProperty $s.lab 'latency' (New-Object System.Management.Automation.PSObject) }
+        foreach ($knob in 'SessionOpenMs', 'ExchangeCommandMs', 'DnsCommandMs') {
+            if ($bound.ContainsKey($knob)) { Set-LabProperty $s.lab.latency $knob ([int]$bound[$knob]) }
+        }
+        $c.Commit = $true
+    }
+    Get-ExchangeLabLatency
+}
+
+<#
+.SYNOPSIS
+Makes the next -Times calls of -Command (a cmdlet name, or * for any) fail: Error (non-terminating
+Exchange/CIM error), Throttle (terminating 18-concurrent-shells error), Hang (sleeps a day) or
+Exit (the PowerShell process exits with code 1).
+#>
+function Add-ExchangeLabFault {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)][string]$Command,
+        [Parameter(Mandatory = $true)][ValidateSet('Error', 'Throttle', 'Hang', 'Exit')][string]$Kind,
+        [ValidateRange(1, 1000000)][int]$Times = 1,
+        [string]$Message
+    )
+    $fault = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+            Command = $Command
+            Kind    = $Kind
+            Times   = $Times
+            Message = $(if ($PSBoundParameters.ContainsKey('Message')) { $Message } else { $null })
+        })
+    Update-LabState $PSCmdlet {
+        param($s, $c)
+        if ($null -eq $s.PSObject.Properties['lab'] -or $null -eq $s.lab) { Set-LabProperty $s 'lab' (New-Object System.Management.Automation.PSObject) }
+        Set-LabProperty $s.lab 'faults' (@(Get-LabFaultList $s) + $fault)
+        $c.Commit = $true
+        $fault
+    }
+}
+
+<#
+.SYNOPSIS
+Lists the pending faults.
+#>
+function Get-ExchangeLabFault {
+    [CmdletBinding()]
+    param()
+    Get-LabFaultList (Read-LabState $PSCmdlet)
+}
+
+<#
+.SYNOPSIS
+Removes pending faults: all of them, or those of one -Command.
+#>
+function Clear-ExchangeLabFault {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)][string]$Command)
+    Update-LabState $PSCmdlet {
+        param($s, $c)
+        if ($null -eq $s.PSObject.Properties['lab'] -or $null -eq $s.lab) { return }
+        $keep = @()
+        if (-not [string]::IsNullOrEmpty($Command)) { $keep = @(Get-LabFaultList $s | Where-Object { $_.Command -ne $Command }) }
+        Set-LabProperty $s.lab 'faults' $keep
+        $c.Commit = $true
+    }
+}
+
+#endregion
+
+Import-LabType
+
+# SessionOpenMs: opening a session to the lab costs this much. Best effort: no state, no delay. A
+# regex instead of ConvertFrom-Json keeps the JSON parser's first-use cost out of the import.
+if (-not [string]::IsNullOrWhiteSpace($env:EXCHANGE_LAB_STATE)) {
+    $script:openDelay = [ExchangeLab.StateFile]::ReadText($env:EXCHANGE_LAB_STATE)
+    if ($null -ne $script:openDelay) {
+        $script:openDelay = [regex]::Match($script:openDelay, '"SessionOpenMs"\s*:\s*(\d+)')
+        if ($script:openDelay.Success -and [int]$script:openDelay.Groups[1].Value -gt 0) { Start-Sleep -Milliseconds ([int]$script:openDelay.Groups[1].Value) }
+    }
+    Remove-Variable -Name openDelay -Scope Script -ErrorAction SilentlyContinue
+}
+
+Export-ModuleMember -Function @(
+    'Get-ExchangeServer',
+    'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
+    'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase',
+    'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
+    'Initialize-ExchangeLab', 'Get-ExchangeLabState',
+    'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
+    'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault'
+)

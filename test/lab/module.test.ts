@@ -1,0 +1,191 @@
+// The lab module as a PowerShell artefact: Windows PowerShell 5.1-compatible syntax, explicit
+// exports with help, a fast import (cached exception types), and the article scenario's content.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } from "./pwsh.js";
+
+const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
+const manifestPath = join(repoRoot, "lab", "ExchangeLab.psd1");
+const typesPath = join(repoRoot, "lab", "types", "ExchangeLabTypes.cs");
+
+const exported = [
+  "Get-ExchangeServer",
+  "Get-ClientAccessArray",
+  "New-ClientAccessArray",
+  "Set-ClientAccessArray",
+  "Remove-ClientAccessArray",
+  "Get-MailboxDatabase",
+  "Set-MailboxDatabase",
+  "New-MailboxDatabase",
+  "Get-DnsServerResourceRecord",
+  "Add-DnsServerResourceRecordA",
+  "Remove-DnsServerResourceRecord",
+  "Set-DnsServerResourceRecord",
+  "Initialize-ExchangeLab",
+  "Get-ExchangeLabState",
+  "Get-ExchangeLabLatency",
+  "Set-ExchangeLabLatency",
+  "Add-ExchangeLabFault",
+  "Get-ExchangeLabFault",
+  "Clear-ExchangeLabFault",
+];
+
+const batch = new LabBatch();
+afterAll(() => batch.cleanup());
+
+describe("Windows PowerShell 5.1 compatibility", () => {
+  it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", () => {
+    const source = readFileSync(modulePath, "utf8");
+    for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
+      expect(source.includes(token), `module contains ${token}`).toBe(false);
+    }
+    expect(source).not.toMatch(/\s\?\s[^\s]+\s:\s/); // ternary
+    expect(source).not.toMatch(/ConvertFrom-Json[^\n]*-Depth/);
+    expect(source).not.toMatch(/\[System\.IO\.File\]::Move\([^)]*,[^)]*,[^)]*\)/); // Move with overwrite is .NET Core only
+  });
+
+  it("has C# the 5.1 compiler (C# 5) accepts: no interpolation, expression bodies, nameof or exception filters", () => {
+    const source = readFileSync(typesPath, "utf8");
+    expect(source).not.toMatch(/\$"/);
+    expect(source).not.toMatch(/\)\s*=>/);
+    expect(source).not.toMatch(/\bnameof\(/);
+    expect(source).not.toMatch(/catch\s*\([^)]*\)\s*when\b/);
+    expect(source).not.toMatch(/\?\./);
+  });
+
+  const ast = batch.add<{ Errors: string[]; Ps7Nodes: string[] }>(
+    `$tokens = $null; $errors = $null
+     $tree = [System.Management.Automation.Language.Parser]::ParseFile(${psq(modulePath)}, [ref]$tokens, [ref]$errors)
+     $ps7 = @($tree.FindAll({ param($node)
+       $node.GetType().Name -in 'TernaryExpressionAst', 'PipelineChainAst' -or
+       ($node -is [System.Management.Automation.Language.BinaryExpressionAst] -and [string]$node.Operator -eq 'QuestionQuestion') -or
+       ($node -is [System.Management.Automation.Language.AssignmentStatementAst] -and [string]$node.Operator -eq 'QuestionQuestionEquals') -or
+       ($node -is [System.Management.Automation.Language.MemberExpressionAst] -and $node.NullConditional) -or
+       ($node -is [System.Management.Automation.Language.IndexExpressionAst] -and $node.NullConditional)
+     }, $true) | ForEach-Object { $_.Extent.Text })
+     Emit ([ordered]@{ Errors = @($errors | ForEach-Object Message); Ps7Nodes = $ps7 })`,
+  );
+  it("parses cleanly and has no PowerShell 7-only syntax nodes", async () => {
+    expect(await ast()).toEqual({ Errors: [], Ps7Nodes: [] });
+  });
+});
+
+describe("exports and help", () => {
+  it("lists every exported function explicitly in the manifest", () => {
+    const manifest = readFileSync(manifestPath, "utf8");
+    for (const name of exported) expect(manifest).toContain(`'${name}'`);
+    expect(manifest).not.toMatch(/FunctionsToExport\s*=\s*'\*'/);
+  });
+
+  const commands = batch.add<{ Name: string; Advanced: boolean; Synopsis: string }[]>(
+    `Emit @(Get-Command -Module ExchangeLab | Sort-Object Name | ForEach-Object { [ordered]@{
+       Name = $_.Name; Advanced = $_.CmdletBinding; Synopsis = [string](Get-Help $_.Name).Synopsis } })`,
+  );
+  it("exports exactly the lab's cmdlets, each an advanced function with comment-based help", async () => {
+    const found = await commands();
+    expect(found.map((c) => c.Name)).toEqual([...exported].sort((a, b) => a.localeCompare(b)));
+    for (const command of found) {
+      expect(command.Advanced, command.Name).toBe(true);
+      expect(command.Synopsis.length, command.Name).toBeGreaterThan(10);
+      expect(command.Synopsis, command.Name).not.toContain(command.Name); // not the syntax fallback
+    }
+  });
+
+  const parameters = batch.add<Record<string, string[]>>(
+    `$r = [ordered]@{}
+     foreach ($c in 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray', 'Get-ClientAccessArray', 'Set-MailboxDatabase', 'Add-DnsServerResourceRecordA', 'Get-DnsServerResourceRecord', 'Set-DnsServerResourceRecord') {
+       $meta = (Get-Command $c).Parameters.Values | Where-Object { $_.Name -notin [System.Management.Automation.PSCmdlet]::CommonParameters }
+       $r[$c] = @($meta | ForEach-Object {
+         $positions = @($_.ParameterSets.Values | ForEach-Object Position | Where-Object { $_ -ge 0 } | Sort-Object -Unique)
+         '{0}:{1}:{2}' -f $_.Name, $_.ParameterType.Name, ($(if ($positions.Count) { $positions[0] } else { 'named' }))
+       } | Sort-Object)
+     }
+     Emit $r`,
+  );
+  it("has Exchange's and DnsServer's parameters and positions", async () => {
+    const p = await parameters();
+    expect(p["New-ClientAccessArray"]).toEqual(
+      ["Confirm:SwitchParameter:named", "DomainController:String:named", "Fqdn:String:named", "Name:String:0", "Site:String:named", "WhatIf:SwitchParameter:named"],
+    );
+    expect(p["Set-ClientAccessArray"]).toContain("Identity:String:0");
+    expect(p["Remove-ClientAccessArray"]).toContain("Identity:String:0");
+    expect(p["Get-ClientAccessArray"]).toEqual(["DomainController:String:named", "Identity:String:0", "Site:String:named"]);
+    expect(p["Set-MailboxDatabase"]).toContain("RpcClientAccessServer:String:named");
+    expect(p["Add-DnsServerResourceRecordA"]).toEqual(
+      expect.arrayContaining(["ZoneName:String:0", "Name:String:1", "IPv4Address:String[]:2", "TimeToLive:TimeSpan:named", "PassThru:SwitchParameter:named"]),
+    );
+    expect(p["Get-DnsServerResourceRecord"]).toEqual(expect.arrayContaining(["ZoneName:String:0", "Name:String:1", "RRType:String:named", "ComputerName:String:named"]));
+    expect(p["Set-DnsServerResourceRecord"]).toEqual(expect.arrayContaining(["ZoneName:String:0", "OldInputObject:Object:1", "NewInputObject:Object:2"]));
+  });
+});
+
+describe("import", () => {
+  const timing = batch.add<{ Import: number; Dll: string; Loaded: boolean }>(
+    `Remove-Module ExchangeLab
+     $watch = [Diagnostics.Stopwatch]::StartNew()
+     Import-Module ${psq(labModule)}
+     $import = $watch.ElapsedMilliseconds
+     $type = [Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException]
+     Emit ([ordered]@{ Import = $import; Dll = $type.Assembly.Location; Loaded = $null -ne $type })`,
+  );
+  it("loads the exception types from a DLL cached in the temp folder, and imports quickly", async () => {
+    const result = await timing();
+    expect(result.Loaded).toBe(true);
+    expect(result.Dll).toMatch(/ExchangeLab-types-[^/\\]+[/\\]ExchangeLabTypes-[0-9A-F]{20}\.dll$/);
+    // A re-import in a warm process; a cold process measures about 250-300 ms (see lab/README.md).
+    expect(result.Import).toBeLessThan(1000);
+  });
+});
+
+describe("the article scenario", () => {
+  const state = JSON.parse(readFileSync(scenarioPath, "utf8")) as JsonObject;
+  const list = (key: string): JsonObject[] => state[key] as JsonObject[];
+
+  it("seeds the ExchangeServerPro organisation of the article", () => {
+    expect(state.organization).toMatchObject({ Name: "ExchangeServerPro", Domain: "exchangeserverpro.net", DomainController: "DC01.exchangeserverpro.net" });
+    expect(list("sites").map((s) => s.Name)).toEqual(["HeadOffice", "BranchOffice"]);
+    expect(list("servers").map((s) => [s.Name, s.Site, s.Fqdn])).toEqual([
+      ["HO-EX2010-MB1", "HeadOffice", "HO-EX2010-MB1.exchangeserverpro.net"],
+      ["HO-EX2010-MB2", "HeadOffice", "HO-EX2010-MB2.exchangeserverpro.net"],
+      ["BR-EX2010-MB", "BranchOffice", "BR-EX2010-MB.exchangeserverpro.net"],
+    ]);
+    expect(list("databaseAvailabilityGroups")).toEqual([expect.objectContaining({ Name: "HO-DAG01", Servers: ["HO-EX2010-MB1", "HO-EX2010-MB2"] })]);
+    expect(list("clientAccessArrays")).toEqual([]);
+    expect(list("mailboxDatabases").map((d) => [d.Name, d.Server, d.Recovery])).toEqual([
+      ["MB-HO-01", "HO-EX2010-MB1", false],
+      ["MB-HO-02", "HO-EX2010-MB1", false],
+      ["MB-BR-01", "BR-EX2010-MB", false],
+      ["MB-HO-03", "HO-EX2010-MB1", false],
+      ["RDB-HO-01", "HO-EX2010-MB1", true],
+    ]);
+  });
+
+  it("has fixed GUIDs, unique across the scenario", () => {
+    const guids = [state.organization as JsonObject, ...list("sites"), ...list("servers"), ...list("databaseAvailabilityGroups"), ...list("mailboxDatabases")].map((o) =>
+      String(o.Guid),
+    );
+    for (const guid of guids) expect(guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(guids).size).toBe(guids.length);
+  });
+
+  it("has DNS on DC01 (servers, DAG, DC01) and a second server DC02 with the branch zone", () => {
+    const servers = (state.dns as JsonObject).servers as JsonObject[];
+    expect(servers.map((s) => [s.Name, s.Fqdn])).toEqual([
+      ["DC01", "DC01.exchangeserverpro.net"],
+      ["DC02", "DC02.exchangeserverpro.net"],
+    ]);
+    const zoneOf = (i: number): JsonObject[] => (servers[i]?.Zones ?? []) as JsonObject[];
+    expect(zoneOf(0).map((z) => z.Name)).toEqual(["exchangeserverpro.net"]);
+    expect(zoneOf(1).map((z) => z.Name)).toEqual(["branch.exchangeserverpro.net"]);
+    const records = (zoneOf(0)[0]?.Records ?? []) as JsonObject[];
+    expect(Object.fromEntries(records.map((r) => [r.HostName, r.IPv4Address]))).toEqual({
+      DC01: "10.1.0.5",
+      "HO-EX2010-MB1": "10.1.0.11",
+      "HO-EX2010-MB2": "10.1.0.12",
+      "BR-EX2010-MB": "10.2.0.11",
+      "HO-DAG01": "10.1.0.20",
+    });
+    expect(state.lab).toEqual({ latency: { SessionOpenMs: 0, ExchangeCommandMs: 0, DnsCommandMs: 0 }, faults: [] });
+  });
+});
