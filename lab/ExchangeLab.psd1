@@ -7,7 +7,7 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FunctionsToExport    = @(
-        'Get-ExchangeServer',
+        'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',
         'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
         'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase',
         'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',

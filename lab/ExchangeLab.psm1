@@ -661,6 +661,39 @@ function Get-ExchangeServer {
 
 <#
 .SYNOPSIS
+Gets database availability groups (Name, Servers as names, a DAG's cluster name is its own DNS name).
+.PARAMETER Identity
+Name or GUID of a DAG.
+#>
+function Get-DatabaseAvailabilityGroup {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $dags = @(Get-LabSection $state 'databaseAvailabilityGroups')
+        if ($PSBoundParameters.ContainsKey('Identity')) {
+            $dags = @($dags | Where-Object { $_.Name -eq $Identity -or (Test-LabGuidMatch $Identity $_.Guid) })
+            if ($dags.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
+        }
+        foreach ($dag in $dags) {
+            $properties = [ordered]@{
+                Name              = [string]$dag.Name
+                Servers           = @($dag.Servers | ForEach-Object { [string]$_ })
+                Guid              = [guid][string]$dag.Guid
+                Identity          = [string]$dag.Name
+                DistinguishedName = 'CN=' + $dag.Name + ',CN=Database Availability Groups,' + (Get-LabAdminGroupDn $state)
+            }
+            New-LabOutputObject 'Microsoft.Exchange.Data.Directory.SystemConfiguration.DatabaseAvailabilityGroup' $properties
+        }
+    }
+}
+
+<#
+.SYNOPSIS
 Gets Client Access arrays; Members is computed from the site's RPC Client Access servers.
 .PARAMETER Identity
 Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of an array.
@@ -1576,7 +1609,7 @@ if (-not [string]::IsNullOrWhiteSpace($env:EXCHANGE_LAB_STATE)) {
 }
 
 Export-ModuleMember -Function @(
-    'Get-ExchangeServer',
+    'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',
     'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
     'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase',
     'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
