@@ -45,8 +45,7 @@ interface LabArray {
   SiteName: string;
 }
 function labArrays(): LabArray[] {
-  const rows = lab.json<LabArray | LabArray[] | null>("@(Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}})");
-  return rows === null ? [] : Array.isArray(rows) ? rows : [rows];
+  return lab.json<LabArray[]>("Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}}");
 }
 
 describe("ClientAccessArray through the dynamic-provider host", () => {

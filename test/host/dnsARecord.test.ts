@@ -55,7 +55,7 @@ interface LabRecord {
 function labRecords(name = "outlook-ho", zone = ZONE, server = "DC01"): LabRecord[] {
   return lab
     .json<LabRecord[]>(
-      `,@(Get-DnsServerResourceRecord -ZoneName '${zone}' -Name '${name}' -RRType A -ComputerName '${server}' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ ip = [string]$_.RecordData.IPv4Address; ttl = $_.TimeToLive.TotalSeconds } } | Sort-Object { $_.ip })`,
+      `Get-DnsServerResourceRecord -ZoneName '${zone}' -Name '${name}' -RRType A -ComputerName '${server}' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ ip = [string]$_.RecordData.IPv4Address; ttl = $_.TimeToLive.TotalSeconds } } | Sort-Object { $_.ip }`,
     )
     .sort((a, b) => a.ip.localeCompare(b.ip));
 }

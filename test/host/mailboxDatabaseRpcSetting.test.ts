@@ -50,7 +50,7 @@ function labArray(): void {
 /** Every database's RpcClientAccessServer as Get-MailboxDatabase reports it. */
 function labValues(): Record<string, string> {
   const rows = lab.json<{ Name: string; RpcClientAccessServer: string }[]>(
-    ",@(Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer)",
+    "Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer",
   );
   return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
 }

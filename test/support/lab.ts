@@ -18,7 +18,7 @@ export interface Lab {
   connection: { kind: "lab"; statePath: string; modulePath: string };
   /** Runs PowerShell against this lab in a separate pwsh; returns stdout, throws on failure. */
   pwsh(script: string): string;
-  /** Runs PowerShell whose last output is converted to JSON, and parses it. */
+  /** Runs a PowerShell expression and returns its output as a JSON array (always an array). */
   json<T = unknown>(script: string): T;
   remove(): void;
 }
@@ -53,8 +53,8 @@ export function createLab(): Lab {
     connection: { kind: "lab", statePath, modulePath: LAB_MODULE },
     pwsh,
     json<T>(script: string): T {
-      const out = pwsh(`${script} | ConvertTo-Json -Depth 6 -Compress`);
-      const line = out.split(/\r?\n/).filter((l) => l.trim().startsWith("{") || l.trim().startsWith("[") || l.trim().startsWith('"')).pop();
+      const out = pwsh(`ConvertTo-Json -InputObject @(${script}) -Depth 6 -Compress`);
+      const line = out.split(/\r?\n/).filter((l) => l.trim() !== "").pop();
       return JSON.parse(line ?? "null") as T;
     },
     remove() {
