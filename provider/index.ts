@@ -1,4 +1,7 @@
 // exchange-cas: Pulumi resources for Exchange Server 2010 CAS arrays.
 export { ClientAccessArray, type ClientAccessArrayArgs } from "./resources/clientAccessArray";
+export { DnsARecord, type DnsARecordArgs } from "./resources/dnsARecord";
+export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
 export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput } from "./shell";
 export { labConnection, exchangeConnection } from "./connections";
+export { CasArraySite, type CasArraySiteArgs, type ManagedDatabase } from "./components/casArraySite";

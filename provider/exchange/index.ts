@@ -1,3 +1,5 @@
 export * from "./clientAccessArray";
 export * from "./exchangeServer";
 export { leafName } from "./rows";
+export * from "./mailboxDatabase";
+export * from "./databaseAvailabilityGroup";

@@ -33,3 +33,4 @@ export function configure(config: { get(key: string): string | undefined } | und
 
 export { sessions } from "../shell";
 export { UNKNOWN } from "./check";
+export { planSite, type SitePlan, type SitePlanRequest } from "./site";

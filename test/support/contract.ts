@@ -27,7 +27,7 @@ export function loadPackage(): { pulumi: Pulumi; lib: ExchangeCas } {
 }
 
 /** Runs `program` under mocks and returns the registrations of custom resources, in order. */
-export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => unknown): Promise<Registration[]> {
+export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => unknown | Promise<unknown>): Promise<Registration[]> {
   const { pulumi, lib } = loadPackage();
   const regs: Registration[] = [];
   await pulumi.runtime.setMocks(
@@ -55,7 +55,7 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
     "test",
     false,
   );
-  const result = program(lib, pulumi);
+  const result = await program(lib, pulumi);
   const resources = (Array.isArray(result) ? result : [result]) as { urn?: { apply(f: (u: string) => void): unknown } }[];
   await Promise.all(
     resources.map((r) => new Promise<void>((resolve) => (r.urn ? r.urn.apply(() => resolve()) : resolve()))),
@@ -63,4 +63,9 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
   // Registrations settle asynchronously; give the mock monitor a turn.
   await new Promise((resolve) => setTimeout(resolve, 10));
   return regs;
+}
+
+/** The value of an Output once known (under mocks every value is known). */
+export function settled<T>(output: { apply<U>(f: (v: T) => U): unknown }): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
 }

@@ -1,0 +1,156 @@
+// The article's HeadOffice site, end to end: the CasArraySite component registers its resources
+// (setMocks gives us the registrations and the SDK's own __provider), then they are applied in
+// dependency order through the real dynamic-provider host against the article lab, as `pulumi up`
+// would; then again (no change), drift and repair, the move to a VIP, and destroy.
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create, refresh, resourceType, up, type Applied } from "../support/apply";
+import { register, settled, type Registration } from "../support/contract";
+import { Host, ROOT } from "../support/host";
+import { createLab, type Lab } from "../support/lab";
+
+let lab: Lab;
+let host: Host;
+const state = new Map<string, Applied>();
+
+const HO = {
+  site: "HeadOffice",
+  arrayName: "cas-headoffice",
+  fqdn: "outlook-ho.exchangeserverpro.net",
+};
+
+async function declareSite(addresses: string[], warnings: string[][] = []): Promise<Registration[]> {
+  return register(async (lib) => {
+    const site = new lib.CasArraySite("headoffice", { ...HO, dns: { zone: "exchangeserverpro.net", server: "DC01", addresses }, connection: lab.connection });
+    warnings.push(await settled(site.warnings));
+    await settled(site.databases);
+    return [site.array, site.record];
+  });
+}
+
+interface Db {
+  Name: string;
+  RpcClientAccessServer: string;
+}
+function labDatabases(): Record<string, string> {
+  const rows = lab.json<Db[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
+}
+function labRecord(): string[] {
+  return lab.json<string[]>(
+    "Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }",
+  );
+}
+
+const ORIGINAL = {
+  "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-HO-02": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-HO-03": "HO-EX2010-MB1.exchangeserverpro.net",
+  "RDB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-BR-01": "BR-EX2010-MB.exchangeserverpro.net",
+};
+
+const isDatabase = (r: Registration) => resourceType(r) === "MailboxDatabaseRpcSetting";
+
+/** Applies registrations as the engine does: array and record first, then the databases. */
+async function applyAll(regs: Registration[]): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
+  const outcome = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
+  for (const wave of [regs.filter((r) => !isDatabase(r)), regs.filter(isDatabase)]) {
+    await Promise.all(
+      wave.map(async (reg) => {
+        const existing = state.get(reg.name);
+        if (existing === undefined) {
+          state.set(reg.name, await create(host, reg));
+          outcome.created.push(reg.name);
+        } else {
+          const { state: next, changed } = await up(host, existing, reg);
+          state.set(reg.name, next);
+          (changed ? outcome.updated : outcome.unchanged).push(reg.name);
+        }
+      }),
+    );
+  }
+  for (const list of Object.values(outcome)) list.sort();
+  return outcome;
+}
+
+beforeAll(async () => {
+  lab = createLab();
+  host = await Host.start();
+  await host.configure();
+});
+
+afterAll(async () => {
+  await host.stop();
+  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+  await runtime.sessions().closeAll();
+  lab.remove();
+});
+
+describe("the HeadOffice site of the article, through the host", () => {
+  it("declares the array, its record and one setting per non-recovery database of the site, each database after both", async () => {
+    const warnings: string[][] = [];
+    const regs = await declareSite(["10.1.0.11"], warnings);
+    expect(regs.map((r) => `${resourceType(r)} ${r.name}`).sort()).toEqual([
+      "ClientAccessArray headoffice-array",
+      "DnsARecord headoffice-dns",
+      "MailboxDatabaseRpcSetting headoffice-mb-ho-01",
+      "MailboxDatabaseRpcSetting headoffice-mb-ho-02",
+      "MailboxDatabaseRpcSetting headoffice-mb-ho-03",
+    ]);
+    for (const db of regs.filter(isDatabase)) expect(db.inputs.rpcClientAccessServer).toBe(HO.fqdn);
+    // One address, and it is HO-EX2010-MB1's own: fine, but no high availability.
+    expect(warnings[0]?.join("\n")).toMatch(/10\.1\.0\.11, the address of Client Access server HO-EX2010-MB1/);
+  });
+
+  it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async () => {
+    const outcome = await applyAll(await declareSite(["10.1.0.11"]));
+    expect(outcome.created).toHaveLength(5);
+    expect(state.get("headoffice-array")?.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: HO.fqdn, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
+    expect(labRecord()).toEqual(["10.1.0.11"]);
+    expect(labDatabases()).toEqual({
+      ...ORIGINAL,
+      "MB-HO-01": HO.fqdn,
+      "MB-HO-02": HO.fqdn,
+      "MB-HO-03": HO.fqdn,
+    });
+  });
+
+  it("applies again: every Diff says no change", async () => {
+    const outcome = await applyAll(await declareSite(["10.1.0.11"]));
+    expect(outcome).toEqual({ created: [], updated: [], unchanged: expect.arrayContaining([]) });
+    expect(outcome.unchanged).toHaveLength(5);
+  });
+
+  it("shows a manual Set-MailboxDatabase on refresh, and the next apply repairs it", async () => {
+    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
+    const before = state.get("headoffice-mb-ho-02");
+    if (before === undefined) throw new Error("no state");
+    const refreshed = await refresh(host, before);
+    expect(refreshed?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+    if (refreshed) state.set("headoffice-mb-ho-02", refreshed);
+    const outcome = await applyAll(await declareSite(["10.1.0.11"]));
+    expect(outcome.updated).toEqual(["headoffice-mb-ho-02"]);
+    expect(labDatabases()["MB-HO-02"]).toBe(HO.fqdn);
+  });
+
+  it("moves the record from one CAS to the load balancer VIP in place", async () => {
+    const outcome = await applyAll(await declareSite(["10.1.0.100"]));
+    expect(outcome.updated).toEqual(["headoffice-dns"]);
+    expect(outcome.created).toEqual([]);
+    expect(labRecord()).toEqual(["10.1.0.100"]);
+    expect(state.get("headoffice-dns")?.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
+  });
+
+  it("destroys in reverse order: the databases get their previous values back, then the record and the array go", async () => {
+    const order = [...state.keys()].sort((a, b) => Number(a.includes("-mb-")) - Number(b.includes("-mb-"))).reverse();
+    for (const name of order) {
+      const s = state.get(name);
+      if (s) await host.delete(s.id, s.urn, s.outputs);
+    }
+    expect(labDatabases()).toEqual(ORIGINAL);
+    expect(labRecord()).toEqual([]);
+    expect(lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
+  });
+});
