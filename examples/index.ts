@@ -1,0 +1,46 @@
+// The site program of the root Pulumi.yaml: one stack per AD site (Pulumi.<site>.yaml). The
+// stack's config names the site, the array's FQDN, the DNS zone and server, the addresses (one
+// CAS server's IP or the load balancer's VIP) and the connection: the lab by default, a real
+// Exchange 2010 endpoint by changing `exchange-cas:connection` (see README).
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { CasArraySite, labConnection, type ConnectionInput } from "exchange-cas";
+
+const config = new pulumi.Config();
+// examples/dist/index.js → the repository root, where lab/ and .lab/ live.
+const root = path.resolve(__dirname, "..", "..");
+
+type ConnectionConfig = { kind: "lab"; statePath?: string; modulePath?: string } | ({ kind: "exchange" } & Record<string, unknown>);
+
+function connection(key: string): ConnectionInput | undefined {
+  const c = config.getObject<ConnectionConfig>(key);
+  if (c === undefined) return undefined;
+  if (c.kind === "lab") {
+    return labConnection(path.resolve(root, c.statePath ?? ".lab/state.json"), path.resolve(root, c.modulePath ?? "lab/ExchangeLab.psd1"));
+  }
+  return c as ConnectionInput;
+}
+
+const siteName = config.require("site");
+const site = new CasArraySite(siteName.toLowerCase(), {
+  site: siteName,
+  arrayName: config.get("arrayName"),
+  fqdn: config.require("fqdn"),
+  dns: {
+    zone: config.require("dnsZone"),
+    server: config.require("dnsServer"),
+    addresses: config.requireObject<string[]>("addresses"),
+    ttl: config.getNumber("ttl"),
+  },
+  databases: config.getObject<string[] | "all-in-site">("databases") ?? "all-in-site",
+  exclude: config.getObject<string[]>("exclude"),
+  adopt: config.getBoolean("adopt"),
+  connection: connection("connection") ?? labConnection(path.join(root, ".lab/state.json"), path.join(root, "lab/ExchangeLab.psd1")),
+  dnsConnection: connection("dnsConnection"),
+});
+
+export const arrayFqdn = site.fqdn;
+export const members = site.members;
+export const addresses = site.addresses;
+export const databases = site.databases;
+export const warnings = site.warnings;
