@@ -7,6 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
 import { parseEnvelope, type Envelope } from "./envelope";
 import { PowerShellSessionError } from "./errors";
+import { killTree } from "./processTree";
 
 export interface CommandSpec {
   /** The cmdlet, for messages. */
@@ -153,6 +154,6 @@ export class PwshSession {
 
   /** Ends the process at once (synchronous: usable from an 'exit' handler). */
   kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) killTree(this.child.pid);
   }
 }

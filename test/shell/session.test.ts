@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
 
@@ -98,5 +99,26 @@ describe("a pwsh session", () => {
   it("says what to do when pwsh cannot be found", () => {
     expect(() => findPwsh({ PATH: "/nonexistent" })).toThrow(/pwsh \(PowerShell 7\) was not found on PATH; install it/);
     expect(() => findPwsh({ EXCHANGE_CAS_PWSH: "/no/such/pwsh" })).toThrow(/EXCHANGE_CAS_PWSH points at \/no\/such\/pwsh/);
+  });
+});
+
+describe("ending a session", () => {
+  it("kills the real pwsh behind the .NET tool launcher too, not only the launcher", async () => {
+    const { descendants } = await import("../../provider/shell/processTree");
+    const s = await start();
+    const tree = descendants(s.pid ?? 0);
+    expect(tree.length).toBeGreaterThanOrEqual(1);
+    await expect(s.run({ cmdlet: "Get-Slow", target: "", script: "Start-Sleep -Seconds 60" }, 1000)).rejects.toMatchObject({ reason: "timeout" });
+    await new Promise((r) => setTimeout(r, 300));
+    // A killed process may linger as a zombie until its parent reaps it; that is not running.
+    const alive = tree.filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
   });
 });
