@@ -8,6 +8,14 @@ import type { Envelope } from "./envelope";
 import { PowerShellError, PowerShellSessionError } from "./errors";
 import { findPwsh, PwshSession, type CommandSpec } from "./session";
 
+/** Error types that mean the remote session itself is unusable. */
+const BROKEN_SESSION_ERRORS = new Set([
+  "PSRemotingTransportException",
+  "PSRemotingDataStructureException",
+  "InvalidRunspaceStateException",
+  "PSInvalidOperationException",
+]);
+
 interface Entry {
   connection: Connection;
   session: Promise<PwshSession>;
@@ -22,7 +30,11 @@ export class SessionRegistry {
   /** Runs `spec` on the session for `connection`; returns the envelope (errors included). */
   async run(connection: Connection, spec: CommandSpec): Promise<Envelope> {
     const session = await this.session(connection);
-    return session.run(spec, commandTimeoutMs(connection));
+    const envelope = await session.run(spec, commandTimeoutMs(connection));
+    // A broken or refused remote session (transport failure, throttling) is not reused: the
+    // next command opens a fresh one instead of failing the same way.
+    if (envelope.errors.some((e) => BROKEN_SESSION_ERRORS.has(e.type))) session.kill();
+    return envelope;
   }
 
   /** Runs `spec` and throws a PowerShellError if it reported errors. */

@@ -154,6 +154,7 @@ export class PwshSession {
 
   /** Ends the process at once (synchronous: usable from an 'exit' handler). */
   kill(): void {
+    this.dead ??= "was stopped";
     if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) killTree(this.child.pid);
   }
 }

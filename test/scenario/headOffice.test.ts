@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { create, refresh, resourceType, up, type Applied } from "../support/apply";
+import { applyAll, refresh, resourceType, type Applied } from "../support/apply";
 import { register, settled, type Registration } from "../support/contract";
 import { Host, ROOT } from "../support/host";
 import { createLab, type Lab } from "../support/lab";
@@ -53,26 +53,10 @@ const ORIGINAL = {
 
 const isDatabase = (r: Registration) => resourceType(r) === "MailboxDatabaseRpcSetting";
 
-/** Applies registrations as the engine does: array and record first, then the databases. */
-async function applyAll(regs: Registration[]): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
-  const outcome = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
-  for (const wave of [regs.filter((r) => !isDatabase(r)), regs.filter(isDatabase)]) {
-    await Promise.all(
-      wave.map(async (reg) => {
-        const existing = state.get(reg.name);
-        if (existing === undefined) {
-          state.set(reg.name, await create(host, reg));
-          outcome.created.push(reg.name);
-        } else {
-          const { state: next, changed } = await up(host, existing, reg);
-          state.set(reg.name, next);
-          (changed ? outcome.updated : outcome.unchanged).push(reg.name);
-        }
-      }),
-    );
-  }
-  for (const list of Object.values(outcome)) list.sort();
-  return outcome;
+async function apply(regs: Registration[]) {
+  const outcome = await applyAll(host, regs, state);
+  expect(outcome.failed).toEqual([]);
+  return { created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged };
 }
 
 beforeAll(async () => {
@@ -105,7 +89,7 @@ describe("the HeadOffice site of the article, through the host", () => {
   });
 
   it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async () => {
-    const outcome = await applyAll(await declareSite(["10.1.0.11"]));
+    const outcome = await apply(await declareSite(["10.1.0.11"]));
     expect(outcome.created).toHaveLength(5);
     expect(state.get("headoffice-array")?.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: HO.fqdn, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
     expect(labRecord()).toEqual(["10.1.0.11"]);
@@ -118,7 +102,7 @@ describe("the HeadOffice site of the article, through the host", () => {
   });
 
   it("applies again: every Diff says no change", async () => {
-    const outcome = await applyAll(await declareSite(["10.1.0.11"]));
+    const outcome = await apply(await declareSite(["10.1.0.11"]));
     expect(outcome).toEqual({ created: [], updated: [], unchanged: expect.arrayContaining([]) });
     expect(outcome.unchanged).toHaveLength(5);
   });
@@ -130,13 +114,13 @@ describe("the HeadOffice site of the article, through the host", () => {
     const refreshed = await refresh(host, before);
     expect(refreshed?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
     if (refreshed) state.set("headoffice-mb-ho-02", refreshed);
-    const outcome = await applyAll(await declareSite(["10.1.0.11"]));
+    const outcome = await apply(await declareSite(["10.1.0.11"]));
     expect(outcome.updated).toEqual(["headoffice-mb-ho-02"]);
     expect(labDatabases()["MB-HO-02"]).toBe(HO.fqdn);
   });
 
   it("moves the record from one CAS to the load balancer VIP in place", async () => {
-    const outcome = await applyAll(await declareSite(["10.1.0.100"]));
+    const outcome = await apply(await declareSite(["10.1.0.100"]));
     expect(outcome.updated).toEqual(["headoffice-dns"]);
     expect(outcome.created).toEqual([]);
     expect(labRecord()).toEqual(["10.1.0.100"]);

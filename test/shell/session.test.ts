@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { descendants } from "../../provider/shell/processTree";
 import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
 
 const sessions: PwshSession[] = [];
@@ -104,7 +105,6 @@ describe("a pwsh session", () => {
 
 describe("ending a session", () => {
   it("kills the real pwsh behind the .NET tool launcher too, not only the launcher", async () => {
-    const { descendants } = await import("../../provider/shell/processTree");
     const s = await start();
     const tree = descendants(s.pid ?? 0);
     expect(tree.length).toBeGreaterThanOrEqual(1);

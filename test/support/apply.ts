@@ -40,3 +40,42 @@ export async function refresh(host: Host, state: Applied): Promise<Applied | und
   if (read.id === "") return undefined;
   return { ...state, id: read.id, outputs: read.properties, inputs: Object.keys(read.inputs).length ? read.inputs : state.inputs };
 }
+
+export interface Outcome {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  failed: { name: string; error: string }[];
+}
+
+/**
+ * `pulumi up` for a set of registrations, as the engine orders a CasArraySite: resources that are
+ * not database settings first, then the database settings (which depend on them), each wave
+ * concurrently. A failed resource is reported, not thrown; the others go on, as in the engine.
+ * `state` holds what the engine would have stored, keyed by resource name.
+ */
+export async function applyAll(host: Host, regs: Registration[], state: Map<string, Applied>, sequentialDatabases = false): Promise<Outcome> {
+  const outcome: Outcome = { created: [], updated: [], unchanged: [], failed: [] };
+  const isDatabase = (r: Registration) => resourceType(r) === "MailboxDatabaseRpcSetting";
+  const one = async (reg: Registration) => {
+    try {
+      const existing = state.get(reg.name);
+      if (existing === undefined) {
+        state.set(reg.name, await create(host, reg));
+        outcome.created.push(reg.name);
+      } else {
+        const { state: next, changed } = await up(host, existing, reg);
+        state.set(reg.name, next);
+        (changed ? outcome.updated : outcome.unchanged).push(reg.name);
+      }
+    } catch (e) {
+      outcome.failed.push({ name: reg.name, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  await Promise.all(regs.filter((r) => !isDatabase(r)).map(one));
+  const databases = regs.filter(isDatabase).sort((a, b) => a.name.localeCompare(b.name));
+  if (sequentialDatabases) for (const reg of databases) await one(reg);
+  else await Promise.all(databases.map(one));
+  for (const list of [outcome.created, outcome.updated, outcome.unchanged]) list.sort();
+  return outcome;
+}

@@ -1,0 +1,146 @@
+// Faults injected with the lab's knobs, through the real host: each gives a clear error for that
+// operation, the next operation works on a fresh session, and a read after a failed write
+// reports the truth. A site apply that fails half-way is reported per resource and converges.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyAll, create, refresh, resourceType, type Applied } from "../support/apply";
+import { register, settled, type Registration } from "../support/contract";
+import { Host, urnOf } from "../support/host";
+import { createLab, type Lab } from "../support/lab";
+import { pwshChildren } from "../support/procs";
+
+let lab: Lab;
+let host: Host;
+
+beforeEach(async () => {
+  lab = createLab();
+  host = await Host.start();
+  await host.configure();
+});
+afterEach(async () => {
+  await host.stop();
+  lab.remove();
+});
+
+async function declareDatabase(database: string, value: string, connection: object = lab.connection): Promise<Registration> {
+  const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: value, connection }));
+  const reg = regs[0];
+  if (reg === undefined) throw new Error("no registration");
+  return reg;
+}
+
+function labValue(database: string): string {
+  return lab.json<string[]>(`(Get-MailboxDatabase -Identity ${database}).RpcClientAccessServer`)[0] ?? "";
+}
+
+/** Opens the host's session (a Read of an object that does not exist) and returns its pwsh pids. */
+async function warmSession(reg: Registration): Promise<number[]> {
+  const props = { __provider: reg.provider, connection: reg.inputs.connection };
+  const gone = await host.read("00000000-0000-0000-0000-000000000000", urnOf(resourceType(reg), "warm"), props, {});
+  expect(gone.id).toBe("");
+  const pids = pwshChildren(host.child.pid ?? 0);
+  expect(pids).toHaveLength(1);
+  return pids;
+}
+
+async function createFails(reg: Registration): Promise<string> {
+  const urn = urnOf("MailboxDatabaseRpcSetting", reg.name);
+  const checked = await host.check(urn, {}, reg.inputs);
+  const error = await host.create(urn, checked.inputs).then(
+    () => "",
+    (e: Error) => e.message,
+  );
+  expect(error).not.toBe("");
+  return error;
+}
+
+describe("faults", () => {
+  it("pwsh killed in the middle of a command: a clear error, then a fresh session, and a read that tells the truth", async () => {
+    lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
+    const reg = await declareDatabase("MB-HO-01", "HO-EX2010-MB2");
+    const first = await warmSession(reg);
+    expect(await createFails(reg)).toMatch(/PowerShell exited while running Set-MailboxDatabase 'MB-HO-0\d'; the next operation starts a new session/);
+    expect(labValue("MB-HO-01")).toBe("HO-EX2010-MB1.exchangeserverpro.net");
+    const state = await create(host, reg);
+    expect(state.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+    const now = pwshChildren(host.child.pid ?? 0);
+    expect(now).toHaveLength(1);
+    expect(now).not.toEqual(first);
+  });
+
+  it("a session that hangs past its timeout: the operation fails saying so, the next one works", async () => {
+    lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Hang -Times 1 | Out-Null");
+    const connection = { ...lab.connection, commandTimeoutSeconds: 4 };
+    const reg = await declareDatabase("MB-HO-02", "HO-EX2010-MB2", connection);
+    expect(await createFails(reg)).toMatch(/Set-MailboxDatabase 'MB-HO-0\d' did not finish within 4 s; its PowerShell session was stopped/);
+    const state = await create(host, reg);
+    expect(state.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+    expect(labValue("MB-HO-02")).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+  });
+
+  it("Exchange's throttling error (18 concurrent shells): the message says so, and the next operation opens a fresh session", async () => {
+    lab.pwsh("Add-ExchangeLabFault -Command New-ClientAccessArray -Kind Throttle -Times 1 | Out-Null");
+    const regs = await register((lib) =>
+      new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
+    );
+    const reg = regs[0] as Registration;
+    const urn = urnOf("ClientAccessArray", "ho");
+    const checked = await host.check(urn, {}, reg.inputs);
+    const before = await warmSession(reg);
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
+      /New-ClientAccessArray 'cas-headoffice' failed: This user is allowed a maximum of 18 concurrent shells, which has been exceeded/,
+    );
+    const created = await host.create(urn, checked.inputs);
+    expect(created.properties.arrayName).toBe("cas-headoffice");
+    const after = pwshChildren(host.child.pid ?? 0);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+  });
+
+  it("an Exchange error on a write: the read afterwards reports the value Exchange really has", async () => {
+    const reg = await declareDatabase("MB-HO-03", "HO-EX2010-MB2");
+    const state = await create(host, reg);
+    lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Error -Times 1 | Out-Null");
+    const moved = await declareDatabase("MB-HO-03", "HO-EX2010-MB1");
+    const checked = await host.check(state.urn, state.inputs, moved.inputs);
+    await expect(host.update(state.id, state.urn, state.outputs, checked.inputs)).rejects.toThrow(/Set-MailboxDatabase 'MB-HO-0\d' failed: .*not available/);
+    const refreshed = await refresh(host, state);
+    expect(refreshed?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+  });
+
+  it("a site apply whose third database fails is reported per resource, and applying again converges with nothing duplicated or lost", async () => {
+    const declare = () =>
+      register(async (lib) => {
+        const site = new lib.CasArraySite("headoffice", {
+          site: "HeadOffice",
+          arrayName: "cas-headoffice",
+          fqdn: "outlook-ho.exchangeserverpro.net",
+          dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.100"] },
+          connection: lab.connection,
+        });
+        await settled(site.databases);
+        return [site.array, site.record];
+      });
+    const state = new Map<string, Applied>();
+    const regs = await declare();
+    const dbs = regs.filter((r) => r.name.includes("-mb-")).sort((a, b) => a.name.localeCompare(b.name));
+    const others = regs.filter((r) => !r.name.includes("-mb-"));
+    const outcome1 = await applyAll(host, [...others, ...dbs.slice(0, 2)], state, true);
+    // The first two Set-MailboxDatabase calls went through; the third meets an AD error.
+    lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Error -Times 1 | Out-Null");
+    const outcome2 = await applyAll(host, [dbs[2] as Registration], state, true);
+    expect(outcome1.failed).toEqual([]);
+    expect(outcome1.created).toEqual(["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
+    expect(outcome2.failed).toHaveLength(1);
+    expect(outcome2.failed[0]?.name).toBe("headoffice-mb-ho-03");
+    expect(outcome2.failed[0]?.error).toMatch(/Set-MailboxDatabase 'MB-HO-0\d' failed/);
+    expect(labValue("MB-HO-03")).toBe("HO-EX2010-MB1.exchangeserverpro.net");
+
+    const again = await applyAll(host, await declare(), state);
+    expect(again.failed).toEqual([]);
+    expect(again.created).toEqual(["headoffice-mb-ho-03"]);
+    expect(again.unchanged).toEqual(["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
+    expect(lab.json<unknown[]>("Get-ClientAccessArray")).toHaveLength(1);
+    expect(lab.json<string[]>("Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }")).toEqual(["10.1.0.100"]);
+    for (const db of ["MB-HO-01", "MB-HO-02", "MB-HO-03"]) expect(labValue(db)).toBe("outlook-ho.exchangeserverpro.net");
+  });
+});
