@@ -45,6 +45,13 @@ export function findPwsh(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
+/** pwsh's environment: ours, less the password variable (a child's environment is readable in /proc). */
+function childEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", TERM: "dumb", POWERSHELL_TELEMETRY_OPTOUT: "1" };
+  delete env.EXCHANGE_CAS_PASSWORD;
+  return env;
+}
+
 function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
@@ -59,7 +66,7 @@ export class PwshSession {
     this.shell = new nps.PowerShell({
       executable,
       executableOptions: { "-NoProfile": true, "-NonInteractive": true },
-      spawnOptions: { env: { ...process.env, NO_COLOR: "1", TERM: "dumb", POWERSHELL_TELEMETRY_OPTOUT: "1" } },
+      spawnOptions: { env: childEnvironment() },
       throwOnInvocationError: false,
     });
     const internals = this.shell as unknown as { process: ChildProcess; exitPromise: Promise<void> };

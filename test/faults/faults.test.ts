@@ -21,7 +21,7 @@ afterEach(async () => {
   lab.remove();
 });
 
-async function declareDatabase(database: string, value: string, connection: object = lab.connection): Promise<Registration> {
+async function declareDatabase(database: string, value: string, connection: Lab["connection"] = lab.connection): Promise<Registration> {
   const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: value, connection }));
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
@@ -69,7 +69,7 @@ describe("faults", () => {
 
   it("a session that hangs past its timeout: the operation fails saying so, the next one works", async () => {
     lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Hang -Times 1 | Out-Null");
-    const connection = { ...lab.connection, commandTimeoutSeconds: 4 };
+    const connection = { ...lab.connection, commandTimeoutSeconds: 4 } as Lab["connection"];
     const reg = await declareDatabase("MB-HO-02", "HO-EX2010-MB2", connection);
     expect(await createFails(reg)).toMatch(/Set-MailboxDatabase 'MB-HO-0\d' did not finish within 4 s; its PowerShell session was stopped/);
     const state = await create(host, reg);

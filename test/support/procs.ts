@@ -33,3 +33,24 @@ export function cmdline(pid: number): string[] {
     return [];
   }
 }
+
+/** `parent` and every process below it. */
+export function descendantsOf(parent: number): number[] {
+  const all = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  const result: number[] = [];
+  const queue = [parent];
+  while (queue.length > 0) {
+    const p = queue.shift() as number;
+    for (const pid of all) if (stat(pid)?.ppid === p) { result.push(pid); queue.push(pid); }
+  }
+  return result;
+}
+
+/** The environment of a process as one string (NUL-separated entries turned into newlines). */
+export function environ(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").join("\n");
+  } catch {
+    return "";
+  }
+}
