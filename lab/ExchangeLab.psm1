@@ -132,7 +132,7 @@ function Read-LabStateFile {
         }
     }
     if ($null -ne $problem) {
-        $message = "The Exchange lab state file '$Path' is corrupt: $problem."
+        $message = "The Exchange lab state file '$Path' is corrupt: $problem; restore it, or initialise the lab again by copying lab/scenarios/article.json over it."
         Stop-LabCommand $Cmdlet (New-Object System.IO.InvalidDataException($message)) 'ExchangeLabStateCorrupt' 'InvalidData' $Path
     }
     return $state

@@ -79,7 +79,10 @@ export class SessionRegistry {
     if (!envelope.ok) {
       session.kill();
       const reason = envelope.errors.map((e) => e.message).join("; ");
-      throw new PowerShellSessionError("bootstrap", `Could not open a session to ${describeConnection(connection)}: ${reason}`);
+      throw new PowerShellSessionError(
+        "bootstrap",
+        `Could not open a session to ${describeConnection(connection)}: ${reason.replace(/\.?\s*$/, "")}; check the connection settings and that the endpoint is reachable.`,
+      );
     }
     return session;
   }

@@ -73,7 +73,7 @@ describe("state file problems", () => {
     const result = await broken();
     expect(result).toMatchObject({ Caught: true, Type: "System.IO.InvalidDataException", Fqid: "ExchangeLabStateCorrupt,Get-MailboxDatabase" });
     expect(result.Message.startsWith(`The Exchange lab state file '${brokenPath}' is corrupt: it is not valid JSON`)).toBe(true);
-    expect((await notLab()).Message).toBe(`The Exchange lab state file '${arrayPath}' is corrupt: it does not hold a JSON object.`);
+    expect((await notLab()).Message).toBe(`The Exchange lab state file '${arrayPath}' is corrupt: it does not hold a JSON object; restore it, or initialise the lab again by copying lab/scenarios/article.json over it.`);
   });
 
   const perCall = batch.add<{ First: number; Second: string }>(

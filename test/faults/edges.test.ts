@@ -1,0 +1,102 @@
+// Bad input at the edges: each is one sentence that says what to do.
+import * as fs from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { register, type Registration } from "../support/contract";
+import { Host, urnOf } from "../support/host";
+import { createLab, type Lab } from "../support/lab";
+
+const hosts: Host[] = [];
+const labs: Lab[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  for (const l of labs.splice(0)) l.remove();
+});
+
+async function start(env: Record<string, string> = {}): Promise<Host> {
+  const host = await Host.start(env);
+  hosts.push(host);
+  await host.configure();
+  return host;
+}
+function newLab(): Lab {
+  const lab = createLab();
+  labs.push(lab);
+  return lab;
+}
+
+async function declare(connection: unknown): Promise<Registration> {
+  const regs = await register((lib) =>
+    new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }),
+  );
+  return regs[0] as Registration;
+}
+
+async function createError(host: Host, reg: Registration): Promise<string> {
+  const urn = urnOf("ClientAccessArray", "ho");
+  const checked = await host.check(urn, {}, reg.inputs);
+  expect(checked.failures).toEqual([]);
+  return host.create(urn, checked.inputs).then(
+    () => "created",
+    (e: Error) => e.message.replace(/^2 UNKNOWN: /, ""),
+  );
+}
+
+describe("bad input at the edges", () => {
+  it("invalid connection settings fail check, naming the setting", async () => {
+    const host = await start();
+    const urn = urnOf("ClientAccessArray", "ho");
+    const reg = await declare({ kind: "lab", statePath: "/tmp/x.json", modulePath: "/tmp/m.psd1" });
+    const cases: [unknown, RegExp][] = [
+      [{ kind: "exchange", connectionUri: "not a url" }, /connectionUri/],
+      [{ kind: "exchange", connectionUri: "ftp://mail.contoso.com/PowerShell/" }, /connectionUri/],
+      [{ kind: "exchange", connectionUri: "http://mail.contoso.com/PowerShell/", authentication: "Digest" }, /authentication/],
+      [{ kind: "telnet" }, /kind|discriminator|Invalid input/i],
+      [{ kind: "lab", statePath: "", modulePath: "/x" }, /statePath/],
+      [{ kind: "lab", statePath: "/x", modulePath: "/x", commandTimeoutSeconds: 0 }, /commandTimeoutSeconds/],
+    ];
+    for (const [connection, reason] of cases) {
+      const checked = await host.check(urn, {}, { ...reg.inputs, connection });
+      expect(checked.failures.length).toBeGreaterThan(0);
+      expect(checked.failures.every((f) => f.property === "connection")).toBe(true);
+      expect(checked.failures.map((f) => f.reason).join(" ")).toMatch(reason);
+    }
+  });
+
+  it("an unreachable Exchange endpoint: the session cannot open, and the message says what to check", async () => {
+    const host = await start();
+    const error = await createError(host, await declare({ kind: "exchange", connectionUri: "http://127.0.0.1:9/PowerShell/" }));
+    expect(error).toMatch(/^Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: .+; check the connection settings and that the endpoint is reachable\.$/);
+  });
+
+  it("a missing lab state file: says to initialise the lab", async () => {
+    const host = await start();
+    const lab = newLab();
+    fs.rmSync(lab.statePath);
+    const error = await createError(host, await declare(lab.connection));
+    expect(error).toMatch(/The Exchange lab state file '.*state\.json' named by EXCHANGE_LAB_STATE does not exist; initialise the lab by copying lab\/scenarios\/article\.json to that path/);
+  });
+
+  it("a corrupt lab state file: names it and says how to recover", async () => {
+    const host = await start();
+    const lab = newLab();
+    fs.writeFileSync(lab.statePath, '{"sites": [');
+    const error = await createError(host, await declare(lab.connection));
+    expect(error).toMatch(/The Exchange lab state file '.*state\.json' is corrupt: .*; restore it, or initialise the lab again/);
+  });
+
+  it("a lab module path that does not exist: says which module could not be loaded", async () => {
+    const host = await start();
+    const lab = newLab();
+    const error = await createError(host, await declare({ ...lab.connection, modulePath: "/nonexistent/ExchangeLab.psd1" }));
+    expect(error).toMatch(/^Could not open a session to the lab \(state .*\): .*\/nonexistent\/ExchangeLab\.psd1.*; check the connection settings/);
+  });
+
+  it("pwsh not on PATH: says how to install it", async () => {
+    const host = await start({ PATH: "/usr/bin:/bin", HOME: "/nonexistent-home" });
+    const lab = newLab();
+    const error = await createError(host, await declare(lab.connection));
+    expect(error).toBe(
+      "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.",
+    );
+  });
+});
