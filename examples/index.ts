@@ -32,7 +32,8 @@ const site = new CasArraySite(siteName.toLowerCase(), {
     addresses: config.requireObject<string[]>("addresses"),
     ttl: config.getNumber("ttl"),
   },
-  databases: config.getObject<string[] | "all-in-site">("databases") ?? "all-in-site",
+  // "all-in-site" (the default) or a YAML list of database names.
+  databases: (config.get("databases") ?? "all-in-site") === "all-in-site" ? "all-in-site" : config.requireObject<string[]>("databases"),
   exclude: config.getObject<string[]>("exclude"),
   adopt: config.getBoolean("adopt"),
   connection: connection("connection") ?? labConnection(path.join(root, ".lab/state.json"), path.join(root, "lab/ExchangeLab.psd1")),

@@ -1,0 +1,65 @@
+// The main job without the Pulumi CLI: the compiled example program (examples/dist, what the
+// root Pulumi.yaml runs) is loaded under mocks with each stack's own config file, pointed at a
+// private copy of the lab, and its registrations are applied through the real host.
+import { createRequire } from "node:module";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyAll, resourceType, type Applied } from "../support/apply";
+import { register } from "../support/contract";
+import { Host, ROOT } from "../support/host";
+import { createLab, type Lab } from "../support/lab";
+
+const nodeRequire = createRequire(path.join(ROOT, "package.json"));
+const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+
+let lab: Lab;
+let host: Host;
+beforeAll(async () => {
+  lab = createLab();
+  host = await Host.start();
+  await host.configure();
+});
+afterAll(async () => {
+  await host.stop();
+  lab.remove();
+});
+
+/** The stack's config as the engine hands it to the program, with the lab moved to `lab`. */
+function stackConfig(stack: string): Record<string, string> {
+  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  const connection = JSON.parse(config["exchange-cas:connection"] ?? "{}") as Record<string, unknown>;
+  config["exchange-cas:connection"] = JSON.stringify({ ...connection, statePath: lab.statePath });
+  return config;
+}
+
+async function runProgram(stack: string) {
+  return register(async (_lib, pulumi) => {
+    pulumi.runtime.setAllConfig(stackConfig(stack));
+    const program = path.join(ROOT, "examples/dist/index.js");
+    delete nodeRequire.cache[program];
+    const outputs = nodeRequire(program) as Record<string, { apply(f: (v: unknown) => void): unknown }>;
+    await Promise.all(Object.values(outputs).map((o) => new Promise<void>((resolve) => o.apply(() => resolve()))));
+    return [];
+  });
+}
+
+describe("the example site program (the main job) with each stack's config", () => {
+  for (const [stack, site, fqdn, databases] of [
+    ["headoffice", "HeadOffice", "outlook-ho.exchangeserverpro.net", ["MB-HO-01", "MB-HO-02", "MB-HO-03"]],
+    ["branchoffice", "BranchOffice", "outlook-br.exchangeserverpro.net", ["MB-BR-01"]],
+  ] as const) {
+    it(`applies the ${stack} stack: the ${site} array, its record and its databases`, async () => {
+      const regs = await runProgram(stack);
+      expect(regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database).sort()).toEqual([...databases]);
+      const outcome = await applyAll(host, regs, new Map<string, Applied>());
+      expect(outcome.failed).toEqual([]);
+      expect(outcome.created).toHaveLength(2 + databases.length);
+      const values = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+      for (const db of databases) expect(values.find((v) => v.Name === db)?.RpcClientAccessServer).toBe(fqdn);
+      expect(lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
+    });
+  }
+});
