@@ -17,3 +17,18 @@ export function exchangeConnection(
 ): ConnectionInput {
   return { kind: "exchange", connectionUri, ...options };
 }
+
+/**
+ * PowerShell remoting over SSH (PowerShell 7), e.g. to a Windows jump host whose `powershell`
+ * subsystem serves the Exchange and DnsServer cmdlets. Key authentication only: `keyFilePath` is
+ * the private key; `knownHostsFile`, when given, must already hold the host's key (no prompt, no
+ * trust on first use).
+ */
+export function sshConnection(
+  hostName: string,
+  userName: string,
+  keyFilePath: string,
+  options: { port?: number; knownHostsFile?: string; subsystem?: string; commandTimeoutSeconds?: number } = {},
+): ConnectionInput {
+  return { kind: "ssh", hostName, userName, keyFilePath, ...options };
+}

@@ -3,5 +3,5 @@ export { ClientAccessArray, type ClientAccessArrayArgs } from "./resources/clien
 export { DnsARecord, type DnsARecordArgs } from "./resources/dnsARecord";
 export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
 export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput } from "./shell";
-export { labConnection, exchangeConnection } from "./connections";
+export { labConnection, exchangeConnection, sshConnection } from "./connections";
 export { CasArraySite, type CasArraySiteArgs, type ManagedDatabase } from "./components/casArraySite";

@@ -128,8 +128,9 @@ export async function removeARecord(connection: Connection, at: DnsName, address
 /**
  * Sets the TTL of the A record with this address, the way Set-DnsServerResourceRecord wants it:
  * read the record, edit a copy, hand both over. A CimInstance copies with Clone(); where that is
- * missing, [ciminstance]::new($old) does. (The server makes the record static: its Timestamp goes.)
- * False when the record was not there.
+ * missing, [ciminstance]::new($old) does; a record that came back through a remote session as a
+ * deserialized property bag (no methods) is copied with PSObject.Copy(). (The server makes the
+ * record static: its Timestamp goes.) False when the record was not there.
  */
 export async function setARecordTtl(connection: Connection, at: DnsName, address: string, ttlSeconds: number): Promise<boolean> {
   const script = [
@@ -137,7 +138,8 @@ export async function setARecordTtl(connection: Connection, at: DnsName, address
     `if ($null -ne $excasOld) {`,
     `  $excasNew = $null`,
     `  try { $excasNew = $excasOld.Clone() } catch { $excasNew = $null }`,
-    `  if ($null -eq $excasNew) { $excasNew = [ciminstance]::new($excasOld) }`,
+    `  if ($null -eq $excasNew) { try { $excasNew = [ciminstance]::new($excasOld) } catch { $excasNew = $null } }`,
+    `  if ($null -eq $excasNew) { $excasNew = $excasOld.PSObject.Copy() }`,
     `  $excasNew.TimeToLive = New-TimeSpan -Seconds ${psQuote(String(ttlSeconds))}`,
     `  Set-DnsServerResourceRecord -OldInputObject $excasOld -NewInputObject $excasNew ${where(at)}`,
     `  'set'`,

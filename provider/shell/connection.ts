@@ -29,7 +29,22 @@ export const ExchangeConnectionSchema = z.object({
   ...timeouts,
 });
 
-export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema]);
+export const SshConnectionSchema = z.object({
+  kind: z.literal("ssh"),
+  /** The host that serves the `powershell` SSH subsystem (for Exchange: a Windows jump host). */
+  hostName: z.string().regex(/^[^\s@]+$/, "must be a host name or address, without spaces or a user@ part"),
+  port: z.number().int().min(1).max(65535).optional(),
+  userName: z.string().min(1),
+  /** The private key for -KeyFilePath; SSH keys only, never a password. */
+  keyFilePath: z.string().min(1),
+  /** A known_hosts file that must hold the host's key (StrictHostKeyChecking=yes); else ~/.ssh/known_hosts. */
+  knownHostsFile: z.string().min(1).optional(),
+  /** The sshd_config Subsystem to start; PowerShell's default is `powershell`. */
+  subsystem: z.string().min(1).optional(),
+  ...timeouts,
+});
+
+export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema]);
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type ConnectionInput = z.input<typeof ConnectionSchema>;
 
@@ -45,6 +60,14 @@ export const EXCHANGE_CMDLETS = [
   "Get-DatabaseAvailabilityGroup",
 ] as const;
 
+/** The Windows DnsServer cmdlets the provider uses (imported from an SSH jump host with the Exchange ones). */
+export const DNS_CMDLETS = [
+  "Get-DnsServerResourceRecord",
+  "Add-DnsServerResourceRecordA",
+  "Remove-DnsServerResourceRecord",
+  "Set-DnsServerResourceRecord",
+] as const;
+
 /** Registry key: two resources with equal connections share one session. */
 export function connectionKey(connection: Connection): string {
   const entries = Object.entries(connection).sort(([a], [b]) => a.localeCompare(b));
@@ -58,6 +81,8 @@ export function describeConnection(connection: Connection): string {
       return `the lab (state ${connection.statePath})`;
     case "exchange":
       return `Exchange at ${connection.connectionUri}`;
+    case "ssh":
+      return `PowerShell over SSH at ${connection.userName}@${connection.hostName}:${connection.port ?? 22}`;
   }
 }
 
@@ -98,20 +123,46 @@ export function bootstrapScript(connection: Connection, password?: string): stri
           `$excasOptions.SessionOption = New-PSSessionOption @excasSkip`,
         );
       }
-      lines.push(
-        `$global:ExcasRemoteSession = New-PSSession @excasOptions`,
-        `Remove-Variable -Name excasOptions`,
-        `$excasModule = Import-PSSession -Session $global:ExcasRemoteSession -CommandName ${psQuoteArray(EXCHANGE_CMDLETS)} -AllowClobber -DisableNameChecking -ErrorAction Stop`,
-        `Import-Module -ModuleInfo $excasModule -Global -DisableNameChecking`,
-      );
-      return lines.join("\n");
+      return remoteSessionScript(lines, EXCHANGE_CMDLETS);
+    }
+    case "ssh": {
+      // PowerShell remoting over SSH (PowerShell 6+); -Options needs 7.3+. Key authentication
+      // only: the connection never carries a password, and a non-interactive ssh cannot prompt.
+      const lines = [
+        `if (-not (Get-Command New-PSSession).Parameters.ContainsKey('HostName')) { throw ('PowerShell remoting over SSH needs PowerShell 7 (pwsh); this is PowerShell ' + $PSVersionTable.PSVersion + '.') }`,
+        `$excasOptions = @{ HostName = ${psQuote(connection.hostName)}; UserName = ${psQuote(connection.userName)}; KeyFilePath = ${psQuote(connection.keyFilePath)}; ErrorAction = 'Stop' }`,
+      ];
+      if (connection.port !== undefined) lines.push(`$excasOptions.Port = ${connection.port}`);
+      if (connection.subsystem !== undefined) lines.push(`$excasOptions.Subsystem = ${psQuote(connection.subsystem)}`);
+      if (connection.knownHostsFile !== undefined) {
+        lines.push(
+          `if (-not (Get-Command New-PSSession).Parameters.ContainsKey('Options')) { throw ('knownHostsFile needs New-PSSession -Options, which PowerShell 7.3 added; this is PowerShell ' + $PSVersionTable.PSVersion + '.') }`,
+          `$excasOptions.Options = @{ UserKnownHostsFile = ${psQuote(connection.knownHostsFile)}; StrictHostKeyChecking = 'yes' }`,
+        );
+      }
+      return remoteSessionScript(lines, [...EXCHANGE_CMDLETS, ...DNS_CMDLETS]);
     }
   }
 }
 
+/**
+ * The one path for every remote kind: `options` builds the $excasOptions splat for New-PSSession
+ * (the only part that differs between kinds); then the session is opened and ONLY `commands` are
+ * imported from it (implicit remoting), into the global scope so every later command sees them.
+ */
+function remoteSessionScript(options: readonly string[], commands: readonly string[]): string {
+  return [
+    ...options,
+    `$global:ExcasRemoteSession = New-PSSession @excasOptions`,
+    `Remove-Variable -Name excasOptions`,
+    `$excasModule = Import-PSSession -Session $global:ExcasRemoteSession -CommandName ${psQuoteArray(commands)} -AllowClobber -DisableNameChecking -ErrorAction Stop`,
+    `Import-Module -ModuleInfo $excasModule -Global -DisableNameChecking`,
+  ].join("\n");
+}
+
 /** What closes the session's remote side, so Exchange's 18-shells-per-user quota is not used up. */
 export function teardownScript(connection: Connection): string | undefined {
-  return connection.kind === "exchange"
+  return connection.kind === "exchange" || connection.kind === "ssh"
     ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }`
     : undefined;
 }

@@ -1,10 +1,16 @@
 // A private copy of the article's organisation for one test, and direct access to it through
 // pwsh (to change things behind the provider's back, as an admin at the console would).
+//
+// With EXCHANGE_CAS_TEST_REMOTE=ssh the provider reaches the lab the way it reaches Exchange: over
+// a real remote session. Each lab then gets its own sshd (test/support/sshd.ts) serving that
+// lab's state as a restricted PowerShell endpoint, and `connection` is an `ssh` connection to it.
+// `pwsh()` and `json()` stay local, on the same state file: the admin at the console.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "./host";
+import { startSshd, type SshConnectionData, type Sshd } from "./sshd";
 
 export const LAB_MODULE = fs.existsSync(path.join(ROOT, "lab/ExchangeLab.psd1"))
   ? path.join(ROOT, "lab/ExchangeLab.psd1")
@@ -12,10 +18,27 @@ export const LAB_MODULE = fs.existsSync(path.join(ROOT, "lab/ExchangeLab.psd1"))
 
 export const SCENARIO = path.join(ROOT, "lab/scenarios/article.json");
 
+export interface LabConnectionData {
+  kind: "lab";
+  statePath: string;
+  modulePath: string;
+  commandTimeoutSeconds?: number;
+}
+
+/** How the tests reach the lab: "local" (the lab module imported into the session) or "ssh". */
+export const TEST_REMOTE: "local" | "ssh" = (() => {
+  const value = (process.env.EXCHANGE_CAS_TEST_REMOTE ?? "").trim().toLowerCase();
+  if (value === "" || value === "local") return "local";
+  if (value === "ssh") return "ssh";
+  throw new Error(`EXCHANGE_CAS_TEST_REMOTE='${process.env.EXCHANGE_CAS_TEST_REMOTE}' is not understood: use 'ssh', or leave it unset for the local lab.`);
+})();
+
 export interface Lab {
   dir: string;
   statePath: string;
-  connection: { kind: "lab"; statePath: string; modulePath: string };
+  connection: LabConnectionData | SshConnectionData;
+  /** The lab's own sshd when the tests run over SSH. */
+  sshd?: Sshd;
   /** Runs PowerShell against this lab in a separate pwsh; returns stdout, throws on failure. */
   pwsh(script: string): string;
   /** Runs a PowerShell expression and returns its output as a JSON array (always an array). */
@@ -47,10 +70,20 @@ export function createLab(): Lab {
     if (r.status !== 0 || /\S/.test(r.stderr)) throw new Error(`pwsh failed (${r.status}): ${r.stderr}\n${r.stdout}`);
     return r.stdout;
   };
+  let sshd: Sshd | undefined;
+  if (TEST_REMOTE === "ssh") {
+    try {
+      sshd = startSshd({ statePath, pwsh: pwshPath(), dir: path.join(dir, "ssh") });
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   return {
     dir,
     statePath,
-    connection: { kind: "lab", statePath, modulePath: LAB_MODULE },
+    connection: sshd ? sshd.connection : { kind: "lab", statePath, modulePath: LAB_MODULE },
+    ...(sshd ? { sshd } : {}),
     pwsh,
     json<T>(script: string): T {
       const out = pwsh(`ConvertTo-Json -InputObject @(${script}) -Depth 6 -Compress`);
@@ -58,6 +91,7 @@ export function createLab(): Lab {
       return JSON.parse(line ?? "null") as T;
     },
     remove() {
+      sshd?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,163 @@
+// The lab behind a real remote session, restricted like Exchange's endpoint: the fixture sshd
+// (test/support/sshd.ts) serves the lab through `pwsh -sshs` with a RestrictedRemoteServer session
+// configuration in no-language mode, showing only the lab's Exchange and DnsServer cmdlets.
+// (a) the provider's own bootstrap opens it, and creates and reads go through it;
+// (b) a script block sent to it is refused, and so is any command it does not show;
+// (c) a host key that is not the expected one, or a key that is not authorized, fails the bootstrap.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create, refresh } from "../support/apply";
+import { register } from "../support/contract";
+import { Host } from "../support/host";
+import { createLab, pwshPath, type Lab } from "../support/lab";
+import { sshdChildren, startSshd, type Sshd } from "../support/sshd";
+import { bootstrapScript, DNS_CMDLETS, EXCHANGE_CMDLETS, ConnectionSchema } from "../../provider/shell/connection";
+import { findPwsh, PwshSession, SessionRegistry, type Envelope } from "../../provider/shell";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+let lab: Lab;
+let sshd: Sshd;
+
+beforeAll(() => {
+  lab = createLab();
+  // Its own sshd whatever EXCHANGE_CAS_TEST_REMOTE says: this file is about the endpoint.
+  sshd = startSshd({ statePath: lab.statePath, pwsh: pwshPath(), dir: path.join(lab.dir, "endpoint") });
+});
+
+afterAll(() => {
+  sshd.stop();
+  lab.remove();
+});
+
+async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return condition();
+}
+
+describe("the lab behind PowerShell remoting over SSH", () => {
+  it("listens on loopback only, with every file of its own in its temp folder", () => {
+    const config = fs.readFileSync(path.join(sshd.dir, "sshd_config"), "utf8");
+    expect(config).toContain(`ListenAddress 127.0.0.1:${sshd.port}`);
+    for (const line of config.split("\n").filter((l) => /^(HostKey|PidFile|AuthorizedKeysFile|Subsystem) /.test(l))) {
+      expect(line.split(" ").pop()?.startsWith(sshd.dir)).toBe(true);
+    }
+    expect(fs.readFileSync(path.join(sshd.dir, "sshd.pid"), "utf8").trim()).toBe(String(sshd.pid));
+    expect(fs.readFileSync(sshd.knownHostsFile, "utf8")).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
+  });
+
+  it("(a) takes the provider's bootstrap, and a create and a read through the dynamic-provider host", async () => {
+    const host = await Host.start();
+    try {
+      await host.configure();
+      const connection = sshd.connection;
+      const regs = await register((lib) => [
+        new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection }),
+        new lib.DnsARecord("outlook-ho", { zone: "exchangeserverpro.net", name: "outlook-ho", addresses: ["10.1.0.11"], dnsServer: "DC01", connection }),
+      ]);
+      const [arrayReg, recordReg] = regs;
+      if (arrayReg === undefined || recordReg === undefined) throw new Error("no registration");
+      const array = await create(host, arrayReg);
+      expect(array.outputs).toMatchObject({ arrayName: "cas-headoffice", site: "exchangeserverpro.net/Configuration/Sites/HeadOffice", members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
+      const record = await create(host, recordReg);
+      expect(record.outputs).toMatchObject({ addresses: ["10.1.0.11"], ttl: 3600 });
+      // What the admin at the console sees (a local pwsh on the same state): the changes landed.
+      expect(lab.json<{ Name: string; Guid: string }[]>("Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}")).toEqual([
+        { Name: "cas-headoffice", Guid: array.id },
+      ]);
+      lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net");
+      expect((await refresh(host, array))?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", guid: array.id });
+      // The session is real: sshd runs it, for this host's one pwsh.
+      expect(sshdChildren(sshd).length).toBeGreaterThan(0);
+    } finally {
+      await host.stop();
+    }
+    // Closing the host closes the remote session: no shell is left running on the server.
+    expect(await waitFor(() => sshdChildren(sshd).length === 0, 15_000)).toBe(true);
+  });
+
+  describe("(b) what the endpoint refuses", () => {
+    let s: PwshSession;
+    const run = (script: string): Promise<Envelope> => s.run({ cmdlet: "test", target: "", script }, 60_000);
+    const refusal = async (script: string): Promise<string> => {
+      const env = await run(script);
+      expect(env.ok).toBe(false);
+      expect(env.data).toEqual([]);
+      return env.errors.map((e) => e.message).join(" | ");
+    };
+
+    beforeAll(async () => {
+      s = await PwshSession.start(findPwsh(), 60_000);
+      const boot = await run(bootstrapScript(ConnectionSchema.parse(sshd.connection)));
+      expect(boot.errors).toEqual([]);
+    });
+    afterAll(async () => {
+      await s.close("if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }");
+    });
+
+    it("imported exactly the provider's Exchange and DNS cmdlets", async () => {
+      const env = await run("Get-Command -Module (Get-Command -Name Get-ClientAccessArray).Module | ForEach-Object { $_.Name }");
+      expect(env.ok).toBe(true);
+      expect([...(env.data as string[])].sort()).toEqual([...EXCHANGE_CMDLETS, ...DNS_CMDLETS].sort());
+    });
+
+    it("runs a single command sent as a command (what implicit remoting sends)", async () => {
+      const env = await run("Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-ExchangeServer -Identity HO-EX2010-MB1 } | ForEach-Object { $_.Name }");
+      expect(env.errors).toEqual([]);
+      expect(env.data).toEqual(["HO-EX2010-MB1"]);
+    });
+
+    it("refuses script blocks: variables, .NET calls, control flow, script block arguments", async () => {
+      for (const block of ["$x = 'x'; $x", "[System.IO.File]::ReadAllText('/etc/hostname')", "if ($true) { 'x' }", "Get-ExchangeServer | Where-Object { $_.Name }", "$PSVersionTable"]) {
+        expect(await refusal(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { ${block} }`)).toMatch(
+          /The syntax is not supported by this runspace\. This can occur if the runspace is in no-language mode\./,
+        );
+      }
+    });
+
+    it("refuses commands the endpoint does not show: the lab's administration, the file system, Invoke-Expression", async () => {
+      for (const command of ["Set-ExchangeLabLatency -ExchangeCommandMs 1", "Initialize-ExchangeLab -Force", "Get-ChildItem -Path /", "Invoke-Expression -Command 'whoami'"]) {
+        expect(await refusal(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { ${command} }`)).toMatch(/is not recognized/);
+      }
+      // Not even importable: the endpoint's Get-Command does not know it.
+      expect(await refusal("Import-PSSession -Session $global:ExcasRemoteSession -CommandName Add-ExchangeLabFault -AllowClobber -ErrorAction Stop")).toMatch(
+        /Running the Get-Command command in a remote session returned no results/,
+      );
+    });
+  });
+
+  describe("(c) what the bootstrap refuses", () => {
+    it("fails, without hanging, when the host key is not the one in knownHostsFile", async () => {
+      const wrong = path.join(lab.dir, "wrong_known_hosts");
+      const other = fs.readFileSync(path.join(sshd.dir, "client_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+      fs.writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ${other}\n`);
+      const registry = new SessionRegistry();
+      try {
+        await expect(
+          registry.run(ConnectionSchema.parse({ ...sshd.connection, knownHostsFile: wrong, commandTimeoutSeconds: 60 }), { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer" }),
+        ).rejects.toMatchObject({ reason: "bootstrap", message: expect.stringMatching(new RegExp(`^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: `)) });
+      } finally {
+        await registry.closeAll();
+      }
+    });
+
+    it("fails when the key is not authorized on the server", async () => {
+      const registry = new SessionRegistry();
+      try {
+        // The host key is a private key the server does not authorize for anyone.
+        await expect(
+          registry.run(ConnectionSchema.parse({ ...sshd.connection, keyFilePath: path.join(sshd.dir, "host_key"), commandTimeoutSeconds: 60 }), {
+            cmdlet: "Get-ExchangeServer",
+            target: "",
+            script: "Get-ExchangeServer",
+          }),
+        ).rejects.toMatchObject({ reason: "bootstrap" });
+      } finally {
+        await registry.closeAll();
+      }
+    });
+  });
+});

@@ -1,0 +1,293 @@
+// A private OpenSSH server (Debian's /usr/sbin/sshd) that serves the lab as a PowerShell remoting
+// endpoint, the way a Windows jump host serves Exchange and DnsServer over WinRM. Everything it
+// needs lives in one temp folder: its own sshd_config, host key, a throwaway client key, the
+// authorized_keys and a known_hosts for the client, its PidFile and its log. It listens on a free
+// loopback port (127.0.0.1 only) and never touches ~/.ssh or /etc/ssh.
+//
+// The `powershell` subsystem is a small sh script: it points EXCHANGE_LAB_STATE at the lab's state
+// and PSModulePath at a folder holding only the lab module, then execs `pwsh -sshs` with a session
+// configuration file (RestrictedRemoteServer): no language (so no script block is accepted), and
+// only the lab's Exchange and DnsServer cmdlets visible, as Exchange's own endpoint restricts a
+// remote shell. Nothing is sent from the client: no profile, no script.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { descendants, killTree } from "../../provider/shell/processTree";
+
+export const SSHD = "/usr/sbin/sshd";
+const ROOT = path.resolve(__dirname, "../..");
+
+/** What the fixture endpoint shows: the lab's Exchange 2010 and DnsServer cmdlets, not its administration. */
+export const ENDPOINT_COMMANDS = [
+  "Get-ExchangeServer",
+  "Get-DatabaseAvailabilityGroup",
+  "Get-ClientAccessArray",
+  "New-ClientAccessArray",
+  "Set-ClientAccessArray",
+  "Remove-ClientAccessArray",
+  "Get-MailboxDatabase",
+  "Set-MailboxDatabase",
+  "New-MailboxDatabase",
+  "Get-DnsServerResourceRecord",
+  "Add-DnsServerResourceRecordA",
+  "Remove-DnsServerResourceRecord",
+  "Set-DnsServerResourceRecord",
+] as const;
+
+export interface SshConnectionData {
+  kind: "ssh";
+  hostName: string;
+  port: number;
+  userName: string;
+  keyFilePath: string;
+  knownHostsFile: string;
+  subsystem?: string;
+  commandTimeoutSeconds?: number;
+}
+
+export interface Sshd {
+  dir: string;
+  hostName: string;
+  port: number;
+  userName: string;
+  keyFilePath: string;
+  knownHostsFile: string;
+  /** The listening sshd's process id. */
+  pid: number;
+  /** An `ssh` connection (plain data, as a resource takes it) to this server's lab endpoint. */
+  connection: SshConnectionData;
+  /** sshd's log (LogLevel VERBOSE). */
+  log(): string;
+  /** Stops sshd and every process it started (sessions, their pwsh); synchronous, idempotent. */
+  stop(): void;
+}
+
+export interface SshdOptions {
+  /** The lab state the remote side works on (EXCHANGE_LAB_STATE of the subsystem). */
+  statePath: string;
+  /** pwsh for the subsystem. */
+  pwsh: string;
+  /** The folder for sshd's files; a new temp folder when omitted (removed by stop()). */
+  dir?: string;
+}
+
+const running = new Set<Sshd>();
+let exitHookInstalled = false;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function shQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function psQuote(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.error) throw new Error(`${cmd} could not be run (${r.error.message}); run scripts/setup to install OpenSSH.`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+}
+
+/** Ports something listens on over TCP (IPv4 and IPv6), from /proc. */
+function listeningPorts(): Set<number> {
+  const ports = new Set<number>();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 3 && cols[3] === "0A") ports.add(parseInt(cols[1]?.split(":")[1] ?? "0", 16));
+    }
+  }
+  return ports;
+}
+
+function pickPort(tried: Set<number>): number {
+  const busy = listeningPorts();
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    if (!busy.has(port) && !tried.has(port)) return port;
+  }
+}
+
+/** Whether `pid` still runs (a zombie, waiting for the event loop to reap it, does not). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const s of [...running]) s.stop();
+  });
+}
+
+/** Writes the fixture's files and starts sshd; returns once it listens. Throws when it cannot. */
+export function startSshd(options: SshdOptions): Sshd {
+  if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: run scripts/setup (it installs Debian's openssh-server).`);
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "excas-sshd-"));
+  try {
+    return start(options, dir, options.dir === undefined);
+  } catch (e) {
+    if (options.dir === undefined) fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = (name: string) => path.join(dir, name);
+  const userName = os.userInfo().username;
+
+  // As root, sshd insists on its privilege-separation directory, which Debian's service unit
+  // creates at start (we never start that service). Empty, root-owned, 0755: as the unit makes it.
+  if (process.getuid?.() === 0 && !fs.existsSync("/run/sshd")) fs.mkdirSync("/run/sshd", { mode: 0o755 });
+
+  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "excas-lab-host", "-f", file("host_key")]);
+  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "excas-lab-client", "-f", file("client_key")]);
+
+  // A module folder with only the lab in it, so `ExchangeLab` autoloads by name on the remote side.
+  fs.mkdirSync(file("modules"));
+  fs.symlinkSync(path.join(ROOT, "lab"), path.join(file("modules"), "ExchangeLab"), "dir");
+
+  // The endpoint: what Exchange's Microsoft.Exchange endpoint is to a remote shell.
+  fs.writeFileSync(
+    file("endpoint.pssc"),
+    [
+      "@{",
+      "    SchemaVersion = '2.0.0.0'",
+      "    GUID = '3f0c6a57-58f4-4f37-9a3e-2f3a8f0e5b11'",
+      "    Description = 'exchange-cas test fixture: the Exchange lab as a restricted remote endpoint'",
+      "    SessionType = 'RestrictedRemoteServer'",
+      "    LanguageMode = 'NoLanguage'",
+      "    ModulesToImport = 'ExchangeLab'",
+      `    VisibleFunctions = ${ENDPOINT_COMMANDS.map(psQuote).join(", ")}`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+
+  const env = [
+    `export EXCHANGE_LAB_STATE=${shQuote(options.statePath)}`,
+    `export PSModulePath=${shQuote(file("modules"))}`,
+    "export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off NO_COLOR=1 TERM=dumb",
+  ];
+  if (process.env.DOTNET_ROOT) env.push(`export DOTNET_ROOT=${shQuote(process.env.DOTNET_ROOT)}`);
+  if (process.env.EXCHANGE_LAB_LOCK_TIMEOUT_MS) env.push(`export EXCHANGE_LAB_LOCK_TIMEOUT_MS=${shQuote(process.env.EXCHANGE_LAB_LOCK_TIMEOUT_MS)}`);
+  fs.writeFileSync(
+    file("powershell-subsystem"),
+    [
+      "#!/bin/sh",
+      "# The `powershell` subsystem of the exchange-cas test sshd: the lab, behind PowerShell's SSH server mode.",
+      ...env,
+      `exec ${shQuote(options.pwsh)} -sshs -NoLogo -NoProfile -ConfigurationFile ${shQuote(file("endpoint.pssc"))}`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+
+  // The client key can do one thing only: run that subsystem (no shell, no forwarding, no pty).
+  const clientPub = fs.readFileSync(file("client_key.pub"), "utf8").trim();
+  fs.writeFileSync(file("authorized_keys"), `restrict,command=${JSON.stringify(file("powershell-subsystem"))} ${clientPub}\n`, { mode: 0o600 });
+  const hostPub = fs.readFileSync(file("host_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+
+  const tried = new Set<number>();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = pickPort(tried);
+    tried.add(port);
+    fs.writeFileSync(
+      file("sshd_config"),
+      [
+        `ListenAddress 127.0.0.1:${port}`,
+        `HostKey ${file("host_key")}`,
+        `PidFile ${file("sshd.pid")}`,
+        `AuthorizedKeysFile ${file("authorized_keys")}`,
+        `AllowUsers ${userName}`,
+        "PermitRootLogin prohibit-password",
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "DisableForwarding yes",
+        "PermitTTY no",
+        "PrintMotd no",
+        "UseDNS no",
+        "LogLevel VERBOSE",
+        `Subsystem powershell ${file("powershell-subsystem")}`,
+        "",
+      ].join("\n"),
+    );
+    fs.rmSync(file("sshd.pid"), { force: true });
+    fs.writeFileSync(file("known_hosts"), `[127.0.0.1]:${port} ${hostPub}\n`);
+    const args = ["-D", "-f", file("sshd_config"), "-E", file("sshd.log")];
+    // setpriv --pdeathsig: sshd dies with this process even when it is killed without notice.
+    const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => fs.existsSync(p));
+    const child = setpriv
+      ? spawn(setpriv, ["--pdeathsig", "KILL", "--", SSHD, ...args], { stdio: "ignore" })
+      : spawn(SSHD, args, { stdio: "ignore" });
+    child.on("error", () => undefined);
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`${SSHD} could not be started.`);
+    child.unref();
+    const deadline = Date.now() + 15_000;
+    let ready = false;
+    while (Date.now() < deadline) {
+      if (fs.existsSync(file("sshd.pid")) && fs.readFileSync(file("sshd.pid"), "utf8").trim() === String(pid)) {
+        ready = true;
+        break;
+      }
+      if (!isRunning(pid)) break;
+      sleepSync(10);
+    }
+    const log = () => (fs.existsSync(file("sshd.log")) ? fs.readFileSync(file("sshd.log"), "utf8") : "");
+    if (!ready) {
+      killTree(pid);
+      if (/Address already in use|Cannot bind any address/.test(log())) continue;
+      throw new Error(`sshd did not start on 127.0.0.1:${port}: ${log() || "(no log)"}`);
+    }
+    let stopped = false;
+    const sshd: Sshd = {
+      dir,
+      hostName: "127.0.0.1",
+      port,
+      userName,
+      keyFilePath: file("client_key"),
+      knownHostsFile: file("known_hosts"),
+      pid,
+      connection: { kind: "ssh", hostName: "127.0.0.1", port, userName, keyFilePath: file("client_key"), knownHostsFile: file("known_hosts") },
+      log,
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        running.delete(sshd);
+        killTree(pid);
+        if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    running.add(sshd);
+    installExitHook();
+    return sshd;
+  }
+  throw new Error(`sshd found no free port on 127.0.0.1 (tried ${[...tried].join(", ")}).`);
+}
+
+/** Processes sshd started (its sessions and their PowerShell), for tests that check clean-up. */
+export function sshdChildren(sshd: Sshd): number[] {
+  return descendants(sshd.pid).filter((p) => p !== sshd.pid && isRunning(p));
+}
