@@ -11,6 +11,7 @@ const typesPath = join(repoRoot, "lab", "types", "ExchangeLabTypes.cs");
 
 const exported = [
   "Get-ExchangeServer",
+  "Get-DatabaseAvailabilityGroup",
   "Get-ClientAccessArray",
   "New-ClientAccessArray",
   "Set-ClientAccessArray",
