@@ -552,7 +552,7 @@ function ConvertTo-LabArrayOutput {
 
 function ConvertTo-LabDatabaseOutput {
     param([object]$State, [object]$Database, [switch]$Status)
-    $owner = @(Get-LabServerMatch $State $Database.Server) | Select-Object -First 1
+    $owner = @(Get-LabServerMatch $State $Database.Server) | Microsoft.PowerShell.Utility\Select-Object -First 1
     $dag = Get-LabDagOfServer $State $Database.Server
     $master = [string]$Database.Server
     $masterType = 'Server'
@@ -1422,7 +1422,7 @@ function Set-DnsServerResourceRecord {
             return
         }
         $oldIp = Get-LabInputIPv4 $OldInputObject
-        $target = @($ofName | Where-Object { $_.IPv4Address -eq $oldIp }) | Select-Object -First 1
+        $target = @($ofName | Where-Object { $_.IPv4Address -eq $oldIp }) | Microsoft.PowerShell.Utility\Select-Object -First 1
         if ($null -eq $target) {
             Write-DnsError $PSCmdlet 9701 ([string]::Format($script:Msg.DnsOldRecordNotFound, $label, $zone.Name, $server.Name)) 'ObjectNotFound' $label
             return
