@@ -65,7 +65,9 @@ export class SessionRegistry {
   private async open(connection: Connection): Promise<PwshSession> {
     this.installExitHooks();
     const executable = findPwsh();
-    const timeout = commandTimeoutMs(connection);
+    // Opening a remote session takes seconds (Exchange, SSH): it gets at least two minutes, even
+    // when commands are given less.
+    const timeout = Math.max(commandTimeoutMs(connection), 120_000);
     this.started++;
     const session = await PwshSession.start(executable, timeout);
     const script = bootstrapScript(connection, connection.kind === "exchange" ? lookupPassword() : undefined);
