@@ -239,14 +239,24 @@ function Test-LabFaultMatch {
     return (([string]$Fault.Command -eq $CommandName -or [string]$Fault.Command -eq '*') -and [int]$Fault.Times -gt 0)
 }
 
-# Every emulated cmdlet starts here: read the state, sleep the configured latency, then consume and
-# apply one matching fault. Returns the state, or $null when the command must stop (Error fault).
+# The cmdlet invocations that have paid their latency. The latency models the round trip to the
+# server, and a remote pipeline is one round trip however many items are piped into it, so an
+# invocation pays once, on its first item (its $PSCmdlet is the same object for every item).
+$script:LatencyCharged = New-Object 'System.Runtime.CompilerServices.ConditionalWeakTable[object,object]'
+
+# Every emulated cmdlet starts here (once per pipeline item): read the state, sleep the configured
+# latency (first item of an invocation only), then consume and apply one matching fault. Returns
+# the state, or $null when the command must stop (Error fault).
 function Enter-LabCommand {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [ValidateSet('Exchange', 'Dns')][string]$Kind)
     $state = Read-LabState $Cmdlet
     $name = $Cmdlet.MyInvocation.MyCommand.Name
-    $delay = Get-LabLatencyValue $state ($Kind + 'CommandMs')
-    if ($delay -gt 0) { Start-Sleep -Milliseconds $delay }
+    $charged = $null
+    if (-not $script:LatencyCharged.TryGetValue($Cmdlet, [ref]$charged)) {
+        $script:LatencyCharged.Add($Cmdlet, $true)
+        $delay = Get-LabLatencyValue $state ($Kind + 'CommandMs')
+        if ($delay -gt 0) { Start-Sleep -Milliseconds $delay }
+    }
     $pending = @(Get-LabFaultList $state | Where-Object { Test-LabFaultMatch $_ $name })
     if ($pending.Count -eq 0) { return $state }
     $fault = Update-LabState $Cmdlet {

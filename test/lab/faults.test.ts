@@ -34,6 +34,24 @@ describe("latency", () => {
     expect(result.Admin).toBeLessThan(250);
     expect(result.Import).toBeGreaterThanOrEqual(600);
   });
+
+  it("charges an invocation once however many items are piped into it (a remote pipeline is one round trip)", async () => {
+    const { statePath } = newLab();
+    const run = await runPwsh(
+      `$null = Set-ExchangeLabLatency -ExchangeCommandMs 500
+       $watch = [Diagnostics.Stopwatch]::StartNew(); $piped = @('MB-HO-01', 'MB-HO-02', 'MB-HO-03', 'MB-BR-01' | ForEach-Object { [pscustomobject]@{ Identity = $_ } } | Get-MailboxDatabase); $pipedMs = $watch.ElapsedMilliseconds
+       $watch.Restart(); $first = Get-MailboxDatabase -Identity 'MB-HO-01'; $second = Get-MailboxDatabase -Identity 'MB-HO-02'; $separateMs = $watch.ElapsedMilliseconds
+       Emit ([ordered]@{ Piped = @($piped | ForEach-Object { $_.Name }); PipedMs = $pipedMs; Separate = @($first.Name, $second.Name); SeparateMs = $separateMs })`,
+      { statePath },
+    );
+    const result = resultOf<{ Piped: string[]; PipedMs: number; Separate: string[]; SeparateMs: number }>(run);
+    expect(result.Piped).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03", "MB-BR-01"]);
+    expect(result.Separate).toEqual(["MB-HO-01", "MB-HO-02"]);
+    // Four items charged once: 500 ms and the lab's own work, far below the 2,000 ms of four charges.
+    expect(result.PipedMs).toBeGreaterThanOrEqual(500);
+    expect(result.PipedMs).toBeLessThan(1500);
+    expect(result.SeparateMs).toBeGreaterThanOrEqual(1000);
+  });
 });
 
 describe("faults", () => {
