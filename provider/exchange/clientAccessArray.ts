@@ -2,7 +2,18 @@
 // the array's Guid wherever we know it, so renames never lose the object.
 import { z } from "zod";
 import { PowerShellError, psQuote, sessions, type Connection } from "../shell";
+import { beginDatabaseRenderingChange } from "./mailboxDatabase";
 import { leafName, query, stringList } from "./rows";
+
+/** Runs an array write; databases read while or after it runs are read fresh (they show the array's FQDN). */
+async function arrayWrite<T>(connection: Connection, write: () => Promise<T>): Promise<T> {
+  const ended = beginDatabaseRenderingChange(connection);
+  try {
+    return await write();
+  } finally {
+    ended();
+  }
+}
 
 const SELECT = ["Name", "Fqdn", "Site", "Members", "Guid", "DistinguishedName", "ExchangeLegacyDN"] as const;
 
@@ -54,16 +65,13 @@ export async function newClientAccessArray(
   connection: Connection,
   args: { name: string; fqdn: string; site: string },
 ): Promise<CasArray> {
-  const rows = await query(
-    connection,
-    {
-      cmdlet: "New-ClientAccessArray",
-      target: args.name,
-      script: `New-ClientAccessArray -Name ${psQuote(args.name)} -Fqdn ${psQuote(args.fqdn)} -Site ${psQuote(args.site)}`,
-      select: SELECT,
-    },
-    CasArrayRow,
-  );
+  const spec = {
+    cmdlet: "New-ClientAccessArray",
+    target: args.name,
+    script: `New-ClientAccessArray -Name ${psQuote(args.name)} -Fqdn ${psQuote(args.fqdn)} -Site ${psQuote(args.site)}`,
+    select: SELECT,
+  };
+  const rows = await arrayWrite(connection, () => query(connection, spec, CasArrayRow));
   const created = rows[0];
   if (created === undefined) throw new Error(`New-ClientAccessArray '${args.name}' reported success but returned no array.`);
   return created;
@@ -79,17 +87,19 @@ export async function setClientAccessArray(
   if (changes.fqdn !== undefined) parts.push(`-Fqdn ${psQuote(changes.fqdn)}`);
   if (changes.site !== undefined) parts.push(`-Site ${psQuote(changes.site)}`);
   if (parts.length === 1) return;
-  await sessions().invoke(connection, { cmdlet: "Set-ClientAccessArray", target: identity, script: parts.join(" ") });
+  await arrayWrite(connection, () => sessions().invoke(connection, { cmdlet: "Set-ClientAccessArray", target: identity, script: parts.join(" ") }));
 }
 
 /** Removes the array; false when it was already gone. */
 export async function removeClientAccessArray(connection: Connection, identity: string): Promise<boolean> {
   try {
-    await sessions().invoke(connection, {
-      cmdlet: "Remove-ClientAccessArray",
-      target: identity,
-      script: `Remove-ClientAccessArray -Identity ${psQuote(identity)} -Confirm:$false`,
-    });
+    await arrayWrite(connection, () =>
+      sessions().invoke(connection, {
+        cmdlet: "Remove-ClientAccessArray",
+        target: identity,
+        script: `Remove-ClientAccessArray -Identity ${psQuote(identity)} -Confirm:$false`,
+      }),
+    );
     return true;
   } catch (e) {
     if (e instanceof PowerShellError && e.isNotFound) return false;

@@ -1,11 +1,24 @@
 // Typed client for Get-MailboxDatabase and Set-MailboxDatabase -RpcClientAccessServer (Exchange
 // 2010). Exchange stores the value as the referenced server's or array's legacyExchangeDN and
 // renders it as that object's current FQDN, whatever name was passed in.
+//
+// A site has hundreds of databases and the engine asks about them one resource at a time, so
+// reads and writes are batched per connection (shell/batch.ts):
+// - reads requested together become ONE Get-MailboxDatabase: the identities piped into it (one
+//   remote pipeline, one round trip), or, when several arrive at once and no table read is in
+//   use, one Get-MailboxDatabase of every database, kept as a TableSnapshot for the operation's
+//   later reads (never for a database this process wrote since, never twice for one database);
+// - Sets requested together go to pwsh in one line, each its own command with its own envelope,
+//   so each database's error is its own.
+// EXCHANGE_CAS_READ_PREFETCH=0 turns the table read off: then every read is answered by a
+// command that started after it was requested. EXCHANGE_CAS_TABLE_IDLE_MS tunes when a burst ends.
 import { z } from "zod";
-import { PowerShellError, psQuote, sessions, type Connection } from "../shell";
-import { leafName, query } from "./rows";
+import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } from "../shell/batch";
+import { batchMemberError } from "../shell/session";
+import { PowerShellError, psQuote, sessions, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
+import { leafName, parseRows, query } from "./rows";
 
-const SELECT = ["Name", "Guid", "Server", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN"] as const;
+const SELECT = ["Name", "Guid", "Server", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN", "DistinguishedName"] as const;
 
 const MailboxDatabaseRow = z
   .object({
@@ -15,6 +28,7 @@ const MailboxDatabaseRow = z
     RpcClientAccessServer: z.string().nullable(),
     Recovery: z.boolean().nullable(),
     ExchangeLegacyDN: z.string().nullable(),
+    DistinguishedName: z.string().nullable().optional(),
   })
   .transform((r) => ({
     name: r.Name,
@@ -23,26 +37,236 @@ const MailboxDatabaseRow = z
     rpcClientAccessServer: r.RpcClientAccessServer ?? "",
     recovery: r.Recovery ?? false,
     exchangeLegacyDn: r.ExchangeLegacyDN ?? "",
+    distinguishedName: r.DistinguishedName ?? "",
   }));
 
 export type MailboxDatabase = z.output<typeof MailboxDatabaseRow>;
+
+/**
+ * A table read answers later reads for at most this long, and only while reads or writes of
+ * databases go on with no pause longer than EXCHANGE_CAS_TABLE_IDLE_MS (default 250 ms).
+ */
+const TABLE_MAX_AGE_MS = 60_000;
+
+function tableIdleMs(): number {
+  const value = Number(process.env.EXCHANGE_CAS_TABLE_IDLE_MS ?? "");
+  return process.env.EXCHANGE_CAS_TABLE_IDLE_MS !== undefined && Number.isFinite(value) && value >= 0 ? value : 250;
+}
+
+function prefetchEnabled(): boolean {
+  const value = (process.env.EXCHANGE_CAS_READ_PREFETCH ?? "").trim().toLowerCase();
+  return !["0", "off", "false", "no"].includes(value);
+}
+
+/** An identity as Exchange compares it: case-insensitive; a Guid with or without braces. */
+function normalizeIdentity(identity: string): string {
+  const id = identity.trim().toLowerCase();
+  const guid = /^\{([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}$/.exec(id);
+  return guid ? (guid[1] as string) : id;
+}
+
+/** The identities a database answers to: name, Guid, DN, legacyExchangeDN. */
+function aliases(db: MailboxDatabase): string[] {
+  return [db.name, db.guid, db.distinguishedName, db.exchangeLegacyDn].filter((a) => a !== "").map(normalizeIdentity);
+}
+
+const GET = "Get-MailboxDatabase";
+
+function found(rows: MailboxDatabase[]): Outcome<MailboxDatabase[]> {
+  return { ok: true, value: rows };
+}
+
+/** What one identity's Get reported: its rows, or not found, or its own error. */
+function outcomeOf(identity: string, rows: MailboxDatabase[], errors: PsErrorRecord[]): Outcome<MailboxDatabase[]> {
+  if (errors.length === 0) return found(rows);
+  const error = new PowerShellError(GET, identity, errors);
+  return error.isNotFound ? found([]) : { ok: false, error };
+}
+
+function getOne(identity: string): CommandSpec {
+  return { cmdlet: GET, target: identity, script: `Get-MailboxDatabase -Identity ${psQuote(identity)}`, select: SELECT };
+}
+
+class DatabaseClient {
+  readonly table = new TableSnapshot<MailboxDatabase>({ aliases, normalize: normalizeIdentity, maxAgeMs: TABLE_MAX_AGE_MS, idleMs: tableIdleMs() });
+  readonly reads: Batcher<string, MailboxDatabase[]>;
+  readonly sets: Batcher<{ identity: string; value: string; label: string }, void>;
+
+  constructor(private readonly connection: Connection) {
+    // Reads go first: a turn of reads unblocks every request in it, and a table read many more.
+    this.reads = new Batcher(connection, (ids) => this.planRead(ids), normalizeIdentity, true);
+    this.sets = new Batcher(connection, (requests) => this.planSet(requests));
+  }
+
+  /** Every database matching `identity` (several only for a duplicated name); [] when none. */
+  async get(identity: string): Promise<MailboxDatabase[]> {
+    const leave = this.table.enter();
+    try {
+      if (prefetchEnabled()) {
+        const rows = await this.table.take(identity);
+        if (rows !== undefined) return rows;
+      }
+      return await this.reads.load(identity);
+    } finally {
+      leave();
+    }
+  }
+
+  private planRead(ids: string[]): BatchPlan<MailboxDatabase[]> {
+    if (ids.length >= 2 && prefetchEnabled() && this.table.wanted) return this.planTableRead(ids);
+    return this.planTargeted(ids);
+  }
+
+  /** Several asked at once and no table read in use: read every database, keep it for the burst. */
+  private planTableRead(ids: string[]): BatchPlan<MailboxDatabase[]> {
+    const table = this.table.begin();
+    let settled = false;
+    return {
+      commands: [{ cmdlet: GET, target: "", script: "Get-MailboxDatabase", select: SELECT }],
+      settle: async ([envelope]) => {
+        try {
+          if (envelope === undefined || !envelope.ok) {
+            table.fail();
+            settled = true;
+            return this.readEach(ids);
+          }
+          const rows = parseRows(GET, envelope.data, MailboxDatabaseRow);
+          table.fill(rows);
+          settled = true;
+          // These reads were requested before the table read started: it answers them fresh.
+          const byAlias = new Map<string, MailboxDatabase[]>();
+          for (const row of rows) for (const alias of new Set(aliases(row))) byAlias.set(alias, [...(byAlias.get(alias) ?? []), row]);
+          const answers: (MailboxDatabase[] | undefined)[] = ids.map((id) => {
+            const matched = byAlias.get(normalizeIdentity(id));
+            if (matched === undefined) return undefined;
+            this.table.markServed(matched);
+            return matched;
+          });
+          const missing = ids.filter((_, i) => answers[i] === undefined);
+          const again = missing.length > 0 ? await this.readEach(missing) : [];
+          let next = 0;
+          return answers.map((rows) => (rows !== undefined ? found(rows) : (again[next++] as Outcome<MailboxDatabase[]>)));
+        } finally {
+          if (!settled) table.fail();
+        }
+      },
+      failed: (error) => {
+        table.fail();
+        return error;
+      },
+    };
+  }
+
+  /** The identities piped into one Get-MailboxDatabase (one remote pipeline). */
+  private planTargeted(ids: string[]): BatchPlan<MailboxDatabase[]> {
+    if (ids.length === 1) {
+      const id = ids[0] as string;
+      return {
+        commands: [getOne(id)],
+        settle: ([envelope]) => [this.single(id, envelope)],
+      };
+    }
+    // A string that also has an Identity property binds by value (Exchange's Identity takes
+    // pipeline input) and by property name alike.
+    const script = `@(${ids.map(psQuote).join(",")}) | ForEach-Object { Add-Member -InputObject $_ -NotePropertyName Identity -NotePropertyValue $_ -PassThru } | Get-MailboxDatabase`;
+    return {
+      commands: [{ cmdlet: GET, target: `${ids.length} databases`, script, select: SELECT }],
+      settle: async ([envelope]) => this.attribute(ids, envelope),
+    };
+  }
+
+  private single(id: string, envelope: Envelope | undefined): Outcome<MailboxDatabase[]> {
+    if (envelope === undefined) return { ok: false, error: new Error("internal error: a command produced no envelope") };
+    try {
+      return outcomeOf(id, parseRows(GET, envelope.data, MailboxDatabaseRow), envelope.errors);
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Gives each identity of a piped Get the rows that answer to it and the errors that name it
+   * (TargetObject). Identities left with neither, when some error names no identity, are read
+   * again one command each (reads are safe to repeat), so no error goes to the wrong database.
+   */
+  private async attribute(ids: string[], envelope: Envelope | undefined): Promise<Outcome<MailboxDatabase[]>[]> {
+    if (envelope === undefined) return ids.map(() => ({ ok: false, error: new Error("internal error: a command produced no envelope") }));
+    let rows: MailboxDatabase[];
+    try {
+      rows = parseRows(GET, envelope.data, MailboxDatabaseRow);
+    } catch {
+      return this.readEach(ids);
+    }
+    const slot = new Map(ids.map((id, i) => [normalizeIdentity(id), i]));
+    const rowsOf = ids.map((): MailboxDatabase[] => []);
+    const errorsOf = ids.map((): PsErrorRecord[] => []);
+    let unattributed = 0;
+    for (const row of rows) {
+      let matched = false;
+      for (const alias of new Set(aliases(row))) {
+        const i = slot.get(alias);
+        if (i !== undefined && !rowsOf[i]?.includes(row)) {
+          rowsOf[i]?.push(row);
+          matched = true;
+        }
+      }
+      if (!matched) unattributed++;
+    }
+    for (const error of envelope.errors) {
+      const i = slot.get(normalizeIdentity(error.target));
+      if (i === undefined) unattributed++;
+      else errorsOf[i]?.push(error);
+    }
+    const unresolved = ids.filter((_, i) => (rowsOf[i]?.length ?? 0) === 0 && (errorsOf[i]?.length ?? 0) === 0);
+    const again = unattributed > 0 && unresolved.length > 0 ? await this.readEach(unresolved) : [];
+    let next = 0;
+    return ids.map((id, i) =>
+      (rowsOf[i]?.length ?? 0) === 0 && (errorsOf[i]?.length ?? 0) === 0 && again.length > 0
+        ? (again[next++] as Outcome<MailboxDatabase[]>)
+        : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? []),
+    );
+  }
+
+  /** Reads each identity with its own command (one round trip, one envelope each). */
+  private async readEach(ids: string[]): Promise<Outcome<MailboxDatabase[]>[]> {
+    const commands = ids.map(getOne);
+    try {
+      const envelopes = await sessions().runBatch(this.connection, () => commands);
+      return ids.map((id, i) => this.single(id, envelopes[i]));
+    } catch (error) {
+      return ids.map((_, i) => ({ ok: false, error: batchMemberError(error, commands, i) }));
+    }
+  }
+
+  private planSet(requests: { identity: string; value: string; label: string }[]): BatchPlan<void> {
+    const commands: CommandSpec[] = requests.map((r) => ({
+      cmdlet: "Set-MailboxDatabase",
+      target: r.label,
+      script: `Set-MailboxDatabase -Identity ${psQuote(r.identity)} -RpcClientAccessServer ${psQuote(r.value)}`,
+    }));
+    return {
+      commands,
+      settle: (envelopes) =>
+        requests.map((r, i): Outcome<void> => {
+          const envelope = envelopes[i];
+          if (envelope === undefined) return { ok: false, error: new Error("internal error: a command produced no envelope") };
+          return envelope.ok ? { ok: true, value: undefined } : { ok: false, error: new PowerShellError("Set-MailboxDatabase", r.label, envelope.errors) };
+        }),
+      failed: (error, i) => batchMemberError(error, commands, i),
+    };
+  }
+}
+
+function client(connection: Connection): DatabaseClient {
+  return perConnection("mailbox-databases", connection, () => new DatabaseClient(connection));
+}
 
 /**
  * The database with this identity (name, Guid or DN), or undefined when Exchange does not find
  * it. Exchange returns every database of a duplicated name; that is an error here.
  */
 export async function getMailboxDatabase(connection: Connection, identity: string): Promise<MailboxDatabase | undefined> {
-  let rows: MailboxDatabase[];
-  try {
-    rows = await query(
-      connection,
-      { cmdlet: "Get-MailboxDatabase", target: identity, script: `Get-MailboxDatabase -Identity ${psQuote(identity)}`, select: SELECT },
-      MailboxDatabaseRow,
-    );
-  } catch (e) {
-    if (e instanceof PowerShellError && e.isNotFound) return undefined;
-    throw e;
-  }
+  const rows = await client(connection).get(identity);
   if (rows.length > 1) {
     throw new Error(
       `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`,
@@ -67,9 +291,26 @@ export async function setRpcClientAccessServer(
   value: string,
   label: string = identity,
 ): Promise<void> {
-  await sessions().invoke(connection, {
-    cmdlet: "Set-MailboxDatabase",
-    target: label,
-    script: `Set-MailboxDatabase -Identity ${psQuote(identity)} -RpcClientAccessServer ${psQuote(value)}`,
-  });
+  const databases = client(connection);
+  const ended = databases.table.beginWrite(identity);
+  try {
+    await databases.sets.load({ identity, value, label });
+  } finally {
+    ended();
+  }
+}
+
+/**
+ * A write is starting that may change how databases read (a CAS array renamed or removed changes
+ * the RpcClientAccessServer they show): no table read taken before it ends answers a later read.
+ * Call the returned function when the write has ended.
+ */
+export function beginDatabaseRenderingChange(connection: Connection): () => void {
+  return client(connection).table.beginWrite("*");
+}
+
+/** Batching counters of this process for `connection`, for tests. */
+export function mailboxDatabaseBatching(connection: Connection): { reads: { turns: number; requests: number }; sets: { turns: number; requests: number } } {
+  const c = client(connection);
+  return { reads: { ...c.reads.counts }, sets: { ...c.sets.counts } };
 }

@@ -17,12 +17,17 @@ export function leafName(path: string): string {
 /** Runs a Get-style command and parses each returned row; errors throw PowerShellError. */
 export async function query<T>(connection: Connection, spec: CommandSpec, row: z.ZodType<T>): Promise<T[]> {
   const envelope = await sessions().invoke(connection, spec);
-  return envelope.data.map((item, i) => {
+  return parseRows(spec.cmdlet, envelope.data, row);
+}
+
+/** Parses the rows a command returned; a row this provider does not understand is an error naming it. */
+export function parseRows<T>(cmdlet: string, data: unknown[], row: z.ZodType<T>): T[] {
+  return data.map((item, i) => {
     const parsed = row.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new Error(
-        `${spec.cmdlet} returned an object this provider does not understand (item ${i}, ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}).`,
+        `${cmdlet} returned an object this provider does not understand (item ${i}, ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}).`,
       );
     }
     return parsed.data;

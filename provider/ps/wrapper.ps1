@@ -1,6 +1,8 @@
 # The local wrapper every provider command runs in. It is dot-sourced once into each pwsh
 # session, then each command is one line:
 #   Invoke-ExcasCommand -ScriptBase64 '<base64 UTF-8 script>' -SelectBase64 '<base64 JSON list>'
+# or, for several commands in one round trip (one envelope each, see Invoke-ExcasBatch):
+#   Invoke-ExcasBatch -CommandsBase64 '<base64 JSON list of {script, select}>'
 # The script text travels as base64 so newlines inside quoted values cannot split the line that
 # pwsh reads from stdin. It prints exactly one line: the envelope marker followed by JSON
 #   {"ok":true,"data":[...],"warnings":[...]} or {"ok":false,"data":[...],"errors":[...],...}
@@ -44,11 +46,18 @@ function Get-ExcasPath {
     return ,$current
 }
 
+# One output object as a row of the selected properties. Called once per object of a Get of every
+# database, so the common cases (a plain property; a string, boolean or null value) take no
+# function call.
 function ConvertTo-ExcasRow {
     param($Object, [string[]]$Select)
     if ($null -eq $Select -or $Select.Count -eq 0) { return ,(ConvertTo-ExcasPlain $Object) }
     $row = [ordered]@{}
-    foreach ($path in $Select) { $row[$path] = ConvertTo-ExcasPlain (Get-ExcasPath $Object $path) }
+    foreach ($path in $Select) {
+        if ($path.IndexOf('.') -lt 0) { $value = $Object.$path } else { $value = Get-ExcasPath $Object $path }
+        if ($null -eq $value -or $value -is [string] -or $value -is [bool]) { $row[$path] = $value }
+        else { $row[$path] = ConvertTo-ExcasPlain $value }
+    }
     return $row
 }
 
@@ -73,35 +82,81 @@ function ConvertTo-ExcasErrorInfo {
     }
 }
 
-function Invoke-ExcasCommand {
-    param([string]$ScriptBase64, [string]$SelectBase64)
+# Runs one script and returns its envelope (an ordered dictionary): the script's output objects
+# as rows, and the error and warning records it wrote, collected from its own streams only.
+function Get-ExcasEnvelope {
+    param([string]$Script, [object[]]$Select)
     $ErrorActionPreference = 'Continue'
     $WarningPreference = 'Continue'
     $ProgressPreference = 'SilentlyContinue'
     $data = New-Object System.Collections.ArrayList
     $errors = New-Object System.Collections.ArrayList
     $warnings = New-Object System.Collections.ArrayList
-    $select = @()
     try {
-        $script = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($ScriptBase64))
-        if ($SelectBase64) {
-            $select = @(ConvertFrom-Json ([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($SelectBase64))))
-        }
-        $block = [scriptblock]::Create($script)
+        $block = [scriptblock]::Create($Script)
         & $block 2>&1 3>&1 | ForEach-Object {
             if ($_ -is [System.Management.Automation.ErrorRecord]) { [void]$errors.Add((ConvertTo-ExcasErrorInfo $_)) }
             elseif ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add([string]$_.Message) }
-            else { [void]$data.Add((ConvertTo-ExcasRow $_ $select)) }
+            else { [void]$data.Add((ConvertTo-ExcasRow $_ $Select)) }
         }
     } catch {
         [void]$errors.Add((ConvertTo-ExcasErrorInfo $_))
     }
-    $envelope = [ordered]@{
+    return [ordered]@{
         ok       = ($errors.Count -eq 0)
         data     = $data.ToArray()
         errors   = $errors.ToArray()
         warnings = $warnings.ToArray()
     }
+}
+
+function ConvertFrom-ExcasBase64 {
+    param([string]$Text)
+    return [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($Text))
+}
+
+# A JSON list as an array of its items. Windows PowerShell 5.1's ConvertFrom-Json writes a list as
+# ONE object (PowerShell 7 enumerates it), so @(ConvertFrom-Json ...) would be a one-item array
+# holding the list there; foreach over the assigned value enumerates it on both.
+function ConvertFrom-ExcasJsonList {
+    param([string]$Text)
+    $parsed = ConvertFrom-Json $Text
+    $items = New-Object System.Collections.ArrayList
+    foreach ($item in $parsed) { [void]$items.Add($item) }
+    return ,$items.ToArray()
+}
+
+# One command: prints one marker line followed by its envelope.
+function Invoke-ExcasCommand {
+    param([string]$ScriptBase64, [string]$SelectBase64)
+    $envelope = $null
+    try {
+        $script = ConvertFrom-ExcasBase64 $ScriptBase64
+        $select = @()
+        if ($SelectBase64) { $select = ConvertFrom-ExcasJsonList (ConvertFrom-ExcasBase64 $SelectBase64) }
+        $envelope = Get-ExcasEnvelope $script $select
+    } catch {
+        $envelope = [ordered]@{ ok = $false; data = @(); errors = @(ConvertTo-ExcasErrorInfo $_); warnings = @() }
+    }
     $json = ConvertTo-Json -InputObject $envelope -Depth 10 -Compress
     [Console]::Out.WriteLine('##EXCAS-ENVELOPE##' + $json)
 }
+
+# Several commands in one round trip: -CommandsBase64 is base64 of a JSON list of
+# {"script":"...","select":[...]}. Each command runs on its own, as Invoke-ExcasCommand would run it
+# (one failing does not stop the next), and has its own envelope, so every error belongs to the
+# command that wrote it. Prints one marker line followed by the JSON list of envelopes, in order.
+function Invoke-ExcasBatch {
+    param([string]$CommandsBase64)
+    $envelopes = New-Object System.Collections.ArrayList
+    $commands = ConvertFrom-ExcasJsonList (ConvertFrom-ExcasBase64 $CommandsBase64)
+    foreach ($command in $commands) {
+        $envelope = $null
+        try { $envelope = Get-ExcasEnvelope ([string]$command.script) @($command.select) }
+        catch { $envelope = [ordered]@{ ok = $false; data = @(); errors = @(ConvertTo-ExcasErrorInfo $_); warnings = @() } }
+        [void]$envelopes.Add($envelope)
+    }
+    $json = ConvertTo-Json -InputObject $envelopes.ToArray() -Depth 11 -Compress
+    [Console]::Out.WriteLine('##EXCAS-BATCH##' + $json)
+}
+

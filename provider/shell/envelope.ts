@@ -1,10 +1,12 @@
-// Parses what Invoke-ExcasCommand (ps/wrapper.ps1) prints: one marker line followed by JSON.
-// Anything else on stdout (a profile's banner, terminal escapes) is ignored; no marker line is a
-// protocol error.
+// Parses what Invoke-ExcasCommand (ps/wrapper.ps1) prints: one marker line followed by JSON, and
+// what Invoke-ExcasBatch prints: one marker line followed by a JSON list of envelopes. Anything
+// else on stdout (a profile's banner, terminal escapes) is ignored; no marker line is a protocol
+// error.
 import { z } from "zod";
 import { PowerShellSessionError, type PsErrorRecord } from "./errors";
 
 export const ENVELOPE_MARKER = "##EXCAS-ENVELOPE##";
+export const BATCH_MARKER = "##EXCAS-BATCH##";
 
 const ErrorRecordSchema = z.object({
   type: z.string(),
@@ -35,31 +37,42 @@ export interface Envelope {
 
 /** The envelope in `stdout`, or a PowerShellSessionError("protocol") naming what was wrong. */
 export function parseEnvelope(stdout: string): Envelope {
-  const line = stdout
-    .split(/\r?\n/)
-    .reverse()
-    .find((l) => l.includes(ENVELOPE_MARKER));
-  if (line === undefined) {
-    throw new PowerShellSessionError(
-      "protocol",
-      `PowerShell returned no result envelope; its output was: ${truncate(stdout.trim()) || "(nothing)"}`,
-    );
-  }
-  const json = line.slice(line.indexOf(ENVELOPE_MARKER) + ENVELOPE_MARKER.length);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`);
-  }
-  const result = EnvelopeSchema.safeParse(parsed);
+  const json = markedJson(stdout, ENVELOPE_MARKER, "result envelope");
+  const result = EnvelopeSchema.safeParse(json);
   if (!result.success) {
     throw new PowerShellSessionError(
       "protocol",
-      `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(json)}`,
+      `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`,
     );
   }
   return result.data;
+}
+
+/** The `count` envelopes of a batch in `stdout`, in order, or a PowerShellSessionError("protocol"). */
+export function parseBatch(stdout: string, count: number): Envelope[] {
+  const json = markedJson(stdout, BATCH_MARKER, "batch of result envelopes");
+  const result = z.array(EnvelopeSchema).safeParse(json);
+  if (!result.success || result.data.length !== count) {
+    const why = result.success ? `${result.data.length} envelopes for ${count} commands` : (result.error.issues[0]?.message ?? "invalid");
+    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed batch of result envelopes (${why}): ${truncate(JSON.stringify(json))}`);
+  }
+  return result.data;
+}
+
+function markedJson(stdout: string, marker: string, what: string): unknown {
+  const line = stdout
+    .split(/\r?\n/)
+    .reverse()
+    .find((l) => l.includes(marker));
+  if (line === undefined) {
+    throw new PowerShellSessionError("protocol", `PowerShell returned no ${what}; its output was: ${truncate(stdout.trim()) || "(nothing)"}`);
+  }
+  const json = line.slice(line.indexOf(marker) + marker.length);
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`);
+  }
 }
 
 function truncate(text: string): string {

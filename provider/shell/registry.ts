@@ -21,20 +21,54 @@ interface Entry {
   session: Promise<PwshSession>;
 }
 
+/** What the sessions of this process did, for tests and benchmarks (EXCHANGE_CAS_STATS=1 prints it at exit). */
+export interface SessionStats {
+  /** pwsh processes started (one per session opened). */
+  sessionsOpened: number;
+  /** Commands run, by cmdlet (a session's bootstrap not counted). */
+  commands: Record<string, number>;
+  /** Lines sent to pwsh: a batch of several commands is one. */
+  roundTrips: number;
+}
+
 export class SessionRegistry {
   private readonly entries = new Map<string, Entry>();
   private exitHooksInstalled = false;
   /** pwsh processes started by this registry (for tests and benchmarks). */
   started = 0;
+  readonly stats: SessionStats = { sessionsOpened: 0, commands: {}, roundTrips: 0 };
 
   /** Runs `spec` on the session for `connection`; returns the envelope (errors included). */
   async run(connection: Connection, spec: CommandSpec): Promise<Envelope> {
+    const [envelope] = await this.runBatch(connection, () => [spec]);
+    if (envelope === undefined) throw new Error("internal error: a command produced no envelope");
+    return envelope;
+  }
+
+  /**
+   * Takes a turn on the session for `connection` and runs what `build` returns when the turn
+   * comes (see PwshSession.runBatch): one envelope per command, in order.
+   */
+  async runBatch(
+    connection: Connection,
+    build: () => readonly CommandSpec[],
+    options: { gather?: boolean; first?: boolean } = {},
+  ): Promise<Envelope[]> {
     const session = await this.session(connection);
-    const envelope = await session.run(spec, commandTimeoutMs(connection));
+    const envelopes = await session.runBatch(
+      () => {
+        const specs = build();
+        for (const spec of specs) this.stats.commands[spec.cmdlet] = (this.stats.commands[spec.cmdlet] ?? 0) + 1;
+        if (specs.length > 0) this.stats.roundTrips++;
+        return specs;
+      },
+      commandTimeoutMs(connection),
+      options,
+    );
     // A broken or refused remote session (transport failure, throttling) is not reused: the
     // next command opens a fresh one instead of failing the same way.
-    if (envelope.errors.some((e) => BROKEN_SESSION_ERRORS.has(e.type))) session.kill();
-    return envelope;
+    if (envelopes.some((envelope) => envelope.errors.some((e) => BROKEN_SESSION_ERRORS.has(e.type)))) session.kill();
+    return envelopes;
   }
 
   /** Runs `spec` and throws a PowerShellError if it reported errors. */
@@ -69,6 +103,7 @@ export class SessionRegistry {
     // when commands are given less.
     const timeout = Math.max(commandTimeoutMs(connection), 120_000);
     this.started++;
+    this.stats.sessionsOpened++;
     const session = await PwshSession.start(executable, timeout);
     const script = bootstrapScript(connection, connection.kind === "exchange" ? lookupPassword() : undefined);
     let envelope: Envelope;
@@ -120,7 +155,11 @@ export class SessionRegistry {
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    process.once("exit", () => this.killAll());
+    process.once("exit", () => {
+      this.killAll();
+      // For benchmarks: what this process asked of PowerShell, on stderr (the engine shows it).
+      if (process.env.EXCHANGE_CAS_STATS === "1") process.stderr.write(`exchange-cas stats: ${JSON.stringify(this.stats)}\n`);
+    });
   }
 }
 

@@ -1,11 +1,13 @@
 // One pwsh process driven through node-powershell. Commands run one at a time, each inside the
 // wrapper (ps/wrapper.ps1) as a single stdin line, with a timeout; a session whose pwsh died or
-// hung is marked dead and killed, and its command fails with a PowerShellSessionError.
+// hung is marked dead and killed, and its command fails with a PowerShellSessionError. Several
+// commands can share one line (one round trip to pwsh), each with its own envelope; and a
+// command's text can be decided when its turn comes (runBatch), which is what batching needs.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
-import { parseEnvelope, type Envelope } from "./envelope";
+import { parseBatch, parseEnvelope, type Envelope } from "./envelope";
 import { PowerShellSessionError } from "./errors";
 import { killTree } from "./processTree";
 
@@ -52,6 +54,30 @@ function childEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
+function describeCommand(spec: CommandSpec): string {
+  return spec.target ? `${spec.cmdlet} '${spec.target}'` : spec.cmdlet;
+}
+
+/** What a turn ran, for messages: `Set-MailboxDatabase 'MB-HO-01'`, or a batch's commands. */
+function describeBatch(specs: readonly CommandSpec[]): string {
+  if (specs.length === 1) return describeCommand(specs[0] as CommandSpec);
+  const shown = specs.slice(0, 3).map(describeCommand).join(", ");
+  return `${shown}${specs.length > 3 ? ` and ${specs.length - 3} more` : ""} (${specs.length} commands in one batch)`;
+}
+
+/**
+ * The error one command of a batch reports when the whole batch failed (the session died, hung or
+ * spoke garbage): the same error, naming that command first.
+ */
+export function batchMemberError(error: unknown, specs: readonly CommandSpec[], index: number): unknown {
+  const spec = specs[index];
+  if (specs.length < 2 || spec === undefined || !(error instanceof PowerShellSessionError)) return error;
+  const batch = describeBatch(specs);
+  if (!error.message.includes(batch)) return error;
+  const member = `${describeCommand(spec)} (one of ${specs.length} commands in one batch)`;
+  return new PowerShellSessionError(error.reason, error.message.replace(batch, member));
+}
+
 function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
@@ -59,7 +85,9 @@ function base64(text: string): string {
 export class PwshSession {
   private readonly shell: nps.PowerShell;
   private readonly child: ChildProcess;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Turns waiting for the session, in order; `first` turns go before the others. */
+  private readonly turns: { first: boolean; start(): void }[] = [];
+  private busy = false;
   private dead: string | undefined;
 
   private constructor(executable: string) {
@@ -105,12 +133,69 @@ export class PwshSession {
   }
 
   /** Runs one command in the wrapper; commands queue behind each other. */
-  run(spec: CommandSpec, timeoutMs: number): Promise<Envelope> {
-    const line = `Invoke-ExcasCommand -ScriptBase64 '${base64(spec.script)}' -SelectBase64 '${base64(JSON.stringify(spec.select ?? []))}'`;
-    const what = spec.target ? `${spec.cmdlet} '${spec.target}'` : spec.cmdlet;
-    const result = this.queue.then(async () => parseEnvelope(await this.raw(line, timeoutMs, what)));
-    this.queue = result.catch(() => undefined);
-    return result;
+  async run(spec: CommandSpec, timeoutMs: number): Promise<Envelope> {
+    const [envelope] = await this.runBatch(() => [spec], timeoutMs);
+    if (envelope === undefined) throw new Error("internal error: a command produced no envelope");
+    return envelope;
+  }
+
+  /**
+   * Queues a turn on this session. When the turn comes, `build` is called and says what to run:
+   * one command (one envelope), several (one stdin line, one envelope each, in order), or none.
+   * Work that arrives while the turn waits can therefore still join it. With `gather`, the turn
+   * first yields one event-loop turn, so requests arriving together join it even when the
+   * session is idle. A `first` turn goes before every waiting turn that is not (a batch of reads
+   * many requests wait on; reads change nothing, and none of the turns it passes was requested
+   * after it finished). A batch gets `timeoutMs` per command.
+   */
+  runBatch(
+    build: () => readonly CommandSpec[],
+    timeoutMs: number,
+    options: { gather?: boolean; first?: boolean } = {},
+  ): Promise<Envelope[]> {
+    return this.enqueue(async () => {
+      if (options.gather === true) await new Promise((resolve) => setImmediate(resolve));
+      const specs = build();
+      if (specs.length === 0) return [];
+      const what = describeBatch(specs);
+      if (specs.length === 1) {
+        const spec = specs[0] as CommandSpec;
+        const line = `Invoke-ExcasCommand -ScriptBase64 '${base64(spec.script)}' -SelectBase64 '${base64(JSON.stringify(spec.select ?? []))}'`;
+        return [parseEnvelope(await this.raw(line, timeoutMs, what))];
+      }
+      const commands = specs.map((spec) => ({ script: spec.script, select: spec.select ?? [] }));
+      const line = `Invoke-ExcasBatch -CommandsBase64 '${base64(JSON.stringify(commands))}'`;
+      return parseBatch(await this.raw(line, timeoutMs * specs.length, what), specs.length);
+    }, options.first === true);
+  }
+
+  private enqueue<T>(work: () => Promise<T>, first: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const turn = {
+        first,
+        start: () => {
+          work()
+            .then(resolve, reject)
+            .finally(() => {
+              this.busy = false;
+              this.next();
+            });
+        },
+      };
+      const at = first ? this.turns.findIndex((t) => !t.first) : -1;
+      if (at < 0) this.turns.push(turn);
+      else this.turns.splice(at, 0, turn);
+      // Start on a microtask, so that turns queued in the same moment are ordered first.
+      queueMicrotask(() => this.next());
+    });
+  }
+
+  private next(): void {
+    if (this.busy) return;
+    const turn = this.turns.shift();
+    if (turn === undefined) return;
+    this.busy = true;
+    turn.start();
   }
 
   private async raw(line: string, timeoutMs: number, what: string): Promise<string> {

@@ -1,4 +1,7 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { descendants } from "../../provider/shell/processTree";
 import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
@@ -120,5 +123,40 @@ describe("ending a session", () => {
       }
     });
     expect(alive).toEqual([]);
+  });
+});
+
+describe("the wrapper under Windows PowerShell 5.1's ConvertFrom-Json", () => {
+  // 5.1's ConvertFrom-Json writes a JSON list as ONE object; PowerShell 7 does that with -NoEnumerate.
+  // A function named ConvertFrom-Json shadows the cmdlet, so the wrapper meets 5.1's behaviour here.
+  it("reads a batch's commands and each select list as lists", () => {
+    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    const wrapper = path.resolve(__dirname, "../../provider/ps/wrapper.ps1");
+    const commands = [
+      { script: "[pscustomobject]@{ A = 'one'; B = 'x' }", select: ["A"] },
+      { script: "[pscustomobject]@{ A = 'two'; B = 'y' }", select: ["A", "B"] },
+    ];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "excas-ps51-")), "run.ps1");
+    fs.writeFileSync(
+      file,
+      [
+        "function ConvertFrom-Json { param([Parameter(Position = 0, ValueFromPipeline = $true)]$InputObject) Microsoft.PowerShell.Utility\\ConvertFrom-Json -InputObject $InputObject -NoEnumerate }",
+        "'SHIM ' + @(ConvertFrom-Json '[1,2]').Count",
+        `. ${psQuote(wrapper)}`,
+        `Invoke-ExcasBatch -CommandsBase64 '${b64(JSON.stringify(commands))}'`,
+        `Invoke-ExcasCommand -ScriptBase64 '${b64("[pscustomobject]@{ A = 'three'; B = 'z' }")}' -SelectBase64 '${b64(JSON.stringify(["A", "B"]))}'`,
+      ].join("\n"),
+    );
+    try {
+      const run = spawnSync(findPwsh(), ["-NoProfile", "-NonInteractive", "-File", file], { encoding: "utf8" });
+      expect(run.stderr).toBe("");
+      const lines = run.stdout.split(/\r?\n/);
+      expect(lines).toContain("SHIM 1");
+      const batch = lines.find((l) => l.startsWith("##EXCAS-BATCH##"))?.slice("##EXCAS-BATCH##".length) ?? "null";
+      expect((JSON.parse(batch) as { data: unknown }[]).map((e) => e.data)).toEqual([[{ A: "one" }], [{ A: "two", B: "y" }]]);
+      expect(parseEnvelope(run.stdout).data).toEqual([{ A: "three", B: "z" }]);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,284 @@
+// Batching of requests onto a connection's one session, so a site of hundreds of objects costs
+// about what one admin script costs (one session, few round trips), whatever the engine's
+// parallelism sends at once.
+//
+// Batcher: DataLoader-style. The first request takes a turn on the session; requests arriving
+// before that turn starts (while the session opens, or runs other commands) join it; the batch
+// closes when the turn starts, and later requests take the next turn. So every request is
+// answered by a command that STARTED AFTER the request was made: a read requested after a write
+// finished always sees it.
+//
+// TableSnapshot: a stronger, bounded relaxation for reads of one kind of object. A whole-table
+// read (e.g. one Get-MailboxDatabase for every database), taken when several reads arrive at
+// once, may answer later reads of the same operation without a command, as long as
+// - this process has started no write that could change that object since the table read
+//   started (own writes are tracked per object, or for the whole table),
+// - the object has not been answered from this table read before (each object at most once),
+// - the table read is at most `maxAgeMs` old, and the kind has not been idle for `idleMs`
+//   (no reads or writes of it: a new operation, or a test step, starts with a fresh read).
+// What it gives up: such a read may miss a change made by SOMEONE ELSE after the table read
+// started (at most maxAgeMs earlier, within one burst of activity). See the bench README.
+import { connectionKey, type Connection } from "./connection";
+import type { Envelope } from "./envelope";
+import { sessions } from "./registry";
+import type { CommandSpec } from "./session";
+
+export type Outcome<V> = { ok: true; value: V } | { ok: false; error: unknown };
+
+/** What to run for one closed batch, and how to turn its envelopes into one outcome per request. */
+export interface BatchPlan<V> {
+  /** Run in one turn (one round trip): one command, or several with one envelope each. */
+  commands: CommandSpec[];
+  /** One outcome per request, in order. May run further commands (they start later still). */
+  settle(envelopes: Envelope[]): Outcome<V>[] | Promise<Outcome<V>[]>;
+  /** The error each request gets when the turn itself failed (default: the same error for all). */
+  failed?(error: unknown, index: number): unknown;
+}
+
+interface Waiting<K, V> {
+  key: K;
+  resolve(value: V): void;
+  reject(error: unknown): void;
+}
+
+export class Batcher<K, V> {
+  private pending: Waiting<K, V>[] = [];
+  private turnQueued = false;
+  /** Turns taken and requests answered, for tests. */
+  readonly counts = { turns: 0, requests: 0 };
+
+  constructor(
+    private readonly connection: Connection,
+    /** Builds the plan for a closed batch; called when its turn starts. Keys are distinct under `id`. */
+    private readonly plan: (keys: K[]) => BatchPlan<V>,
+    /** Requests with equal ids share one answer; without it every request is its own. */
+    private readonly id?: (key: K) => string,
+    /** Its turns go before other waiting turns (for reads: see PwshSession.runBatch). */
+    private readonly first = false,
+  ) {}
+
+  load(key: K): Promise<V> {
+    return new Promise<V>((resolve, reject) => {
+      this.pending.push({ key, resolve, reject });
+      if (!this.turnQueued) this.takeTurn();
+    });
+  }
+
+  private takeTurn(): void {
+    this.turnQueued = true;
+    let batch: Waiting<K, V>[] = [];
+    let keys: K[] = [];
+    let slotOf: number[] = [];
+    let plan: BatchPlan<V> | undefined;
+    const build = (): CommandSpec[] => {
+      // The turn starts: the batch closes; whatever arrives from now on takes the next turn.
+      this.turnQueued = false;
+      batch = this.pending;
+      this.pending = [];
+      if (batch.length === 0) return [];
+      ({ keys, slotOf } = distinct(batch.map((w) => w.key), this.id));
+      this.counts.turns++;
+      this.counts.requests += batch.length;
+      plan = this.plan(keys);
+      return plan.commands;
+    };
+    const turn = sessions().runBatch(this.connection, build, { gather: true, first: this.first });
+    void turn
+      .then(async (envelopes) => {
+        if (plan === undefined) return;
+        const outcomes = await plan.settle(envelopes);
+        batch.forEach((w, i) => {
+          const outcome = outcomes[slotOf[i] as number];
+          if (outcome === undefined) w.reject(new Error("internal error: a batched request got no answer"));
+          else if (outcome.ok) w.resolve(outcome.value);
+          else w.reject(outcome.error);
+        });
+      })
+      .catch((error: unknown) => {
+        if (plan === undefined && batch.length === 0) {
+          // The turn never started (the session could not be opened): everything that was
+          // waiting for it fails the same way.
+          this.turnQueued = false;
+          batch = this.pending;
+          this.pending = [];
+          for (const w of batch) w.reject(error);
+          return;
+        }
+        const failed = plan?.failed;
+        batch.forEach((w, i) => w.reject(failed ? failed(error, slotOf[i] as number) : error));
+      });
+  }
+}
+
+function distinct<K>(all: K[], id: ((key: K) => string) | undefined): { keys: K[]; slotOf: number[] } {
+  if (id === undefined) return { keys: all, slotOf: all.map((_, i) => i) };
+  const index = new Map<string, number>();
+  const keys: K[] = [];
+  const slotOf = all.map((key) => {
+    const k = id(key);
+    let slot = index.get(k);
+    if (slot === undefined) {
+      slot = keys.length;
+      keys.push(key);
+      index.set(k, slot);
+    }
+    return slot;
+  });
+  return { keys, slotOf };
+}
+
+interface Table<R> {
+  /** The write clock when the table read started. */
+  startedAt: number;
+  startedMs: number;
+  rows?: R[];
+  index: Map<string, R[]>;
+  served: Set<R>;
+  ready: Promise<void>;
+}
+
+export interface TableSnapshotOptions<R> {
+  /** Every identity an object answers to, normalized (name, Guid, DN...). */
+  aliases(row: R): string[];
+  /** An identity as a request gives it, normalized like `aliases`. */
+  normalize(identity: string): string;
+  maxAgeMs: number;
+  idleMs: number;
+}
+
+/** A whole-table read that may answer later reads of one burst (see the top of this file). */
+export class TableSnapshot<R> {
+  private clock = 0;
+  private readonly writes = new Map<string, number>();
+  private wholeTableWrite = 0;
+  private current: Table<R> | undefined;
+  /** Reads and writes of this kind under way, and when that count last changed. */
+  private active = 0;
+  private lastActivityMs = 0;
+
+  constructor(private readonly options: TableSnapshotOptions<R>) {}
+
+  /**
+   * A read or write of this kind starts; call the returned function when it has ended. If none
+   * was under way for more than idleMs, the burst the table read belonged to is over: it goes.
+   */
+  enter(): () => void {
+    const now = Date.now();
+    if (this.active === 0 && now - this.lastActivityMs > this.options.idleMs) this.current = undefined;
+    this.active++;
+    this.lastActivityMs = now;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.active--;
+      this.lastActivityMs = Date.now();
+    };
+  }
+
+  /**
+   * A write that may change the object `identity` ("*": any object of the table) is starting; call
+   * the returned function when it has ended, failed or not. Until a table read that started
+   * after that end, the object is always read fresh.
+   */
+  beginWrite(identity: string): () => void {
+    const stamp = () => {
+      this.clock++;
+      if (identity === "*") this.wholeTableWrite = this.clock;
+      else this.writes.set(this.options.normalize(identity), this.clock);
+    };
+    const leave = this.enter();
+    stamp();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      stamp();
+      leave();
+    };
+  }
+
+  /** Whether a table read taken now would still be in use: none is, or the one there expired. */
+  get wanted(): boolean {
+    return this.current === undefined || this.expired(this.current);
+  }
+
+  /** A table read is starting (call it when its command starts); fill or fail the result. */
+  begin(): { fill(rows: R[]): void; fail(): void } {
+    this.clock++;
+    let done: () => void = () => undefined;
+    const table: Table<R> = {
+      startedAt: this.clock,
+      startedMs: Date.now(),
+      index: new Map(),
+      served: new Set(),
+      ready: new Promise<void>((resolve) => (done = resolve)),
+    };
+    this.current = table;
+    return {
+      fill: (rows) => {
+        for (const row of rows) {
+          for (const alias of new Set(this.options.aliases(row))) {
+            const list = table.index.get(alias);
+            if (list === undefined) table.index.set(alias, [row]);
+            else list.push(row);
+          }
+        }
+        table.rows = rows;
+        done();
+      },
+      fail: () => {
+        if (this.current === table) this.current = undefined;
+        done();
+      },
+    };
+  }
+
+  /** These rows were answered from the current table read (by the read that took it). */
+  markServed(rows: R[]): void {
+    for (const row of rows) this.current?.served.add(row);
+  }
+
+  /**
+   * The rows for `identity` if the table read may answer this read (and marks them answered);
+   * undefined when the read must be made fresh.
+   */
+  async take(identity: string): Promise<R[] | undefined> {
+    const table = this.current;
+    if (table === undefined) return undefined;
+    if (this.expired(table)) {
+      this.current = undefined;
+      return undefined;
+    }
+    await table.ready;
+    if (this.current !== table || table.rows === undefined) return undefined;
+    const rows = table.index.get(this.options.normalize(identity));
+    if (rows === undefined || rows.length === 0) return undefined;
+    if (this.wholeTableWrite > table.startedAt) return undefined;
+    for (const row of rows) {
+      if (table.served.has(row)) return undefined;
+      if (this.options.aliases(row).some((alias) => (this.writes.get(alias) ?? 0) > table.startedAt)) return undefined;
+    }
+    for (const row of rows) table.served.add(row);
+    return rows;
+  }
+
+  private expired(table: Table<R>): boolean {
+    return Date.now() - table.startedMs > this.options.maxAgeMs;
+  }
+}
+
+const STORE = Symbol.for("exchange-cas.per-connection");
+const g = globalThis as typeof globalThis & { [STORE]?: Map<string, unknown> };
+
+/** One `T` per connection and name, for the life of the process (like the session registry). */
+export function perConnection<T>(name: string, connection: Connection, create: () => T): T {
+  const store = (g[STORE] ??= new Map<string, unknown>());
+  const key = `${name}|${connectionKey(connection)}`;
+  let value = store.get(key) as T | undefined;
+  if (value === undefined) {
+    value = create();
+    store.set(key, value);
+  }
+  return value;
+}

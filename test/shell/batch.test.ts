@@ -1,0 +1,213 @@
+// Batching onto one session, against the article's lab in real pwsh: concurrent reads of mailbox
+// databases become one Get-MailboxDatabase, each answer (and each error) goes to its own
+// requester, a read never misses a write that finished before it was requested, and Sets
+// requested together share one round trip with one envelope each. Commands are counted by the
+// session registry; nothing here asserts on time.
+import * as fs from "node:fs";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  getMailboxDatabase,
+  mailboxDatabaseBatching,
+  newClientAccessArray,
+  setRpcClientAccessServer,
+} from "../../provider/exchange";
+import { ConnectionSchema, PowerShellError, PowerShellSessionError, sessions, type Connection } from "../../provider/shell";
+import { createLab, type Lab } from "../support/lab";
+
+const MB1 = "HO-EX2010-MB1.exchangeserverpro.net";
+const MB2 = "HO-EX2010-MB2.exchangeserverpro.net";
+const MB_BR_01 = "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c703";
+
+let lab: Lab;
+let connection: Connection;
+const saved = { prefetch: process.env.EXCHANGE_CAS_READ_PREFETCH, idle: process.env.EXCHANGE_CAS_TABLE_IDLE_MS };
+
+beforeEach(() => {
+  lab = createLab();
+  connection = ConnectionSchema.parse(lab.connection);
+});
+afterEach(async () => {
+  for (const [name, value] of [
+    ["EXCHANGE_CAS_READ_PREFETCH", saved.prefetch],
+    ["EXCHANGE_CAS_TABLE_IDLE_MS", saved.idle],
+  ] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await sessions().closeAll();
+  lab.remove();
+});
+afterAll(async () => {
+  await sessions().closeAll();
+});
+
+/** Commands of each cmdlet run by this process so far. */
+function counted(cmdlet: string): number {
+  return sessions().stats.commands[cmdlet] ?? 0;
+}
+
+function labValue(database: string): string {
+  return lab.json<string[]>(`(Get-MailboxDatabase -Identity ${database}).RpcClientAccessServer`)[0] ?? "";
+}
+
+/** Changes a database's value in the state file directly, as another admin would (no pwsh, at once). */
+function changeBehindTheBack(database: string, server: "HO-EX2010-MB2"): void {
+  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as {
+    servers: { Name: string; Fqdn: string; ExchangeLegacyDN: string }[];
+    mailboxDatabases: { Name: string; RpcClientAccessServerLegacyDN: string; RpcClientAccessServerFqdn: string }[];
+  };
+  const target = state.servers.find((s) => s.Name === server);
+  const db = state.mailboxDatabases.find((d) => d.Name === database);
+  if (target === undefined || db === undefined) throw new Error("not in the scenario");
+  db.RpcClientAccessServerLegacyDN = target.ExchangeLegacyDN;
+  db.RpcClientAccessServerFqdn = target.Fqdn;
+  fs.writeFileSync(`${lab.statePath}.edit`, JSON.stringify(state, null, 2));
+  fs.renameSync(`${lab.statePath}.edit`, lab.statePath);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
+  beforeEach(() => {
+    process.env.EXCHANGE_CAS_READ_PREFETCH = "0";
+  });
+
+  it("turns reads requested together into one Get-MailboxDatabase, each database going to its own requester", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01"); // opens the session
+    const before = { gets: counted("Get-MailboxDatabase"), trips: sessions().stats.roundTrips };
+    const ids = ["MB-HO-03", "mb-ho-01", MB_BR_01, `{${MB_BR_01.toUpperCase()}}`, "RDB-HO-01", "MB-HO-03"];
+    const found = await Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
+    expect(found.map((db) => db?.name)).toEqual(["MB-HO-03", "MB-HO-01", "MB-BR-01", "MB-BR-01", "RDB-HO-01", "MB-HO-03"]);
+    expect(found[4]).toMatchObject({ recovery: true, server: "HO-EX2010-MB1", rpcClientAccessServer: MB1 });
+    expect(counted("Get-MailboxDatabase") - before.gets).toBe(1);
+    expect(sessions().stats.roundTrips - before.trips).toBe(1);
+  });
+
+  it("gives a database that does not exist 'not found' only for its own request", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01");
+    const before = counted("Get-MailboxDatabase");
+    const found = await Promise.all(["MB-HO-02", "MB-HO-99", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+    expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", undefined, "MB-BR-01"]);
+    expect(counted("Get-MailboxDatabase") - before).toBe(1);
+  });
+
+  it("reads again, one command each, the databases an error naming none of them may belong to", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01");
+    // The next Get-MailboxDatabase item meets an AD error whose target is the cmdlet, not a database.
+    lab.pwsh("Add-ExchangeLabFault -Command Get-MailboxDatabase -Kind Error -Times 1 | Out-Null");
+    const before = counted("Get-MailboxDatabase");
+    const found = await Promise.all(["MB-HO-02", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+    expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03", "MB-BR-01"]);
+    // The piped Get, then the one database left without an answer read on its own.
+    expect(counted("Get-MailboxDatabase") - before).toBe(2);
+  });
+
+  it("answers a read requested while a read runs with the next command, which sees a change made before it", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01");
+    lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
+    const start = mailboxDatabaseBatching(connection).reads.turns;
+    const first = Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+    await until(() => mailboxDatabaseBatching(connection).reads.turns === start + 1);
+    // The first command has started. Another admin changes MB-HO-03, then three reads arrive.
+    changeBehindTheBack("MB-HO-03", "HO-EX2010-MB2");
+    const second = Promise.all(["MB-HO-03", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+    expect((await first).map((db) => db?.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
+    const later = await second;
+    expect(later.map((db) => db?.rpcClientAccessServer)).toEqual([MB2, MB2, "BR-EX2010-MB.exchangeserverpro.net"]);
+    expect(mailboxDatabaseBatching(connection).reads.turns).toBe(start + 2);
+  });
+});
+
+describe("reads with a table read (the default)", () => {
+  beforeEach(() => {
+    // A slow machine must not end the burst between two steps of a test (the pause is tested below).
+    process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "600000";
+  });
+
+  it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01"); // opens the session; one database, one plain Get
+    const before = counted("Get-MailboxDatabase");
+    const pair = await Promise.all(["MB-HO-02", "MB-HO-03"].map((id) => getMailboxDatabase(connection, id)));
+    expect(pair.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03"]);
+    expect(counted("Get-MailboxDatabase") - before).toBe(1);
+    // Databases not read yet in this burst come from the table read, without a command.
+    const rest = await Promise.all(["RDB-HO-01", MB_BR_01].map((id) => getMailboxDatabase(connection, id)));
+    expect(rest.map((db) => db?.name)).toEqual(["RDB-HO-01", "MB-BR-01"]);
+    expect(counted("Get-MailboxDatabase") - before).toBe(1);
+    // A database already answered from it is read fresh.
+    expect((await getMailboxDatabase(connection, "MB-HO-02"))?.name).toBe("MB-HO-02");
+    expect(counted("Get-MailboxDatabase") - before).toBe(2);
+  });
+
+  it("never answers a read after this process's own write from a table read taken before it", async () => {
+    await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+    const before = counted("Get-MailboxDatabase");
+    // MB-HO-03 is in the table read with its old value, and has not been answered from it.
+    await setRpcClientAccessServer(connection, "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c704", "HO-EX2010-MB2", "MB-HO-03");
+    const after = await getMailboxDatabase(connection, "MB-HO-03");
+    expect(after?.rpcClientAccessServer).toBe(MB2);
+    expect(counted("Get-MailboxDatabase") - before).toBe(1);
+    // An array write may change how every database reads: the table read is not used after it.
+    await newClientAccessArray(connection, { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice" });
+    expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.name).toBe("RDB-HO-01");
+    expect(counted("Get-MailboxDatabase") - before).toBe(2);
+  });
+});
+
+describe("a table read's burst", () => {
+  it("ends when reads and writes pause: a database read after the pause shows a change made in it", async () => {
+    process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "0";
+    await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+    const before = counted("Get-MailboxDatabase");
+    lab.pwsh("Set-MailboxDatabase -Identity RDB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
+    expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.rpcClientAccessServer).toBe(MB2);
+    expect(counted("Get-MailboxDatabase") - before).toBe(1);
+  });
+});
+
+describe("Sets requested together", () => {
+  it("go to pwsh in one round trip, one command and one envelope each: only the bad one fails", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01");
+    const before = { sets: counted("Set-MailboxDatabase"), trips: sessions().stats.roundTrips };
+    const results = await Promise.allSettled([
+      setRpcClientAccessServer(connection, "MB-HO-01", "HO-EX2010-MB2"),
+      setRpcClientAccessServer(connection, "MB-HO-02", "lb-vip.exchangeserverpro.net"),
+      setRpcClientAccessServer(connection, "MB-HO-03", "HO-EX2010-MB2"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const error = (results[1] as PromiseRejectedResult).reason as PowerShellError;
+    expect(error).toBeInstanceOf(PowerShellError);
+    expect(error.message).toBe(
+      "Set-MailboxDatabase 'MB-HO-02' failed: The operation couldn't be performed because object 'lb-vip.exchangeserverpro.net' couldn't be found on 'DC01.exchangeserverpro.net'. (ManagementObjectNotFoundException)",
+    );
+    expect(counted("Set-MailboxDatabase") - before.sets).toBe(3);
+    expect(sessions().stats.roundTrips - before.trips).toBe(1);
+    expect([labValue("MB-HO-01"), labValue("MB-HO-02"), labValue("MB-HO-03")]).toEqual([MB2, MB1, MB2]);
+  });
+
+  it("each name itself when the session dies under the batch", async () => {
+    await getMailboxDatabase(connection, "MB-HO-01");
+    lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
+    const results = await Promise.allSettled(
+      ["MB-HO-01", "MB-HO-02"].map((db) => setRpcClientAccessServer(connection, db, "HO-EX2010-MB2")),
+    );
+    const reasons = results.map((r) => (r.status === "rejected" ? (r.reason as Error) : undefined));
+    for (const [i, db] of ["MB-HO-01", "MB-HO-02"].entries()) {
+      expect(reasons[i]?.message, db).toContain(`Set-MailboxDatabase '${db}'`);
+      if (connection.kind === "lab") {
+        // The local pwsh died: the batch's one failure, told to each command with its own name.
+        expect(reasons[i]).toBeInstanceOf(PowerShellSessionError);
+        expect(reasons[i]?.message).toMatch(
+          new RegExp(`^PowerShell exited while running Set-MailboxDatabase '${db}' \\(one of 2 commands in one batch\\); the next operation starts a new session`),
+        );
+      } else {
+        // The remote end died: each command's own error from the broken remote session.
+        expect(reasons[i]).toBeInstanceOf(PowerShellError);
+      }
+    }
+    // The next command gets a fresh session, and reads the truth.
+    expect((await getMailboxDatabase(connection, "MB-HO-01"))?.rpcClientAccessServer).toBe(MB1);
+  });
+});
