@@ -2,24 +2,17 @@
 // one pwsh for the connection, every answer delivered to the operation that asked, and the
 // lab's state intact afterwards.
 import * as fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { create, refresh, type Applied } from "../support/apply";
 import { register } from "../support/contract";
 import { Host } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 import { pwshChildren } from "../support/procs";
 
 let lab: Lab;
 let host: Host;
-beforeAll(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
-afterAll(async () => {
-  await host.stop();
-  lab.remove();
-});
+useLabHost("all", (fixture) => ({ lab, host } = fixture));
 
 const N = 50;
 

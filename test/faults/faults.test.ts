@@ -1,25 +1,18 @@
 // Faults injected with the lab's knobs, through the real host: each gives a clear error for that
 // operation, the next operation works on a fresh session, and a read after a failed write
 // reports the truth. A site apply that fails half-way is reported per resource and converges.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyAll, create, refresh, resourceType, type Applied } from "../support/apply";
 import { register, settled, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 import { pwshChildren } from "../support/procs";
 
 let lab: Lab;
 let host: Host;
 
-beforeEach(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
-afterEach(async () => {
-  await host.stop();
-  lab.remove();
-});
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 async function declareDatabase(database: string, value: string, connection: Lab["connection"] = lab.connection): Promise<Registration> {
   const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: value, connection }));

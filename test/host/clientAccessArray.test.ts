@@ -1,26 +1,18 @@
 // ClientAccessArray through the real dynamic-provider host, with the __provider the SDK itself
 // serializes, against the article's lab in real pwsh.
 import * as fs from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 import { pwshChildren } from "../support/procs";
 
 let lab: Lab;
 let host: Host;
 
-beforeEach(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
-
-afterEach(async () => {
-  await host.stop();
-  lab.remove();
-});
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 interface ArrayArgs {
   name?: string;

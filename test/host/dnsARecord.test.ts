@@ -4,25 +4,17 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
-import { createLab, LAB_MODULE, pwshPath, type Lab } from "../support/lab";
+import { LAB_MODULE, pwshPath, type Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 
 let lab: Lab;
 let host: Host;
 
-beforeEach(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
-
-afterEach(async () => {
-  await host.stop();
-  lab.remove();
-});
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 const ZONE = "exchangeserverpro.net";
 const CAS1 = "10.1.0.11";

@@ -3,25 +3,17 @@
 // HeadOffice, MB-BR-01 on BR-EX2010-MB in BranchOffice) in real pwsh.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 
 let lab: Lab;
 let host: Host;
 
-beforeEach(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
-
-afterEach(async () => {
-  await host.stop();
-  lab.remove();
-});
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 const ARRAY_FQDN = "outlook-ho.exchangeserverpro.net";
 const MB1_FQDN = "HO-EX2010-MB1.exchangeserverpro.net";

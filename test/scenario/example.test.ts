@@ -4,26 +4,19 @@
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyAll, resourceType, type Applied } from "../support/apply";
 import { register } from "../support/contract";
 import { Host, ROOT } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
 const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
 
 let lab: Lab;
 let host: Host;
-beforeAll(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
-afterAll(async () => {
-  await host.stop();
-  lab.remove();
-});
+useLabHost("all", (fixture) => ({ lab, host } = fixture));
 
 /** The stack's config as the engine hands it to the program, with the lab moved to `lab`. */
 function stackConfig(stack: string): Record<string, string> {

@@ -4,11 +4,12 @@
 // would; then again (no change), drift and repair, the move to a VIP, and destroy.
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { applyAll, refresh, resourceType, type Applied } from "../support/apply";
 import { register, settled, type Registration } from "../support/contract";
 import { Host, ROOT } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
 
 let lab: Lab;
 let host: Host;
@@ -59,17 +60,12 @@ async function apply(regs: Registration[]) {
   return { created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged };
 }
 
-beforeAll(async () => {
-  lab = createLab();
-  host = await Host.start();
-  await host.configure();
-});
+useLabHost("all", (fixture) => ({ lab, host } = fixture));
 
+// Runs before the fixture's own clean-up (after-hooks run in reverse): the program side's sessions.
 afterAll(async () => {
-  await host.stop();
   const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
   await runtime.sessions().closeAll();
-  lab.remove();
 });
 
 describe("the HeadOffice site of the article, through the host", () => {
