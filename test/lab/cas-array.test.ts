@@ -1,7 +1,7 @@
 // The lab's Exchange servers and Client Access arrays: shapes, identities, Members, rules and the
 // exact messages and error records of Exchange 2010 (DOMAIN.md section 1).
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, type JsonObject, LabBatch, exchangeFqid } from "./pwsh.js";
+import { type Captured, type JsonObject, LabBatch, exchangeFqid, psq } from "./pwsh.js";
 
 const agDn =
   "CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=ExchangeServerPro,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=exchangeserverpro,DC=net";
@@ -92,7 +92,7 @@ describe("Get-ExchangeServer", () => {
     `${legacyPrefix}HO-EX2010-MB2`,
   ];
   const s1 = batch.add<{ Names: string[]; Missing: Captured<unknown> }>(
-    `$ids = '${JSON.stringify(serverIds)}' | ConvertFrom-Json
+    `$ids = ${psq(JSON.stringify(serverIds))} | ConvertFrom-Json
        Emit ([ordered]@{ Names = @($ids | ForEach-Object { (Get-ExchangeServer -Identity $_).Name }); Missing = Invoke-Captured { Get-ExchangeServer NOPE-01 } })`,
   );
   it("resolves a server by name, FQDN, GUID, DN and legacyDN, case-insensitively, and reports unknown ones", async () => {

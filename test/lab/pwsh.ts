@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import { psQuote } from "../../provider/shell/quote";
 
 const RESULT_MARKER = "<<<LAB-RESULT>>>";
 
@@ -94,7 +95,7 @@ const prelude = (importModule: boolean, batch: boolean): string => `
 $ErrorActionPreference = 'Continue'
 $ProgressPreference = 'SilentlyContinue'
 if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
-${importModule ? `Import-Module '${labModule.replace(/'/g, "''")}' -ErrorAction Stop` : ""}
+${importModule ? `Import-Module ${psQuote(labModule)} -ErrorAction Stop` : ""}
 ${
   batch
     ? "function Emit { param($Value) $global:__labResult = $Value }"
@@ -206,10 +207,8 @@ export function exchangeFqid(task: string): RegExp {
   return new RegExp(`^[0-9A-F]{8},Microsoft\\.Exchange\\.Management\\.SystemConfigurationTasks\\.${task}$`);
 }
 
-/** Single-quoted PowerShell literal. */
-export function psq(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+/** Single-quoted PowerShell literal: the provider's one quoting function (it also doubles the typographic quotes PowerShell reads as single quotes). */
+export const psq = psQuote;
 
 
 interface BatchEntry {

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { psQuote } from "../../provider/shell/quote";
 import { ROOT } from "./host";
 import { startSshd, type SshConnectionData, type Sshd } from "./sshd";
 
@@ -61,7 +62,7 @@ export function createLab(): Lab {
   const statePath = path.join(dir, "state.json");
   fs.copyFileSync(SCENARIO, statePath);
   const pwsh = (script: string): string => {
-    const full = `$ErrorActionPreference = 'Stop'\nImport-Module '${LAB_MODULE}' -Force -DisableNameChecking\n${script}\n`;
+    const full = `$ErrorActionPreference = 'Stop'\nImport-Module ${psQuote(LAB_MODULE)} -Force -DisableNameChecking\n${script}\n`;
     const r = spawnSync(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], {
       input: full,
       env: { ...process.env, EXCHANGE_LAB_STATE: statePath, NO_COLOR: "1", TERM: "dumb" },

@@ -23,22 +23,25 @@ describe("psQuote", () => {
 
   it("round-trips every hostile string through real pwsh as data, and no canary is ever created", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "excas-quote-"));
-    const canary = path.join(dir, "canary");
-    const corpus = hostileStrings(canary);
-    expect(corpus.length).toBeGreaterThanOrEqual(50);
-    // Each literal is decoded inside pwsh and re-encoded as base64 UTF-8, so the comparison is exact.
-    const script = [
-      "$ErrorActionPreference = 'Stop'",
-      `$values = @(${corpus.map((s) => psQuote(s)).join(",\n")})`,
-      "foreach ($v in $values) { [Console]::Out.WriteLine('B64:' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]$v))) }",
-    ].join("\n");
-    // Sent as one file so the newlines inside literals are part of the script, not of stdin lines.
-    const file = path.join(dir, "roundtrip.ps1");
-    fs.writeFileSync(file, script, "utf8");
-    const out = runPwsh(`. '${file}'`).split(/\r?\n/).filter((l) => l.startsWith("B64:"));
-    const decoded = out.map((b) => Buffer.from(b.slice(4), "base64").toString("utf8"));
-    expect(decoded).toEqual(corpus);
-    expect(fs.existsSync(canary)).toBe(false);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      const canary = path.join(dir, "canary");
+      const corpus = hostileStrings(canary);
+      expect(corpus.length).toBeGreaterThanOrEqual(50);
+      // Each literal is decoded inside pwsh and re-encoded as base64 UTF-8, so the comparison is exact.
+      const script = [
+        "$ErrorActionPreference = 'Stop'",
+        `$values = @(${corpus.map((s) => psQuote(s)).join(",\n")})`,
+        "foreach ($v in $values) { [Console]::Out.WriteLine('B64:' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]$v))) }",
+      ].join("\n");
+      // Sent as one file so the newlines inside literals are part of the script, not of stdin lines.
+      const file = path.join(dir, "roundtrip.ps1");
+      fs.writeFileSync(file, script, "utf8");
+      const out = runPwsh(`. ${psQuote(file)}`).split(/\r?\n/).filter((l) => l.startsWith("B64:"));
+      const decoded = out.map((b) => Buffer.from(b.slice(4), "base64").toString("utf8"));
+      expect(decoded).toEqual(corpus);
+      expect(fs.existsSync(canary)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
