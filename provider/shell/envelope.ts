@@ -75,6 +75,27 @@ function markedJson(stdout: string, marker: string, what: string): unknown {
   }
 }
 
+/**
+ * What `stdout` held besides the marker lines, as one line: terminal escapes and ssh's "@@@" banner
+ * frames removed, blank lines dropped, the LAST 500 characters (the verdict comes last). An SSH
+ * client's own complaint ("Host key verification failed.") arrives this way, not in PowerShell's
+ * error record.
+ */
+export function outputNoise(stdout: string): string {
+  const text = stdout
+    // ANSI escape sequences (CSI, then any other ESC + one character).
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "")
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b[@-_]/g, "")
+    .split(/\r?\n/)
+    .filter((l) => !l.includes(ENVELOPE_MARKER) && !l.includes(BATCH_MARKER))
+    .map((l) => l.replace(/^@+\s*|\s*@+$/g, "").trim())
+    .filter((l) => l !== "")
+    .join(" ");
+  return text.length > 500 ? `…${text.slice(-500)}` : text;
+}
+
 function truncate(text: string): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

@@ -115,10 +115,10 @@ export class SessionRegistry {
     }
     if (!envelope.ok) {
       session.kill();
-      const reason = envelope.errors.map((e) => e.message).join("; ");
+      const reason = envelope.errors.map((e) => e.message).join("; ").replace(/\.?\s*$/, "");
       throw new PowerShellSessionError(
         "bootstrap",
-        `Could not open a session to ${describeConnection(connection)}: ${reason.replace(/\.?\s*$/, "")}; check the connection settings and that the endpoint is reachable.`,
+        `Could not open a session to ${describeConnection(connection)}: ${reason}${printed(connection, session.lastNoise)}; check the connection settings and that the endpoint is reachable.`,
       );
     }
     return session;
@@ -161,6 +161,17 @@ export class SessionRegistry {
       if (process.env.EXCHANGE_CAS_STATS === "1") process.stderr.write(`exchange-cas stats: ${JSON.stringify(this.stats)}\n`);
     });
   }
+}
+
+/**
+ * What the session's process printed while the session failed to open (an SSH client's own
+ * reason, such as "Host key verification failed."), for the message; never the password.
+ */
+export function printed(connection: Connection, noise: string): string {
+  if (noise === "") return "";
+  const password = connection.kind === "exchange" ? lookupPassword() : undefined;
+  const text = password ? noise.split(password).join("***") : noise;
+  return ` (${connection.kind === "ssh" ? "the SSH client said" : "PowerShell also printed"}: ${text.replace(/\.?\s*$/, "")})`;
 }
 
 const REGISTRY = Symbol.for("exchange-cas.session-registry");

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
-import { parseBatch, parseEnvelope, type Envelope } from "./envelope";
+import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
 import { PowerShellSessionError } from "./errors";
 import { killTree } from "./processTree";
 
@@ -89,6 +89,8 @@ export class PwshSession {
   private readonly turns: { first: boolean; start(): void }[] = [];
   private busy = false;
   private dead: string | undefined;
+  /** What the last command printed besides its envelope (see outputNoise), for error messages. */
+  lastNoise = "";
 
   private constructor(executable: string) {
     this.shell = new nps.PowerShell({
@@ -220,7 +222,9 @@ export class PwshSession {
       // node-powershell keeps every command in memory; a bootstrap may hold a credential.
       this.shell.history.length = 0;
       if (this.dead !== undefined) throw new Error(this.dead);
-      return result.stdout?.toString("utf8") ?? result.raw;
+      const stdout = result.stdout?.toString("utf8") ?? result.raw;
+      this.lastNoise = outputNoise(stdout);
+      return stdout;
     } catch (e) {
       if (e instanceof PowerShellSessionError) throw e;
       this.dead ??= "exited";

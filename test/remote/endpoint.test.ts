@@ -138,7 +138,13 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       try {
         await expect(
           registry.run(ConnectionSchema.parse({ ...sshd.connection, knownHostsFile: wrong, commandTimeoutSeconds: 60 }), { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer" }),
-        ).rejects.toMatchObject({ reason: "bootstrap", message: expect.stringMatching(new RegExp(`^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: `)) });
+        ).rejects.toMatchObject({
+          reason: "bootstrap",
+          message: expect.stringMatching(
+            // ssh's own verdict is in the message: PowerShell's error only says the transport ended.
+            new RegExp(`^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: .*\\(the SSH client said: .*Host key verification failed\\); check the connection settings`),
+          ),
+        });
       } finally {
         await registry.closeAll();
       }
@@ -154,7 +160,18 @@ describe("the lab behind PowerShell remoting over SSH", () => {
             target: "",
             script: "Get-ExchangeServer",
           }),
-        ).rejects.toMatchObject({ reason: "bootstrap" });
+        ).rejects.toMatchObject({ reason: "bootstrap", message: expect.stringMatching(/\(the SSH client said: .*Permission denied \(publickey\)\); check the connection settings/) });
+      } finally {
+        await registry.closeAll();
+      }
+    });
+
+    it("says that nothing listens when the port is closed", async () => {
+      const registry = new SessionRegistry();
+      try {
+        await expect(
+          registry.run(ConnectionSchema.parse({ ...sshd.connection, port: 1, commandTimeoutSeconds: 60 }), { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer" }),
+        ).rejects.toMatchObject({ reason: "bootstrap", message: expect.stringMatching(/\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/) });
       } finally {
         await registry.closeAll();
       }

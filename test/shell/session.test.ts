@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { descendants } from "../../provider/shell/processTree";
+import { outputNoise } from "../../provider/shell/envelope";
 import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
 
 const sessions: PwshSession[] = [];
@@ -25,6 +26,16 @@ describe("the result envelope", () => {
   it("accepts Windows PowerShell 5.1's unrolled one-element lists", () => {
     const env = parseEnvelope('##EXCAS-ENVELOPE##{"ok":true,"data":"x","errors":null,"warnings":"w"}');
     expect(env).toEqual({ ok: true, data: ["x"], errors: [], warnings: ["w"] });
+  });
+
+  it("keeps what else was printed, for messages: escapes and ssh's @ frames gone, the end kept", () => {
+    const ssh = "@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@\n\u001b[31mHost key verification failed.\u001b[0m\r\n";
+    expect(outputNoise(`${ssh}##EXCAS-ENVELOPE##{"ok":false}\n`)).toBe("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! Host key verification failed.");
+    expect(outputNoise('##EXCAS-BATCH##[]\n\n')).toBe("");
+    const long = outputNoise(`${"x".repeat(600)}\nthe verdict`);
+    expect(long.startsWith("…")).toBe(true);
+    expect(long.endsWith("the verdict")).toBe(true);
+    expect(long.length).toBe(501);
   });
 
   it("is a protocol error, with the raw text, when missing or malformed", () => {
