@@ -134,14 +134,7 @@ class DatabaseClient {
           table.fill(rows);
           settled = true;
           // These reads were requested before the table read started: it answers them fresh.
-          const byAlias = new Map<string, MailboxDatabase[]>();
-          for (const row of rows) for (const alias of new Set(aliases(row))) byAlias.set(alias, [...(byAlias.get(alias) ?? []), row]);
-          const answers: (MailboxDatabase[] | undefined)[] = ids.map((id) => {
-            const matched = byAlias.get(normalizeIdentity(id));
-            if (matched === undefined) return undefined;
-            this.table.markServed(matched);
-            return matched;
-          });
+          const answers = ids.map((id) => table.claim(id));
           const missing = ids.filter((_, i) => answers[i] === undefined);
           const again = missing.length > 0 ? await this.readEach(missing) : [];
           let next = 0;

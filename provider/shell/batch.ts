@@ -203,8 +203,12 @@ export class TableSnapshot<R> {
     return this.current === undefined || this.expired(this.current);
   }
 
-  /** A table read is starting (call it when its command starts); fill or fail the result. */
-  begin(): { fill(rows: R[]): void; fail(): void } {
+  /**
+   * A table read is starting (call it when its command starts); fill or fail the result. Once
+   * filled, `claim` answers the reads that were waiting for this table read (they were requested
+   * before it started, so it is fresh for them): the rows for an identity, marked answered.
+   */
+  begin(): { fill(rows: R[]): void; fail(): void; claim(identity: string): R[] | undefined } {
     this.clock++;
     let done: () => void = () => undefined;
     const table: Table<R> = {
@@ -231,12 +235,13 @@ export class TableSnapshot<R> {
         if (this.current === table) this.current = undefined;
         done();
       },
+      claim: (identity) => {
+        const rows = table.index.get(this.options.normalize(identity));
+        if (rows === undefined) return undefined;
+        for (const row of rows) table.served.add(row);
+        return rows;
+      },
     };
-  }
-
-  /** These rows were answered from the current table read (by the read that took it). */
-  markServed(rows: R[]): void {
-    for (const row of rows) this.current?.served.add(row);
   }
 
   /**
