@@ -89,8 +89,13 @@ export class PwshSession {
   private readonly turns: { first: boolean; start(): void }[] = [];
   private busy = false;
   private dead: string | undefined;
+  /** The last command's stdout, kept by reference: only a failed session open looks into it. */
+  private lastOutput = "";
+
   /** What the last command printed besides its envelope (see outputNoise), for error messages. */
-  lastNoise = "";
+  get lastNoise(): string {
+    return outputNoise(this.lastOutput);
+  }
 
   private constructor(executable: string) {
     this.shell = new nps.PowerShell({
@@ -223,7 +228,7 @@ export class PwshSession {
       this.shell.history.length = 0;
       if (this.dead !== undefined) throw new Error(this.dead);
       const stdout = result.stdout?.toString("utf8") ?? result.raw;
-      this.lastNoise = outputNoise(stdout);
+      this.lastOutput = stdout;
       return stdout;
     } catch (e) {
       if (e instanceof PowerShellSessionError) throw e;
