@@ -14,7 +14,7 @@
 // command that started after it was requested. EXCHANGE_CAS_TABLE_IDLE_MS tunes when a burst ends.
 import { z } from "zod";
 import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } from "../shell/batch";
-import { batchMemberError } from "../shell/session";
+import { batchMemberError, noEnvelopeError } from "../shell/session";
 import { PowerShellError, psQuote, sessions, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
 import { leafName, parseRows, query } from "./rows";
 
@@ -169,7 +169,7 @@ class DatabaseClient {
   }
 
   private single(id: string, envelope: Envelope | undefined): Outcome<MailboxDatabase[]> {
-    if (envelope === undefined) return { ok: false, error: new Error("internal error: a command produced no envelope") };
+    if (envelope === undefined) return { ok: false, error: noEnvelopeError() };
     try {
       return outcomeOf(id, parseRows(GET, envelope.data, MailboxDatabaseRow), envelope.errors);
     } catch (error) {
@@ -183,7 +183,7 @@ class DatabaseClient {
    * again one command each (reads are safe to repeat), so no error goes to the wrong database.
    */
   private async attribute(ids: string[], envelope: Envelope | undefined): Promise<Outcome<MailboxDatabase[]>[]> {
-    if (envelope === undefined) return ids.map(() => ({ ok: false, error: new Error("internal error: a command produced no envelope") }));
+    if (envelope === undefined) return ids.map(() => ({ ok: false, error: noEnvelopeError() }));
     let rows: MailboxDatabase[];
     try {
       rows = parseRows(GET, envelope.data, MailboxDatabaseRow);
@@ -242,7 +242,7 @@ class DatabaseClient {
       settle: (envelopes) =>
         requests.map((r, i): Outcome<void> => {
           const envelope = envelopes[i];
-          if (envelope === undefined) return { ok: false, error: new Error("internal error: a command produced no envelope") };
+          if (envelope === undefined) return { ok: false, error: noEnvelopeError() };
           return envelope.ok ? { ok: true, value: undefined } : { ok: false, error: new PowerShellError("Set-MailboxDatabase", r.label, envelope.errors) };
         }),
       failed: (error, i) => batchMemberError(error, commands, i),

@@ -6,7 +6,7 @@ import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, t
 import { lookupPassword } from "./credentials";
 import type { Envelope } from "./envelope";
 import { PowerShellError, PowerShellSessionError } from "./errors";
-import { findPwsh, PwshSession, type CommandSpec } from "./session";
+import { findPwsh, noEnvelopeError, PwshSession, type CommandSpec, type TurnOptions } from "./session";
 
 /** Error types that mean the remote session itself is unusable. */
 const BROKEN_SESSION_ERRORS = new Set([
@@ -41,7 +41,7 @@ export class SessionRegistry {
   /** Runs `spec` on the session for `connection`; returns the envelope (errors included). */
   async run(connection: Connection, spec: CommandSpec): Promise<Envelope> {
     const [envelope] = await this.runBatch(connection, () => [spec]);
-    if (envelope === undefined) throw new Error("internal error: a command produced no envelope");
+    if (envelope === undefined) throw noEnvelopeError();
     return envelope;
   }
 
@@ -52,7 +52,7 @@ export class SessionRegistry {
   async runBatch(
     connection: Connection,
     build: () => readonly CommandSpec[],
-    options: { gather?: boolean; first?: boolean } = {},
+    options: TurnOptions = {},
   ): Promise<Envelope[]> {
     const session = await this.session(connection);
     const envelopes = await session.runBatch(

@@ -54,6 +54,17 @@ function childEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** A batch answered with fewer envelopes than commands: a bug here, never an Exchange error. */
+export function noEnvelopeError(): Error {
+  return new Error("internal error: a command produced no envelope");
+}
+
+/** How a turn takes its place on the session (see PwshSession.runBatch). */
+export interface TurnOptions {
+  gather?: boolean;
+  first?: boolean;
+}
+
 function describeCommand(spec: CommandSpec): string {
   return spec.target ? `${spec.cmdlet} '${spec.target}'` : spec.cmdlet;
 }
@@ -142,7 +153,7 @@ export class PwshSession {
   /** Runs one command in the wrapper; commands queue behind each other. */
   async run(spec: CommandSpec, timeoutMs: number): Promise<Envelope> {
     const [envelope] = await this.runBatch(() => [spec], timeoutMs);
-    if (envelope === undefined) throw new Error("internal error: a command produced no envelope");
+    if (envelope === undefined) throw noEnvelopeError();
     return envelope;
   }
 
@@ -158,7 +169,7 @@ export class PwshSession {
   runBatch(
     build: () => readonly CommandSpec[],
     timeoutMs: number,
-    options: { gather?: boolean; first?: boolean } = {},
+    options: TurnOptions = {},
   ): Promise<Envelope[]> {
     return this.enqueue(async () => {
       if (options.gather === true) await new Promise((resolve) => setImmediate(resolve));
