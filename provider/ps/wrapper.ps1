@@ -110,6 +110,12 @@ function Get-ExcasEnvelope {
     }
 }
 
+# The envelope of a command that could not even be run (undecodable input, a wrapper failure).
+function New-ExcasFailedEnvelope {
+    param($ErrorRecord)
+    return [ordered]@{ ok = $false; data = @(); errors = @(ConvertTo-ExcasErrorInfo $ErrorRecord); warnings = @() }
+}
+
 function ConvertFrom-ExcasBase64 {
     param([string]$Text)
     return [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($Text))
@@ -136,7 +142,7 @@ function Invoke-ExcasCommand {
         if ($SelectBase64) { $select = ConvertFrom-ExcasJsonList (ConvertFrom-ExcasBase64 $SelectBase64) }
         $envelope = Get-ExcasEnvelope $script $select
     } catch {
-        $envelope = [ordered]@{ ok = $false; data = @(); errors = @(ConvertTo-ExcasErrorInfo $_); warnings = @() }
+        $envelope = New-ExcasFailedEnvelope $_
     }
     $json = ConvertTo-Json -InputObject $envelope -Depth 10 -Compress
     [Console]::Out.WriteLine('##EXCAS-ENVELOPE##' + $json)
@@ -153,7 +159,7 @@ function Invoke-ExcasBatch {
     foreach ($command in $commands) {
         $envelope = $null
         try { $envelope = Get-ExcasEnvelope ([string]$command.script) @($command.select) }
-        catch { $envelope = [ordered]@{ ok = $false; data = @(); errors = @(ConvertTo-ExcasErrorInfo $_); warnings = @() } }
+        catch { $envelope = New-ExcasFailedEnvelope $_ }
         [void]$envelopes.Add($envelope)
     }
     $json = ConvertTo-Json -InputObject $envelopes.ToArray() -Depth 11 -Compress
