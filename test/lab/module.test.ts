@@ -3,26 +3,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ENDPOINT_COMMANDS } from "../support/sshd";
 import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } from "./pwsh.js";
 
 const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
 const manifestPath = join(repoRoot, "lab", "ExchangeLab.psd1");
 const typesPath = join(repoRoot, "lab", "types", "ExchangeLabTypes.cs");
 
+// The lab's Exchange 2010 and DnsServer cmdlets (what the SSH fixture's endpoint shows), then its
+// administration.
 const exported = [
-  "Get-ExchangeServer",
-  "Get-DatabaseAvailabilityGroup",
-  "Get-ClientAccessArray",
-  "New-ClientAccessArray",
-  "Set-ClientAccessArray",
-  "Remove-ClientAccessArray",
-  "Get-MailboxDatabase",
-  "Set-MailboxDatabase",
-  "New-MailboxDatabase",
-  "Get-DnsServerResourceRecord",
-  "Add-DnsServerResourceRecordA",
-  "Remove-DnsServerResourceRecord",
-  "Set-DnsServerResourceRecord",
+  ...ENDPOINT_COMMANDS,
   "Initialize-ExchangeLab",
   "Get-ExchangeLabState",
   "Get-ExchangeLabLatency",
