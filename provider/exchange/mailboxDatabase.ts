@@ -210,13 +210,12 @@ class DatabaseClient {
       if (i === undefined) unattributed++;
       else errorsOf[i]?.push(error);
     }
-    const unresolved = ids.filter((_, i) => (rowsOf[i]?.length ?? 0) === 0 && (errorsOf[i]?.length ?? 0) === 0);
+    const answered = ids.map((_, i) => (rowsOf[i]?.length ?? 0) > 0 || (errorsOf[i]?.length ?? 0) > 0);
+    const unresolved = ids.filter((_, i) => !answered[i]);
     const again = unattributed > 0 && unresolved.length > 0 ? await this.readEach(unresolved) : [];
     let next = 0;
     return ids.map((id, i) =>
-      (rowsOf[i]?.length ?? 0) === 0 && (errorsOf[i]?.length ?? 0) === 0 && again.length > 0
-        ? (again[next++] as Outcome<MailboxDatabase[]>)
-        : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? []),
+      !answered[i] && again.length > 0 ? (again[next++] as Outcome<MailboxDatabase[]>) : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? []),
     );
   }
 
