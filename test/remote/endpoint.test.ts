@@ -130,51 +130,46 @@ describe("the lab behind PowerShell remoting over SSH", () => {
   });
 
   describe("(c) what the bootstrap refuses", () => {
-    it("fails, without hanging, when the host key is not the one in knownHostsFile", async () => {
-      const wrong = path.join(lab.dir, "wrong_known_hosts");
-      const other = fs.readFileSync(path.join(sshd.dir, "client_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
-      fs.writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ${other}\n`);
+    /** Opens a session with the fixture's connection changed by `changes`; what the first command did. */
+    async function firstCommand(changes: Record<string, unknown>): Promise<unknown> {
       const registry = new SessionRegistry();
       try {
-        await expect(
-          registry.run(ConnectionSchema.parse({ ...sshd.connection, knownHostsFile: wrong, commandTimeoutSeconds: 60 }), { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer" }),
-        ).rejects.toMatchObject({
-          reason: "bootstrap",
-          message: expect.stringMatching(
-            // ssh's own verdict is in the message: PowerShell's error only says the transport ended.
-            new RegExp(`^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: .*\\(the SSH client said: .*Host key verification failed\\); check the connection settings`),
-          ),
+        return await registry.run(ConnectionSchema.parse({ ...sshd.connection, ...changes, commandTimeoutSeconds: 60 }), {
+          cmdlet: "Get-ExchangeServer",
+          target: "",
+          script: "Get-ExchangeServer",
         });
       } finally {
         await registry.closeAll();
       }
+    }
+
+    it("fails, without hanging, when the host key is not the one in knownHostsFile", async () => {
+      const wrong = path.join(lab.dir, "wrong_known_hosts");
+      const other = fs.readFileSync(path.join(sshd.dir, "client_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+      fs.writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ${other}\n`);
+      await expect(firstCommand({ knownHostsFile: wrong })).rejects.toMatchObject({
+        reason: "bootstrap",
+        message: expect.stringMatching(
+          // ssh's own verdict is in the message: PowerShell's error only says the transport ended.
+          new RegExp(`^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: .*\\(the SSH client said: .*Host key verification failed\\); check the connection settings`),
+        ),
+      });
     });
 
     it("fails when the key is not authorized on the server", async () => {
-      const registry = new SessionRegistry();
-      try {
-        // The host key is a private key the server does not authorize for anyone.
-        await expect(
-          registry.run(ConnectionSchema.parse({ ...sshd.connection, keyFilePath: path.join(sshd.dir, "host_key"), commandTimeoutSeconds: 60 }), {
-            cmdlet: "Get-ExchangeServer",
-            target: "",
-            script: "Get-ExchangeServer",
-          }),
-        ).rejects.toMatchObject({ reason: "bootstrap", message: expect.stringMatching(/\(the SSH client said: .*Permission denied \(publickey\)\); check the connection settings/) });
-      } finally {
-        await registry.closeAll();
-      }
+      // The host key is a private key the server does not authorize for anyone.
+      await expect(firstCommand({ keyFilePath: path.join(sshd.dir, "host_key") })).rejects.toMatchObject({
+        reason: "bootstrap",
+        message: expect.stringMatching(/\(the SSH client said: .*Permission denied \(publickey\)\); check the connection settings/),
+      });
     });
 
     it("says that nothing listens when the port is closed", async () => {
-      const registry = new SessionRegistry();
-      try {
-        await expect(
-          registry.run(ConnectionSchema.parse({ ...sshd.connection, port: 1, commandTimeoutSeconds: 60 }), { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer" }),
-        ).rejects.toMatchObject({ reason: "bootstrap", message: expect.stringMatching(/\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/) });
-      } finally {
-        await registry.closeAll();
-      }
+      await expect(firstCommand({ port: 1 })).rejects.toMatchObject({
+        reason: "bootstrap",
+        message: expect.stringMatching(/\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/),
+      });
     });
   });
 });
