@@ -1,4 +1,4 @@
-// The validation rules DnsARecord and MailboxDatabaseRpcSetting add, on their own (no pwsh).
+// The validation rules the resources add, on their own (no pwsh).
 import { describe, expect, it } from "vitest";
 import {
   compareIPv4,
@@ -8,8 +8,10 @@ import {
   IPv4AddressSet,
   relativeRecordName,
   RpcClientAccessServerName,
+  SiteName,
   TimeToLiveSeconds,
 } from "../../provider/runtime/rules";
+import { leafName } from "../../provider/exchange/rows";
 import { hostileStrings } from "../support/hostile";
 
 function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown): string | undefined {
@@ -105,5 +107,61 @@ describe("RpcClientAccessServer rule", () => {
       const parsed = RpcClientAccessServerName.safeParse(value);
       if (parsed.success) expect(parsed.data).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
     }
+  });
+});
+
+describe("AD site name rule", () => {
+  it("accepts the names AD accepts: spaces, apostrophes, ampersands, parentheses, accents, 63 characters", () => {
+    const accepted = ["HeadOffice", "Head Office", "O'Brien Site", "Default-First-Site-Name", "Site_2", "R&D (Lab)", "Zürich Büro", "São Paulo", "1st Floor", "x".repeat(63)];
+    // Every name is compared as a whole list, so one refusal fails the test with its name.
+    expect(accepted.map((v) => [v, SiteName.safeParse(v).success])).toEqual(accepted.map((v) => [v, true]));
+    // The name is kept exactly as given: Exchange matches it as typed.
+    expect(SiteName.parse("O'Brien Site")).toBe("O'Brien Site");
+    expect(SiteName.parse("Head Office")).toBe("Head Office");
+  });
+
+  it("refuses what AD refuses, saying what to do", () => {
+    expect(firstIssue(SiteName, "")).toBe("must not be empty");
+    expect(firstIssue(SiteName, "x".repeat(64))).toMatch(/at most 63 characters/);
+    expect(firstIssue(SiteName, 42)).toMatch(/name of an Active Directory site/);
+    expect(firstIssue(SiteName, " Head Office")).toMatch(/must not start or end with spaces/);
+    expect(firstIssue(SiteName, "Head Office ")).toMatch(/must not start or end with spaces/);
+    expect(firstIssue(SiteName, "Head\u00a0Office\u00a0")).toMatch(/must not start or end with spaces/);
+    expect(firstIssue(SiteName, "   ")).toMatch(/must not start or end with spaces/);
+    expect(firstIssue(SiteName, "Head\nOffice")).toMatch(/control or invisible characters/);
+    expect(firstIssue(SiteName, "Head\tOffice")).toMatch(/control or invisible characters/);
+    expect(firstIssue(SiteName, "Head\u0000Office")).toMatch(/control or invisible characters/);
+    expect(firstIssue(SiteName, "HeadOffice\u200b")).toMatch(/control or invisible characters/);
+    expect(firstIssue(SiteName, "#HeadOffice")).toMatch(/must not contain '#'/);
+    for (const c of [",", "\\", "/", "#", "+", '"', "<", ">", ";", "="]) {
+      expect([c, firstIssue(SiteName, `Head${c}Office`)]).toEqual([c, expect.stringContaining(`must not contain '${c}'`)]);
+      expect([c, firstIssue(SiteName, `Head${c}Office`)]).toEqual([c, expect.stringContaining("such as Head Office")]);
+    }
+    expect(firstIssue(SiteName, "Head.Office")).toMatch(/must not contain '\.'.*DNS/);
+    expect(firstIssue(SiteName, "Head*")).toMatch(/must not contain '\*'.*wildcard/);
+  });
+
+  it("accepts from the hostile corpus only names without AD's forbidden characters, unchanged", () => {
+    const corpus = hostileStrings("/tmp/canary");
+    const accepted = corpus.filter((v) => SiteName.safeParse(v).success);
+    // Whatever is accepted is data for psQuote (test/security/hostile.test.ts proves it reaches
+    // Exchange as a literal); here: none of it has a forbidden character, a control character or
+    // outer spaces, and none of the canary commands (they all contain a path with '/') is accepted.
+    for (const v of accepted) {
+      expect(v).not.toMatch(/[,\\/#+"<>;=.*\p{Cc}\p{Cf}\u2028\u2029]/u);
+      expect(v.trim()).toBe(v);
+      expect(v.length).toBeLessThanOrEqual(63);
+    }
+    expect(accepted.some((v) => v.includes("canary"))).toBe(false);
+    expect(accepted).toContain("'");
+    expect(accepted.length).toBeLessThan(corpus.length);
+  });
+});
+
+describe("site name from an ADObjectId's canonical path", () => {
+  it("takes the last segment, spaces and apostrophes included", () => {
+    expect(leafName("contoso.com/Configuration/Sites/Head Office")).toBe("Head Office");
+    expect(leafName("contoso.com/Configuration/Sites/O'Brien Site")).toBe("O'Brien Site");
+    expect(leafName("contoso.com/Configuration/Sites/HeadOffice")).toBe("HeadOffice");
   });
 });
