@@ -23,13 +23,46 @@ export const Fqdn = z
   })
   .transform((v) => v.replace(/\.$/, "").toLowerCase());
 
-/** An AD site name. AD allows no dots, spaces or slashes in practice; Exchange resolves it by name. */
+// What Active Directory refuses in a site name (its object's cn, the DC locator's DNS label):
+// the characters a distinguished name must escape, a slash (the separator of canonical names such
+// as contoso.com/Configuration/Sites/Head Office), a period (it would split the site's label in
+// _ldap._tcp.<site>._sites.<domain>), and '*', which Exchange's -Site reads as a wildcard.
+const SITE_FORBIDDEN = new Map<string, string>([
+  ...[",", "\\", "/", "#", "+", '"', "<", ">", ";", "="].map((c): [string, string] => [c, ""]),
+  [".", ": domain controllers register the site name as one DNS label"],
+  ["*", ": Exchange reads it as a wildcard"],
+]);
+// Control characters, and the invisible ones (zero-width space, direction marks, …) a copy-paste brings.
+const SITE_INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/**
+ * An AD site name, as Active Directory Sites and Services shows it: up to 63 characters; spaces,
+ * apostrophes and other punctuation inside are legal ("Head Office", "O'Brien Site"). Kept exactly
+ * as given (Exchange resolves it by name); it reaches PowerShell only through psQuote.
+ */
 export const SiteName = z
-  .string({ error: "must be the name of an Active Directory site, such as HeadOffice" })
+  .string({ error: "must be the name of an Active Directory site, such as Head Office" })
   .min(1, "must not be empty")
   .max(63, "must be at most 63 characters (an AD site name)")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, {
-    message: "must be an Active Directory site name: letters, digits, hyphens and underscores (such as HeadOffice)",
+  .superRefine((v, ctx) => {
+    if (SITE_INVISIBLE.test(v)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must not contain control or invisible characters such as newlines, tabs or zero-width spaces; type the site name as Active Directory Sites and Services shows it",
+      });
+      return;
+    }
+    if (v.trim() !== v) {
+      ctx.addIssue({ code: "custom", message: "must not start or end with spaces: give the site name exactly as Active Directory shows it (such as Head Office)" });
+      return;
+    }
+    const bad = [...v].find((c) => SITE_FORBIDDEN.has(c));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must not contain '${bad}'${SITE_FORBIDDEN.get(bad) ?? ""}: Active Directory site names cannot contain , \\ / # + " < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)`,
+      });
+    }
   });
 
 /** A CAS array name: Exchange allows up to 64 characters; a name with spaces cannot be used as an Identity. */
