@@ -375,3 +375,67 @@ describe("Set-ClientAccessArray and Remove-ClientAccessArray", () => {
     expect(result.Reason).toBe("ManagementObjectNotFoundException");
   });
 });
+
+describe("AD site names with a space or an apostrophe", () => {
+  // The article's sites renamed "Head Office" and "O'Brien Site" (legal in AD): servers and sites list.
+  const renamed: Record<string, string> = { HeadOffice: "Head Office", BranchOffice: "O'Brien Site" };
+  const renameSites = (state: JsonObject): void => {
+    for (const key of ["sites", "servers"] as const) {
+      for (const item of state[key] as JsonObject[]) {
+        const field = key === "sites" ? "Name" : "Site";
+        item[field] = renamed[item[field] as string] ?? (item[field] as string);
+      }
+    }
+  };
+  const ho = psq("Head Office");
+  const br = psq("O'Brien Site");
+  const s18 = batch.add<{
+    Servers: { Name: string; Site: string }[];
+    Created: string;
+    ByDn: string;
+    ByPath: string;
+    ByCase: string;
+    InHo: string[];
+    AfterSet: string;
+    InBr: string[];
+    LeftInHo: number;
+    Members: string[];
+    Quoted: Captured<unknown>;
+  }>(
+    `$servers = @(Get-ExchangeServer | ForEach-Object { [ordered]@{ Name = $_.Name; Site = [string]$_.Site } })
+       $a = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site ${ho}
+       $byDn = @(Get-ClientAccessArray -Site ${psq("CN=Head Office,CN=Sites,CN=Configuration,DC=exchangeserverpro,DC=net")})[0].Name
+       $byPath = @(Get-ClientAccessArray -Site ${psq("exchangeserverpro.net/Configuration/Sites/Head Office")})[0].Name
+       $byCase = @(Get-ClientAccessArray -Site 'HEAD OFFICE')[0].Name
+       $inHo = @(Get-ClientAccessArray -Site ${ho} | ForEach-Object { $_.Name })
+       Set-ClientAccessArray $a.Guid.ToString() -Site ${br}
+       $b = Get-ClientAccessArray $a.Guid.ToString()
+       Emit ([ordered]@{
+         Servers = $servers; Created = $a.SiteName; ByDn = $byDn; ByPath = $byPath; ByCase = $byCase; InHo = $inHo
+         AfterSet = [string]$b.Site; InBr = @(Get-ClientAccessArray -Site ${br} | ForEach-Object { $_.Name })
+         LeftInHo = @(Get-ClientAccessArray -Site ${ho}).Count; Members = $b.Members
+         Quoted = Invoke-Captured { Get-ClientAccessArray -Site "'Head Office'" } })`,
+    { edit: renameSites },
+  );
+  it("renders the site path on Get-ExchangeServer and resolves the name on -Site of New, Get and Set-ClientAccessArray", async () => {
+    const result = await s18();
+    expect(result.Servers).toEqual([
+      { Name: "HO-EX2010-MB1", Site: "exchangeserverpro.net/Configuration/Sites/Head Office" },
+      { Name: "HO-EX2010-MB2", Site: "exchangeserverpro.net/Configuration/Sites/Head Office" },
+      { Name: "BR-EX2010-MB", Site: "exchangeserverpro.net/Configuration/Sites/O'Brien Site" },
+    ]);
+    expect(result).toMatchObject({
+      Created: "Head Office",
+      ByDn: "cas-headoffice",
+      ByPath: "cas-headoffice",
+      ByCase: "cas-headoffice",
+      InHo: ["cas-headoffice"],
+      AfterSet: "exchangeserverpro.net/Configuration/Sites/O'Brien Site",
+      InBr: ["cas-headoffice"],
+      LeftInHo: 0,
+      Members: ["BR-EX2010-MB"],
+    });
+    // The quotes are part of the value, not of the syntax: no site of that name.
+    expect(result.Quoted.Errors[0]?.Message).toBe(siteNotFound("'Head Office'"));
+  });
+});
