@@ -138,10 +138,12 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
   it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async () => {
     const reg = await declare(HO);
     const urn = urnOf("ClientAccessArray", "ho");
-    const bad = await host.check(urn, {}, { ...reg.inputs, name: "x".repeat(65), fqdn: "not a host!", site: "Head Office" });
+    const bad = await host.check(urn, {}, { ...reg.inputs, name: "x".repeat(65), fqdn: "not a host!", site: "Head;Office" });
     expect(bad.failures.map((f) => f.property).sort()).toEqual(["fqdn", "name", "site"]);
     expect(bad.failures.find((f) => f.property === "fqdn")?.reason).toMatch(/fully qualified DNS name/);
     expect(bad.failures.find((f) => f.property === "name")?.reason).toMatch(/at most 64 characters/);
+    // A space is legal in an AD site name ("Head Office"); a semicolon is not.
+    expect(bad.failures.find((f) => f.property === "site")?.reason).toMatch(/must not contain ';'/);
     const preview = await host.check(urn, {}, { ...reg.inputs, fqdn: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
     expect(preview.failures).toEqual([]);
     const noConnection = await host.check(urn, {}, { ...reg.inputs, connection: { kind: "lab" } });
