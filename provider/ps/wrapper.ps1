@@ -148,15 +148,65 @@ function Invoke-ExcasCommand {
     [Console]::Out.WriteLine('##EXCAS-ENVELOPE##' + $json)
 }
 
+# The provider process that drives this session (its pid and start time), set once when the
+# session starts. A batch checks it between items: when the provider is gone (killed, crashed),
+# nobody will ever hear of the rest, so the rest is not run. The pid is passed explicitly: the
+# parent of this pwsh may be a launcher (the .NET global tool's pwsh), not the provider.
+$script:ExcasOwner = $null
+
+function Set-ExcasOwner {
+    param([int]$ProcessId)
+    $startTime = $null
+    try {
+        $process = [System.Diagnostics.Process]::GetProcessById($ProcessId)
+        try { $startTime = $process.StartTime } catch { $startTime = $null } finally { $process.Dispose() }
+    } catch { $startTime = $null }
+    $script:ExcasOwner = @{ Id = $ProcessId; StartTime = $startTime }
+}
+
+# Whether the owner is still running: false when its pid is gone, has exited, is a zombie (Linux:
+# .NET still finds an exited process its parent has not reaped) or now belongs to a process
+# started at another time (pid reuse). Anything it cannot tell counts as running. No owner: true.
+function Test-ExcasOwnerAlive {
+    $owner = $script:ExcasOwner
+    if ($null -eq $owner) { return $true }
+    try { $process = [System.Diagnostics.Process]::GetProcessById($owner.Id) } catch { return $false }
+    try {
+        if ($process.HasExited) { return $false }
+        if ($null -ne $owner.StartTime -and $process.StartTime -ne $owner.StartTime) { return $false }
+    } catch { $null = $_ } finally { $process.Dispose() }
+    if ([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Unix) {
+        $stat = '/proc/' + $owner.Id + '/stat'
+        $text = $null
+        try { $text = [System.IO.File]::ReadAllText($stat) } catch { $text = $null }
+        if ($null -ne $text) {
+            $close = $text.LastIndexOf(')')
+            if ($close -ge 0 -and $text.Length -gt $close + 2 -and $text[$close + 2] -ceq 'Z') { return $false }
+        }
+    }
+    return $true
+}
+
 # Several commands in one round trip: -CommandsBase64 is base64 of a JSON list of
 # {"script":"...","select":[...]}. Each command runs on its own, as Invoke-ExcasCommand would run it
 # (one failing does not stop the next), and has its own envelope, so every error belongs to the
-# command that wrote it. Prints one marker line followed by the JSON list of envelopes, in order.
+# command that wrote it. Before each command after the first, the owner must still be running
+# (Test-ExcasOwnerAlive); once it is not, no further command runs: each gets a failed envelope.
+# Prints one marker line followed by the JSON list of envelopes, in order.
 function Invoke-ExcasBatch {
     param([string]$CommandsBase64)
     $envelopes = New-Object System.Collections.ArrayList
     $commands = ConvertFrom-ExcasJsonList (ConvertFrom-ExcasBase64 $CommandsBase64)
+    $stopped = $null
     foreach ($command in $commands) {
+        if ($null -eq $stopped -and $envelopes.Count -gt 0 -and -not (Test-ExcasOwnerAlive)) {
+            $reason = New-Object System.InvalidOperationException('Not run: the process that sent this batch has exited.')
+            $stopped = New-Object System.Management.Automation.ErrorRecord($reason, 'ExcasOwnerExited', 'OperationStopped', $null)
+        }
+        if ($null -ne $stopped) {
+            [void]$envelopes.Add((New-ExcasFailedEnvelope $stopped))
+            continue
+        }
         $envelope = $null
         try { $envelope = Get-ExcasEnvelope ([string]$command.script) @($command.select) }
         catch { $envelope = New-ExcasFailedEnvelope $_ }

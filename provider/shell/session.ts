@@ -124,14 +124,18 @@ export class PwshSession {
     });
   }
 
-  /** Starts pwsh and loads the wrapper. */
-  static async start(executable: string, timeoutMs: number): Promise<PwshSession> {
+  /**
+   * Starts pwsh and loads the wrapper. `owner` is the process whose death stops a batch between
+   * two commands (Set-ExcasOwner in the wrapper): this one, which alone reads the answers.
+   */
+  static async start(executable: string, timeoutMs: number, owner: number = process.pid): Promise<PwshSession> {
+    if (!Number.isSafeInteger(owner) || owner <= 0) throw new Error(`internal error: ${owner} is not a process id`);
     const session = new PwshSession(executable);
     if (WRAPPER_PATH === undefined) throw new Error("exchange-cas is incomplete: ps/wrapper.ps1 is missing from the package.");
     const wrapper = fs.readFileSync(WRAPPER_PATH, "utf8");
     try {
       await session.raw(
-        `. ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${base64(wrapper)}'))))`,
+        `. ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${base64(wrapper)}')))); Set-ExcasOwner -ProcessId ${owner}`,
         timeoutMs,
         "starting PowerShell",
       );

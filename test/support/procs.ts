@@ -1,13 +1,13 @@
 // Process-tree inspection through /proc: how many pwsh processes a host really runs.
 import * as fs from "node:fs";
 
-function stat(pid: number): { ppid: number; comm: string } | undefined {
+function stat(pid: number): { ppid: number; comm: string; state: string } | undefined {
   try {
     const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = text.lastIndexOf(")");
     const comm = text.slice(text.indexOf("(") + 1, close);
-    const ppid = Number(text.slice(close + 2).split(" ")[1]);
-    return { ppid, comm };
+    const [state = "", ppid] = text.slice(close + 2).split(" ");
+    return { ppid: Number(ppid), comm, state };
   } catch {
     return undefined;
   }
@@ -23,6 +23,17 @@ export function pwshChildren(parent: number): number[] {
       const s = stat(pid);
       return s !== undefined && s.ppid === parent && s.comm.toLowerCase().startsWith("pwsh");
     });
+}
+
+/** A process's state letter (R, S, T stopped, Z zombie...); undefined once it is gone. */
+export function processState(pid: number): string | undefined {
+  return stat(pid)?.state;
+}
+
+/** Whether `pid` is a live process (an exited one not yet reaped, a zombie, is not). */
+export function running(pid: number): boolean {
+  const state = processState(pid);
+  return state !== undefined && state !== "Z" && state !== "X";
 }
 
 /** The command line of a process, arguments split. */
