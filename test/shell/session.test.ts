@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -6,15 +6,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { descendants } from "../../provider/shell/processTree";
 import { outputNoise } from "../../provider/shell/envelope";
 import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
+import { processState } from "../support/procs";
 
 const sessions: PwshSession[] = [];
-async function start(): Promise<PwshSession> {
-  const s = await PwshSession.start(findPwsh(), 60_000);
+const others: ChildProcess[] = [];
+async function start(owner?: number): Promise<PwshSession> {
+  const s = await PwshSession.start(findPwsh(), 60_000, owner);
   sessions.push(s);
   return s;
 }
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.close()));
+  for (const child of others.splice(0)) child.kill("SIGKILL");
 });
 
 describe("the result envelope", () => {
@@ -114,6 +117,49 @@ describe("a pwsh session", () => {
   it("says what to do when pwsh cannot be found", () => {
     expect(() => findPwsh({ PATH: "/nonexistent" })).toThrow(/pwsh \(PowerShell 7\) was not found on PATH; install it/);
     expect(() => findPwsh({ EXCHANGE_CAS_PWSH: "/no/such/pwsh" })).toThrow(/EXCHANGE_CAS_PWSH points at \/no\/such\/pwsh/);
+  });
+});
+
+describe("a batch whose owner (the provider process) is gone", () => {
+  const command = (script: string) => ({ cmdlet: "Set-Thing", target: script, script });
+  const stopped = { ok: false, data: [], errors: [expect.objectContaining({ fqid: "ExcasOwnerExited", message: "Not run: the process that sent this batch has exited." })], warnings: [] };
+
+  it("runs no command after its owner exited: each gets a failed envelope, and the session goes on", async () => {
+    const owner = spawn("sleep", ["600"], { stdio: "ignore" });
+    others.push(owner);
+    const s = await start(owner.pid);
+    // The first command kills the owner and waits until it is gone (Node reaps it).
+    const kill = `$p = [System.Diagnostics.Process]::GetProcessById(${owner.pid ?? 0}); $p.Kill(); $p.WaitForExit(); 'killed'`;
+    const envelopes = await s.runBatch(() => [command(kill), command("'second'"), command("'third'")], 60_000);
+    expect(envelopes).toEqual([{ ok: true, data: ["killed"], errors: [], warnings: [] }, stopped, stopped]);
+    expect(s.alive).toBe(true);
+    expect((await s.run(command("'alone'"), 60_000)).data).toEqual(["alone"]);
+  });
+
+  it("counts an owner that exited but was not reaped (a zombie) as gone", async () => {
+    // sh starts a sleep and becomes another sleep, which never reaps the first one.
+    const parent = spawn("sh", ["-c", "sleep 600 & echo $!; exec sleep 600"], { stdio: ["ignore", "pipe", "ignore"] });
+    others.push(parent);
+    const owner = await new Promise<number>((resolve) => parent.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const s = await start(owner);
+    process.kill(owner, "SIGKILL");
+    while (processState(owner) !== "Z") await new Promise((resolve) => setImmediate(resolve));
+    const envelopes = await s.runBatch(() => [command("'first'"), command("'second'")], 60_000);
+    expect(envelopes).toEqual([{ ok: true, data: ["first"], errors: [], warnings: [] }, stopped]);
+  });
+
+  it("counts its pid taken by a process started at another time (pid reuse) as gone", async () => {
+    const s = await start();
+    // The wrapper's record of the owner, seen from a command: make it another start time.
+    const reuse = "$ExcasOwner.StartTime = $ExcasOwner.StartTime.AddSeconds(-1); 'moved'";
+    const envelopes = await s.runBatch(() => [command(reuse), command("'second'")], 60_000);
+    expect(envelopes).toEqual([{ ok: true, data: ["moved"], errors: [], warnings: [] }, stopped]);
+  });
+
+  it("runs every command while its owner runs", async () => {
+    const s = await start();
+    const envelopes = await s.runBatch(() => [command("'a'"), command("'b'"), command("'c'")], 60_000);
+    expect(envelopes.map((e) => e.data)).toEqual([["a"], ["b"], ["c"]]);
   });
 });
 
