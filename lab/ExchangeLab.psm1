@@ -31,6 +31,9 @@ $script:Msg = @{
     InvalidFqdn           = 'Cannot process argument transformation on parameter ''Fqdn''. Cannot convert value "{0}" to type "Microsoft.Exchange.Data.Fqdn". Error: "''{0}'' isn''t a valid fully qualified domain name (FQDN)."'
     ObjectAlreadyExists   = "Active Directory operation failed on {0}. The object '{1}' already exists."
     NoChange              = "The command completed successfully but no settings of '{0}' have been modified."
+    ResultSizeDefault     = 'By default, only the first {0} items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending upon the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don''t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.'
+    ResultSizeExceeded    = 'Only the first {0} items are returned, as the ResultSize parameter says. To return all items, specify "-ResultSize Unlimited".'
+    InvalidResultSize     = 'Cannot process argument transformation on parameter ''ResultSize''. Cannot convert value "{0}" to type "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]". Error: "The value must be a whole number from 0 to 4294967295, or Unlimited."'
     AdTransient           = 'Active Directory server {0} is not available. Error message: Active directory response: The LDAP server is unavailable.'
     Throttled             = 'This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.'
     DnsRecordExists       = 'Failed to create resource record "{0}" in zone "{1}" on server "{2}".'
@@ -605,6 +608,58 @@ function ConvertTo-LabDatabaseOutput {
     return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.SystemConfiguration.MailboxDatabase' $properties)
 }
 
+function Get-LabMailboxMatch {
+    param([object]$State, [string]$Identity)
+    $id = $Identity.Trim()
+    $domain = [string]$State.organization.Domain
+    $domainDn = Get-LabDomainDn $State
+    return @(Get-LabSection $State 'mailboxes' | Where-Object {
+            $_.Name -eq $id -or $_.Alias -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
+            ([string]$_.Alias + '@' + $domain) -eq $id -or ($domain + '/Users/' + $_.Name) -eq $id -or
+            ('CN=' + $_.Name + ',CN=Users,' + $domainDn) -eq $id
+        })
+}
+
+# -ResultSize as Exchange's Unlimited<UInt32>: 'Unlimited' is -1, a whole number from 0 to
+# 4294967295 is itself, anything else $null.
+function ConvertTo-LabResultSize {
+    param([object]$Value)
+    $text = ([string]$Value).Trim()
+    if ($text -eq 'Unlimited') { return [long]-1 }
+    $number = [uint32]0
+    if ([uint32]::TryParse($text, [System.Globalization.NumberStyles]::None, [System.Globalization.CultureInfo]::InvariantCulture, [ref]$number)) { return [long]$number }
+    return $null
+}
+
+# A mailbox as Get-Mailbox shows it through remote PowerShell: Database is the ADObjectId's
+# string (the database name), ServerName the lower-case name of the database's server.
+function ConvertTo-LabMailboxOutput {
+    param([object]$State, [object]$Mailbox, [object]$Database, [string]$DomainDn)
+    $domain = [string]$State.organization.Domain
+    $databaseName = $null
+    $serverName = $null
+    if ($null -ne $Database) {
+        $databaseName = [string]$Database.Name
+        $serverName = ([string]$Database.Server).ToLowerInvariant()
+    }
+    $properties = [ordered]@{
+        Name                 = [string]$Mailbox.Name
+        Alias                = [string]$Mailbox.Alias
+        DisplayName          = [string]$Mailbox.Name
+        PrimarySmtpAddress   = [string]$Mailbox.Alias + '@' + $domain
+        Database             = $databaseName
+        ServerName           = $serverName
+        RecipientTypeDetails = 'UserMailbox'
+        ExchangeVersion      = $script:ExchangeVersion2010
+        Identity             = $domain + '/Users/' + $Mailbox.Name
+        Guid                 = [guid][string]$Mailbox.Guid
+        DistinguishedName    = 'CN=' + $Mailbox.Name + ',CN=Users,' + $DomainDn
+        OriginatingServer    = [string]$State.organization.DomainController
+        IsValid              = $true
+    }
+    return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.Management.Mailbox' $properties)
+}
+
 # Exchange's Fqdn type: dot-separated DNS labels (letters, digits, hyphens, no leading or trailing
 # hyphen, 63 characters each, 255 in all), optionally with a trailing dot.
 function Test-LabFqdn {
@@ -1069,6 +1124,74 @@ function New-MailboxDatabase {
         Set-LabProperty $s 'mailboxDatabases' (@(Get-LabSection $s 'mailboxDatabases') + $db)
         $c.Commit = $true
         ConvertTo-LabDatabaseOutput $s $db
+    }
+}
+
+<#
+.SYNOPSIS
+Gets mailboxes (Database rendered as the database name): the first 1000 and a warning unless -ResultSize says otherwise.
+.PARAMETER Identity
+Name, alias, primary SMTP address, GUID, distinguished name or 'domain/Users/<name>' of a mailbox.
+.PARAMETER Database
+Only mailboxes of this database (name, GUID, distinguished name or legacyExchangeDN).
+.PARAMETER Server
+Only mailboxes of the databases of this server (name, FQDN, GUID, DN or legacyExchangeDN).
+.PARAMETER ResultSize
+How many mailboxes to return at most: a whole number, or Unlimited. Default 1000; when more
+mailboxes match, the first ones are returned and a warning says so.
+#>
+function Get-Mailbox {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(ParameterSetName = 'Database', Mandatory = $true)][string]$Database,
+        [Parameter(ParameterSetName = 'Server', Mandatory = $true)][string]$Server,
+        [object]$ResultSize,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        $limit = [long]1000
+        $explicit = $PSBoundParameters.ContainsKey('ResultSize')
+        if ($explicit) {
+            $limit = ConvertTo-LabResultSize $ResultSize
+            if ($null -eq $limit) { Write-BindingError $PSCmdlet ([string]::Format($script:Msg.InvalidResultSize, $ResultSize)) $ResultSize; return }
+        }
+        $databases = @(Get-LabSection $state 'mailboxDatabases')
+        $mailboxes = @(Get-LabSection $state 'mailboxes')
+        if ($PSCmdlet.ParameterSetName -eq 'Database') {
+            $found = @(Get-LabDatabaseMatch $state $Database)
+            if ($found.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Database $DomainController; return }
+            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Database; return }
+            $databases = $found
+        }
+        elseif ($PSCmdlet.ParameterSetName -eq 'Server') {
+            $servers = @(Get-LabServerMatch $state $Server)
+            if ($servers.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Server $DomainController; return }
+            if ($servers.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Server; return }
+            $databases = @($databases | Where-Object { $_.Server -eq $servers[0].Name })
+        }
+        elseif ($PSBoundParameters.ContainsKey('Identity')) {
+            $mailboxes = @(Get-LabMailboxMatch $state $Identity)
+            if ($mailboxes.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
+        }
+        $byGuid = @{}
+        foreach ($db in $databases) { $byGuid[([string]$db.Guid).ToLowerInvariant()] = $db }
+        $filtered = $PSCmdlet.ParameterSetName -ne 'Identity'
+        $domainDn = Get-LabDomainDn $state
+        $returned = [long]0
+        foreach ($mailbox in $mailboxes) {
+            $db = $byGuid[([string]$mailbox.Database).ToLowerInvariant()]
+            if ($filtered -and $null -eq $db) { continue }
+            if ($limit -ge 0 -and $returned -ge $limit) {
+                if ($explicit) { $PSCmdlet.WriteWarning([string]::Format($script:Msg.ResultSizeExceeded, $limit)) }
+                else { $PSCmdlet.WriteWarning([string]::Format($script:Msg.ResultSizeDefault, $limit)) }
+                break
+            }
+            ConvertTo-LabMailboxOutput $state $mailbox $db $domainDn
+            $returned++
+        }
     }
 }
 
@@ -1621,7 +1744,7 @@ if (-not [string]::IsNullOrWhiteSpace($env:EXCHANGE_LAB_STATE)) {
 Export-ModuleMember -Function @(
     'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',
     'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
-    'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase',
+    'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Get-Mailbox',
     'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
     'Initialize-ExchangeLab', 'Get-ExchangeLabState',
     'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',

@@ -153,8 +153,26 @@ describe("the article scenario", () => {
     ]);
   });
 
+  it("has a few mailboxes on each mailbox database and none on the recovery database", () => {
+    const nameOf = new Map(list("mailboxDatabases").map((d) => [String(d.Guid), String(d.Name)]));
+    const perDatabase: Record<string, number> = {};
+    for (const m of list("mailboxes")) {
+      const db = nameOf.get(String(m.Database)) ?? `unknown database ${String(m.Database)}`;
+      perDatabase[db] = (perDatabase[db] ?? 0) + 1;
+    }
+    expect(perDatabase).toEqual({ "MB-HO-01": 3, "MB-HO-02": 2, "MB-HO-03": 1, "MB-BR-01": 2 });
+    for (const m of list("mailboxes")) expect(Object.keys(m).sort()).toEqual(["Alias", "Database", "Guid", "Name"]);
+  });
+
   it("has fixed GUIDs, unique across the scenario", () => {
-    const guids = [state.organization as JsonObject, ...list("sites"), ...list("servers"), ...list("databaseAvailabilityGroups"), ...list("mailboxDatabases")].map((o) =>
+    const guids = [
+      state.organization as JsonObject,
+      ...list("sites"),
+      ...list("servers"),
+      ...list("databaseAvailabilityGroups"),
+      ...list("mailboxDatabases"),
+      ...list("mailboxes"),
+    ].map((o) =>
       String(o.Guid),
     );
     for (const guid of guids) expect(guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);

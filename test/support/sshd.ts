@@ -29,6 +29,7 @@ export const ENDPOINT_COMMANDS = [
   "Get-MailboxDatabase",
   "Set-MailboxDatabase",
   "New-MailboxDatabase",
+  "Get-Mailbox",
   "Get-DnsServerResourceRecord",
   "Add-DnsServerResourceRecordA",
   "Remove-DnsServerResourceRecord",
