@@ -25,11 +25,26 @@ export interface Latency {
   DnsCommandMs: number;
 }
 
+interface LabMailbox {
+  Name: string;
+  Alias: string;
+  /** The database's Guid. */
+  Database: string;
+  Guid: string;
+}
+
 interface LabState {
   mailboxDatabases: Record<string, unknown>[];
+  mailboxes?: LabMailbox[];
   clientAccessArrays: { ExchangeLegacyDN: string }[];
   lab: { latency: Latency; faults: unknown[] };
 }
+
+/**
+ * Mailboxes on each generated database: at N = 500 the site holds 1,500, more than the 1,000 that
+ * Get-Mailbox returns without -ResultSize Unlimited, so a count that forgets it is visibly wrong.
+ */
+export const MAILBOXES_PER_DATABASE = 3;
 
 export function databaseName(i: number): string {
   return `MB-HO-${String(i + 1).padStart(4, "0")}`;
@@ -52,7 +67,18 @@ export function siteState(n: number, latency: Latency): string {
       ExchangeLegacyDN: String(template.ExchangeLegacyDN).replace("MB-HO-01", name),
     };
   });
+  // The article's mailboxes of the replaced databases go with them; generated ones take their place.
+  const keptGuids = new Set(kept.map((d) => String(d.Guid)));
+  const mailboxes = (state.mailboxes ?? []).filter((m) => keptGuids.has(m.Database));
+  generated.forEach((db, i) => {
+    for (let k = 0; k < MAILBOXES_PER_DATABASE; k++) {
+      const n = i * MAILBOXES_PER_DATABASE + k + 1;
+      const id = String(n).padStart(5, "0");
+      mailboxes.push({ Name: `HO User ${id}`, Alias: `HO.User.${id}`, Database: db.Guid, Guid: `0b5e1000-0000-4000-8000-${n.toString(16).padStart(12, "0")}` });
+    }
+  });
   state.mailboxDatabases = [...generated, ...kept];
+  state.mailboxes = mailboxes;
   state.lab.latency = latency;
   return JSON.stringify(state, null, 2);
 }
