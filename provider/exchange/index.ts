@@ -3,3 +3,4 @@ export * from "./exchangeServer";
 export { leafName } from "./rows";
 export * from "./mailboxDatabase";
 export * from "./databaseAvailabilityGroup";
+export * from "./mailbox";

@@ -58,6 +58,7 @@ export const EXCHANGE_CMDLETS = [
   "Get-MailboxDatabase",
   "Set-MailboxDatabase",
   "Get-DatabaseAvailabilityGroup",
+  "Get-Mailbox",
 ] as const;
 
 /** The Windows DnsServer cmdlets the provider uses (imported from an SSH jump host with the Exchange ones). */
