@@ -15,6 +15,10 @@ export interface ClientAccessArrayArgs {
   site: pulumi.Input<string>;
   /** Take over the site's existing array (brownfield) instead of failing. */
   adopt?: pulumi.Input<boolean>;
+  /** The values databases had before they pointed at this array: put back when the array is removed (otherwise its databases go to a Client Access server of their site). */
+  restore?: pulumi.Input<pulumi.Input<{ database: string; rpcClientAccessServer: string }>[]>;
+  /** On delete: "restore" (default) removes an array this resource created, putting its databases back first, and releases an adopted one; "retain" leaves it. */
+  onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;
 }
@@ -29,6 +33,8 @@ export class ClientAccessArray extends pulumi.dynamic.Resource {
   declare readonly guid: pulumi.Output<string>;
   declare readonly distinguishedName: pulumi.Output<string>;
   declare readonly exchangeLegacyDn: pulumi.Output<string>;
+  /** Whether this resource took over an array that existed before it (released, not removed, on delete). */
+  declare readonly adopted: pulumi.Output<boolean | undefined>;
 
   constructor(name: string, args: ClientAccessArrayArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -42,6 +48,7 @@ export class ClientAccessArray extends pulumi.dynamic.Resource {
         guid: undefined,
         distinguishedName: undefined,
         exchangeLegacyDn: undefined,
+        adopted: undefined,
       },
       opts,
       "exchange-cas",

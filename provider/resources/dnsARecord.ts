@@ -18,6 +18,8 @@ export interface DnsARecordArgs {
   ttl?: pulumi.Input<number>;
   /** Take over a name that already has A records not in `addresses` (they are removed) instead of failing. */
   adopt?: pulumi.Input<boolean>;
+  /** On delete: "restore" (default) removes the records this resource created and releases a name it adopted; "retain" leaves them. */
+  onDelete?: pulumi.Input<"restore" | "retain">;
   /** The DNS server the DnsServer cmdlets address (-ComputerName), e.g. DC01. Changing it replaces the record. */
   dnsServer: pulumi.Input<string>;
   /** Where the DnsServer cmdlets run. */
@@ -36,8 +38,10 @@ export class DnsARecord extends pulumi.dynamic.Resource {
   /** Each A record with its own TTL, sorted by address. */
   declare readonly records: pulumi.Output<{ address: string; ttl: number }[]>;
   declare readonly dnsServer: pulumi.Output<string>;
+  /** Whether the name had A records when this resource took it over (released, not removed, on delete). */
+  declare readonly adopted: pulumi.Output<boolean | undefined>;
 
   constructor(name: string, args: DnsARecordArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, ttl: args.ttl, adopt: args.adopt, fqdn: undefined, records: undefined }, opts, "exchange-cas", "DnsARecord");
+    super(provider, name, { ...args, ttl: args.ttl, adopt: args.adopt, onDelete: args.onDelete, fqdn: undefined, records: undefined, adopted: undefined }, opts, "exchange-cas", "DnsARecord");
   }
 }

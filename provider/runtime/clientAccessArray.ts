@@ -1,23 +1,40 @@
 // ClientAccessArray: the AD object that gives an AD site's RPC Client Access endpoint its name.
 // Identity is the array's Guid; Name, Fqdn and Site are all changed in place (Set-ClientAccessArray).
+//
+// Ownership: an array this resource created is removed on delete, and before that every database
+// pointing at it is put back (to the value in `restore`, or to its own server), so no Outlook
+// client is left with a name that no longer exists. An array it took over (`adopt`) is released
+// on delete: it stays in Exchange. `onDelete: "retain"` releases a created array too.
 import { z } from "zod";
 import {
   getClientAccessArray,
   listClientAccessArrays,
+  listExchangeServers,
+  listMailboxDatabases,
   newClientAccessArray,
   removeClientAccessArray,
   setClientAccessArray,
+  setRpcClientAccessServer,
   type CasArray,
 } from "../exchange";
 import { ConnectionSchema, type Connection } from "../shell";
-import { checkProperties, parseChecked, plain } from "./check";
-import { ArrayName, Fqdn, SiteName } from "./rules";
+import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
+import { warn } from "./log";
+import { ArrayName, ExchangeName, Fqdn, RpcClientAccessServerName, SiteName } from "./rules";
+
+const RestoreEntry = z.object({ database: ExchangeName, rpcClientAccessServer: RpcClientAccessServerName });
+type RestoreEntry = z.infer<typeof RestoreEntry>;
 
 const shape = {
   name: ArrayName.optional(),
   fqdn: Fqdn,
   site: SiteName,
   adopt: z.boolean().optional(),
+  /** The values databases had before they pointed at this array: put back when it is removed. */
+  restore: z.array(RestoreEntry, { error: "must be a list of {database, rpcClientAccessServer}" }).optional(),
+  onDelete: z
+    .enum(["restore", "retain"], { error: "must be 'restore' (remove the array if this stack created it, putting its databases back) or 'retain' (leave it)" })
+    .optional(),
   connection: ConnectionSchema,
 };
 const InputsSchema = z.object(shape);
@@ -33,6 +50,10 @@ export interface ClientAccessArrayOutputs {
   distinguishedName: string;
   exchangeLegacyDn: string;
   adopt?: boolean;
+  /** Whether this resource took over an array that existed before it (released, not removed, on delete). */
+  adopted?: boolean;
+  restore?: RestoreEntry[];
+  onDelete?: "restore" | "retain";
   connection: Connection;
 }
 
@@ -46,7 +67,9 @@ function defaultName(fqdn: string): string {
   return fqdn.split(".")[0] ?? fqdn;
 }
 
-function outputs(array: CasArray, inputs: Pick<ClientAccessArrayInputs, "adopt" | "connection">): ClientAccessArrayOutputs {
+type Kept = Pick<ClientAccessArrayOutputs, "adopt" | "adopted" | "restore" | "onDelete" | "connection">;
+
+function outputs(array: CasArray, inputs: Kept): ClientAccessArrayOutputs {
   return plain({
     arrayName: array.name,
     fqdn: array.fqdn,
@@ -57,8 +80,37 @@ function outputs(array: CasArray, inputs: Pick<ClientAccessArrayInputs, "adopt" 
     distinguishedName: array.distinguishedName,
     exchangeLegacyDn: array.exchangeLegacyDn,
     adopt: inputs.adopt,
+    adopted: inputs.adopted,
+    restore: inputs.restore,
+    onDelete: inputs.onDelete,
     connection: inputs.connection,
   });
+}
+
+function identical(array: CasArray, wanted: { name: string; fqdn: string; site: string }): boolean {
+  return array.name === wanted.name && same(array.fqdn, wanted.fqdn) && same(array.siteName, wanted.site);
+}
+
+function describeChanges(array: CasArray, wanted: { name: string; fqdn: string }): string {
+  const changes: string[] = [];
+  if (array.name !== wanted.name) changes.push(`renamed to '${wanted.name}'`);
+  if (!same(array.fqdn, wanted.fqdn)) changes.push(`its FQDN changed from ${array.fqdn} to ${wanted.fqdn}`);
+  return changes.join(" and ");
+}
+
+function foreignArrayMessage(array: CasArray, wanted: { name: string; fqdn: string; site: string }): string {
+  return `Site ${wanted.site} already has CAS array '${array.name}' (${array.fqdn}), which this stack does not manage, and Exchange allows one array per site. Set adopt: true to take it over (it will be ${describeChanges(array, wanted)}), or declare it as it is (name '${array.name}', fqdn ${array.fqdn}).`;
+}
+
+/** The restore list as kept: earlier entries win (they were recorded before the array took the database over). */
+function mergeRestore(olds: unknown, news: unknown): RestoreEntry[] | undefined {
+  const earlier = RestoreEntry.array().safeParse(olds);
+  const later = RestoreEntry.array().safeParse(news);
+  if (!later.success) return undefined;
+  const kept = new Map<string, RestoreEntry>();
+  for (const e of earlier.success ? earlier.data : []) kept.set(e.database.toLowerCase(), e);
+  for (const e of later.data) if (!kept.has(e.database.toLowerCase())) kept.set(e.database.toLowerCase(), e);
+  return [...kept.values()].sort((a, b) => a.database.localeCompare(b.database));
 }
 
 function same(a: string, b: string): boolean {
@@ -80,11 +132,63 @@ async function readBack(connection: Connection, guid: string, action: string): P
   return array;
 }
 
+/**
+ * Before a create (nothing in state yet), what Exchange already has in the site: the declared
+ * array itself (an earlier apply, perhaps interrupted: taken as this stack's), another array
+ * (refused without adopt; with adopt the preview says what changes), or nothing.
+ */
+async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFailure[]> {
+  const existing = (await listClientAccessArrays(inputs.connection, inputs.site))[0];
+  if (existing === undefined) return [];
+  if (identical(existing, inputs)) {
+    warn(
+      `CAS array '${existing.name}' (${existing.fqdn}) already exists in site ${inputs.site}, exactly as declared (an earlier apply was probably interrupted): it will be taken as this stack's array and removed when the stack is destroyed.`,
+    );
+    return [];
+  }
+  if (inputs.adopt !== true) return [{ property: "site", reason: foreignArrayMessage(existing, inputs) }];
+  warn(`CAS array '${existing.name}' (${existing.fqdn}) of site ${inputs.site} will be taken over (adopt) and ${describeChanges(existing, inputs)}; on destroy it is released, not removed.`);
+  return [];
+}
+
+/** Every database pointing at the array goes back to its recorded value, or to a Client Access server of its own site. */
+async function releaseDatabases(connection: Connection, array: Pick<CasArray, "fqdn">, restore: RestoreEntry[], fallBack: boolean): Promise<void> {
+  const databases = (await listMailboxDatabases(connection)).filter((d) => same(d.rpcClientAccessServer, array.fqdn));
+  if (databases.length === 0) return;
+  const recorded = new Map(restore.map((e) => [e.database.toLowerCase(), e.rpcClientAccessServer]));
+  const servers = fallBack ? await listExchangeServers(connection) : [];
+  for (const db of databases) {
+    let value = recorded.get(db.name.toLowerCase());
+    if (value !== undefined && same(value, array.fqdn)) value = undefined;
+    if (value === undefined && fallBack) {
+      const own = servers.find((s) => same(s.name, db.server));
+      const cas = own?.isClientAccessServer ? own : servers.find((s) => s.isClientAccessServer && own !== undefined && same(s.siteName, own.siteName));
+      value = cas?.fqdn;
+    }
+    if (value === undefined) {
+      if (fallBack) throw new Error(`Mailbox database '${db.name}' points at CAS array ${array.fqdn} and no Client Access server of its site was found to point it at; set its RpcClientAccessServer before removing the array.`);
+      continue;
+    }
+    await setRpcClientAccessServer(connection, db.guid, value, db.name);
+    warn(`Mailbox database '${db.name}': RpcClientAccessServer put back from ${array.fqdn} to ${value}. Existing Outlook profiles keep connecting to ${array.fqdn} until they are repaired.`);
+  }
+}
+
 export const clientAccessArray = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkProperties(shape, news);
     if (inputs.name === undefined && typeof inputs.fqdn === "string" && !failures.some((f) => f.property === "fqdn")) {
       inputs.name = defaultName(inputs.fqdn);
+    }
+    if (!failures.some((f) => f.property === "restore") && !containsUnknown(inputs.restore)) {
+      const merged = mergeRestore(olds.restore, inputs.restore ?? []);
+      if (merged !== undefined && merged.length > 0) inputs.restore = merged;
+      else delete inputs.restore;
+    }
+    // A create (nothing in state): look at what the site already has, so the preview says it.
+    const isCreate = olds.fqdn === undefined && olds.site === undefined;
+    if (isCreate && failures.length === 0 && !containsUnknown(inputs)) {
+      failures.push(...(await checkExisting(parseInputs(inputs))));
     }
     return { inputs, failures };
   },
@@ -97,6 +201,8 @@ export const clientAccessArray = {
       !same(news.fqdn, olds.fqdn) ||
       typeof news.site !== "string" ||
       !same(news.site, olds.siteName) ||
+      JSON.stringify(news.restore ?? []) !== JSON.stringify(olds.restore ?? []) ||
+      (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
       JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
     return { changes: changed, replaces, deleteBeforeReplace: false };
   },
@@ -105,28 +211,35 @@ export const clientAccessArray = {
     const inputs = parseInputs(raw);
     const { connection } = inputs;
     let guid: string;
-    const existing = inputs.adopt === true ? (await listClientAccessArrays(connection, inputs.site))[0] : undefined;
-    if (existing !== undefined) {
+    let adopted = false;
+    const existing = (await listClientAccessArrays(connection, inputs.site))[0];
+    if (existing !== undefined && identical(existing, inputs)) {
+      // The declared array exists already: an earlier apply of this stack was interrupted.
+      guid = existing.guid;
+    } else if (existing !== undefined && inputs.adopt === true) {
       // Brownfield: take over the site's array and converge it.
       await setClientAccessArray(connection, existing.guid, changesFor(existing, inputs));
       guid = existing.guid;
+      adopted = true;
+    } else if (existing !== undefined) {
+      throw new Error(foreignArrayMessage(existing, inputs));
     } else {
       guid = (await newClientAccessArray(connection, inputs)).guid;
     }
     const array = await readBack(connection, guid, "created");
-    return { id: array.guid, outs: outputs(array, inputs) };
+    return { id: array.guid, outs: outputs(array, { ...inputs, adopted }) };
   },
 
   async read(id: string, props: ClientAccessArrayOutputs) {
     const connection = parseChecked(ConnectionSchema, props.connection, "ClientAccessArray connection");
     const array = await getClientAccessArray(connection, id);
     if (array === undefined) return { id: "" };
-    const outs = outputs(array, { adopt: props.adopt, connection });
-    const inputs = plain({ name: array.name, fqdn: array.fqdn, site: array.siteName, adopt: props.adopt, connection });
+    const outs = outputs(array, { ...props, connection });
+    const inputs = plain({ name: array.name, fqdn: array.fqdn, site: array.siteName, adopt: props.adopt, restore: props.restore, onDelete: props.onDelete, connection });
     return { id, props: outs, inputs };
   },
 
-  async update(id: string, _olds: ClientAccessArrayOutputs, news: Record<string, unknown>) {
+  async update(id: string, olds: ClientAccessArrayOutputs, news: Record<string, unknown>) {
     const inputs = parseInputs(news);
     const { connection } = inputs;
     const actual = await getClientAccessArray(connection, id);
@@ -137,11 +250,22 @@ export const clientAccessArray = {
     }
     await setClientAccessArray(connection, id, changesFor(actual, inputs));
     const array = await readBack(connection, id, "updated");
-    return { outs: outputs(array, inputs) };
+    return { outs: outputs(array, { ...inputs, adopted: olds.adopted }) };
   },
 
   async delete(id: string, props: ClientAccessArrayOutputs) {
     const connection = parseChecked(ConnectionSchema, props.connection, "ClientAccessArray connection");
+    const array = await getClientAccessArray(connection, id);
+    if (array === undefined) return;
+    const restore = props.restore ?? [];
+    if (props.adopted === true || props.onDelete === "retain") {
+      // Released, not removed: it was there before this stack (or the site says retain).
+      if (props.onDelete !== "retain") await releaseDatabases(connection, array, restore, false);
+      warn(`CAS array '${array.name}' (${array.fqdn}) is released, not removed: ${props.adopted === true ? "it existed before this stack took it over" : "onDelete is retain"}. It stays in Exchange.`);
+      return;
+    }
+    // No database may be left pointing at a name that is about to disappear.
+    await releaseDatabases(connection, array, restore, true);
     await removeClientAccessArray(connection, id);
   },
 };

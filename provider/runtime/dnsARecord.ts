@@ -24,6 +24,9 @@ const shape = {
   addresses: IPv4AddressSet,
   ttl: TimeToLiveSeconds.default(DEFAULT_TTL),
   adopt: z.boolean({ error: "must be true or false" }).optional(),
+  onDelete: z
+    .enum(["restore", "retain"], { error: "must be 'restore' (remove the records this stack created) or 'retain' (leave them)" })
+    .optional(),
   dnsServer: DnsServerName,
   connection: ConnectionSchema,
 };
@@ -42,6 +45,9 @@ export interface DnsARecordOutputs {
   records: { address: string; ttl: number }[];
   dnsServer: string;
   adopt?: boolean;
+  /** Whether the name had A records when this resource took it over (released, not removed, on delete). */
+  adopted?: boolean;
+  onDelete?: "restore" | "retain";
   connection: Connection;
 }
 
@@ -75,7 +81,9 @@ function reportedTtl(records: ARecord[]): number {
   return Math.min(...records.map((r) => r.ttl));
 }
 
-function outputs(records: ARecord[], inputs: Pick<DnsARecordInputs, "zone" | "name" | "dnsServer" | "adopt" | "connection">): DnsARecordOutputs {
+type Kept = Pick<DnsARecordOutputs, "zone" | "name" | "dnsServer" | "adopt" | "adopted" | "onDelete" | "connection">;
+
+function outputs(records: ARecord[], inputs: Kept): DnsARecordOutputs {
   const sorted = [...records].sort((a, b) => compareIPv4(a.address, b.address));
   return plain({
     zone: inputs.zone,
@@ -86,8 +94,20 @@ function outputs(records: ARecord[], inputs: Pick<DnsARecordInputs, "zone" | "na
     records: sorted.map((r) => ({ address: r.address, ttl: r.ttl })),
     dnsServer: inputs.dnsServer,
     adopt: inputs.adopt,
+    adopted: inputs.adopted,
+    onDelete: inputs.onDelete,
     connection: inputs.connection,
   });
+}
+
+function foreignOf(existing: ARecord[], inputs: DnsARecordInputs): string[] {
+  const wanted = new Set(inputs.addresses);
+  return existing.map((r) => r.address).filter((a) => !wanted.has(a)).sort(compareIPv4);
+}
+
+function foreignMessage(foreign: string[], inputs: DnsARecordInputs): string {
+  const them = foreign.length > 1 ? "them" : "it";
+  return `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} that this stack does not own. Add ${them} to 'addresses', remove ${them} from DNS, or set 'adopt: true' to take the name over (${foreign.length > 1 ? "they are" : "it is"} then removed).`;
 }
 
 function warnRoundRobin(inputs: DnsARecordInputs): void {
@@ -136,7 +156,7 @@ async function readBack(connection: Connection, at: DnsName, action: string): Pr
 }
 
 export const dnsARecord = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkProperties(shape, news);
     const failed = (p: string) => failures.some((f) => f.property === p);
     if (typeof inputs.zone === "string" && typeof inputs.name === "string" && !failed("zone") && !failed("name")) {
@@ -144,6 +164,22 @@ export const dnsARecord = {
         const relative = relativeRecordName(inputs.name, inputs.zone);
         if ("error" in relative) failures.push({ property: "name", reason: `'${inputs.name}' ${relative.error}` });
         else inputs.name = relative.name;
+      }
+    }
+    // A create (nothing in state): say what the name already has, so the preview shows it.
+    const isCreate = olds.zone === undefined && olds.name === undefined;
+    if (isCreate && failures.length === 0 && !containsUnknown(inputs)) {
+      const wanted = parseInputs(inputs);
+      let existing: ARecord[] = [];
+      try {
+        existing = await getARecords(wanted.connection, wanted);
+      } catch (e) {
+        if (!(e instanceof DnsZoneNotFoundError)) throw e;
+      }
+      const foreign = foreignOf(existing, wanted);
+      if (foreign.length > 0 && wanted.adopt !== true) failures.push({ property: "addresses", reason: foreignMessage(foreign, wanted) });
+      else if (foreign.length > 0) {
+        warn(`${fqdnOf(wanted)} will be taken over (adopt): A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be removed, leaving ${wanted.addresses.join(", ")}; on destroy the name is released, not removed.`);
       }
     }
     return { inputs, failures };
@@ -158,6 +194,7 @@ export const dnsARecord = {
       news.ttl !== olds.ttl ||
       (olds.records ?? []).some((r) => r.ttl !== news.ttl) ||
       (news.adopt ?? false) !== (olds.adopt ?? false) ||
+      (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
       JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
     // A new name is created before the old one is deleted: zone, name and server differ, so the
     // two records never collide and the old name keeps answering until the new one exists.
@@ -168,17 +205,14 @@ export const dnsARecord = {
     const inputs = parseInputs(raw);
     const { connection } = inputs;
     const existing = await getARecords(connection, inputs);
-    const wanted = new Set(inputs.addresses);
-    const foreign = existing.map((r) => r.address).filter((a) => !wanted.has(a));
-    if (foreign.length > 0 && inputs.adopt !== true) {
-      throw new Error(
-        `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A record${foreign.length > 1 ? "s" : ""} ${foreign.sort(compareIPv4).join(", ")} that this resource does not declare. Add ${foreign.length > 1 ? "them" : "it"} to 'addresses', remove ${foreign.length > 1 ? "them" : "it"} from DNS, or set 'adopt: true' to take the name over (records not in 'addresses' are then removed).`,
-      );
-    }
+    const foreign = foreignOf(existing, inputs);
+    if (foreign.length > 0 && inputs.adopt !== true) throw new Error(foreignMessage(foreign, inputs));
     warnRoundRobin(inputs);
     await converge(connection, inputs, existing, inputs);
     const records = await readBack(connection, inputs, "created");
-    return { id: idOf(inputs), outs: outputs(records, inputs) };
+    // Records that were there before are the site's, not this stack's: released on delete.
+    const adopted = inputs.adopt === true && existing.length > 0;
+    return { id: idOf(inputs), outs: outputs(records, { ...inputs, adopted }) };
   },
 
   async read(id: string, props: DnsARecordOutputs) {
@@ -193,13 +227,14 @@ export const dnsARecord = {
       throw e;
     }
     if (records.length === 0) return { id: "" };
-    const outs = outputs(records, { ...at, adopt: props.adopt, connection });
+    const outs = outputs(records, { ...at, adopt: props.adopt, adopted: props.adopted, onDelete: props.onDelete, connection });
     const inputs = plain({
       zone: outs.zone,
       name: outs.name,
       addresses: outs.addresses,
       ttl: outs.ttl,
       adopt: props.adopt,
+      onDelete: props.onDelete,
       dnsServer: outs.dnsServer,
       connection,
     });
@@ -213,12 +248,16 @@ export const dnsARecord = {
     if (JSON.stringify(inputs.addresses) !== JSON.stringify(olds.addresses)) warnRoundRobin(inputs);
     await converge(connection, inputs, actual, inputs);
     const records = await readBack(connection, inputs, "updated");
-    return { outs: outputs(records, inputs) };
+    return { outs: outputs(records, { ...inputs, adopted: olds.adopted }) };
   },
 
   async delete(_id: string, props: DnsARecordOutputs) {
     const connection = parseChecked(ConnectionSchema, props.connection, "DnsARecord connection");
     const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
+    if (props.adopted === true || props.onDelete === "retain") {
+      warn(`${fqdnOf(at)} is released, not removed: ${props.adopted === true ? "the name had A records before this stack took it over" : "onDelete is retain"}. Its A records (${props.addresses.join(", ")}) stay on DNS server '${props.dnsServer}'.`);
+      return;
+    }
     // Exactly the records this resource owns, one -RecordData at a time; gone already is fine.
     for (const address of props.addresses) {
       try {

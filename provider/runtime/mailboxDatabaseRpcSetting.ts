@@ -69,6 +69,15 @@ async function readBack(connection: Connection, guid: string, name: string): Pro
   return db;
 }
 
+/** Outlook never connects to a recovery database: its value is not this resource's to manage. */
+function refuseRecovery(db: MailboxDatabase): void {
+  if (db.recovery) {
+    throw new Error(
+      `Mailbox database '${db.name}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed. Remove this MailboxDatabaseRpcSetting.`,
+    );
+  }
+}
+
 /** Sets the wanted value and reads it back; warns when what Exchange reports changed. */
 async function apply(connection: Connection, db: MailboxDatabase, wanted: string): Promise<MailboxDatabase> {
   await setRpcClientAccessServer(connection, db.guid, wanted, db.name);
@@ -103,13 +112,23 @@ export const mailboxDatabaseRpcSetting = {
         `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`,
       );
     }
+    refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer);
+    // Already pointing at the wanted endpoint (an earlier apply was interrupted after its Set):
+    // the value it had before is not known, and the endpoint itself is never recorded as it.
+    let previous = db.rpcClientAccessServer;
+    if (same(previous, after.rpcClientAccessServer)) {
+      previous = "";
+      warn(
+        `Mailbox database '${db.name}' already pointed at ${after.rpcClientAccessServer} (an earlier apply was probably interrupted); its earlier value is not known, so deleting this setting leaves it as it is (removing a CAS array this stack created puts the database back on a Client Access server of its site).`,
+      );
+    }
     return {
       id: db.guid,
       outs: outputs(after, {
         wantedRpcClientAccessServer: inputs.rpcClientAccessServer,
         appliedRpcClientAccessServer: after.rpcClientAccessServer,
-        previousRpcClientAccessServer: db.rpcClientAccessServer,
+        previousRpcClientAccessServer: previous,
         onDelete: inputs.onDelete,
         connection,
       }),
@@ -140,6 +159,7 @@ export const mailboxDatabaseRpcSetting = {
         `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`,
       );
     }
+    refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer);
     return {
       outs: outputs(after, {

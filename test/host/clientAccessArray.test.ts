@@ -19,6 +19,7 @@ interface ArrayArgs {
   fqdn: string;
   site: string;
   adopt?: boolean;
+  restore?: { database: string; rpcClientAccessServer: string }[];
 }
 
 async function declare(args: ArrayArgs, resourceName = "ho"): Promise<Registration> {
@@ -97,23 +98,49 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(labArrays()[0]).toMatchObject({ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net" });
   });
 
-  it("fails a second array in the same site with Exchange's own message", async () => {
+  it("refuses a second array in the same site at preview (Check) and at create, naming the existing one and suggesting adopt", async () => {
     await create(host, await declare(HO));
     const second = await declare({ name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" }, "second");
     const urn = urnOf("ClientAccessArray", "second");
+    const refusal = /^Site HeadOffice already has CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-second' and its FQDN changed from outlook-ho\.exchangeserverpro\.net to outlook2\.exchangeserverpro\.net\)/;
     const checked = await host.check(urn, {}, second.inputs);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
-      "New-ClientAccessArray 'cas-second' failed: The Client Access array already exists in site HeadOffice. At most, one Client Access array can exist per site.",
-    );
+    expect(checked.failures).toEqual([{ property: "site", reason: expect.stringMatching(refusal) }]);
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(new RegExp(refusal.source.slice(1)));
     expect(labArrays().map((a) => a.Name)).toEqual(["cas-headoffice"]);
   });
 
-  it("adopts the site's existing array when asked, converging it instead of failing", async () => {
+  it("takes an array identical to the declaration as its own (an interrupted apply), and removes it on delete", async () => {
+    lab.pwsh("New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    const existing = labArrays()[0];
+    const state = await create(host, await declare(HO));
+    await host.logMatching(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared/);
+    expect(state.id).toBe(existing?.Guid);
+    expect(state.outputs.adopted).toBe(false);
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labArrays()).toEqual([]);
+  });
+
+  it("adopts the site's existing array when asked, converging it instead of failing; delete releases it", async () => {
     lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
     const existing = labArrays()[0];
     const state = await create(host, await declare({ ...HO, adopt: true }));
+    await host.logMatching(/CAS array 'legacy-ho' \(legacy\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice' and its FQDN changed/);
     expect(state.id).toBe(existing?.Guid);
+    expect(state.outputs.adopted).toBe(true);
     expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+  });
+
+  it("puts the databases pointing at it back before it is removed: to the recorded value, else to a Client Access server of their site", async () => {
+    const state = await create(host, await declare({ ...HO, restore: [{ database: "MB-HO-02", rpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }] }));
+    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
+    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labArrays()).toEqual([]);
+    const values = Object.fromEntries(lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer").map((d) => [d.Name, d.RpcClientAccessServer]));
+    expect(values["MB-HO-01"]).toBe("HO-EX2010-MB1.exchangeserverpro.net");
+    expect(values["MB-HO-02"]).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });
 
   it("deletes the array; a second delete and a refresh of the vanished array are fine", async () => {

@@ -173,7 +173,7 @@ describe("DnsARecord through the dynamic-provider host", () => {
     const state = await create(host, await declare({ addresses: [CAS2, CAS1] }));
     expect(state.outputs.addresses).toEqual([CAS1, CAS2]);
     expect(labRecords().map((r) => r.ip)).toEqual([CAS1, CAS2]);
-    expect(host.log).toMatch(/outlook-ho\.exchangeserverpro\.net gets 2 A records \(10\.1\.0\.11, 10\.1\.0\.12\): that is DNS round robin, not load balancing/);
+    await host.logMatching(/outlook-ho\.exchangeserverpro\.net gets 2 A records \(10\.1\.0\.11, 10\.1\.0\.12\): that is DNS round robin, not load balancing/);
   });
 
   it("changes the TTL in place with Set-DnsServerResourceRecord's old/new objects", async () => {
@@ -187,14 +187,16 @@ describe("DnsARecord through the dynamic-provider host", () => {
     ]);
   });
 
-  it("refuses to create over A records it does not declare, naming them, and leaves them alone", async () => {
+  it("refuses to create over A records it does not declare, naming them, at preview (Check) and at create, and leaves them alone", async () => {
     labAdd("10.1.0.99");
     const reg = await declare({ addresses: [CAS1] });
     const urn = urnOf("DnsARecord", "outlook-ho");
+    const refusal = /outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.99 that this stack does not own.*adopt: true/;
     const checked = await host.check(urn, {}, reg.inputs);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
-      /outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.99 that this resource does not declare.*adopt: true/,
-    );
+    expect(checked.failures).toEqual([{ property: "addresses", reason: expect.stringMatching(refusal) }]);
+    // An update (something in state) is not a take-over: Check leaves the name's records to Diff.
+    expect((await host.check(urn, reg.inputs, reg.inputs)).failures).toEqual([]);
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(refusal);
     expect(labRecords()).toEqual([{ ip: "10.1.0.99", ttl: 1200 }]);
   });
 
@@ -236,8 +238,13 @@ describe("DnsARecord through the dynamic-provider host", () => {
     labAdd("10.1.0.99");
     labAdd(CAS1);
     const state = await create(host, await declare({ addresses: [VIP], adopt: true }));
-    expect(state.outputs).toMatchObject({ addresses: [VIP], adopt: true });
+    await host.logMatching(/outlook-ho\.exchangeserverpro\.net will be taken over \(adopt\): A records 10\.1\.0\.11, 10\.1\.0\.99 will be removed, leaving 10\.1\.0\.100/);
+    expect(state.outputs).toMatchObject({ addresses: [VIP], adopt: true, adopted: true });
     expect(labRecords()).toEqual([{ ip: VIP, ttl: 3600 }]);
+    // It was there before this stack: deleting releases it, the name keeps its records.
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labRecords()).toEqual([{ ip: VIP, ttl: 3600 }]);
+    await host.logMatching(/outlook-ho\.exchangeserverpro\.net is released, not removed/);
   });
 
   it("shows drift made behind its back on refresh (an extra record, another TTL), and the next up repairs it", async () => {

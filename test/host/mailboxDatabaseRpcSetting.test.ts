@@ -159,11 +159,14 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     });
   });
 
-  it("targets the recovery database RDB-HO-01 when it is named explicitly", async () => {
+  it("refuses the recovery database RDB-HO-01 when it is named explicitly: clients never connect to one", async () => {
     labArray();
-    const state = await create(host, await declare({ database: "RDB-HO-01", rpcClientAccessServer: ARRAY_FQDN }, "rdb"));
-    expect(state.outputs).toMatchObject({ database: "RDB-HO-01", recovery: true, rpcClientAccessServer: ARRAY_FQDN });
-    expect(labValues()["RDB-HO-01"]).toBe(ARRAY_FQDN);
+    const before = labValues()["RDB-HO-01"];
+    await expect(create(host, await declare({ database: "RDB-HO-01", rpcClientAccessServer: ARRAY_FQDN }, "rdb"))).rejects.toThrow(
+      /Mailbox database 'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/,
+    );
+    expect(labValues()["RDB-HO-01"]).toBe(before);
+    expect(before).not.toBe(ARRAY_FQDN);
   });
 
   it("shows a value changed behind its back as drift on refresh, and the next up repairs it", async () => {

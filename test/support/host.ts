@@ -100,6 +100,26 @@ export class Host {
     return this.output.text;
   }
 
+  /**
+   * The host's output once it matches `pattern`: what a method printed may reach us after its
+   * gRPC answer (stderr is its own stream). Waits on the output's own events, not on a clock; a
+   * host that never prints it fails the test at the test's timeout.
+   */
+  async logMatching(pattern: RegExp): Promise<string> {
+    while (!pattern.test(this.output.text)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.child.stderr?.off("data", done);
+          this.child.stdout?.off("data", done);
+          resolve();
+        };
+        this.child.stderr?.on("data", done);
+        this.child.stdout?.on("data", done);
+      });
+    }
+    return this.output.text;
+  }
+
   private call(method: string, request: Message): Promise<Message> {
     return new Promise((resolve, reject) => {
       const fn = this.client[method];
