@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { findPwsh } from "../provider/shell/session";
 import type { ConnectionInput } from "exchange-cas";
-import { register, settled, type Registration } from "../test/support/contract";
+import { register, settleSite, type Registration } from "../test/support/contract";
 import { Host, ROOT } from "../test/support/host";
 import { apply, echoProvider, noop, refresh, withProvider, type Resource } from "./engine";
 import { machine, median, TreeSampler } from "./measure";
@@ -58,6 +58,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** The program's site plan (preview) on a warm session: with every database changing (mailboxes counted) and with none changing. */
+const planCost: { n: number; changing: number[]; unchanged: number[] }[] = [];
 const stateBytes: { n: number; provider: number; settingOutputs: number; settingInputs: number; arrayOutputs: number; recordOutputs: number }[] = [];
 
 function log(message: string): void {
@@ -125,8 +127,8 @@ async function declare(connection: ConnectionInput): Promise<Registration[]> {
       dns: { zone: SITE.zone, server: SITE.dnsServer, addresses: [SITE.address] },
       connection,
     });
-    await settled(site.databases);
-    return [site.array, site.record];
+    await settleSite(site);
+    return [];
   });
 }
 
@@ -159,12 +161,27 @@ function benchSize(n: number): void {
         expect(allPointAtArray(statePath, n)).toBe(true);
         log(`N=${n} run ${run}: baseline apply ${Math.round(row("apply").baseline.at(-1)?.ms ?? 0)} ms`);
 
+        // The preview's own cost: the program's site plan on a warm session, every database changing
+        // (so the mailboxes of the site's servers are counted: one Get-Mailbox per server, 3 per database).
+        fs.writeFileSync(statePath, pristine);
+        const plans = planCost.find((c) => c.n === n) ?? (planCost.push({ n, changing: [], unchanged: [] }), planCost[planCost.length - 1]);
+        if (plans === undefined) throw new Error("no plan cost row");
+        await declare(connection);
+        let t = performance.now();
+        await declare(connection);
+        plans.changing.push(performance.now() - t);
+
         fs.writeFileSync(statePath, pristine);
         const applied = await runProvider({}, (host) => apply(host, regs, PARALLEL));
         row("apply").provider.push(applied.sample);
         expect(allPointAtArray(statePath, n)).toBe(true);
         for (const s of settingsOf(applied.result)) expect(s.outputs.rpcClientAccessServer).toBe(SITE.fqdn);
         log(`N=${n} run ${run}: provider apply ${Math.round(applied.sample.ms)} ms ${JSON.stringify(applied.sample.commands)}`);
+        t = performance.now();
+        await declare(connection);
+        plans.unchanged.push(performance.now() - t);
+        await closeProgramSessions();
+        log(`N=${n} run ${run}: site plan ${Math.round(plans.changing.at(-1) ?? 0)} ms with every database changing, ${Math.round(plans.unchanged.at(-1) ?? 0)} ms with none`);
         if (run === 1) {
           const settings = settingsOf(applied.result);
           const mean = (f: (r: Resource) => number) => Math.round(settings.reduce((sum, r) => sum + f(r), 0) / settings.length);
@@ -272,6 +289,17 @@ function report(): string {
     lines.push(
       `| ${r.n} | ${(median(r.provider.map((x) => x.ms)) / 1000 / r.n).toFixed(3)} | ${(median(r.baseline.map((x) => x.ms)) / 1000 / r.n).toFixed(3)} | ${(commands / r.n).toFixed(2)} | ${((mid?.roundTrips ?? 0) / r.n).toFixed(2)} |`,
     );
+  }
+  lines.push(
+    "",
+    "The preview's site plan (the program's planSite on a warm session; with every database changing, the mailboxes of the site's servers are counted with Get-Mailbox -ResultSize Unlimited, 3 per database; with none changing, nothing is counted):",
+    "",
+  );
+  lines.push("| N | mailboxes | plan s, every database changing | plan s, none changing | added by the count s |", "|---:|---:|---:|---:|---:|");
+  for (const c of planCost) {
+    const a = median(c.changing);
+    const b = median(c.unchanged);
+    lines.push(`| ${c.n} | ${3 * c.n} | ${s(a)} | ${s(b)} | ${s(a - b)} |`);
   }
   lines.push("", "State size (bytes of JSON as the engine stores them; every resource's inputs and outputs each carry the `__provider` text):", "");
   lines.push(

@@ -21,6 +21,11 @@ function connection(key: string): ConnectionInput | undefined {
   return c as ConnectionInput;
 }
 
+function onDelete(value: string | undefined): "restore" | "retain" | undefined {
+  if (value === undefined || value === "restore" || value === "retain") return value;
+  throw new Error(`exchange-cas:onDelete must be 'restore' or 'retain', not '${value}'.`);
+}
+
 const siteName = config.require("site");
 const site = new CasArraySite(siteName.toLowerCase(), {
   site: siteName,
@@ -36,6 +41,9 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   databases: (config.get("databases") ?? "all-in-site") === "all-in-site" ? "all-in-site" : config.requireObject<string[]>("databases"),
   exclude: config.getObject<string[]>("exclude"),
   adopt: config.getBoolean("adopt"),
+  // "restore" (default): destroying the stack puts the databases back and removes what it created;
+  // "retain": destroying the stack leaves Exchange and DNS as they are.
+  onDelete: onDelete(config.get("onDelete")),
   connection: connection("connection") ?? labConnection(path.join(root, ".lab/state.json"), path.join(root, "lab/ExchangeLab.psd1")),
   dnsConnection: connection("dnsConnection"),
 });

@@ -1,8 +1,15 @@
-// CasArraySite: the whole of one AD site in one declaration, in the order the article gives:
-// the CAS array, its DNS A record, then every mailbox database of the site pointed at the array
-// (each database waits for both, so Outlook is never sent to a name that does not resolve).
+// CasArraySite: the whole of one AD site in one declaration: the DNS A record of the array's name,
+// the CAS array, then every mailbox database of the site pointed at the array (each database
+// waits for both, so Outlook is never sent to a name that does not resolve).
+//
+// All or nothing: the site is planned against Exchange first (planSite: every input against the
+// resources' own rules, then the site's servers, databases and arrays), and every child's inputs
+// come from that plan, so when the plan refuses the declaration no child is registered and
+// nothing changes. Destroying the site removes the record and the array this stack created
+// (the array puts its databases back first) and releases what it adopted; a database that leaves
+// the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
-import { planSite, type SitePlan, type SitePlanRequest } from "../runtime/site";
+import { planSite, type SitePlanRequest } from "../runtime/site";
 import type { ConnectionInput } from "../shell/connection";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
@@ -29,7 +36,11 @@ export interface CasArraySiteArgs {
   exclude?: string[];
   /** Take over the site's existing array and DNS name (brownfield) instead of failing. */
   adopt?: boolean;
-  /** What to do with each database's value on destroy (default: restore the previous value). */
+  /**
+   * What destroying the site does: "restore" (default) puts every database back to the value it
+   * had before and removes the record and array this stack created (adopted ones are released);
+   * "retain" leaves everything in Exchange and DNS as it is and only forgets it.
+   */
   onDelete?: "restore" | "retain";
   connection: ConnectionInput;
   /** Where the DnsServer cmdlets run, when not on `connection`. */
@@ -39,11 +50,20 @@ export interface CasArraySiteArgs {
 export interface ManagedDatabase {
   database: string;
   rpcClientAccessServer: string;
+  /** Mailboxes on the database when the plan found its value changing (counted with -ResultSize Unlimited). */
+  mailboxes?: number;
 }
 
 export class CasArraySite extends pulumi.ComponentResource {
-  readonly array: ClientAccessArray;
-  readonly record: DnsARecord;
+  /**
+   * Settles once the site is planned; rejects (with the plan's refusal) when the declaration is
+   * refused, in which case no child is registered. Pulumi reports an unawaited rejection once.
+   */
+  readonly ready: Promise<void>;
+  /** The site's children, registered once the plan has accepted the whole declaration. */
+  readonly array: pulumi.Output<ClientAccessArray | undefined>;
+  readonly record: pulumi.Output<DnsARecord | undefined>;
+  readonly settings: pulumi.Output<MailboxDatabaseRpcSetting[]>;
   /** The array's FQDN and computed members. */
   readonly fqdn: pulumi.Output<string>;
   readonly members: pulumi.Output<string[]>;
@@ -51,7 +71,7 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly addresses: pulumi.Output<string[]>;
   /** Each managed database and the RpcClientAccessServer Exchange reports for it. */
   readonly databases: pulumi.Output<ManagedDatabase[]>;
-  /** Best practices the declaration does not follow (also logged as warnings). */
+  /** Best practices the declaration does not follow and what the apply changes (also logged as warnings). */
   readonly warnings: pulumi.Output<string[]>;
 
   constructor(name: string, args: CasArraySiteArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,57 +83,80 @@ export class CasArraySite extends pulumi.ComponentResource {
       zone: args.dns.zone,
       dnsServer: args.dns.server,
       addresses: args.dns.addresses,
+      ...(args.dns.ttl !== undefined ? { ttl: args.dns.ttl } : {}),
       databases: args.databases ?? "all-in-site",
       exclude: args.exclude ?? [],
+      ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
+      ...(args.onDelete !== undefined ? { onDelete: args.onDelete } : {}),
       connection: args.connection,
       ...(args.dnsConnection !== undefined ? { dnsConnection: args.dnsConnection } : {}),
     };
     // Asked of Exchange while the program runs (preview included), through the same runtime the
-    // provider uses; an error here stops the program before anything is changed.
-    const plan: Promise<SitePlan> = planSite(request);
-    const planned = pulumi.output(plan);
-
-    this.array = new ClientAccessArray(
-      `${name}-array`,
-      { name: args.arrayName, fqdn: args.fqdn, site: args.site, adopt: args.adopt, connection: args.connection },
-      { parent: this },
+    // provider uses. The children are registered only once the plan accepts the whole
+    // declaration: a refusal registers none of them (nothing changes) and fails the program with
+    // one error on this component (`ready` rejects, and Pulumi reports it once).
+    const outcome = planSite(request).then(
+      (plan) => ({ plan }),
+      (error: unknown) => ({ error: new pulumi.ResourceError(error instanceof Error ? error.message : String(error), this, true) }),
     );
-    this.record = new DnsARecord(
-      `${name}-dns`,
-      {
-        zone: args.dns.zone,
-        name: args.fqdn,
-        addresses: args.dns.addresses,
-        ttl: args.dns.ttl,
-        adopt: args.adopt,
-        dnsServer: args.dns.server,
-        connection: args.dnsConnection ?? args.connection,
-      },
-      { parent: this },
-    );
-    const settings = planned.apply((p) =>
-      p.databases.map(
+    this.ready = outcome.then((o) => {
+      if ("error" in o) throw o.error;
+    });
+    const onDelete = args.onDelete ?? "restore";
+    const children = pulumi.output(outcome).apply((o) => {
+      if ("error" in o) return undefined;
+      const p = o.plan;
+      const record = new DnsARecord(
+        `${name}-dns`,
+        {
+          zone: p.zone,
+          name: p.fqdn,
+          addresses: p.addresses,
+          ttl: args.dns.ttl,
+          adopt: args.adopt,
+          onDelete,
+          dnsServer: p.dnsServer,
+          connection: args.dnsConnection ?? args.connection,
+        },
+        { parent: this },
+      );
+      // After its record (the name resolves before anything points at it); on destroy before it,
+      // so the databases are put back while the name still resolves.
+      const array = new ClientAccessArray(
+        `${name}-array`,
+        { name: p.arrayName, fqdn: p.fqdn, site: p.site, adopt: args.adopt, restore: p.restore, onDelete, connection: args.connection },
+        { parent: this, dependsOn: [record] },
+      );
+      // The databases never restore on their own delete: a database that leaves the declaration
+      // keeps its value; destroying the whole site puts them all back through the array.
+      const settings = p.databases.map(
         (db) =>
           new MailboxDatabaseRpcSetting(
             `${name}-${db.name.toLowerCase()}`,
-            { database: db.name, rpcClientAccessServer: this.array.fqdn, onDelete: args.onDelete, connection: args.connection },
-            { parent: this, dependsOn: [this.array, this.record] },
+            { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection },
+            { parent: this, dependsOn: [array, record] },
           ),
-      ),
-    );
-
-    this.fqdn = this.array.fqdn;
-    this.members = this.array.members;
-    this.addresses = this.record.addresses;
-    this.databases = settings.apply((list) =>
-      pulumi.all(list.map((s) => pulumi.all([s.database, s.rpcClientAccessServer]))).apply((pairs) =>
-        pairs.map(([database, rpcClientAccessServer]) => ({ database, rpcClientAccessServer })),
-      ),
-    );
-    this.warnings = planned.apply((p) => {
+      );
       for (const w of p.warnings) pulumi.log.warn(w, this);
-      return p.warnings;
+      return { plan: p, record, array, settings };
     });
+
+    // When the plan refused the declaration these stay empty: the program fails through `ready`.
+    this.array = children.apply((c) => c?.array);
+    this.record = children.apply((c) => c?.record);
+    this.settings = children.apply((c) => c?.settings ?? []);
+    this.fqdn = children.apply((c) => (c === undefined ? pulumi.output("") : c.array.fqdn));
+    this.members = children.apply((c) => (c === undefined ? pulumi.output<string[]>([]) : c.array.members));
+    this.addresses = children.apply((c) => (c === undefined ? pulumi.output<string[]>([]) : c.record.addresses));
+    this.databases = children.apply((c) =>
+      pulumi.all((c?.settings ?? []).map((s) => pulumi.all([s.database, s.rpcClientAccessServer]))).apply((pairs) =>
+        pairs.map(([database, rpcClientAccessServer]) => {
+          const mailboxes = c?.plan.databases.find((d) => d.name.toLowerCase() === database.toLowerCase())?.mailboxes;
+          return { database, rpcClientAccessServer, ...(mailboxes !== undefined ? { mailboxes } : {}) };
+        }),
+      ),
+    );
+    this.warnings = children.apply((c) => c?.plan.warnings ?? []);
     this.registerOutputs({ fqdn: this.fqdn, members: this.members, addresses: this.addresses, databases: this.databases, warnings: this.warnings });
   }
 }

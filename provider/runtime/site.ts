@@ -1,11 +1,22 @@
 // What a CasArraySite needs to know about its AD site before it declares anything, asked of
-// Exchange when the program runs: which databases are the site's, and whether the declaration
-// breaks a rule (an error) or a best practice (a warning). The provider's resources re-check
-// their own rules at apply time; this is the whole-site view no single resource has.
+// Exchange when the program runs (preview included): which databases are the site's, whether the
+// declaration breaks a rule (an error: nothing is declared, so nothing changes) or a best practice
+// (a warning), and what the apply will do to Outlook (which databases change, with how many
+// mailboxes). The resources re-check their own rules at apply time; this is the whole-site view
+// no single resource has, and it runs every resource's own input rules first.
+import { z } from "zod";
 import { getARecords } from "../dns";
-import { listDatabaseAvailabilityGroups, listClientAccessArrays, listExchangeServers, listMailboxDatabases, type MailboxDatabase } from "../exchange";
+import {
+  countMailboxesByDatabase,
+  listClientAccessArrays,
+  listDatabaseAvailabilityGroups,
+  listExchangeServers,
+  listMailboxDatabases,
+  type MailboxDatabase,
+} from "../exchange";
 import { ConnectionSchema, type ConnectionInput } from "../shell";
-import { relativeRecordName } from "./rules";
+import { checkProperties } from "./check";
+import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, TimeToLiveSeconds } from "./rules";
 
 export interface SitePlanRequest {
   site: string;
@@ -14,15 +25,39 @@ export interface SitePlanRequest {
   zone: string;
   dnsServer: string;
   addresses: string[];
+  ttl?: number;
   databases: string[] | "all-in-site";
   exclude: string[];
+  adopt?: boolean;
+  onDelete?: "restore" | "retain";
   connection: ConnectionInput;
   dnsConnection?: ConnectionInput;
 }
 
+export interface PlannedDatabase {
+  name: string;
+  guid: string;
+  server: string;
+  /** What Exchange reports now. */
+  rpcClientAccessServer: string;
+  /** Whether the apply changes it (it does not point at the array's FQDN yet). */
+  changes: boolean;
+  /** Mailboxes on the database, counted when its value changes (-ResultSize Unlimited). */
+  mailboxes?: number;
+}
+
 export interface SitePlan {
+  /** The declaration, normalised by the resources' own rules (lower-case FQDN and zone, no trailing dot). */
+  site: string;
+  arrayName: string;
+  fqdn: string;
+  zone: string;
+  dnsServer: string;
+  addresses: string[];
   /** Databases the site's array should serve, by name, sorted. */
-  databases: { name: string; guid: string; server: string; rpcClientAccessServer: string }[];
+  databases: PlannedDatabase[];
+  /** The value each managed database had before it pointed at the array, where known: put back when the site is destroyed. */
+  restore: { database: string; rpcClientAccessServer: string }[];
   warnings: string[];
 }
 
@@ -30,10 +65,44 @@ function lower(s: string): string {
   return s.toLowerCase();
 }
 
+const OnDelete = z.enum(["restore", "retain"], {
+  error: "must be 'restore' (destroying the site puts the databases back) or 'retain' (destroying the site leaves everything as it is)",
+});
+
+/** The whole declaration against the resources' own rules, every failure at once. */
+function validate(request: SitePlanRequest): { failures: string[]; values: Record<string, unknown> } {
+  const shape = {
+    site: SiteName,
+    fqdn: Fqdn,
+    arrayName: ArrayName.optional(),
+    zone: DnsZoneName,
+    dnsServer: DnsServerName,
+    addresses: IPv4AddressSet,
+    ttl: TimeToLiveSeconds.optional(),
+    databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
+      error: "must be \"all-in-site\" or a list of mailbox database names",
+    }),
+    exclude: z.array(ExchangeName, { error: "must be a list of mailbox database names" }),
+    adopt: z.boolean({ error: "must be true or false" }).optional(),
+    onDelete: OnDelete.optional(),
+    connection: ConnectionSchema,
+    dnsConnection: ConnectionSchema.optional(),
+  };
+  const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
+  const { inputs, failures } = checkProperties(shape, given);
+  return { failures: failures.map((f) => `${f.property} ${f.reason.replace(/\.$/, "")}.`), values: inputs };
+}
+
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
+  const checked = validate(request);
+  if (checked.failures.length > 0) throw new Error(`CasArraySite ${String(request.site)}: ${checked.failures.join(" ")}`);
   const connection = ConnectionSchema.parse(request.connection);
   const dnsConnection = ConnectionSchema.parse(request.dnsConnection ?? request.connection);
-  const fqdn = lower(request.fqdn.replace(/\.$/, ""));
+  const fqdn = checked.values.fqdn as string;
+  const zone = checked.values.zone as string;
+  const dnsServer = checked.values.dnsServer as string;
+  const addresses = checked.values.addresses as string[];
+  const arrayName = (checked.values.arrayName as string | undefined) ?? fqdn.split(".")[0] ?? fqdn;
   const errors: string[] = [];
   const warnings: string[] = [];
 
@@ -46,84 +115,149 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const siteServers = servers.filter((s) => lower(s.siteName) === lower(request.site));
   if (siteServers.length === 0) {
     errors.push(`No Exchange server is in AD site '${request.site}'; check the site name (sites with servers: ${[...new Set(servers.map((s) => s.siteName))].join(", ")}).`);
+  } else if (!siteServers.some((s) => s.isClientAccessServer)) {
+    errors.push(
+      `AD site '${request.site}' has no Client Access server (its servers: ${siteServers.map((s) => `${s.name} (${s.serverRole || "no role"})`).join(", ")}); a CAS array's members are the site's Client Access servers, so an array here would have none and Outlook could not connect. Install the Client Access role in the site first.`,
+    );
   }
 
   // The array's name must be its own: not a server's FQDN, not a DAG's cluster name.
-  const clashServer = servers.find((s) => lower(s.fqdn) === fqdn || lower(s.name) === fqdn.split(".")[0]);
+  const label = fqdn.split(".")[0] ?? fqdn;
+  const clashServer = servers.find((s) => lower(s.fqdn) === fqdn || lower(s.name) === label);
   if (clashServer !== undefined) {
-    errors.push(`The array FQDN '${request.fqdn}' is the name of Exchange server ${clashServer.name}; give the array a name of its own (such as outlook-ho.${request.zone}), so it can later point at a load balancer.`);
+    errors.push(`The array FQDN '${request.fqdn}' is the name of Exchange server ${clashServer.name}; give the array a name of its own (such as outlook-ho.${zone}), so it can later point at a load balancer.`);
   }
-  const clashDag = dags.find((d) => lower(d.name) === fqdn.split(".")[0]);
+  const clashDag = dags.find((d) => lower(d.name) === label);
   if (clashDag !== undefined) {
     errors.push(`The array FQDN '${request.fqdn}' is the name of database availability group ${clashDag.name}; the DAG's cluster name and the CAS array are separate and cannot share a name.`);
   }
-  const relative = relativeRecordName(fqdn, lower(request.zone));
+  const relative = relativeRecordName(fqdn, zone);
   if ("error" in relative) errors.push(`The array FQDN '${request.fqdn}' is outside DNS zone '${request.zone}': ${relative.error}`);
 
-  // Another array already in the site (brownfield) is taken over only with adopt; the resource
-  // itself says so at apply time, where it knows whether the array is its own.
+  // The site's existing array: the same as declared (an earlier apply of this stack, perhaps
+  // interrupted) is fine; another one is taken over only with adopt, and the preview says how.
   const siteArray = arrays.find((a) => lower(a.siteName) === lower(request.site));
-  if (siteArray !== undefined && request.arrayName !== undefined && siteArray.name !== request.arrayName && lower(siteArray.fqdn) !== fqdn) {
-    warnings.push(`Site ${request.site} already has CAS array '${siteArray.name}' (${siteArray.fqdn}); set adopt: true to take it over and rename it, or Exchange will refuse a second array in the site.`);
+  if (siteArray !== undefined && request.adopt === true) {
+    const changes: string[] = [];
+    if (siteArray.name !== arrayName) changes.push(`renamed to '${arrayName}'`);
+    if (lower(siteArray.fqdn) !== fqdn) changes.push(`its FQDN changed from ${siteArray.fqdn} to ${fqdn}`);
+    if (changes.length > 0) {
+      warnings.push(`CAS array '${siteArray.name}' (${siteArray.fqdn}) of site ${request.site} will be taken over (adopt) and ${changes.join(" and ")}.`);
+    }
   }
 
   const byName = new Map(dbs.map((d) => [lower(d.name), d]));
   const siteServerNames = new Set(siteServers.map((s) => lower(s.name)));
   const inSite = (d: MailboxDatabase) => siteServerNames.has(lower(d.server));
+  const siteDbs = dbs.filter(inSite);
+  const listSite = () => (siteDbs.length > 0 ? siteDbs.map((d) => d.name).sort().join(", ") : "none");
+  const siteOf = (db: MailboxDatabase) => servers.find((s) => lower(s.name) === lower(db.server))?.siteName ?? "an unknown site";
   const exclude = new Set(request.exclude.map(lower));
+  for (const name of request.exclude) {
+    const db = byName.get(lower(name));
+    if (db === undefined || !inSite(db)) {
+      errors.push(
+        `'exclude' names '${name}', which is not a mailbox database of site ${request.site}${db !== undefined ? ` (it is in site ${siteOf(db)})` : ""}; the site's databases are: ${listSite()}. Correct the name, or the database you meant to leave alone would be changed.`,
+      );
+    }
+  }
   let chosen: MailboxDatabase[];
   if (request.databases === "all-in-site") {
-    chosen = dbs.filter((d) => inSite(d) && !d.recovery && !exclude.has(lower(d.name)));
+    chosen = siteDbs.filter((d) => !d.recovery && !exclude.has(lower(d.name)));
   } else {
     chosen = [];
     for (const name of request.databases) {
       const db = byName.get(lower(name));
       if (db === undefined) {
-        errors.push(`Mailbox database '${name}' does not exist.`);
+        errors.push(`Mailbox database '${name}' does not exist; the databases of site ${request.site} are: ${listSite()}.`);
       } else if (!inSite(db)) {
-        const site = servers.find((s) => lower(s.name) === lower(db.server))?.siteName ?? "an unknown site";
+        const site = siteOf(db);
         errors.push(`Mailbox database '${db.name}' is in AD site ${site} (server ${db.server}), not ${request.site}; declare it in the ${site} stack.`);
+      } else if (db.recovery) {
+        errors.push(
+          `Mailbox database '${db.name}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'.`,
+        );
       } else if (!exclude.has(lower(db.name))) {
         chosen.push(db);
       }
     }
   }
 
-  if (request.addresses.length > 1) {
-    warnings.push(`${request.fqdn} has ${request.addresses.length} A records (${request.addresses.join(", ")}): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.`);
+  if (addresses.length > 1) {
+    warnings.push(`${fqdn} has ${addresses.length} A records (${addresses.join(", ")}): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.`);
   }
-  if (request.addresses.length === 1) {
+  if (addresses.length === 1 && errors.length === 0) {
     const cas = siteServers.filter((s) => s.isClientAccessServer);
     const ips = await Promise.all(
       cas.map(async (s) => {
-        const rel = relativeRecordName(lower(s.fqdn), lower(request.zone));
+        const rel = relativeRecordName(lower(s.fqdn), zone);
         if ("error" in rel) return { server: s, addresses: [] as string[] };
-        const records = await getARecords(dnsConnection, { dnsServer: request.dnsServer, zone: request.zone, name: rel.name }).catch(() => []);
+        const records = await getARecords(dnsConnection, { dnsServer, zone, name: rel.name }).catch(() => []);
         return { server: s, addresses: records.map((r) => r.address) };
       }),
     );
-    const own = ips.find((i) => i.addresses.includes(request.addresses[0] ?? ""));
+    const own = ips.find((i) => i.addresses.includes(addresses[0] ?? ""));
     if (own !== undefined) {
-      warnings.push(`${request.fqdn} points at ${request.addresses[0]}, the address of Client Access server ${own.server.name}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`);
+      warnings.push(`${fqdn} points at ${addresses[0]}, the address of Client Access server ${own.server.name}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`);
     }
   }
 
   const managed = new Set(chosen.map((d) => lower(d.name)));
   const serverFqdns = new Set(servers.map((s) => lower(s.fqdn)));
-  const leftOnServer = dbs.filter(
-    (d) => inSite(d) && !d.recovery && !managed.has(lower(d.name)) && serverFqdns.has(lower(d.rpcClientAccessServer)),
-  );
+  const leftOnServer = siteDbs.filter((d) => !d.recovery && !managed.has(lower(d.name)) && serverFqdns.has(lower(d.rpcClientAccessServer)));
   if (leftOnServer.length > 0) {
     warnings.push(
       `Databases of site ${request.site} left pointing at a single server: ${leftOnServer.map((d) => `${d.name} → ${d.rpcClientAccessServer}`).join(", ")}. Their Outlook clients do not use the array.`,
     );
   }
+  // A database that is not (or no longer) declared keeps whatever it has: the stack does not
+  // point it back at a single server; destroying the whole site still puts it back.
+  const leftOnArray = siteDbs.filter((d) => !managed.has(lower(d.name)) && lower(d.rpcClientAccessServer) === fqdn);
+  if (leftOnArray.length > 0) {
+    warnings.push(
+      `Not declared, so left as they are: ${leftOnArray.map((d) => d.name).join(", ")} (RpcClientAccessServer ${fqdn}). A database that leaves the declaration keeps its value and is no longer managed; destroying the whole site puts it back with the others.`,
+    );
+  }
 
   if (errors.length > 0) throw new Error(`CasArraySite ${request.site}: ${errors.join(" ")}`);
+
+  // What the apply does to Outlook: each database whose value changes, with its mailboxes counted
+  // (one query for the site's servers, and only when something changes).
+  const changing = chosen.filter((d) => lower(d.rpcClientAccessServer) !== fqdn);
+  const counts = changing.length > 0 ? await countMailboxesByDatabase(connection, siteServers.map((s) => s.name)) : new Map<string, number>();
+  for (const d of changing) {
+    const n = counts.get(lower(d.name)) ?? 0;
+    warnings.push(
+      `Mailbox database '${d.name}' (${n} mailbox${n === 1 ? "" : "es"}): RpcClientAccessServer changes from ${d.rpcClientAccessServer || "(empty)"} to ${fqdn}. Existing Outlook profiles keep connecting to ${d.rpcClientAccessServer || "the old endpoint"} until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.`,
+    );
+  }
+
   return {
+    site: request.site,
+    arrayName,
+    fqdn,
+    zone,
+    dnsServer,
+    addresses,
     databases: chosen
-      .map((d) => ({ name: d.name, guid: d.guid, server: d.server, rpcClientAccessServer: d.rpcClientAccessServer }))
+      .map((d) => {
+        const changes = lower(d.rpcClientAccessServer) !== fqdn;
+        return {
+          name: d.name,
+          guid: d.guid,
+          server: d.server,
+          rpcClientAccessServer: d.rpcClientAccessServer,
+          changes,
+          ...(changes ? { mailboxes: counts.get(lower(d.name)) ?? 0 } : {}),
+        };
+      })
       .sort((a, b) => a.name.localeCompare(b.name)),
+    // Never the array's own FQDN: a database already pointing at it (an interrupted apply) has no
+    // earlier value we know; the array puts such a database back on its own server when removed.
+    restore: chosen
+      .filter((d) => d.rpcClientAccessServer !== "" && lower(d.rpcClientAccessServer) !== fqdn)
+      .map((d) => ({ database: d.name, rpcClientAccessServer: d.rpcClientAccessServer }))
+      .sort((a, b) => a.database.localeCompare(b.database)),
     warnings,
   };
 }

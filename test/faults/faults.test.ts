@@ -3,7 +3,7 @@
 // reports the truth. A site apply that fails half-way is reported per resource and converges.
 import { describe, expect, it } from "vitest";
 import { applyAll, create, refresh, resourceType, type Applied } from "../support/apply";
-import { register, settled, type Registration } from "../support/contract";
+import { register, settleSite, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
 import type { Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
@@ -116,8 +116,8 @@ describe("faults", () => {
           dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.100"] },
           connection: lab.connection,
         });
-        await settled(site.databases);
-        return [site.array, site.record];
+        await settleSite(site);
+        return [];
       });
     const state = new Map<string, Applied>();
     const regs = await declare();

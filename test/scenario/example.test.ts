@@ -19,18 +19,18 @@ let host: Host;
 useLabHost("all", (fixture) => ({ lab, host } = fixture));
 
 /** The stack's config as the engine hands it to the program, with the lab moved to `lab`. */
-function stackConfig(stack: string): Record<string, string> {
+function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
   const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === "string" ? value : JSON.stringify(value);
   const connection = JSON.parse(config["exchange-cas:connection"] ?? "{}") as Record<string, unknown>;
   config["exchange-cas:connection"] = JSON.stringify({ ...connection, statePath: lab.statePath });
-  return config;
+  return { ...config, ...overrides };
 }
 
-async function runProgram(stack: string) {
+async function runProgram(stack: string, overrides: Record<string, string> = {}) {
   return register(async (_lib, pulumi) => {
-    pulumi.runtime.setAllConfig(stackConfig(stack));
+    pulumi.runtime.setAllConfig(stackConfig(stack, overrides));
     const program = path.join(ROOT, "examples/dist/index.js");
     delete nodeRequire.cache[program];
     const outputs = nodeRequire(program) as Record<string, { apply(f: (v: unknown) => void): unknown }>;
@@ -55,4 +55,12 @@ describe("the example site program (the main job) with each stack's config", () 
       expect(lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
     });
   }
+
+  it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async () => {
+    const regs = await runProgram("branchoffice", { "exchange-cas:onDelete": "retain" });
+    const onDelete = Object.fromEntries(regs.map((r) => [resourceType(r), r.inputs.onDelete]));
+    expect(onDelete).toEqual({ ClientAccessArray: "retain", DnsARecord: "retain", MailboxDatabaseRpcSetting: "retain" });
+    const defaults = await runProgram("branchoffice");
+    expect(defaults.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => r.inputs.onDelete)).toEqual(["restore", "restore"]);
+  });
 });

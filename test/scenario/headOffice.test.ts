@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyAll, refresh, resourceType, type Applied } from "../support/apply";
-import { register, settled, type Registration } from "../support/contract";
+import { register, settleSite, type Registration } from "../support/contract";
 import { Host, ROOT } from "../support/host";
 import type { Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
@@ -24,9 +24,8 @@ const HO = {
 async function declareSite(addresses: string[], warnings: string[][] = []): Promise<Registration[]> {
   return register(async (lib) => {
     const site = new lib.CasArraySite("headoffice", { ...HO, dns: { zone: "exchangeserverpro.net", server: "DC01", addresses }, connection: lab.connection });
-    warnings.push(await settled(site.warnings));
-    await settled(site.databases);
-    return [site.array, site.record];
+    warnings.push(await settleSite(site));
+    return [];
   });
 }
 

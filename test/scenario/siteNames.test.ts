@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { psQuote } from "../../provider/shell/quote";
 import { applyAll, resourceType, type Applied } from "../support/apply";
-import { register, settled, type Registration } from "../support/contract";
+import { register, settleSite, type Registration } from "../support/contract";
 import { Host, ROOT, urnOf } from "../support/host";
 import type { Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
@@ -86,8 +86,8 @@ async function declareSite(c: SiteCase): Promise<Registration[]> {
       dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: c.addresses },
       connection: lab.connection,
     });
-    await settled(site.databases);
-    return [site.array, site.record];
+    await settleSite(site);
+    return [];
   });
 }
 

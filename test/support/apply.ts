@@ -48,9 +48,16 @@ export interface Outcome {
   failed: { name: string; error: string }[];
 }
 
+/** The waves in which the engine creates a CasArraySite's children: record, array, databases. */
+const WAVES = ["DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting"];
+function wave(reg: Registration): number {
+  const i = WAVES.indexOf(resourceType(reg));
+  return i < 0 ? 0 : i;
+}
+
 /**
- * `pulumi up` for a set of registrations, as the engine orders a CasArraySite: resources that are
- * not database settings first, then the database settings (which depend on them), each wave
+ * `pulumi up` for a set of registrations, as the engine orders a CasArraySite: the record, then
+ * the array (which depends on it), then the database settings (which depend on both), each wave
  * concurrently. A failed resource is reported, not thrown; the others go on, as in the engine.
  * `state` holds what the engine would have stored, keyed by resource name.
  */
@@ -72,10 +79,52 @@ export async function applyAll(host: Host, regs: Registration[], state: Map<stri
       outcome.failed.push({ name: reg.name, error: e instanceof Error ? e.message : String(e) });
     }
   };
-  await Promise.all(regs.filter((r) => !isDatabase(r)).map(one));
+  for (const w of [0, 1]) await Promise.all(regs.filter((r) => !isDatabase(r) && wave(r) === w).map(one));
   const databases = regs.filter(isDatabase).sort((a, b) => a.name.localeCompare(b.name));
   if (sequentialDatabases) for (const reg of databases) await one(reg);
   else await Promise.all(databases.map(one));
   for (const list of [outcome.created, outcome.updated, outcome.unchanged]) list.sort();
   return outcome;
+}
+
+export interface Preview {
+  /** Check failures, as the engine prints them: resource name, property, reason. */
+  failures: { name: string; property: string; reason: string }[];
+  creates: string[];
+  updates: string[];
+  /** In state but no longer registered: the engine deletes them. */
+  deletes: string[];
+}
+
+/** `pulumi preview`: Check for every registration (with its state's inputs as olds), Diff for those in state. */
+export async function preview(host: Host, regs: Registration[], state: Map<string, Applied>): Promise<Preview> {
+  const out: Preview = { failures: [], creates: [], updates: [], deletes: [] };
+  await Promise.all(
+    regs.map(async (reg) => {
+      const existing = state.get(reg.name);
+      const urn = existing?.urn ?? urnOf(resourceType(reg), reg.name);
+      const checked = await host.check(urn, existing?.inputs ?? {}, reg.inputs);
+      out.failures.push(...checked.failures.map((f) => ({ name: reg.name, ...f })));
+      if (existing === undefined) out.creates.push(reg.name);
+      else if ((await host.diff(existing.id, urn, existing.outputs, checked.inputs)).changes !== "none") out.updates.push(reg.name);
+    }),
+  );
+  const names = new Set(regs.map((r) => r.name));
+  out.deletes = [...state.keys()].filter((n) => !names.has(n));
+  for (const list of [out.creates, out.updates, out.deletes]) list.sort();
+  return out;
+}
+
+/** Deletes what the engine deletes: `names` (default: everything in state), dependents first (databases, array, record). */
+export async function destroy(host: Host, state: Map<string, Applied>, names: string[] = [...state.keys()]): Promise<void> {
+  const order = (name: string) => {
+    const urn = state.get(name)?.urn ?? "";
+    return urn.includes(":MailboxDatabaseRpcSetting::") ? 0 : urn.includes(":ClientAccessArray::") ? 1 : 2;
+  };
+  for (const name of [...names].sort((a, b) => order(a) - order(b))) {
+    const s = state.get(name);
+    if (s === undefined) continue;
+    await host.delete(s.id, s.urn, s.outputs);
+    state.delete(name);
+  }
 }

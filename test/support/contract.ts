@@ -69,3 +69,21 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
 export function settled<T>(output: { apply<U>(f: (v: T) => U): unknown }): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
+
+interface SiteLike {
+  ready: Promise<void>;
+  fqdn: { apply<U>(f: (v: string) => U): unknown };
+  addresses: { apply<U>(f: (v: string[]) => U): unknown };
+  databases: { apply<U>(f: (v: unknown[]) => U): unknown };
+  warnings: { apply<U>(f: (v: string[]) => U): unknown };
+}
+
+/**
+ * Waits until a CasArraySite has registered everything it will (its plan accepted) and returns
+ * its warnings; rejects with the plan's refusal, in which case it registered nothing.
+ */
+export async function settleSite(site: SiteLike): Promise<string[]> {
+  await site.ready;
+  const [warnings] = await Promise.all([settled(site.warnings), settled(site.fqdn), settled(site.addresses), settled(site.databases)]);
+  return warnings;
+}

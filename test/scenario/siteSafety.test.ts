@@ -1,0 +1,291 @@
+// A site apply is all or nothing, and its preview says what the apply will do: CasArraySite
+// programs under mocks, previewed (Check and Diff for every registration) and applied through the
+// real dynamic-provider host against a private copy of the article's lab, as `pulumi up` would.
+import { createRequire } from "node:module";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyAll, destroy, preview, resourceType, type Applied } from "../support/apply";
+import { register, settleSite, type ExchangeCas, type Registration } from "../support/contract";
+import { Host, ROOT } from "../support/host";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
+
+let lab: Lab;
+let host: Host;
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
+
+// The program side plans through the runtime in this process: end its sessions with each lab.
+afterEach(async () => {
+  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+  await runtime.sessions().closeAll();
+});
+
+type FullSiteArgs = ConstructorParameters<ExchangeCas["CasArraySite"]>[1];
+type SiteArgs = Partial<Omit<FullSiteArgs, "dns">> & { dns?: Partial<FullSiteArgs["dns"]> };
+
+const FQDN = "outlook-ho.exchangeserverpro.net";
+
+interface Declared {
+  regs: Registration[];
+  warnings: string[];
+  databases: { database: string; rpcClientAccessServer: string; mailboxes?: number }[];
+  /** The plan's refusal, when it refused. */
+  error?: string;
+}
+
+/** Runs a HeadOffice site program (the article's declaration, with `args` over it). */
+async function declare(args: SiteArgs = {}): Promise<Declared> {
+  const out: Declared = { regs: [], warnings: [], databases: [] };
+  out.regs = await register(async (lib) => {
+    const site = new lib.CasArraySite("headoffice", {
+      site: "HeadOffice",
+      arrayName: "cas-headoffice",
+      fqdn: FQDN,
+      connection: lab.connection,
+      ...args,
+      dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.11"], ...args.dns },
+    });
+    try {
+      out.warnings = await settleSite(site);
+      out.databases = await new Promise((resolve) => site.databases.apply(resolve));
+    } catch (e) {
+      out.error = e instanceof Error ? e.message : String(e);
+    }
+    return [];
+  });
+  return out;
+}
+
+interface Db {
+  Name: string;
+  RpcClientAccessServer: string;
+}
+function labDatabases(): Record<string, string> {
+  const rows = lab.json<Db[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
+}
+function labRecord(name = "outlook-ho"): string[] {
+  return lab.json<string[]>(
+    `Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name ${name} -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
+  );
+}
+function labArrays(): { Name: string; Fqdn: string }[] {
+  return lab.json<{ Name: string; Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Name,Fqdn");
+}
+
+const ORIGINAL = {
+  "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-HO-02": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-HO-03": "HO-EX2010-MB1.exchangeserverpro.net",
+  "RDB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-BR-01": "BR-EX2010-MB.exchangeserverpro.net",
+};
+
+/** Applies and expects no failure. */
+async function apply(regs: Registration[], state: Map<string, Applied>) {
+  const outcome = await applyAll(host, regs, state);
+  expect(outcome.failed).toEqual([]);
+  return outcome;
+}
+
+/** Edits the lab's state file (the scenario format) before anything reads it. */
+function editLab(edit: (state: { servers: { Name: string; ServerRole: string[] }[] }) => void): void {
+  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { servers: { Name: string; ServerRole: string[] }[] };
+  edit(state);
+  fs.writeFileSync(lab.statePath, JSON.stringify(state, null, 2));
+}
+
+describe("nothing changes unless the whole declaration is valid", () => {
+  const refusals: [string, SiteArgs, RegExp][] = [
+    ["an FQDN outside the zone", { fqdn: "outlook-ho.contoso.com" }, /outside DNS zone 'exchangeserverpro\.net'/],
+    ["a database of another site", { databases: ["MB-HO-01", "MB-BR-01"] }, /'MB-BR-01' is in AD site BranchOffice/],
+    ["an unknown database, listing the site's", { databases: ["MB-HO-01", "MB-HO-09"] }, /'MB-HO-09' does not exist; the databases of site HeadOffice are: MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01/],
+    ["a site without servers", { site: "NoSuchSite" }, /No Exchange server is in AD site 'NoSuchSite'/],
+    ["an invalid address (the record's own rule)", { dns: { addresses: ["10.1.0.300"] } }, /addresses 10\.1\.0\.300 is not an IPv4 address/],
+    ["an invalid site name (the array's own rule)", { site: "Head;Office" }, /site must not contain ';'/],
+    ["an invalid array name (the array's own rule)", { arrayName: "cas head office" }, /arrayName must not contain spaces/],
+  ];
+  for (const [what, args, message] of refusals) {
+    it(`refuses ${what} before registering any child, and the organisation is unchanged`, async () => {
+      const declared = await declare(args);
+      expect(declared.error).toMatch(message);
+      expect(declared.regs).toEqual([]);
+      expect(labArrays()).toEqual([]);
+      expect(labRecord()).toEqual([]);
+      expect(labDatabases()).toEqual(ORIGINAL);
+    });
+  }
+
+  it("refuses a site whose servers include no Client Access server, naming its servers and their roles", async () => {
+    editLab((state) => {
+      for (const s of state.servers) if (s.Name === "BR-EX2010-MB") s.ServerRole = ["Mailbox", "HubTransport"];
+    });
+    const declared = await declare({ site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: "outlook-br.exchangeserverpro.net", dns: { addresses: ["10.2.0.100"] } });
+    expect(declared.error).toMatch(/AD site 'BranchOffice' has no Client Access server \(its servers: BR-EX2010-MB \(Mailbox, HubTransport\)\)/);
+    expect(declared.regs).toEqual([]);
+    expect(labArrays()).toEqual([]);
+  });
+
+  it("refuses a recovery database named in 'databases': clients never connect to one", async () => {
+    const declared = await declare({ databases: ["MB-HO-01", "RDB-HO-01"] });
+    expect(declared.error).toMatch(/'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/);
+    expect(declared.regs).toEqual([]);
+  });
+
+  it("refuses a standalone MailboxDatabaseRpcSetting of a recovery database, leaving its value", async () => {
+    const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting("rdb", { database: "RDB-HO-01", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }));
+    const outcome = await applyAll(host, regs, new Map());
+    expect(outcome.failed.map((f) => f.error).join("\n")).toMatch(/'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/);
+    expect(labDatabases()["RDB-HO-01"]).toBe(ORIGINAL["RDB-HO-01"]);
+  });
+
+  it("refuses a misspelt 'exclude' entry, listing the site's databases, instead of changing the database meant to be left alone", async () => {
+    const declared = await declare({ exclude: ["MB-HO-3"] });
+    expect(declared.error).toMatch(/'exclude' names 'MB-HO-3', which is not a mailbox database of site HeadOffice; the site's databases are: MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01/);
+    expect(declared.regs).toEqual([]);
+  });
+
+  it("normalises a zone and FQDN written with a trailing dot, as DnsARecord does, and a second apply is a no-op", async () => {
+    const dotted: SiteArgs = { fqdn: `${FQDN}.`, dns: { zone: "exchangeserverpro.net." } };
+    const declared = await declare(dotted);
+    expect(declared.error).toBeUndefined();
+    const state = new Map<string, Applied>();
+    await apply(declared.regs, state);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
+    expect(labRecord()).toEqual(["10.1.0.11"]);
+    const again = await apply((await declare(dotted)).regs, state);
+    expect(again.created).toEqual([]);
+    expect(again.updated).toEqual([]);
+    expect(again.unchanged).toHaveLength(5);
+  });
+});
+
+describe("an interrupted apply", () => {
+  it("recognises the declared array and record as this stack's, converges on a re-run, and never records the array as a database's previous value", async () => {
+    const declared = await declare();
+    // The first apply got as far as the record, the array and MB-HO-01, then the process was
+    // killed: Exchange has them, the stack recorded nothing.
+    const lost = new Map<string, Applied>();
+    await apply(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting" || r.name === "headoffice-mb-ho-01"), lost);
+    expect(labDatabases()["MB-HO-01"]).toBe(FQDN);
+
+    const state = new Map<string, Applied>();
+    const again = await declare();
+    const seen = await preview(host, again.regs, state);
+    expect(seen.failures).toEqual([]);
+    expect(seen.creates).toHaveLength(5);
+    await host.logMatching(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared \(an earlier apply was probably interrupted\)/);
+
+    const outcome = await apply(again.regs, state);
+    expect(outcome.created).toHaveLength(5);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
+    for (const [name, s] of state) {
+      if (name.includes("-mb-")) expect(String(s.outputs.previousRpcClientAccessServer).toLowerCase()).not.toBe(FQDN);
+    }
+    expect(state.get("headoffice-mb-ho-01")?.outputs.previousRpcClientAccessServer).toBe("");
+    const noop = await apply((await declare()).regs, state);
+    expect(noop.created.concat(noop.updated)).toEqual([]);
+
+    // Destroyed, the site is as it was: MB-HO-01's earlier value was never recorded, so removing
+    // the array puts it on its own Client Access server rather than stranding it.
+    await destroy(host, state);
+    expect(labDatabases()).toEqual(ORIGINAL);
+    expect(labArrays()).toEqual([]);
+    expect(labRecord()).toEqual([]);
+  });
+});
+
+describe("the preview tells the truth", () => {
+  it("warns for every database whose value changes, with its mailboxes counted, and puts the count in the databases output", async () => {
+    const declared = await declare();
+    const warnings = declared.warnings.join("\n");
+    expect(warnings).toMatch(/Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\. Existing Outlook profiles keep connecting/);
+    expect(warnings).toMatch(/Mailbox database 'MB-HO-02' \(2 mailboxes\)/);
+    expect(warnings).toMatch(/Mailbox database 'MB-HO-03' \(1 mailbox\)/);
+    expect(warnings).not.toMatch(/RDB-HO-01|MB-BR-01/);
+    const state = new Map<string, Applied>();
+    await apply(declared.regs, state);
+    expect((await declare()).databases).toEqual([
+      { database: "MB-HO-01", rpcClientAccessServer: FQDN },
+      { database: "MB-HO-02", rpcClientAccessServer: FQDN },
+      { database: "MB-HO-03", rpcClientAccessServer: FQDN },
+    ]);
+    // Only a database whose value changes is counted and warned about.
+    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
+    const drifted = await declare();
+    expect(drifted.warnings.filter((w) => w.startsWith("Mailbox database"))).toEqual([expect.stringMatching(/^Mailbox database 'MB-HO-02' \(2 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB2/)]);
+    expect(drifted.databases.find((d) => d.database === "MB-HO-02")?.mailboxes).toBe(2);
+    expect(drifted.databases.find((d) => d.database === "MB-HO-01")?.mailboxes).toBeUndefined();
+  });
+
+  it("without adopt, refuses at preview a site that already has an array, naming it and suggesting adopt", async () => {
+    lab.pwsh("New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    const seen = await preview(host, (await declare()).regs, new Map());
+    expect(seen.failures).toEqual([
+      {
+        name: "headoffice-array",
+        property: "site",
+        reason: expect.stringMatching(/^Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-headoffice' and its FQDN changed/),
+      },
+    ]);
+  });
+
+  it("without adopt, refuses at preview A records at the name that the stack does not own", async () => {
+    lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01");
+    const seen = await preview(host, (await declare()).regs, new Map());
+    expect(seen.failures).toEqual([
+      { name: "headoffice-dns", property: "addresses", reason: expect.stringMatching(/already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/) },
+    ]);
+  });
+
+  it("with adopt, says what it takes over and changes; destroying the site releases what was adopted and puts the databases back", async () => {
+    lab.pwsh("New-ClientAccessArray -Name CASArray-HO -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01");
+    const declared = await declare({ adopt: true, dns: { addresses: ["10.1.0.100"] } });
+    expect(declared.warnings.join("\n")).toMatch(/CAS array 'CASArray-HO' \(outlook-ho\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice'/);
+    const seen = await preview(host, declared.regs, new Map());
+    expect(seen.failures).toEqual([]);
+    await host.logMatching(/A record 10\.1\.0\.12 will be removed, leaving 10\.1\.0\.100/);
+    await host.logMatching(/CAS array 'CASArray-HO' .* will be taken over \(adopt\) and renamed to 'cas-headoffice'/);
+
+    const state = new Map<string, Applied>();
+    await apply(declared.regs, state);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
+    expect(labRecord()).toEqual(["10.1.0.100"]);
+
+    await destroy(host, state);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
+    expect(labRecord()).toEqual(["10.1.0.100"]);
+    expect(labDatabases()).toEqual(ORIGINAL);
+    await host.logMatching(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) is released, not removed/);
+  });
+});
+
+describe("leaving management", () => {
+  it("a database that leaves the declaration keeps its value, and the preview says so; destroying the site puts every database back", async () => {
+    const state = new Map<string, Applied>();
+    await apply((await declare()).regs, state);
+    const excluded = await declare({ exclude: ["MB-HO-03"] });
+    expect(excluded.warnings.join("\n")).toMatch(/Not declared, so left as they are: MB-HO-03 \(RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)\. A database that leaves the declaration keeps its value/);
+    const seen = await preview(host, excluded.regs, state);
+    expect(seen.deletes).toEqual(["headoffice-mb-ho-03"]);
+    await destroy(host, state, seen.deletes);
+    expect(labDatabases()["MB-HO-03"]).toBe(FQDN);
+
+    await destroy(host, state);
+    expect(labDatabases()).toEqual(ORIGINAL);
+    expect(labArrays()).toEqual([]);
+  });
+
+  it("onDelete: retain leaves the array, the record and the databases as they are when the site is destroyed", async () => {
+    const state = new Map<string, Applied>();
+    const declared = await declare({ onDelete: "retain" });
+    expect(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => r.inputs.onDelete)).toEqual(["retain", "retain"]);
+    await apply(declared.regs, state);
+    await destroy(host, state);
+    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
+    expect(labRecord()).toEqual(["10.1.0.11"]);
+    expect(labDatabases()["MB-HO-01"]).toBe(FQDN);
+  });
+});
