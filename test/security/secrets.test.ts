@@ -3,13 +3,16 @@
 // provider, outputs, errors, warnings or the host's log, not on any spawned process's command
 // line or environment, not in the lab's state. The exchange endpoint cannot be reached here, so
 // the session fails after the password was used; that failure path is the one that could leak.
+import { createRequire } from "node:module";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { create } from "../support/apply";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
+import { Host, ROOT, urnOf } from "../support/host";
 import { createLab, type Lab } from "../support/lab";
 import { descendantsOf, environ, cmdline } from "../support/procs";
+import { capturePrinted, runExample, stackFileConfig } from "../support/program";
 
 const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-'$(q)"`;
 const hosts: Host[] = [];
@@ -26,6 +29,27 @@ async function declareArray(connection: object): Promise<Registration> {
     new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }),
   );
   return regs[0] as Registration;
+}
+
+const nodeRequire = createRequire(path.join(ROOT, "package.json"));
+type ConnectionModule = typeof import("../../provider/shell/connection");
+// The compiled module the program's session registry calls bootstrapScript through (the same
+// instance the example program loads via "exchange-cas").
+const connectionModule = nodeRequire(path.join(ROOT, "provider/dist/shell/connection.js")) as ConnectionModule;
+
+/** Runs `work` recording, for each bootstrap the program process builds, whether it was given PASSWORD (never the password itself). */
+async function recordingBootstraps<T>(work: () => Promise<T>): Promise<{ result: T; bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] }> {
+  const original = connectionModule.bootstrapScript;
+  const bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] = [];
+  connectionModule.bootstrapScript = (connection, password) => {
+    bootstraps.push({ connection: connectionModule.describeConnection(connection), password: password === undefined ? "none" : password === PASSWORD ? "PASSWORD" : "other" });
+    return original(connection, password);
+  };
+  try {
+    return { result: await work(), bootstraps };
+  } finally {
+    connectionModule.bootstrapScript = original;
+  }
 }
 
 /** Runs `work` while sampling the command line and environment of every process under the host. */
@@ -98,5 +122,53 @@ describe("secrets", () => {
     expect(host.log).not.toContain(PASSWORD);
     expect(fs.readFileSync(lab.statePath, "utf8")).not.toContain(PASSWORD);
     for (const pid of descendantsOf(host.child.pid ?? 0)) expect(`${cmdline(pid).join(" ")}${environ(pid)}`).not.toContain(PASSWORD);
+  });
+
+  it("a secret exchange-cas:password in stack config reaches the CasArraySite's bootstrap in the program process, and is printed and registered nowhere", async () => {
+    // The example program with the headoffice stack, connecting with a username to an endpoint on
+    // loopback where nothing listens: the site plan opens a session in the program process.
+    const config = {
+      ...stackFileConfig("headoffice"),
+      "exchange-cas:connection": JSON.stringify(exchange),
+      "exchange-cas:password": PASSWORD,
+    };
+    expect(process.env.EXCHANGE_CAS_PASSWORD).toBeUndefined();
+    const runtime = nodeRequire("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+    try {
+      const { result: run, bootstraps } = await recordingBootstraps(() => runExample(config, ["exchange-cas:password"]));
+      // The password reached the bootstrap of the exchange connection, and the plan failed on the connection.
+      expect(bootstraps).toEqual([{ connection: "Exchange at http://127.0.0.1:9/PowerShell/", password: "PASSWORD" }]);
+      expect(run.error).toBeUndefined();
+      const failure = run.outputs.warnings;
+      expect(failure?.status).toBe("rejected");
+      const message = String((failure as PromiseRejectedResult).reason instanceof Error ? ((failure as PromiseRejectedResult).reason as Error).message : "");
+      expect(message).toMatch(/^Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: .+; check the connection settings and that the endpoint is reachable\.$/);
+      expect(message).not.toMatch(/no password was found/);
+      expect(message).not.toContain(PASSWORD);
+      // The SDK's own rejections (the component's outputs) carry that same failure.
+      for (const reason of run.unhandled) expect(String(reason)).toMatch(/Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\//);
+      // Nowhere in what the program printed or registered.
+      expect(run.regs.map((r) => r.type).sort()).toEqual(["exchange-cas:index:ClientAccessArray", "exchange-cas:index:DnsARecord"]);
+      for (const reg of run.regs) {
+        expect(JSON.stringify(reg.inputs)).not.toContain(PASSWORD);
+        expect(reg.provider).not.toContain(PASSWORD);
+      }
+      expect(run.printed).not.toContain(PASSWORD);
+    } finally {
+      await runtime.sessions().closeAll();
+    }
+  });
+
+  it("the program-side capture sees what the program process prints (so the search above can find a leak)", async () => {
+    const canary = `canary-${Math.random().toString(36).slice(2)}`;
+    const pulumi = nodeRequire("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const { printed } = await capturePrinted(async () => {
+      console.log(`log ${canary}`);
+      await pulumi.log.warn(`warn ${canary}`);
+      process.stderr.write(`stderr ${canary}\n`);
+    });
+    expect(printed).toContain(`log ${canary}`);
+    expect(printed).toContain(`warn ${canary}`);
+    expect(printed).toContain(`stderr ${canary}`);
   });
 });
