@@ -1,6 +1,7 @@
 // Where commands run. A connection is plain data (it is stored in state as an input), so it never
 // holds a password: the password is looked up when a session opens (see credentials.ts).
 import { z } from "zod";
+import { describeIssue } from "../runtime/check";
 import { psQuote, psQuoteArray } from "./quote";
 
 const timeouts = {
@@ -44,7 +45,20 @@ export const SshConnectionSchema = z.object({
   ...timeouts,
 });
 
-export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema]);
+const KINDS = "lab, exchange or ssh";
+
+export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema], {
+  error: (issue) => {
+    if (issue.code === "invalid_union") {
+      const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
+      return kind === undefined
+        ? `kind is missing: set kind to ${KINDS}`
+        : `kind ${JSON.stringify(kind)} is not a connection kind: use ${KINDS}`;
+    }
+    if (issue.code === "invalid_type") return `must be a connection: an object whose kind is ${KINDS}, with that kind's settings`;
+    return undefined;
+  },
+});
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type ConnectionInput = z.input<typeof ConnectionSchema>;
 
@@ -68,6 +82,18 @@ export const DNS_CMDLETS = [
   "Remove-DnsServerResourceRecord",
   "Set-DnsServerResourceRecord",
 ] as const;
+
+/**
+ * `value` as a connection, or one readable Error (never a ZodError's JSON dump), e.g. "Invalid
+ * connection of CasArraySite HeadOffice: kind \"lba\" is not a connection kind: use lab, exchange or ssh."
+ * `property` names the setting (connection, dnsConnection); `owner` what it belongs to.
+ */
+export function parseConnection(value: unknown, property: string, owner?: string): Connection {
+  const parsed = ConnectionSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const reasons = parsed.error.issues.map((issue) => describeIssue(issue, property, value));
+  throw new Error(`Invalid ${property}${owner !== undefined ? ` of ${owner}` : ""}: ${reasons.join("; ").replace(/\.$/, "")}.`);
+}
 
 /** Registry key: two resources with equal connections share one session. */
 export function connectionKey(connection: Connection): string {

@@ -3,6 +3,7 @@ export { PowerShellError, PowerShellSessionError, type PsErrorRecord } from "./e
 export { parseEnvelope, ENVELOPE_MARKER, type Envelope } from "./envelope";
 export {
   ConnectionSchema,
+  parseConnection,
   bootstrapScript,
   teardownScript,
   connectionKey,

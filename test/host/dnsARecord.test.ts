@@ -373,7 +373,7 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await reasons({ name: "outlook ho" })).toHaveLength(1);
     expect(await reasons({ zone: "exchange server pro" })).toHaveLength(1);
     expect(await reasons({ addresses: ["fe80::1"] })).toEqual([
-      "addresses: fe80::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed (at 0)",
+      "addresses: fe80::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed",
     ]);
     expect((await reasons({ addresses: ["10.1.0.256"] }))[0]).toMatch(/each of its four numbers must be 0-255/);
     expect((await reasons({ addresses: ["10.01.0.1"] }))[0]).toMatch(/leading zero/);
