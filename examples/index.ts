@@ -26,6 +26,22 @@ function onDelete(value: string | undefined): "restore" | "retain" | undefined {
   throw new Error(`exchange-cas:onDelete must be 'restore' or 'retain', not '${value}'.`);
 }
 
+/** A list-valued key; a single YAML value where the list belongs fails with a sentence saying to write a list. */
+function list(key: string, what: string, example: string): string[] | undefined {
+  const raw = config.get(key);
+  if (raw === undefined) return undefined;
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a plain YAML scalar such as 10.1.0.11
+  }
+  if (!Array.isArray(value)) {
+    throw new Error(`exchange-cas:${key} must be a list of ${what}, such as ["${example}"], not the single value ${raw}: in stack config write it as a YAML list (- ${example}).`);
+  }
+  return value as string[];
+}
+
 const siteName = config.require("site");
 const site = new CasArraySite(siteName.toLowerCase(), {
   site: siteName,
@@ -34,12 +50,12 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   dns: {
     zone: config.require("dnsZone"),
     server: config.require("dnsServer"),
-    addresses: config.requireObject<string[]>("addresses"),
+    addresses: list("addresses", "IPv4 addresses", "10.1.0.100") ?? config.requireObject<string[]>("addresses"),
     ttl: config.getNumber("ttl"),
   },
   // "all-in-site" (the default) or a YAML list of database names.
-  databases: (config.get("databases") ?? "all-in-site") === "all-in-site" ? "all-in-site" : config.requireObject<string[]>("databases"),
-  exclude: config.getObject<string[]>("exclude"),
+  databases: (config.get("databases") ?? "all-in-site") === "all-in-site" ? "all-in-site" : list("databases", "mailbox database names", "MB-HO-01"),
+  exclude: list("exclude", "mailbox database names", "MB-HO-01"),
   adopt: config.getBoolean("adopt"),
   // "restore" (default): destroying the stack puts the databases back and removes what it created;
   // "retain": destroying the stack leaves Exchange and DNS as they are.

@@ -10,6 +10,7 @@ import { register } from "../support/contract";
 import { Host, ROOT } from "../support/host";
 import type { Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
+import { runExample, stackFileConfig } from "../support/program";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
 const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
@@ -62,5 +63,22 @@ describe("the example site program (the main job) with each stack's config", () 
     expect(onDelete).toEqual({ ClientAccessArray: "retain", DnsARecord: "retain", MailboxDatabaseRpcSetting: "retain" });
     const defaults = await runProgram("branchoffice");
     expect(defaults.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => r.inputs.onDelete)).toEqual(["restore", "restore"]);
+  });
+});
+
+describe("the example site program with a mistake in its stack config: one sentence that says what to write", () => {
+  it("a single address where the list belongs (exchange-cas:addresses: 10.1.0.11) says to write a YAML list", async () => {
+    const run = await runExample({ ...stackFileConfig("headoffice"), "exchange-cas:addresses": "10.1.0.11" });
+    expect(run.error?.message).toBe(
+      'exchange-cas:addresses must be a list of IPv4 addresses, such as ["10.1.0.100"], not the single value 10.1.0.11: in stack config write it as a YAML list (- 10.1.0.100).',
+    );
+    expect(run.regs).toEqual([]);
+  });
+
+  it("a single database name where the list belongs says to write a YAML list", async () => {
+    const run = await runExample({ ...stackFileConfig("headoffice"), "exchange-cas:databases": "MB-HO-01" });
+    expect(run.error?.message).toBe(
+      'exchange-cas:databases must be a list of mailbox database names, such as ["MB-HO-01"], not the single value MB-HO-01: in stack config write it as a YAML list (- MB-HO-01).',
+    );
   });
 });
