@@ -81,4 +81,15 @@ describe("the example site program with a mistake in its stack config: one sente
       'exchange-cas:databases must be a list of mailbox database names, such as ["MB-HO-01"], not the single value MB-HO-01: in stack config write it as a YAML list (- MB-HO-01).',
     );
   });
+
+  it("a mistyped connection kind (kind: lba) fails the site plan with one sentence naming the valid kinds", async () => {
+    const run = await runExample({ ...stackFileConfig("headoffice"), "exchange-cas:connection": JSON.stringify({ kind: "lba" }) });
+    expect(run.error).toBeUndefined();
+    const failure = run.outputs.warnings as PromiseRejectedResult;
+    expect(failure.status).toBe("rejected");
+    const message = (failure.reason as Error).message;
+    // (The SDK prefixes the message in place while serializing the component's outputs.)
+    expect(message).toMatch(/Invalid connection of CasArraySite HeadOffice: kind "lba" is not a connection kind: use lab, exchange or ssh\.$/);
+    expect(message).not.toMatch(/\n|"code"|invalid_union/);
+  });
 });
