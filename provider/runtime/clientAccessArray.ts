@@ -138,7 +138,13 @@ async function readBack(connection: Connection, guid: string, action: string): P
  * (refused without adopt; with adopt the preview says what changes), or nothing.
  */
 async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFailure[]> {
-  const existing = (await listClientAccessArrays(inputs.connection, inputs.site))[0];
+  let existing: CasArray | undefined;
+  try {
+    existing = (await listClientAccessArrays(inputs.connection, inputs.site))[0];
+  } catch {
+    // Exchange cannot say now (unreachable, an unknown site...): create asks again and reports it.
+    return [];
+  }
   if (existing === undefined) return [];
   if (identical(existing, inputs)) {
     warn(

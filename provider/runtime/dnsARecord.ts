@@ -173,8 +173,8 @@ export const dnsARecord = {
       let existing: ARecord[] = [];
       try {
         existing = await getARecords(wanted.connection, wanted);
-      } catch (e) {
-        if (!(e instanceof DnsZoneNotFoundError)) throw e;
+      } catch {
+        // The server cannot say now (unreachable, no such zone...): create asks again and reports it.
       }
       const foreign = foreignOf(existing, wanted);
       if (foreign.length > 0 && wanted.adopt !== true) failures.push({ property: "addresses", reason: foreignMessage(foreign, wanted) });
