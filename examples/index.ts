@@ -2,13 +2,13 @@
 // stack's config names the site, the array's FQDN, the DNS zone and server, the addresses (one
 // CAS server's IP or the load balancer's VIP) and the connection: the lab by default, a real
 // Exchange 2010 endpoint by changing `exchange-cas:connection` (see README).
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CasArraySite, labConnection, type ConnectionInput } from "exchange-cas";
 
 const config = new pulumi.Config();
-// examples/dist/index.js → the repository root, where lab/ and .lab/ live.
-const root = path.resolve(__dirname, "..", "..");
+// The lab's paths stay relative to the project root (where Pulumi.yaml, lab/ and .lab/ are) in
+// inputs and state; the provider resolves them when it opens the session, so a moved or re-cloned
+// checkout previews as no change.
 
 type ConnectionConfig = { kind: "lab"; statePath?: string; modulePath?: string } | ({ kind: "exchange" } & Record<string, unknown>);
 
@@ -16,7 +16,7 @@ function connection(key: string): ConnectionInput | undefined {
   const c = config.getObject<ConnectionConfig>(key);
   if (c === undefined) return undefined;
   if (c.kind === "lab") {
-    return labConnection(path.resolve(root, c.statePath ?? ".lab/state.json"), path.resolve(root, c.modulePath ?? "lab/ExchangeLab.psd1"));
+    return labConnection(c.statePath ?? ".lab/state.json", c.modulePath ?? "lab/ExchangeLab.psd1");
   }
   return c as ConnectionInput;
 }
@@ -60,7 +60,7 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   // "restore" (default): destroying the stack puts the databases back and removes what it created;
   // "retain": destroying the stack leaves Exchange and DNS as they are.
   onDelete: onDelete(config.get("onDelete")),
-  connection: connection("connection") ?? labConnection(path.join(root, ".lab/state.json"), path.join(root, "lab/ExchangeLab.psd1")),
+  connection: connection("connection") ?? labConnection(".lab/state.json", "lab/ExchangeLab.psd1"),
   dnsConnection: connection("dnsConnection"),
 });
 

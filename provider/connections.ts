@@ -1,7 +1,11 @@
 // Helpers that build connection settings for the resources.
 import type { ConnectionInput } from "./shell";
 
-/** The emulated Exchange 2010 lab: its state file and the lab module (lab/ExchangeLab.psd1). */
+/**
+ * The emulated Exchange 2010 lab: its state file and the lab module (lab/ExchangeLab.psd1). Relative
+ * paths (".lab/state.json") stay relative in inputs and state and are resolved against the project
+ * root when the provider opens the session, so moving the checkout changes no input.
+ */
 export function labConnection(statePath: string, modulePath: string): ConnectionInput {
   return { kind: "lab", statePath, modulePath };
 }

@@ -1,5 +1,6 @@
 // Where commands run. A connection is plain data (it is stored in state as an input), so it never
 // holds a password: the password is looked up when a session opens (see credentials.ts).
+import * as path from "node:path";
 import { z } from "zod";
 import { describeIssue } from "../runtime/check";
 import { psQuote, psQuoteArray } from "./quote";
@@ -11,9 +12,13 @@ const timeouts = {
 
 export const LabConnectionSchema = z.object({
   kind: z.literal("lab"),
-  /** The lab's JSON state file (what EXCHANGE_LAB_STATE points at). */
+  /**
+   * The lab's JSON state file (what EXCHANGE_LAB_STATE points at). A relative path (".lab/state.json")
+   * is kept as given in inputs and state and resolved against the project root when a session opens
+   * (see projectRoot), so a moved or re-cloned checkout has the same inputs; an absolute one is used as is.
+   */
   statePath: z.string().min(1),
-  /** The lab module (lab/ExchangeLab.psd1 or .psm1). */
+  /** The lab module (lab/ExchangeLab.psd1 or .psm1); relative paths as for statePath. */
   modulePath: z.string().min(1),
   ...timeouts,
 });
@@ -95,17 +100,40 @@ export function parseConnection(value: unknown, property: string, owner?: string
   throw new Error(`Invalid ${property}${owner !== undefined ? ` of ${owner}` : ""}: ${reasons.join("; ").replace(/\.$/, "")}.`);
 }
 
-/** Registry key: two resources with equal connections share one session. */
+/**
+ * Registry key: two resources with equal connections share one session. A lab's paths count as
+ * resolved now, so the same relative paths under another project root are another lab.
+ */
 export function connectionKey(connection: Connection): string {
-  const entries = Object.entries(connection).sort(([a], [b]) => a.localeCompare(b));
+  const resolved =
+    connection.kind === "lab"
+      ? { ...connection, statePath: resolveLabPath(connection.statePath), modulePath: resolveLabPath(connection.modulePath) }
+      : connection;
+  const entries = Object.entries(resolved).sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify(entries);
+}
+
+/**
+ * The project root, against which a lab connection's relative paths are resolved: the program's
+ * root directory where the language host says so (PULUMI_NODEJS_ROOT_DIRECTORY), else the working
+ * directory, which is the project root (where Pulumi.yaml is) for both the program and the
+ * dynamic-provider host the engine starts.
+ */
+export function projectRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const root = env.PULUMI_NODEJS_ROOT_DIRECTORY;
+  return root !== undefined && path.isAbsolute(root) ? root : process.cwd();
+}
+
+/** A lab connection's path as the session uses it: absolute, relative ones against `root`. */
+export function resolveLabPath(file: string, root: string = projectRoot()): string {
+  return path.resolve(root, file);
 }
 
 /** A short, secret-free description for error messages. */
 export function describeConnection(connection: Connection): string {
   switch (connection.kind) {
     case "lab":
-      return `the lab (state ${connection.statePath})`;
+      return `the lab (state ${resolveLabPath(connection.statePath)})`;
     case "exchange":
       return `Exchange at ${connection.connectionUri}`;
     case "ssh":
@@ -125,8 +153,8 @@ export function bootstrapScript(connection: Connection, password?: string): stri
   switch (connection.kind) {
     case "lab":
       return [
-        `$env:EXCHANGE_LAB_STATE = ${psQuote(connection.statePath)}`,
-        `Import-Module -Name ${psQuote(connection.modulePath)} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        `$env:EXCHANGE_LAB_STATE = ${psQuote(resolveLabPath(connection.statePath))}`,
+        `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global -Force -DisableNameChecking -ErrorAction Stop`,
       ].join("\n");
     case "exchange": {
       const lines = [

@@ -8,6 +8,8 @@ export {
   teardownScript,
   connectionKey,
   describeConnection,
+  projectRoot,
+  resolveLabPath,
   EXCHANGE_CMDLETS,
   type Connection,
   type ConnectionInput,

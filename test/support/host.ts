@@ -66,11 +66,14 @@ export class Host {
     private readonly output: { text: string },
   ) {}
 
-  /** Starts the host with the project root as its working directory, as the engine does. */
-  static async start(env: Record<string, string> = {}): Promise<Host> {
+  /**
+   * Starts the host with the project root as its working directory, as the engine does; `cwd`
+   * names another checkout of the project.
+   */
+  static async start(env: Record<string, string> = {}, cwd: string = ROOT): Promise<Host> {
     const entry = sdkRequire.resolve("./cmd/dynamic-provider");
     const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_PROJECT: PROJECT, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
