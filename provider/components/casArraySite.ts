@@ -9,7 +9,7 @@
 // (the array puts its databases back first) and releases what it adopted; a database that leaves
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
-import { planSite, type SitePlanRequest } from "../runtime/site";
+import { planAddresses, planSite, type SitePlanRequest } from "../runtime/site";
 import type { ConnectionInput } from "../shell/connection";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
@@ -26,9 +26,9 @@ export interface CasArraySiteArgs {
     zone: string;
     /** The DNS server (-ComputerName), e.g. DC01. */
     server: string;
-    /** One CAS server's IP, or the load balancer's VIP. */
-    addresses: string[];
-    ttl?: number;
+    /** One CAS server's IP, or the load balancer's VIP (often another resource's output). */
+    addresses: pulumi.Input<pulumi.Input<string>[]>;
+    ttl?: pulumi.Input<number>;
   };
   /** The databases to point at the array: names, or every non-recovery database of the site (default). */
   databases?: string[] | "all-in-site";
@@ -76,14 +76,20 @@ export class CasArraySite extends pulumi.ComponentResource {
 
   constructor(name: string, args: CasArraySiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("exchange-cas:index:CasArraySite", name, {}, opts);
+    // Addresses and TTL may come from other resources (a load balancer's VIP): plain values are
+    // checked with the plan; values still to come are checked by the record, and the address
+    // warnings follow once they are known.
+    const given = args.dns.addresses as unknown;
+    const plainAddresses = Array.isArray(given) && given.every((a) => typeof a === "string") ? (given as string[]) : undefined;
+    const addressesLater = plainAddresses === undefined && given !== undefined && given !== null && typeof given === "object";
     const request: SitePlanRequest = {
       site: args.site,
       fqdn: args.fqdn,
       ...(args.arrayName !== undefined ? { arrayName: args.arrayName } : {}),
       zone: args.dns.zone,
       dnsServer: args.dns.server,
-      addresses: args.dns.addresses,
-      ...(args.dns.ttl !== undefined ? { ttl: args.dns.ttl } : {}),
+      ...(addressesLater ? { addressesLater } : { addresses: given as string[] }),
+      ...(typeof args.dns.ttl === "number" ? { ttl: args.dns.ttl } : {}),
       databases: args.databases ?? "all-in-site",
       exclude: args.exclude ?? [],
       ...(args.adopt !== undefined ? { adopt: args.adopt } : {}),
@@ -111,7 +117,7 @@ export class CasArraySite extends pulumi.ComponentResource {
         {
           zone: p.zone,
           name: p.fqdn,
-          addresses: p.addresses,
+          addresses: p.addresses ?? args.dns.addresses,
           ttl: args.dns.ttl,
           adopt: args.adopt,
           onDelete,
@@ -140,6 +146,14 @@ export class CasArraySite extends pulumi.ComponentResource {
       for (const w of p.warnings) pulumi.log.warn(w, this);
       return { plan: p, record, array, settings };
     });
+    const later: pulumi.Output<string[]> = addressesLater
+      ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {
+          if ("error" in o) return [];
+          const warnings = await planAddresses(o.plan, request, addresses);
+          for (const w of warnings) pulumi.log.warn(w, this);
+          return warnings;
+        })
+      : pulumi.output([]);
 
     // When the plan refused the declaration these stay empty: the program fails through `ready`.
     this.array = children.apply((c) => c?.array);
@@ -156,7 +170,7 @@ export class CasArraySite extends pulumi.ComponentResource {
         }),
       ),
     );
-    this.warnings = children.apply((c) => c?.plan.warnings ?? []);
+    this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
     this.registerOutputs({ fqdn: this.fqdn, members: this.members, addresses: this.addresses, databases: this.databases, warnings: this.warnings });
   }
 }

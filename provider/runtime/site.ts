@@ -12,9 +12,10 @@ import {
   listDatabaseAvailabilityGroups,
   listExchangeServers,
   listMailboxDatabases,
+  type ExchangeServer,
   type MailboxDatabase,
 } from "../exchange";
-import { ConnectionSchema, type ConnectionInput } from "../shell";
+import { ConnectionSchema, type Connection, type ConnectionInput } from "../shell";
 import { checkProperties } from "./check";
 import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, TimeToLiveSeconds } from "./rules";
 
@@ -24,7 +25,9 @@ export interface SitePlanRequest {
   arrayName?: string;
   zone: string;
   dnsServer: string;
-  addresses: string[];
+  addresses?: string[];
+  /** The addresses come from another resource (a load balancer's VIP): checked with planAddresses once known. */
+  addressesLater?: boolean;
   ttl?: number;
   databases: string[] | "all-in-site";
   exclude: string[];
@@ -53,7 +56,7 @@ export interface SitePlan {
   fqdn: string;
   zone: string;
   dnsServer: string;
-  addresses: string[];
+  addresses?: string[];
   /** Databases the site's array should serve, by name, sorted. */
   databases: PlannedDatabase[];
   /** The value each managed database had before it pointed at the array, where known: put back when the site is destroyed. */
@@ -77,7 +80,7 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     arrayName: ArrayName.optional(),
     zone: DnsZoneName,
     dnsServer: DnsServerName,
-    addresses: IPv4AddressSet,
+    addresses: request.addressesLater === true ? z.undefined() : IPv4AddressSet,
     ttl: TimeToLiveSeconds.optional(),
     databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
       error: "must be \"all-in-site\" or a list of mailbox database names",
@@ -88,9 +91,62 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     connection: ConnectionSchema,
     dnsConnection: ConnectionSchema.optional(),
   };
-  const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
+  const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([k, v]) => v !== undefined && k !== "addressesLater"));
   const { inputs, failures } = checkProperties(shape, given);
   return { failures: failures.map((f) => `${f.property} ${f.reason.replace(/\.$/, "")}.`), values: inputs };
+}
+
+interface AddressContext {
+  site: string;
+  fqdn: string;
+  zone: string;
+  dnsServer: string;
+  connection: Connection;
+  dnsConnection: Connection;
+}
+
+/**
+ * What the record's addresses say about the site: round robin, or one Client Access server's own
+ * address (no high availability). `siteServers` when the caller has them already.
+ */
+async function addressWarnings(at: AddressContext, addresses: string[], siteServers?: ExchangeServer[]): Promise<string[]> {
+  const warnings: string[] = [];
+  if (addresses.length > 1) {
+    warnings.push(`${at.fqdn} has ${addresses.length} A records (${addresses.join(", ")}): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.`);
+  }
+  if (addresses.length === 1) {
+    const servers = siteServers ?? (await listExchangeServers(at.connection)).filter((s) => lower(s.siteName) === lower(at.site));
+    const ips = await Promise.all(
+      servers
+        .filter((s) => s.isClientAccessServer)
+        .map(async (s) => {
+          const rel = relativeRecordName(lower(s.fqdn), at.zone);
+          if ("error" in rel) return { server: s, addresses: [] as string[] };
+          const records = await getARecords(at.dnsConnection, { dnsServer: at.dnsServer, zone: at.zone, name: rel.name }).catch(() => []);
+          return { server: s, addresses: records.map((r) => r.address) };
+        }),
+    );
+    const own = ips.find((i) => i.addresses.includes(addresses[0] ?? ""));
+    if (own !== undefined) {
+      warnings.push(`${at.fqdn} points at ${addresses[0]}, the address of Client Access server ${own.server.name}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`);
+    }
+  }
+  return warnings;
+}
+
+/**
+ * The address checks of a site whose addresses came from another resource (known only once it
+ * exists): the record's own rule, then the same warnings as planSite gives. Throws on an invalid
+ * address list, as planSite would have.
+ */
+export async function planAddresses(plan: Pick<SitePlan, "site" | "fqdn" | "zone" | "dnsServer">, request: Pick<SitePlanRequest, "connection" | "dnsConnection">, addresses: unknown): Promise<string[]> {
+  const parsed = IPv4AddressSet.safeParse(addresses);
+  if (!parsed.success) {
+    throw new Error(`CasArraySite ${plan.site}: addresses ${parsed.error.issues.map((i) => i.message).join("; ")}.`);
+  }
+  const connection = ConnectionSchema.parse(request.connection);
+  const dnsConnection = ConnectionSchema.parse(request.dnsConnection ?? request.connection);
+  return addressWarnings({ ...plan, connection, dnsConnection }, parsed.data);
 }
 
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
@@ -101,7 +157,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const fqdn = checked.values.fqdn as string;
   const zone = checked.values.zone as string;
   const dnsServer = checked.values.dnsServer as string;
-  const addresses = checked.values.addresses as string[];
+  const addresses = checked.values.addresses as string[] | undefined;
   const arrayName = (checked.values.arrayName as string | undefined) ?? fqdn.split(".")[0] ?? fqdn;
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -183,23 +239,8 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     }
   }
 
-  if (addresses.length > 1) {
-    warnings.push(`${fqdn} has ${addresses.length} A records (${addresses.join(", ")}): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.`);
-  }
-  if (addresses.length === 1 && errors.length === 0) {
-    const cas = siteServers.filter((s) => s.isClientAccessServer);
-    const ips = await Promise.all(
-      cas.map(async (s) => {
-        const rel = relativeRecordName(lower(s.fqdn), zone);
-        if ("error" in rel) return { server: s, addresses: [] as string[] };
-        const records = await getARecords(dnsConnection, { dnsServer, zone, name: rel.name }).catch(() => []);
-        return { server: s, addresses: records.map((r) => r.address) };
-      }),
-    );
-    const own = ips.find((i) => i.addresses.includes(addresses[0] ?? ""));
-    if (own !== undefined) {
-      warnings.push(`${fqdn} points at ${addresses[0]}, the address of Client Access server ${own.server.name}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`);
-    }
+  if (addresses !== undefined && errors.length === 0) {
+    warnings.push(...(await addressWarnings({ site: request.site, fqdn, zone, dnsServer, connection, dnsConnection }, addresses, siteServers)));
   }
 
   const managed = new Set(chosen.map((d) => lower(d.name)));
@@ -238,7 +279,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     fqdn,
     zone,
     dnsServer,
-    addresses,
+    ...(addresses !== undefined ? { addresses } : {}),
     databases: chosen
       .map((d) => {
         const changes = lower(d.rpcClientAccessServer) !== fqdn;

@@ -289,3 +289,29 @@ describe("leaving management", () => {
     expect(labDatabases()["MB-HO-01"]).toBe(FQDN);
   });
 });
+
+describe("Pulumi inputs", () => {
+  it("takes the addresses and the TTL from another resource's outputs: the record gets them, and the address warnings follow once they are known", async () => {
+    let warnings: string[] = [];
+    const regs = await register(async (lib, pulumi) => {
+      // As a load balancer resource's VIP output would arrive.
+      const vip = pulumi.output(["10.1.0.11"]);
+      const site = new lib.CasArraySite("headoffice", {
+        site: "HeadOffice",
+        arrayName: "cas-headoffice",
+        fqdn: FQDN,
+        connection: lab.connection,
+        dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: vip, ttl: pulumi.output(600) },
+      });
+      warnings = await settleSite(site);
+      return [];
+    });
+    const record = regs.find((r) => resourceType(r) === "DnsARecord");
+    expect(record?.inputs).toMatchObject({ addresses: ["10.1.0.11"], ttl: 600 });
+    expect(regs).toHaveLength(5);
+    expect(warnings.join("\n")).toMatch(/points at 10\.1\.0\.11, the address of Client Access server HO-EX2010-MB1/);
+    const state = new Map<string, Applied>();
+    await apply(regs, state);
+    expect(labRecord()).toEqual(["10.1.0.11"]);
+  });
+});
