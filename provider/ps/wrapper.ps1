@@ -22,6 +22,16 @@ function ConvertTo-ExcasPlain {
     if ($Value -is [bool]) { return $Value }
     if ($Value -is [char]) { return [string]$Value }
     if ($Value -is [enum]) { return [string]$Value }
+    # A deserialized object that is not a collection (what a remote session sends for Exchange's
+    # own types) as the text it was shown as: a Deserialized.System.Enum is an Int32 carrying its
+    # name (ServerRole 'Mailbox', not {value, Value}), an ADObjectId its path, a ServerVersion
+    # 'Version 14.3 (Build 123.4)'. Checked before the numbers, which such an enum also is.
+    if (-not ($Value -is [System.Collections.IEnumerable])) {
+        $names = $Value.PSObject.TypeNames
+        if ($names.Count -gt 0 -and $names[0].StartsWith('Deserialized.', [System.StringComparison]::Ordinal)) {
+            return $Value.PSObject.ToString()
+        }
+    }
     if ($Value -is [int] -or $Value -is [long] -or $Value -is [double] -or $Value -is [decimal] -or
         $Value -is [int16] -or $Value -is [uint16] -or $Value -is [uint32] -or $Value -is [uint64] -or
         $Value -is [byte] -or $Value -is [single]) { return $Value }
