@@ -15,6 +15,16 @@ if ($PSVersionTable.PSVersion.Major -lt 6) {
     Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
 }
 
+# Windows PowerShell 5.1 writes a redirected stdout in the console's code page (850, 1252, ...), so
+# a non-ASCII name or a localised Exchange message would reach Node garbled: the envelopes are
+# written as UTF-8 without a byte order mark. (Console.OutputEncoding can throw where no console
+# is attached; the session then keeps its default.)
+try {
+    $excasUtf8 = New-Object System.Text.UTF8Encoding $false
+    [Console]::OutputEncoding = $excasUtf8
+    $OutputEncoding = $excasUtf8
+} catch { $null = $_ }
+
 function ConvertTo-ExcasPlain {
     param($Value)
     if ($null -eq $Value) { return $null }
