@@ -27,20 +27,44 @@ const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve
   fs.existsSync(p),
 );
 
-/** The pwsh executable: EXCHANGE_CAS_PWSH, else pwsh on PATH, else the .NET global tool's. */
-export function findPwsh(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.EXCHANGE_CAS_PWSH;
-  if (explicit) {
-    if (fs.existsSync(explicit)) return explicit;
-    throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_PWSH points at ${explicit}, which does not exist; fix the path or unset it.`);
-  }
-  const exe = process.platform === "win32" ? "pwsh.exe" : "pwsh";
+/** The first `exe` on PATH (then in the .NET global tools folder), or undefined. */
+function onPath(exe: string, env: NodeJS.ProcessEnv): string | undefined {
   const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
   if (env.HOME) dirs.push(path.join(env.HOME, ".dotnet", "tools"));
   for (const dir of dirs) {
     const candidate = path.join(dir, exe);
     if (fs.existsSync(candidate)) return candidate;
   }
+  return undefined;
+}
+
+/**
+ * The PowerShell executable: EXCHANGE_CAS_PWSH (a path), else EXCHANGE_CAS_POWERSHELL (a path, or
+ * a name looked up on PATH such as `powershell.exe` for Windows PowerShell 5.1), else pwsh on
+ * PATH, else the .NET global tool's.
+ */
+export function findPwsh(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const explicit = env.EXCHANGE_CAS_PWSH;
+  if (explicit) {
+    if (fs.existsSync(explicit)) return explicit;
+    throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_PWSH points at ${explicit}, which does not exist; fix the path or unset it.`);
+  }
+  const chosen = (env.EXCHANGE_CAS_POWERSHELL ?? "").trim();
+  if (chosen !== "") {
+    if (chosen.includes("/") || chosen.includes("\\")) {
+      if (fs.existsSync(chosen)) return chosen;
+      throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_POWERSHELL points at ${chosen}, which does not exist; fix the path or unset it.`);
+    }
+    const exe = platform === "win32" && path.extname(chosen) === "" ? `${chosen}.exe` : chosen;
+    const found = onPath(exe, env);
+    if (found !== undefined) return found;
+    throw new PowerShellSessionError(
+      "not-found",
+      `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.`,
+    );
+  }
+  const found = onPath(platform === "win32" ? "pwsh.exe" : "pwsh", env);
+  if (found !== undefined) return found;
   throw new PowerShellSessionError(
     "not-found",
     "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.",
