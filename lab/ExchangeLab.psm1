@@ -500,6 +500,38 @@ function New-LabOutputObject {
     return $object
 }
 
+# EXCHANGE_LAB_WIRE_DEPTH=2: Get-ExchangeServer sends what a depth-2 serialization sends (as in
+# real Exchange 2016/2019 exports, test/fixtures/realdata): ServerRole a Deserialized.System.Enum
+# (an Int32 whose ToString is the [Flags] names in value order), Site and Identity ADObjectId bags,
+# AdminDisplayVersion a ServerVersion bag. Built by PSSerializer.Deserialize, so the shapes are
+# the real deserializer's. Unset or 1: the strings a depth-1 remote session sends.
+$script:LabServerRoleFlags = [ordered]@{ Mailbox = 2; ClientAccess = 4; UnifiedMessaging = 16; HubTransport = 32; Edge = 64 }
+
+function ConvertFrom-LabClixmlObject {
+    param([string[]]$TypeNames, [string]$ToString, [string]$Content)
+    $tn = ($TypeNames | ForEach-Object { '<T>' + [System.Security.SecurityElement]::Escape($_) + '</T>' }) -join ''
+    $xml = '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj RefId="0"><TN RefId="0">' + $tn +
+        '</TN><ToString>' + [System.Security.SecurityElement]::Escape($ToString) + '</ToString>' + $Content + '</Obj></Objs>'
+    return [System.Management.Automation.PSSerializer]::Deserialize($xml)
+}
+
+function ConvertTo-LabWireDepth2 {
+    param([object]$Output, [string[]]$Roles, [string]$SiteDn)
+    $value = 0
+    $names = New-Object System.Collections.ArrayList
+    foreach ($role in $script:LabServerRoleFlags.Keys) {
+        if ($Roles -contains $role) { $value += $script:LabServerRoleFlags[$role]; [void]$names.Add($role) }
+    }
+    $Output.ServerRole = ConvertFrom-LabClixmlObject @('Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole', 'System.Enum', 'System.ValueType', 'System.Object') ($names -join ', ') ('<I32>' + $value + '</I32>')
+    $adObjectId = @('Microsoft.Exchange.Data.Directory.ADObjectId', 'Microsoft.Exchange.Data.ObjectId', 'System.Object')
+    $siteName = [string]$Output.Site
+    $siteName = $siteName.Substring($siteName.LastIndexOf('/') + 1)
+    $Output.Site = ConvertFrom-LabClixmlObject $adObjectId ([string]$Output.Site) ('<Props><S N="Name">' + [System.Security.SecurityElement]::Escape($siteName) + '</S><S N="DistinguishedName">' + [System.Security.SecurityElement]::Escape($SiteDn) + '</S></Props>')
+    $Output.Identity = ConvertFrom-LabClixmlObject $adObjectId ([string]$Output.Identity) ('<Props><S N="Name">' + [System.Security.SecurityElement]::Escape([string]$Output.Name) + '</S><S N="DistinguishedName">' + [System.Security.SecurityElement]::Escape([string]$Output.DistinguishedName) + '</S></Props>')
+    $Output.AdminDisplayVersion = ConvertFrom-LabClixmlObject @('Microsoft.Exchange.Data.ServerVersion', 'System.Object') ([string]$Output.AdminDisplayVersion) ''
+    return $Output
+}
+
 function ConvertTo-LabServerOutput {
     param([object]$State, [object]$Server)
     $roles = @($Server.ServerRole)
@@ -534,7 +566,11 @@ function ConvertTo-LabServerOutput {
         OriginatingServer        = [string]$State.organization.DomainController
         IsValid                  = $true
     }
-    return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.Management.ExchangeServer' $properties)
+    $output = New-LabOutputObject 'Microsoft.Exchange.Data.Directory.Management.ExchangeServer' $properties
+    if ([string]$env:EXCHANGE_LAB_WIRE_DEPTH -eq '2') {
+        $output = ConvertTo-LabWireDepth2 $output $roles (Get-LabSiteDn $State ([string]$Server.Site))
+    }
+    return $output
 }
 
 function ConvertTo-LabArrayOutput {

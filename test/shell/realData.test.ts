@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listExchangeServers } from "../../provider/exchange";
 import { ConnectionSchema, psQuote, sessions, type Connection } from "../../provider/shell";
 import { ROOT } from "../support/host";
+import { createLab, type Lab } from "../support/lab";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/realdata");
 
@@ -117,5 +118,52 @@ describe.each(["exported", 1] as const)("real Get-ExchangeServer objects at dept
     const connection = standIn(depth);
     const envelope = await sessions().run(connection, { cmdlet: "Get-RealDataValue", target: "", script: "Get-RealDataValue -Property ServerRole", select: [] });
     expect(envelope.data).toEqual(["Mailbox", "Mailbox"]);
+  });
+});
+
+// The lab sends the same shapes when EXCHANGE_LAB_WIRE_DEPTH=2 (read by the lab in each pwsh it
+// runs in, so it is set before any session starts): ServerRole a Deserialized.System.Enum, Site
+// and Identity ADObjectId bags, AdminDisplayVersion a ServerVersion bag.
+describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
+  let lab: Lab;
+  const saved = process.env.EXCHANGE_LAB_WIRE_DEPTH;
+
+  beforeAll(async () => {
+    await sessions().closeAll();
+    process.env.EXCHANGE_LAB_WIRE_DEPTH = "2";
+    lab = createLab();
+  });
+  afterAll(async () => {
+    await sessions().closeAll();
+    if (saved === undefined) delete process.env.EXCHANGE_LAB_WIRE_DEPTH;
+    else process.env.EXCHANGE_LAB_WIRE_DEPTH = saved;
+    lab.remove();
+  });
+
+  it("emits ServerRole as a deserialized [Flags] enum and Site as an ADObjectId bag, as real Exchange does", () => {
+    const [role] = lab.json<{ names: string[]; value: number; text: string; site: string; siteType: string }[]>(
+      "$s = @(Get-ExchangeServer -Identity 'HO-EX2010-MB1')[0]; [ordered]@{ names = @($s.ServerRole.PSObject.TypeNames); value = [int]$s.ServerRole; text = [string]$s.ServerRole; site = [string]$s.Site; siteType = $s.Site.PSObject.TypeNames[0] }",
+    );
+    expect(role).toEqual({
+      names: [
+        "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole",
+        "Deserialized.System.Enum",
+        "Deserialized.System.ValueType",
+        "Deserialized.System.Object",
+      ],
+      value: 38,
+      text: "Mailbox, ClientAccess, HubTransport",
+      site: "exchangeserverpro.net/Configuration/Sites/HeadOffice",
+      siteType: "Deserialized.Microsoft.Exchange.Data.Directory.ADObjectId",
+    });
+  });
+
+  it("listExchangeServers reads the lab's servers with their roles and sites as strings", async () => {
+    const servers = await listExchangeServers(ConnectionSchema.parse(lab.connection));
+    expect(servers.map((s) => [s.name, s.serverRole, s.site, s.siteName])).toEqual([
+      ["HO-EX2010-MB1", "Mailbox, ClientAccess, HubTransport", "exchangeserverpro.net/Configuration/Sites/HeadOffice", "HeadOffice"],
+      ["HO-EX2010-MB2", "Mailbox, ClientAccess, HubTransport", "exchangeserverpro.net/Configuration/Sites/HeadOffice", "HeadOffice"],
+      ["BR-EX2010-MB", "Mailbox, ClientAccess", "exchangeserverpro.net/Configuration/Sites/BranchOffice", "BranchOffice"],
+    ]);
   });
 });
