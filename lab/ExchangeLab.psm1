@@ -14,6 +14,7 @@ pipeline-chain operators, and no parameters that 5.1 lacks (test/lab/module.test
 $script:AdminGroupName = 'Exchange Administrative Group (FYDIBOHF23SPDLT)'
 $script:ExchangeVersion2010 = '0.10 (14.0.100.0)'
 $script:ExchangeVersion2007 = '0.1 (8.0.535.0)'
+$script:ExchangeVersion2012 = '0.20 (15.0.0.0)'
 $script:TaskNamespace = 'Microsoft.Exchange.Management.SystemConfigurationTasks'
 $script:DefaultLockTimeoutMs = 15000
 $script:HangSeconds = 86400
@@ -34,6 +35,8 @@ $script:Msg = @{
     ResultSizeDefault     = 'By default, only the first {0} items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending upon the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don''t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.'
     ResultSizeExceeded    = 'Only the first {0} items are returned, as the ResultSize parameter says. To return all items, specify "-ResultSize Unlimited".'
     InvalidResultSize     = 'Cannot process argument transformation on parameter ''ResultSize''. Cannot convert value "{0}" to type "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]". Error: "The value must be a whole number from 0 to 4294967295, or Unlimited."'
+    VersionTooOld         = 'Object cannot be changed because its ExchangeVersion property is {0}, which is not supported by the current version {1}. You will need an older version of Exchange.'
+    NoSuchParameter       = 'A parameter cannot be found that matches parameter name ''{0}''.'
     AdTransient           = 'Active Directory server {0} is not available. Error message: Active directory response: The LDAP server is unavailable.'
     Throttled             = 'This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.'
     DnsRecordExists       = 'Failed to create resource record "{0}" in zone "{1}" on server "{2}".'
@@ -479,6 +482,46 @@ function Get-LabDagOfServer {
     return $null
 }
 
+# The server the management session runs on (the endpoint): organization.EndpointServer, else the
+# first server. The lab runs on this machine, so its host names (what $env:COMPUTERNAME or a
+# session's ComputerName would say) name that server.
+function Get-LabEndpointServer {
+    param([object]$State)
+    $name = $null
+    $property = $State.organization.PSObject.Properties['EndpointServer']
+    if ($null -ne $property -and -not [string]::IsNullOrEmpty([string]$property.Value)) { $name = [string]$property.Value }
+    foreach ($server in (Get-LabSection $State 'servers')) {
+        if ($null -eq $name -or $server.Name -eq $name) { return $server }
+    }
+    return $null
+}
+
+function Test-LabLocalHostName {
+    param([string]$Identity)
+    $id = $Identity.Trim()
+    return ($id -eq 'localhost' -or $id -eq '127.0.0.1' -or $id -eq '::1' -or $id -eq [System.Net.Dns]::GetHostName())
+}
+
+# Whether the endpoint runs Exchange 2013 or later (AdminDisplayVersion 'Version 15.x' or above):
+# its tasks refuse to change 2010 objects and lack Exchange 2010-only parameters.
+function Test-LabEndpointIsModern {
+    param([object]$State)
+    $server = Get-LabEndpointServer $State
+    if ($null -eq $server) { return $false }
+    $match = [regex]::Match([string]$server.AdminDisplayVersion, '^Version (\d+)\.')
+    return ($match.Success -and [int]$match.Groups[1].Value -ge 15)
+}
+
+# An Exchange 2013+ task given an object of an older ExchangeVersion: a TaskException, as
+# Set/Remove-ClientAccessArray write for a 2010 array. Returns $true when it wrote one.
+function Test-LabVersionRefused {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$ObjectVersion, [object]$Target)
+    if (-not (Test-LabEndpointIsModern $State)) { return $false }
+    $message = [string]::Format($script:Msg.VersionTooOld, $ObjectVersion, $script:ExchangeVersion2012)
+    Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.TaskException($message)) 'ErrorObjectVersionReadOnly' $Target 'InvalidOperation'
+    return $true
+}
+
 # What an RpcClientAccessServer reference (a legacyExchangeDN) shows as: the referenced server's or
 # array's current FQDN, or the last FQDN seen when the object no longer exists.
 function Get-LabRpcClientAccessFqdn {
@@ -754,6 +797,7 @@ function Get-ExchangeServer {
         $servers = @(Get-LabSection $state 'servers')
         if ($PSBoundParameters.ContainsKey('Identity')) {
             $servers = @(Get-LabServerMatch $state $Identity)
+            if ($servers.Count -eq 0 -and (Test-LabLocalHostName $Identity)) { $servers = @(Get-LabEndpointServer $state) }
             if ($servers.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
         }
         foreach ($server in $servers) { ConvertTo-LabServerOutput $state $server }
@@ -922,6 +966,7 @@ function Set-ClientAccessArray {
             }
             if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
             $array = $found[0]
+            if (Test-LabVersionRefused $PSCmdlet $s $script:ExchangeVersion2010 $Identity) { return }
             $changed = $false
             if ($bound.ContainsKey('Name')) {
                 if ($Name.Length -gt 64) {
@@ -986,6 +1031,7 @@ function Remove-ClientAccessArray {
             }
             if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
             $array = $found[0]
+            if (Test-LabVersionRefused $PSCmdlet $s $script:ExchangeVersion2010 $Identity) { return }
             # Remember the FQDN the databases last showed, for when the reference dangles.
             foreach ($db in (Get-LabSection $s 'mailboxDatabases')) {
                 if ($db.RpcClientAccessServerLegacyDN -eq $array.ExchangeLegacyDN) { Set-LabProperty $db 'RpcClientAccessServerFqdn' ([string]$array.Fqdn) }
@@ -1058,6 +1104,13 @@ function Set-MailboxDatabase {
         $state = Enter-LabCommand $PSCmdlet 'Exchange'
         if ($null -eq $state) { return }
         $bound = $PSBoundParameters
+        if ($bound.ContainsKey('RpcClientAccessServer') -and (Test-LabEndpointIsModern $state)) {
+            # Exchange 2013+ has no -RpcClientAccessServer ("functional only in Exchange Server 2010"):
+            # the parameter binder rejects it before the task runs.
+            $exception = New-Object System.Management.Automation.ParameterBindingException([string]::Format($script:Msg.NoSuchParameter, 'RpcClientAccessServer'))
+            $record = [ExchangeLab.ErrorRecordFactory]::Create($exception, 'NamedParameterNotFound,Set-MailboxDatabase', 'InvalidArgument', $null)
+            $PSCmdlet.ThrowTerminatingError($record)
+        }
         if (Test-LabWhatIf $PSCmdlet $Identity 'Set-MailboxDatabase') { return }
         $dc = $DomainController
         Update-LabState $PSCmdlet {

@@ -155,6 +155,8 @@ export function bootstrapScript(connection: Connection, password?: string): stri
       return [
         `$env:EXCHANGE_LAB_STATE = ${psQuote(resolveLabPath(connection.statePath))}`,
         `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        // The lab runs on this machine: the server the session is on is named by its host name.
+        `$global:ExcasEndpointName = [System.Net.Dns]::GetHostName()`,
       ].join("\n");
     case "exchange": {
       const lines = [
@@ -212,6 +214,8 @@ function remoteSessionScript(options: readonly string[], commands: readonly stri
     `Remove-Variable -Name excasOptions`,
     `$excasModule = Import-PSSession -Session $global:ExcasRemoteSession -CommandName ${psQuoteArray(commands)} -AllowClobber -DisableNameChecking -ErrorAction Stop`,
     `Import-Module -ModuleInfo $excasModule -Global -DisableNameChecking`,
+    // The server the session runs on, for the endpoint version check (endpoint.ts).
+    `$global:ExcasEndpointName = $global:ExcasRemoteSession.ComputerName`,
   ].join("\n");
 }
 

@@ -4,6 +4,7 @@
 // a dead session replaced on the next command, all sessions closed when the process ends.
 import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, teardownScript, type Connection } from "./connection";
 import { lookupPassword } from "./credentials";
+import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
 import { PowerShellError, PowerShellSessionError } from "./errors";
 import { findPwsh, noEnvelopeError, PwshSession, type CommandSpec, type TurnOptions } from "./session";
@@ -120,6 +121,18 @@ export class SessionRegistry {
         "bootstrap",
         `Could not open a session to ${describeConnection(connection)}: ${reason}${printed(connection, session.lastNoise)}; check the connection settings and that the endpoint is reachable.`,
       );
+    }
+    let check: Envelope;
+    try {
+      check = await session.run(ENDPOINT_CHECK, timeout);
+    } catch (e) {
+      session.kill();
+      throw e;
+    }
+    const refusal = endpointRefusal(connection, check);
+    if (refusal !== undefined) {
+      await session.close(teardownScript(connection));
+      throw new PowerShellSessionError("bootstrap", refusal);
     }
     return session;
   }

@@ -69,12 +69,13 @@ describe("the ssh connection's bootstrap", () => {
   });
 
   it("shares the import path with the exchange kind: only the New-PSSession lines differ", () => {
-    const tail = (script: string) => script.split("\n").slice(-4);
+    const tail = (script: string) => script.split("\n").slice(-5);
     const ssh = tail(bootstrapScript(ConnectionSchema.parse(sshConnection("h", "u", "/k"))));
     const exchange = tail(bootstrapScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))));
     expect(ssh[0]).toBe(exchange[0]);
     expect(ssh[1]).toBe(exchange[1]);
     expect(ssh[3]).toBe(exchange[3]);
+    expect(ssh[4]).toBe(exchange[4]);
     expect(ssh[2]?.replace(/-CommandName @\([^)]*\)/, "")).toBe(exchange[2]?.replace(/-CommandName @\([^)]*\)/, ""));
     expect(teardownScript(ConnectionSchema.parse(sshConnection("h", "u", "/k")))).toBe(
       teardownScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))),

@@ -1,0 +1,76 @@
+// The endpoint the management session runs on (LAB-FIDELITY C3): an Exchange 2013+ endpoint
+// refuses Set/Remove of a 2010 array with a TaskException and has no
+// Set-MailboxDatabase -RpcClientAccessServer; an Exchange 2010 endpoint does both.
+import { afterAll, describe, expect, it } from "vitest";
+import { type Captured, type JsonObject, makeLab, runLab } from "./pwsh.js";
+
+const E15 = "Version 15.1 (Build 2507.6)";
+const versionTooOld =
+  "Object cannot be changed because its ExchangeVersion property is 0.10 (14.0.100.0), which is not supported by the current version 0.20 (15.0.0.0). You will need an older version of Exchange.";
+
+/** The article's organisation with an Exchange 2016 server (HO-EX2016) as the session's endpoint. */
+function modernEndpoint(state: JsonObject): void {
+  const servers = state.servers as JsonObject[];
+  const first = servers[0] as JsonObject;
+  servers.push({
+    ...first,
+    Name: "HO-EX2016",
+    Fqdn: "HO-EX2016.exchangeserverpro.net",
+    Guid: "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f6ff",
+    ServerRole: ["Mailbox"],
+    RpcClientAccessEnabled: false,
+    AdminDisplayVersion: E15,
+    ExchangeLegacyDN: String(first.ExchangeLegacyDN).replace(/HO-EX2010-MB1$/, "HO-EX2016"),
+  });
+  (state.organization as JsonObject).EndpointServer = "HO-EX2016";
+}
+
+const labs = { modern: makeLab(modernEndpoint), classic: makeLab() };
+afterAll(() => {
+  labs.modern.cleanup();
+  labs.classic.cleanup();
+});
+
+const script = `
+$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice
+Emit ([ordered]@{
+  Endpoint = @(Get-ExchangeServer -Identity ([System.Net.Dns]::GetHostName()) | ForEach-Object { [ordered]@{ Name = $_.Name; AdminDisplayVersion = $_.AdminDisplayVersion } })
+  Set = Invoke-Captured { Set-ClientAccessArray -Identity cas-headoffice -Fqdn outlook.exchangeserverpro.net }
+  Rpc = Invoke-Captured { Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2 }
+  Remove = Invoke-Captured { Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false }
+  Arrays = @(Get-ClientAccessArray | ForEach-Object { $_.Fqdn })
+  Rpcs = @(Get-MailboxDatabase -Identity MB-HO-01 | ForEach-Object { $_.RpcClientAccessServer })
+})`;
+
+interface Outcome {
+  Endpoint: { Name: string; AdminDisplayVersion: string }[];
+  Set: Captured<unknown>;
+  Rpc: Captured<unknown>;
+  Remove: Captured<unknown>;
+  Arrays: string[];
+  Rpcs: string[];
+}
+
+describe("endpoint version (Exchange 2013+ endpoint in a 2010 organisation)", () => {
+  it("an Exchange 2016 endpoint: Get-ExchangeServer of the local host name is that server; Set/Remove of a 2010 array is a TaskException and -RpcClientAccessServer is an unknown parameter; nothing changes", async () => {
+    const r = await runLab<Outcome>(script, labs.modern.statePath);
+    expect(r.Endpoint).toEqual([{ Name: "HO-EX2016", AdminDisplayVersion: E15 }]);
+    expect(r.Set.Errors.map((e) => [e.Message, e.Reason])).toEqual([[versionTooOld, "TaskException"]]);
+    expect(r.Remove.Errors.map((e) => [e.Message, e.Reason])).toEqual([[versionTooOld, "TaskException"]]);
+    expect(r.Rpc.Errors.map((e) => [e.Message, e.Reason, e.Fqid])).toEqual([
+      ["A parameter cannot be found that matches parameter name 'RpcClientAccessServer'.", "ParameterBindingException", "NamedParameterNotFound,Set-MailboxDatabase"],
+    ]);
+    expect(r.Arrays).toEqual(["outlook-ho.exchangeserverpro.net"]);
+    expect(r.Rpcs).toEqual(["HO-EX2010-MB1.exchangeserverpro.net"]);
+  });
+
+  it("an Exchange 2010 endpoint (the default: the first server): the same commands work", async () => {
+    const r = await runLab<Outcome>(script, labs.classic.statePath);
+    expect(r.Endpoint).toEqual([{ Name: "HO-EX2010-MB1", AdminDisplayVersion: "Version 14.3 (Build 123.4)" }]);
+    expect(r.Set.Errors).toEqual([]);
+    expect(r.Rpc.Errors).toEqual([]);
+    expect(r.Remove.Errors).toEqual([]);
+    expect(r.Arrays).toEqual([]);
+    expect(r.Rpcs).toEqual(["HO-EX2010-MB2.exchangeserverpro.net"]);
+  });
+});
