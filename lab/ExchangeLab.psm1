@@ -523,7 +523,9 @@ function Test-LabVersionRefused {
 }
 
 # What an RpcClientAccessServer reference (a legacyExchangeDN) shows as: the referenced server's or
-# array's current FQDN, or the last FQDN seen when the object no longer exists.
+# array's current FQDN, or '' when no object has that legacyExchangeDN any more (a removed array or
+# server): Exchange's Database.CalculateRpcClientAccessServer sets the FQDN to string.Empty when
+# TryFindByExchangeLegacyDN fails (LAB-FIDELITY E4). RpcClientAccessServerFqdn is not shown.
 function Get-LabRpcClientAccessFqdn {
     param([object]$State, [object]$Database)
     $legacyDn = [string]$Database.RpcClientAccessServerLegacyDN
@@ -532,7 +534,7 @@ function Get-LabRpcClientAccessFqdn {
             if ($item.ExchangeLegacyDN -eq $legacyDn) { return [string]$item.Fqdn }
         }
     }
-    return [string]$Database.RpcClientAccessServerFqdn
+    return ''
 }
 
 function New-LabOutputObject {
@@ -1007,7 +1009,7 @@ function Set-ClientAccessArray {
 
 <#
 .SYNOPSIS
-Removes a Client Access array. Never prompts. Databases keep their reference to it.
+Removes a Client Access array. Never prompts. Databases keep their reference to it, which then reads as ''.
 .PARAMETER Identity
 Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of the array.
 #>
@@ -1032,10 +1034,6 @@ function Remove-ClientAccessArray {
             if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
             $array = $found[0]
             if (Test-LabVersionRefused $PSCmdlet $s $script:ExchangeVersion2010 $Identity) { return }
-            # Remember the FQDN the databases last showed, for when the reference dangles.
-            foreach ($db in (Get-LabSection $s 'mailboxDatabases')) {
-                if ($db.RpcClientAccessServerLegacyDN -eq $array.ExchangeLegacyDN) { Set-LabProperty $db 'RpcClientAccessServerFqdn' ([string]$array.Fqdn) }
-            }
             Set-LabProperty $s 'clientAccessArrays' @(Get-LabSection $s 'clientAccessArrays' | Where-Object { -not [object]::ReferenceEquals($_, $array) })
             $c.Commit = $true
         }

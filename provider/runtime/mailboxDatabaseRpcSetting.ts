@@ -63,6 +63,16 @@ function warnProfiles(database: string, from: string, to: string): void {
   );
 }
 
+/**
+ * Exchange shows RpcClientAccessServer as '' when the legacyExchangeDN it holds names no object any
+ * more: the array or server it pointed at was removed (LAB-FIDELITY E4).
+ */
+const DANGLING = "its RpcClientAccessServer names an object that no longer exists (a removed CAS array or server)";
+
+function dangles(db: MailboxDatabase): boolean {
+  return db.rpcClientAccessServer === "";
+}
+
 async function readBack(connection: Connection, guid: string, name: string): Promise<MailboxDatabase> {
   const db = await getMailboxDatabase(connection, guid);
   if (db === undefined) throw new Error(`Mailbox database '${name}' (${guid}) was updated but Exchange no longer finds it.`);
@@ -114,6 +124,11 @@ export const mailboxDatabaseRpcSetting = {
     }
     refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer);
+    if (dangles(db)) {
+      warn(
+        `Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`,
+      );
+    }
     // Already pointing at the wanted endpoint (an earlier apply was interrupted after its Set):
     // the value it had before is not known, and the endpoint itself is never recorded as it.
     let previous = db.rpcClientAccessServer;
@@ -139,6 +154,11 @@ export const mailboxDatabaseRpcSetting = {
     const connection = parseChecked(ConnectionSchema, props.connection, "MailboxDatabaseRpcSetting connection");
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined) return { id: "" };
+    if (dangles(db)) {
+      warn(
+        `Mailbox database '${db.name}': ${DANGLING}; Exchange shows it as empty instead of ${props.appliedRpcClientAccessServer || "the value this setting applied"}, so the next 'pulumi up' sets ${props.wantedRpcClientAccessServer} again (which fails while that is the removed object).`,
+      );
+    }
     const outs = outputs(db, {
       wantedRpcClientAccessServer: props.wantedRpcClientAccessServer,
       appliedRpcClientAccessServer: props.appliedRpcClientAccessServer,
@@ -181,6 +201,15 @@ export const mailboxDatabaseRpcSetting = {
     try {
       await setRpcClientAccessServer(connection, id, previous, db.name);
     } catch (e) {
+      // The database was just found, so a not-found is about the previous value: the array or
+      // server it named was removed since. It cannot be put back; the value stays, and we say so.
+      if (e instanceof PowerShellError && e.isNotFound) {
+        const now = dangles(db) ? `empty (${DANGLING})` : db.rpcClientAccessServer;
+        warn(
+          `Mailbox database '${db.name}': its previous RpcClientAccessServer ${previous} no longer exists (a removed CAS array or server), so it was not restored; RpcClientAccessServer stays ${now}: set it to a Client Access server or array of its site.`,
+        );
+        return;
+      }
       if (e instanceof PowerShellError) {
         throw new Error(
           `Could not restore RpcClientAccessServer of mailbox database '${db.name}' to its previous value ${previous}: ${e.message} If that server or array is gone, set onDelete: "retain" (and run 'pulumi up') before deleting.`,

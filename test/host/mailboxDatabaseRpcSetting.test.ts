@@ -169,6 +169,45 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     expect(before).not.toBe(ARRAY_FQDN);
   });
 
+  const DANGLING = "its RpcClientAccessServer names an object that no longer exists (a removed CAS array or server)";
+
+  it("reads a database whose array was removed behind its back as '' (as Exchange shows it): drift, with a warning saying why", async () => {
+    labArray();
+    const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });
+    const state = await create(host, reg);
+    lab.pwsh("Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
+    const refreshed = await refresh(host, state);
+    expect(refreshed?.outputs).toMatchObject({ rpcClientAccessServer: "", appliedRpcClientAccessServer: ARRAY_FQDN });
+    expect(host.log).toContain(`Mailbox database 'MB-HO-01': ${DANGLING}; Exchange shows it as empty instead of ${ARRAY_FQDN}`);
+    if (refreshed === undefined) throw new Error("vanished");
+    const checked = await host.check(refreshed.urn, refreshed.inputs, reg.inputs);
+    expect((await host.diff(refreshed.id, refreshed.urn, refreshed.outputs, checked.inputs)).changes).toBe("some");
+  });
+
+  it("adopts a database whose value names a removed array: records no previous value and says delete leaves the new one", async () => {
+    labArray();
+    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer cas-headoffice; Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
+    expect(labValues()["MB-HO-01"]).toBe("");
+    const state = await create(host, await declare({ rpcClientAccessServer: "HO-EX2010-MB2" }));
+    expect(state.outputs).toMatchObject({ rpcClientAccessServer: MB2_FQDN, previousRpcClientAccessServer: "" });
+    expect(host.log).toContain(`Mailbox database 'MB-HO-01': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${MB2_FQDN}.`);
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labValues()["MB-HO-01"]).toBe(MB2_FQDN);
+  });
+
+  it("on delete, does not fail when the previous value's array was removed since: leaves the value and says the previous one no longer exists", async () => {
+    labArray();
+    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer cas-headoffice");
+    const state = await create(host, await declare({ rpcClientAccessServer: "HO-EX2010-MB2" }));
+    expect(state.outputs.previousRpcClientAccessServer).toBe(ARRAY_FQDN);
+    lab.pwsh("Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(labValues()["MB-HO-01"]).toBe(MB2_FQDN);
+    expect(host.log).toContain(
+      `Mailbox database 'MB-HO-01': its previous RpcClientAccessServer ${ARRAY_FQDN} no longer exists (a removed CAS array or server), so it was not restored; RpcClientAccessServer stays ${MB2_FQDN}`,
+    );
+  });
+
   it("shows a value changed behind its back as drift on refresh, and the next up repairs it", async () => {
     labArray();
     const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });

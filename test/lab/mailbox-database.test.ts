@@ -160,9 +160,19 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
        $seen += ${rpcOf("MB-HO-01")}
        Emit $seen`,
   );
-  it("keeps showing the last FQDN after the array is removed, and follows a new array of the same name", async () => {
+  it("shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name", async () => {
     const result = await s5();
-    expect(result).toEqual(["outlook-ho.exchangeserverpro.net", "outlook2-ho.exchangeserverpro.net"]);
+    expect(result).toEqual(["", "outlook2-ho.exchangeserverpro.net"]);
+  });
+
+  const s5b = batch.add<string[]>(
+    `Set-MailboxDatabase MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2
+       Edit-LabState { param($s) $s.servers = @($s.servers | Where-Object { $_.Name -ne 'HO-EX2010-MB2' }) }
+       Emit @(${rpcOf("MB-HO-01")}, ${rpcOf("MB-HO-02")})`,
+  );
+  it("shows '' when the referenced server is removed; other databases keep their FQDN", async () => {
+    const result = await s5b();
+    expect(result).toEqual(["", "HO-EX2010-MB1.exchangeserverpro.net"]);
   });
 
   const s6 = batch.add<{ Lb: Captured<unknown>; MailboxOnly: Captured<unknown>; Db: Captured<unknown>; Value: string }>(
