@@ -38,6 +38,7 @@ $script:Msg = @{
     VersionTooOld         = 'Object cannot be changed because its ExchangeVersion property is {0}, which is not supported by the current version {1}. You will need an older version of Exchange.'
     NoSuchParameter       = 'A parameter cannot be found that matches parameter name ''{0}''.'
     AdTransient           = 'Active Directory server {0} is not available. Error message: Active directory response: The LDAP server is unavailable.'
+    SessionOpenThrottled  = '[{0}] Connecting to remote server {0} failed with the following error message : The WS-Management service cannot process the request. This user is allowed a maximum number of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. For more information, see the about_Remote_Troubleshooting Help topic.'
     Throttled             = 'This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.'
     DnsRecordExists       = 'Failed to create resource record "{0}" in zone "{1}" on server "{2}".'
     DnsNameNotFound       = 'Failed to get {0} record in {1} zone on {2} server.'
@@ -242,7 +243,43 @@ function Get-LabFaultList {
 
 function Test-LabFaultMatch {
     param([object]$Fault, [string]$CommandName)
+    # SessionOpen faults fire when a session opens (Invoke-LabSessionOpen), never on a command.
+    if ([string]$Fault.Kind -eq 'SessionOpen') { return $false }
     return (([string]$Fault.Command -eq $CommandName -or [string]$Fault.Command -eq '*') -and [int]$Fault.Times -gt 0)
+}
+
+# Opening a session (importing the module: what New-PSSession to Exchange is to a remote shell)
+# consumes one pending SessionOpen fault and fails the way Exchange's WinRM refuses a 19th shell:
+# PSRemotingTransportException, OpenError, PSSessionOpenFailed (LAB-FIDELITY C2).
+function Invoke-LabSessionOpen {
+    [CmdletBinding()]
+    param()
+    if ([string]::IsNullOrWhiteSpace($env:EXCHANGE_LAB_STATE)) { return }
+    $text = [ExchangeLab.StateFile]::ReadText($env:EXCHANGE_LAB_STATE)
+    if ($null -eq $text -or -not [regex]::IsMatch($text, '"Kind"\s*:\s*"SessionOpen"')) { return }
+    $fault = Update-LabState $PSCmdlet {
+        param($s, $c)
+        $faults = @(Get-LabFaultList $s)
+        foreach ($candidate in $faults) {
+            if ([string]$candidate.Kind -eq 'SessionOpen' -and [int]$candidate.Times -gt 0) {
+                $candidate.Times = [int]$candidate.Times - 1
+                $s.lab.faults = @($faults | Where-Object { [int]$_.Times -gt 0 })
+                $c.Commit = $true
+                $candidate
+                break
+            }
+        }
+    }
+    if ($null -eq $fault) { return }
+    $state = Read-LabState $PSCmdlet
+    $server = Get-LabEndpointServer $state
+    $fqdn = 'localhost'
+    if ($null -ne $server) { $fqdn = ([string]$server.Fqdn).ToLowerInvariant() }
+    $message = [string]::Format($script:Msg.SessionOpenThrottled, $fqdn)
+    if ($null -ne $fault.PSObject.Properties['Message'] -and -not [string]::IsNullOrEmpty([string]$fault.Message)) { $message = [string]$fault.Message }
+    $exception = New-Object System.Management.Automation.Remoting.PSRemotingTransportException($message)
+    $record = [ExchangeLab.ErrorRecordFactory]::Create($exception, 'PSSessionOpenFailed', 'OpenError', $null)
+    $PSCmdlet.ThrowTerminatingError($record)
 }
 
 # The cmdlet invocations that have paid their latency. The latency models the round trip to the
@@ -1761,13 +1798,15 @@ function Set-ExchangeLabLatency {
 .SYNOPSIS
 Makes the next -Times calls of -Command (a cmdlet name, or * for any) fail: Error (non-terminating
 Exchange/CIM error), Throttle (terminating 18-concurrent-shells error), Hang (sleeps a day) or
-Exit (the PowerShell process exits with code 1).
+Exit (the PowerShell process exits with code 1). SessionOpen makes the next -Times session opens
+(imports of the module) fail as Exchange refuses a shell over the 18-per-user quota; its -Command
+is ignored (use *).
 #>
 function Add-ExchangeLabFault {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true, Position = 0)][string]$Command,
-        [Parameter(Mandatory = $true)][ValidateSet('Error', 'Throttle', 'Hang', 'Exit')][string]$Kind,
+        [Parameter(Mandatory = $true)][ValidateSet('Error', 'Throttle', 'Hang', 'Exit', 'SessionOpen')][string]$Kind,
         [ValidateRange(1, 1000000)][int]$Times = 1,
         [string]$Message
     )
@@ -1827,6 +1866,7 @@ if (-not [string]::IsNullOrWhiteSpace($env:EXCHANGE_LAB_STATE)) {
     }
     Remove-Variable -Name openDelay -Scope Script -ErrorAction SilentlyContinue
 }
+Invoke-LabSessionOpen
 
 Export-ModuleMember -Function @(
     'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',

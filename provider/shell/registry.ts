@@ -6,7 +6,7 @@ import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, t
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
-import { PowerShellError, PowerShellSessionError } from "./errors";
+import { PowerShellError, PowerShellSessionError, type PsErrorRecord } from "./errors";
 import { findPwsh, noEnvelopeError, PwshSession, type CommandSpec, type TurnOptions } from "./session";
 
 /** Error types that mean the remote session itself is unusable. */
@@ -16,6 +16,19 @@ const BROKEN_SESSION_ERRORS = new Set([
   "InvalidRunspaceStateException",
   "PSInvalidOperationException",
 ]);
+
+/**
+ * Exchange's WinRM refusing a shell over the per-user quota (PSSessionOpenFailed, "This user is
+ * allowed a maximum number of 18 concurrent shells, which has been exceeded"): the session open
+ * fails, not a command. Told by the error type and id; the quota text only confirms it.
+ */
+function isShellQuotaRefusal(error: PsErrorRecord): boolean {
+  return (
+    error.type === "PSRemotingTransportException" &&
+    /PSSessionOpenFailed/.test(error.fqid) &&
+    /concurrent shells/i.test(error.message)
+  );
+}
 
 interface Entry {
   connection: Connection;
@@ -116,6 +129,12 @@ export class SessionRegistry {
     }
     if (!envelope.ok) {
       session.kill();
+      if (envelope.errors.some(isShellQuotaRefusal)) {
+        throw new PowerShellSessionError(
+          "bootstrap",
+          `${describeConnection(connection)} refused to open a session because this account already has the most concurrent shells Exchange allows (18 per user by default): close other Exchange Management Shell or remote PowerShell sessions of this account, or wait for idle ones to time out, then run again.`,
+        );
+      }
       const reason = envelope.errors.map((e) => e.message).join("; ").replace(/\.?\s*$/, "");
       throw new PowerShellSessionError(
         "bootstrap",

@@ -95,6 +95,31 @@ describe("faults", () => {
     expect(after).not.toEqual(before);
   });
 
+  it("Exchange refusing the session itself (a 19th shell: PSSessionOpenFailed at open, not a command): one sentence saying so, and the next attempt opens a fresh session", async () => {
+    const regs = await register((lib) =>
+      new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
+    );
+    const reg = regs[0] as Registration;
+    const urn = urnOf("ClientAccessArray", "ho");
+    const checked = await host.check(urn, {}, reg.inputs);
+    // The host already has a session (check opened it); it drops, so the next command opens one.
+    const before = await warmSession(reg);
+    for (const pid of before) process.kill(pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    lab.pwsh("Add-ExchangeLabFault -Command * -Kind SessionOpen -Times 1 | Out-Null");
+    const refused = await host.create(urn, checked.inputs).then(
+      () => "created",
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(
+      /(?:^|: )\S.* refused to open a session because this account already has the most concurrent shells Exchange allows \(18 per user by default\): close other Exchange Management Shell or remote PowerShell sessions of this account, or wait for idle ones to time out, then run again\.$/,
+    );
+    expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(0);
+    const created = await host.create(urn, checked.inputs);
+    expect(created.properties.arrayName).toBe("cas-headoffice");
+    expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(1);
+  });
+
   it("an Exchange error on a write: the read afterwards reports the value Exchange really has", async () => {
     const reg = await declareDatabase("MB-HO-03", "HO-EX2010-MB2");
     const state = await create(host, reg);

@@ -120,6 +120,35 @@ describe("faults", () => {
     });
   });
 
+  it("SessionOpen: the next import of the module (a session opening) fails as Exchange refuses a 19th shell; commands never consume it, and the import after works", async () => {
+    const { statePath } = newLab();
+    const run = await runPwsh(
+      `$null = Add-ExchangeLabFault -Command * -Kind SessionOpen
+       $commands = @(Get-ClientAccessArray).Count + @(Get-ExchangeServer).Count
+       $pending = @(Get-ExchangeLabFault).Count
+       $r = [ordered]@{ Commands = $commands; Pending = $pending; Caught = $false; Message = ''; Reason = ''; Fqid = ''; Category = ''; Next = ''; Left = -1 }
+       try { Import-Module ${psq(labModule)} -Force -Global -ErrorAction Stop }
+       catch { $r.Caught = $true; $r.Message = $_.Exception.Message; $r.Reason = [string]$_.CategoryInfo.Reason; $r.Fqid = $_.FullyQualifiedErrorId; $r.Category = [string]$_.CategoryInfo.Category }
+       Import-Module ${psq(labModule)} -Force -Global -ErrorAction Stop
+       $r.Next = (Get-ExchangeServer -Identity HO-EX2010-MB1).Name
+       $r.Left = @(Get-ExchangeLabFault).Count
+       Emit $r`,
+      { statePath },
+    );
+    expect(resultOf(run)).toEqual({
+      Commands: 3,
+      Pending: 1,
+      Caught: true,
+      Message:
+        "[ho-ex2010-mb1.exchangeserverpro.net] Connecting to remote server ho-ex2010-mb1.exchangeserverpro.net failed with the following error message : The WS-Management service cannot process the request. This user is allowed a maximum number of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. For more information, see the about_Remote_Troubleshooting Help topic.",
+      Reason: "PSRemotingTransportException",
+      Fqid: "PSSessionOpenFailed",
+      Category: "OpenError",
+      Next: "HO-EX2010-MB1",
+      Left: 0,
+    });
+  });
+
   const clear = batch.add<{ Before: string[]; AfterOne: string[]; AfterAll: number }>(
     `$null = Add-ExchangeLabFault Get-ExchangeServer -Kind Exit -Times 3
      $null = Add-ExchangeLabFault Get-MailboxDatabase -Kind Hang
