@@ -105,7 +105,8 @@ describe("faults", () => {
     // The host already has a session (check opened it); it drops, so the next command opens one.
     const before = await warmSession(reg);
     for (const pid of before) process.kill(pid, "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Wait until the host has reaped it (then it knows the session is dead); bounded, never asserted on.
+    for (let i = 0; i < 100 && pwshChildren(host.child.pid ?? 0).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     lab.pwsh("Add-ExchangeLabFault -Command * -Kind SessionOpen -Times 1 | Out-Null");
     const refused = await host.create(urn, checked.inputs).then(
       () => "created",
