@@ -1046,12 +1046,13 @@ function Set-ClientAccessArray {
 
 <#
 .SYNOPSIS
-Removes a Client Access array. Never prompts. Databases keep their reference to it, which then reads as ''.
+Removes a Client Access array. ConfirmImpact High, as in Exchange: it prompts unless
+-Confirm:$false, and in a -NonInteractive host the prompt fails. Databases keep their reference to it, which then reads as ''.
 .PARAMETER Identity
 Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of the array.
 #>
 function Remove-ClientAccessArray {
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
         [string]$DomainController
@@ -1071,6 +1072,12 @@ function Remove-ClientAccessArray {
             if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
             $array = $found[0]
             if (Test-LabVersionRefused $PSCmdlet $s $script:ExchangeVersion2010 $Identity) { return }
+            # Exchange resolves the object first, then confirms (a missing array is not-found, not a prompt).
+            # The host's refusal to prompt (NonInteractive) surfaces as a compiled cmdlet's does:
+            # PSInvalidOperationException, FullyQualifiedErrorId InvalidOperation, category InvalidOperation.
+            try { $confirmed = $PSCmdlet.ShouldProcess($array.Name, 'Remove-ClientAccessArray') }
+            catch [System.Management.Automation.MethodInvocationException] { $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord($_.Exception.InnerException, 'InvalidOperation', 'InvalidOperation', $null))) }
+            if (-not $confirmed) { return }
             Set-LabProperty $s 'clientAccessArrays' @(Get-LabSection $s 'clientAccessArrays' | Where-Object { -not [object]::ReferenceEquals($_, $array) })
             $c.Commit = $true
         }
@@ -1566,7 +1573,8 @@ Only the records with this data (IPv4 address for A); WIN32 9701 for data that i
 .PARAMETER InputObject
 Record objects from Get-DnsServerResourceRecord (removes exactly those).
 .PARAMETER Force
-Accepted for compatibility; the lab never prompts.
+Removes without asking. Without it the cmdlet asks for confirmation (ShouldContinue, which
+-Confirm:$false does not skip), and in a -NonInteractive host that fails, as on Windows.
 #>
 function Remove-DnsServerResourceRecord {
     [CmdletBinding(DefaultParameterSetName = 'Name', SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
@@ -1624,6 +1632,12 @@ function Remove-DnsServerResourceRecord {
                 }
             }
             if ($doomed.Count -eq 0) { return }
+            if (-not $Force) {
+                $query = 'Removing DNS resource record set by name ' + $label + ' of type ' + $type + ' from zone ' + $zone.Name + ' on ' + $server.Name + ' server. Do you want to continue?'
+                try { $confirmed = $PSCmdlet.ShouldContinue($query, 'Confirm') }
+                catch [System.Management.Automation.MethodInvocationException] { $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord($_.Exception.InnerException, 'InvalidOperation', 'InvalidOperation', $null))) }
+                if (-not $confirmed) { return }
+            }
             Set-LabProperty $zone 'Records' @($records | Where-Object { $doomed -notcontains $_ })
             $c.Commit = $true
             foreach ($record in $doomed) { ConvertTo-LabDnsRecordOutput $s $zone.Name $record }
