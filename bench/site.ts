@@ -125,7 +125,7 @@ export function baselineRefresh(statePath: string): string {
   return [
     ...prelude(statePath),
     `$array = Get-ClientAccessArray -Identity ${q(SITE.arrayName)}`,
-    `$records = @(Get-DnsServerResourceRecord -ZoneName ${q(SITE.zone)} -Name ${q(SITE.record)} -RRType A -ComputerName ${q(SITE.dnsServer)})`,
+    `$records = @(Get-DnsServerResourceRecord -ZoneName ${q(SITE.zone)} -Name ${q(SITE.record)} -Node -RRType A -ComputerName ${q(SITE.dnsServer)})`,
     "$databases = @(Get-MailboxDatabase)",
     "if ($null -eq $array -or $records.Count -ne 1 -or $databases.Count -eq 0) { throw 'the site is not as applied' }",
   ].join("\n");

@@ -1450,7 +1450,8 @@ function Format-LabTimeToLive {
 
 <#
 .SYNOPSIS
-Gets the resource records of a zone, or of one name in it (WIN32 9714 when the name has none).
+Gets the resource records of a zone, or of one name in it and the names below it (only the
+name's own with -Node); WIN32 9714 when there is nothing at or below the name.
 .PARAMETER ZoneName
 The zone, e.g. exchangeserverpro.net (WIN32 9601 when the server does not host it).
 .PARAMETER Name
@@ -1479,7 +1480,14 @@ function Get-DnsServerResourceRecord {
         $records = @(Get-LabSection $zone 'Records')
         if ($PSBoundParameters.ContainsKey('Name')) {
             $relative = ConvertTo-LabDnsRelativeName $Name $zone.Name
-            $records = @($records | Where-Object { $_.HostName -eq $relative })
+            # Without -Node the server returns the name's own records and those below it
+            # (HostName 'x.outlook-ho'); 9714 only when nothing is at or below the name.
+            # (The apex '@' keeps its own records only: what the real server does there is unchecked.)
+            $below = '.' + $relative
+            $records = @($records | Where-Object {
+                    $_.HostName -eq $relative -or
+                    (-not $Node -and $relative -ne '@' -and ([string]$_.HostName).EndsWith($below, [StringComparison]::OrdinalIgnoreCase))
+                })
             if ($records.Count -eq 0 -and $relative -ne '@') {
                 Write-DnsError $PSCmdlet 9714 ([string]::Format($script:Msg.DnsNameNotFound, $Name, $zone.Name, $server.Name)) 'ObjectNotFound' $Name
                 return

@@ -134,7 +134,8 @@ export async function removeARecord(connection: Connection, at: DnsName, address
  */
 export async function setARecordTtl(connection: Connection, at: DnsName, address: string, ttlSeconds: number): Promise<boolean> {
   const script = [
-    `$excasOld = @(Get-DnsServerResourceRecord -Name ${psQuote(at.name)} -RRType 'A' ${where(at)} | Where-Object { [string]$_.RecordData.IPv4Address -eq ${psQuote(address)} }) | Select-Object -First 1`,
+    // Without -Node the Get also returns records below the name: only the name's own may be edited.
+    `$excasOld = @(Get-DnsServerResourceRecord -Name ${psQuote(at.name)} -RRType 'A' ${where(at)} | Where-Object { [string]$_.HostName -eq ${psQuote(at.name)} -and [string]$_.RecordData.IPv4Address -eq ${psQuote(address)} }) | Select-Object -First 1`,
     `if ($null -ne $excasOld) {`,
     `  $excasNew = $null`,
     `  try { $excasNew = $excasOld.Clone() } catch { $excasNew = $null }`,

@@ -165,7 +165,7 @@ describe("faults", () => {
     expect(again.created).toEqual(["headoffice-mb-ho-03"]);
     expect(again.unchanged).toEqual(["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
     expect(lab.json<unknown[]>("Get-ClientAccessArray")).toHaveLength(1);
-    expect(lab.json<string[]>("Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }")).toEqual(["10.1.0.100"]);
+    expect(lab.json<string[]>("Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }")).toEqual(["10.1.0.100"]);
     for (const db of ["MB-HO-01", "MB-HO-02", "MB-HO-03"]) expect(labValue(db)).toBe("outlook-ho.exchangeserverpro.net");
   });
 });

@@ -47,7 +47,7 @@ interface LabRecord {
 function labRecords(name = "outlook-ho", zone = ZONE, server = "DC01"): LabRecord[] {
   return lab
     .json<LabRecord[]>(
-      `Get-DnsServerResourceRecord -ZoneName '${zone}' -Name '${name}' -RRType A -ComputerName '${server}' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ ip = [string]$_.RecordData.IPv4Address; ttl = $_.TimeToLive.TotalSeconds } } | Sort-Object { $_.ip }`,
+      `Get-DnsServerResourceRecord -ZoneName '${zone}' -Name '${name}' -Node -RRType A -ComputerName '${server}' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ ip = [string]$_.RecordData.IPv4Address; ttl = $_.TimeToLive.TotalSeconds } } | Sort-Object { $_.ip }`,
     )
     .sort((a, b) => a.ip.localeCompare(b.ip));
 }
@@ -73,7 +73,7 @@ function startReader(name: string): { started: Promise<void>; stop(): Promise<Ob
     `while ($true) {`,
     `  $done = Test-Path -LiteralPath '${stopFile}'`,
     `  $err = $null`,
-    `  $rows = @(Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name '${name}' -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue -ErrorVariable err)`,
+    `  $rows = @(Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name '${name}' -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue -ErrorVariable err)`,
     `  $code = ''`,
     `  if ($err) { $code = [string]$err[0].FullyQualifiedErrorId }`,
     `  $ips = @($rows | ForEach-Object { [string]$_.RecordData.IPv4Address } | Sort-Object)`,

@@ -179,7 +179,7 @@ describe("the article scenario", () => {
     expect(new Set(guids).size).toBe(guids.length);
   });
 
-  it("has DNS on DC01 (servers, DAG, DC01) and a second server DC02 with the branch zone", () => {
+  it("has DNS on DC01 (servers, DAG, DC01, a name below outlook-ho) and a second server DC02 with the branch zone", () => {
     const servers = (state.dns as JsonObject).servers as JsonObject[];
     expect(servers.map((s) => [s.Name, s.Fqdn])).toEqual([
       ["DC01", "DC01.exchangeserverpro.net"],
@@ -195,6 +195,8 @@ describe("the article scenario", () => {
       "HO-EX2010-MB2": "10.1.0.12",
       "BR-EX2010-MB": "10.2.0.11",
       "HO-DAG01": "10.1.0.20",
+      // A name below outlook-ho (the array's name): Get-DnsServerResourceRecord -Name outlook-ho returns it too.
+      "legacy.outlook-ho": "10.1.0.30",
     });
     expect(state.lab).toEqual({ latency: { SessionOpenMs: 0, ExchangeCommandMs: 0, DnsCommandMs: 0 }, faults: [] });
   });

@@ -137,7 +137,7 @@ describe("writes", () => {
     for (const prefix of ["alpha", "beta"]) {
       for (let i = 1; i <= 30; i++) expect(names).toContain(`${prefix}-${i}`);
     }
-    expect(records).toHaveLength(5 + 60);
+    expect(records).toHaveLength(6 + 60);
     expect(state.revision).toBe(60);
     // Temp files are renamed over the state, never left behind.
     expect(readdirSync(dir).sort()).toEqual(["state.json", "state.json.lock"]);

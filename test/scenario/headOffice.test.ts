@@ -39,7 +39,7 @@ function labDatabases(): Record<string, string> {
 }
 function labRecord(): string[] {
   return lab.json<string[]>(
-    "Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }",
+    "Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }",
   );
 }
 

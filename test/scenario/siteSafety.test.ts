@@ -67,7 +67,7 @@ function labDatabases(): Record<string, string> {
 }
 function labRecord(name = "outlook-ho"): string[] {
   return lab.json<string[]>(
-    `Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name ${name} -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
+    `Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name ${name} -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
   );
 }
 function labArrays(): { Name: string; Fqdn: string }[] {
