@@ -827,7 +827,7 @@ Name, FQDN, GUID, distinguished name or legacyExchangeDN of a server. All server
 function Get-ExchangeServer {
     [CmdletBinding()]
     param(
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ServerIdParameter')][string]$Identity,
         [string]$DomainController
     )
     process {
@@ -887,7 +887,7 @@ Only arrays in this AD site (name, GUID, DN or 'domain/Configuration/Sites/<site
 function Get-ClientAccessArray {
     [CmdletBinding()]
     param(
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ClientAccessArrayIdParameter')][string]$Identity,
         [string]$Site,
         [string]$DomainController
     )
@@ -980,7 +980,7 @@ Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of the
 function Set-ClientAccessArray {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ClientAccessArrayIdParameter')][string]$Identity,
         [string]$Name,
         [string]$Fqdn,
         [string]$Site,
@@ -1054,7 +1054,7 @@ Name (without spaces), FQDN, GUID, distinguished name or legacyExchangeDN of the
 function Remove-ClientAccessArray {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ClientAccessArrayIdParameter')][string]$Identity,
         [string]$DomainController
     )
     process {
@@ -1098,7 +1098,7 @@ function Get-MailboxDatabase {
     [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
         [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
-        [Parameter(ParameterSetName = 'Server', Mandatory = $true)][string]$Server,
+        [Parameter(ParameterSetName = 'Server', Mandatory = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ServerIdParameter')][string]$Server,
         [switch]$Status,
         [string]$DomainController
     )
@@ -1139,7 +1139,7 @@ function Set-MailboxDatabase {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
-        [string]$RpcClientAccessServer,
+        [ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ClientAccessServerOrArrayIdParameter')][string]$RpcClientAccessServer,
         [string]$DomainController
     )
     process {
@@ -1200,7 +1200,7 @@ function New-MailboxDatabase {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
     param(
         [Parameter(Position = 0)][string]$Name,
-        [Parameter(Mandatory = $true)][string]$Server,
+        [Parameter(Mandatory = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.ServerIdParameter')][string]$Server,
         [switch]$Recovery,
         [string]$DomainController
     )

@@ -87,6 +87,60 @@ namespace ExchangeLab
         }
     }
 
+    // An Exchange ServerIdParameter (and the array/CAS-or-array parameters built on it) is made from
+    // the string by PowerShell's argument conversion, and refuses one that is not a GUID, a DN, a
+    // legacyDN, a server name or an FQDN of such names. A name may not contain a space or any of
+    // ` ~ ! @ # & ^ ( ) + [ ] { } < > ? = , : | . / \ ; (LAB-FIDELITY I1). Thrown from a transformation
+    // attribute, PowerShell reports it as Exchange's is reported: ParameterBindingArgumentTransformationException,
+    // FullyQualifiedErrorId ParameterArgumentTransformationError,<cmdlet>, category InvalidData; per
+    // item for pipeline input, terminating the statement for a command-line argument.
+    [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
+    public sealed class ServerIdentityAttribute : ArgumentTransformationAttribute
+    {
+        private static readonly System.Text.RegularExpressions.Regex NamePattern = new System.Text.RegularExpressions.Regex(
+            "^[^ `~!@#&^()+\\[\\]{}<>?=,:|./\\\\;]+\\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        private static readonly System.Text.RegularExpressions.Regex DnPattern = new System.Text.RegularExpressions.Regex(
+            "^(CN|OU|DC)=[^,]+(,\\s*(CN|OU|DC)=[^,]+)*\\z", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        public ServerIdentityAttribute(string typeName)
+        {
+            TypeName = typeName;
+        }
+
+        public string TypeName { get; private set; }
+
+        public static bool IsValid(string identity)
+        {
+            if (identity == null) return false;
+            Guid guid;
+            if (Guid.TryParse(identity, out guid)) return true;
+            if (DnPattern.IsMatch(identity)) return true;
+            if (identity.StartsWith("/o=", StringComparison.OrdinalIgnoreCase)) return true;
+            if (NamePattern.IsMatch(identity)) return true;
+            string fqdn = identity.EndsWith(".", StringComparison.Ordinal) ? identity.Substring(0, identity.Length - 1) : identity;
+            string[] labels = fqdn.Split('.');
+            if (labels.Length < 2) return false;
+            foreach (string label in labels)
+            {
+                if (!NamePattern.IsMatch(label)) return false;
+            }
+            return true;
+        }
+
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            object value = inputData;
+            PSObject wrapped = value as PSObject;
+            if (wrapped != null) value = wrapped.BaseObject;
+            string text = value as string;
+            // PowerShell also runs the attribute on an unbound parameter's default ('' for [string]).
+            if (string.IsNullOrEmpty(text) || IsValid(text)) return inputData;
+            throw new ArgumentTransformationMetadataException(string.Format(
+                "Cannot convert value \"{0}\" to type \"{1}\". Error: \"'{0}' is not a valid value for the identity.\r\nParameter name: identity\"",
+                text, TypeName));
+        }
+    }
+
     // State file I/O whose expected failures (lock taken, file renamed under a reader) stay in C#.
     // Caught in PowerShell they would still land in $Error and in the caller's -ErrorVariable,
     // which is exactly where the provider looks for Exchange errors.

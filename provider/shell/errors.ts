@@ -43,9 +43,14 @@ export class PowerShellError extends Error {
     return m ? Number(m[1]) : undefined;
   }
 
-  /** Exchange could not find the object (matched on the exception type, never on localised text). */
+  /**
+   * Exchange could not find the object (matched on the exception type, never on localised text).
+   * Only when every record says so: an identity Exchange refuses to parse (a space in a server or
+   * array name) is a ParameterBindingArgumentTransformationException, and a command that met it
+   * besides a not-found must not be read as "gone".
+   */
   get isNotFound(): boolean {
-    return this.exceptionType === "ManagementObjectNotFoundException";
+    return this.records.length > 0 && this.records.every((r) => r.type === "ManagementObjectNotFoundException");
   }
 }
 

@@ -229,12 +229,16 @@ describe("Get-ClientAccessArray", () => {
 
   const s10 = batch.add<{ ByName: Captured<unknown>; ByFqdn: string }>(
     `$null = New-ClientAccessArray -Name 'China CAS Array' -Fqdn casarrayap.exchangeserverpro.net -Site BranchOffice
-       Emit ([ordered]@{ ByName = Invoke-Captured { Get-ClientAccessArray 'China CAS Array' }; ByFqdn = (Get-ClientAccessArray casarrayap.exchangeserverpro.net).Name })`,
+       Emit ([ordered]@{ ByName = Invoke-Captured { try { Get-ClientAccessArray 'China CAS Array' } catch { $_ } }; ByFqdn = (Get-ClientAccessArray casarrayap.exchangeserverpro.net).Name })`,
   );
-  it("cannot find an array by a name with spaces, but can by its FQDN", async () => {
+  it("refuses a name with spaces as an identity (a parameter-binding error, not 'not found'), but finds the array by its FQDN", async () => {
     const result = await s10();
     expect(result.ByFqdn).toBe("China CAS Array");
-    expect(result.ByName.Errors[0]?.Message).toBe(notFound("China CAS Array"));
+    expect(result.ByName.Errors[0]).toMatchObject({
+      Reason: "ParameterBindingArgumentTransformationException",
+      Category: "InvalidData",
+      Fqid: "ParameterArgumentTransformationError,Get-ClientAccessArray",
+    });
   });
 
   const s11 = batch.add<{ All: string[]; Branch: string[]; Missing: Captured<unknown>; OtherDc: Captured<unknown>; BadSite: Captured<unknown> }>(
