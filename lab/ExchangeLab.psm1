@@ -367,10 +367,12 @@ function Write-ExchangeError {
     $Cmdlet.WriteError($record)
 }
 
+# Exchange writes its not-found errors with TargetObject null (GetObjectWithIdentityTaskBase,
+# Task.ProcessError; CategoryInfo shows "(:)"): the identity is only in the message (LAB-FIDELITY X1).
 function Write-NotFoundError {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$Identity, [string]$DomainController)
     $message = [string]::Format($script:Msg.NotFound, $Identity, (Get-LabDomainController $State $DomainController))
-    Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorManagementObjectNotFound' $Identity
+    Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorManagementObjectNotFound' $null
 }
 
 function Write-AmbiguousError {
@@ -463,7 +465,7 @@ function Resolve-LabSite {
     if ($found.Count -eq 1) { return $found[0] }
     if ($found.Count -eq 0) {
         $message = [string]::Format($script:Msg.SiteNotFound, $Identity)
-        Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorSiteNotFound' $Identity
+        Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorSiteNotFound' $null
     }
     else {
         $message = [string]::Format($script:Msg.SiteNotUnique, $Identity)
@@ -1000,7 +1002,7 @@ function Set-ClientAccessArray {
             $found = @(Get-LabArrayMatch $s $Identity)
             if ($found.Count -eq 0) {
                 $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
-                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $Identity
+                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $null
                 return
             }
             if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
@@ -1066,7 +1068,7 @@ function Remove-ClientAccessArray {
             $found = @(Get-LabArrayMatch $s $Identity)
             if ($found.Count -eq 0) {
                 $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
-                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $Identity
+                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $null
                 return
             }
             if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }

@@ -260,7 +260,8 @@ describe("Get-ClientAccessArray", () => {
       Type: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
       Reason: "ManagementObjectNotFoundException",
       Category: "NotSpecified",
-      Target: "outlook.exchangeserverpro.net",
+      // Exchange's not-found errors carry no TargetObject; the identity is only in the message.
+      Target: "",
     });
     expect(result.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetClientAccessArray"));
     expect(result.OtherDc.Errors[0]?.Message).toBe(
@@ -337,7 +338,7 @@ describe("Set-ClientAccessArray and Remove-ClientAccessArray", () => {
     expect(result.Site.Errors[0]?.Fqid).toMatch(exchangeFqid("SetClientAccessArray"));
     expect(result.Name.Errors[0]?.Message).toBe(nameTaken("cas-headoffice"));
     expect(result.ServerName.Errors[0]?.Message).toBe(nameTaken("BR-EX2010-MB"));
-    expect(result.Missing.Errors[0]).toMatchObject({ Message: casNotFound("outlook-xx"), Reason: "ManagementObjectNotFoundException", Target: "outlook-xx" });
+    expect(result.Missing.Errors[0]).toMatchObject({ Message: casNotFound("outlook-xx"), Reason: "ManagementObjectNotFoundException", Target: "" });
     expect(result.BadSite.Errors[0]?.Message).toBe(siteNotFound("Mars"));
     expect(result.Fqdn).toBe("BranchOffice");
   });

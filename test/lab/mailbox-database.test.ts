@@ -191,7 +191,8 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
       Type: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
       Reason: "ManagementObjectNotFoundException",
       Category: "NotSpecified",
-      Target: "lb-vip.exchangeserverpro.net",
+      // No TargetObject, as for every Exchange not-found (inferred for -RpcClientAccessServer: LAB-FIDELITY X1).
+      Target: "",
     });
     expect(result.Lb.Errors[0]?.Fqid).toMatch(exchangeFqid("SetMailboxDatabase"));
     expect(result.MailboxOnly.Errors[0]?.Message).toBe(notFound("HO-EX2010-MBX"));

@@ -81,7 +81,7 @@ describe("Get-Mailbox on the article's organisation", () => {
     expect(r.Recovery).toEqual({ Names: [], Warnings: [], Errors: [] });
     expect(r.Missing.Names).toEqual([]);
     expect(r.Missing.Errors).toHaveLength(1);
-    expect(r.Missing.Errors[0]).toMatchObject({ Message: notFound("MB-XX-01"), Reason: "ManagementObjectNotFoundException", Target: "MB-XX-01" });
+    expect(r.Missing.Errors[0]).toMatchObject({ Message: notFound("MB-XX-01"), Reason: "ManagementObjectNotFoundException", Target: "" });
     expect(r.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetMailbox"));
   });
 
