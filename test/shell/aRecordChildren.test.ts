@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const at = { dnsServer: "DC01", zone: "exchangeserverpro.net", name: "outlook-ho" };
 const child = (): string[] =>
-  lab.json<string>(
+  lab.json<string[]>(
     `Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'legacy.outlook-ho' -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.HostName + '=' + [string]$_.RecordData.IPv4Address + '/' + $_.TimeToLive.TotalSeconds }`,
   );
 
