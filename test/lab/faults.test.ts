@@ -1,5 +1,6 @@
 // The lab's knobs for tests and benchmarks: latency per command kind and on import, and faults
 // (Error, Throttle, Hang, Exit) that are consumed atomically, N times.
+import { readFileSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type Captured, type Lab, LabBatch, exchangeFqid, labModule, makeLab, psq, resultOf, runPwsh } from "./pwsh.js";
 
@@ -164,13 +165,27 @@ describe("faults", () => {
 
   it("Hang: the command never returns", async () => {
     const { statePath } = newLab();
-    const run = await runPwsh(
+    const stop = new AbortController();
+    const running = runPwsh(
       `$null = Add-ExchangeLabFault -Command Get-MailboxDatabase -Kind Hang
        'before'
        Get-MailboxDatabase
        'after'`,
-      { statePath, timeoutMs: 4000 },
+      { statePath, timeoutMs: 110_000, abort: stop.signal },
     );
+    // Stopped once Get-MailboxDatabase has taken its fault (the lab removes a consumed fault from
+    // its state), whatever the machine's speed: from then on only a return could print 'after'.
+    const pending = () => /"Kind"\s*:\s*"Hang"/.test(readFileSync(statePath, "utf8"));
+    const added = pending;
+    const consumed = () => !pending();
+    const deadline = Date.now() + 100_000;
+    while (!added() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!consumed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // A whole other lab command, start to end, in another process: time scaled to this machine in
+    // which a command that could return would have returned.
+    expect((await runPwsh("Get-ExchangeServer | Out-Null", { statePath })).code).toBe(0);
+    stop.abort();
+    const run = await running;
     expect(run.timedOut).toBe(true);
     expect(run.stdout).toContain("before");
     expect(run.stdout).not.toContain("after");

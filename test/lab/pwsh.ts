@@ -78,6 +78,8 @@ export interface RunOptions {
   importModule?: boolean;
   /** The script is a complete batch script (prelude included). */
   batch?: boolean;
+  /** Kills the process (and reports timedOut) when aborted: for a test that decides on an event when to stop it. */
+  abort?: AbortSignal;
 }
 
 export interface RunResult {
@@ -150,11 +152,13 @@ export function runPwsh(script: string, options: RunOptions = {}): Promise<RunRe
     let stdout = "";
     let stderr = "";
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const kill = () => {
       timedOut = true;
       if (ownGroup && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       else child.kill("SIGKILL");
-    }, options.timeoutMs ?? 60_000);
+    };
+    const timer = setTimeout(kill, options.timeoutMs ?? 60_000);
+    options.abort?.addEventListener("abort", kill, { once: true });
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.on("error", (error) => {

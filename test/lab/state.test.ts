@@ -146,13 +146,17 @@ describe("writes", () => {
   it("fails a writer with a clear message when the lock stays taken, while readers go on", async () => {
     const { dir, statePath } = newLab();
     const held = join(dir, "held");
+    const release = join(dir, "release");
+    // The holder keeps the lock until the test releases it (an event, not a clock): however slow
+    // the machine, the writer below meets a held lock.
     const holder = runPwsh(
       `$lock = [System.IO.File]::Open(${psq(statePath + ".lock")}, 'OpenOrCreate', 'ReadWrite', 'None')
        Set-Content -LiteralPath ${psq(held)} -Value 'held'
-       Start-Sleep -Seconds 4`,
-      { statePath, importModule: false, timeoutMs: 30_000 },
+       $until = [DateTime]::UtcNow.AddSeconds(100)
+       while (-not (Test-Path -LiteralPath ${psq(release)}) -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 50 }`,
+      { statePath, importModule: false, timeoutMs: 110_000 },
     );
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 90_000;
     while (!existsSync(held) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(existsSync(held)).toBe(true);
     const result = await runLab<Caught & { Read: number }>(
@@ -167,9 +171,10 @@ describe("writes", () => {
     );
     const unchanged = JSON.parse(readFileSync(statePath, "utf8")) as JsonObject;
     expect(unchanged.clientAccessArrays).toEqual([]);
+    writeFileSync(release, "release");
     const finished = await holder;
     expect(finished.code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("Initialize-ExchangeLab and Get-ExchangeLabState", () => {
