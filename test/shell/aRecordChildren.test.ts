@@ -1,24 +1,15 @@
 // The provider manages exactly the A records at its name, never those below it (LAB-FIDELITY D4):
 // Get-DnsServerResourceRecord -Name outlook-ho also returns legacy.outlook-ho (article scenario),
 // and provider/dns/aRecord.ts must filter it out by HostName.
-import { afterAll, afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { addARecord, getARecords, removeARecord, setARecordTtl } from "../../provider/dns/aRecord";
-import { ConnectionSchema, sessions, type Connection } from "../../provider/shell";
-import { createLab, type Lab } from "../support/lab";
+import type { Connection } from "../../provider/shell";
+import type { Lab } from "../support/lab";
+import { useLabConnection } from "../support/labConnection";
 
 let lab: Lab;
 let connection: Connection;
-beforeEach(() => {
-  lab = createLab();
-  connection = ConnectionSchema.parse(lab.connection);
-});
-afterEach(async () => {
-  await sessions().closeAll();
-  lab.remove();
-});
-afterAll(async () => {
-  await sessions().closeAll();
-});
+useLabConnection((fixture) => ({ lab, connection } = fixture));
 
 const at = { dnsServer: "DC01", zone: "exchangeserverpro.net", name: "outlook-ho" };
 const child = (): string[] =>

@@ -2,25 +2,14 @@
 // they succeed only because the provider passes -Confirm:$false and -Force in its
 // -NonInteractive pwsh. Dropping either from provider/exchange/clientAccessArray.ts or
 // provider/dns/aRecord.ts makes these fail.
-import { afterAll, afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { addARecord, getARecords, removeARecord } from "../../provider/dns/aRecord";
 import { getClientAccessArray, newClientAccessArray, removeClientAccessArray } from "../../provider/exchange";
-import { ConnectionSchema, sessions, type Connection } from "../../provider/shell";
-import { createLab, type Lab } from "../support/lab";
+import type { Connection } from "../../provider/shell";
+import { useLabConnection } from "../support/labConnection";
 
-let lab: Lab;
 let connection: Connection;
-beforeEach(() => {
-  lab = createLab();
-  connection = ConnectionSchema.parse(lab.connection);
-});
-afterEach(async () => {
-  await sessions().closeAll();
-  lab.remove();
-});
-afterAll(async () => {
-  await sessions().closeAll();
-});
+useLabConnection((fixture) => ({ connection } = fixture));
 
 it("removes a Client Access array without a prompt (Remove-ClientAccessArray is ConfirmImpact High)", async () => {
   const created = await newClientAccessArray(connection, { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice" });

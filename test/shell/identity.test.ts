@@ -2,25 +2,14 @@
 // a space in an array name with a parameter-binding error (ParameterBindingArgumentTransformationException),
 // never ManagementObjectNotFoundException; the provider must surface it, not read it as a delete
 // already done or an array that does not exist.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getClientAccessArray, newClientAccessArray, removeClientAccessArray } from "../../provider/exchange";
-import { ConnectionSchema, PowerShellError, sessions, type Connection, type PsErrorRecord } from "../../provider/shell";
-import { createLab, type Lab } from "../support/lab";
+import { PowerShellError, type Connection, type PsErrorRecord } from "../../provider/shell";
+import { useLabConnection } from "../support/labConnection";
 
 describe("against the lab", () => {
-  let lab: Lab;
   let connection: Connection;
-  beforeEach(() => {
-    lab = createLab();
-    connection = ConnectionSchema.parse(lab.connection);
-  });
-  afterEach(async () => {
-    await sessions().closeAll();
-    lab.remove();
-  });
-  afterAll(async () => {
-    await sessions().closeAll();
-  });
+  useLabConnection((fixture) => ({ connection } = fixture));
 
   it("fails read and delete of an array named with a space instead of reporting it gone, and deletes nothing", async () => {
     await newClientAccessArray(connection, { name: "China CAS Array", fqdn: "casarrayap.exchangeserverpro.net", site: "BranchOffice" });

@@ -5,10 +5,11 @@
 // the session registry.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { countMailboxesByDatabase, countMailboxesScript, mailboxCounts } from "../../provider/exchange";
 import { ConnectionSchema, PowerShellError, psQuote, sessions, type Connection } from "../../provider/shell";
-import { createLab, LAB_MODULE, SCENARIO, type Lab } from "../support/lab";
+import { LAB_MODULE, SCENARIO, type Lab } from "../support/lab";
+import { useLabConnection } from "../support/labConnection";
 
 const HEAD_OFFICE = ["HO-EX2010-MB1", "HO-EX2010-MB2"];
 const ALL_SERVERS = [...HEAD_OFFICE, "BR-EX2010-MB"];
@@ -56,18 +57,7 @@ const sorted = (counts: Map<string, number>): [string, number][] => [...counts.e
 
 let lab: Lab;
 let connection: Connection;
-
-beforeEach(() => {
-  lab = createLab();
-  connection = ConnectionSchema.parse(lab.connection);
-});
-afterEach(async () => {
-  await sessions().closeAll();
-  lab.remove();
-});
-afterAll(async () => {
-  await sessions().closeAll();
-});
+useLabConnection((fixture) => ({ lab, connection } = fixture));
 
 describe("countMailboxesByDatabase", () => {
   it("counts the article's HeadOffice mailboxes per database, as the scenario holds them, in one command", async () => {
