@@ -9,7 +9,7 @@
     FunctionsToExport    = @(
         'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',
         'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
-        'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Get-Mailbox',
+        'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Move-ActiveMailboxDatabase', 'Get-Mailbox',
         'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
         'Initialize-ExchangeLab', 'Get-ExchangeLabState',
         'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',

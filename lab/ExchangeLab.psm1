@@ -36,6 +36,8 @@ $script:Msg = @{
     ResultSizeExceeded    = 'Only the first {0} items are returned, as the ResultSize parameter says. To return all items, specify "-ResultSize Unlimited".'
     InvalidResultSize     = 'Cannot process argument transformation on parameter ''ResultSize''. Cannot convert value "{0}" to type "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]". Error: "The value must be a whole number from 0 to 4294967295, or Unlimited."'
     VersionTooOld         = 'Object cannot be changed because its ExchangeVersion property is {0}, which is not supported by the current version {1}. You will need an older version of Exchange.'
+    NoDatabaseCopy        = 'An Active Manager operation failed. Database ''{0}'' has no copy on server ''{1}''.'
+    AlreadyActive         = 'An Active Manager operation failed. Database ''{0}'' is already active on server ''{1}''.'
     NoSuchParameter       = 'A parameter cannot be found that matches parameter name ''{0}''.'
     AdTransient           = 'Active Directory server {0} is not available. Error message: Active directory response: The LDAP server is unavailable.'
     SessionOpenThrottled  = '[{0}] Connecting to remote server {0} failed with the following error message : The WS-Management service cannot process the request. This user is allowed a maximum number of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. For more information, see the about_Remote_Troubleshooting Help topic.'
@@ -513,6 +515,17 @@ function Get-LabArrayMember {
     return , ([string[]]$names)
 }
 
+# The servers that host a copy of a database: its state's Copies (a DAG database's copy hosts, in
+# activation-preference order), else only its Server. The active copy's host (Server) is always one.
+function Get-LabDatabaseCopyServer {
+    param([object]$Database)
+    $names = @()
+    $property = $Database.PSObject.Properties['Copies']
+    if ($null -ne $property -and $null -ne $property.Value) { $names = @($property.Value | ForEach-Object { [string]$_ }) }
+    if (-not ($names -contains [string]$Database.Server)) { $names = @([string]$Database.Server) + $names }
+    return , ([string[]]$names)
+}
+
 function Get-LabDagOfServer {
     param([object]$State, [string]$ServerName)
     foreach ($dag in (Get-LabSection $State 'databaseAvailabilityGroups')) {
@@ -698,11 +711,13 @@ function ConvertTo-LabDatabaseOutput {
     }
     $replication = 'None'
     if ($null -ne $dag) { $replication = 'Remote' }
+    $copyServers = Get-LabDatabaseCopyServer $Database
     $properties = [ordered]@{
         Name                            = [string]$Database.Name
         Server                          = [string]$Database.Server
         ServerName                      = [string]$Database.Server
-        Servers                         = [string[]]@([string]$Database.Server)
+        Servers                         = $copyServers
+        DatabaseCopies                  = [string[]]@($copyServers | ForEach-Object { [string]$Database.Name + '\' + $_ })
         MasterServerOrAvailabilityGroup = $master
         MasterType                      = $masterType
         Recovery                        = [bool]$Database.Recovery
@@ -1257,6 +1272,67 @@ function New-MailboxDatabase {
         Set-LabProperty $s 'mailboxDatabases' (@(Get-LabSection $s 'mailboxDatabases') + $db)
         $c.Commit = $true
         ConvertTo-LabDatabaseOutput $s $db
+    }
+}
+
+<#
+.SYNOPSIS
+Activates another copy of a DAG database (a switchover): Active Manager rewrites the database's
+Server (msExchOwningServer) to the new active copy's host, which may be in another AD site. The
+database's RpcClientAccessServer is not touched. ConfirmImpact High: prompts unless -Confirm:$false.
+.PARAMETER Identity
+Name, GUID, distinguished name or legacyExchangeDN of the database.
+.PARAMETER ActivateOnServer
+The Mailbox server hosting the copy to activate (name, FQDN, GUID, DN or legacyExchangeDN).
+#>
+function Move-ActiveMailboxDatabase {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string]$Identity,
+        [Parameter(Mandatory = $true)][ExchangeLab.ServerIdentity('Microsoft.Exchange.Configuration.Tasks.MailboxServerIdParameter')][string]$ActivateOnServer,
+        [string]$MountDialOverride,
+        [switch]$SkipClientExperienceChecks,
+        [string]$DomainController
+    )
+    process {
+        $state = Enter-LabCommand $PSCmdlet 'Exchange'
+        if ($null -eq $state) { return }
+        if (Test-LabWhatIf $PSCmdlet $Identity ('Moving mailbox database "' + $Identity + '" to server "' + $ActivateOnServer + '".')) { return }
+        $dc = $DomainController
+        Update-LabState $PSCmdlet {
+            param($s, $c)
+            $found = @(Get-LabDatabaseMatch $s $Identity)
+            if ($found.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $Identity $dc; return }
+            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
+            $db = $found[0]
+            $targets = @(Get-LabServerMatch $s $ActivateOnServer | Where-Object { @($_.ServerRole) -contains 'Mailbox' })
+            if ($targets.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $ActivateOnServer $dc; return }
+            $target = $targets[0]
+            $start = [string]$db.Server
+            if (-not ((Get-LabDatabaseCopyServer $db) -contains [string]$target.Name)) {
+                $message = [string]::Format($script:Msg.NoDatabaseCopy, $db.Name, $target.Name)
+                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.TaskException($message)) 'ErrorDatabaseCopyNotFound' $null
+                return
+            }
+            if ($start -eq [string]$target.Name) {
+                $message = [string]::Format($script:Msg.AlreadyActive, $db.Name, $target.Name)
+                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.TaskException($message)) 'ErrorDatabaseAlreadyActive' $null
+                return
+            }
+            try { $confirmed = $PSCmdlet.ShouldProcess($db.Name, 'Move-ActiveMailboxDatabase') }
+            catch [System.Management.Automation.MethodInvocationException] { $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord($_.Exception.InnerException, 'InvalidOperation', 'InvalidOperation', $null))) }
+            if (-not $confirmed) { return }
+            $db.Server = [string]$target.Name
+            $db.WhenChanged = Get-LabNow
+            $c.Commit = $true
+            New-LabOutputObject 'Microsoft.Exchange.Management.SystemConfigurationTasks.DatabaseMoveResult' ([ordered]@{
+                    Identity            = [string]$db.Name
+                    ActiveServerAtStart = $start
+                    ActiveServerAtEnd   = [string]$target.Name
+                    Status              = 'Succeeded'
+                    NumberOfLogsLost    = 0
+                })
+        }
     }
 }
 
@@ -1895,7 +1971,7 @@ Invoke-LabSessionOpen
 Export-ModuleMember -Function @(
     'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',
     'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
-    'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Get-Mailbox',
+    'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Move-ActiveMailboxDatabase', 'Get-Mailbox',
     'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
     'Initialize-ExchangeLab', 'Get-ExchangeLabState',
     'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',

@@ -29,6 +29,7 @@ export const ENDPOINT_COMMANDS = [
   "Get-MailboxDatabase",
   "Set-MailboxDatabase",
   "New-MailboxDatabase",
+  "Move-ActiveMailboxDatabase",
   "Get-Mailbox",
   "Get-DnsServerResourceRecord",
   "Add-DnsServerResourceRecordA",
