@@ -16,15 +16,22 @@ import { z } from "zod";
 import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } from "../shell/batch";
 import { batchMemberError, noEnvelopeError } from "../shell/session";
 import { PowerShellError, psQuote, sessions, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
-import { leafName, parseRows, query } from "./rows";
+import { leafName, parseRows, query, stringList } from "./rows";
 
-const SELECT = ["Name", "Guid", "Server", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN", "DistinguishedName"] as const;
+// Server is the ACTIVE copy's host (Active Manager rewrites it on every mount or move, possibly
+// into another AD site); Servers lists every server with a copy.
+const SELECT = ["Name", "Guid", "Server", "Servers", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN", "DistinguishedName"] as const;
+
+function copyServers(active: string, listed: string[]): string[] {
+  return listed.some((n) => n.toLowerCase() === active.toLowerCase()) ? listed : [active, ...listed];
+}
 
 const MailboxDatabaseRow = z
   .object({
     Name: z.string(),
     Guid: z.string(),
     Server: z.string(),
+    Servers: stringList.optional(),
     RpcClientAccessServer: z.string().nullable(),
     Recovery: z.boolean().nullable(),
     ExchangeLegacyDN: z.string().nullable(),
@@ -34,6 +41,8 @@ const MailboxDatabaseRow = z
     name: r.Name,
     guid: r.Guid,
     server: leafName(r.Server),
+    /** Every server with a copy, the active one included (a database without copies: its server). */
+    servers: copyServers(leafName(r.Server), (r.Servers ?? []).map(leafName)),
     rpcClientAccessServer: r.RpcClientAccessServer ?? "",
     recovery: r.Recovery ?? false,
     exchangeLegacyDn: r.ExchangeLegacyDN ?? "",

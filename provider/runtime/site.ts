@@ -202,16 +202,26 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     }
   }
 
+  // Placement: a database is in the site of its ACTIVE copy, the server Exchange reports as its
+  // `Server` (Active Manager rewrites it on every failover or switchover, into another AD site in
+  // a stretched DAG). That is the site whose array its Outlook clients are meant to use; the value
+  // never follows the active copy by itself (DOMAIN.md §1.7, §1.10). A database with only a
+  // passive copy here belongs to another site's plan unless the declaration names it.
   const byName = new Map(dbs.map((d) => [lower(d.name), d]));
   const siteServerNames = new Set(siteServers.map((s) => lower(s.name)));
   const inSite = (d: MailboxDatabase) => siteServerNames.has(lower(d.server));
+  const hasCopyHere = (d: MailboxDatabase) => d.servers.some((n) => siteServerNames.has(lower(n)));
   const siteDbs = dbs.filter(inSite);
   const listSite = () => (siteDbs.length > 0 ? siteDbs.map((d) => d.name).sort().join(", ") : "none");
-  const siteOf = (db: MailboxDatabase) => servers.find((s) => lower(s.name) === lower(db.server))?.siteName ?? "an unknown site";
+  const serverSite = new Map(servers.map((s) => [lower(s.name), s.siteName]));
+  const siteOf = (db: MailboxDatabase) => serverSite.get(lower(db.server)) ?? "an unknown site";
+  /** The AD sites of a database's copies, the active copy's first. */
+  const copySites = (db: MailboxDatabase) => [...new Set([db.server, ...db.servers].map((n) => serverSite.get(lower(n)) ?? "an unknown site"))];
+  const arrayOf = (value: string) => arrays.find((a) => lower(a.fqdn) === lower(value));
   const exclude = new Set(request.exclude.map(lower));
   for (const name of request.exclude) {
     const db = byName.get(lower(name));
-    if (db === undefined || !inSite(db)) {
+    if (db === undefined || (!inSite(db) && !hasCopyHere(db))) {
       errors.push(
         `'exclude' names '${name}', which is not a mailbox database of site ${request.site}${db !== undefined ? ` (it is in site ${siteOf(db)})` : ""}; the site's databases are: ${listSite()}. Correct the name, or the database you meant to leave alone would be changed.`,
       );
@@ -226,7 +236,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
       const db = byName.get(lower(name));
       if (db === undefined) {
         errors.push(`Mailbox database '${name}' does not exist; the databases of site ${request.site} are: ${listSite()}.`);
-      } else if (!inSite(db)) {
+      } else if (!inSite(db) && !hasCopyHere(db)) {
         const site = siteOf(db);
         errors.push(`Mailbox database '${db.name}' is in AD site ${site} (server ${db.server}), not ${request.site}; declare it in the ${site} stack.`);
       } else if (db.recovery) {
@@ -234,9 +244,42 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
           `Mailbox database '${db.name}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'.`,
         );
       } else if (!exclude.has(lower(db.name))) {
+        if (!inSite(db)) {
+          // Named, with a copy here, but active in another site now (a failover or switchover):
+          // kept, because its value is meant to stay this site's array (DOMAIN.md §1.10: during a
+          // datacenter switchover repoint the array's DNS name, do not change the databases).
+          const site = siteOf(db);
+          warnings.push(
+            `Mailbox database '${db.name}' is active in AD site ${site} now (server ${db.server}), not ${request.site}, where it has a copy; it stays declared here, so its RpcClientAccessServer stays ${fqdn}: its Outlook clients keep connecting through this site's array (across sites) until it is moved back. Do not declare it in the ${site} stack as well, or the two stacks would fight over its value.`,
+          );
+        }
         chosen.push(db);
       }
     }
+  }
+
+  // Copies in several sites (a stretched DAG): the value does not follow the active copy. (A
+  // named database active elsewhere has had its own warning above.)
+  for (const d of chosen.filter(inSite)) {
+    const sites = copySites(d);
+    if (sites.length < 2) continue;
+    const others = sites.filter((s) => lower(s) !== lower(request.site));
+    const current = arrayOf(d.rpcClientAccessServer);
+    const elsewhere = current !== undefined && lower(current.siteName) !== lower(request.site) && lower(current.fqdn) !== fqdn;
+    warnings.push(
+      `Mailbox database '${d.name}' has copies in AD sites ${sites.join(" and ")} (servers ${d.servers.join(", ")}): after a failover to ${others.join(" or ")} its Outlook clients still connect to this site's array ${fqdn}, because Exchange 2010 does not change RpcClientAccessServer when the active copy moves; in a datacenter switchover repoint the DNS name ${fqdn} at a Client Access server or load balancer there instead of changing the database.` +
+        (elsewhere
+          ? ` Its RpcClientAccessServer is now ${current.fqdn}, the array of site ${current.siteName}: if it is active here only for a failover, exclude it here (its ${current.siteName} declaration names it), or this apply moves its clients to ${fqdn}.`
+          : ""),
+    );
+  }
+  // Copies here, active elsewhere, not declared by name: another site's plan has them now.
+  const chosenNames = new Set(chosen.map((d) => lower(d.name)));
+  const passiveHere = dbs.filter((d) => !d.recovery && !inSite(d) && hasCopyHere(d) && !chosenNames.has(lower(d.name)) && !exclude.has(lower(d.name)));
+  if (passiveHere.length > 0) {
+    warnings.push(
+      `Not in this plan, though they have a copy in ${request.site}: ${passiveHere.map((d) => `${d.name} (active in ${siteOf(d)} on ${d.server}, RpcClientAccessServer ${d.rpcClientAccessServer || "(empty)"})`).join(", ")}. A database belongs to the site of its active copy; name it in 'databases' to keep managing it here while it is active elsewhere.`,
+    );
   }
 
   if (addresses !== undefined && errors.length === 0) {
@@ -265,7 +308,9 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   // What the apply does to Outlook: each database whose value changes, with its mailboxes counted
   // (one query for the site's servers, and only when something changes).
   const changing = chosen.filter((d) => lower(d.rpcClientAccessServer) !== fqdn);
-  const counts = changing.length > 0 ? await countMailboxesByDatabase(connection, siteServers.map((s) => s.name)) : new Map<string, number>();
+  // A named database active in another site is counted on its active server.
+  const countOn = [...siteServers.map((s) => s.name), ...changing.filter((d) => !inSite(d)).map((d) => d.server)];
+  const counts = changing.length > 0 ? await countMailboxesByDatabase(connection, countOn) : new Map<string, number>();
   for (const d of changing) {
     const n = counts.get(lower(d.name)) ?? 0;
     warnings.push(

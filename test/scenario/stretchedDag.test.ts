@@ -1,0 +1,148 @@
+// A stretched DAG (LAB-FIDELITY E6): a database's Server is its ACTIVE copy's host and moves with
+// a failover or switchover, possibly into another AD site. CasArraySite places a database in the
+// site of its active copy, warns when its copies span sites (its value does not follow the active
+// copy: DOMAIN.md §1.7, §1.10), and keeps a database the declaration names while it is active in
+// another site, if it has a copy in the declared site (a switchover); without one it is refused.
+// Site programs run under mocks and previewed, applied through the real dynamic-provider host
+// against a private copy of the article's lab.
+import { createRequire } from "node:module";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyAll, type Applied } from "../support/apply";
+import { register, settleSite, type ExchangeCas, type Registration } from "../support/contract";
+import { Host, ROOT } from "../support/host";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
+
+let lab: Lab;
+let host: Host;
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
+
+afterEach(async () => {
+  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+  await runtime.sessions().closeAll();
+});
+
+type FullSiteArgs = ConstructorParameters<ExchangeCas["CasArraySite"]>[1];
+type SiteArgs = Partial<Omit<FullSiteArgs, "dns">> & { dns?: Partial<FullSiteArgs["dns"]> };
+
+const HO = "outlook-ho.exchangeserverpro.net";
+const BR = "outlook-br.exchangeserverpro.net";
+
+interface Declared {
+  regs: Registration[];
+  warnings: string[];
+  databases: { database: string; rpcClientAccessServer: string; mailboxes?: number }[];
+  error?: string;
+}
+
+async function declare(args: SiteArgs = {}): Promise<Declared> {
+  const out: Declared = { regs: [], warnings: [], databases: [] };
+  out.regs = await register(async (lib) => {
+    const site = new lib.CasArraySite("site", {
+      site: "HeadOffice",
+      arrayName: "cas-headoffice",
+      fqdn: HO,
+      connection: lab.connection,
+      ...args,
+      dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.11"], ...args.dns },
+    });
+    try {
+      out.warnings = await settleSite(site);
+      out.databases = await new Promise((resolve) => site.databases.apply(resolve));
+    } catch (e) {
+      out.error = e instanceof Error ? e.message : String(e);
+    }
+    return [];
+  });
+  return out;
+}
+const branch: SiteArgs = { site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: BR, dns: { addresses: ["10.2.0.100"] } };
+const names = (d: Declared) => d.databases.map((x) => x.database);
+
+/** HO-DAG01 stretched into BranchOffice: MB-HO-01 gets a copy on BR-EX2010-MB. */
+function stretch(): void {
+  type State = { databaseAvailabilityGroups: { Servers: string[] }[]; mailboxDatabases: { Name: string; Copies?: string[] }[] };
+  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as State;
+  (state.databaseAvailabilityGroups[0] as { Servers: string[] }).Servers = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
+  for (const d of state.mailboxDatabases) if (d.Name === "MB-HO-01") d.Copies = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
+  fs.writeFileSync(lab.statePath, JSON.stringify(state, null, 2));
+}
+function failover(to: string): void {
+  lab.pwsh(`$null = Move-ActiveMailboxDatabase -Identity MB-HO-01 -ActivateOnServer ${to} -Confirm:$false`);
+}
+
+describe("a database's site is its active copy's", () => {
+  it("warns, naming both sites, when a planned database has copies in another site; that site's plan leaves it out and says so", async () => {
+    stretch();
+    const ho = await declare();
+    expect(ho.error).toBeUndefined();
+    expect(names(ho)).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03"]);
+    expect(ho.warnings).toContainEqual(
+      expect.stringMatching(
+        /^Mailbox database 'MB-HO-01' has copies in AD sites HeadOffice and BranchOffice \(servers HO-EX2010-MB1, HO-EX2010-MB2, BR-EX2010-MB\): after a failover to BranchOffice its Outlook clients still connect to this site's array outlook-ho\.exchangeserverpro\.net, because Exchange 2010 does not change RpcClientAccessServer when the active copy moves/,
+      ),
+    );
+    expect(ho.warnings.filter((w) => w.includes("has copies in AD sites"))).toHaveLength(1);
+    const br = await declare(branch);
+    expect(br.error).toBeUndefined();
+    expect(names(br)).toEqual(["MB-BR-01"]);
+    expect(br.warnings).toContainEqual(expect.stringMatching(/^Not in this plan, though they have a copy in BranchOffice: MB-HO-01 \(active in HeadOffice on HO-EX2010-MB1, /));
+  });
+
+  it("a failover into the other site moves the database into that site's plan, with the warning, and its Exchange value is untouched", async () => {
+    stretch();
+    const state = new Map<string, Applied>();
+    const first = await applyAll(host, (await declare()).regs, state);
+    expect(first.failed).toEqual([]);
+    failover("BR-EX2010-MB");
+    expect(lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
+
+    const ho = await declare();
+    expect(ho.error).toBeUndefined();
+    expect(names(ho)).toEqual(["MB-HO-02", "MB-HO-03"]);
+    expect(ho.warnings).toContainEqual(expect.stringMatching(/^Not in this plan, though they have a copy in HeadOffice: MB-HO-01 \(active in BranchOffice on BR-EX2010-MB, RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)/));
+
+    const br = await declare(branch);
+    expect(br.error).toBeUndefined();
+    expect(names(br)).toEqual(["MB-BR-01", "MB-HO-01"]);
+    expect(br.warnings).toContainEqual(
+      expect.stringMatching(
+        /^Mailbox database 'MB-HO-01' has copies in AD sites BranchOffice and HeadOffice .*after a failover to HeadOffice its Outlook clients still connect to this site's array outlook-br\.exchangeserverpro\.net.* Its RpcClientAccessServer is now outlook-ho\.exchangeserverpro\.net, the array of site HeadOffice: if it is active here only for a failover, exclude it here/,
+      ),
+    );
+    expect(br.warnings).toContainEqual(expect.stringMatching(/^Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from outlook-ho\.exchangeserverpro\.net to outlook-br/));
+    // Excluding it is accepted (it is active here), and the plan then leaves it alone.
+    const excluded = await declare({ ...branch, exclude: ["MB-HO-01"] });
+    expect(excluded.error).toBeUndefined();
+    expect(names(excluded)).toEqual(["MB-BR-01"]);
+
+    // Switched back: HeadOffice's plan has it again, BranchOffice's does not.
+    failover("HO-EX2010-MB2");
+    expect(names(await declare())).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03"]);
+    expect(names(await declare(branch))).toEqual(["MB-BR-01"]);
+  });
+
+  it("keeps a database the declaration names while it is active in another site where it has a copy here, with a warning; refuses one with no copy here", async () => {
+    stretch();
+    failover("BR-EX2010-MB");
+    const named = await declare({ databases: ["MB-HO-01", "MB-HO-02"] });
+    expect(named.error).toBeUndefined();
+    expect(names(named)).toEqual(["MB-HO-01", "MB-HO-02"]);
+    expect(named.warnings).toContainEqual(
+      expect.stringMatching(/^Mailbox database 'MB-HO-01' is active in AD site BranchOffice now \(server BR-EX2010-MB\), not HeadOffice, where it has a copy; it stays declared here, so its RpcClientAccessServer stays outlook-ho\.exchangeserverpro\.net/),
+    );
+    expect(named.warnings.filter((w) => w.includes("has copies in AD sites"))).toEqual([]);
+    // Counted on its active server, in the other site.
+    expect(named.databases.find((d) => d.database === "MB-HO-01")?.mailboxes).toBe(3);
+    const state = new Map<string, Applied>();
+    const outcome = await applyAll(host, named.regs, state);
+    expect(outcome.failed).toEqual([]);
+    expect(lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
+
+    const refused = await declare({ databases: ["MB-HO-01", "MB-BR-01"] });
+    expect(refused.error).toMatch(/Mailbox database 'MB-BR-01' is in AD site BranchOffice \(server BR-EX2010-MB\), not HeadOffice; declare it in the BranchOffice stack/);
+    expect(refused.regs).toEqual([]);
+  });
+});
