@@ -388,6 +388,11 @@ function Write-AmbiguousError {
 function Write-DnsError {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [int]$Code, [string]$Message,
         [System.Management.Automation.ErrorCategory]$Category, [object]$Target)
+    # Over the wire (EXCHANGE_LAB_WIRE=clixml) a DnsServer error's TargetObject is a CimInstance.
+    if (Test-LabDnsWire $Cmdlet) {
+        try { $Target = ConvertTo-LabDnsWireObject (New-LabDnsWireErrorTarget ([string]$Target)) }
+        catch { $Cmdlet.ThrowTerminatingError($_) }
+    }
     $exception = New-Object Microsoft.Management.Infrastructure.CimException($Message)
     $record = New-Object System.Management.Automation.ErrorRecord($exception, ('WIN32 ' + $Code), $Category, $Target)
     $Cmdlet.WriteError($record)
@@ -1480,6 +1485,69 @@ function New-LabDnsRecordOutput {
     return $record
 }
 
+# EXCHANGE_LAB_WIRE=clixml: the DNS cmdlets send what a Windows server sends through a remote
+# session. The DnsServer cmdlets are CDXML: records (and the TargetObject of their errors) are
+# CimInstances, which PowerShell's serializer writes with __ClassMetadata, and the receiver
+# rehydrates through the native MI library (PSSER RehydrateCimInstance). pwsh on Linux/macOS has
+# no libmi, so there the deserializer throws DllNotFoundException 'libmi' (LAB-FIDELITY D1, t5).
+# Only what crosses the wire takes this shape: a cmdlet invoked by the remote client (CommandOrigin
+# Runspace). Called from a function on the server (Internal), it returns the in-process objects,
+# as the DnsServer module does on the host that runs it. Unset: in-process objects everywhere.
+function Test-LabDnsWire {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet)
+    return ([string]$env:EXCHANGE_LAB_WIRE -eq 'clixml' -and
+        $Cmdlet.MyInvocation.CommandOrigin -eq [System.Management.Automation.CommandOrigin]::Runspace)
+}
+
+function Get-LabCimClixml {
+    param([string]$ClassName, [string]$Props, [string]$ToString)
+    $esc = [System.Security.SecurityElement]
+    $ns = 'root/Microsoft/Windows/DNS'
+    $miXml = '<CLASS NAME="' + $ClassName + '" SUPERCLASS="CIM_ManagedElement"><QUALIFIER NAME="dynamic" TYPE="boolean">true</QUALIFIER></CLASS>'
+    return '<TN><T>Microsoft.Management.Infrastructure.CimInstance#' + $ns + '/' + $ClassName + '</T><T>Microsoft.Management.Infrastructure.CimInstance#' + $ClassName +
+        '</T><T>Microsoft.Management.Infrastructure.CimInstance</T><T>System.Object</T></TN><ToString>' + $esc::Escape($ToString) + '</ToString><Props>' + $Props +
+        '</Props><MS><Obj N="__ClassMetadata"><TN><T>System.Collections.ArrayList</T><T>System.Object</T></TN><LST><Obj><MS><S N="ClassName">' + $ClassName +
+        '</S><S N="Namespace">' + $ns + '</S><S N="ServerName">' + $esc::Escape([System.Net.Dns]::GetHostName()) + '</S><I32 N="Hash">' + ($ClassName.Length) +
+        '</I32><S N="MiXml">' + $esc::Escape($miXml) + '</S></MS></Obj></LST></Obj></MS>'
+}
+
+# The CLIXML a Windows server writes for one DnsServerResourceRecord (depth 1; RecordData nested).
+function ConvertTo-LabDnsWireRecord {
+    param([object]$Record)
+    $esc = [System.Security.SecurityElement]
+    $ip = ''
+    if ($null -ne $Record.RecordData -and $null -ne $Record.RecordData.IPv4Address) { $ip = [string]$Record.RecordData.IPv4Address }
+    $data = '<Obj N="RecordData">' + (Get-LabCimClixml 'DnsServerResourceRecordA' ('<S N="IPv4Address">' + $esc::Escape($ip) + '</S>') 'DnsServerResourceRecordA') + '</Obj>'
+    $props = '<S N="DistinguishedName">' + $esc::Escape([string]$Record.DistinguishedName) + '</S><S N="HostName">' + $esc::Escape([string]$Record.HostName) +
+        '</S><S N="RecordClass">IN</S><S N="RecordType">' + $esc::Escape([string]$Record.RecordType) + '</S><TS N="TimeToLive">' +
+        [System.Xml.XmlConvert]::ToString([TimeSpan]$Record.TimeToLive) + '</TS><U16 N="Type">' + [uint16]$Record.Type + '</U16>' + $data
+    return '<Obj>' + (Get-LabCimClixml 'DnsServerResourceRecord' $props 'DnsServerResourceRecord') + '</Obj>'
+}
+
+function New-LabDnsWireErrorTarget {
+    param([string]$Name)
+    $props = '<S N="Name">' + [System.Security.SecurityElement]::Escape($Name) + '</S>'
+    return '<Obj>' + (Get-LabCimClixml 'DnsServerResourceRecord' $props $Name) + '</Obj>'
+}
+
+# What the client ends up with: PSSerializer.Deserialize of that CLIXML (throws where libmi is missing).
+function ConvertTo-LabDnsWireObject {
+    param([string]$ObjXml)
+    $xml = '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">' + $ObjXml + '</Objs>'
+    return [System.Management.Automation.PSSerializer]::Deserialize($xml)
+}
+
+# A record output as the cmdlet sends it: over the wire, see Test-LabDnsWire.
+function Write-LabDnsRecord {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$Record)
+    if ($null -eq $Record) { return }
+    if (Test-LabDnsWire $Cmdlet) {
+        try { return (ConvertTo-LabDnsWireObject (ConvertTo-LabDnsWireRecord $Record)) }
+        catch { $Cmdlet.ThrowTerminatingError($_) }
+    }
+    return $Record
+}
+
 function ConvertTo-LabDnsRecordOutput {
     param([object]$State, [string]$ZoneName, [object]$Record)
     $hostPart = 'DC=' + $Record.HostName + ','
@@ -1572,7 +1640,7 @@ function Get-DnsServerResourceRecord {
             }
         }
         if ($PSBoundParameters.ContainsKey('RRType')) { $records = @($records | Where-Object { $_.RecordType -eq $RRType }) }
-        foreach ($record in $records) { ConvertTo-LabDnsRecordOutput $state $zone.Name $record }
+        foreach ($record in $records) { Write-LabDnsRecord $PSCmdlet (ConvertTo-LabDnsRecordOutput $state $zone.Name $record) }
     }
 }
 
@@ -1642,7 +1710,7 @@ function Add-DnsServerResourceRecordA {
         }
         Set-LabProperty $zone 'Records' $records
     }
-    if ($PassThru) { $added }
+    if ($PassThru) { foreach ($one in @($added)) { Write-LabDnsRecord $PSCmdlet $one } }
 }
 
 <#
@@ -1728,7 +1796,7 @@ function Remove-DnsServerResourceRecord {
             $c.Commit = $true
             foreach ($record in $doomed) { ConvertTo-LabDnsRecordOutput $s $zone.Name $record }
         }
-        if ($PassThru) { $removed }
+        if ($PassThru) { foreach ($one in @($removed)) { Write-LabDnsRecord $PSCmdlet $one } }
     }
 }
 
@@ -1802,7 +1870,7 @@ function Set-DnsServerResourceRecord {
         $c.Commit = $true
         ConvertTo-LabDnsRecordOutput $s $zone.Name $target
     }
-    if ($PassThru) { $updated }
+    if ($PassThru) { foreach ($one in @($updated)) { Write-LabDnsRecord $PSCmdlet $one } }
 }
 
 #endregion
