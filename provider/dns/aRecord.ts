@@ -1,10 +1,13 @@
 // Typed client for the Windows DNS Server cmdlets on the A records of one name. Every call names
-// its DNS server with -ComputerName. Errors are recognised by their Win32 code only (the message
-// text is localised): 9714 the name does not exist, 9701 the record does not exist, 9711 the
+// its DNS server with -ComputerName. The cmdlets are run through the ExcasDns commands
+// (ps/ExcasDns), on the host that has the DnsServer module: the cmdlets' records and errors are
+// CimInstances, which a remote session hands to a Linux/macOS pwsh as objects it cannot rebuild
+// (no libmi); ExcasDns sends back primitives and plain errors instead. Errors are recognised by
+// their Win32 code only (the message text is localised): 9714 the name does not exist, 9701 the record does not exist, 9711 the
 // record already exists, 9601 the zone does not exist.
 import { z } from "zod";
 import { query } from "../exchange/rows";
-import { PowerShellError, psQuote, sessions, type Connection } from "../shell";
+import { describeConnection, PowerShellError, psQuote, sessions, type Connection } from "../shell";
 
 export const WIN32_ZONE_NOT_FOUND = 9601;
 export const WIN32_RECORD_NOT_FOUND = 9701;
@@ -40,29 +43,39 @@ export class DnsZoneNotFoundError extends Error {
   }
 }
 
-const SELECT = ["HostName", "RecordType", "TimeToLive", "RecordData.IPv4Address"] as const;
+const SELECT = ["HostName", "RecordType", "TimeToLive", "IPv4Address"] as const;
 
+// What the ExcasDns commands send back: primitives only (TimeToLive in seconds).
 const ARecordRow = z
   .object({
     HostName: z.string(),
     RecordType: z.string(),
     TimeToLive: z.number(),
-    "RecordData.IPv4Address": z.string(),
+    IPv4Address: z.string(),
   })
-  .transform((r) => ({ hostName: r.HostName, recordType: r.RecordType, address: r["RecordData.IPv4Address"], ttl: Math.round(r.TimeToLive) }));
+  .transform((r) => ({ hostName: r.HostName, recordType: r.RecordType, address: r.IPv4Address, ttl: Math.round(r.TimeToLive) }));
 
 function win32(e: unknown): number | undefined {
   return e instanceof PowerShellError ? e.win32Code : undefined;
 }
 
-/** Rethrows `e`, as a DnsZoneNotFoundError when it is WIN32 9601. */
-function rethrow(e: unknown, at: DnsName): never {
+/**
+ * Rethrows `e`: as a DnsZoneNotFoundError when it is WIN32 9601; with what to install when the
+ * host has no ExcasDns commands (a DNS jump host without the module).
+ */
+function rethrow(e: unknown, at: DnsName, connection: Connection): never {
   if (e instanceof PowerShellError && e.win32Code === WIN32_ZONE_NOT_FOUND) throw new DnsZoneNotFoundError(at, e);
+  if (e instanceof PowerShellError && e.exceptionType === "CommandNotFoundException" && /Excas/.test(e.shortMessage)) {
+    throw new Error(
+      `The ExcasDns module is missing on ${describeConnection(connection)}: copy the exchange-cas package's ps/ExcasDns folder into a PSModulePath folder on that host (a restricted endpoint must also make its commands visible).`,
+      { cause: e },
+    );
+  }
   throw e;
 }
 
 const target = (at: DnsName) => `${at.name}.${at.zone}`;
-const where = (at: DnsName) => `-ZoneName ${psQuote(at.zone)} -ComputerName ${psQuote(at.dnsServer)}`;
+const where = (at: DnsName) => `-ZoneName ${psQuote(at.zone)} -Name ${psQuote(at.name)} -ComputerName ${psQuote(at.dnsServer)}`;
 
 /**
  * The A records at exactly this name (children of the name are not included); an empty list
@@ -76,14 +89,14 @@ export async function getARecords(connection: Connection, at: DnsName): Promise<
       {
         cmdlet: "Get-DnsServerResourceRecord",
         target: target(at),
-        script: `Get-DnsServerResourceRecord -Name ${psQuote(at.name)} -RRType 'A' ${where(at)}`,
+        script: `Get-ExcasDnsARecord ${where(at)}`,
         select: SELECT,
       },
       ARecordRow,
     );
   } catch (e) {
     if (win32(e) === WIN32_NAME_NOT_FOUND) return [];
-    rethrow(e, at);
+    rethrow(e, at, connection);
   }
   // Without -Node the server also returns records below the name (x.outlook-ho); keep the name's own.
   return rows
@@ -97,12 +110,12 @@ export async function addARecord(connection: Connection, at: DnsName, address: s
     await sessions().invoke(connection, {
       cmdlet: "Add-DnsServerResourceRecordA",
       target: target(at),
-      script: `Add-DnsServerResourceRecordA -Name ${psQuote(at.name)} -IPv4Address ${psQuote(address)} -TimeToLive (New-TimeSpan -Seconds ${psQuote(String(ttlSeconds))}) ${where(at)}`,
+      script: `Add-ExcasDnsARecord ${where(at)} -IPv4Address ${psQuote(address)} -TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`,
     });
     return true;
   } catch (e) {
     if (win32(e) === WIN32_RECORD_EXISTS) return false;
-    rethrow(e, at);
+    rethrow(e, at, connection);
   }
 }
 
@@ -115,43 +128,30 @@ export async function removeARecord(connection: Connection, at: DnsName, address
     await sessions().invoke(connection, {
       cmdlet: "Remove-DnsServerResourceRecord",
       target: target(at),
-      script: `Remove-DnsServerResourceRecord -Name ${psQuote(at.name)} -RRType 'A' -RecordData ${psQuote(address)} -Force ${where(at)}`,
+      script: `Remove-ExcasDnsARecord ${where(at)} -IPv4Address ${psQuote(address)}`,
     });
     return true;
   } catch (e) {
     const code = win32(e);
     if (code === WIN32_RECORD_NOT_FOUND || code === WIN32_NAME_NOT_FOUND) return false;
-    rethrow(e, at);
+    rethrow(e, at, connection);
   }
 }
 
 /**
  * Sets the TTL of the A record with this address, the way Set-DnsServerResourceRecord wants it:
- * read the record, edit a copy, hand both over. A CimInstance copies with Clone(); where that is
- * missing, [ciminstance]::new($old) does; a record that came back through a remote session as a
- * deserialized property bag (no methods) is copied with PSObject.Copy(). (The server makes the
- * record static: its Timestamp goes.) False when the record was not there.
+ * Set-ExcasDnsARecordTtl reads the record, edits a copy and hands both over, all on the DNS host, so
+ * no record crosses a remote session. (The server makes the record static: its Timestamp goes.)
+ * False when the record was not there.
  */
 export async function setARecordTtl(connection: Connection, at: DnsName, address: string, ttlSeconds: number): Promise<boolean> {
-  const script = [
-    // Without -Node the Get also returns records below the name: only the name's own may be edited.
-    `$excasOld = @(Get-DnsServerResourceRecord -Name ${psQuote(at.name)} -RRType 'A' ${where(at)} | Where-Object { [string]$_.HostName -eq ${psQuote(at.name)} -and [string]$_.RecordData.IPv4Address -eq ${psQuote(address)} }) | Select-Object -First 1`,
-    `if ($null -ne $excasOld) {`,
-    `  $excasNew = $null`,
-    `  try { $excasNew = $excasOld.Clone() } catch { $excasNew = $null }`,
-    `  if ($null -eq $excasNew) { try { $excasNew = [ciminstance]::new($excasOld) } catch { $excasNew = $null } }`,
-    `  if ($null -eq $excasNew) { $excasNew = $excasOld.PSObject.Copy() }`,
-    `  $excasNew.TimeToLive = New-TimeSpan -Seconds ${psQuote(String(ttlSeconds))}`,
-    `  Set-DnsServerResourceRecord -OldInputObject $excasOld -NewInputObject $excasNew ${where(at)}`,
-    `  'set'`,
-    `}`,
-  ].join("\n");
+  const script = `Set-ExcasDnsARecordTtl ${where(at)} -IPv4Address ${psQuote(address)} -TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`;
   try {
     const envelope = await sessions().invoke(connection, { cmdlet: "Set-DnsServerResourceRecord", target: target(at), script });
     return envelope.data.includes("set");
   } catch (e) {
     const code = win32(e);
     if (code === WIN32_RECORD_NOT_FOUND || code === WIN32_NAME_NOT_FOUND) return false;
-    rethrow(e, at);
+    rethrow(e, at, connection);
   }
 }

@@ -1,5 +1,6 @@
 // Where commands run. A connection is plain data (it is stored in state as an input), so it never
 // holds a password: the password is looked up when a session opens (see credentials.ts).
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { describeIssue } from "../runtime/check";
@@ -80,13 +81,21 @@ export const EXCHANGE_CMDLETS = [
   "Get-Mailbox",
 ] as const;
 
-/** The Windows DnsServer cmdlets the provider uses (imported from an SSH jump host with the Exchange ones). */
-export const DNS_CMDLETS = [
-  "Get-DnsServerResourceRecord",
-  "Add-DnsServerResourceRecordA",
-  "Remove-DnsServerResourceRecord",
-  "Set-DnsServerResourceRecord",
-] as const;
+/**
+ * The DNS commands the provider uses: the ExcasDns module (ps/ExcasDns), which runs the Windows
+ * DnsServer cmdlets on the host that has them and sends back primitives only. (The cmdlets' own
+ * records and errors are CimInstances, which a Linux/macOS pwsh cannot rebuild: no libmi.) An SSH
+ * jump host must have ExcasDns installed; imported from it with the Exchange commands.
+ */
+export const DNS_CMDLETS = ["Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl"] as const;
+
+/** ps/ExcasDns, seen from provider/shell (source) or provider/dist/shell (compiled). */
+export function excasDnsModulePath(): string {
+  const candidates = [path.resolve(__dirname, "../ps/ExcasDns/ExcasDns.psd1"), path.resolve(__dirname, "../../ps/ExcasDns/ExcasDns.psd1")];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (found === undefined) throw new Error("exchange-cas is incomplete: ps/ExcasDns is missing from the package.");
+  return found;
+}
 
 /**
  * `value` as a connection, or one readable Error (never a ZodError's JSON dump), e.g. "Invalid
@@ -155,6 +164,8 @@ export function bootstrapScript(connection: Connection, password?: string): stri
       return [
         `$env:EXCHANGE_LAB_STATE = ${psQuote(resolveLabPath(connection.statePath))}`,
         `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        // The lab's DNS cmdlets run in this process; the provider reaches them as it does a jump host's.
+        `Import-Module -Name ${psQuote(excasDnsModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
         // The lab runs on this machine: the server the session is on is named by its host name.
         `$global:ExcasEndpointName = [System.Net.Dns]::GetHostName()`,
       ].join("\n");

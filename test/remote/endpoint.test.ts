@@ -4,6 +4,8 @@
 // (a) the provider's own bootstrap opens it, and creates and reads go through it;
 // (b) a script block sent to it is refused, and so is any command it does not show;
 // (c) a host key that is not the expected one, or a key that is not authorized, fails the bootstrap.
+// (d) DnsServer records and errors arrive as CIM objects this pwsh cannot rebuild (LAB-FIDELITY D1),
+//     and the provider's ExcasDns commands send primitives and plain WIN32 errors instead.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create, refresh } from "../support/apply";
 import { register } from "../support/contract";
@@ -171,5 +173,63 @@ describe("the lab behind PowerShell remoting over SSH", () => {
         message: expect.stringMatching(/\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/),
       });
     });
+  });
+});
+
+// LAB-FIDELITY D1: the fixture's DnsServer cmdlets send what a Windows server sends through a
+// remote session (EXCHANGE_LAB_WIRE=clixml): CimInstances, records and error targets alike, which
+// this Linux pwsh cannot rebuild (no libmi). The provider's DNS commands (ExcasDns) run the
+// cmdlets on the server and send back primitives only.
+describe("(d) DNS records and errors over the wire", () => {
+  let s: PwshSession;
+  const run = (script: string, select?: string[]): Promise<Envelope> =>
+    s.run({ cmdlet: "test", target: "", script, ...(select ? { select } : {}) }, 60_000);
+  const where = "-ZoneName 'exchangeserverpro.net' -ComputerName 'DC01'";
+
+  beforeAll(async () => {
+    lab.pwsh("Add-DnsServerResourceRecordA -ZoneName 'exchangeserverpro.net' -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLive '00:20:00' -ComputerName DC01");
+    s = await PwshSession.start(findPwsh(), 60_000);
+    const boot = await run(bootstrapScript(ConnectionSchema.parse(sshd.connection)));
+    expect(boot.errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await s.close("if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }");
+  });
+
+  it("a DnsServer record sent as is cannot be rebuilt without libmi, nor can the target of its 9714 error", async () => {
+    const record = await run(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'wire' -RRType 'A' ${where} }`);
+    expect(record.ok).toBe(false);
+    expect(record.errors.map((e) => e.message).join(" | ")).toMatch(/libmi/);
+    const missing = await run(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'no-such-name' -RRType 'A' ${where} }`);
+    expect(missing.errors.map((e) => `${e.fqid}: ${e.message}`).join(" | ")).toMatch(/libmi/);
+  });
+
+  it("Get-ExcasDnsARecord sends the record as primitives: TTL in seconds, the address as a string", async () => {
+    const env = await run(`Get-ExcasDnsARecord -Name 'wire' ${where}`, ["HostName", "RecordType", "TimeToLive", "IPv4Address"]);
+    expect(env.errors).toEqual([]);
+    expect(env.data).toEqual([{ HostName: "wire", RecordType: "A", TimeToLive: 1200, IPv4Address: "10.1.0.21" }]);
+  });
+
+  it("Set-ExcasDnsARecordTtl edits the record on the server, inside the restricted endpoint", async () => {
+    const set = await run(`Set-ExcasDnsARecordTtl -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 600 ${where}`);
+    expect(set.errors).toEqual([]);
+    expect(set.data).toEqual(["set"]);
+    expect(lab.json<number[]>("Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }")).toEqual([600]);
+  });
+
+  it("ExcasDns errors keep the WIN32 code and message and carry no target (9714, 9711, 9701, 9601)", async () => {
+    const cases: [string, number][] = [
+      [`Get-ExcasDnsARecord -Name 'no-such-name' ${where}`, 9714],
+      [`Add-ExcasDnsARecord -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 1200 ${where}`, 9711],
+      [`Remove-ExcasDnsARecord -Name 'wire' -IPv4Address '10.1.0.99' ${where}`, 9701],
+      [`Get-ExcasDnsARecord -Name 'wire' -ZoneName 'no-such-zone.example' -ComputerName 'DC01'`, 9601],
+    ];
+    for (const [script, code] of cases) {
+      const env = await run(script);
+      expect(env.ok, script).toBe(false);
+      expect(env.errors.map((e) => ({ code: /^WIN32 (\d+)/.exec(e.fqid)?.[1], target: e.target, libmi: /libmi/.test(e.message) })), script).toEqual([
+        { code: String(code), target: "", libmi: false },
+      ]);
+    }
   });
 });

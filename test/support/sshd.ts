@@ -7,8 +7,9 @@
 // The `powershell` subsystem is a small sh script: it points EXCHANGE_LAB_STATE at the lab's state
 // and PSModulePath at a folder holding only the lab module, then execs `pwsh -sshs` with a session
 // configuration file (RestrictedRemoteServer): no language (so no script block is accepted), and
-// only the lab's Exchange and DnsServer cmdlets visible, as Exchange's own endpoint restricts a
-// remote shell. Nothing is sent from the client: no profile, no script.
+// only the lab's Exchange and DnsServer cmdlets visible (and the provider's ExcasDns commands, as an
+// admin installs them on a DNS jump host), as Exchange's own endpoint restricts a remote shell. DNS
+// records and errors cross as CIM objects, as from a Windows server (EXCHANGE_LAB_WIRE=clixml). Nothing is sent from the client: no profile, no script.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -35,6 +36,11 @@ export const ENDPOINT_COMMANDS = [
   "Add-DnsServerResourceRecordA",
   "Remove-DnsServerResourceRecord",
   "Set-DnsServerResourceRecord",
+  // The provider's DNS commands (provider/ps/ExcasDns), as an admin installs them on a DNS jump host.
+  "Get-ExcasDnsARecord",
+  "Add-ExcasDnsARecord",
+  "Remove-ExcasDnsARecord",
+  "Set-ExcasDnsARecordTtl",
 ] as const;
 
 export interface SshConnectionData {
@@ -166,6 +172,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
   // A module folder with only the lab in it, so `ExchangeLab` autoloads by name on the remote side.
   fs.mkdirSync(file("modules"));
   fs.symlinkSync(path.join(ROOT, "lab"), path.join(file("modules"), "ExchangeLab"), "dir");
+  fs.symlinkSync(path.join(ROOT, "provider", "ps", "ExcasDns"), path.join(file("modules"), "ExcasDns"), "dir");
 
   // The endpoint: what Exchange's Microsoft.Exchange endpoint is to a remote shell.
   fs.writeFileSync(
@@ -177,7 +184,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       "    Description = 'exchange-cas test fixture: the Exchange lab as a restricted remote endpoint'",
       "    SessionType = 'RestrictedRemoteServer'",
       "    LanguageMode = 'NoLanguage'",
-      "    ModulesToImport = 'ExchangeLab'",
+      "    ModulesToImport = 'ExchangeLab', 'ExcasDns'",
       `    VisibleFunctions = ${ENDPOINT_COMMANDS.map(psQuote).join(", ")}`,
       "}",
       "",
@@ -187,6 +194,9 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
   const env = [
     `export EXCHANGE_LAB_STATE=${shQuote(options.statePath)}`,
     `export PSModulePath=${shQuote(file("modules"))}`,
+    // DNS records and errors reach the client as a Windows server sends them: CIM objects, which
+    // pwsh on Linux/macOS cannot rebuild (no libmi). See EXCHANGE_LAB_WIRE in the lab module.
+    "export EXCHANGE_LAB_WIRE=clixml",
     "export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off NO_COLOR=1 TERM=dumb",
   ];
   if (process.env.DOTNET_ROOT) env.push(`export DOTNET_ROOT=${shQuote(process.env.DOTNET_ROOT)}`);
