@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ENDPOINT_COMMANDS } from "../support/sshd";
+import { LAB_ENDPOINT_COMMANDS } from "../support/sshd";
 import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } from "./pwsh.js";
 
 const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
@@ -13,7 +13,7 @@ const typesPath = join(repoRoot, "lab", "types", "ExchangeLabTypes.cs");
 // The lab's Exchange 2010 and DnsServer cmdlets (what the SSH fixture's endpoint shows), then its
 // administration.
 const exported = [
-  ...ENDPOINT_COMMANDS,
+  ...LAB_ENDPOINT_COMMANDS,
   "Initialize-ExchangeLab",
   "Get-ExchangeLabState",
   "Get-ExchangeLabLatency",

@@ -1,61 +1,23 @@
 // A site apply is all or nothing, and its preview says what the apply will do: CasArraySite
 // programs under mocks, previewed (Check and Diff for every registration) and applied through the
 // real dynamic-provider host against a private copy of the article's lab, as `pulumi up` would.
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyAll, destroy, preview, resourceType, type Applied } from "../support/apply";
-import { register, settleSite, type ExchangeCas, type Registration } from "../support/contract";
-import { Host, ROOT } from "../support/host";
+import { register, settleSite, type Registration } from "../support/contract";
+import type { Host } from "../support/host";
 import type { Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
+import { closeProgramSessionsAfterEach, declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/site";
 
 let lab: Lab;
 let host: Host;
 useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
-// The program side plans through the runtime in this process: end its sessions with each lab.
-afterEach(async () => {
-  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
-  await runtime.sessions().closeAll();
-});
+closeProgramSessionsAfterEach();
 
-type FullSiteArgs = ConstructorParameters<ExchangeCas["CasArraySite"]>[1];
-type SiteArgs = Partial<Omit<FullSiteArgs, "dns">> & { dns?: Partial<FullSiteArgs["dns"]> };
-
-const FQDN = "outlook-ho.exchangeserverpro.net";
-
-interface Declared {
-  regs: Registration[];
-  warnings: string[];
-  databases: { database: string; rpcClientAccessServer: string; mailboxes?: number }[];
-  /** The plan's refusal, when it refused. */
-  error?: string;
-}
-
-/** Runs a HeadOffice site program (the article's declaration, with `args` over it). */
-async function declare(args: SiteArgs = {}): Promise<Declared> {
-  const out: Declared = { regs: [], warnings: [], databases: [] };
-  out.regs = await register(async (lib) => {
-    const site = new lib.CasArraySite("headoffice", {
-      site: "HeadOffice",
-      arrayName: "cas-headoffice",
-      fqdn: FQDN,
-      connection: lab.connection,
-      ...args,
-      dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.11"], ...args.dns },
-    });
-    try {
-      out.warnings = await settleSite(site);
-      out.databases = await new Promise((resolve) => site.databases.apply(resolve));
-    } catch (e) {
-      out.error = e instanceof Error ? e.message : String(e);
-    }
-    return [];
-  });
-  return out;
-}
+const FQDN = HO_FQDN;
+const declare = (args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args);
 
 interface Db {
   Name: string;

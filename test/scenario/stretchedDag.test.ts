@@ -5,59 +5,23 @@
 // another site, if it has a copy in the declared site (a switchover); without one it is refused.
 // Site programs run under mocks and previewed, applied through the real dynamic-provider host
 // against a private copy of the article's lab.
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyAll, type Applied } from "../support/apply";
-import { register, settleSite, type ExchangeCas, type Registration } from "../support/contract";
-import { Host, ROOT } from "../support/host";
+import type { Host } from "../support/host";
 import type { Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
+import { closeProgramSessionsAfterEach, declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/site";
 
 let lab: Lab;
 let host: Host;
 useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
-afterEach(async () => {
-  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
-  await runtime.sessions().closeAll();
-});
+closeProgramSessionsAfterEach();
 
-type FullSiteArgs = ConstructorParameters<ExchangeCas["CasArraySite"]>[1];
-type SiteArgs = Partial<Omit<FullSiteArgs, "dns">> & { dns?: Partial<FullSiteArgs["dns"]> };
-
-const HO = "outlook-ho.exchangeserverpro.net";
+const HO = HO_FQDN;
 const BR = "outlook-br.exchangeserverpro.net";
-
-interface Declared {
-  regs: Registration[];
-  warnings: string[];
-  databases: { database: string; rpcClientAccessServer: string; mailboxes?: number }[];
-  error?: string;
-}
-
-async function declare(args: SiteArgs = {}): Promise<Declared> {
-  const out: Declared = { regs: [], warnings: [], databases: [] };
-  out.regs = await register(async (lib) => {
-    const site = new lib.CasArraySite("site", {
-      site: "HeadOffice",
-      arrayName: "cas-headoffice",
-      fqdn: HO,
-      connection: lab.connection,
-      ...args,
-      dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.11"], ...args.dns },
-    });
-    try {
-      out.warnings = await settleSite(site);
-      out.databases = await new Promise((resolve) => site.databases.apply(resolve));
-    } catch (e) {
-      out.error = e instanceof Error ? e.message : String(e);
-    }
-    return [];
-  });
-  return out;
-}
+const declare = (args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args, "site");
 const branch: SiteArgs = { site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: BR, dns: { addresses: ["10.2.0.100"] } };
 const names = (d: Declared) => d.databases.map((x) => x.database);
 

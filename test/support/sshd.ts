@@ -19,8 +19,8 @@ import { descendants, killTree } from "../../provider/shell/processTree";
 export const SSHD = "/usr/sbin/sshd";
 const ROOT = path.resolve(__dirname, "../..");
 
-/** What the fixture endpoint shows: the lab's Exchange 2010 and DnsServer cmdlets, not its administration. */
-export const ENDPOINT_COMMANDS = [
+/** The lab's Exchange 2010 and DnsServer cmdlets (what the lab module exports besides its administration). */
+export const LAB_ENDPOINT_COMMANDS = [
   "Get-ExchangeServer",
   "Get-DatabaseAvailabilityGroup",
   "Get-ClientAccessArray",
@@ -36,12 +36,10 @@ export const ENDPOINT_COMMANDS = [
   "Add-DnsServerResourceRecordA",
   "Remove-DnsServerResourceRecord",
   "Set-DnsServerResourceRecord",
-  // The provider's DNS commands (provider/ps/ExcasDns), as an admin installs them on a DNS jump host.
-  "Get-ExcasDnsARecord",
-  "Add-ExcasDnsARecord",
-  "Remove-ExcasDnsARecord",
-  "Set-ExcasDnsARecordTtl",
 ] as const;
+
+/** What the fixture endpoint shows: the lab's cmdlets, and the provider's DNS commands (provider/ps/ExcasDns) as an admin installs them on a DNS jump host; not the lab's administration. */
+export const ENDPOINT_COMMANDS = [...LAB_ENDPOINT_COMMANDS, "Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl"] as const;
 
 export interface SshConnectionData {
   kind: "ssh";

@@ -1,0 +1,53 @@
+// Site programs for the scenario suites: a CasArraySite over the article's HeadOffice declaration
+// (with any argument replaced), run under mocks; what it registered, warned and output, or the
+// plan's refusal. The program side plans through the runtime in the test process, so its sessions
+// are closed after each test.
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { afterEach } from "vitest";
+import type { ConnectionInput } from "exchange-cas";
+import { register, settleSite, type ExchangeCas, type Registration } from "./contract";
+import { ROOT } from "./host";
+
+type FullSiteArgs = ConstructorParameters<ExchangeCas["CasArraySite"]>[1];
+export type SiteArgs = Partial<Omit<FullSiteArgs, "dns">> & { dns?: Partial<FullSiteArgs["dns"]> };
+
+export interface Declared {
+  regs: Registration[];
+  warnings: string[];
+  databases: { database: string; rpcClientAccessServer: string; mailboxes?: number }[];
+  /** The plan's refusal, when it refused. */
+  error?: string;
+}
+
+export const HO_FQDN = "outlook-ho.exchangeserverpro.net";
+
+export function closeProgramSessionsAfterEach(): void {
+  afterEach(async () => {
+    const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+    await runtime.sessions().closeAll();
+  });
+}
+
+/** Runs a site program: the article's HeadOffice declaration with `args` over it, as resource `name`. */
+export async function declareSite(connection: ConnectionInput, args: SiteArgs = {}, name = "headoffice"): Promise<Declared> {
+  const out: Declared = { regs: [], warnings: [], databases: [] };
+  out.regs = await register(async (lib) => {
+    const site = new lib.CasArraySite(name, {
+      site: "HeadOffice",
+      arrayName: "cas-headoffice",
+      fqdn: HO_FQDN,
+      connection,
+      ...args,
+      dns: { zone: "exchangeserverpro.net", server: "DC01", addresses: ["10.1.0.11"], ...args.dns },
+    });
+    try {
+      out.warnings = await settleSite(site);
+      out.databases = await new Promise((resolve) => site.databases.apply(resolve));
+    } catch (e) {
+      out.error = e instanceof Error ? e.message : String(e);
+    }
+    return [];
+  });
+  return out;
+}
