@@ -182,7 +182,10 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       "    Description = 'exchange-cas test fixture: the Exchange lab as a restricted remote endpoint'",
       "    SessionType = 'RestrictedRemoteServer'",
       "    LanguageMode = 'NoLanguage'",
-      "    ModulesToImport = 'ExchangeLab', 'ExcasDns'",
+      // The lab last: a module that fails to import (the lab's SessionOpen fault, a refused shell)
+      // fails the session open only when it is the last one imported; listed first, the endpoint
+      // opened anyway and autoloaded the lab on the first command.
+      "    ModulesToImport = 'ExcasDns', 'ExchangeLab'",
       `    VisibleFunctions = ${ENDPOINT_COMMANDS.map(psQuote).join(", ")}`,
       "}",
       "",
