@@ -115,6 +115,8 @@ describe("faults", () => {
     expect(refused).toMatch(
       /(?:^|: )\S.* refused to open a session because this account already has the most concurrent shells Exchange allows \(18 per user by default\): close other Exchange Management Shell or remote PowerShell sessions of this account, or wait for idle ones to time out, then run again\.$/,
     );
+    // The refused session's pwsh is ended; wait until the host has reaped it (bounded).
+    for (let i = 0; i < 300 && pwshChildren(host.child.pid ?? 0).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(0);
     const created = await host.create(urn, checked.inputs);
     expect(created.properties.arrayName).toBe("cas-headoffice");
