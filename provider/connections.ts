@@ -1,5 +1,5 @@
 // Helpers that build connection settings for the resources.
-import type { ConnectionInput } from "./shell";
+import type { ConnectionInput, ServerConnectionInput } from "./shell";
 
 /**
  * The emulated Exchange 2010 lab: its state file and the lab module (lab/ExchangeLab.psd1). Relative
@@ -35,4 +35,15 @@ export function sshConnection(
   options: { port?: number; knownHostsFile?: string; subsystem?: string; commandTimeoutSeconds?: number } = {},
 ): ConnectionInput {
   return { kind: "ssh", hostName, userName, keyFilePath, ...options };
+}
+
+/**
+ * PowerShell remoting (WinRM) from this machine to each Client Access server, for StaticRpcPorts:
+ * Invoke-Command -ComputerName <server FQDN>. With a username the password is read at run time as
+ * for exchangeConnection. The servers need remoting enabled (Enable-PSRemoting on 2008 R2).
+ */
+export function winrmConnection(
+  options: { authentication?: "Default" | "Kerberos" | "Negotiate" | "Basic" | "CredSSP"; username?: string; useSsl?: boolean; port?: number; skipCertificateChecks?: boolean; commandTimeoutSeconds?: number } = {},
+): ServerConnectionInput {
+  return { kind: "winrm", ...options };
 }

@@ -1,7 +1,8 @@
 // exchange-cas: Pulumi resources for Exchange Server 2010 CAS arrays.
 export { ClientAccessArray, type ClientAccessArrayArgs } from "./resources/clientAccessArray";
 export { DnsARecord, type DnsARecordArgs } from "./resources/dnsARecord";
+export { StaticRpcPorts, type StaticRpcPortsArgs, type StaticRpcPortsServer } from "./resources/staticRpcPorts";
 export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
-export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput } from "./shell";
-export { labConnection, exchangeConnection, sshConnection } from "./connections";
+export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput, type ServerConnectionInput } from "./shell";
+export { labConnection, exchangeConnection, sshConnection, winrmConnection } from "./connections";
 export { CasArraySite, type CasArraySiteArgs, type ManagedDatabase } from "./components/casArraySite";

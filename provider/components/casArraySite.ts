@@ -10,10 +10,11 @@
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
 import { planAddresses, planSite, type SitePlanRequest } from "../runtime/site";
-import type { ConnectionInput } from "../shell/connection";
+import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
 import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSetting";
+import { StaticRpcPorts, type StaticRpcPortsServer } from "../resources/staticRpcPorts";
 
 export interface CasArraySiteArgs {
   /** The AD site, e.g. HeadOffice. */
@@ -45,6 +46,14 @@ export interface CasArraySiteArgs {
   connection: ConnectionInput;
   /** Where the DnsServer cmdlets run, when not on `connection`. */
   dnsConnection?: ConnectionInput;
+  /**
+   * The same static RPC ports on every Client Access server of the site, so a load balancer can
+   * publish TCP 135 and these two ports (StaticRpcPorts): set before the DNS name moves, each
+   * server restarted in turn. E.g. { rpcClientAccess: 59532, addressBook: 59533 }.
+   */
+  rpcPorts?: { rpcClientAccess: number; addressBook: number };
+  /** How the site's servers are reached for rpcPorts (default: see StaticRpcPorts' serverConnection). */
+  serverConnection?: ServerConnectionInput;
 }
 
 export interface ManagedDatabase {
@@ -73,6 +82,12 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly databases: pulumi.Output<ManagedDatabase[]>;
   /** Best practices the declaration does not follow and what the apply changes (also logged as warnings). */
   readonly warnings: pulumi.Output<string[]>;
+  /** With rpcPorts: the site's StaticRpcPorts child. */
+  readonly rpcPorts: pulumi.Output<StaticRpcPorts | undefined>;
+  /** With rpcPorts: per server, the configured and the listening ports. */
+  readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[]>;
+  /** What the load balancer must publish: TCP 135 and the static ports, with client-IP affinity (empty ports without rpcPorts). */
+  readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
 
   constructor(name: string, args: CasArraySiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("exchange-cas:index:CasArraySite", name, {}, opts);
@@ -96,6 +111,8 @@ export class CasArraySite extends pulumi.ComponentResource {
       ...(args.onDelete !== undefined ? { onDelete: args.onDelete } : {}),
       connection: args.connection,
       ...(args.dnsConnection !== undefined ? { dnsConnection: args.dnsConnection } : {}),
+      ...(args.rpcPorts !== undefined ? { rpcPorts: args.rpcPorts } : {}),
+      ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
     };
     // Asked of Exchange while the program runs (preview included), through the same runtime the
     // provider uses. The children are registered only once the plan accepts the whole
@@ -112,6 +129,23 @@ export class CasArraySite extends pulumi.ComponentResource {
     const children = pulumi.output(outcome).apply((o) => {
       if ("error" in o) return undefined;
       const p = o.plan;
+      // The load balancer's prerequisite first: every server on its static ports before the name
+      // moves to the VIP. (Destroy: after the name is gone, the servers go back to dynamic ports.)
+      const ports =
+        p.rpcPorts === undefined
+          ? undefined
+          : new StaticRpcPorts(
+              `${name}-rpc-ports`,
+              {
+                site: p.site,
+                rpcClientAccess: p.rpcPorts.rpcClientAccess,
+                addressBook: p.rpcPorts.addressBook,
+                onDelete,
+                connection: args.connection,
+                ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
+              },
+              { parent: this },
+            );
       const record = new DnsARecord(
         `${name}-dns`,
         {
@@ -124,7 +158,7 @@ export class CasArraySite extends pulumi.ComponentResource {
           dnsServer: p.dnsServer,
           connection: args.dnsConnection ?? args.connection,
         },
-        { parent: this },
+        { parent: this, dependsOn: ports === undefined ? [] : [ports] },
       );
       // After its record (the name resolves before anything points at it); on destroy before it,
       // so the databases are put back while the name still resolves.
@@ -144,7 +178,7 @@ export class CasArraySite extends pulumi.ComponentResource {
           ),
       );
       for (const w of p.warnings) pulumi.log.warn(w, this);
-      return { plan: p, record, array, settings };
+      return { plan: p, ports, record, array, settings };
     });
     const later: pulumi.Output<string[]> = addressesLater
       ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {
@@ -170,7 +204,20 @@ export class CasArraySite extends pulumi.ComponentResource {
         }),
       ),
     );
+    this.rpcPorts = children.apply((c) => c?.ports);
+    this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[]>([]) : c.ports.servers));
+    this.loadBalancer = children.apply((c) =>
+      c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer,
+    );
     this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
-    this.registerOutputs({ fqdn: this.fqdn, members: this.members, addresses: this.addresses, databases: this.databases, warnings: this.warnings });
+    this.registerOutputs({
+      fqdn: this.fqdn,
+      members: this.members,
+      addresses: this.addresses,
+      databases: this.databases,
+      warnings: this.warnings,
+      rpcPortServers: this.rpcPortServers,
+      loadBalancer: this.loadBalancer,
+    });
   }
 }

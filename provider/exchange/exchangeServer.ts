@@ -3,7 +3,7 @@ import { z } from "zod";
 import { psQuote, type Connection } from "../shell";
 import { leafName, query } from "./rows";
 
-const SELECT = ["Name", "Fqdn", "Site", "ServerRole", "IsClientAccessServer", "IsMailboxServer", "ExchangeLegacyDN", "Guid"] as const;
+const SELECT = ["Name", "Fqdn", "Site", "ServerRole", "IsClientAccessServer", "IsMailboxServer", "ExchangeLegacyDN", "Guid", "AdminDisplayVersion"] as const;
 
 const ServerRow = z
   .object({
@@ -15,6 +15,7 @@ const ServerRow = z
     IsMailboxServer: z.boolean(),
     ExchangeLegacyDN: z.string(),
     Guid: z.string(),
+    AdminDisplayVersion: z.string().nullable().optional(),
   })
   .transform((r) => ({
     name: r.Name,
@@ -26,6 +27,8 @@ const ServerRow = z
     isMailboxServer: r.IsMailboxServer,
     exchangeLegacyDn: r.ExchangeLegacyDN,
     guid: r.Guid,
+    /** e.g. "Version 14.3 (Build 123.4)"; "" when Exchange did not say. */
+    adminDisplayVersion: r.AdminDisplayVersion ?? "",
   }));
 
 export type ExchangeServer = z.output<typeof ServerRow>;

@@ -5,6 +5,7 @@ import { setConfigSource } from "../shell";
 import { clientAccessArray } from "./clientAccessArray";
 import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
+import { staticRpcPorts } from "./staticRpcPorts";
 
 type Props = Record<string, unknown>;
 
@@ -18,10 +19,11 @@ export interface ResourceRuntime {
   delete(id: string, props: Props): Promise<void>;
 }
 
-export const resources: Record<"clientAccessArray" | "dnsARecord" | "mailboxDatabaseRpcSetting", ResourceRuntime> = {
+export const resources: Record<"clientAccessArray" | "dnsARecord" | "mailboxDatabaseRpcSetting" | "staticRpcPorts", ResourceRuntime> = {
   clientAccessArray: clientAccessArray as unknown as ResourceRuntime,
   dnsARecord: dnsARecord as unknown as ResourceRuntime,
   mailboxDatabaseRpcSetting: mailboxDatabaseRpcSetting as unknown as ResourceRuntime,
+  staticRpcPorts: staticRpcPorts as unknown as ResourceRuntime,
 };
 
 export type ResourceKind = keyof typeof resources;

@@ -201,3 +201,34 @@ export const RpcClientAccessServerName = z
     message:
       "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
   });
+
+/** The range Exchange's Best Practices Analyzer recommends for the static RPC ports (LB-WIRING §1.3). */
+export const RECOMMENDED_RPC_PORTS = { from: 59531, to: 60554 } as const;
+
+/** A static RPC port: 1024-65535 (below 1024 the BPA calls the configuration bad). */
+export const StaticRpcPort = z
+  .number({ error: "must be a TCP port number" })
+  .int("must be a whole number")
+  .min(1024, "must be from 1024 to 65535 (ports below 1024 are reserved; Exchange's recommended range is 59531-60554)")
+  .max(65535, "must be from 1024 to 65535");
+
+/** The two static ports of a CAS array's servers: distinct. */
+export const StaticRpcPortPair = z
+  .object({ rpcClientAccess: StaticRpcPort, addressBook: StaticRpcPort }, { error: "must be { rpcClientAccess, addressBook }: two TCP port numbers" })
+  .strict()
+  .refine((p) => p.rpcClientAccess !== p.addressBook, {
+    message: "rpcClientAccess and addressBook must be two different ports: each service listens on its own",
+    path: ["addressBook"],
+  });
+
+/** Why a port is outside the recommended range (a warning), or undefined. */
+export function staticRpcPortAdvice(label: string, port: number): string | undefined {
+  if (port >= RECOMMENDED_RPC_PORTS.from && port <= RECOMMENDED_RPC_PORTS.to) return undefined;
+  return `${label} port ${port} is outside ${RECOMMENDED_RPC_PORTS.from}-${RECOMMENDED_RPC_PORTS.to}, the range Exchange's Best Practices Analyzer recommends for static RPC ports: it lies above the dynamic range (6005-59530) that Exchange 2010 gives RPC, so no other service can take the port first.`;
+}
+
+/** An AdminDisplayVersion ("Version 14.3 (Build 123.4)") as major and minor, or undefined. */
+export function exchangeVersion(text: string): { major: number; minor: number } | undefined {
+  const m = /^\s*Version (\d+)\.(\d+)/.exec(text);
+  return m === null ? undefined : { major: Number(m[1]), minor: Number(m[2]) };
+}

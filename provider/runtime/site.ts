@@ -15,9 +15,10 @@ import {
   type ExchangeServer,
   type MailboxDatabase,
 } from "../exchange";
-import { ConnectionSchema, type Connection, type ConnectionInput } from "../shell";
+import { ConnectionSchema, ServerConnectionSchema, type Connection, type ConnectionInput, type ServerConnectionInput } from "../shell";
 import { checkProperties } from "./check";
-import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, TimeToLiveSeconds } from "./rules";
+import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, StaticRpcPortPair, staticRpcPortAdvice, TimeToLiveSeconds } from "./rules";
+import { surveyStaticRpcPorts } from "./staticRpcPorts";
 
 export interface SitePlanRequest {
   site: string;
@@ -35,6 +36,10 @@ export interface SitePlanRequest {
   onDelete?: "restore" | "retain";
   connection: ConnectionInput;
   dnsConnection?: ConnectionInput;
+  /** The same static RPC ports on every Client Access server of the site (StaticRpcPorts). */
+  rpcPorts?: { rpcClientAccess: number; addressBook: number };
+  /** How the site's servers are reached for rpcPorts. */
+  serverConnection?: ServerConnectionInput;
 }
 
 export interface PlannedDatabase {
@@ -61,6 +66,8 @@ export interface SitePlan {
   databases: PlannedDatabase[];
   /** The value each managed database had before it pointed at the array, where known: put back when the site is destroyed. */
   restore: { database: string; rpcClientAccessServer: string }[];
+  /** The static RPC ports, checked, and the servers that will get them. */
+  rpcPorts?: { rpcClientAccess: number; addressBook: number; servers: string[] };
   warnings: string[];
 }
 
@@ -90,6 +97,8 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     onDelete: OnDelete.optional(),
     connection: ConnectionSchema,
     dnsConnection: ConnectionSchema.optional(),
+    rpcPorts: StaticRpcPortPair.optional(),
+    serverConnection: ServerConnectionSchema.optional(),
   };
   const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([k, v]) => v !== undefined && k !== "addressesLater"));
   const { inputs, failures } = checkProperties(shape, given);
@@ -303,6 +312,28 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     );
   }
 
+  // Static RPC ports: every Client Access server of the site must take them (Exchange 2010 SP1+,
+  // reachable with PowerShell remoting) before anything of the site is declared.
+  const rpcPorts = checked.values.rpcPorts as { rpcClientAccess: number; addressBook: number } | undefined;
+  let portServers: string[] = [];
+  if (rpcPorts !== undefined && errors.length === 0) {
+    for (const [label, port] of [["RPC Client Access", rpcPorts.rpcClientAccess], ["Address Book", rpcPorts.addressBook]] as const) {
+      const advice = staticRpcPortAdvice(label, port);
+      if (advice !== undefined) warnings.push(advice);
+    }
+    try {
+      const surveyed = await surveyStaticRpcPorts({
+        site: request.site,
+        ...rpcPorts,
+        connection,
+        ...(request.serverConnection !== undefined ? { serverConnection: ServerConnectionSchema.parse(request.serverConnection) } : {}),
+      });
+      portServers = surveyed.servers.map((s) => s.server.name);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+
   if (errors.length > 0) throw new Error(`CasArraySite ${request.site}: ${errors.join(" ")}`);
 
   // What the apply does to Outlook: each database whose value changes, with its mailboxes counted
@@ -344,6 +375,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
       .filter((d) => d.rpcClientAccessServer !== "" && lower(d.rpcClientAccessServer) !== fqdn)
       .map((d) => ({ database: d.name, rpcClientAccessServer: d.rpcClientAccessServer }))
       .sort((a, b) => a.database.localeCompare(b.database)),
+    ...(rpcPorts !== undefined ? { rpcPorts: { ...rpcPorts, servers: portServers } } : {}),
     warnings,
   };
 }

@@ -51,6 +51,27 @@ export const SshConnectionSchema = z.object({
   ...timeouts,
 });
 
+/**
+ * PowerShell remoting (WinRM) from this machine to each Exchange server, for what lives on the
+ * server and not behind the Exchange endpoint (the static RPC ports in its registry). The
+ * computer is each server's FQDN; these are the Invoke-Command settings. The remote side of a
+ * Windows Server 2008 R2 server is PowerShell 2.0, and remoting must have been enabled there
+ * (Enable-PSRemoting; on by default only from Windows Server 2012).
+ */
+export const WinrmConnectionSchema = z.object({
+  kind: z.literal("winrm"),
+  authentication: z.enum(["Default", "Kerberos", "Negotiate", "Basic", "CredSSP"]).default("Kerberos"),
+  /** Account for -Credential; its password comes from stack config or the environment, as for exchange. */
+  username: z.string().min(1).optional(),
+  /** WinRM over HTTPS (5986) instead of HTTP (5985). */
+  useSsl: z.boolean().optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  /** For https listeners with a self-signed certificate. */
+  skipCertificateChecks: z.boolean().optional(),
+  ...timeouts,
+});
+export type WinrmConnection = z.infer<typeof WinrmConnectionSchema>;
+
 const KINDS = "lab, exchange or ssh";
 
 export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema], {
@@ -67,6 +88,31 @@ export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchem
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type ConnectionInput = z.input<typeof ConnectionSchema>;
+
+const SERVER_KINDS = "lab, winrm or ssh";
+
+/**
+ * How the provider reaches each Client Access server itself: the lab's emulated servers, WinRM
+ * from this machine, or WinRM from an SSH jump host (the ssh connection's host runs
+ * Invoke-Command -ComputerName for each server).
+ */
+export const ServerConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, WinrmConnectionSchema, SshConnectionSchema], {
+  error: (issue) => {
+    if (issue.code === "invalid_union") {
+      const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
+      return kind === undefined
+        ? `kind is missing: set kind to ${SERVER_KINDS}`
+        : `kind ${JSON.stringify(kind)} is not a server connection kind: use ${SERVER_KINDS}`;
+    }
+    if (issue.code === "invalid_type") return `must be a server connection: an object whose kind is ${SERVER_KINDS}, with that kind's settings`;
+    return undefined;
+  },
+});
+export type ServerConnection = z.infer<typeof ServerConnectionSchema>;
+export type ServerConnectionInput = z.input<typeof ServerConnectionSchema>;
+
+/** Anything a session can be opened for. */
+export type SessionConnection = Connection | WinrmConnection;
 
 /** The Exchange cmdlets the provider uses: the only ones a remote session imports. */
 export const EXCHANGE_CMDLETS = [
@@ -113,7 +159,7 @@ export function parseConnection(value: unknown, property: string, owner?: string
  * Registry key: two resources with equal connections share one session. A lab's paths count as
  * resolved now, so the same relative paths under another project root are another lab.
  */
-export function connectionKey(connection: Connection): string {
+export function connectionKey(connection: SessionConnection): string {
   const resolved =
     connection.kind === "lab"
       ? { ...connection, statePath: resolveLabPath(connection.statePath), modulePath: resolveLabPath(connection.modulePath) }
@@ -139,7 +185,7 @@ export function resolveLabPath(file: string, root: string = projectRoot()): stri
 }
 
 /** A short, secret-free description for error messages. */
-export function describeConnection(connection: Connection): string {
+export function describeConnection(connection: SessionConnection): string {
   switch (connection.kind) {
     case "lab":
       return `the lab (state ${resolveLabPath(connection.statePath)})`;
@@ -147,10 +193,12 @@ export function describeConnection(connection: Connection): string {
       return `Exchange at ${connection.connectionUri}`;
     case "ssh":
       return `PowerShell over SSH at ${connection.userName}@${connection.hostName}:${connection.port ?? 22}`;
+    case "winrm":
+      return `PowerShell remoting (WinRM${connection.useSsl === true ? " over HTTPS" : ""}) from this machine`;
   }
 }
 
-export function commandTimeoutMs(connection: Connection): number {
+export function commandTimeoutMs(connection: SessionConnection): number {
   return (connection.commandTimeoutSeconds ?? 120) * 1000;
 }
 
@@ -158,7 +206,7 @@ export function commandTimeoutMs(connection: Connection): number {
  * The PowerShell that prepares a fresh session for `connection`. `password`, when given, is put
  * into a SecureString inside pwsh; the script travels over stdin, never on a command line.
  */
-export function bootstrapScript(connection: Connection, password?: string): string {
+export function bootstrapScript(connection: SessionConnection, password?: string): string {
   switch (connection.kind) {
     case "lab":
       return [
@@ -168,7 +216,29 @@ export function bootstrapScript(connection: Connection, password?: string): stri
         `Import-Module -Name ${psQuote(excasDnsModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
         // The lab runs on this machine: the server the session is on is named by its host name.
         `$global:ExcasEndpointName = [System.Net.Dns]::GetHostName()`,
+        // Its servers are reached through the lab's Invoke-Command -ComputerName, without options.
+        `$global:ExcasServerOptions = @{}`,
       ].join("\n");
+    case "winrm": {
+      // A local session: each server command is Invoke-Command -ComputerName <server> @ExcasServerOptions.
+      const lines = [`$global:ExcasServerOptions = @{ Authentication = ${psQuote(connection.authentication)} }`];
+      if (connection.useSsl === true) lines.push(`$global:ExcasServerOptions.UseSSL = $true`);
+      if (connection.port !== undefined) lines.push(`$global:ExcasServerOptions.Port = ${connection.port}`);
+      if (connection.skipCertificateChecks === true) {
+        lines.push(`$global:ExcasServerOptions.SessionOption = New-PSSessionOption -SkipCACheck -SkipCNCheck`);
+      }
+      if (connection.username !== undefined) {
+        if (password === undefined) {
+          throw new Error(
+            `A username is set for ${describeConnection(connection)} but no password was found; set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.`,
+          );
+        }
+        lines.push(
+          `$global:ExcasServerOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
+        );
+      }
+      return lines.join("\n");
+    }
     case "exchange": {
       const lines = [
         `$excasOptions = @{ ConfigurationName = 'Microsoft.Exchange'; ConnectionUri = ${psQuote(connection.connectionUri)}; Authentication = ${psQuote(connection.authentication)}; ErrorAction = 'Stop' }`,
@@ -231,7 +301,7 @@ function remoteSessionScript(options: readonly string[], commands: readonly stri
 }
 
 /** What closes the session's remote side, so Exchange's 18-shells-per-user quota is not used up. */
-export function teardownScript(connection: Connection): string | undefined {
+export function teardownScript(connection: SessionConnection): string | undefined {
   return connection.kind === "exchange" || connection.kind === "ssh"
     ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }`
     : undefined;

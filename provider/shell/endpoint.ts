@@ -6,7 +6,7 @@
 // version other than 14.x refuses the session with one sentence. A name Exchange does not know
 // (a load-balanced namespace, a jump host) cannot be checked and is let through.
 import { z } from "zod";
-import { describeConnection, type Connection } from "./connection";
+import { describeConnection, type SessionConnection } from "./connection";
 import type { CommandSpec } from "./session";
 import type { Envelope } from "./envelope";
 
@@ -21,7 +21,7 @@ export const ENDPOINT_CHECK: CommandSpec = {
 const Row = z.object({ Name: z.string().nullable().optional(), AdminDisplayVersion: z.string().nullable().optional() });
 
 /** Why the endpoint cannot manage Exchange 2010 CAS arrays, or undefined when it can (or cannot be told). */
-export function endpointRefusal(connection: Connection, envelope: Envelope): string | undefined {
+export function endpointRefusal(connection: SessionConnection, envelope: Envelope): string | undefined {
   for (const data of envelope.data) {
     const row = Row.safeParse(data);
     if (!row.success) continue;

@@ -3,6 +3,8 @@ export { PowerShellError, PowerShellSessionError, type PsErrorRecord } from "./e
 export { parseEnvelope, ENVELOPE_MARKER, type Envelope } from "./envelope";
 export {
   ConnectionSchema,
+  ServerConnectionSchema,
+  WinrmConnectionSchema,
   parseConnection,
   bootstrapScript,
   teardownScript,
@@ -13,6 +15,10 @@ export {
   EXCHANGE_CMDLETS,
   type Connection,
   type ConnectionInput,
+  type ServerConnection,
+  type ServerConnectionInput,
+  type SessionConnection,
+  type WinrmConnection,
 } from "./connection";
 export { setConfigSource, lookupPassword } from "./credentials";
 export { PwshSession, findPwsh, type CommandSpec } from "./session";

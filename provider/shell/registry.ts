@@ -2,7 +2,7 @@
 // operation concurrently, so sessions are shared by connection: created lazily behind one
 // promise (concurrent first calls wait for the same pwsh), commands on a session serialized,
 // a dead session replaced on the next command, all sessions closed when the process ends.
-import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, teardownScript, type Connection } from "./connection";
+import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, teardownScript, type SessionConnection } from "./connection";
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
@@ -31,7 +31,7 @@ function isShellQuotaRefusal(error: PsErrorRecord): boolean {
 }
 
 interface Entry {
-  connection: Connection;
+  connection: SessionConnection;
   session: Promise<PwshSession>;
 }
 
@@ -53,7 +53,7 @@ export class SessionRegistry {
   readonly stats: SessionStats = { sessionsOpened: 0, commands: {}, roundTrips: 0 };
 
   /** Runs `spec` on the session for `connection`; returns the envelope (errors included). */
-  async run(connection: Connection, spec: CommandSpec): Promise<Envelope> {
+  async run(connection: SessionConnection, spec: CommandSpec): Promise<Envelope> {
     const [envelope] = await this.runBatch(connection, () => [spec]);
     if (envelope === undefined) throw noEnvelopeError();
     return envelope;
@@ -64,7 +64,7 @@ export class SessionRegistry {
    * comes (see PwshSession.runBatch): one envelope per command, in order.
    */
   async runBatch(
-    connection: Connection,
+    connection: SessionConnection,
     build: () => readonly CommandSpec[],
     options: TurnOptions = {},
   ): Promise<Envelope[]> {
@@ -86,13 +86,13 @@ export class SessionRegistry {
   }
 
   /** Runs `spec` and throws a PowerShellError if it reported errors. */
-  async invoke(connection: Connection, spec: CommandSpec): Promise<Envelope> {
+  async invoke(connection: SessionConnection, spec: CommandSpec): Promise<Envelope> {
     const envelope = await this.run(connection, spec);
     if (!envelope.ok) throw new PowerShellError(spec.cmdlet, spec.target, envelope.errors);
     return envelope;
   }
 
-  private async session(connection: Connection): Promise<PwshSession> {
+  private async session(connection: SessionConnection): Promise<PwshSession> {
     const key = connectionKey(connection);
     for (;;) {
       const entry = this.entries.get(key);
@@ -110,7 +110,7 @@ export class SessionRegistry {
     }
   }
 
-  private async open(connection: Connection): Promise<PwshSession> {
+  private async open(connection: SessionConnection): Promise<PwshSession> {
     this.installExitHooks();
     const executable = findPwsh();
     // Opening a remote session takes seconds (Exchange, SSH): it gets at least two minutes, even
@@ -119,7 +119,7 @@ export class SessionRegistry {
     this.started++;
     this.stats.sessionsOpened++;
     const session = await PwshSession.start(executable, timeout);
-    const script = bootstrapScript(connection, connection.kind === "exchange" ? lookupPassword() : undefined);
+    const script = bootstrapScript(connection, usesPassword(connection) ? lookupPassword() : undefined);
     let envelope: Envelope;
     try {
       envelope = await session.run({ cmdlet: "connect", target: "", script }, timeout);
@@ -199,11 +199,16 @@ export class SessionRegistry {
  * What the session's process printed while the session failed to open (an SSH client's own
  * reason, such as "Host key verification failed."), for the message; never the password.
  */
-export function printed(connection: Connection, noise: string): string {
+export function printed(connection: SessionConnection, noise: string): string {
   if (noise === "") return "";
-  const password = connection.kind === "exchange" ? lookupPassword() : undefined;
+  const password = connection.kind === "exchange" || connection.kind === "winrm" ? lookupPassword() : undefined;
   const text = password ? noise.split(password).join("***") : noise;
   return ` (${connection.kind === "ssh" ? "the SSH client said" : "PowerShell also printed"}: ${text.replace(/\.?\s*$/, "")})`;
+}
+
+/** Whether a session of `connection` is opened with the account's password. */
+function usesPassword(connection: SessionConnection): boolean {
+  return (connection.kind === "exchange" || connection.kind === "winrm") && connection.username !== undefined;
 }
 
 const REGISTRY = Symbol.for("exchange-cas.session-registry");

@@ -1,0 +1,360 @@
+// StaticRpcPorts: the same two static RPC ports on every Exchange 2010 Client Access server of an
+// AD site, the prerequisite for load balancing its CAS array (LB-WIRING §1). A load balancer can
+// publish TCP 135 and two fixed ports; it cannot publish the dynamic ports each CAS picks.
+//
+// Per server: MSExchangeRPC\ParametersSystem "TCP/IP Port" (REG_DWORD) and MSExchangeAB\Parameters
+// "RpcTcpPort" (REG_SZ, Exchange 2010 SP1 and later), then MSExchangeRPC and MSExchangeAB restart,
+// because a service binds its port when it starts. A restart drops every Outlook session on that
+// server, so servers are changed one at a time, the next only once the last listens on both
+// ports; nothing is changed before every server of the site has been read and accepted (Exchange
+// 2010 SP1 or later, reachable). Drift: a value missing (an upgrade that lost it), of the wrong
+// type, another port, or a service still listening on the port it had before its value changed.
+// Delete puts every server back to what it had before (dynamic ports, unless it had static ones).
+import { z } from "zod";
+import { listExchangeServers, type ExchangeServer } from "../exchange";
+import {
+  ConnectionSchema,
+  describeConnection,
+  ServerConnectionSchema,
+  type Connection,
+  type SessionConnection,
+} from "../shell";
+import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
+import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
+import { warn } from "./log";
+import { exchangeVersion, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
+
+const shape = {
+  /** The AD site: every Client Access server in it gets the ports. */
+  site: SiteName,
+  rpcClientAccess: StaticRpcPort,
+  addressBook: StaticRpcPort,
+  onDelete: z
+    .enum(["restore", "retain"], { error: "must be 'restore' (put every server back to the ports it had before) or 'retain' (leave the ports as they are)" })
+    .optional(),
+  /** Where the Exchange cmdlets run (which servers, which versions). */
+  connection: ConnectionSchema,
+  /** How each server is reached; by default the lab's servers, the SSH jump host, or WinRM with the Exchange connection's account. */
+  serverConnection: ServerConnectionSchema.optional(),
+};
+const InputsSchema = z.object(shape);
+export type StaticRpcPortsInputs = z.infer<typeof InputsSchema>;
+
+const Previous = z.object({ server: z.string(), rpcClientAccess: z.number().int().nullable(), addressBook: z.number().int().nullable() });
+type Previous = z.infer<typeof Previous>;
+
+/** One server as read: what is configured, what its services listen on. */
+export interface ServerPortState {
+  server: string;
+  fqdn: string;
+  version: string;
+  rpcClientAccess: PortSetting;
+  addressBook: PortSetting;
+  outlookSessions?: number;
+  /** Configured as declared, with the right types, and both services listening on those ports. */
+  inSync: boolean;
+}
+
+export interface StaticRpcPortsOutputs extends StaticRpcPortsInputs {
+  siteName: string;
+  servers: ServerPortState[];
+  /** What the load balancer in front of the array must publish. */
+  loadBalancer: { protocol: "TCP"; ports: number[]; affinity: string };
+  /** What each server had before this resource first changed it: put back on delete. */
+  previous: Previous[];
+}
+
+interface Wanted {
+  rpcClientAccess: number | null;
+  addressBook: number | null;
+}
+
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
+  if (inputs.serverConnection !== undefined) return inputs.serverConnection;
+  const c: Connection = inputs.connection;
+  if (c.kind === "exchange") {
+    return { kind: "winrm", authentication: c.authentication === "Basic" ? "Basic" : "Kerberos", ...(c.username !== undefined ? { username: c.username } : {}) };
+  }
+  return c;
+}
+
+function matches(setting: PortSetting, port: number | null): boolean {
+  if (port === null) return setting.kind === "None" && setting.state === "Running";
+  return setting.configured === port && setting.listening.includes(port) && setting.state === "Running";
+}
+
+function inSync(ports: ServerPorts, wanted: Wanted): boolean {
+  return matches(ports.rpcClientAccess, wanted.rpcClientAccess) && matches(ports.addressBook, wanted.addressBook);
+}
+
+const VALUE_TYPE: Record<string, string> = { DWord: "REG_DWORD", String: "REG_SZ", ExpandString: "REG_EXPAND_SZ", QWord: "REG_QWORD", Binary: "REG_BINARY", MultiString: "REG_MULTI_SZ" };
+
+/** What is wrong with one value and its service, in words ("RpcTcpPort is not set"). */
+function describeSetting(name: string, service: string, setting: PortSetting, port: number | null, wantedType: string): string | undefined {
+  if (port === null) {
+    return setting.kind === "None" ? undefined : `${name} is ${setting.value} (${VALUE_TYPE[setting.kind] ?? setting.kind})`;
+  }
+  if (setting.kind === "None") return `${name} is not set (dynamic)`;
+  if (VALUE_TYPE[setting.kind] !== wantedType) return `${name} is a ${VALUE_TYPE[setting.kind] ?? setting.kind} '${setting.value}', a type ${service} does not read (it must be ${wantedType})`;
+  if (setting.configured !== port) return `${name} is ${setting.value}`;
+  if (setting.state !== "Running") return `${service} is ${setting.state.toLowerCase()}`;
+  if (!setting.listening.includes(port)) {
+    return `${service} still listens on ${setting.listening.join(", ") || "no port"}, not ${port} (it has not restarted since the value was set)`;
+  }
+  return undefined;
+}
+
+function describeDrift(ports: ServerPorts, wanted: Wanted): string {
+  const parts = [
+    describeSetting("TCP/IP Port", "MSExchangeRPC", ports.rpcClientAccess, wanted.rpcClientAccess, "REG_DWORD"),
+    describeSetting("RpcTcpPort", "MSExchangeAB", ports.addressBook, wanted.addressBook, "REG_SZ"),
+  ].filter((p): p is string => p !== undefined);
+  return parts.join("; ");
+}
+
+function describeTarget(wanted: Wanted): string {
+  const rpc = wanted.rpcClientAccess === null ? "TCP/IP Port is removed" : `TCP/IP Port is set to ${wanted.rpcClientAccess} (REG_DWORD)`;
+  const ab = wanted.addressBook === null ? "RpcTcpPort removed" : `RpcTcpPort to '${wanted.addressBook}' (REG_SZ)`;
+  return `${rpc} and ${ab}`;
+}
+
+function sessionsText(ports: ServerPorts): string {
+  return ports.outlookSessions === undefined ? "its Outlook sessions" : `its ${ports.outlookSessions} Outlook session${ports.outlookSessions === 1 ? "" : "s"}`;
+}
+
+/** Why a server cannot take static RPC ports from this provider, or undefined. */
+function versionRefusal(server: ExchangeServer): string | undefined {
+  const version = exchangeVersion(server.adminDisplayVersion);
+  if (version === undefined) return `${server.name} did not report its Exchange version (AdminDisplayVersion '${server.adminDisplayVersion}'), so it cannot be told to be Exchange 2010 SP1 or later`;
+  if (version.major !== 14) {
+    return `${server.name} runs ${version.major >= 15 ? "Exchange 2013 or later" : "an Exchange version other than 2010"} (${server.adminDisplayVersion}), where these registry values are not Exchange 2010's static RPC ports`;
+  }
+  if (version.minor === 0) {
+    return `${server.name} runs Exchange 2010 RTM (${server.adminDisplayVersion}), whose Address Book takes its port from microsoft.exchange.addressbook.service.exe.config, not from the registry (and Service Pack 1 drops that setting): install Service Pack 1 or later first`;
+  }
+  return undefined;
+}
+
+/** The site's Client Access servers, every one accepted, or why not (one sentence). */
+async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> {
+  const all = await listExchangeServers(inputs.connection);
+  const inSite = all.filter((s) => same(s.siteName, inputs.site));
+  const cas = inSite.filter((s) => s.isClientAccessServer).sort((a, b) => a.name.localeCompare(b.name));
+  if (cas.length === 0) {
+    const known = inSite.map((s) => s.name).join(", ");
+    throw new Error(
+      `Site ${inputs.site} has no Client Access server${known === "" ? " (Exchange knows no server in it)" : ` (its servers: ${known})`}, so it has no server to give static RPC ports to.`,
+    );
+  }
+  const refusals = cas.map(versionRefusal).filter((r): r is string => r !== undefined);
+  if (refusals.length > 0) {
+    throw new Error(`Static RPC ports of site ${inputs.site} cannot be managed: ${refusals.join("; ")}. No server was changed.`);
+  }
+  return cas;
+}
+
+interface Survey {
+  servers: { server: ExchangeServer; ports: ServerPorts }[];
+}
+
+/** Reads every target server; one that cannot be reached refuses the whole site. */
+export async function surveyStaticRpcPorts(inputs: StaticRpcPortsInputs): Promise<Survey> {
+  return survey(inputs);
+}
+
+async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
+  const cas = await targets(inputs);
+  const via = serverConnectionOf(inputs);
+  const servers: Survey["servers"] = [];
+  const unreachable: string[] = [];
+  for (const server of cas) {
+    try {
+      servers.push({ server, ports: await readServerPorts(via, server.fqdn) });
+    } catch (e) {
+      unreachable.push(`${server.name}: ${(e as Error).message.replace(/\.?\s*$/, "")}`);
+    }
+  }
+  if (unreachable.length > 0) {
+    throw new Error(
+      `Static RPC ports of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; no server was changed.`,
+    );
+  }
+  return { servers };
+}
+
+function wantedOf(inputs: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">): Wanted {
+  return { rpcClientAccess: inputs.rpcClientAccess, addressBook: inputs.addressBook };
+}
+
+/** What the apply will do, server by server, as the preview says it. */
+function announce(site: string, found: Survey, wanted: Wanted): void {
+  const pending = found.servers.filter((s) => !inSync(s.ports, wanted));
+  pending.forEach(({ server, ports }, i) => {
+    const next = pending[i + 1];
+    warn(
+      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted)}, then MSExchangeRPC and MSExchangeAB restart, dropping ${sessionsText(ports)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
+    );
+  });
+}
+
+function outputs(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous[]): StaticRpcPortsOutputs {
+  const wanted = wantedOf(inputs);
+  return plain({
+    ...inputs,
+    siteName: inputs.site,
+    servers: found.servers.map(({ server, ports }) => ({
+      server: server.name,
+      fqdn: server.fqdn,
+      version: server.adminDisplayVersion,
+      rpcClientAccess: ports.rpcClientAccess,
+      addressBook: ports.addressBook,
+      ...(ports.outlookSessions !== undefined ? { outlookSessions: ports.outlookSessions } : {}),
+      inSync: inSync(ports, wanted),
+    })),
+    loadBalancer: {
+      protocol: "TCP" as const,
+      ports: [135, inputs.rpcClientAccess, inputs.addressBook],
+      affinity: "client IP (source address), for the whole Outlook session, on all three ports",
+    },
+    previous,
+  });
+}
+
+function recordPrevious(previous: Previous[], found: Survey): Previous[] {
+  const kept = new Map(previous.map((p) => [p.server.toLowerCase(), p]));
+  for (const { server, ports } of found.servers) {
+    if (kept.has(server.name.toLowerCase())) continue;
+    kept.set(server.name.toLowerCase(), { server: server.name, rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured });
+  }
+  return [...kept.values()].sort((a, b) => a.server.localeCompare(b.server));
+}
+
+/**
+ * Brings each server that is not as wanted to `wanted`, one at a time: write, restart, read
+ * back; a server that does not listen on its ports afterwards stops the run before the next.
+ */
+async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: (server: string) => Wanted): Promise<Survey> {
+  const via = serverConnectionOf(inputs);
+  const done: string[] = [];
+  const after: Survey["servers"] = [];
+  for (const [i, { server, ports }] of found.servers.entries()) {
+    const wanted = wantedFor(server.name);
+    if (inSync(ports, wanted)) {
+      after.push({ server, ports });
+      continue;
+    }
+    let now: ServerPorts;
+    const untouched = found.servers.slice(i + 1).map((s) => s.server.name);
+    const rest = untouched.length === 0 ? "" : ` ${untouched.join(", ")} ${untouched.length === 1 ? "was" : "were"} not touched.`;
+    try {
+      now = await setServerPorts(via, server.fqdn, wanted.rpcClientAccess ?? 0, wanted.addressBook ?? 0);
+    } catch (e) {
+      throw new Error(
+        `Setting the static RPC ports of ${server.name} failed: ${(e as Error).message.replace(/\.?\s*$/, "")}.${done.length > 0 ? ` ${done.join(", ")} ${done.length === 1 ? "was" : "were"} already changed and restarted.` : ""}${rest}`,
+        { cause: e },
+      );
+    }
+    if (!inSync(now, wanted)) {
+      throw new Error(
+        `${server.name} was changed and its services restarted, but it is not as declared: ${describeDrift(now, wanted)}. Look at MSExchangeRPC and MSExchangeAB on ${server.name} before the other servers are changed.${rest}`,
+      );
+    }
+    warn(`${server.name}: ${describeTarget(wanted)}; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`);
+    done.push(server.name);
+    after.push({ server, ports: now });
+  }
+  return { servers: after };
+}
+
+export const staticRpcPorts = {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkProperties(shape, news);
+    const rpc = inputs.rpcClientAccess;
+    const ab = inputs.addressBook;
+    if (typeof rpc === "number" && typeof ab === "number") {
+      if (rpc === ab) failures.push({ property: "addressBook", reason: `rpcClientAccess and addressBook are both ${rpc}: each service needs its own port.` });
+      for (const [label, port] of [["RPC Client Access", rpc], ["Address Book", ab]] as const) {
+        const advice = staticRpcPortAdvice(label, port);
+        if (advice !== undefined && failures.length === 0) warn(advice);
+      }
+    }
+    // A create: read the site's servers now, so the preview refuses what the apply would refuse
+    // and says which servers restart. (An update is surveyed by diff, which has the old state.)
+    const isCreate = olds.site === undefined;
+    if (isCreate && failures.length === 0 && !containsUnknown(inputs)) {
+      const parsed = parseChecked(InputsSchema, inputs, "StaticRpcPorts");
+      try {
+        announce(parsed.site, await survey(parsed), wantedOf(parsed));
+      } catch (e) {
+        failures.push({ property: "site", reason: (e as Error).message } satisfies CheckFailure);
+      }
+    }
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: StaticRpcPortsOutputs, news: Record<string, unknown>) {
+    const replaces = typeof news.site === "string" && !same(news.site, olds.site) ? ["site"] : [];
+    const inputsChanged =
+      news.rpcClientAccess !== olds.rpcClientAccess ||
+      news.addressBook !== olds.addressBook ||
+      (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
+      JSON.stringify(news.connection) !== JSON.stringify(olds.connection) ||
+      JSON.stringify(news.serverConnection ?? null) !== JSON.stringify(olds.serverConnection ?? null);
+    if (replaces.length > 0 || containsUnknown(news)) return { changes: true, replaces, deleteBeforeReplace: true };
+    // The servers as they are now, not as last read: the preview tells what the update will do.
+    const parsed = parseChecked(InputsSchema, news, "StaticRpcPorts");
+    const found = await survey(parsed);
+    const wanted = wantedOf(parsed);
+    const drift = found.servers.some((s) => !inSync(s.ports, wanted));
+    if (drift) announce(parsed.site, found, wanted);
+    return { changes: inputsChanged || drift, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(raw: Record<string, unknown>) {
+    const inputs = parseChecked(InputsSchema, raw, "StaticRpcPorts");
+    const found = await survey(inputs);
+    const previous = recordPrevious([], found);
+    const after = await converge(inputs, found, () => wantedOf(inputs));
+    return { id: inputs.site, outs: outputs(inputs, after, previous) };
+  },
+
+  async read(id: string, props: StaticRpcPortsOutputs) {
+    const inputs = parseChecked(InputsSchema, { ...pick(props), site: props.site ?? id }, "StaticRpcPorts");
+    const found = await survey(inputs);
+    const previous = recordPrevious(z.array(Previous).catch([]).parse(props.previous), found);
+    return { id, props: outputs(inputs, found, previous), inputs: plain(pick({ ...props, ...inputs })) };
+  },
+
+  async update(_id: string, olds: StaticRpcPortsOutputs, news: Record<string, unknown>) {
+    const inputs = parseChecked(InputsSchema, news, "StaticRpcPorts");
+    const found = await survey(inputs);
+    const previous = recordPrevious(z.array(Previous).catch([]).parse(olds.previous), found);
+    const after = await converge(inputs, found, () => wantedOf(inputs));
+    return { outs: outputs(inputs, after, previous) };
+  },
+
+  async delete(_id: string, props: StaticRpcPortsOutputs) {
+    const inputs = parseChecked(InputsSchema, pick(props), "StaticRpcPorts");
+    if (inputs.onDelete === "retain") {
+      warn(`Static RPC ports of site ${inputs.site} are left as they are (onDelete is retain).`);
+      return;
+    }
+    const found = await survey(inputs);
+    const previous = new Map(z.array(Previous).catch([]).parse(props.previous).map((p) => [p.server.toLowerCase(), p]));
+    const wantedFor = (server: string): Wanted => {
+      const before = previous.get(server.toLowerCase());
+      return { rpcClientAccess: before?.rpcClientAccess ?? null, addressBook: before?.addressBook ?? null };
+    };
+    await converge(inputs, found, wantedFor);
+  },
+};
+
+/** The inputs among stored outputs. */
+function pick(props: Partial<StaticRpcPortsOutputs>): Record<string, unknown> {
+  const { site, rpcClientAccess, addressBook, onDelete, connection, serverConnection } = props;
+  return plain({ site, rpcClientAccess, addressBook, onDelete, connection, serverConnection });
+}

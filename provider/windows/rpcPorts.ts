@@ -1,0 +1,135 @@
+// Typed client for the static RPC ports of one Exchange 2010 Client Access server. They live in
+// the server's registry, which the Exchange endpoint cannot reach, so the PowerShell 2.0 script
+// ps/server/StaticRpcPorts.ps1 is sent to the server itself with Invoke-Command -ComputerName:
+// from this machine (winrm connection; the lab's servers on a lab connection), or from an SSH
+// jump host (ssh connection: the jump host runs the Invoke-Command). The script travels as a
+// literal and is rebuilt there with [scriptblock]::Create; every value in the command is a
+// quoted literal or a validated number.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { parseRows } from "../exchange/rows";
+import { psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
+
+/** Registry locations (LB-WIRING §1.2), for messages. */
+export const RPC_CLIENT_ACCESS_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem\\TCP/IP Port";
+export const ADDRESS_BOOK_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeAB\\Parameters\\RpcTcpPort";
+
+let scriptText: string | undefined;
+
+/** ps/server/StaticRpcPorts.ps1, seen from provider/windows (source) or provider/dist/windows (compiled). */
+export function staticRpcPortsScript(): string {
+  if (scriptText !== undefined) return scriptText;
+  const candidates = [path.resolve(__dirname, "../ps/server/StaticRpcPorts.ps1"), path.resolve(__dirname, "../../ps/server/StaticRpcPorts.ps1")];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (found === undefined) throw new Error("exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.");
+  scriptText = fs.readFileSync(found, "utf8");
+  return scriptText;
+}
+
+const SELECT = [
+  "RpcClientAccessKind",
+  "RpcClientAccessValue",
+  "AddressBookKind",
+  "AddressBookValue",
+  "RpcClientAccessState",
+  "AddressBookState",
+  "RpcClientAccessListening",
+  "AddressBookListening",
+  "UserCount",
+  "Restarted",
+] as const;
+
+const ports = z
+  .union([z.array(z.number().int()), z.number().int(), z.null()])
+  .transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
+
+const Row = z.object({
+  RpcClientAccessKind: z.string(),
+  RpcClientAccessValue: z.string().nullable(),
+  AddressBookKind: z.string(),
+  AddressBookValue: z.string().nullable(),
+  RpcClientAccessState: z.string(),
+  AddressBookState: z.string(),
+  RpcClientAccessListening: ports,
+  AddressBookListening: ports,
+  UserCount: z.number().int(),
+  Restarted: z.boolean(),
+});
+
+/** One registry value and the service that reads it. */
+export interface PortSetting {
+  /** The port the value configures, when it is there with the type the service reads; else null (dynamic). */
+  configured: number | null;
+  /** The value's registry type as .NET names it (DWord, String, ...), or None when it is absent. */
+  kind: string;
+  /** The value as text, whatever its type ("" when absent). */
+  value: string;
+  /** The TCP ports the service listens on now: bound when it last started. */
+  listening: number[];
+  /** The service's status (Running, Stopped, ... or Missing). */
+  state: string;
+}
+
+export interface ServerPorts {
+  rpcClientAccess: PortSetting;
+  addressBook: PortSetting;
+  /** Outlook users connected to RPC Client Access now (the counter), when the server says. */
+  outlookSessions?: number;
+  restarted: boolean;
+}
+
+function setting(kind: string, value: string | null, wanted: "DWord" | "String", listening: number[], state: string): PortSetting {
+  const text = value ?? "";
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  const configured = kind === wanted && port >= 1 && port <= 65535 ? port : null;
+  return { configured, kind, value: text, listening: [...listening].sort((a, b) => a - b), state };
+}
+
+/** The command that reads (Read) or sets and restarts (Set) the ports of `server`; 0 means dynamic. */
+export function serverPortsSpec(server: string, action: "Read" | "Set", rpcClientAccess = 0, addressBook = 0): CommandSpec {
+  for (const port of [rpcClientAccess, addressBook]) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`);
+  }
+  const script = [
+    `$excasServerScript = ${psQuote(staticRpcPortsScript())}`,
+    `$excasServerArgs = @(${psQuote(action)}, ${rpcClientAccess}, ${addressBook})`,
+    // Over SSH the jump host reaches the server; else this machine does (the lab: its emulated servers).
+    "if ($null -ne $global:ExcasRemoteSession) {",
+    `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { param($c, $s, $a) Invoke-Command -ComputerName $c -ScriptBlock ([scriptblock]::Create($s)) -ArgumentList $a -ErrorAction Stop } -ArgumentList ${psQuote(server)}, $excasServerScript, $excasServerArgs -ErrorAction Stop`,
+    "} else {",
+    "  $excasServerOptions = $global:ExcasServerOptions",
+    "  if ($null -eq $excasServerOptions) { $excasServerOptions = @{} }",
+    `  Invoke-Command -ComputerName ${psQuote(server)} -ScriptBlock ([scriptblock]::Create($excasServerScript)) -ArgumentList $excasServerArgs @excasServerOptions -ErrorAction Stop`,
+    "}",
+  ].join("\n");
+  return { cmdlet: "Invoke-Command", target: server, script, select: SELECT };
+}
+
+/** The server's ports as its script printed them. */
+export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
+  const rows = parseRows(`Invoke-Command -ComputerName ${server}`, data, Row);
+  const row = rows[0];
+  if (row === undefined || rows.length !== 1) throw new Error(`${server} answered the static RPC port script with ${rows.length} objects instead of one.`);
+  return {
+    rpcClientAccess: setting(row.RpcClientAccessKind, row.RpcClientAccessValue, "DWord", row.RpcClientAccessListening, row.RpcClientAccessState),
+    addressBook: setting(row.AddressBookKind, row.AddressBookValue, "String", row.AddressBookListening, row.AddressBookState),
+    ...(row.UserCount >= 0 ? { outlookSessions: row.UserCount } : {}),
+    restarted: row.Restarted,
+  };
+}
+
+/** Reads the static RPC ports of `server` (its FQDN), changing nothing. */
+export async function readServerPorts(connection: SessionConnection, server: string): Promise<ServerPorts> {
+  const envelope = await sessions().invoke(connection, serverPortsSpec(server, "Read"));
+  return parseServerPorts(server, envelope.data);
+}
+
+/**
+ * Writes the ports of `server` (0: remove the value, back to dynamic) and restarts MSExchangeRPC
+ * and MSExchangeAB there, which drops the server's Outlook sessions; returns what it reads after.
+ */
+export async function setServerPorts(connection: SessionConnection, server: string, rpcClientAccess: number, addressBook: number): Promise<ServerPorts> {
+  const envelope = await sessions().invoke(connection, serverPortsSpec(server, "Set", rpcClientAccess, addressBook));
+  return parseServerPorts(server, envelope.data);
+}

@@ -1,0 +1,99 @@
+// The static RPC port rules and the per-server command, on their own (no pwsh).
+import { describe, expect, it } from "vitest";
+import { exchangeVersion, StaticRpcPort, StaticRpcPortPair, staticRpcPortAdvice } from "../../provider/runtime/rules";
+import { parseServerPorts, serverPortsSpec, staticRpcPortsScript } from "../../provider/windows/rpcPorts";
+import { bootstrapScript, ServerConnectionSchema } from "../../provider/shell/connection";
+import { psQuote } from "../../provider/shell/quote";
+
+describe("static RPC port rules", () => {
+  it("takes ports from 1024 to 65535 and refuses the rest with the range in the message", () => {
+    expect(StaticRpcPort.parse(59532)).toBe(59532);
+    expect(StaticRpcPort.parse(1024)).toBe(1024);
+    expect(StaticRpcPort.parse(65535)).toBe(65535);
+    expect(StaticRpcPort.safeParse(1023).error?.issues[0]?.message).toMatch(/from 1024 to 65535/);
+    expect(StaticRpcPort.safeParse(65536).error?.issues[0]?.message).toMatch(/from 1024 to 65535/);
+    expect(StaticRpcPort.safeParse(59532.5).error?.issues[0]?.message).toMatch(/whole number/);
+    expect(StaticRpcPort.safeParse("59532").success).toBe(false);
+  });
+
+  it("refuses the same port for both services, naming addressBook", () => {
+    const same = StaticRpcPortPair.safeParse({ rpcClientAccess: 59532, addressBook: 59532 });
+    expect(same.success).toBe(false);
+    expect(same.error?.issues[0]?.path).toEqual(["addressBook"]);
+    expect(same.error?.issues[0]?.message).toMatch(/two different ports/);
+    expect(StaticRpcPortPair.parse({ rpcClientAccess: 59532, addressBook: 59533 })).toEqual({ rpcClientAccess: 59532, addressBook: 59533 });
+    expect(StaticRpcPortPair.safeParse({ rpcClientAccess: 59532, addressBook: 59533, nspi: 1 }).success).toBe(false);
+  });
+
+  it("advises the BPA range 59531-60554 only outside it", () => {
+    expect(staticRpcPortAdvice("RPC Client Access", 59531)).toBeUndefined();
+    expect(staticRpcPortAdvice("RPC Client Access", 60554)).toBeUndefined();
+    expect(staticRpcPortAdvice("Address Book", 60555)).toMatch(/^Address Book port 60555 is outside 59531-60554/);
+    expect(staticRpcPortAdvice("RPC Client Access", 6001)).toMatch(/6001 is outside/);
+  });
+
+  it("reads major and minor from AdminDisplayVersion", () => {
+    expect(exchangeVersion("Version 14.3 (Build 123.4)")).toEqual({ major: 14, minor: 3 });
+    expect(exchangeVersion("Version 15.1 (Build 2507.6)")).toEqual({ major: 15, minor: 1 });
+    expect(exchangeVersion("")).toBeUndefined();
+    expect(exchangeVersion("14.3")).toBeUndefined();
+  });
+});
+
+describe("the per-server command", () => {
+  it("sends the PowerShell 2.0 script as one literal, the server as a literal, and nothing else from outside", () => {
+    const spec = serverPortsSpec("HO-EX2010-MB1.exchangeserverpro.net", "Set", 59532, 59533);
+    expect(spec.script).toContain(`$excasServerScript = ${psQuote(staticRpcPortsScript())}`);
+    expect(spec.script).toContain("$excasServerArgs = @('Set', 59532, 59533)");
+    expect(spec.script).toContain("Invoke-Command -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -ScriptBlock ([scriptblock]::Create($excasServerScript))");
+    expect(spec.target).toBe("HO-EX2010-MB1.exchangeserverpro.net");
+  });
+
+  it("refuses a port that is not 0-65535 before building anything", () => {
+    expect(() => serverPortsSpec("s", "Set", 70000, 1)).toThrow(/Invalid port 70000/);
+    expect(() => serverPortsSpec("s", "Set", 1, -1)).toThrow(/Invalid port -1/);
+    expect(() => serverPortsSpec("s", "Set", 1.5, 1)).toThrow(/Invalid port 1.5/);
+  });
+
+  it("parses what the server printed: a value of the wrong type configures nothing", () => {
+    const ports = parseServerPorts("HO-EX2010-MB1", [
+      {
+        RpcClientAccessKind: "String",
+        RpcClientAccessValue: "59532",
+        AddressBookKind: "String",
+        AddressBookValue: "59533",
+        RpcClientAccessState: "Running",
+        AddressBookState: "Running",
+        RpcClientAccessListening: 50123,
+        AddressBookListening: [59533],
+        UserCount: 7,
+        Restarted: false,
+      },
+    ]);
+    expect(ports.rpcClientAccess).toEqual({ configured: null, kind: "String", value: "59532", listening: [50123], state: "Running" });
+    expect(ports.addressBook).toEqual({ configured: 59533, kind: "String", value: "59533", listening: [59533], state: "Running" });
+    expect(ports.outlookSessions).toBe(7);
+  });
+
+  it("refuses an answer that is not exactly one object of the expected shape", () => {
+    expect(() => parseServerPorts("X", [])).toThrow(/0 objects instead of one/);
+    expect(() => parseServerPorts("X", [{ RpcClientAccessKind: 1 }])).toThrow(/does not understand/);
+  });
+});
+
+describe("the winrm server connection", () => {
+  it("defaults to Kerberos and puts the password only into a SecureString inside pwsh", () => {
+    const connection = ServerConnectionSchema.parse({ kind: "winrm", username: "CONTOSO\\admin", useSsl: true });
+    expect(connection).toMatchObject({ kind: "winrm", authentication: "Kerberos" });
+    const script = bootstrapScript(connection as Parameters<typeof bootstrapScript>[0], "p'w$d");
+    expect(script).toContain("$global:ExcasServerOptions = @{ Authentication = 'Kerberos' }");
+    expect(script).toContain("$global:ExcasServerOptions.UseSSL = $true");
+    expect(script).toContain("ConvertTo-SecureString -String 'p''w$d' -AsPlainText -Force");
+    expect(() => bootstrapScript(connection as Parameters<typeof bootstrapScript>[0])).toThrow(/no password was found/);
+  });
+
+  it("refuses an exchange connection where a server connection belongs, naming the kinds", () => {
+    const parsed = ServerConnectionSchema.safeParse({ kind: "exchange", connectionUri: "http://x/PowerShell/" });
+    expect(parsed.error?.issues[0]?.message).toBe('kind "exchange" is not a server connection kind: use lab, winrm or ssh');
+  });
+});
