@@ -3,7 +3,7 @@
 // CAS server's IP or the load balancer's VIP) and the connection: the lab by default, a real
 // Exchange 2010 endpoint by changing `exchange-cas:connection` (see README).
 import * as pulumi from "@pulumi/pulumi";
-import { CasArraySite, labConnection, type ConnectionInput } from "exchange-cas";
+import { CasArraySite, labConnection, type ConnectionInput, type ServerConnectionInput } from "exchange-cas";
 
 const config = new pulumi.Config();
 // The lab's paths stay relative to the project root (where Pulumi.yaml, lab/ and .lab/ are) in
@@ -42,6 +42,11 @@ function list(key: string, what: string, example: string): string[] | undefined 
   return value as string[];
 }
 
+/** exchange-cas:rpcPorts, e.g. { rpcClientAccess: 59532, addressBook: 59533 }: checked by the site's plan. */
+function rpcPorts(): { rpcClientAccess: number; addressBook: number } | undefined {
+  return config.getObject<{ rpcClientAccess: number; addressBook: number }>("rpcPorts");
+}
+
 const siteName = config.require("site");
 const site = new CasArraySite(siteName.toLowerCase(), {
   site: siteName,
@@ -62,6 +67,9 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   onDelete: onDelete(config.get("onDelete")),
   connection: connection("connection") ?? labConnection(".lab/state.json", "lab/ExchangeLab.psd1"),
   dnsConnection: connection("dnsConnection"),
+  // The load balancer's prerequisite: the same static RPC ports on every CAS of the site.
+  rpcPorts: rpcPorts(),
+  serverConnection: config.getObject<ServerConnectionInput>("serverConnection"),
 });
 
 export const arrayFqdn = site.fqdn;
@@ -69,3 +77,6 @@ export const members = site.members;
 export const addresses = site.addresses;
 export const databases = site.databases;
 export const warnings = site.warnings;
+/** With rpcPorts: per server the configured and listening ports, and what the load balancer must publish. */
+export const rpcPortServers = site.rpcPortServers;
+export const loadBalancer = site.loadBalancer;

@@ -48,8 +48,11 @@ export interface Outcome {
   failed: { name: string; error: string }[];
 }
 
-/** The waves in which the engine creates a CasArraySite's children: record, array, databases. */
-const WAVES = ["DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting"];
+/**
+ * The waves in which the engine creates a CasArraySite's children: static RPC ports, record,
+ * array, databases, then the verification that reads them all.
+ */
+const WAVES = ["StaticRpcPorts", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "CasArrayVerification"];
 function wave(reg: Registration): number {
   const i = WAVES.indexOf(resourceType(reg));
   return i < 0 ? 0 : i;
@@ -79,10 +82,11 @@ export async function applyAll(host: Host, regs: Registration[], state: Map<stri
       outcome.failed.push({ name: reg.name, error: e instanceof Error ? e.message : String(e) });
     }
   };
-  for (const w of [0, 1]) await Promise.all(regs.filter((r) => !isDatabase(r) && wave(r) === w).map(one));
+  for (const w of [0, 1, 2]) await Promise.all(regs.filter((r) => !isDatabase(r) && wave(r) === w).map(one));
   const databases = regs.filter(isDatabase).sort((a, b) => a.name.localeCompare(b.name));
   if (sequentialDatabases) for (const reg of databases) await one(reg);
   else await Promise.all(databases.map(one));
+  await Promise.all(regs.filter((r) => wave(r) === 4).map(one));
   for (const list of [outcome.created, outcome.updated, outcome.unchanged]) list.sort();
   return outcome;
 }
@@ -115,11 +119,12 @@ export async function preview(host: Host, regs: Registration[], state: Map<strin
   return out;
 }
 
-/** Deletes what the engine deletes: `names` (default: everything in state), dependents first (databases, array, record). */
+/** Deletes what the engine deletes: `names` (default: everything in state), dependents first (verification, databases, array, record, ports). */
 export async function destroy(host: Host, state: Map<string, Applied>, names: string[] = [...state.keys()]): Promise<void> {
   const order = (name: string) => {
     const urn = state.get(name)?.urn ?? "";
-    return urn.includes(":MailboxDatabaseRpcSetting::") ? 0 : urn.includes(":ClientAccessArray::") ? 1 : 2;
+    const type = WAVES.find((t) => urn.includes(`:${t}::`));
+    return type === undefined ? 0 : WAVES.length - WAVES.indexOf(type);
   };
   for (const name of [...names].sort((a, b) => order(a) - order(b))) {
     const s = state.get(name);
