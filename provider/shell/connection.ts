@@ -135,12 +135,29 @@ export const EXCHANGE_CMDLETS = [
  */
 export const DNS_CMDLETS = ["Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl"] as const;
 
-/** ps/ExcasDns, seen from provider/shell (source) or provider/dist/shell (compiled). */
-export function excasDnsModulePath(): string {
-  const candidates = [path.resolve(__dirname, "../ps/ExcasDns/ExcasDns.psd1"), path.resolve(__dirname, "../../ps/ExcasDns/ExcasDns.psd1")];
+/**
+ * The command that runs a provider script on an Exchange server with PowerShell remoting: the
+ * ExcasServer module (ps/ExcasServer), imported into lab and winrm sessions; an SSH jump host
+ * must have it installed, and it is imported from there with the other commands.
+ */
+export const SERVER_CMDLETS = ["Invoke-ExcasServerScript"] as const;
+
+/** A module of ps/ (ExcasDns, ExcasServer), seen from provider/shell (source) or provider/dist/shell (compiled). */
+function psModulePath(name: string): string {
+  const candidates = [path.resolve(__dirname, `../ps/${name}/${name}.psd1`), path.resolve(__dirname, `../../ps/${name}/${name}.psd1`)];
   const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined) throw new Error("exchange-cas is incomplete: ps/ExcasDns is missing from the package.");
+  if (found === undefined) throw new Error(`exchange-cas is incomplete: ps/${name} is missing from the package.`);
   return found;
+}
+
+/** ps/ExcasDns. */
+export function excasDnsModulePath(): string {
+  return psModulePath("ExcasDns");
+}
+
+/** ps/ExcasServer. */
+export function excasServerModulePath(): string {
+  return psModulePath("ExcasServer");
 }
 
 /**
@@ -214,6 +231,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
         `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global -Force -DisableNameChecking -ErrorAction Stop`,
         // The lab's DNS cmdlets run in this process; the provider reaches them as it does a jump host's.
         `Import-Module -Name ${psQuote(excasDnsModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        `Import-Module -Name ${psQuote(excasServerModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
         // The lab runs on this machine: the server the session is on is named by its host name.
         `$global:ExcasEndpointName = [System.Net.Dns]::GetHostName()`,
         // Its servers are reached through the lab's Invoke-Command -ComputerName, without options.
@@ -221,7 +239,10 @@ export function bootstrapScript(connection: SessionConnection, password?: string
       ].join("\n");
     case "winrm": {
       // A local session: each server command is Invoke-Command -ComputerName <server> @ExcasServerOptions.
-      const lines = [`$global:ExcasServerOptions = @{ Authentication = ${psQuote(connection.authentication)} }`];
+      const lines = [
+        `Import-Module -Name ${psQuote(excasServerModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        `$global:ExcasServerOptions = @{ Authentication = ${psQuote(connection.authentication)} }`,
+      ];
       if (connection.useSsl === true) lines.push(`$global:ExcasServerOptions.UseSSL = $true`);
       if (connection.port !== undefined) lines.push(`$global:ExcasServerOptions.Port = ${connection.port}`);
       if (connection.skipCertificateChecks === true) {
@@ -278,7 +299,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
           `$excasOptions.Options = @{ UserKnownHostsFile = ${psQuote(connection.knownHostsFile)}; StrictHostKeyChecking = 'yes' }`,
         );
       }
-      return remoteSessionScript(lines, [...EXCHANGE_CMDLETS, ...DNS_CMDLETS]);
+      return remoteSessionScript(lines, [...EXCHANGE_CMDLETS, ...DNS_CMDLETS, ...SERVER_CMDLETS]);
     }
   }
 }

@@ -2,9 +2,9 @@
 // the server's registry, which the Exchange endpoint cannot reach, so the PowerShell 2.0 script
 // ps/server/StaticRpcPorts.ps1 is sent to the server itself with Invoke-Command -ComputerName:
 // from this machine (winrm connection; the lab's servers on a lab connection), or from an SSH
-// jump host (ssh connection: the jump host runs the Invoke-Command). The script travels as a
-// literal and is rebuilt there with [scriptblock]::Create; every value in the command is a
-// quoted literal or a validated number.
+// jump host (ssh connection: the jump host runs the Invoke-Command), through the ExcasServer
+// module's Invoke-ExcasServerScript. The script travels as a literal and is rebuilt there with
+// [scriptblock]::Create; every value in the command is a quoted literal or a validated number.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
@@ -91,24 +91,15 @@ export function serverPortsSpec(server: string, action: "Read" | "Set", rpcClien
   for (const port of [rpcClientAccess, addressBook]) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`);
   }
-  const script = [
-    `$excasServerScript = ${psQuote(staticRpcPortsScript())}`,
-    `$excasServerArgs = @(${psQuote(action)}, ${rpcClientAccess}, ${addressBook})`,
-    // Over SSH the jump host reaches the server; else this machine does (the lab: its emulated servers).
-    "if ($null -ne $global:ExcasRemoteSession) {",
-    `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { param($c, $s, $a) Invoke-Command -ComputerName $c -ScriptBlock ([scriptblock]::Create($s)) -ArgumentList $a -ErrorAction Stop } -ArgumentList ${psQuote(server)}, $excasServerScript, $excasServerArgs -ErrorAction Stop`,
-    "} else {",
-    "  $excasServerOptions = $global:ExcasServerOptions",
-    "  if ($null -eq $excasServerOptions) { $excasServerOptions = @{} }",
-    `  Invoke-Command -ComputerName ${psQuote(server)} -ScriptBlock ([scriptblock]::Create($excasServerScript)) -ArgumentList $excasServerArgs @excasServerOptions -ErrorAction Stop`,
-    "}",
-  ].join("\n");
-  return { cmdlet: "Invoke-Command", target: server, script, select: SELECT };
+  // One command with literal arguments, run where the session's ExcasServer module is: this
+  // machine (lab, winrm) or, imported from it, the SSH jump host, which reaches the server.
+  const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(staticRpcPortsScript())} -ArgumentList ${psQuote(action)}, ${rpcClientAccess}, ${addressBook}`;
+  return { cmdlet: "Invoke-ExcasServerScript", target: server, script, select: SELECT };
 }
 
 /** The server's ports as its script printed them. */
 export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
-  const rows = parseRows(`Invoke-Command -ComputerName ${server}`, data, Row);
+  const rows = parseRows(`Invoke-ExcasServerScript -ComputerName ${server}`, data, Row);
   const row = rows[0];
   if (row === undefined || rows.length !== 1) throw new Error(`${server} answered the static RPC port script with ${rows.length} objects instead of one.`);
   return {

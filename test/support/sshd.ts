@@ -39,7 +39,15 @@ export const LAB_ENDPOINT_COMMANDS = [
 ] as const;
 
 /** What the fixture endpoint shows: the lab's cmdlets, and the provider's DNS commands (provider/ps/ExcasDns) as an admin installs them on a DNS jump host; not the lab's administration. */
-export const ENDPOINT_COMMANDS = [...LAB_ENDPOINT_COMMANDS, "Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl"] as const;
+export const ENDPOINT_COMMANDS = [
+  ...LAB_ENDPOINT_COMMANDS,
+  "Get-ExcasDnsARecord",
+  "Add-ExcasDnsARecord",
+  "Remove-ExcasDnsARecord",
+  "Set-ExcasDnsARecordTtl",
+  // provider/ps/ExcasServer, as an admin installs it on a jump host that reaches the Exchange servers with WinRM.
+  "Invoke-ExcasServerScript",
+] as const;
 
 export interface SshConnectionData {
   kind: "ssh";
@@ -171,6 +179,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
   fs.mkdirSync(file("modules"));
   fs.symlinkSync(path.join(ROOT, "lab"), path.join(file("modules"), "ExchangeLab"), "dir");
   fs.symlinkSync(path.join(ROOT, "provider", "ps", "ExcasDns"), path.join(file("modules"), "ExcasDns"), "dir");
+  fs.symlinkSync(path.join(ROOT, "provider", "ps", "ExcasServer"), path.join(file("modules"), "ExcasServer"), "dir");
 
   // The endpoint: what Exchange's Microsoft.Exchange endpoint is to a remote shell.
   fs.writeFileSync(
@@ -185,7 +194,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       // The lab last: a module that fails to import (the lab's SessionOpen fault, a refused shell)
       // fails the session open only when it is the last one imported; listed first, the endpoint
       // opened anyway and autoloaded the lab on the first command.
-      "    ModulesToImport = 'ExcasDns', 'ExchangeLab'",
+      "    ModulesToImport = 'ExcasDns', 'ExcasServer', 'ExchangeLab'",
       `    VisibleFunctions = ${ENDPOINT_COMMANDS.map(psQuote).join(", ")}`,
       "}",
       "",

@@ -43,9 +43,7 @@ describe("static RPC port rules", () => {
 describe("the per-server command", () => {
   it("sends the PowerShell 2.0 script as one literal, the server as a literal, and nothing else from outside", () => {
     const spec = serverPortsSpec("HO-EX2010-MB1.exchangeserverpro.net", "Set", 59532, 59533);
-    expect(spec.script).toContain(`$excasServerScript = ${psQuote(staticRpcPortsScript())}`);
-    expect(spec.script).toContain("$excasServerArgs = @('Set', 59532, 59533)");
-    expect(spec.script).toContain("Invoke-Command -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -ScriptBlock ([scriptblock]::Create($excasServerScript))");
+    expect(spec.script).toBe(`Invoke-ExcasServerScript -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -Script ${psQuote(staticRpcPortsScript())} -ArgumentList 'Set', 59532, 59533`);
     expect(spec.target).toBe("HO-EX2010-MB1.exchangeserverpro.net");
   });
 
@@ -87,6 +85,7 @@ describe("the winrm server connection", () => {
     expect(connection).toMatchObject({ kind: "winrm", authentication: "Kerberos" });
     const script = bootstrapScript(connection as Parameters<typeof bootstrapScript>[0], "p'w$d");
     expect(script).toContain("$global:ExcasServerOptions = @{ Authentication = 'Kerberos' }");
+    expect(script).toMatch(/Import-Module -Name '[^']*ExcasServer\.psd1'/);
     expect(script).toContain("$global:ExcasServerOptions.UseSSL = $true");
     expect(script).toContain("ConvertTo-SecureString -String 'p''w$d' -AsPlainText -Force");
     expect(() => bootstrapScript(connection as Parameters<typeof bootstrapScript>[0])).toThrow(/no password was found/);
