@@ -13,7 +13,8 @@
         'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
         'Initialize-ExchangeLab', 'Get-ExchangeLabState',
         'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
-        'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault'
+        'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault',
+        'Test-ExchangeLabPowerShell2Script'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -2022,6 +2022,9 @@ function Clear-ExchangeLabFault {
 
 #endregion
 
+# The Windows side of each lab server: its own file, in the module's scope.
+. (Join-Path $PSScriptRoot 'ExchangeLab.Windows.ps1')
+
 Import-LabType
 
 # SessionOpenMs: opening a session to the lab costs this much. Best effort: no state, no delay. A

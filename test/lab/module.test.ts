@@ -7,6 +7,8 @@ import { LAB_ENDPOINT_COMMANDS } from "../support/sshd";
 import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } from "./pwsh.js";
 
 const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
+// The module's other script file (dot-sourced by the .psm1): the Windows side of the lab servers.
+const windowsPath = join(repoRoot, "lab", "ExchangeLab.Windows.ps1");
 const manifestPath = join(repoRoot, "lab", "ExchangeLab.psd1");
 const typesPath = join(repoRoot, "lab", "types", "ExchangeLabTypes.cs");
 
@@ -21,20 +23,39 @@ const exported = [
   "Add-ExchangeLabFault",
   "Get-ExchangeLabFault",
   "Clear-ExchangeLabFault",
+  // The Windows side: the PowerShell 2.0 check.
+  "Test-ExchangeLabPowerShell2Script",
 ];
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
 
 describe("Windows PowerShell 5.1 compatibility", () => {
-  it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", () => {
-    const source = readFileSync(modulePath, "utf8");
-    for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
-      expect(source.includes(token), `module contains ${token}`).toBe(false);
+  // The code of each file without its strings and comments (the PowerShell 2.0 check names the
+  // 7-only operators in its messages), from pwsh's tokenizer.
+  const code = batch.add<Record<string, string>>(
+    `$r = [ordered]@{}
+     foreach ($path in ${psq(modulePath)}, ${psq(windowsPath)}) {
+       $tokens = $null; $errors = $null
+       $null = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref]$tokens, [ref]$errors)
+       $r[[IO.Path]::GetFileName($path)] = @($tokens | Where-Object { [string]$_.Kind -notmatch '^(StringLiteral|StringExpandable|HereStringLiteral|HereStringExpandable|Comment)$' } | ForEach-Object { $_.Text }) -join ' '
+     }
+     Emit $r`,
+  );
+  it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", async () => {
+    const tokens = await code();
+    for (const [name, source] of [
+      ["ExchangeLab.psm1", readFileSync(modulePath, "utf8")],
+      ["ExchangeLab.Windows.ps1", tokens["ExchangeLab.Windows.ps1"] ?? ""],
+    ] as const) {
+      expect(source.length, name).toBeGreaterThan(1000);
+      for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
+        expect(source.includes(token), `${name} contains ${token}`).toBe(false);
+      }
+      expect(source).not.toMatch(/\s\?\s[^\s]+\s:\s/); // ternary
+      expect(source).not.toMatch(/ConvertFrom-Json[^\n]*-Depth/);
+      expect(source).not.toMatch(/\[System\.IO\.File\]::Move\([^)]*,[^)]*,[^)]*\)/); // Move with overwrite is .NET Core only
     }
-    expect(source).not.toMatch(/\s\?\s[^\s]+\s:\s/); // ternary
-    expect(source).not.toMatch(/ConvertFrom-Json[^\n]*-Depth/);
-    expect(source).not.toMatch(/\[System\.IO\.File\]::Move\([^)]*,[^)]*,[^)]*\)/); // Move with overwrite is .NET Core only
   });
 
   it("has C# the 5.1 compiler (C# 5) accepts: no interpolation, expression bodies, nameof or exception filters", () => {
@@ -47,15 +68,19 @@ describe("Windows PowerShell 5.1 compatibility", () => {
   });
 
   const ast = batch.add<{ Errors: string[]; Ps7Nodes: string[] }>(
-    `$tokens = $null; $errors = $null
-     $tree = [System.Management.Automation.Language.Parser]::ParseFile(${psq(modulePath)}, [ref]$tokens, [ref]$errors)
-     $ps7 = @($tree.FindAll({ param($node)
+    `$errors = @(); $ps7 = @()
+     foreach ($path in ${psq(modulePath)}, ${psq(windowsPath)}) {
+     $tokens = $null; $fileErrors = $null
+     $tree = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref]$tokens, [ref]$fileErrors)
+     $errors += @($fileErrors)
+     $ps7 += @($tree.FindAll({ param($node)
        $node.GetType().Name -in 'TernaryExpressionAst', 'PipelineChainAst' -or
        ($node -is [System.Management.Automation.Language.BinaryExpressionAst] -and [string]$node.Operator -eq 'QuestionQuestion') -or
        ($node -is [System.Management.Automation.Language.AssignmentStatementAst] -and [string]$node.Operator -eq 'QuestionQuestionEquals') -or
        ($node -is [System.Management.Automation.Language.MemberExpressionAst] -and $node.NullConditional) -or
        ($node -is [System.Management.Automation.Language.IndexExpressionAst] -and $node.NullConditional)
      }, $true) | ForEach-Object { $_.Extent.Text })
+     }
      Emit ([ordered]@{ Errors = @($errors | ForEach-Object Message); Ps7Nodes = $ps7 })`,
   );
   it("parses cleanly and has no PowerShell 7-only syntax nodes", async () => {
@@ -72,7 +97,7 @@ describe("exports and help", () => {
 
   const commands = batch.add<{ Name: string; Advanced: boolean; Synopsis: string }[]>(
     `Emit @(Get-Command -Module ExchangeLab | Sort-Object Name | ForEach-Object { [ordered]@{
-       Name = $_.Name; Advanced = $_.CmdletBinding; Synopsis = [string](Get-Help $_.Name).Synopsis } })`,
+       Name = $_.Name; Advanced = $_.CmdletBinding; Synopsis = [string](Get-Help -Name $_.Name -Category Function).Synopsis } })`,
   );
   it("exports exactly the lab's cmdlets, each an advanced function with comment-based help", async () => {
     const found = await commands();
