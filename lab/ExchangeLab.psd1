@@ -14,7 +14,9 @@
         'Initialize-ExchangeLab', 'Get-ExchangeLabState',
         'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
         'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault',
-        'Test-ExchangeLabPowerShell2Script'
+        'Invoke-Command', 'Test-ExchangeLabPowerShell2Script',
+        'Get-ExchangeLabServerWindows', 'Set-ExchangeLabServerWindows', 'Set-ExchangeLabRegistryValue',
+        'Restart-ExchangeLabService', 'Add-ExchangeLabServiceFault', 'Update-ExchangeLabServer'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -23,8 +23,15 @@ const exported = [
   "Add-ExchangeLabFault",
   "Get-ExchangeLabFault",
   "Clear-ExchangeLabFault",
-  // The Windows side: the PowerShell 2.0 check.
+  // The Windows side: WinRM to a lab server, the PowerShell 2.0 check, the admin at the console.
+  "Invoke-Command",
   "Test-ExchangeLabPowerShell2Script",
+  "Get-ExchangeLabServerWindows",
+  "Set-ExchangeLabServerWindows",
+  "Set-ExchangeLabRegistryValue",
+  "Restart-ExchangeLabService",
+  "Add-ExchangeLabServiceFault",
+  "Update-ExchangeLabServer",
 ];
 
 const batch = new LabBatch();
