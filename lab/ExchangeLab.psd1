@@ -11,6 +11,7 @@
         'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
         'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Move-ActiveMailboxDatabase', 'Get-Mailbox',
         'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
+        'Resolve-DnsName',
         'Initialize-ExchangeLab', 'Get-ExchangeLabState',
         'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
         'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault',

@@ -1416,22 +1416,35 @@ function Get-Mailbox {
 # when omitted); writes WIN32 1722 and returns $null when there is no such server.
 function Resolve-LabDnsServer {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$ComputerName)
+    $server = Find-LabDnsServer $State $ComputerName
+    if ($null -ne $server) { return $server }
+    $wanted = Get-LabDnsServerWanted $State $ComputerName
+    Write-DnsError $Cmdlet 1722 ([string]::Format($script:Msg.DnsServerUnreachable, $wanted)) 'ResourceUnavailable' $wanted
+    return $null
+}
+
+# The DNS server name a command means: -ComputerName, else the lab's default server, else the first.
+function Get-LabDnsServerWanted {
+    param([object]$State, [string]$ComputerName)
+    if (-not [string]::IsNullOrEmpty($ComputerName)) { return $ComputerName }
     $dns = $State.PSObject.Properties['dns']
-    $servers = @()
-    $default = $null
-    if ($null -ne $dns -and $null -ne $dns.Value) {
-        $servers = @(Get-LabSection $dns.Value 'servers')
-        if ($null -ne $dns.Value.PSObject.Properties['defaultServer']) { $default = [string]$dns.Value.defaultServer }
-    }
-    $wanted = $ComputerName
-    if ([string]::IsNullOrEmpty($wanted)) {
-        $wanted = $default
-        if ([string]::IsNullOrEmpty($wanted) -and $servers.Count -gt 0) { $wanted = [string]$servers[0].Name }
-    }
-    foreach ($server in $servers) {
+    if ($null -eq $dns -or $null -eq $dns.Value) { return $null }
+    if ($null -ne $dns.Value.PSObject.Properties['defaultServer'] -and -not [string]::IsNullOrEmpty([string]$dns.Value.defaultServer)) { return [string]$dns.Value.defaultServer }
+    $servers = @(Get-LabSection $dns.Value 'servers')
+    if ($servers.Count -gt 0) { return [string]$servers[0].Name }
+    return $null
+}
+
+# The DNS server named by $ComputerName (name, FQDN or IPv4 address; the default when empty), or
+# $null, writing nothing: for callers whose error for an unknown server is not WIN32 1722.
+function Find-LabDnsServer {
+    param([object]$State, [string]$ComputerName)
+    $wanted = Get-LabDnsServerWanted $State $ComputerName
+    $dns = $State.PSObject.Properties['dns']
+    if ($null -eq $dns -or $null -eq $dns.Value) { return $null }
+    foreach ($server in @(Get-LabSection $dns.Value 'servers')) {
         if ($server.Name -eq $wanted -or $server.Fqdn -eq $wanted -or $server.IPv4Address -eq $wanted) { return $server }
     }
-    Write-DnsError $Cmdlet 1722 ([string]::Format($script:Msg.DnsServerUnreachable, $wanted)) 'ResourceUnavailable' $wanted
     return $null
 }
 
@@ -2024,6 +2037,8 @@ function Clear-ExchangeLabFault {
 
 # The Windows side of each lab server: its own file, in the module's scope.
 . (Join-Path $PSScriptRoot 'ExchangeLab.Windows.ps1')
+# Resolve-DnsName as a client of one lab DNS server sees it.
+. (Join-Path $PSScriptRoot 'ExchangeLab.Resolver.ps1')
 
 Import-LabType
 
@@ -2044,6 +2059,7 @@ Export-ModuleMember -Function @(
     'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
     'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Move-ActiveMailboxDatabase', 'Get-Mailbox',
     'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
+    'Resolve-DnsName',
     'Initialize-ExchangeLab', 'Get-ExchangeLabState',
     'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
     'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault'

@@ -36,6 +36,7 @@ export const LAB_ENDPOINT_COMMANDS = [
   "Add-DnsServerResourceRecordA",
   "Remove-DnsServerResourceRecord",
   "Set-DnsServerResourceRecord",
+  "Resolve-DnsName",
 ] as const;
 
 /** What the fixture endpoint shows: the lab's cmdlets, and the provider's DNS commands (provider/ps/ExcasDns) as an admin installs them on a DNS jump host; not the lab's administration. */
