@@ -1,1 +1,2 @@
 export * from "./aRecord";
+export * from "./resolve";

@@ -133,7 +133,7 @@ export const EXCHANGE_CMDLETS = [
  * records and errors are CimInstances, which a Linux/macOS pwsh cannot rebuild: no libmi.) An SSH
  * jump host must have ExcasDns installed; imported from it with the Exchange commands.
  */
-export const DNS_CMDLETS = ["Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl"] as const;
+export const DNS_CMDLETS = ["Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl", "Resolve-ExcasDnsName"] as const;
 
 /**
  * The command that runs a provider script on an Exchange server with PowerShell remoting: the

@@ -1,5 +1,6 @@
 // The lab's Resolve-DnsName (lab/ExchangeLab.Resolver.ps1): what a client of one lab DNS server
-// gets for a name, and the real cmdlet's NXDOMAIN and timeout errors.
+// gets for a name, the real cmdlet's NXDOMAIN and timeout errors, and the provider's
+// Resolve-ExcasDnsName (provider/ps/ExcasDns) on top of it, which turns NXDOMAIN into data.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ const batch = new LabBatch();
 afterAll(() => batch.cleanup());
 
 const resolverPath = join(repoRoot, "lab", "ExchangeLab.Resolver.ps1");
+const excasDns = join(repoRoot, "provider", "ps", "ExcasDns", "ExcasDns.psd1");
 const zone = "exchangeserverpro.net";
 
 interface Answer {
@@ -137,6 +139,42 @@ describe("Resolve-DnsName in the lab", () => {
     expect(r.Fault.Out).toEqual([]);
     expect(r.Fault.Errors.map((e) => e.Fqid)).toEqual(["WIN32 1722,Resolve-DnsName"]);
     expect(r.Next).toBe(1);
+  });
+});
+
+describe("Resolve-ExcasDnsName over the lab's Resolve-DnsName", () => {
+  interface Resolution {
+    Name: string;
+    Server: string;
+    Exists: boolean;
+    IPAddress: string[];
+    TTL: number[];
+  }
+  const excas = batch.add<{ Found: Resolution; Missing: Resolution; NoData: Resolution; Timeout: Captured<unknown> }>(
+    `Import-Module ${psq(excasDns)} -Force
+     Add-DnsServerResourceRecordA -ZoneName ${zone} -Name outlook-ho -IPv4Address 10.1.0.100 -TimeToLive 00:10:00 -ComputerName DC01
+     $one = { param($n, $s) $r = Resolve-ExcasDnsName -Name $n -Server $s; [ordered]@{ Name = $r.Name; Server = $r.Server; Exists = $r.Exists; IPAddress = @($r.IPAddress); TTL = @($r.TTL) } }
+     Emit ([ordered]@{
+       Found = (& $one 'outlook-ho.${zone}' 'DC01')
+       Missing = (& $one 'nothing-here.${zone}' 'DC01')
+       NoData = (& $one 'legacy-parent.${zone}' 'DC01')
+       Timeout = (Invoke-Captured { Resolve-ExcasDnsName -Name 'outlook-ho.${zone}' -Server 'DC09' }) })`,
+    {
+      edit: (state) => {
+        const dns = state.dns as { servers: { Zones: { Records: Record<string, unknown>[] }[] }[] };
+        dns.servers[0]?.Zones[0]?.Records.push({ HostName: "x.legacy-parent", RecordType: "A", TimeToLive: "01:00:00", Timestamp: null, IPv4Address: "10.1.0.31" });
+      },
+    },
+  );
+  it("returns the A addresses and TTLs as primitives, NXDOMAIN and NODATA as data, and any other failure as the cmdlet's error", async () => {
+    const r = await excas();
+    expect(r.Found).toEqual({ Name: `outlook-ho.${zone}`, Server: "DC01", Exists: true, IPAddress: ["10.1.0.100"], TTL: [600] });
+    expect(r.Missing).toEqual({ Name: `nothing-here.${zone}`, Server: "DC01", Exists: false, IPAddress: [], TTL: [] });
+    expect(r.NoData).toEqual({ Name: `legacy-parent.${zone}`, Server: "DC01", Exists: true, IPAddress: [], TTL: [] });
+    expect(r.Timeout.Out).toEqual([]);
+    expect(r.Timeout.Errors.map((e) => [e.Fqid, e.Category, e.Message])).toEqual([
+      ["ERROR_TIMEOUT,Microsoft.DnsClient.Commands.ResolveDnsName", "OperationTimeout", `outlook-ho.${zone} : This operation returned because the timeout period expired`],
+    ]);
   });
 });
 

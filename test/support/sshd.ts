@@ -46,6 +46,7 @@ export const ENDPOINT_COMMANDS = [
   "Add-ExcasDnsARecord",
   "Remove-ExcasDnsARecord",
   "Set-ExcasDnsARecordTtl",
+  "Resolve-ExcasDnsName",
   // provider/ps/ExcasServer, as an admin installs it on a jump host that reaches the Exchange servers with WinRM.
   "Invoke-ExcasServerScript",
 ] as const;

@@ -10,6 +10,10 @@
 # message, the ErrorId 'WIN32 <code>' and no TargetObject. They are plain commands taking data
 # parameters, so a restricted (NoLanguage / JEA) endpoint can expose them as well.
 #
+# Resolve-ExcasDnsName asks a DNS server what a client gets for a name (DnsClient's
+# Resolve-DnsName, Windows Server 2012+). It runs here because this host reaches the site's DNS
+# servers and has the cmdlet (pwsh on Linux/macOS has neither), and it sends back primitives too.
+#
 # Must run on Windows PowerShell 5.1 and PowerShell 7: no ??, ?., ternaries, &&. No pipeline
 # cmdlets (Select-Object, Where-Object, ...): a restricted endpoint may replace or hide them.
 
@@ -189,4 +193,51 @@ function Set-ExcasDnsARecordTtl {
     }
 }
 
-Export-ModuleMember -Function Get-ExcasDnsARecord, Add-ExcasDnsARecord, Remove-ExcasDnsARecord, Set-ExcasDnsARecordTtl
+<#
+.SYNOPSIS
+Resolves a name's A records at one DNS server, as a client of that server sees them: Resolve-DnsName
+-Type A -Server -DnsOnly -NoHostsFile (DnsClient module, Windows Server 2012 / Windows 8 and later).
+Writes one object: Name, Server, Exists (false when the server answers that the name does not
+exist, NXDOMAIN), IPAddress (the A answers' addresses, strings) and TTL (their TTLs in seconds, in
+the same order). Any other failure (the server does not answer, ...) is written as an error.
+#>
+function Resolve-ExcasDnsName {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)][string]$Name,
+        [Parameter(Mandatory = $true)][string]$Server
+    )
+    $answer = Invoke-ExcasDnsBlock $PSCmdlet {
+        param($errors)
+        $exists = $true
+        $found = @()
+        try {
+            $found = @(Resolve-DnsName -Name $Name -Type A -Server $Server -DnsOnly -NoHostsFile -ErrorAction Stop)
+        } catch {
+            # NXDOMAIN is an answer, not a failure; its id is the same in every language.
+            if (([string]$_.FullyQualifiedErrorId).StartsWith('DNS_ERROR_RCODE_NAME_ERROR,', [System.StringComparison]::Ordinal)) { $exists = $false }
+            else { throw }
+        }
+        $addresses = New-Object System.Collections.ArrayList
+        $ttls = New-Object System.Collections.ArrayList
+        foreach ($record in $found) {
+            if ($null -eq $record) { continue }
+            # Only the answer's A records: a CNAME comes first in the answer, a NODATA answer
+            # carries the zone's SOA in the authority section.
+            if ([string]$record.Type -ne 'A') { continue }
+            if ($null -ne $record.PSObject.Properties['Section'] -and $null -ne $record.Section -and [string]$record.Section -ne 'Answer') { continue }
+            [void]$addresses.Add([string]$record.IPAddress)
+            [void]$ttls.Add([int64]$record.TTL)
+        }
+        New-Object PSObject -Property ([ordered]@{
+                Name      = $Name
+                Server    = $Server
+                Exists    = $exists
+                IPAddress = [string[]]$addresses.ToArray()
+                TTL       = [int64[]]$ttls.ToArray()
+            })
+    }
+    if ($null -ne $answer) { $answer }
+}
+
+Export-ModuleMember -Function Get-ExcasDnsARecord, Add-ExcasDnsARecord, Remove-ExcasDnsARecord, Set-ExcasDnsARecordTtl, Resolve-ExcasDnsName
