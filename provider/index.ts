@@ -1,6 +1,7 @@
 // exchange-cas: Pulumi resources for Exchange Server 2010 CAS arrays.
 export { ClientAccessArray, type ClientAccessArrayArgs } from "./resources/clientAccessArray";
 export { DnsARecord, type DnsARecordArgs } from "./resources/dnsARecord";
+export { CasArrayVerification, type CasArrayVerificationArgs, type Verification } from "./resources/casArrayVerification";
 export { StaticRpcPorts, type StaticRpcPortsArgs, type StaticRpcPortsServer } from "./resources/staticRpcPorts";
 export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
 export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput, type ServerConnectionInput } from "./shell";

@@ -6,6 +6,7 @@ import { clientAccessArray } from "./clientAccessArray";
 import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
 import { staticRpcPorts } from "./staticRpcPorts";
+import { casArrayVerification } from "./verification";
 
 type Props = Record<string, unknown>;
 
@@ -19,11 +20,12 @@ export interface ResourceRuntime {
   delete(id: string, props: Props): Promise<void>;
 }
 
-export const resources: Record<"clientAccessArray" | "dnsARecord" | "mailboxDatabaseRpcSetting" | "staticRpcPorts", ResourceRuntime> = {
+export const resources: Record<"clientAccessArray" | "dnsARecord" | "mailboxDatabaseRpcSetting" | "staticRpcPorts" | "casArrayVerification", ResourceRuntime> = {
   clientAccessArray: clientAccessArray as unknown as ResourceRuntime,
   dnsARecord: dnsARecord as unknown as ResourceRuntime,
   mailboxDatabaseRpcSetting: mailboxDatabaseRpcSetting as unknown as ResourceRuntime,
   staticRpcPorts: staticRpcPorts as unknown as ResourceRuntime,
+  casArrayVerification: casArrayVerification as unknown as ResourceRuntime,
 };
 
 export type ResourceKind = keyof typeof resources;
