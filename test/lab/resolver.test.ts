@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, LabBatch, psq, repoRoot } from "./pwsh.js";
+import { type Captured, LabBatch, makeLab, psq, repoRoot, runLab } from "./pwsh.js";
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
@@ -175,6 +175,30 @@ describe("Resolve-ExcasDnsName over the lab's Resolve-DnsName", () => {
     expect(r.Timeout.Errors.map((e) => [e.Fqid, e.Category, e.Message])).toEqual([
       ["ERROR_TIMEOUT,Microsoft.DnsClient.Commands.ResolveDnsName", "OperationTimeout", `outlook-ho.${zone} : This operation returned because the timeout period expired`],
     ]);
+  });
+});
+
+describe("Resolve-ExcasDnsName over a Windows-shaped answer", () => {
+  // Its own pwsh: a stand-in Resolve-DnsName (what Windows answers for an alias) replaces the lab's.
+  it("keeps only the answer section's A records: not the CNAME that leads to them, not additional records", async () => {
+    const lab = makeLab();
+    try {
+      const r = await runLab<{ IPAddress: string[]; TTL: number[]; Exists: boolean }>(
+        `Import-Module ${psq(excasDns)} -Force
+         function global:Resolve-DnsName {
+           param($Name, $Type, $Server, [switch]$DnsOnly, [switch]$NoHostsFile)
+           [pscustomobject]@{ Name = $Name; Type = 'CNAME'; TTL = 300; Section = 'Answer'; NameHost = 'vip.${zone}' }
+           [pscustomobject]@{ Name = 'vip.${zone}'; Type = 'A'; TTL = 120; Section = 'Answer'; IPAddress = '10.1.0.100' }
+           [pscustomobject]@{ Name = 'ns.${zone}'; Type = 'A'; TTL = 3600; Section = 'Additional'; IPAddress = '10.1.0.5' }
+         }
+         $r = Resolve-ExcasDnsName -Name 'outlook-ho.${zone}' -Server 'DC01'
+         Emit ([ordered]@{ Exists = $r.Exists; IPAddress = @($r.IPAddress); TTL = @($r.TTL) })`,
+        lab.statePath,
+      );
+      expect(r).toEqual({ Exists: true, IPAddress: ["10.1.0.100"], TTL: [120] });
+    } finally {
+      lab.cleanup();
+    }
   });
 });
 
