@@ -9,12 +9,13 @@
 // (the array puts its databases back first) and releases what it adopted; a database that leaves
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
-import { planAddresses, planSite, type SitePlanRequest } from "../runtime/site";
+import { planAddresses, planSite, verifySettings, type SitePlanRequest, type VerifyOption } from "../runtime/site";
 import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
 import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSetting";
 import { StaticRpcPorts, type StaticRpcPortsServer } from "../resources/staticRpcPorts";
+import { CasArrayVerification, type Verification } from "../resources/casArrayVerification";
 
 export interface CasArraySiteArgs {
   /** The AD site, e.g. HeadOffice. */
@@ -54,6 +55,14 @@ export interface CasArraySiteArgs {
   rpcPorts?: { rpcClientAccess: number; addressBook: number };
   /** How the site's servers are reached for rpcPorts (default: see StaticRpcPorts' serverConnection). */
   serverConnection?: ServerConnectionInput;
+  /**
+   * Off unless asked. After the apply (and at every refresh) check that the array's FQDN resolves
+   * at the site's DNS server to exactly the declared addresses and that the array has members;
+   * with `tcp: true` also that each address accepts TCP connections on 135 and the static ports,
+   * from the machine running Pulumi. Failures are warnings and the `verification` output;
+   * "strict" (or mode: "strict") fails the apply instead. true means "warn".
+   */
+  verify?: VerifyOption;
 }
 
 export interface ManagedDatabase {
@@ -86,6 +95,8 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly rpcPorts: pulumi.Output<StaticRpcPorts | undefined>;
   /** With rpcPorts: per server, the configured and the listening ports. */
   readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[]>;
+  /** With verify: what the last apply or refresh found (ok, dns, members, tcp, failures). */
+  readonly verification: pulumi.Output<Verification | undefined>;
   /** What the load balancer must publish: TCP 135 and the static ports, with client-IP affinity (empty ports without rpcPorts). */
   readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
 
@@ -113,6 +124,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       ...(args.dnsConnection !== undefined ? { dnsConnection: args.dnsConnection } : {}),
       ...(args.rpcPorts !== undefined ? { rpcPorts: args.rpcPorts } : {}),
       ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
+      ...(args.verify !== undefined ? { verify: args.verify } : {}),
     };
     // Asked of Exchange while the program runs (preview included), through the same runtime the
     // provider uses. The children are registered only once the plan accepts the whole
@@ -177,8 +189,28 @@ export class CasArraySite extends pulumi.ComponentResource {
             { parent: this, dependsOn: [array, record] },
           ),
       );
+      // Last, once everything it checks exists: read-only, it changes nothing.
+      const checks = verifySettings(args.verify);
+      const verification =
+        checks === undefined
+          ? undefined
+          : new CasArrayVerification(
+              `${name}-verify`,
+              {
+                fqdn: array.fqdn,
+                dnsServer: p.dnsServer,
+                dnsConnection: args.dnsConnection ?? args.connection,
+                addresses: p.addresses ?? args.dns.addresses,
+                site: p.site,
+                connection: args.connection,
+                ...(checks.tcp ? { ports: [135, ...(p.rpcPorts !== undefined ? [p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook] : [])] } : {}),
+                mode: checks.mode,
+                ...(checks.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: checks.tcpTimeoutMs } : {}),
+              },
+              { parent: this, dependsOn: [record, array, ...settings, ...(ports === undefined ? [] : [ports])] },
+            );
       for (const w of p.warnings) pulumi.log.warn(w, this);
-      return { plan: p, ports, record, array, settings };
+      return { plan: p, ports, record, array, settings, verification };
     });
     const later: pulumi.Output<string[]> = addressesLater
       ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {
@@ -205,6 +237,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       ),
     );
     this.rpcPorts = children.apply((c) => c?.ports);
+    this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
     this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[]>([]) : c.ports.servers));
     this.loadBalancer = children.apply((c) =>
       c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer,
@@ -218,6 +251,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       warnings: this.warnings,
       rpcPortServers: this.rpcPortServers,
       loadBalancer: this.loadBalancer,
+      verification: this.verification,
     });
   }
 }

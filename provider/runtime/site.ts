@@ -40,6 +40,34 @@ export interface SitePlanRequest {
   rpcPorts?: { rpcClientAccess: number; addressBook: number };
   /** How the site's servers are reached for rpcPorts. */
   serverConnection?: ServerConnectionInput;
+  /** Check the wiring after the apply (CasArrayVerification). */
+  verify?: VerifyOption;
+}
+
+/** CasArraySite's `verify`: true/"warn", "strict", or the full form. */
+export type VerifyOption = boolean | "warn" | "strict" | { mode?: "warn" | "strict"; tcp?: boolean; tcpTimeoutMs?: number };
+
+const VerifyOptionSchema = z.union(
+  [
+    z.boolean(),
+    z.enum(["warn", "strict"]),
+    z
+      .object({
+        mode: z.enum(["warn", "strict"]).optional(),
+        tcp: z.boolean().optional(),
+        tcpTimeoutMs: z.number().int().min(100).max(60000).optional(),
+      })
+      .strict(),
+  ],
+  { error: "must be true, \"warn\", \"strict\" or { mode, tcp, tcpTimeoutMs }" },
+);
+
+/** What `verify` asks: nothing, or the mode, whether to connect, and the connect timeout. */
+export function verifySettings(option: VerifyOption | undefined): { mode: "warn" | "strict"; tcp: boolean; tcpTimeoutMs?: number } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true || option === "warn") return { mode: "warn", tcp: false };
+  if (option === "strict") return { mode: "strict", tcp: false };
+  return { mode: option.mode ?? "warn", tcp: option.tcp ?? false, ...(option.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: option.tcpTimeoutMs } : {}) };
 }
 
 export interface PlannedDatabase {
@@ -99,6 +127,7 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     dnsConnection: ConnectionSchema.optional(),
     rpcPorts: StaticRpcPortPair.optional(),
     serverConnection: ServerConnectionSchema.optional(),
+    verify: VerifyOptionSchema.optional(),
   };
   const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([k, v]) => v !== undefined && k !== "addressesLater"));
   const { inputs, failures } = checkProperties(shape, given);

@@ -1,0 +1,120 @@
+// HeadOffice moved to a load balancer: the CasArraySite gives every CAS of the site the same static
+// RPC ports first (one server restarted at a time, said at preview), then moves the name to the
+// VIP, and verifies the wiring: the name resolves at DC01 to the VIP, the array has members, and
+// the VIP accepts TCP on 135 and the two ports. The "VIP" is a loopback address whose listeners
+// this test starts (never the scenario's 10.x addresses): verification connects from this machine.
+import * as net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyAll, preview, refresh, resourceType, type Applied } from "../support/apply";
+import { Host } from "../support/host";
+import type { Lab } from "../support/lab";
+import { useLabHost } from "../support/labHost";
+import { closeProgramSessionsAfterEach, declareSite } from "../support/site";
+
+let lab: Lab;
+let host: Host;
+useLabHost("each", (fixture) => ({ lab, host } = fixture));
+closeProgramSessionsAfterEach();
+
+const PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
+const RPC_KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem";
+
+const servers: net.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+
+/** A listener on address:port that accepts and closes (what a load balancer's published port looks like from here). */
+async function listen(address: string, port: number): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, address, () => resolve());
+  });
+  servers.push(server);
+  return server;
+}
+
+async function close(server: net.Server): Promise<void> {
+  servers.splice(servers.indexOf(server), 1);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function rpcPortOf(server: string): unknown {
+  const [value] = lab.json<unknown[]>(`(Get-ExchangeLabServerWindows -Server '${server}').Registry.'${RPC_KEY}'.'TCP/IP Port'`);
+  return value ?? null;
+}
+
+interface VerificationOut {
+  ok: boolean;
+  dns: { resolved: string[]; ok: boolean };
+  members: { names: string[]; ok: boolean };
+  tcp: { address: string; port: number; result: string }[];
+  failures: string[];
+}
+
+describe("moving HeadOffice to a load balancer VIP with static RPC ports, verified", () => {
+  it("sets the ports on both servers before the name moves, says so at preview, and verifies DNS, members and the VIP's ports", async () => {
+    const vip = "127.0.0.191";
+    const state = new Map<string, Applied>();
+    const first = await declareSite(lab.connection);
+    expect((await applyAll(host, first.regs, state)).failed).toEqual([]);
+
+    const listeners = await Promise.all([135, PORTS.rpcClientAccess, PORTS.addressBook].map((p) => listen(vip, p)));
+    const moved = await declareSite(lab.connection, { dns: { addresses: [vip] }, rpcPorts: PORTS, verify: { tcp: true } });
+    expect(moved.error).toBeUndefined();
+    expect(moved.regs.map(resourceType).slice(0, 3)).toEqual(["StaticRpcPorts", "DnsARecord", "ClientAccessArray"]);
+    expect(moved.regs.map(resourceType).at(-1)).toBe("CasArrayVerification");
+
+    const planned = await preview(host, moved.regs, state);
+    expect(planned.failures).toEqual([]);
+    expect(planned.creates).toEqual(["headoffice-rpc-ports", "headoffice-verify"]);
+    expect(planned.updates).toEqual(["headoffice-dns"]);
+    const log = await host.logMatching(/server 2 of 2, HO-EX2010-MB2/);
+    expect(log).toMatch(/server 1 of 2, HO-EX2010-MB1 .*dropping its 4 Outlook sessions/);
+    expect(rpcPortOf("HO-EX2010-MB1")).toBeNull();
+
+    const outcome = await applyAll(host, moved.regs, state);
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.created).toEqual(["headoffice-rpc-ports", "headoffice-verify"]);
+    expect(outcome.updated).toEqual(["headoffice-dns"]);
+    for (const s of ["HO-EX2010-MB1", "HO-EX2010-MB2"]) expect(rpcPortOf(s)).toEqual({ Kind: "DWord", Value: 59532 });
+    expect(state.get("headoffice-rpc-ports")?.outputs.loadBalancer).toMatchObject({ protocol: "TCP", ports: [135, 59532, 59533] });
+
+    const verified = state.get("headoffice-verify")?.outputs.verification as VerificationOut;
+    expect(verified).toMatchObject({ ok: true, dns: { resolved: [vip], ok: true }, members: { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true }, failures: [] });
+    expect(verified.tcp).toEqual([135, 59532, 59533].map((port) => ({ address: vip, port, result: "open" })));
+
+    // The load balancer stops publishing the Address Book port: the next refresh says so.
+    await close(listeners[2] as net.Server);
+    const after = await refresh(host, state.get("headoffice-verify") as Applied);
+    const found = after?.outputs.verification as VerificationOut;
+    expect(found.ok).toBe(false);
+    expect(found.failures).toEqual([expect.stringMatching(/127\.0\.0\.191:59533 refused the connection/)]);
+  });
+
+  it("strict verification fails the apply when the VIP does not publish a static port", async () => {
+    const vip = "127.0.0.192";
+    await Promise.all([135, PORTS.rpcClientAccess].map((p) => listen(vip, p)));
+    const site = await declareSite(lab.connection, { dns: { addresses: [vip] }, rpcPorts: PORTS, verify: { mode: "strict", tcp: true } });
+    expect(site.error).toBeUndefined();
+    const outcome = await applyAll(host, site.regs, new Map<string, Applied>());
+    expect(outcome.failed).toEqual([{ name: "headoffice-verify", error: expect.stringMatching(/failed 1 check.*127\.0\.0\.192:59533 refused the connection/s) }]);
+  });
+
+  it("refuses the whole site, registering nothing, when a Client Access server cannot be reached for its ports", async () => {
+    lab.pwsh("Set-ExchangeLabServerWindows -Server HO-EX2010-MB2 -Remoting Disabled");
+    const site = await declareSite(lab.connection, { rpcPorts: PORTS });
+    expect(site.regs).toEqual([]);
+    expect(site.error).toMatch(/^CasArraySite HeadOffice: Static RPC ports of site HeadOffice: a server could not be read .*HO-EX2010-MB2: .*The client cannot connect to the destination/);
+  });
+
+  it("refuses equal ports and an unknown verify setting in the plan, registering nothing", async () => {
+    const same = await declareSite(lab.connection, { rpcPorts: { rpcClientAccess: 59532, addressBook: 59532 } });
+    expect(same.regs).toEqual([]);
+    expect(same.error).toMatch(/rpcPorts rpcClientAccess and addressBook must be two different ports/);
+    const wrong = await declareSite(lab.connection, { verify: "always" as never });
+    expect(wrong.regs).toEqual([]);
+    expect(wrong.error).toMatch(/verify must be true, "warn", "strict" or \{ mode, tcp, tcpTimeoutMs \}/);
+  });
+});
