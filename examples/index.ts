@@ -3,7 +3,7 @@
 // CAS server's IP or the load balancer's VIP) and the connection: the lab by default, a real
 // Exchange 2010 endpoint by changing `exchange-cas:connection` (see README).
 import * as pulumi from "@pulumi/pulumi";
-import { CasArraySite, labConnection, type ConnectionInput, type ServerConnectionInput } from "exchange-cas";
+import { CasArraySite, labConnection, type CasArraySiteArgs, type ConnectionInput, type ServerConnectionInput } from "exchange-cas";
 
 const config = new pulumi.Config();
 // The lab's paths stay relative to the project root (where Pulumi.yaml, lab/ and .lab/ are) in
@@ -47,6 +47,17 @@ function rpcPorts(): { rpcClientAccess: number; addressBook: number } | undefine
   return config.getObject<{ rpcClientAccess: number; addressBook: number }>("rpcPorts");
 }
 
+/** exchange-cas:verify: true, warn, strict, or { mode, tcp, tcpTimeoutMs } (checked by the site's plan). */
+function verify(): unknown {
+  const raw = config.get("verify");
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw; // a plain YAML scalar: warn, strict
+  }
+}
+
 const siteName = config.require("site");
 const site = new CasArraySite(siteName.toLowerCase(), {
   site: siteName,
@@ -70,6 +81,8 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   // The load balancer's prerequisite: the same static RPC ports on every CAS of the site.
   rpcPorts: rpcPorts(),
   serverConnection: config.getObject<ServerConnectionInput>("serverConnection"),
+  // Off unless asked: after the apply, the name at the DNS server, the array's members and (tcp) the VIP's ports.
+  verify: verify() as CasArraySiteArgs["verify"],
 });
 
 export const arrayFqdn = site.fqdn;
@@ -80,3 +93,5 @@ export const warnings = site.warnings;
 /** With rpcPorts: per server the configured and listening ports, and what the load balancer must publish. */
 export const rpcPortServers = site.rpcPortServers;
 export const loadBalancer = site.loadBalancer;
+/** With verify: what the last apply or refresh found. */
+export const verification = site.verification;

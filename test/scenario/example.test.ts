@@ -40,6 +40,9 @@ async function runProgram(stack: string, overrides: Record<string, string> = {})
   });
 }
 
+/** What the engine keeps for the headoffice stack, for the step to the VIP. */
+const headofficeState = new Map<string, Applied>();
+
 describe("the example site program (the main job) with each stack's config", () => {
   for (const [stack, site, fqdn, databases] of [
     ["headoffice", "HeadOffice", "outlook-ho.exchangeserverpro.net", ["MB-HO-01", "MB-HO-02", "MB-HO-03"]],
@@ -48,7 +51,7 @@ describe("the example site program (the main job) with each stack's config", () 
     it(`applies the ${stack} stack: the ${site} array, its record and its databases`, async () => {
       const regs = await runProgram(stack);
       expect(regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database).sort()).toEqual([...databases]);
-      const outcome = await applyAll(host, regs, new Map<string, Applied>());
+      const outcome = await applyAll(host, regs, stack === "headoffice" ? headofficeState : new Map<string, Applied>());
       expect(outcome.failed).toEqual([]);
       expect(outcome.created).toHaveLength(2 + databases.length);
       const values = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
@@ -56,6 +59,24 @@ describe("the example site program (the main job) with each stack's config", () 
       expect(lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
     });
   }
+
+  it("takes the headoffice stack to the VIP with headoffice-vip's config: static ports on both servers first, the record moved, the wiring verified", async () => {
+    expect(headofficeState.size).toBe(5);
+    const regs = await runProgram("headoffice-vip");
+    expect(regs.map(resourceType)[0]).toBe("StaticRpcPorts");
+    const outcome = await applyAll(host, regs, headofficeState);
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.created).toEqual(["headoffice-rpc-ports", "headoffice-verify"]);
+    expect(outcome.updated).toEqual(["headoffice-dns"]);
+    expect(headofficeState.get("headoffice-dns")?.outputs.addresses).toEqual(["10.1.0.50"]);
+    // No connection is made to 10.1.0.50 (no tcp in this stack): DNS at DC01 and the members only.
+    expect(headofficeState.get("headoffice-verify")?.outputs.verification).toMatchObject({ ok: true, tcp: [], dns: { resolved: ["10.1.0.50"] } });
+    const ports = headofficeState.get("headoffice-rpc-ports")?.outputs.servers as { server: string; inSync: boolean }[];
+    expect(ports.map((s) => [s.server, s.inSync])).toEqual([
+      ["HO-EX2010-MB1", true],
+      ["HO-EX2010-MB2", true],
+    ]);
+  });
 
   it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async () => {
     const regs = await runProgram("branchoffice", { "exchange-cas:onDelete": "retain" });
