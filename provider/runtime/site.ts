@@ -358,6 +358,9 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
         ...(request.serverConnection !== undefined ? { serverConnection: ServerConnectionSchema.parse(request.serverConnection) } : {}),
       });
       portServers = surveyed.servers.map((s) => s.server.name);
+      warnings.push(
+        `Static RPC ports ${rpcPorts.rpcClientAccess} (RPC Client Access) and ${rpcPorts.addressBook} (Address Book) on ${portServers.join(" and ")}, one server restarted at a time: the load balancer must publish TCP 135, ${rpcPorts.rpcClientAccess} and ${rpcPorts.addressBook} to these servers, with client-IP affinity for the whole Outlook session.`,
+      );
     } catch (e) {
       errors.push((e as Error).message);
     }

@@ -116,8 +116,8 @@ function describeDrift(ports: ServerPorts, wanted: Wanted): string {
   return parts.join("; ");
 }
 
-function describeTarget(wanted: Wanted): string {
-  const rpc = wanted.rpcClientAccess === null ? "TCP/IP Port is removed" : `TCP/IP Port is set to ${wanted.rpcClientAccess} (REG_DWORD)`;
+function describeTarget(wanted: Wanted, tense: "will be" | "was"): string {
+  const rpc = wanted.rpcClientAccess === null ? `TCP/IP Port ${tense} removed` : `TCP/IP Port ${tense} set to ${wanted.rpcClientAccess} (REG_DWORD)`;
   const ab = wanted.addressBook === null ? "RpcTcpPort removed" : `RpcTcpPort to '${wanted.addressBook}' (REG_SZ)`;
   return `${rpc} and ${ab}`;
 }
@@ -196,7 +196,7 @@ function announce(site: string, found: Survey, wanted: Wanted): void {
   pending.forEach(({ server, ports }, i) => {
     const next = pending[i + 1];
     warn(
-      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted)}, then MSExchangeRPC and MSExchangeAB restart, dropping ${sessionsText(ports)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
+      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted, "will be")}, then MSExchangeRPC and MSExchangeAB restart, dropping ${sessionsText(ports)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
     );
   });
 }
@@ -263,7 +263,7 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: 
         `${server.name} was changed and its services restarted, but it is not as declared: ${describeDrift(now, wanted)}. Look at MSExchangeRPC and MSExchangeAB on ${server.name} before the other servers are changed.${rest}`,
       );
     }
-    warn(`${server.name}: ${describeTarget(wanted)}; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`);
+    warn(`${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`);
     done.push(server.name);
     after.push({ server, ports: now });
   }

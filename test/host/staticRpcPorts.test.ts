@@ -57,7 +57,7 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
     expect(checked.failures).toEqual([]);
     const log = await host.logMatching(/server 2 of 2, HO-EX2010-MB2/);
     expect(log).toMatch(
-      /Static RPC ports of site HeadOffice, server 1 of 2, HO-EX2010-MB1 \(TCP\/IP Port is not set \(dynamic\); RpcTcpPort is not set \(dynamic\)\): TCP\/IP Port is set to 59532 \(REG_DWORD\) and RpcTcpPort to '59533' \(REG_SZ\), then MSExchangeRPC and MSExchangeAB restart, dropping its 4 Outlook sessions .* Servers restart one at a time: HO-EX2010-MB2 only once HO-EX2010-MB1 listens on the new ports\./,
+      /Static RPC ports of site HeadOffice, server 1 of 2, HO-EX2010-MB1 \(TCP\/IP Port is not set \(dynamic\); RpcTcpPort is not set \(dynamic\)\): TCP\/IP Port will be set to 59532 \(REG_DWORD\) and RpcTcpPort to '59533' \(REG_SZ\), then MSExchangeRPC and MSExchangeAB restart, dropping its 4 Outlook sessions .* Servers restart one at a time: HO-EX2010-MB2 only once HO-EX2010-MB1 listens on the new ports\./,
     );
     expect(log).toMatch(/server 2 of 2, HO-EX2010-MB2 .*dropping its 2 Outlook sessions/);
     // The preview changed nothing.

@@ -65,6 +65,9 @@ describe("moving HeadOffice to a load balancer VIP with static RPC ports, verifi
     expect(moved.error).toBeUndefined();
     expect(moved.regs.map(resourceType).slice(0, 3)).toEqual(["StaticRpcPorts", "DnsARecord", "ClientAccessArray"]);
     expect(moved.regs.map(resourceType).at(-1)).toBe("CasArrayVerification");
+    expect(moved.warnings).toContain(
+      "Static RPC ports 59532 (RPC Client Access) and 59533 (Address Book) on HO-EX2010-MB1 and HO-EX2010-MB2, one server restarted at a time: the load balancer must publish TCP 135, 59532 and 59533 to these servers, with client-IP affinity for the whole Outlook session.",
+    );
 
     const planned = await preview(host, moved.regs, state);
     expect(planned.failures).toEqual([]);
