@@ -74,17 +74,20 @@ export type WinrmConnection = z.infer<typeof WinrmConnectionSchema>;
 
 const KINDS = "lab, exchange or ssh";
 
-export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema], {
-  error: (issue) => {
+/** The error map of a union of connection kinds: one sentence naming the kinds to use. */
+function kindErrors(kinds: string, what: string): z.core.$ZodErrorMap {
+  return (issue) => {
     if (issue.code === "invalid_union") {
       const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
-      return kind === undefined
-        ? `kind is missing: set kind to ${KINDS}`
-        : `kind ${JSON.stringify(kind)} is not a connection kind: use ${KINDS}`;
+      return kind === undefined ? `kind is missing: set kind to ${kinds}` : `kind ${JSON.stringify(kind)} is not a ${what} kind: use ${kinds}`;
     }
-    if (issue.code === "invalid_type") return `must be a connection: an object whose kind is ${KINDS}, with that kind's settings`;
+    if (issue.code === "invalid_type") return `must be a ${what}: an object whose kind is ${kinds}, with that kind's settings`;
     return undefined;
-  },
+  };
+}
+
+export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema], {
+  error: kindErrors(KINDS, "connection"),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type ConnectionInput = z.input<typeof ConnectionSchema>;
@@ -97,16 +100,7 @@ const SERVER_KINDS = "lab, winrm or ssh";
  * Invoke-Command -ComputerName for each server).
  */
 export const ServerConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, WinrmConnectionSchema, SshConnectionSchema], {
-  error: (issue) => {
-    if (issue.code === "invalid_union") {
-      const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
-      return kind === undefined
-        ? `kind is missing: set kind to ${SERVER_KINDS}`
-        : `kind ${JSON.stringify(kind)} is not a server connection kind: use ${SERVER_KINDS}`;
-    }
-    if (issue.code === "invalid_type") return `must be a server connection: an object whose kind is ${SERVER_KINDS}, with that kind's settings`;
-    return undefined;
-  },
+  error: kindErrors(SERVER_KINDS, "server connection"),
 });
 export type ServerConnection = z.infer<typeof ServerConnectionSchema>;
 export type ServerConnectionInput = z.input<typeof ServerConnectionSchema>;
