@@ -12,7 +12,7 @@ import { register } from "../support/contract";
 import { Host } from "../support/host";
 import { createLab, pwshPath, type Lab } from "../support/lab";
 import { sshdChildren, startSshd, type Sshd } from "../support/sshd";
-import { bootstrapScript, DNS_CMDLETS, EXCHANGE_CMDLETS, ConnectionSchema } from "../../provider/shell/connection";
+import { bootstrapScript, DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS, ConnectionSchema } from "../../provider/shell/connection";
 import { findPwsh, PwshSession, SessionRegistry, type Envelope } from "../../provider/shell";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -100,10 +100,10 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       await s.close("if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }");
     });
 
-    it("imported exactly the provider's Exchange and DNS cmdlets", async () => {
+    it("imported exactly the provider's Exchange, DNS and server commands", async () => {
       const env = await run("Get-Command -Module (Get-Command -Name Get-ClientAccessArray).Module | ForEach-Object { $_.Name }");
       expect(env.ok).toBe(true);
-      expect([...(env.data as string[])].sort()).toEqual([...EXCHANGE_CMDLETS, ...DNS_CMDLETS].sort());
+      expect([...(env.data as string[])].sort()).toEqual([...EXCHANGE_CMDLETS, ...DNS_CMDLETS, ...SERVER_CMDLETS].sort());
     });
 
     it("runs a single command sent as a command (what implicit remoting sends)", async () => {
