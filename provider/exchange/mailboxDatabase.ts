@@ -12,6 +12,7 @@
 //   so each database's error is its own.
 // EXCHANGE_CAS_READ_PREFETCH=0 turns the table read off: then every read is answered by a
 // command that started after it was requested. EXCHANGE_CAS_TABLE_IDLE_MS tunes when a burst ends.
+import { setting } from "../settings";
 import { z } from "zod";
 import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } from "../shell/batch";
 import { batchMemberError, noEnvelopeError } from "../shell/session";
@@ -58,13 +59,11 @@ export type MailboxDatabase = z.output<typeof MailboxDatabaseRow>;
 const TABLE_MAX_AGE_MS = 60_000;
 
 function tableIdleMs(): number {
-  const value = Number(process.env.EXCHANGE_CAS_TABLE_IDLE_MS ?? "");
-  return process.env.EXCHANGE_CAS_TABLE_IDLE_MS !== undefined && Number.isFinite(value) && value >= 0 ? value : 250;
+  return setting("EXCHANGE_CAS_TABLE_IDLE_MS");
 }
 
 function prefetchEnabled(): boolean {
-  const value = (process.env.EXCHANGE_CAS_READ_PREFETCH ?? "").trim().toLowerCase();
-  return !["0", "off", "false", "no"].includes(value);
+  return setting("EXCHANGE_CAS_READ_PREFETCH");
 }
 
 /** An identity as Exchange compares it: case-insensitive; a Guid with or without braces. */

@@ -4,6 +4,8 @@
 // CasArraySite plans its site) through the SDK's runtime config. It is held only in this
 // process's memory, never in state or in outputs.
 /* eslint-disable @typescript-eslint/no-require-imports */
+import { setting } from "../settings";
+
 interface ConfigSource {
   get(key: string): string | undefined;
 }
@@ -40,5 +42,5 @@ export function lookupPassword(): string | undefined {
   } catch {
     fromConfig = undefined;
   }
-  return fromConfig ?? process.env.EXCHANGE_CAS_PASSWORD ?? undefined;
+  return fromConfig ?? setting("EXCHANGE_CAS_PASSWORD");
 }

@@ -2,6 +2,7 @@
 // operation concurrently, so sessions are shared by connection: created lazily behind one
 // promise (concurrent first calls wait for the same pwsh), commands on a session serialized,
 // a dead session replaced on the next command, all sessions closed when the process ends.
+import { setting } from "../settings";
 import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, teardownScript, type SessionConnection } from "./connection";
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
@@ -190,7 +191,7 @@ export class SessionRegistry {
     process.once("exit", () => {
       this.killAll();
       // For benchmarks: what this process asked of PowerShell, on stderr (the engine shows it).
-      if (process.env.EXCHANGE_CAS_STATS === "1") process.stderr.write(`exchange-cas stats: ${JSON.stringify(this.stats)}\n`);
+      if (setting("EXCHANGE_CAS_STATS")) process.stderr.write(`exchange-cas stats: ${JSON.stringify(this.stats)}\n`);
     });
   }
 }

@@ -3,6 +3,7 @@
 // hung is marked dead and killed, and its command fails with a PowerShellSessionError. Several
 // commands can share one line (one round trip to pwsh), each with its own envelope; and a
 // command's text can be decided when its turn comes (runBatch), which is what batching needs.
+import { setting } from "../settings";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ChildProcess } from "node:child_process";
@@ -44,12 +45,12 @@ function onPath(exe: string, env: NodeJS.ProcessEnv): string | undefined {
  * PATH, else the .NET global tool's.
  */
 export function findPwsh(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  const explicit = env.EXCHANGE_CAS_PWSH;
-  if (explicit) {
+  const explicit = setting("EXCHANGE_CAS_PWSH", env);
+  if (explicit !== undefined) {
     if (fs.existsSync(explicit)) return explicit;
     throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_PWSH points at ${explicit}, which does not exist; fix the path or unset it.`);
   }
-  const chosen = (env.EXCHANGE_CAS_POWERSHELL ?? "").trim();
+  const chosen = setting("EXCHANGE_CAS_POWERSHELL", env) ?? "";
   if (chosen !== "") {
     if (chosen.includes("/") || chosen.includes("\\")) {
       if (fs.existsSync(chosen)) return chosen;
