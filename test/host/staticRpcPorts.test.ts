@@ -32,11 +32,17 @@ interface Console {
   Sessions: number;
 }
 
-/** A server's Windows side as the admin at its console sees it. */
-function server(name: string): Console {
-  const [c] = lab.json<Console[]>(
-    `$w = Get-ExchangeLabServerWindows -Server '${name}'; [pscustomobject]@{ RpcValue = $w.Registry.'${RPC_KEY}'.'TCP/IP Port'; AbValue = $w.Registry.'${AB_KEY}'.RpcTcpPort; RpcPorts = @($w.Services.MSExchangeRPC.ListeningPorts); AbPorts = @($w.Services.MSExchangeAB.ListeningPorts); RpcPid = $w.Services.MSExchangeRPC.ProcessId; Sessions = $w.OutlookSessions }`,
+/** Every server's Windows side as the admin at its console sees it, in one look. */
+function consoles(): Record<string, Console> {
+  const rows = lab.json<(Console & { Name: string })[]>(
+    `foreach ($n in 'HO-EX2010-MB1', 'HO-EX2010-MB2', 'BR-EX2010-MB') { $w = Get-ExchangeLabServerWindows -Server $n; [pscustomobject]@{ Name = $n; RpcValue = $w.Registry.'${RPC_KEY}'.'TCP/IP Port'; AbValue = $w.Registry.'${AB_KEY}'.RpcTcpPort; RpcPorts = @($w.Services.MSExchangeRPC.ListeningPorts); AbPorts = @($w.Services.MSExchangeAB.ListeningPorts); RpcPid = $w.Services.MSExchangeRPC.ProcessId; Sessions = $w.OutlookSessions } }`,
   );
+  return Object.fromEntries(rows.map((r) => [r.Name, r]));
+}
+
+/** One server's Windows side. */
+function server(name: string): Console {
+  const c = consoles()[name];
   if (c === undefined) throw new Error(`no server ${name}`);
   return c;
 }
@@ -75,8 +81,9 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       expect(s.addressBook.listening).toContain(59533);
     }
     expect(created.properties.loadBalancer).toEqual({ protocol: "TCP", ports: [135, 59532, 59533], affinity: expect.stringMatching(/client IP/) });
+    const after = consoles();
     for (const name of ["HO-EX2010-MB1", "HO-EX2010-MB2"]) {
-      const c = server(name);
+      const c = after[name] as Console;
       expect(c.RpcValue).toEqual({ Kind: "DWord", Value: 59532 });
       expect(c.AbValue).toEqual({ Kind: "String", Value: "59533" });
       expect(c.RpcPorts).toContain(59532);
@@ -84,7 +91,7 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       expect(c.Sessions).toBe(0);
     }
     // The branch office's server is not the site's: untouched.
-    expect(server("BR-EX2010-MB").RpcValue).toBeNull();
+    expect(after["BR-EX2010-MB"]?.RpcValue).toBeNull();
   });
 
   it("a second apply changes nothing and restarts nothing", async () => {
@@ -102,8 +109,9 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
     const urn = urnOf("StaticRpcPorts", "ho-ports");
     const checked = await host.check(urn, {}, reg.inputs);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(/HO-EX2010-MB1.*HO-EX2010-MB2 was not touched/s);
-    expect(server("HO-EX2010-MB2").RpcValue).toBeNull();
-    expect(server("HO-EX2010-MB2").Sessions).toBe(2);
+    const mb2 = server("HO-EX2010-MB2");
+    expect(mb2.RpcValue).toBeNull();
+    expect(mb2.Sessions).toBe(2);
   });
 
   it("refuses at preview a site with a server that PowerShell remoting cannot reach, changing no server", async () => {
@@ -153,8 +161,9 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       const { changed } = await up(host, refreshed as Applied, reg);
       expect(changed).toBe(true);
       expect(await host.logMatching(/HO-EX2010-MB2 \(TCP\/IP Port is a REG_SZ '59532', a type MSExchangeRPC does not read/)).toBeTruthy();
-      expect(server("HO-EX2010-MB2").RpcValue).toEqual({ Kind: "DWord", Value: 59532 });
-      expect(server("HO-EX2010-MB2").RpcPorts).toContain(59532);
+      const fixed = server("HO-EX2010-MB2");
+      expect(fixed.RpcValue).toEqual({ Kind: "DWord", Value: 59532 });
+      expect(fixed.RpcPorts).toContain(59532);
     });
 
     it("an Address Book value an upgrade lost shows as drift, even without a refresh, and is put back", async () => {
@@ -164,9 +173,10 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       const { changed } = await up(host, state, reg);
       expect(changed).toBe(true);
       expect(await host.logMatching(/HO-EX2010-MB2 \(RpcTcpPort is not set \(dynamic\)\)/)).toBeTruthy();
-      expect(server("HO-EX2010-MB2").AbValue).toEqual({ Kind: "String", Value: "59533" });
+      const after = consoles();
+      expect(after["HO-EX2010-MB2"]?.AbValue).toEqual({ Kind: "String", Value: "59533" });
       // Only the drifted server restarted.
-      expect(server("HO-EX2010-MB1").RpcPid).toBe(mb1Pid);
+      expect(after["HO-EX2010-MB1"]?.RpcPid).toBe(mb1Pid);
     });
 
     it("a value set by hand without a restart shows the service still on its old port", async () => {
@@ -181,8 +191,9 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
   it("delete puts every server back to dynamic ports, restarting each", async () => {
     const state = await create(host, await declare({}));
     await host.delete(state.id, state.urn, state.outputs);
+    const after = consoles();
     for (const name of ["HO-EX2010-MB1", "HO-EX2010-MB2"]) {
-      const c = server(name);
+      const c = after[name] as Console;
       expect(c.RpcValue).toBeNull();
       expect(c.AbValue).toBeNull();
       expect(c.RpcPorts).not.toContain(59532);
