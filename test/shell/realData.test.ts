@@ -26,6 +26,7 @@ const EXPECTED = {
     isMailboxServer: true,
     exchangeLegacyDn: "/o=SoloORG/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=SOLO-E16A",
     guid: "38142983-080a-4e34-90b6-401759c3f3e7",
+    adminDisplayVersion: "Version 15.1 (Build 2375.7)",
   },
   E19: {
     name: "SOLO-E19A",
@@ -37,6 +38,7 @@ const EXPECTED = {
     isMailboxServer: true,
     exchangeLegacyDn: "/o=SoloORG/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=SOLO-E19A",
     guid: "3c5ebdaf-1885-4f22-8f60-0e8c1667abed",
+    adminDisplayVersion: "Version 15.2 (Build 986.5)",
   },
 };
 
