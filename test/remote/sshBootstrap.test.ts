@@ -3,7 +3,7 @@
 // for the `exchange` kind): the same import path, only New-PSSession's parameters differ.
 import { afterEach, describe, expect, it } from "vitest";
 import { exchangeConnection, labConnection, sshConnection } from "../../provider/connections";
-import { ConnectionSchema, DNS_CMDLETS, EXCHANGE_CMDLETS, bootstrapScript, connectionKey, describeConnection, teardownScript } from "../../provider/shell/connection";
+import { ConnectionSchema, DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS, bootstrapScript, connectionKey, describeConnection, teardownScript } from "../../provider/shell/connection";
 import { findPwsh, PwshSession } from "../../provider/shell";
 
 const STANDINS = `
@@ -39,7 +39,7 @@ async function runBootstrap(input: unknown): Promise<Record<string, unknown>> {
 }
 
 describe("the ssh connection's bootstrap", () => {
-  it("opens PowerShell remoting over SSH with the key, strict host key checking, and imports only the Exchange and DNS cmdlets", async () => {
+  it("opens PowerShell remoting over SSH with the key, strict host key checking, and imports only the Exchange, DNS and server commands", async () => {
     const rec = await runBootstrap(
       sshConnection("jump01.exchangeserverpro.net", "EXCHANGESERVERPRO\\svc-pulumi", "/keys/it's key", {
         port: 2222,
@@ -56,7 +56,7 @@ describe("the ssh connection's bootstrap", () => {
       Options: "StrictHostKeyChecking=yes;UserKnownHostsFile=/keys/known_hosts",
       ErrorAction: "Stop",
       Session: "fake-ssh-session",
-      CommandName: [...EXCHANGE_CMDLETS, ...DNS_CMDLETS],
+      CommandName: [...EXCHANGE_CMDLETS, ...DNS_CMDLETS, ...SERVER_CMDLETS],
       Imported: "fake-module",
       GlobalImport: true,
       Removed: "fake-ssh-session",
