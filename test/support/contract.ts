@@ -18,6 +18,24 @@ export interface Registration {
   /** Whether the SDK marked `__provider` secret (it captured a secret). */
   providerIsSecret: boolean;
   provider: string;
+  /** The URN the mock monitor gave the resource. */
+  urn: string;
+  /**
+   * The URNs of the resources the engine must finish first: the request's dependency list, which
+   * the SDK builds from `dependsOn` and from the resources whose outputs are among the inputs.
+   */
+  dependencies: string[];
+}
+
+/** What the SDK sends the monitor for one registration (the parts read here). */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}
+type RegisterCallback = (error: unknown, response: { getUrn(): string } | undefined) => void;
+interface MonitorWithRegister {
+  registerResource(req: RegisterRequest, callback: RegisterCallback): unknown;
 }
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -43,7 +61,7 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
           provider = String((p as unknown as { value: unknown }).value);
         }
         if (args.custom !== false && provider) {
-          regs.push({ type: args.type, name: args.name, inputs: { ...raw, __provider: provider }, providerIsSecret, provider });
+          regs.push({ type: args.type, name: args.name, inputs: { ...raw, __provider: provider }, providerIsSecret, provider, urn: "", dependencies: [] });
         }
         return { id: `${args.name}-id`, state: args.inputs };
       },
@@ -55,6 +73,19 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
     "test",
     false,
   );
+  // The mocks' newResource is not told a registration's dependencies or URN: read them from the
+  // request the SDK sends the (mock) monitor, and from its answer.
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    registerResource(req, (error, response) => {
+      const reg = regs.find((r) => r.type === req.getType() && r.name === req.getName());
+      if (reg !== undefined && response !== undefined) {
+        reg.urn = response.getUrn();
+        reg.dependencies = req.getDependenciesList();
+      }
+      callback(error, response);
+    });
   const result = await program(lib, pulumi);
   const resources = (Array.isArray(result) ? result : [result]) as { urn?: { apply(f: (u: string) => void): unknown } }[];
   await Promise.all(
