@@ -162,6 +162,23 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(diff2.replaces).toEqual([]);
   });
 
+  it("diffs a changed connection as a change (an update in place), and the same declaration as no change", async () => {
+    const state = await create(host, await declare(HO));
+    const again = await declare(HO);
+    const same = await host.check(state.urn, state.inputs, again.inputs);
+    expect(same.failures).toEqual([]);
+    expect(await host.diff(state.id, state.urn, state.outputs, same.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+
+    const slower = await register((lib) => new lib.ClientAccessArray("ho", { ...HO, connection: { ...lab.connection, commandTimeoutSeconds: 300 } }));
+    const checked = await host.check(state.urn, state.inputs, (slower[0] as Registration).inputs);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs.connection).toMatchObject({ commandTimeoutSeconds: 300 });
+    expect(await host.diff(state.id, state.urn, state.outputs, checked.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    // The update stores the new connection: the next diff of the same declaration is no change.
+    const outputs = await host.update(state.id, state.urn, state.outputs, checked.inputs);
+    expect(await host.diff(state.id, state.urn, outputs, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+  });
+
   it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async () => {
     const reg = await declare(HO);
     const urn = urnOf("ClientAccessArray", "ho");
