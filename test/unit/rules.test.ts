@@ -44,13 +44,12 @@ describe("DNS name rules", () => {
   });
 
   it("rejects every hostile string as a zone or record name", () => {
-    for (const value of hostileStrings("/tmp/canary")) {
-      const zone = DnsZoneName.safeParse(value);
-      const name = DnsRecordName.safeParse(value);
-      // The only hostile strings a DNS name may equal are plain labels (none contain quotes, $, spaces, …).
-      if (zone.success) expect(zone.data).toMatch(/^[a-z0-9.-]+$/);
-      if (name.success) expect(name.data).toMatch(/^[a-z0-9.-]+$|^@$/);
-    }
+    // None of the corpus is a DNS name: each has a character no label may hold, or is too long
+    // (10,000 letters: a label holds at most 63 characters, a name 253). Compared as whole lists,
+    // so an accepted string is named in the failure.
+    const corpus = hostileStrings("/tmp/canary");
+    expect(corpus.filter((v) => DnsZoneName.safeParse(v).success)).toEqual([]);
+    expect(corpus.filter((v) => DnsRecordName.safeParse(v).success)).toEqual([]);
   });
 });
 
@@ -103,10 +102,7 @@ describe("RpcClientAccessServer rule", () => {
     expect(firstIssue(RpcClientAccessServerName, "cas headoffice")).toBe("must not contain spaces");
     expect(firstIssue(RpcClientAccessServerName, "cas\u0000")).toMatch(/control characters/);
     expect(firstIssue(RpcClientAccessServerName, "")).toBe("must not be empty");
-    for (const value of hostileStrings("/tmp/canary")) {
-      const parsed = RpcClientAccessServerName.safeParse(value);
-      if (parsed.success) expect(parsed.data).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
-    }
+    expect(hostileStrings("/tmp/canary").filter((v) => RpcClientAccessServerName.safeParse(v).success)).toEqual([]);
   });
 });
 
