@@ -1,12 +1,15 @@
 // Hostile strings fed as every string input of every resource, through the real host: each is
-// rejected by check with a reason, or reaches Exchange as one literal value and nothing else.
-// A canary (a command that would create a file) never runs. The counts are printed for the note.
+// rejected by check with a reason, or reaches Exchange as one literal value and nothing else,
+// shown by what Exchange did with it (never by the provider's own message, which quotes the input
+// whatever PowerShell made of it). A canary (a command that would create a file) never runs. The
+// counts are printed for the note.
+import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resourceType } from "../support/apply";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
+import { Host, ROOT, urnOf } from "../support/host";
 import { hostileStrings } from "../support/hostile";
 import { createLab, type Lab } from "../support/lab";
 
@@ -39,28 +42,68 @@ async function declareAll(): Promise<Record<string, Registration>> {
   return Object.fromEntries(regs.map((r) => [resourceType(r), r]));
 }
 
+/** A create's outcome: the new id, or the error without gRPC's status prefix. */
+type Outcome = { id: string } | { error: string };
+
 type Field = {
   resource: string;
   set: (inputs: Record<string, unknown>, value: string) => Record<string, unknown>;
   label: string;
-  /** How Exchange's error names the value it received (default: in single quotes). */
-  literal?: (value: string) => string;
+  /** Makes the organisation hold an object named exactly `value`, before the create. */
+  prepare?: (value: string) => void;
+  /**
+   * What Exchange did with an accepted value, which shows it received exactly that string. A
+   * field without it must reject every hostile string (nothing here would show how one arrived).
+   */
+  reached?: (value: string, outcome: Outcome) => void;
 };
+
+interface StateDatabase {
+  Name: string;
+  Guid: string;
+  ExchangeLegacyDN: string;
+  [key: string]: unknown;
+}
+
+/** A mailbox database named exactly `name` (MB-HO-03 copied under a new Guid), written into the lab's state. */
+function addDatabase(name: string): string {
+  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { mailboxDatabases: StateDatabase[] };
+  const template = state.mailboxDatabases.find((d) => d.Name === "MB-HO-03") as StateDatabase;
+  const guid = randomUUID();
+  state.mailboxDatabases.push({ ...template, Name: name, Guid: guid, ExchangeLegacyDN: `${template.ExchangeLegacyDN}-${guid}` });
+  const tmp = `${lab.statePath}.${guid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+  fs.renameSync(tmp, lab.statePath);
+  return guid;
+}
+const hostileDatabases = new Map<string, string>();
 const FIELDS: Field[] = [
   { resource: "ClientAccessArray", label: "name", set: (i, v) => ({ ...i, name: v }) },
   { resource: "ClientAccessArray", label: "fqdn", set: (i, v) => ({ ...i, fqdn: v }) },
-  // AD site names may hold apostrophes and $; Exchange's site-not-found error names the site unquoted.
+  // AD site names may hold apostrophes and $. No such site: Exchange's error names the site it was
+  // given, unquoted (a lone quote, $null or $env:PATH would read differently had PowerShell
+  // evaluated them).
   {
     resource: "ClientAccessArray",
     label: "site",
     set: (i, v) => ({ ...i, site: v }),
-    literal: (v) => `Exchange can't find Active Directory site ${v}. Make sure the site exists.`,
+    reached: (v, outcome) =>
+      expect(outcome).toEqual({ error: `Get-ClientAccessArray '${v}' failed: Exchange can't find Active Directory site ${v}. Make sure the site exists. (ManagementObjectNotFoundException)` }),
   },
   { resource: "DnsARecord", label: "zone", set: (i, v) => ({ ...i, zone: v }) },
   { resource: "DnsARecord", label: "name", set: (i, v) => ({ ...i, name: v }) },
   { resource: "DnsARecord", label: "addresses", set: (i, v) => ({ ...i, addresses: [v] }) },
   { resource: "DnsARecord", label: "dnsServer", set: (i, v) => ({ ...i, dnsServer: v }) },
-  { resource: "MailboxDatabaseRpcSetting", label: "database", set: (i, v) => ({ ...i, database: v }) },
+  // The organisation gets a database of exactly that name: Exchange must find that one (the id is
+  // its Guid) and set it, and only it.
+  {
+    resource: "MailboxDatabaseRpcSetting",
+    label: "database",
+    set: (i, v) => ({ ...i, database: v }),
+    prepare: (v) => hostileDatabases.set(v, addDatabase(v)),
+    // (What Exchange then holds is read once, after the loop.)
+    reached: (v, outcome) => expect(outcome).toEqual({ id: hostileDatabases.get(v) }),
+  },
   { resource: "MailboxDatabaseRpcSetting", label: "rpcClientAccessServer", set: (i, v) => ({ ...i, rpcClientAccessServer: v }) },
   { resource: "MailboxDatabaseRpcSetting", label: "onDelete", set: (i, v) => ({ ...i, onDelete: v }) },
 ];
@@ -80,25 +123,44 @@ describe("hostile input", () => {
           tally.rejected++;
           continue;
         }
-        // Accepted by check: it must reach PowerShell as exactly this value. Exchange does not
-        // know such an object, so its error names the value, literally ($null, $env:PATH, a lone
-        // quote would each read differently had PowerShell evaluated them).
+        // Accepted by check: it must reach PowerShell as exactly this value.
         accepted.push(`${field.resource}.${field.label}`);
-        const error = await host.create(urn, checked.inputs).then(
-          (r) => `created ${r.id}`,
-          (e: Error) => e.message,
+        if (field.reached === undefined) {
+          throw new Error(`check accepted ${JSON.stringify(value)} as ${field.resource}.${field.label}, which has no way here to show it reaches PowerShell as one literal`);
+        }
+        field.prepare?.(value);
+        const outcome = await host.create(urn, checked.inputs).then(
+          (r): Outcome => ({ id: r.id }),
+          (e: Error): Outcome => ({ error: e.message.replace(/^\d+ UNKNOWN: /, "") }),
         );
-        expect(error).toContain(field.literal ? field.literal(value) : `'${value}'`);
+        expect(fs.existsSync(canary), `the canary ran for ${JSON.stringify(value)}`).toBe(false);
+        field.reached(value, outcome);
         tally.literal++;
       }
     }
     expect(tally.rejected + tally.literal).toBe(FIELDS.length * corpus.length);
-    // Site names may hold quotes and $ (AD allows them), so some hostile sites go all the way to Exchange.
-    expect(accepted).toContain("ClientAccessArray.site");
+    // Site names may hold quotes and $ (AD allows them), and database names more, so some
+    // hostile values go all the way to Exchange.
+    expect([...new Set(accepted)].sort()).toEqual(["ClientAccessArray.site", "MailboxDatabaseRpcSetting.database"]);
     expect(fs.existsSync(canary)).toBe(false);
-    // Nothing the hostile values touched changed the organisation.
+    // Each database named by a hostile value, and only it, was set; nothing else changed: no
+    // array, and the article's databases keep their values.
     expect(lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
-    expect(lab.json<string[]>("(Get-MailboxDatabase -Identity MB-HO-01).RpcClientAccessServer")).toEqual(["HO-EX2010-MB1.exchangeserverpro.net"]);
+    const databases = new Map(
+      lab.json<{ Name: string; Guid: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,@{n='Guid';e={[string]$_.Guid}},RpcClientAccessServer").map((d) => [d.Guid, d]),
+    );
+    expect(hostileDatabases.size).toBeGreaterThan(0);
+    for (const [value, guid] of hostileDatabases) {
+      expect(databases.get(guid)).toEqual({ Name: value, Guid: guid, RpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" });
+      databases.delete(guid);
+    }
+    expect(Object.fromEntries([...databases.values()].map((d) => [d.Name, d.RpcClientAccessServer]))).toEqual({
+      "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+      "MB-HO-02": "HO-EX2010-MB1.exchangeserverpro.net",
+      "MB-HO-03": "HO-EX2010-MB1.exchangeserverpro.net",
+      "RDB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+      "MB-BR-01": "BR-EX2010-MB.exchangeserverpro.net",
+    });
     console.log(`accepted by check: ${[...new Set(accepted)].join(", ") || "none"}`);
   });
 
@@ -107,6 +169,7 @@ describe("hostile input", () => {
     const reg = regs.ClientAccessArray as Registration;
     const urn = urnOf("ClientAccessArray", reg.name);
     const sample = corpus.filter((s) => s.length < 200).slice(0, 12);
+    let reached = 0;
     for (const value of sample) {
       for (const key of ["statePath", "modulePath"] as const) {
         const news = { ...reg.inputs, connection: { ...lab.connection, [key]: value } };
@@ -119,11 +182,21 @@ describe("hostile input", () => {
           () => "created",
           (e: Error) => e.message,
         );
-        expect(error).not.toBe("created");
-        expect(error).toContain(value);
+        expect(fs.existsSync(canary), `the canary ran for ${key} ${JSON.stringify(value)}`).toBe(false);
+        // The path pwsh was given, word for word in the message of what read it there: the lab
+        // reading its state file, or PowerShell's Import-Module.
+        const given = path.resolve(ROOT, value);
+        expect(error).toContain(
+          key === "statePath"
+            ? `The Exchange lab state file '${given}' named by EXCHANGE_LAB_STATE does not exist`
+            : `The specified module '${given}' was not loaded because no valid module file was found in any module directory`,
+        );
         tally.literal++;
+        reached++;
       }
     }
+    // The lab connection takes paths (an ssh connection has none to give).
+    if (lab.connection.kind === "lab") expect(reached).toBe(sample.length * 2);
     expect(fs.existsSync(canary)).toBe(false);
     // 24 connections that cannot open, each tried by Check (what the site already has) and by
     // Create: 48 failing pwsh session opens, minutes on a loaded 2-CPU machine.
