@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "provider/dist/**", "examples/dist/**", ".pulumi-state/**", ".lab/**", ".pulumi-cli/**"] },
+  { ignores: ["node_modules/**", "provider/dist/**", "examples/dist/**", ".pulumi-state/**", ".lab/**", ".pulumi-cli/**", ".stryker-tmp/**", "reports/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
