@@ -1,11 +1,16 @@
 // The validation rules the resources add, on their own (no pwsh).
 import { describe, expect, it } from "vitest";
 import {
+  ArrayName,
   compareIPv4,
   DnsRecordName,
+  DnsServerName,
   DnsZoneName,
+  ExchangeName,
+  Fqdn,
   IPv4Address,
   IPv4AddressSet,
+  isHostName,
   relativeRecordName,
   RpcClientAccessServerName,
   SiteName,
@@ -13,6 +18,13 @@ import {
 } from "../../provider/runtime/rules";
 import { leafName } from "../../provider/exchange/rows";
 import { hostileStrings } from "../support/hostile";
+
+type Schema = { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } };
+
+/** Every issue's message, in order: each rule of a schema is seen on its own. */
+function messages(schema: Schema, value: unknown): string[] {
+  return schema.safeParse(value).error?.issues.map((i) => i.message) ?? [];
+}
 
 function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown): string | undefined {
   return schema.safeParse(value).error?.issues[0]?.message;
@@ -159,5 +171,150 @@ describe("site name from an ADObjectId's canonical path", () => {
     expect(leafName("contoso.com/Configuration/Sites/Head Office")).toBe("Head Office");
     expect(leafName("contoso.com/Configuration/Sites/O'Brien Site")).toBe("O'Brien Site");
     expect(leafName("contoso.com/Configuration/Sites/HeadOffice")).toBe("HeadOffice");
+  });
+});
+
+describe("host names", () => {
+  it("takes letters, digits and hyphens in labels of 1-63 characters, with or without a trailing dot", () => {
+    expect(isHostName("outlook-ho.contoso.com")).toBe(true);
+    expect(isHostName("outlook-ho.contoso.com.")).toBe(true);
+    expect(isHostName("DC01")).toBe(true);
+    expect(isHostName(`${"a".repeat(63)}.com`)).toBe(true);
+    expect(isHostName(`${"a".repeat(64)}.com`)).toBe(false);
+    expect(isHostName("out_look.contoso.com")).toBe(false);
+    // The trailing dot is dropped, not the rest of the name.
+    expect(isHostName("a_b.")).toBe(false);
+    expect(isHostName("-a.contoso.com")).toBe(false);
+    expect(isHostName("a-.contoso.com")).toBe(false);
+    expect(isHostName("a..com")).toBe(false);
+    expect(isHostName("")).toBe(false);
+    expect(isHostName(".")).toBe(false);
+  });
+
+  it("takes at most 253 characters (without the trailing dot)", () => {
+    // Four labels: 63 + 63 + 63 + 61 and three dots = 253 characters.
+    const longest = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".");
+    expect(longest).toHaveLength(253);
+    expect(isHostName(longest)).toBe(true);
+    expect(isHostName(`${longest}.`)).toBe(true);
+    expect(isHostName(`${longest}d`)).toBe(false);
+  });
+});
+
+describe("FQDN rule", () => {
+  it("lower-cases, trims and drops the trailing dot", () => {
+    expect(Fqdn.parse(" Outlook-HO.Contoso.COM. ")).toBe("outlook-ho.contoso.com");
+    expect(Fqdn.parse("contoso.com")).toBe("contoso.com");
+  });
+
+  it("needs at least two labels, and says so; a non-string says what to give", () => {
+    const fqdn = "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels)";
+    expect(messages(Fqdn, "outlook-ho")).toEqual([fqdn]);
+    expect(messages(Fqdn, "outlook-ho.")).toEqual([fqdn]);
+    expect(messages(Fqdn, "outlook_ho.contoso.com")).toEqual([fqdn]);
+    expect(messages(Fqdn, 42)).toEqual(["must be a string such as outlook-ho.contoso.com"]);
+  });
+});
+
+describe("CAS array name rule", () => {
+  it("takes letters, digits, hyphens, underscores and dots, up to 64 characters", () => {
+    for (const v of ["cas-headoffice", "CAS_HO.1", "a", "1", "x".repeat(64)]) expect([v, ArrayName.parse(v)]).toEqual([v, v]);
+  });
+
+  it("says which rule a name breaks", () => {
+    const chars = "must be letters, digits, hyphens, underscores and dots, starting with a letter or digit (such as cas-headoffice)";
+    expect(messages(ArrayName, 7)).toEqual(["must be a string such as cas-headoffice"]);
+    expect(messages(ArrayName, "")).toEqual(["must not be empty", chars]);
+    expect(messages(ArrayName, "x".repeat(65))).toEqual(["must be at most 64 characters (Exchange's limit for a CAS array name)"]);
+    expect(messages(ArrayName, "cas ho")).toEqual(["must not contain spaces: Exchange cannot use such a name as an Identity later", chars]);
+    expect(messages(ArrayName, "cas\u0085")).toEqual(["must not contain control characters such as newlines", chars]);
+    expect(messages(ArrayName, "-cas")).toEqual([chars]);
+    expect(messages(ArrayName, "_cas")).toEqual([chars]);
+    expect(messages(ArrayName, "cas!")).toEqual([chars]);
+    expect(messages(ArrayName, "ca!s")).toEqual([chars]);
+  });
+});
+
+describe("Exchange name rule", () => {
+  it("takes any printable name of 1-64 characters, spaces inside included, exactly as given", () => {
+    for (const v of ["DB1", "Mailbox Database 0123456789", "HO-EX2010-MB1", "x".repeat(64)]) expect(ExchangeName.parse(v)).toBe(v);
+  });
+
+  it("says which rule a name breaks", () => {
+    expect(messages(ExchangeName, 1)).toEqual(["must be a string"]);
+    expect(messages(ExchangeName, "")).toEqual(["must not be empty"]);
+    expect(messages(ExchangeName, "x".repeat(65))).toEqual(["must be at most 64 characters"]);
+    expect(messages(ExchangeName, "DB\u00071")).toEqual(["must not contain control characters such as newlines"]);
+    expect(messages(ExchangeName, " DB1")).toEqual(["must not start or end with spaces"]);
+    expect(messages(ExchangeName, "DB1 ")).toEqual(["must not start or end with spaces"]);
+    expect(messages(ExchangeName, "DB1\n")).toEqual(["must not contain control characters such as newlines", "must not start or end with spaces"]);
+  });
+});
+
+describe("DNS zone, record and server names", () => {
+  it("says what to give for a value that is not a name", () => {
+    expect(messages(DnsZoneName, 1)).toEqual(["must be a DNS zone name such as exchangeserverpro.net"]);
+    expect(messages(DnsZoneName, "exchange_server.net")).toEqual([
+      "must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+    ]);
+    expect(messages(DnsRecordName, 1)).toEqual(["must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net"]);
+    expect(messages(DnsRecordName, "outlook ho")).toEqual([
+      "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+    ]);
+    expect(messages(DnsServerName, 1)).toEqual(["must be the DNS server's name, such as DC01"]);
+    expect(messages(DnsServerName, "dc01\\dns")).toEqual(["must be the DNS server's name, FQDN or IPv4 address, such as DC01 or dc01.exchangeserverpro.net"]);
+  });
+
+  it("keeps a record name's trailing dot (it marks an FQDN) and takes @, the zone apex, for relativeRecordName to refuse", () => {
+    expect(DnsRecordName.parse(" Outlook-HO.ExchangeServerPro.NET. ")).toBe("outlook-ho.exchangeserverpro.net.");
+    expect(DnsRecordName.parse("@")).toBe("@");
+    expect(DnsZoneName.parse(" exchangeserverpro.net ")).toBe("exchangeserverpro.net");
+    expect(DnsZoneName.parse("net")).toBe("net");
+  });
+
+  it("takes a DNS server by name, FQDN or address, trimmed and without a trailing dot, its case kept", () => {
+    expect(DnsServerName.parse(" DC01 ")).toBe("DC01");
+    expect(DnsServerName.parse("DC01.ExchangeServerPro.net.")).toBe("DC01.ExchangeServerPro.net");
+    expect(DnsServerName.parse("10.1.0.5")).toBe("10.1.0.5");
+  });
+});
+
+describe("IPv4 ordering", () => {
+  it("orders by each number in turn, then the same addresses are equal", () => {
+    expect(compareIPv4("10.0.0.1", "9.0.0.1")).toBeGreaterThan(0);
+    expect(compareIPv4("10.0.0.2", "10.0.0.1")).toBeGreaterThan(0);
+    expect(compareIPv4("10.0.0.1", "10.0.0.2")).toBeLessThan(0);
+    expect(compareIPv4("10.0.1.0", "10.0.0.255")).toBeGreaterThan(0);
+    expect(compareIPv4("10.1.0.9", "10.1.0.9")).toBe(0);
+    expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.20", "9.255.255.255", "10.0.0.0"])).toEqual(["9.255.255.255", "10.0.0.0", "10.1.0.20", "10.1.0.100"]);
+  });
+});
+
+describe("what the rules report as custom issues", () => {
+  it("marks its own refusals as custom issues (as zod's formatters expect)", () => {
+    const codes = (schema: { safeParse(v: unknown): { error?: { issues: { code: string }[] } } }, value: unknown) => schema.safeParse(value).error?.issues.map((i) => i.code);
+    expect(codes(SiteName, "Head\nOffice")).toEqual(["custom"]);
+    expect(codes(SiteName, " Head Office")).toEqual(["custom"]);
+    expect(codes(SiteName, "Head/Office")).toEqual(["custom"]);
+    expect(codes(IPv4Address, "::1")).toEqual(["custom"]);
+    expect(codes(IPv4Address, "10.1.0")).toEqual(["custom"]);
+    expect(codes(IPv4Address, "10.1.0.256")).toEqual(["custom"]);
+    expect(codes(IPv4Address, "10.1.0.01")).toEqual(["custom"]);
+  });
+
+  it("names the forbidden character of a site name, and only the dot and the asterisk get a reason of their own", () => {
+    const tail = ": Active Directory site names cannot contain , \\ / # + \" < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)";
+    expect(messages(SiteName, "Head,Office")).toEqual([`must not contain ','${tail}`]);
+    expect(messages(SiteName, "Head.Office")).toEqual([`must not contain '.': domain controllers register the site name as one DNS label${tail}`]);
+    expect(messages(SiteName, "Head*")).toEqual([`must not contain '*': Exchange reads it as a wildcard${tail}`]);
+  });
+});
+
+describe("RpcClientAccessServer rule, limits", () => {
+  it("takes a name of up to 64 characters that is no host name, and an FQDN of up to 255", () => {
+    expect(RpcClientAccessServerName.safeParse(`a${"_".repeat(63)}`).success).toBe(true);
+    expect(firstIssue(RpcClientAccessServerName, `a${"_".repeat(64)}`)).toMatch(/^must name a Client Access server or CAS array by its name/);
+    expect(messages(RpcClientAccessServerName, "x".repeat(256))).toContain("must be at most 255 characters");
+    expect(messages(RpcClientAccessServerName, 5)).toEqual(["must name a Client Access server or CAS array, such as outlook-ho.exchangeserverpro.net"]);
   });
 });
