@@ -3,7 +3,7 @@
 // what a loopback listener cannot do on cue: stay silent until the timeout, which the test fires.
 import { EventEmitter } from "node:events";
 import * as net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_TCP_TIMEOUT_MS, probeOne, probeTcp, type PendingConnection } from "../../provider/verify/tcp";
 
 // This file's own loopback addresses (other files use others), so parallel files never clash.
@@ -176,5 +176,108 @@ describe("TCP probe", () => {
     const results = await probing;
     expect(results).toEqual(targets.map((t, i) => ({ ...t, result: ending[i] })));
     expect(connects.made.map((c) => `${c.address}:${c.port}`)).toEqual(targets.map((t) => `${t.address}:${t.port}`));
+  });
+
+  it("reports a connect that times out in the network stack (ETIMEDOUT) as timeout, and an error without a code by its message", async () => {
+    const connects = fakeConnects();
+    const timedOut = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: manualTimers().startTimer });
+    await connects.until(1);
+    connects.made[0]?.emit("error", Object.assign(new Error("connect ETIMEDOUT 127.0.0.181:135"), { code: "ETIMEDOUT" }));
+    expect(await timedOut).toBe("timeout");
+    const plainError = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: manualTimers().startTimer });
+    await connects.until(2);
+    connects.made[1]?.emit("error", new Error("boom"));
+    expect(await plainError).toBe("boom");
+  });
+
+  it("reports a connect that throws at once by what it threw, and starts no timer", async () => {
+    const timers = manualTimers();
+    const bad = (thrown: unknown) =>
+      probeOne(
+        { address: "not an address", port: 135 },
+        {
+          connect: () => {
+            throw thrown;
+          },
+          startTimer: timers.startTimer,
+        },
+      );
+    expect(await bad(Object.assign(new Error("getaddrinfo ENOTFOUND not an address"), { code: "ENOTFOUND" }))).toBe("getaddrinfo ENOTFOUND not an address");
+    expect(await bad("a string")).toBe("a string");
+    expect(timers.started).toEqual([]);
+  });
+
+  it("ends a connection once: a late event after the result neither destroys it again nor cancels the timer again", async () => {
+    let destroyed = 0;
+    let cancelled = 0;
+    const connection = new EventEmitter() as EventEmitter & PendingConnection;
+    connection.destroy = () => void destroyed++;
+    const probing = probeOne(
+      { address: A, port: 135 },
+      {
+        connect: () => connection,
+        startTimer: () => () => void cancelled++,
+      },
+    );
+    connection.emit("error", Object.assign(new Error("refused"), { code: "ECONNREFUSED" }));
+    connection.emit("connect");
+    connection.emit("error", Object.assign(new Error("late"), { code: "ECONNRESET" }));
+    expect(await probing).toBe("refused");
+    expect([destroyed, cancelled]).toEqual([1, 1]);
+  });
+
+  it("starts no timer for a connection that settled while its listeners were attached", async () => {
+    const timers = manualTimers();
+    let destroyed = 0;
+    const eager: PendingConnection = {
+      // Connects at once: calls the connect listener as soon as it is attached.
+      on: ((event: string, listener: () => void) => {
+        if (event === "connect") listener();
+        return eager;
+      }) as PendingConnection["on"],
+      destroy: () => void destroyed++,
+    };
+    expect(await probeOne({ address: A, port: 135 }, { connect: () => eager, startTimer: timers.startTimer })).toBe("open");
+    expect(timers.started).toEqual([]);
+    expect(destroyed).toBe(1);
+  });
+
+  it("clears its default timer when a real connection opens, so no timer is left behind", async () => {
+    const { port } = await listen(A);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      expect(await probeOne({ address: A, port })).toBe("open");
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("fires its default timer after timeoutMs when nothing answers", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const connection = new FakeConnection(A, 135);
+      const probing = probeOne({ address: A, port: 135 }, { connect: () => connection, timeoutMs: 250 });
+      vi.advanceTimersByTime(249);
+      expect(connection.destroyed).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(await probing).toBe("timeout");
+      expect(connection.destroyed).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("probes nothing for no targets, and one at a time when asked for fewer than one", async () => {
+    expect(await probeTcp([])).toEqual([]);
+    const connects = fakeConnects();
+    const targets = [A, B].map((address) => ({ address, port: 135 }));
+    const probing = probeTcp(targets, { connect: connects.connect, startTimer: manualTimers().startTimer, concurrency: 0 });
+    await connects.until(1);
+    expect(connects.made).toHaveLength(1);
+    connects.made[0]?.emit("connect");
+    await connects.until(2);
+    connects.made[1]?.emit("connect");
+    expect((await probing).map((r) => r.result)).toEqual(["open", "open"]);
   });
 });
