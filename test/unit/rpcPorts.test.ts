@@ -1,0 +1,152 @@
+// The per-server static RPC port client (provider/windows/rpcPorts.ts) with no pwsh and no server:
+// how it reads what the server's script printed, the command it sends, and (with the session
+// registry's invoke replaced) that reading and setting send that command and parse its answer.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { sessions } from "../../provider/shell/registry";
+import type { Connection } from "../../provider/shell/connection";
+import {
+  ADDRESS_BOOK_VALUE,
+  parseServerPorts,
+  readServerPorts,
+  RPC_CLIENT_ACCESS_VALUE,
+  serverPortsSpec,
+  setServerPorts,
+  staticRpcPortsScript,
+} from "../../provider/windows/rpcPorts";
+
+const SERVER = "HO-EX2010-MB1.exchangeserverpro.net";
+
+/** One row as StaticRpcPorts.ps1 prints it, both ports configured as Exchange reads them. */
+function row(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    RpcClientAccessKind: "DWord",
+    RpcClientAccessValue: "59532",
+    AddressBookKind: "String",
+    AddressBookValue: "59533",
+    RpcClientAccessState: "Running",
+    AddressBookState: "Running",
+    RpcClientAccessListening: [59532],
+    AddressBookListening: [59533],
+    UserCount: 12,
+    Restarted: false,
+    ...over,
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("what the server's script printed", () => {
+  it("reads both ports configured with the types the services read: DWord for RPC Client Access, String for the Address Book", () => {
+    expect(parseServerPorts(SERVER, [row({ Restarted: true })])).toStrictEqual({
+      rpcClientAccess: { configured: 59532, kind: "DWord", value: "59532", listening: [59532], state: "Running" },
+      addressBook: { configured: 59533, kind: "String", value: "59533", listening: [59533], state: "Running" },
+      outlookSessions: 12,
+      restarted: true,
+    });
+  });
+
+  it("configures nothing for a value of the other type, an absent value, or text that is not plain decimal digits", () => {
+    const configured = (over: Record<string, unknown>) => {
+      const ports = parseServerPorts(SERVER, [row(over)]);
+      return [ports.rpcClientAccess.configured, ports.addressBook.configured];
+    };
+    expect(configured({ RpcClientAccessKind: "String", AddressBookKind: "DWord" })).toEqual([null, null]);
+    expect(configured({ RpcClientAccessKind: "None", RpcClientAccessValue: null })).toEqual([null, 59533]);
+    // Number() would read these as 1000 and 16.
+    expect(configured({ RpcClientAccessValue: "1e3", AddressBookValue: "0x10" })).toEqual([null, null]);
+    expect(configured({ RpcClientAccessValue: "x59532", AddressBookValue: "59533x" })).toEqual([null, null]);
+    expect(configured({ RpcClientAccessValue: " 59532 ", AddressBookValue: "" })).toEqual([59532, null]);
+    expect(parseServerPorts(SERVER, [row({ RpcClientAccessKind: "None", RpcClientAccessValue: null })]).rpcClientAccess.value).toBe("");
+  });
+
+  it("takes ports 1-65535 only", () => {
+    const configured = (value: string) => parseServerPorts(SERVER, [row({ RpcClientAccessValue: value })]).rpcClientAccess.configured;
+    expect([configured("0"), configured("1"), configured("65535"), configured("65536"), configured("123456")]).toEqual([null, 1, 65535, null, null]);
+  });
+
+  it("sorts the listening ports numerically, and reads one port or none as PowerShell 2.0 prints them", () => {
+    const ports = parseServerPorts(SERVER, [row({ RpcClientAccessListening: [59532, 6001, 135, 10000], AddressBookListening: null })]);
+    expect(ports.rpcClientAccess.listening).toEqual([135, 6001, 10000, 59532]);
+    expect(ports.addressBook.listening).toEqual([]);
+    expect(parseServerPorts(SERVER, [row({ AddressBookListening: 59533 })]).addressBook.listening).toEqual([59533]);
+  });
+
+  it("gives the Outlook session count when the server has the counter (0 included), and none when it answered -1", () => {
+    expect(parseServerPorts(SERVER, [row({ UserCount: 0 })]).outlookSessions).toBe(0);
+    expect(parseServerPorts(SERVER, [row({ UserCount: -1 })])).not.toHaveProperty("outlookSessions");
+  });
+
+  it("refuses anything but exactly one row, naming the server and the command", () => {
+    expect(() => parseServerPorts(SERVER, [row(), row()])).toThrow(new Error(`${SERVER} answered the static RPC port script with 2 objects instead of one.`));
+    expect(() => parseServerPorts(SERVER, [row({ UserCount: "12" })])).toThrow(
+      `Invoke-ExcasServerScript -ComputerName ${SERVER} returned an object this provider does not understand (item 0, UserCount: `,
+    );
+  });
+
+  it("names the registry values the script reads", () => {
+    const script = staticRpcPortsScript();
+    const rpcKey = /\$rpcKey = '([^']+)'/.exec(script)?.[1];
+    const rpcName = /\$rpcName = '([^']+)'/.exec(script)?.[1];
+    const abKey = /\$abKey = '([^']+)'/.exec(script)?.[1];
+    const abName = /\$abName = '([^']+)'/.exec(script)?.[1];
+    expect(RPC_CLIENT_ACCESS_VALUE).toBe(`${rpcKey?.replace("HKLM:", "HKLM")}\\${rpcName}`);
+    expect(ADDRESS_BOOK_VALUE).toBe(`${abKey?.replace("HKLM:", "HKLM")}\\${abName}`);
+  });
+});
+
+describe("the command sent", () => {
+  it("reads with ports 0 and selects every field the row has", () => {
+    expect(serverPortsSpec(SERVER, "Read")).toStrictEqual({
+      cmdlet: "Invoke-ExcasServerScript",
+      target: SERVER,
+      script: `Invoke-ExcasServerScript -ComputerName '${SERVER}' -Script ${"'" + staticRpcPortsScript().replace(/'/g, "''") + "'"} -ArgumentList 'Read', 0, 0`,
+      select: Object.keys(row()),
+    });
+  });
+
+  it("takes 0 (dynamic) and 65535, the ends of the range", () => {
+    expect(serverPortsSpec(SERVER, "Set", 0, 65535).script).toMatch(/ -ArgumentList 'Set', 0, 65535$/);
+    expect(() => serverPortsSpec(SERVER, "Set", 65536, 0)).toThrow(new Error("Invalid port 65536: a static RPC port is 0 (dynamic) or 1-65535."));
+  });
+
+  it("is the script shipped in provider/ps/server", () => {
+    expect(staticRpcPortsScript()).toBe(fs.readFileSync(path.join(__dirname, "../../provider/ps/server/StaticRpcPorts.ps1"), "utf8"));
+  });
+});
+
+describe("reading and setting through the session registry", () => {
+  const connection: Connection = { kind: "lab", statePath: "/nonexistent/state.json", modulePath: "/nonexistent/ExchangeLab.psd1" };
+
+  it("reads with a Read command and returns the parsed row", async () => {
+    const invoke = vi.spyOn(sessions(), "invoke").mockResolvedValue({ ok: true, data: [row()], errors: [], warnings: [] });
+    const ports = await readServerPorts(connection, SERVER);
+    expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, "Read"));
+    expect(ports.rpcClientAccess.configured).toBe(59532);
+  });
+
+  it("sets with a Set command carrying both ports and returns what the server read after", async () => {
+    const invoke = vi.spyOn(sessions(), "invoke").mockResolvedValue({ ok: true, data: [row({ Restarted: true })], errors: [], warnings: [] });
+    const ports = await setServerPorts(connection, SERVER, 59532, 59533);
+    expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, "Set", 59532, 59533));
+    expect(ports.restarted).toBe(true);
+  });
+});
+
+describe("a package without the script", () => {
+  afterEach(() => {
+    vi.doUnmock("node:fs");
+    vi.resetModules();
+  });
+
+  it("says the package is incomplete instead of failing to read a file", async () => {
+    vi.resetModules();
+    vi.doMock("node:fs", async (importOriginal) => ({ ...(await importOriginal<typeof import("node:fs")>()), existsSync: () => false }));
+    // Loaded again, so it looks for the script afresh (it keeps the text once read).
+    const fresh = await import("../../provider/windows/rpcPorts.js");
+    expect(() => fresh.staticRpcPortsScript()).toThrow(new Error("exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package."));
+  });
+});
