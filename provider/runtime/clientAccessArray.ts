@@ -19,6 +19,7 @@ import {
 } from "../exchange";
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
+import { clientAccessArrayChanged } from "./diff";
 import { warn } from "./log";
 import { ArrayName, ExchangeName, Fqdn, RpcClientAccessServerName, SiteName } from "./rules";
 
@@ -201,16 +202,7 @@ export const clientAccessArray = {
 
   async diff(_id: string, olds: ClientAccessArrayOutputs, news: Record<string, unknown>) {
     const replaces: string[] = [];
-    const changed =
-      news.name !== olds.arrayName ||
-      typeof news.fqdn !== "string" ||
-      !same(news.fqdn, olds.fqdn) ||
-      typeof news.site !== "string" ||
-      !same(news.site, olds.siteName) ||
-      JSON.stringify(news.restore ?? []) !== JSON.stringify(olds.restore ?? []) ||
-      (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
-      JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
-    return { changes: changed, replaces, deleteBeforeReplace: false };
+    return { changes: clientAccessArrayChanged(olds, news), replaces, deleteBeforeReplace: false };
   },
 
   async create(raw: Record<string, unknown>) {

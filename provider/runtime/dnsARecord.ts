@@ -13,6 +13,7 @@ import {
 } from "../dns";
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
+import { dnsARecordDiff } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, relativeRecordName, TimeToLiveSeconds } from "./rules";
 
@@ -49,13 +50,6 @@ export interface DnsARecordOutputs {
   adopted?: boolean;
   onDelete?: "restore" | "retain";
   connection: Connection;
-}
-
-/** The properties whose change means another record: the resource's identity. */
-const REPLACE_ON = ["zone", "name", "dnsServer"] as const;
-
-function same(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
 }
 
 function idOf(at: DnsName): string {
@@ -186,19 +180,10 @@ export const dnsARecord = {
   },
 
   async diff(_id: string, olds: DnsARecordOutputs, news: Record<string, unknown>) {
-    const replaces = REPLACE_ON.filter((key) => !same(news[key], olds[key]));
-    const addresses = Array.isArray(news.addresses) ? [...(news.addresses as string[])].sort(compareIPv4) : news.addresses;
-    const changed =
-      replaces.length > 0 ||
-      JSON.stringify(addresses) !== JSON.stringify(olds.addresses) ||
-      news.ttl !== olds.ttl ||
-      (olds.records ?? []).some((r) => r.ttl !== news.ttl) ||
-      (news.adopt ?? false) !== (olds.adopt ?? false) ||
-      (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
-      JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
+    const { changes, replaces } = dnsARecordDiff(olds, news);
     // A new name is created before the old one is deleted: zone, name and server differ, so the
     // two records never collide and the old name keeps answering until the new one exists.
-    return { changes: changed, replaces, deleteBeforeReplace: false };
+    return { changes, replaces, deleteBeforeReplace: false };
   },
 
   async create(raw: Record<string, unknown>) {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
 import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
 import { checkProperties, parseChecked, plain } from "./check";
+import { mailboxDatabaseRpcSettingDiff } from "./diff";
 import { warn } from "./log";
 import { ExchangeName, RpcClientAccessServerName } from "./rules";
 
@@ -103,13 +104,7 @@ export const mailboxDatabaseRpcSetting = {
 
   async diff(_id: string, olds: MailboxDatabaseRpcSettingOutputs, news: Record<string, unknown>) {
     // The database may be named by its name or its Guid; another database is another resource.
-    const replaces = same(news.database, olds.database) || same(news.database, olds.guid) ? [] : ["database"];
-    const changed =
-      replaces.length > 0 ||
-      !same(news.rpcClientAccessServer, olds.wantedRpcClientAccessServer) ||
-      !same(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer) ||
-      news.onDelete !== olds.onDelete ||
-      JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
+    const { changes: changed, replaces } = mailboxDatabaseRpcSettingDiff(olds, news);
     return { changes: changed, replaces, deleteBeforeReplace: false };
   },
 

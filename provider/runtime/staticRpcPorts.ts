@@ -21,6 +21,7 @@ import {
 } from "../shell";
 import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
+import { staticRpcPortsDiff } from "./diff";
 import { warn } from "./log";
 import { exchangeVersion, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
 
@@ -297,13 +298,7 @@ export const staticRpcPorts = {
   },
 
   async diff(_id: string, olds: StaticRpcPortsOutputs, news: Record<string, unknown>) {
-    const replaces = typeof news.site === "string" && !same(news.site, olds.site) ? ["site"] : [];
-    const inputsChanged =
-      news.rpcClientAccess !== olds.rpcClientAccess ||
-      news.addressBook !== olds.addressBook ||
-      (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
-      JSON.stringify(news.connection) !== JSON.stringify(olds.connection) ||
-      JSON.stringify(news.serverConnection ?? null) !== JSON.stringify(olds.serverConnection ?? null);
+    const { inputsChanged, replaces } = staticRpcPortsDiff(olds, news);
     if (replaces.length > 0 || containsUnknown(news)) return { changes: true, replaces, deleteBeforeReplace: true };
     // The servers as they are now, not as last read: the preview tells what the update will do.
     const parsed = parseChecked(InputsSchema, news, "StaticRpcPorts");

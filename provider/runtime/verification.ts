@@ -11,6 +11,7 @@ import { listClientAccessArrays } from "../exchange";
 import { ConnectionSchema } from "../shell";
 import { DEFAULT_TCP_TIMEOUT_MS, probeTcp, type TcpResult } from "../verify/tcp";
 import { checkProperties, parseChecked, plain } from "./check";
+import { casArrayVerificationChanged } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsServerName, Fqdn, IPv4AddressSet, SiteName } from "./rules";
 
@@ -194,28 +195,14 @@ async function apply(inputs: CasArrayVerificationInputs): Promise<CasArrayVerifi
   return outputs(inputs, verification);
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
-}
-
 export const casArrayVerification = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkProperties(shape, news);
   },
 
   async diff(_id: string, olds: CasArrayVerificationOutputs, news: Record<string, unknown>) {
-    const changed =
-      !same(news.fqdn, olds.fqdn) ||
-      !same(news.dnsServer, olds.dnsServer) ||
-      !same(news.site, olds.site) ||
-      JSON.stringify(news.addresses) !== JSON.stringify(olds.addresses) ||
-      JSON.stringify(news.ports ?? []) !== JSON.stringify(olds.ports ?? []) ||
-      (news.mode ?? "warn") !== (olds.mode ?? "warn") ||
-      (news.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS) !== (olds.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS) ||
-      JSON.stringify(news.connection) !== JSON.stringify(olds.connection) ||
-      JSON.stringify(news.dnsConnection) !== JSON.stringify(olds.dnsConnection);
     // It owns nothing: any change is checked again in place.
-    return { changes: changed, replaces: [], deleteBeforeReplace: false };
+    return { changes: casArrayVerificationChanged(olds, news), replaces: [], deleteBeforeReplace: false };
   },
 
   async create(raw: Record<string, unknown>) {
