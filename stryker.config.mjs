@@ -15,6 +15,7 @@ export default {
   mutate: [
     "provider/runtime/rules.ts",
     "provider/runtime/check.ts",
+    "provider/runtime/diff.ts",
     "provider/shell/quote.ts",
     "provider/shell/envelope.ts",
     "provider/shell/batch.ts",
