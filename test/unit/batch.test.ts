@@ -164,6 +164,18 @@ describe("Batcher", () => {
     expect(b.map((r) => r.status === "rejected" && (r.reason as Error).message)).toEqual(["x: the session died", "y: the session died", "x: the session died"]);
   });
 
+  it("fails the requests of a batch whose plan could not be built, with the plan's error", async () => {
+    fakeSession();
+    const broken = new Error("no command for these keys");
+    const batcher = new Batcher<string, string>(connection, () => {
+      throw broken;
+    });
+    expect(await Promise.allSettled([batcher.load("a"), batcher.load("b")])).toEqual([
+      { status: "rejected", reason: broken },
+      { status: "rejected", reason: broken },
+    ]);
+  });
+
   it("fails everything waiting when the session cannot be opened, and takes a fresh turn for the next request", async () => {
     const session = fakeSession();
     const cannotOpen = new Error("pwsh was not found");

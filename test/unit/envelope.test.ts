@@ -138,6 +138,10 @@ describe("outputNoise", () => {
     expect(outputNoise(stdout)).toBe("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! Host key verification failed.");
   });
 
+  it("removes a frame of any number of @ at either end of a line, with or without spaces", () => {
+    expect(outputNoise("@@@ Host key for 127.0.0.1 has changed @@@\n@@@WARNING@@@\n@ x @")).toBe("Host key for 127.0.0.1 has changed WARNING x");
+  });
+
   it("keeps the @ and spaces inside a line, and splits CRLF and LF lines alike", () => {
     expect(outputNoise("user@host: Permission denied\r\n  next  \nlast")).toBe("user@host: Permission denied next last");
   });

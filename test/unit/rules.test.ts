@@ -7,6 +7,7 @@ import {
   DnsServerName,
   DnsZoneName,
   ExchangeName,
+  exchangeVersion,
   Fqdn,
   IPv4Address,
   IPv4AddressSet,
@@ -14,6 +15,8 @@ import {
   relativeRecordName,
   RpcClientAccessServerName,
   SiteName,
+  StaticRpcPort,
+  StaticRpcPortPair,
   TimeToLiveSeconds,
 } from "../../provider/runtime/rules";
 import { leafName } from "../../provider/exchange/rows";
@@ -179,6 +182,7 @@ describe("host names", () => {
     expect(isHostName("outlook-ho.contoso.com")).toBe(true);
     expect(isHostName("outlook-ho.contoso.com.")).toBe(true);
     expect(isHostName("DC01")).toBe(true);
+    expect(isHostName("a.b")).toBe(true);
     expect(isHostName(`${"a".repeat(63)}.com`)).toBe(true);
     expect(isHostName(`${"a".repeat(64)}.com`)).toBe(false);
     expect(isHostName("out_look.contoso.com")).toBe(false);
@@ -310,11 +314,43 @@ describe("what the rules report as custom issues", () => {
   });
 });
 
+describe("one reason per site name", () => {
+  it("reports only the first thing wrong: invisible characters before outer spaces before a forbidden character", () => {
+    expect(messages(SiteName, " Head\tOffice")).toEqual([expect.stringMatching(/^must not contain control or invisible characters/)]);
+    expect(messages(SiteName, " Head,Office")).toEqual([expect.stringMatching(/^must not start or end with spaces/)]);
+  });
+});
+
+describe("IPv4 address shape", () => {
+  it("takes only one to three digits in each of the four parts", () => {
+    const shape = (v: string) => `${JSON.stringify(v)} must be an IPv4 address in dotted-quad form, such as 192.168.10.50`;
+    for (const v of ["x10.1.0.1", "10a.1.0.1", "1000.1.0.1", "10.1.0."]) expect([v, messages(IPv4Address, v)]).toEqual([v, [shape(v)]]);
+    expect(IPv4Address.parse("1.22.255.0")).toBe("1.22.255.0");
+  });
+});
+
 describe("RpcClientAccessServer rule, limits", () => {
+  it("refuses a name that starts with anything but a letter or digit", () => {
+    expect(firstIssue(RpcClientAccessServerName, "_cas-ho")).toMatch(/^must name a Client Access server or CAS array by its name/);
+  });
+
   it("takes a name of up to 64 characters that is no host name, and an FQDN of up to 255", () => {
     expect(RpcClientAccessServerName.safeParse(`a${"_".repeat(63)}`).success).toBe(true);
     expect(firstIssue(RpcClientAccessServerName, `a${"_".repeat(64)}`)).toMatch(/^must name a Client Access server or CAS array by its name/);
     expect(messages(RpcClientAccessServerName, "x".repeat(256))).toContain("must be at most 255 characters");
     expect(messages(RpcClientAccessServerName, 5)).toEqual(["must name a Client Access server or CAS array, such as outlook-ho.exchangeserverpro.net"]);
+  });
+});
+
+describe("Exchange versions and port messages", () => {
+  it("reads AdminDisplayVersion only at the start, after any spaces, with minors of any length", () => {
+    expect(exchangeVersion("  Version 14.3 (Build 123.4)")).toEqual({ major: 14, minor: 3 });
+    expect(exchangeVersion("Version 14.12 (Build 1.0)")).toEqual({ major: 14, minor: 12 });
+    expect(exchangeVersion("Build Version 14.3")).toBeUndefined();
+  });
+
+  it("says what a port must be when it is not a number, and what the pair must be when it is no object", () => {
+    expect(messages(StaticRpcPort, "59532")).toEqual(["must be a TCP port number"]);
+    expect(messages(StaticRpcPortPair, 59532)).toEqual(["must be { rpcClientAccess, addressBook }: two TCP port numbers"]);
   });
 });
