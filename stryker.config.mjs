@@ -11,7 +11,7 @@ export default {
   // Mutants that do not compile (a string where a literal type belongs, ...) are left out of the
   // score instead of being counted as survivors of tests that never see them.
   checkers: ["typescript"],
-  tsconfigFile: "tsconfig.json",
+  tsconfigFile: "tsconfig.mutation.json",
   mutate: [
     "provider/runtime/rules.ts",
     "provider/runtime/check.ts",
