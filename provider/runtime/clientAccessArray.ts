@@ -19,7 +19,8 @@ import {
 } from "../exchange";
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
-import { clientAccessArrayChanged } from "./diff";
+import type { ResourceDefinition } from "./contract";
+import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ArrayName, ExchangeName, Fqdn, RpcClientAccessServerName, SiteName } from "./rules";
 
@@ -41,22 +42,37 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type ClientAccessArrayInputs = z.infer<typeof InputsSchema> & { name: string };
 
-export interface ClientAccessArrayOutputs {
-  arrayName: string;
-  fqdn: string;
-  site: string;
-  siteName: string;
-  members: string[];
-  guid: string;
-  distinguishedName: string;
-  exchangeLegacyDn: string;
-  adopt?: boolean;
+const OutputsSchema = z.object({
+  arrayName: z.string(),
+  fqdn: z.string(),
+  site: z.string(),
+  siteName: z.string(),
+  members: z.array(z.string()),
+  guid: z.string(),
+  distinguishedName: z.string(),
+  exchangeLegacyDn: z.string(),
+  adopt: z.boolean().optional(),
   /** Whether this resource took over an array that existed before it (released, not removed, on delete). */
-  adopted?: boolean;
-  restore?: RestoreEntry[];
-  onDelete?: "restore" | "retain";
-  connection: Connection;
-}
+  adopted: z.boolean().optional(),
+  restore: z.array(RestoreEntry).optional(),
+  onDelete: z.enum(["restore", "retain"]).optional(),
+  connection: ConnectionSchema,
+});
+export type ClientAccessArrayOutputs = z.infer<typeof OutputsSchema>;
+
+/**
+ * How diff compares each input with state. Name, FQDN and site all change in place
+ * (Set-ClientAccessArray): nothing replaces the array, whose Guid databases keep pointing at.
+ */
+export const clientAccessArrayDiffRules: DiffRules<ClientAccessArrayOutputs> = {
+  name: { compare: "value", state: "arrayName" },
+  fqdn: { compare: "fqdn" },
+  site: { compare: "name", state: "siteName" },
+  adopt: { compare: "value", default: false },
+  restore: { compare: "value", default: [] },
+  onDelete: { compare: "value", default: "restore" },
+  connection: { compare: "value" },
+};
 
 function parseInputs(inputs: unknown): ClientAccessArrayInputs {
   const parsed = parseChecked(InputsSchema, inputs, "ClientAccessArray");
@@ -115,7 +131,7 @@ function mergeRestore(olds: unknown, news: unknown): RestoreEntry[] | undefined 
 }
 
 function same(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return sameAs("name", a, b);
 }
 
 /** What Set-ClientAccessArray must change to turn `actual` into `wanted`. */
@@ -182,6 +198,11 @@ async function releaseDatabases(connection: Connection, array: Pick<CasArray, "f
 }
 
 export const clientAccessArray = {
+  kind: "ClientAccessArray",
+  inputs: shape,
+  outputs: OutputsSchema,
+  diffRules: clientAccessArrayDiffRules,
+
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkProperties(shape, news);
     if (inputs.name === undefined && typeof inputs.fqdn === "string" && !failures.some((f) => f.property === "fqdn")) {
@@ -198,11 +219,6 @@ export const clientAccessArray = {
       failures.push(...(await checkExisting(parseInputs(inputs))));
     }
     return { inputs, failures };
-  },
-
-  async diff(_id: string, olds: ClientAccessArrayOutputs, news: Record<string, unknown>) {
-    const replaces: string[] = [];
-    return { changes: clientAccessArrayChanged(olds, news), replaces, deleteBeforeReplace: false };
   },
 
   async create(raw: Record<string, unknown>) {
@@ -229,7 +245,7 @@ export const clientAccessArray = {
   },
 
   async read(id: string, props: ClientAccessArrayOutputs) {
-    const connection = parseChecked(ConnectionSchema, props.connection, "ClientAccessArray connection");
+    const { connection } = props;
     const array = await getClientAccessArray(connection, id);
     if (array === undefined) return { id: "" };
     const outs = outputs(array, { ...props, connection });
@@ -252,7 +268,7 @@ export const clientAccessArray = {
   },
 
   async delete(id: string, props: ClientAccessArrayOutputs) {
-    const connection = parseChecked(ConnectionSchema, props.connection, "ClientAccessArray connection");
+    const { connection } = props;
     const array = await getClientAccessArray(connection, id);
     if (array === undefined) return;
     const restore = props.restore ?? [];
@@ -266,4 +282,4 @@ export const clientAccessArray = {
     await releaseDatabases(connection, array, restore, true);
     await removeClientAccessArray(connection, id);
   },
-};
+} satisfies ResourceDefinition<ClientAccessArrayOutputs>;

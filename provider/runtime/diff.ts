@@ -1,97 +1,93 @@
-// What each resource's diff decides from its stored outputs and the new inputs alone: whether an
-// input changed, and which changes mean another object (a replace). No Exchange, no pwsh, so the
-// unit tests (and mutation testing) reach it; each resource's diff calls it and adds what needs
-// the servers (StaticRpcPorts surveys them for drift).
-import { DEFAULT_TCP_TIMEOUT_MS } from "../verify/tcp";
-import type { ClientAccessArrayOutputs } from "./clientAccessArray";
-import type { DnsARecordOutputs } from "./dnsARecord";
-import type { MailboxDatabaseRpcSettingOutputs } from "./mailboxDatabaseRpcSetting";
+// One helper that every resource's diff goes through. Each resource declares, beside its input
+// schema, a DiffRules table: for each input, how it compares with what state holds (as a value,
+// as a name whose case does not count, as an FQDN whose case and trailing dot do not count, as a
+// set of IPv4 addresses), what a value left out stands for, and whether a change means another
+// object (a replace). diffInputs applies the table; no Exchange, no pwsh, so unit tests and
+// mutation testing reach it. What needs the servers (StaticRpcPorts' survey) is added by the
+// resource.
 import { compareIPv4 } from "./rules";
-import type { StaticRpcPortsOutputs } from "./staticRpcPorts";
-import type { CasArrayVerificationOutputs } from "./verification";
 
-type News = Record<string, unknown>;
+type Props = Record<string, unknown>;
 
-/** Two names Exchange and DNS treat as one: equal but for case. */
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+/** How an input is compared with the value state holds for it. */
+export type Comparison =
+  /** The same JSON value; the key order of objects (a connection) does not count. */
+  | "value"
+  /** The same string but for case (Exchange and DNS names); anything but two strings differs. */
+  | "name"
+  /** The same host name but for case and a trailing dot. */
+  | "fqdn"
+  /** The same IPv4 addresses in any order. */
+  | "ipv4Set";
+
+export interface PropertyRule<O> {
+  compare: Comparison;
+  /** The state property that holds the value applied, when it is not the input's own name. */
+  state?: keyof O & string;
+  /** Another state property whose value also matches (a database named by its Guid). */
+  alsoState?: keyof O & string;
+  /** What a value left out stands for, on either side. */
+  default?: unknown;
+  /** A change means another object: the resource is replaced. */
+  replaces?: true;
 }
 
-/** sameName for values that may not be strings: anything but two strings differs. */
-function same(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+/** Every input of a resource, with its rule. */
+export type DiffRules<O> = Readonly<Record<string, PropertyRule<O>>>;
+
+export interface InputDiff {
+  /** Whether anything differs (an input, or drift the resource reported). */
+  changes: boolean;
+  /** The inputs whose change replaces the resource, in the table's order. */
+  replaces: string[];
+  /** Every input that differs, in the table's order. */
+  changed: string[];
 }
 
-/** ClientAccessArray: every change is made in place (Set-ClientAccessArray). */
-export function clientAccessArrayChanged(olds: ClientAccessArrayOutputs, news: News): boolean {
-  return (
-    news.name !== olds.arrayName ||
-    typeof news.fqdn !== "string" ||
-    !sameName(news.fqdn, olds.fqdn) ||
-    typeof news.site !== "string" ||
-    !sameName(news.site, olds.siteName) ||
-    JSON.stringify(news.restore ?? []) !== JSON.stringify(olds.restore ?? []) ||
-    (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
-    JSON.stringify(news.connection) !== JSON.stringify(olds.connection)
-  );
+/** JSON with object keys sorted, so two values that differ only in key order are one. */
+export function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v as Props).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
 }
 
-/** The properties whose change means another record: the DnsARecord's identity. */
-export const DNS_A_RECORD_REPLACE_ON = ["zone", "name", "dnsServer"] as const;
+function hostName(value: string): string {
+  return value.toLowerCase().replace(/\.$/, "");
+}
 
-/** DnsARecord: another zone, name or server is another record; the rest changes in place. */
-export function dnsARecordDiff(olds: DnsARecordOutputs, news: News): { changes: boolean; replaces: string[] } {
-  const replaces = DNS_A_RECORD_REPLACE_ON.filter((key) => !same(news[key], olds[key]));
-  const addresses = Array.isArray(news.addresses) ? [...(news.addresses as string[])].sort(compareIPv4) : news.addresses;
-  const changes =
-    replaces.length > 0 ||
-    JSON.stringify(addresses) !== JSON.stringify(olds.addresses) ||
-    news.ttl !== olds.ttl ||
-    (olds.records ?? []).some((r) => r.ttl !== news.ttl) ||
-    (news.adopt ?? false) !== (olds.adopt ?? false) ||
-    (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
-    JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
-  return { changes, replaces };
+/** Whether `a` (an input) and `b` (what state holds) are the same under `compare`. */
+export function sameAs(compare: Comparison, a: unknown, b: unknown): boolean {
+  switch (compare) {
+    case "value":
+      return canonicalJson(a) === canonicalJson(b);
+    case "name":
+      return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+    case "fqdn":
+      return typeof a === "string" && typeof b === "string" && hostName(a) === hostName(b);
+    case "ipv4Set": {
+      const sorted = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...(v as string[])].sort(compareIPv4) : v);
+      return canonicalJson(sorted(a)) === canonicalJson(sorted(b));
+    }
+  }
 }
 
 /**
- * MailboxDatabaseRpcSetting: another database is another resource (named by its name or its
- * Guid); a value Exchange reports other than the one applied (drift) is a change.
+ * Compares the new inputs with the stored outputs under `rules`. `drift` is what the resource
+ * found in state itself (a value Exchange reports other than the one applied): a change with no
+ * input changed.
  */
-export function mailboxDatabaseRpcSettingDiff(olds: MailboxDatabaseRpcSettingOutputs, news: News): { changes: boolean; replaces: string[] } {
-  const replaces = same(news.database, olds.database) || same(news.database, olds.guid) ? [] : ["database"];
-  const changes =
-    replaces.length > 0 ||
-    !same(news.rpcClientAccessServer, olds.wantedRpcClientAccessServer) ||
-    !same(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer) ||
-    news.onDelete !== olds.onDelete ||
-    JSON.stringify(news.connection) !== JSON.stringify(olds.connection);
-  return { changes, replaces };
-}
-
-/** StaticRpcPorts, from the inputs alone: another site is a replace; drift needs a survey. */
-export function staticRpcPortsDiff(olds: StaticRpcPortsOutputs, news: News): { inputsChanged: boolean; replaces: string[] } {
-  const replaces = typeof news.site === "string" && !sameName(news.site, olds.site) ? ["site"] : [];
-  const inputsChanged =
-    news.rpcClientAccess !== olds.rpcClientAccess ||
-    news.addressBook !== olds.addressBook ||
-    (news.onDelete ?? "restore") !== (olds.onDelete ?? "restore") ||
-    JSON.stringify(news.connection) !== JSON.stringify(olds.connection) ||
-    JSON.stringify(news.serverConnection ?? null) !== JSON.stringify(olds.serverConnection ?? null);
-  return { inputsChanged, replaces };
-}
-
-/** CasArrayVerification owns nothing: any change is checked again in place. */
-export function casArrayVerificationChanged(olds: CasArrayVerificationOutputs, news: News): boolean {
-  return (
-    !same(news.fqdn, olds.fqdn) ||
-    !same(news.dnsServer, olds.dnsServer) ||
-    !same(news.site, olds.site) ||
-    JSON.stringify(news.addresses) !== JSON.stringify(olds.addresses) ||
-    JSON.stringify(news.ports ?? []) !== JSON.stringify(olds.ports ?? []) ||
-    (news.mode ?? "warn") !== (olds.mode ?? "warn") ||
-    (news.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS) !== (olds.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS) ||
-    JSON.stringify(news.connection) !== JSON.stringify(olds.connection) ||
-    JSON.stringify(news.dnsConnection) !== JSON.stringify(olds.dnsConnection)
-  );
+export function diffInputs<O extends object>(rules: DiffRules<O>, olds: O, news: Props, drift = false): InputDiff {
+  const stored = olds as Props;
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  for (const [property, rule] of Object.entries(rules)) {
+    const wanted = news[property] ?? rule.default;
+    const held = stored[rule.state ?? property] ?? rule.default;
+    const also = rule.alsoState !== undefined && sameAs(rule.compare, wanted, stored[rule.alsoState]);
+    if (sameAs(rule.compare, wanted, held) || also) continue;
+    changed.push(property);
+    if (rule.replaces === true) replaces.push(property);
+  }
+  return { changes: changed.length > 0 || drift, replaces, changed };
 }

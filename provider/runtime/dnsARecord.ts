@@ -13,7 +13,8 @@ import {
 } from "../dns";
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
-import { dnsARecordDiff } from "./diff";
+import type { ResourceDefinition } from "./contract";
+import type { DiffRules } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, relativeRecordName, TimeToLiveSeconds } from "./rules";
 
@@ -34,23 +35,40 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type DnsARecordInputs = z.infer<typeof InputsSchema>;
 
-export interface DnsARecordOutputs {
-  zone: string;
+const OutputsSchema = z.object({
+  zone: z.string(),
   /** Relative to the zone. */
-  name: string;
-  fqdn: string;
+  name: z.string(),
+  fqdn: z.string(),
   /** Every A record at the name, sorted. */
-  addresses: string[];
-  ttl: number;
+  addresses: z.array(z.string()),
+  ttl: z.number(),
   /** Each A record with its own TTL, sorted by address. */
-  records: { address: string; ttl: number }[];
-  dnsServer: string;
-  adopt?: boolean;
+  records: z.array(z.object({ address: z.string(), ttl: z.number() })),
+  dnsServer: z.string(),
+  adopt: z.boolean().optional(),
   /** Whether the name had A records when this resource took it over (released, not removed, on delete). */
-  adopted?: boolean;
-  onDelete?: "restore" | "retain";
-  connection: Connection;
-}
+  adopted: z.boolean().optional(),
+  onDelete: z.enum(["restore", "retain"]).optional(),
+  connection: ConnectionSchema,
+});
+export type DnsARecordOutputs = z.infer<typeof OutputsSchema>;
+
+/**
+ * How diff compares each input with state. Another zone, name or server is another record
+ * (replaced, the new name created before the old one is deleted: they never collide, and the old
+ * name keeps answering until the new one exists); the address set, TTL and the rest change in place.
+ */
+export const dnsARecordDiffRules: DiffRules<DnsARecordOutputs> = {
+  zone: { compare: "fqdn", replaces: true },
+  name: { compare: "name", replaces: true },
+  dnsServer: { compare: "name", replaces: true },
+  addresses: { compare: "ipv4Set" },
+  ttl: { compare: "value" },
+  adopt: { compare: "value", default: false },
+  onDelete: { compare: "value", default: "restore" },
+  connection: { compare: "value" },
+};
 
 function idOf(at: DnsName): string {
   return `${at.dnsServer}/${at.zone}/${at.name}`.toLowerCase();
@@ -150,6 +168,13 @@ async function readBack(connection: Connection, at: DnsName, action: string): Pr
 }
 
 export const dnsARecord = {
+  kind: "DnsARecord",
+  inputs: shape,
+  outputs: OutputsSchema,
+  diffRules: dnsARecordDiffRules,
+  /** A record whose own TTL is not the declared one. */
+  drift: (olds, news) => olds.records.some((r) => r.ttl !== news.ttl),
+
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkProperties(shape, news);
     const failed = (p: string) => failures.some((f) => f.property === p);
@@ -179,13 +204,6 @@ export const dnsARecord = {
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: DnsARecordOutputs, news: Record<string, unknown>) {
-    const { changes, replaces } = dnsARecordDiff(olds, news);
-    // A new name is created before the old one is deleted: zone, name and server differ, so the
-    // two records never collide and the old name keeps answering until the new one exists.
-    return { changes, replaces, deleteBeforeReplace: false };
-  },
-
   async create(raw: Record<string, unknown>) {
     const inputs = parseInputs(raw);
     const { connection } = inputs;
@@ -201,7 +219,7 @@ export const dnsARecord = {
   },
 
   async read(id: string, props: DnsARecordOutputs) {
-    const connection = parseChecked(ConnectionSchema, props.connection, "DnsARecord connection");
+    const { connection } = props;
     const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
     let records: ARecord[];
     try {
@@ -237,7 +255,7 @@ export const dnsARecord = {
   },
 
   async delete(_id: string, props: DnsARecordOutputs) {
-    const connection = parseChecked(ConnectionSchema, props.connection, "DnsARecord connection");
+    const { connection } = props;
     const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
     if (props.adopted === true || props.onDelete === "retain") {
       warn(`${fqdnOf(at)} is released, not removed: ${props.adopted === true ? "the name had A records before this stack took it over" : "onDelete is retain"}. Its A records (${props.addresses.join(", ")}) stay on DNS server '${props.dnsServer}'.`);
@@ -253,4 +271,4 @@ export const dnsARecord = {
       }
     }
   },
-};
+} satisfies ResourceDefinition<DnsARecordOutputs>;

@@ -1,32 +1,21 @@
 // What the serialized providers load by package name at call time ("exchange-cas/runtime"), so
 // refresh and destroy run the installed code and nothing here is frozen into state.
-import type * as pulumi from "@pulumi/pulumi";
 import { setConfigSource } from "../shell";
 import { clientAccessArray } from "./clientAccessArray";
+import { runtimeOf, type ResourceRuntime } from "./contract";
 import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
 import { staticRpcPorts } from "./staticRpcPorts";
 import { casArrayVerification } from "./verification";
 
-type Props = Record<string, unknown>;
-
-/** The dynamic-provider methods one resource kind implements. */
-export interface ResourceRuntime {
-  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult>;
-  diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult>;
-  create(inputs: Props): Promise<pulumi.dynamic.CreateResult>;
-  read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult>;
-  update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult>;
-  delete(id: string, props: Props): Promise<void>;
-}
-
-export const resources: Record<"clientAccessArray" | "dnsARecord" | "mailboxDatabaseRpcSetting" | "staticRpcPorts" | "casArrayVerification", ResourceRuntime> = {
-  clientAccessArray: clientAccessArray as unknown as ResourceRuntime,
-  dnsARecord: dnsARecord as unknown as ResourceRuntime,
-  mailboxDatabaseRpcSetting: mailboxDatabaseRpcSetting as unknown as ResourceRuntime,
-  staticRpcPorts: staticRpcPorts as unknown as ResourceRuntime,
-  casArrayVerification: casArrayVerification as unknown as ResourceRuntime,
-};
+/** Each resource kind as the engine calls it: state parsed with the kind's outputs schema first. */
+export const resources = {
+  clientAccessArray: runtimeOf(clientAccessArray),
+  dnsARecord: runtimeOf(dnsARecord),
+  mailboxDatabaseRpcSetting: runtimeOf(mailboxDatabaseRpcSetting),
+  staticRpcPorts: runtimeOf(staticRpcPorts),
+  casArrayVerification: runtimeOf(casArrayVerification),
+} satisfies Record<string, ResourceRuntime>;
 
 export type ResourceKind = keyof typeof resources;
 
@@ -35,6 +24,7 @@ export function configure(config: { get(key: string): string | undefined } | und
   setConfigSource(config);
 }
 
+export type { ResourceRuntime } from "./contract";
 export { sessions } from "../shell";
 export { UNKNOWN } from "./check";
 export { planSite, type SitePlan, type SitePlanRequest } from "./site";

@@ -7,7 +7,8 @@ import { z } from "zod";
 import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
 import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
 import { checkProperties, parseChecked, plain } from "./check";
-import { mailboxDatabaseRpcSettingDiff } from "./diff";
+import type { ResourceDefinition } from "./contract";
+import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ExchangeName, RpcClientAccessServerName } from "./rules";
 
@@ -20,27 +21,39 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingInputs = z.infer<typeof InputsSchema>;
 
-export interface MailboxDatabaseRpcSettingOutputs {
+const OutputsSchema = z.object({
   /** The database's name as Exchange reports it. */
-  database: string;
-  guid: string;
+  database: z.string(),
+  guid: z.string(),
   /** The Mailbox server that owns the database. */
-  server: string;
-  recovery: boolean;
+  server: z.string(),
+  recovery: z.boolean(),
   /** What Exchange reports now: the FQDN of the referenced Client Access server or array. */
-  rpcClientAccessServer: string;
+  rpcClientAccessServer: z.string(),
   /** The input as given (a name or an FQDN). */
-  wantedRpcClientAccessServer: string;
+  wantedRpcClientAccessServer: z.string(),
   /** What Exchange reported right after the wanted value was set; a different `rpcClientAccessServer` is drift. */
-  appliedRpcClientAccessServer: string;
+  appliedRpcClientAccessServer: z.string(),
   /** The value the database had before this resource took it over; delete restores it. */
-  previousRpcClientAccessServer: string;
-  onDelete: "restore" | "retain";
-  connection: Connection;
-}
+  previousRpcClientAccessServer: z.string(),
+  onDelete: z.enum(["restore", "retain"]),
+  connection: ConnectionSchema,
+});
+export type MailboxDatabaseRpcSettingOutputs = z.infer<typeof OutputsSchema>;
 
-function same(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+/**
+ * How diff compares each input with state. Another database is another resource (it may be
+ * named by its name or its Guid); the wanted value is compared with the one given last time.
+ */
+export const mailboxDatabaseRpcSettingDiffRules: DiffRules<MailboxDatabaseRpcSettingOutputs> = {
+  database: { compare: "name", alsoState: "guid", replaces: true },
+  rpcClientAccessServer: { compare: "name", state: "wantedRpcClientAccessServer" },
+  onDelete: { compare: "value", default: "restore" },
+  connection: { compare: "value" },
+};
+
+function same(a: string, b: string): boolean {
+  return sameAs("name", a, b);
 }
 
 function outputs(
@@ -98,15 +111,12 @@ async function apply(connection: Connection, db: MailboxDatabase, wanted: string
 }
 
 export const mailboxDatabaseRpcSetting = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkProperties(shape, news);
-  },
-
-  async diff(_id: string, olds: MailboxDatabaseRpcSettingOutputs, news: Record<string, unknown>) {
-    // The database may be named by its name or its Guid; another database is another resource.
-    const { changes: changed, replaces } = mailboxDatabaseRpcSettingDiff(olds, news);
-    return { changes: changed, replaces, deleteBeforeReplace: false };
-  },
+  kind: "MailboxDatabaseRpcSetting",
+  inputs: shape,
+  outputs: OutputsSchema,
+  diffRules: mailboxDatabaseRpcSettingDiffRules,
+  /** A value Exchange reports other than the one applied. */
+  drift: (olds) => !same(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer),
 
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "MailboxDatabaseRpcSetting");
@@ -146,7 +156,7 @@ export const mailboxDatabaseRpcSetting = {
   },
 
   async read(id: string, props: MailboxDatabaseRpcSettingOutputs) {
-    const connection = parseChecked(ConnectionSchema, props.connection, "MailboxDatabaseRpcSetting connection");
+    const { connection } = props;
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined) return { id: "" };
     if (dangles(db)) {
@@ -189,7 +199,7 @@ export const mailboxDatabaseRpcSetting = {
 
   async delete(id: string, props: MailboxDatabaseRpcSettingOutputs) {
     if (props.onDelete === "retain") return;
-    const connection = parseChecked(ConnectionSchema, props.connection, "MailboxDatabaseRpcSetting connection");
+    const { connection } = props;
     const previous = props.previousRpcClientAccessServer;
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined || !previous || same(db.rpcClientAccessServer, previous)) return;
@@ -215,4 +225,4 @@ export const mailboxDatabaseRpcSetting = {
     }
     warnProfiles(db.name, db.rpcClientAccessServer, previous);
   },
-};
+} satisfies ResourceDefinition<MailboxDatabaseRpcSettingOutputs>;

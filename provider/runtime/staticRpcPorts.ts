@@ -21,7 +21,8 @@ import {
 } from "../shell";
 import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
-import { staticRpcPortsDiff } from "./diff";
+import type { ResourceDefinition } from "./contract";
+import { diffInputs, sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { exchangeVersion, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
 
@@ -44,26 +45,49 @@ export type StaticRpcPortsInputs = z.infer<typeof InputsSchema>;
 const Previous = z.object({ server: z.string(), rpcClientAccess: z.number().int().nullable(), addressBook: z.number().int().nullable() });
 type Previous = z.infer<typeof Previous>;
 
-/** One server as read: what is configured, what its services listen on. */
-export interface ServerPortState {
-  server: string;
-  fqdn: string;
-  version: string;
-  rpcClientAccess: PortSetting;
-  addressBook: PortSetting;
-  outlookSessions?: number;
-  /** Configured as declared, with the right types, and both services listening on those ports. */
-  inSync: boolean;
-}
+/**
+ * How diff compares each input with state. Another site is another set of servers (replaced:
+ * the old site's servers are put back first); ports and connections change in place.
+ */
+export const staticRpcPortsDiffRules: DiffRules<StaticRpcPortsOutputs> = {
+  site: { compare: "name", replaces: true },
+  rpcClientAccess: { compare: "value" },
+  addressBook: { compare: "value" },
+  onDelete: { compare: "value", default: "restore" },
+  connection: { compare: "value" },
+  serverConnection: { compare: "value", default: null },
+};
 
-export interface StaticRpcPortsOutputs extends StaticRpcPortsInputs {
-  siteName: string;
-  servers: ServerPortState[];
+const PortSettingSchema = z.object({
+  configured: z.number().nullable(),
+  kind: z.string(),
+  value: z.string(),
+  listening: z.array(z.number()),
+  state: z.string(),
+});
+
+/** One server as read: what is configured, what its services listen on. */
+const ServerPortStateSchema = z.object({
+  server: z.string(),
+  fqdn: z.string(),
+  version: z.string(),
+  rpcClientAccess: PortSettingSchema,
+  addressBook: PortSettingSchema,
+  outlookSessions: z.number().optional(),
+  /** Configured as declared, with the right types, and both services listening on those ports. */
+  inSync: z.boolean(),
+});
+export type ServerPortState = z.infer<typeof ServerPortStateSchema>;
+
+const OutputsSchema = InputsSchema.extend({
+  siteName: z.string(),
+  servers: z.array(ServerPortStateSchema),
   /** What the load balancer in front of the array must publish. */
-  loadBalancer: { protocol: "TCP"; ports: number[]; affinity: string };
+  loadBalancer: z.object({ protocol: z.literal("TCP"), ports: z.array(z.number()), affinity: z.string() }),
   /** What each server had before this resource first changed it: put back on delete. */
-  previous: Previous[];
-}
+  previous: z.array(Previous).catch([]),
+});
+export type StaticRpcPortsOutputs = z.infer<typeof OutputsSchema>;
 
 interface Wanted {
   rpcClientAccess: number | null;
@@ -71,7 +95,7 @@ interface Wanted {
 }
 
 function same(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return sameAs("name", a, b);
 }
 
 function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
@@ -272,6 +296,11 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: 
 }
 
 export const staticRpcPorts = {
+  kind: "StaticRpcPorts",
+  inputs: shape,
+  outputs: OutputsSchema,
+  diffRules: staticRpcPortsDiffRules,
+
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkProperties(shape, news);
     const rpc = inputs.rpcClientAccess;
@@ -298,7 +327,8 @@ export const staticRpcPorts = {
   },
 
   async diff(_id: string, olds: StaticRpcPortsOutputs, news: Record<string, unknown>) {
-    const { inputsChanged, replaces } = staticRpcPortsDiff(olds, news);
+    const { changes: inputsChanged, replaces } = diffInputs(staticRpcPortsDiffRules, olds, news);
+    // Another site: the old site's servers are put back before the new site's are changed.
     if (replaces.length > 0 || containsUnknown(news)) return { changes: true, replaces, deleteBeforeReplace: true };
     // The servers as they are now, not as last read: the preview tells what the update will do.
     const parsed = parseChecked(InputsSchema, news, "StaticRpcPorts");
@@ -318,16 +348,16 @@ export const staticRpcPorts = {
   },
 
   async read(id: string, props: StaticRpcPortsOutputs) {
-    const inputs = parseChecked(InputsSchema, { ...pick(props), site: props.site ?? id }, "StaticRpcPorts");
+    const inputs = parseChecked(InputsSchema, pick(props), "StaticRpcPorts");
     const found = await survey(inputs);
-    const previous = recordPrevious(z.array(Previous).catch([]).parse(props.previous), found);
+    const previous = recordPrevious(props.previous, found);
     return { id, props: outputs(inputs, found, previous), inputs: plain(pick({ ...props, ...inputs })) };
   },
 
   async update(_id: string, olds: StaticRpcPortsOutputs, news: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, news, "StaticRpcPorts");
     const found = await survey(inputs);
-    const previous = recordPrevious(z.array(Previous).catch([]).parse(olds.previous), found);
+    const previous = recordPrevious(olds.previous, found);
     const after = await converge(inputs, found, () => wantedOf(inputs));
     return { outs: outputs(inputs, after, previous) };
   },
@@ -339,14 +369,14 @@ export const staticRpcPorts = {
       return;
     }
     const found = await survey(inputs);
-    const previous = new Map(z.array(Previous).catch([]).parse(props.previous).map((p) => [p.server.toLowerCase(), p]));
+    const previous = new Map(props.previous.map((p) => [p.server.toLowerCase(), p]));
     const wantedFor = (server: string): Wanted => {
       const before = previous.get(server.toLowerCase());
       return { rpcClientAccess: before?.rpcClientAccess ?? null, addressBook: before?.addressBook ?? null };
     };
     await converge(inputs, found, wantedFor);
   },
-};
+} satisfies ResourceDefinition<StaticRpcPortsOutputs>;
 
 /** The inputs among stored outputs. */
 function pick(props: Partial<StaticRpcPortsOutputs>): Record<string, unknown> {

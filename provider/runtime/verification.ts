@@ -11,7 +11,8 @@ import { listClientAccessArrays } from "../exchange";
 import { ConnectionSchema } from "../shell";
 import { DEFAULT_TCP_TIMEOUT_MS, probeTcp, type TcpResult } from "../verify/tcp";
 import { checkProperties, parseChecked, plain } from "./check";
-import { casArrayVerificationChanged } from "./diff";
+import type { ResourceDefinition } from "./contract";
+import type { DiffRules } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsServerName, Fqdn, IPv4AddressSet, SiteName } from "./rules";
 
@@ -51,23 +52,37 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type CasArrayVerificationInputs = z.infer<typeof InputsSchema>;
 
-export interface Verification {
+const VerificationSchema = z.object({
   /** Every check passed. */
-  ok: boolean;
-  dns: { server: string; resolved: string[]; expected: string[]; ok: boolean };
-  members: { names: string[]; ok: boolean };
-  tcp: { address: string; port: number; result: TcpResult }[];
+  ok: z.boolean(),
+  dns: z.object({ server: z.string(), resolved: z.array(z.string()), expected: z.array(z.string()), ok: z.boolean() }),
+  members: z.object({ names: z.array(z.string()), ok: z.boolean() }),
+  tcp: z.array(z.object({ address: z.string(), port: z.number(), result: z.string().describe("open, refused, timeout or the error code") })),
   /** One sentence per failed check, in the order dns, members, tcp. */
-  failures: string[];
-}
+  failures: z.array(z.string()),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
 
-export type CasArrayVerificationOutputs = CasArrayVerificationInputs & { verification: Verification };
+const OutputsSchema = InputsSchema.extend({ verification: VerificationSchema });
+export type CasArrayVerificationOutputs = z.infer<typeof OutputsSchema>;
 
-const INPUT_KEYS = Object.keys(shape) as (keyof CasArrayVerificationInputs)[];
+/** How diff compares each input with state. It owns nothing: any change is checked again in place. */
+export const casArrayVerificationDiffRules: DiffRules<CasArrayVerificationOutputs> = {
+  fqdn: { compare: "fqdn" },
+  dnsServer: { compare: "name" },
+  site: { compare: "name" },
+  addresses: { compare: "ipv4Set" },
+  ports: { compare: "value", default: [] },
+  mode: { compare: "value", default: "warn" },
+  tcpTimeoutMs: { compare: "value", default: DEFAULT_TCP_TIMEOUT_MS },
+  connection: { compare: "value" },
+  dnsConnection: { compare: "value" },
+};
 
-function inputsOf(props: Record<string, unknown>): CasArrayVerificationInputs {
-  const picked = Object.fromEntries(INPUT_KEYS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
-  return parseChecked(InputsSchema, picked, "CasArrayVerification");
+/** The inputs among stored outputs. */
+function inputsOf(props: CasArrayVerificationOutputs): CasArrayVerificationInputs {
+  const { verification: _verification, ...inputs } = props;
+  return inputs;
 }
 
 function message(e: unknown): string {
@@ -196,14 +211,10 @@ async function apply(inputs: CasArrayVerificationInputs): Promise<CasArrayVerifi
 }
 
 export const casArrayVerification = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkProperties(shape, news);
-  },
-
-  async diff(_id: string, olds: CasArrayVerificationOutputs, news: Record<string, unknown>) {
-    // It owns nothing: any change is checked again in place.
-    return { changes: casArrayVerificationChanged(olds, news), replaces: [], deleteBeforeReplace: false };
-  },
+  kind: "CasArrayVerification",
+  inputs: shape,
+  outputs: OutputsSchema,
+  diffRules: casArrayVerificationDiffRules,
 
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "CasArrayVerification");
@@ -211,7 +222,7 @@ export const casArrayVerification = {
   },
 
   async read(id: string, props: CasArrayVerificationOutputs) {
-    const inputs = inputsOf(props as unknown as Record<string, unknown>);
+    const inputs = inputsOf(props);
     // A refresh reports what it finds; it never fails because a check did.
     const verification = await verify(inputs);
     for (const failure of verification.failures) warn(failure);
@@ -226,4 +237,4 @@ export const casArrayVerification = {
   async delete() {
     // Nothing to undo: verification changes nothing.
   },
-};
+} satisfies ResourceDefinition<CasArrayVerificationOutputs>;

@@ -6,7 +6,7 @@
 import { setting } from "../settings";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ChildProcess } from "node:child_process";
+import { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
 import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
 import { PowerShellSessionError } from "./errors";
@@ -101,6 +101,21 @@ function describeBatch(specs: readonly CommandSpec[]): string {
   return `${shown}${specs.length > 3 ? ` and ${specs.length - 3} more` : ""} (${specs.length} commands in one batch)`;
 }
 
+
+/**
+ * The pwsh child process and its exit promise, which node-powershell 5.0 (child-shell's Shell)
+ * keeps in the private fields `process` and `exitPromise`: the session watches the child's exit
+ * and kills its process tree. Read by name and checked, so another version fails here, loudly.
+ */
+function shellInternals(shell: nps.PowerShell): { child: ChildProcess; exited: Promise<unknown> } {
+  const child: unknown = Reflect.get(shell, "process");
+  const exited: unknown = Reflect.get(shell, "exitPromise");
+  if (!(child instanceof ChildProcess) || !(exited instanceof Promise)) {
+    throw new Error("internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).");
+  }
+  return { child, exited };
+}
+
 /**
  * The error one command of a batch reports when the whole batch failed (the session died, hung or
  * spoke garbage): the same error, naming that command first.
@@ -140,10 +155,10 @@ export class PwshSession {
       spawnOptions: { env: childEnvironment() },
       throwOnInvocationError: false,
     });
-    const internals = this.shell as unknown as { process: ChildProcess; exitPromise: Promise<void> };
-    this.child = internals.process;
+    const { child, exited } = shellInternals(this.shell);
+    this.child = child;
     // node-powershell rejects this when pwsh is killed; we learn of the exit from the child itself.
-    internals.exitPromise.catch(() => undefined);
+    exited.catch(() => undefined);
     this.child.once("exit", () => {
       this.dead ??= "exited";
     });
