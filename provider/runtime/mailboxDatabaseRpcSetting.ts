@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
 import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
-import { checkProperties, parseChecked, plain } from "./check";
+import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";

@@ -10,7 +10,7 @@ import { resolveARecords } from "../dns";
 import { listClientAccessArrays } from "../exchange";
 import { ConnectionSchema } from "../shell";
 import { DEFAULT_TCP_TIMEOUT_MS, probeTcp, type TcpResult } from "../verify/tcp";
-import { checkProperties, parseChecked, plain } from "./check";
+import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import type { DiffRules } from "./diff";
 import { warn } from "./log";
