@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { query } from "../exchange/rows";
 import { describeConnection, PowerShellError, psQuote, sessions, type Connection } from "../shell";
+import { ExchangeCasError } from "../errors";
 
 export const WIN32_ZONE_NOT_FOUND = 9601;
 export const WIN32_RECORD_NOT_FOUND = 9701;
@@ -66,8 +67,10 @@ function win32(e: unknown): number | undefined {
 function rethrow(e: unknown, at: DnsName, connection: Connection): never {
   if (e instanceof PowerShellError && e.win32Code === WIN32_ZONE_NOT_FOUND) throw new DnsZoneNotFoundError(at, e);
   if (e instanceof PowerShellError && e.exceptionType === "CommandNotFoundException" && /Excas/.test(e.shortMessage)) {
-    throw new Error(
+    throw new ExchangeCasError(
+      "missing-component",
       `The ExcasDns module is missing on ${describeConnection(connection)}: copy the exchange-cas package's ps/ExcasDns folder into a PSModulePath folder on that host (a restricted endpoint must also make its commands visible).`,
+      { component: "ExcasDns" },
       { cause: e },
     );
   }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { query, stringList } from "../exchange/rows";
 import { describeConnection, PowerShellError, psQuote, type Connection } from "../shell";
+import { ExchangeCasError } from "../errors";
 
 export interface Resolution {
   /** False when the server answered that the name does not exist (NXDOMAIN). */
@@ -40,14 +41,16 @@ export async function resolveARecords(connection: Connection, name: string, serv
     );
   } catch (e) {
     if (e instanceof PowerShellError && e.exceptionType === "CommandNotFoundException" && /Excas|Resolve-DnsName/.test(e.shortMessage)) {
-      throw new Error(
+      throw new ExchangeCasError(
+        "missing-component",
         `Resolve-ExcasDnsName or Resolve-DnsName is missing on ${describeConnection(connection)}: the host of the DNS connection needs the DnsClient module (Windows Server 2012 or later) and the exchange-cas package's ps/ExcasDns folder in a PSModulePath folder (a restricted endpoint must also make Resolve-ExcasDnsName visible).`,
+        { component: "Resolve-ExcasDnsName" },
         { cause: e },
       );
     }
     throw e;
   }
   const row = rows[0];
-  if (row === undefined) throw new Error(`Resolve-ExcasDnsName '${name}' at DNS server '${server}' returned nothing.`);
+  if (row === undefined) throw new ExchangeCasError("unexpected-output", `Resolve-ExcasDnsName '${name}' at DNS server '${server}' returned nothing.`, { name, server });
   return row;
 }

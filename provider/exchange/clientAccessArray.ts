@@ -4,6 +4,7 @@ import { z } from "zod";
 import { PowerShellError, psQuote, sessions, type Connection } from "../shell";
 import { beginDatabaseRenderingChange } from "./mailboxDatabase";
 import { leafName, query, stringList } from "./rows";
+import { ExchangeCasError } from "../errors";
 
 /** Runs an array write; databases read while or after it runs are read fresh (they show the array's FQDN). */
 async function arrayWrite<T>(connection: Connection, write: () => Promise<T>): Promise<T> {
@@ -73,7 +74,7 @@ export async function newClientAccessArray(
   };
   const rows = await arrayWrite(connection, () => query(connection, spec, CasArrayRow));
   const created = rows[0];
-  if (created === undefined) throw new Error(`New-ClientAccessArray '${args.name}' reported success but returned no array.`);
+  if (created === undefined) throw new ExchangeCasError("unexpected-output", `New-ClientAccessArray '${args.name}' reported success but returned no array.`, { name: args.name });
   return created;
 }
 

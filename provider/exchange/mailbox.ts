@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { psQuote, psQuoteArray, sessions, type Connection, type Envelope } from "../shell";
 import { parseRows } from "./rows";
+import { ExchangeCasError } from "../errors";
 
 const SELECT = ["Name", "Count"] as const;
 
@@ -74,7 +75,7 @@ export async function countMailboxesByDatabase(connection: Connection, servers: 
 export function mailboxCounts(target: string, envelope: Envelope): Map<string, number> {
   const truncated = envelope.warnings.find((w) => TRUNCATION_WARNING.test(w));
   if (truncated !== undefined) {
-    throw new Error(`Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`);
+    throw new ExchangeCasError("unexpected-output", `Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`, { target, warning: truncated });
   }
   const counts = new Map<string, number>();
   for (const row of parseRows("Get-Mailbox", envelope.data, CountRow)) {

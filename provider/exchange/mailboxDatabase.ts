@@ -18,6 +18,7 @@ import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } f
 import { batchMemberError, noEnvelopeError } from "../shell/session";
 import { PowerShellError, psQuote, sessions, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
 import { leafName, parseRows, query, stringList } from "./rows";
+import { ExchangeCasError } from "../errors";
 
 // Server is the ACTIVE copy's host (Active Manager rewrites it on every mount or move, possibly
 // into another AD site); Servers lists every server with a copy.
@@ -268,8 +269,10 @@ function client(connection: Connection): DatabaseClient {
 export async function getMailboxDatabase(connection: Connection, identity: string): Promise<MailboxDatabase | undefined> {
   const rows = await client(connection).get(identity);
   if (rows.length > 1) {
-    throw new Error(
+    throw new ExchangeCasError(
+      "ambiguous",
       `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`,
+      { identity, guids: rows.map((r) => r.guid) },
     );
   }
   return rows[0];

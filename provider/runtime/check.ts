@@ -1,6 +1,7 @@
 // Property-by-property validation for `check`: each input is validated by its own schema so
 // every failure names its property, and a value still unknown during preview is left alone.
 import { z } from "zod";
+import { ExchangeCasError } from "../errors";
 
 /** The engine's sentinel for a value that is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -94,7 +95,8 @@ export function parseChecked<T>(schema: z.ZodType<T>, inputs: unknown, resource:
   const parsed = schema.safeParse(inputs);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid ${resource} inputs: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+    const property = issue?.path.join(".") ?? "";
+    throw new ExchangeCasError("invalid-inputs", `Invalid ${resource} inputs: ${property}: ${issue?.message ?? "invalid"}`, { resource, property });
   }
   return parsed.data;
 }

@@ -23,6 +23,7 @@ import type { ResourceDefinition } from "./contract";
 import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ArrayName, ExchangeName, Fqdn, RpcClientAccessServerName, SiteName } from "./rules";
+import { ExchangeCasError } from "../errors";
 
 const RestoreEntry = z.object({ database: ExchangeName, rpcClientAccessServer: RpcClientAccessServerName });
 type RestoreEntry = z.infer<typeof RestoreEntry>;
@@ -145,7 +146,7 @@ function changesFor(actual: CasArray, wanted: ClientAccessArrayInputs): { name?:
 
 async function readBack(connection: Connection, guid: string, action: string): Promise<CasArray> {
   const array = await getClientAccessArray(connection, guid);
-  if (array === undefined) throw new Error(`The CAS array ${guid} was ${action} but Exchange no longer finds it.`);
+  if (array === undefined) throw new ExchangeCasError("gone-after-write", `The CAS array ${guid} was ${action} but Exchange no longer finds it.`, { guid });
   return array;
 }
 
@@ -189,7 +190,13 @@ async function releaseDatabases(connection: Connection, array: Pick<CasArray, "f
       value = cas?.fqdn;
     }
     if (value === undefined) {
-      if (fallBack) throw new Error(`Mailbox database '${db.name}' points at CAS array ${array.fqdn} and no Client Access server of its site was found to point it at; set its RpcClientAccessServer before removing the array.`);
+      if (fallBack) {
+        throw new ExchangeCasError(
+          "restore-failed",
+          `Mailbox database '${db.name}' points at CAS array ${array.fqdn} and no Client Access server of its site was found to point it at; set its RpcClientAccessServer before removing the array.`,
+          { database: db.name, array: array.fqdn },
+        );
+      }
       continue;
     }
     await setRpcClientAccessServer(connection, db.guid, value, db.name);
@@ -236,7 +243,7 @@ export const clientAccessArray = {
       guid = existing.guid;
       adopted = true;
     } else if (existing !== undefined) {
-      throw new Error(foreignArrayMessage(existing, inputs));
+      throw new ExchangeCasError("foreign-object", foreignArrayMessage(existing, inputs), { site: inputs.site, array: existing.name });
     } else {
       guid = (await newClientAccessArray(connection, inputs)).guid;
     }
@@ -258,9 +265,7 @@ export const clientAccessArray = {
     const { connection } = inputs;
     const actual = await getClientAccessArray(connection, id);
     if (actual === undefined) {
-      throw new Error(
-        `The CAS array ${id} no longer exists in Exchange; run 'pulumi refresh' so it is created again on the next 'pulumi up'.`,
-      );
+      throw new ExchangeCasError("gone", `The CAS array ${id} no longer exists in Exchange; run 'pulumi refresh' so it is created again on the next 'pulumi up'.`, { guid: id });
     }
     await setClientAccessArray(connection, id, changesFor(actual, inputs));
     const array = await readBack(connection, id, "updated");

@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { checkProperties } from "./check";
 import { diffInputs, type DiffRules, type InputDiff } from "./diff";
+import { ExchangeCasError } from "../errors";
 
 export type Props = Record<string, unknown>;
 
@@ -48,8 +49,10 @@ export function parseState<O>(schema: z.ZodType<O>, props: unknown, kind: string
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? "" : ` (${issue.path.map(String).join(".")})`;
-    throw new Error(
+    throw new ExchangeCasError(
+      "invalid-state",
       `The stack's state for this ${kind} is not what exchange-cas keeps${where}: ${issue?.message ?? "invalid"}. It was written by another version or edited by hand; run 'pulumi refresh' with the version that wrote it, or remove the resource from the stack ('pulumi state delete') and declare it again.`,
+      { kind, property: issue?.path.map(String).join(".") ?? "" },
     );
   }
   return parsed.data;

@@ -17,6 +17,7 @@ import type { ResourceDefinition } from "./contract";
 import type { DiffRules } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, relativeRecordName, TimeToLiveSeconds } from "./rules";
+import { ExchangeCasError } from "../errors";
 
 const DEFAULT_TTL = 3600;
 
@@ -81,7 +82,9 @@ function fqdnOf(at: DnsName): string {
 function parseInputs(raw: unknown): DnsARecordInputs {
   const inputs = parseChecked(InputsSchema, raw, "DnsARecord");
   const relative = relativeRecordName(inputs.name, inputs.zone);
-  if ("error" in relative) throw new Error(`Invalid DnsARecord inputs: name '${inputs.name}' ${relative.error}.`);
+  if ("error" in relative) {
+    throw new ExchangeCasError("invalid-inputs", `Invalid DnsARecord inputs: name '${inputs.name}' ${relative.error}.`, { resource: "DnsARecord", property: "name" });
+  }
   return { ...inputs, name: relative.name };
 }
 
@@ -145,8 +148,10 @@ async function converge(connection: Connection, at: DnsName, actual: ARecord[], 
     const present = new Set(current.map((r) => r.address));
     const missing = wanted.addresses.filter((a) => !present.has(a));
     if (missing.length > 0) {
-      throw new Error(
+      throw new ExchangeCasError(
+        "gone-after-write",
         `Added ${missing.join(", ")} to ${fqdnOf(at)} on DNS server '${at.dnsServer}', but the server does not list ${missing.length > 1 ? "them" : "it"}; the old records were left in place. Run 'pulumi up' again.`,
+        { fqdn: fqdnOf(at), dnsServer: at.dnsServer, missing },
       );
     }
   }
@@ -162,7 +167,7 @@ async function converge(connection: Connection, at: DnsName, actual: ARecord[], 
 async function readBack(connection: Connection, at: DnsName, action: string): Promise<ARecord[]> {
   const records = await getARecords(connection, at);
   if (records.length === 0) {
-    throw new Error(`The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`);
+    throw new ExchangeCasError("gone-after-write", `The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`, { fqdn: fqdnOf(at), dnsServer: at.dnsServer });
   }
   return records;
 }
@@ -209,7 +214,7 @@ export const dnsARecord = {
     const { connection } = inputs;
     const existing = await getARecords(connection, inputs);
     const foreign = foreignOf(existing, inputs);
-    if (foreign.length > 0 && inputs.adopt !== true) throw new Error(foreignMessage(foreign, inputs));
+    if (foreign.length > 0 && inputs.adopt !== true) throw new ExchangeCasError("foreign-object", foreignMessage(foreign, inputs), { fqdn: fqdnOf(inputs), addresses: foreign });
     warnRoundRobin(inputs);
     await converge(connection, inputs, existing, inputs);
     const records = await readBack(connection, inputs, "created");

@@ -11,6 +11,7 @@ import type { ResourceDefinition } from "./contract";
 import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ExchangeName, RpcClientAccessServerName } from "./rules";
+import { ExchangeCasError } from "../errors";
 
 const shape = {
   database: ExchangeName,
@@ -89,15 +90,17 @@ function dangles(db: MailboxDatabase): boolean {
 
 async function readBack(connection: Connection, guid: string, name: string): Promise<MailboxDatabase> {
   const db = await getMailboxDatabase(connection, guid);
-  if (db === undefined) throw new Error(`Mailbox database '${name}' (${guid}) was updated but Exchange no longer finds it.`);
+  if (db === undefined) throw new ExchangeCasError("gone-after-write", `Mailbox database '${name}' (${guid}) was updated but Exchange no longer finds it.`, { database: name, guid });
   return db;
 }
 
 /** Outlook never connects to a recovery database: its value is not this resource's to manage. */
 function refuseRecovery(db: MailboxDatabase): void {
   if (db.recovery) {
-    throw new Error(
+    throw new ExchangeCasError(
+      "not-managed",
       `Mailbox database '${db.name}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed. Remove this MailboxDatabaseRpcSetting.`,
+      { database: db.name },
     );
   }
 }
@@ -123,8 +126,10 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = inputs;
     const db = await getMailboxDatabase(connection, inputs.database);
     if (db === undefined) {
-      throw new Error(
+      throw new ExchangeCasError(
+        "not-found",
         `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`,
+        { database: inputs.database },
       );
     }
     refuseRecovery(db);
@@ -180,8 +185,10 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = inputs;
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined) {
-      throw new Error(
+      throw new ExchangeCasError(
+        "gone",
         `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`,
+        { database: olds.database, guid: id },
       );
     }
     refuseRecovery(db);
@@ -216,8 +223,10 @@ export const mailboxDatabaseRpcSetting = {
         return;
       }
       if (e instanceof PowerShellError) {
-        throw new Error(
+        throw new ExchangeCasError(
+          "restore-failed",
           `Could not restore RpcClientAccessServer of mailbox database '${db.name}' to its previous value ${previous}: ${e.message} If that server or array is gone, set onDelete: "retain" (and run 'pulumi up') before deleting.`,
+          { database: db.name, previous },
           { cause: e },
         );
       }

@@ -19,6 +19,7 @@ import { ConnectionSchema, ServerConnectionSchema, type Connection, type Connect
 import { checkProperties } from "./check";
 import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, StaticRpcPortPair, staticRpcPortAdvice, TimeToLiveSeconds } from "./rules";
 import { surveyStaticRpcPorts } from "./staticRpcPorts";
+import { ExchangeCasError } from "../errors";
 
 export interface SitePlanRequest {
   site: string;
@@ -180,7 +181,7 @@ async function addressWarnings(at: AddressContext, addresses: string[], siteServ
 export async function planAddresses(plan: Pick<SitePlan, "site" | "fqdn" | "zone" | "dnsServer">, request: Pick<SitePlanRequest, "connection" | "dnsConnection">, addresses: unknown): Promise<string[]> {
   const parsed = IPv4AddressSet.safeParse(addresses);
   if (!parsed.success) {
-    throw new Error(`CasArraySite ${plan.site}: addresses ${parsed.error.issues.map((i) => i.message).join("; ")}.`);
+    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${plan.site}: addresses ${parsed.error.issues.map((i) => i.message).join("; ")}.`, { site: plan.site, property: "addresses" });
   }
   const connection = ConnectionSchema.parse(request.connection);
   const dnsConnection = ConnectionSchema.parse(request.dnsConnection ?? request.connection);
@@ -189,7 +190,9 @@ export async function planAddresses(plan: Pick<SitePlan, "site" | "fqdn" | "zone
 
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const checked = validate(request);
-  if (checked.failures.length > 0) throw new Error(`CasArraySite ${String(request.site)}: ${checked.failures.join(" ")}`);
+  if (checked.failures.length > 0) {
+    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${String(request.site)}: ${checked.failures.join(" ")}`, { site: request.site, failures: checked.failures });
+  }
   const connection = ConnectionSchema.parse(request.connection);
   const dnsConnection = ConnectionSchema.parse(request.dnsConnection ?? request.connection);
   const fqdn = checked.values.fqdn as string;
@@ -366,7 +369,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     }
   }
 
-  if (errors.length > 0) throw new Error(`CasArraySite ${request.site}: ${errors.join(" ")}`);
+  if (errors.length > 0) throw new ExchangeCasError("refused", `CasArraySite ${request.site}: ${errors.join(" ")}`, { site: request.site, refusals: errors });
 
   // What the apply does to Outlook: each database whose value changes, with its mailboxes counted
   // (one query for the site's servers, and only when something changes).

@@ -25,6 +25,7 @@ import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { exchangeVersion, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
+import { ExchangeCasError } from "../errors";
 
 const shape = {
   /** The AD site: every Client Access server in it gets the ports. */
@@ -171,13 +172,15 @@ async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> 
   const cas = inSite.filter((s) => s.isClientAccessServer).sort((a, b) => a.name.localeCompare(b.name));
   if (cas.length === 0) {
     const known = inSite.map((s) => s.name).join(", ");
-    throw new Error(
+    throw new ExchangeCasError(
+      "refused",
       `Site ${inputs.site} has no Client Access server${known === "" ? " (Exchange knows no server in it)" : ` (its servers: ${known})`}, so it has no server to give static RPC ports to.`,
+      { site: inputs.site },
     );
   }
   const refusals = cas.map(versionRefusal).filter((r): r is string => r !== undefined);
   if (refusals.length > 0) {
-    throw new Error(`Static RPC ports of site ${inputs.site} cannot be managed: ${refusals.join("; ")}. No server was changed.`);
+    throw new ExchangeCasError("refused", `Static RPC ports of site ${inputs.site} cannot be managed: ${refusals.join("; ")}. No server was changed.`, { site: inputs.site, refusals });
   }
   return cas;
 }
@@ -204,8 +207,10 @@ async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
     }
   }
   if (unreachable.length > 0) {
-    throw new Error(
+    throw new ExchangeCasError(
+      "refused",
       `Static RPC ports of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; no server was changed.`,
+      { site: inputs.site, unreachable },
     );
   }
   return { servers };
@@ -278,14 +283,18 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: 
     try {
       now = await setServerPorts(via, server.fqdn, wanted.rpcClientAccess ?? 0, wanted.addressBook ?? 0);
     } catch (e) {
-      throw new Error(
+      throw new ExchangeCasError(
+        "server-failed",
         `Setting the static RPC ports of ${server.name} failed: ${(e as Error).message.replace(/\.?\s*$/, "")}.${done.length > 0 ? ` ${done.join(", ")} ${done.length === 1 ? "was" : "were"} already changed and restarted.` : ""}${rest}`,
+        { server: server.name, changed: done, untouched },
         { cause: e },
       );
     }
     if (!inSync(now, wanted)) {
-      throw new Error(
+      throw new ExchangeCasError(
+        "server-failed",
         `${server.name} was changed and its services restarted, but it is not as declared: ${describeDrift(now, wanted)}. Look at MSExchangeRPC and MSExchangeAB on ${server.name} before the other servers are changed.${rest}`,
+        { server: server.name, changed: done, untouched },
       );
     }
     warn(`${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`);

@@ -15,6 +15,7 @@ import type { ResourceDefinition } from "./contract";
 import type { DiffRules } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsServerName, Fqdn, IPv4AddressSet, SiteName } from "./rules";
+import { ExchangeCasError } from "../errors";
 
 const TcpPort = z
   .number({ error: "must be a TCP port number such as 135" })
@@ -203,8 +204,10 @@ async function apply(inputs: CasArrayVerificationInputs): Promise<CasArrayVerifi
   for (const failure of verification.failures) warn(failure);
   if (inputs.mode === "strict" && !verification.ok) {
     const n = verification.failures.length;
-    throw new Error(
+    throw new ExchangeCasError(
+      "verification-failed",
       `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} (mode "strict"):\n- ${verification.failures.join("\n- ")}`,
+      { fqdn: inputs.fqdn, failures: verification.failures },
     );
   }
   return outputs(inputs, verification);

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { parseRows } from "../exchange/rows";
 import { psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
+import { ExchangeCasError } from "../errors";
 
 /** Registry locations (LB-WIRING §1.2), for messages. */
 export const RPC_CLIENT_ACCESS_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem\\TCP/IP Port";
@@ -22,7 +23,7 @@ export function staticRpcPortsScript(): string {
   if (scriptText !== undefined) return scriptText;
   const candidates = [path.resolve(__dirname, "../ps/server/StaticRpcPorts.ps1"), path.resolve(__dirname, "../../ps/server/StaticRpcPorts.ps1")];
   const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined) throw new Error("exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.");
+  if (found === undefined) throw new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" });
   scriptText = fs.readFileSync(found, "utf8");
   return scriptText;
 }
@@ -89,7 +90,7 @@ function setting(kind: string, value: string | null, wanted: "DWord" | "String",
 /** The command that reads (Read) or sets and restarts (Set) the ports of `server`; 0 means dynamic. */
 export function serverPortsSpec(server: string, action: "Read" | "Set", rpcClientAccess = 0, addressBook = 0): CommandSpec {
   for (const port of [rpcClientAccess, addressBook]) {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExchangeCasError("invalid-inputs", `Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`, { port });
   }
   // One command with literal arguments, run where the session's ExcasServer module is: this
   // machine (lab, winrm) or, imported from it, the SSH jump host, which reaches the server.
@@ -101,7 +102,7 @@ export function serverPortsSpec(server: string, action: "Read" | "Set", rpcClien
 export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
   const rows = parseRows(`Invoke-ExcasServerScript -ComputerName ${server}`, data, Row);
   const row = rows[0];
-  if (row === undefined || rows.length !== 1) throw new Error(`${server} answered the static RPC port script with ${rows.length} objects instead of one.`);
+  if (row === undefined || rows.length !== 1) throw new ExchangeCasError("unexpected-output", `${server} answered the static RPC port script with ${rows.length} objects instead of one.`, { server, objects: rows.length });
   return {
     rpcClientAccess: setting(row.RpcClientAccessKind, row.RpcClientAccessValue, "DWord", row.RpcClientAccessListening, row.RpcClientAccessState),
     addressBook: setting(row.AddressBookKind, row.AddressBookValue, "String", row.AddressBookListening, row.AddressBookState),

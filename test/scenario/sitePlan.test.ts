@@ -27,10 +27,11 @@ closeProgramSessionsAfterEach();
 const declare = (args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args);
 
 /** A refusal: the plan's sentence, and nothing registered (nothing would change). */
-async function refused(args: SiteArgs): Promise<string> {
+async function refused(args: SiteArgs, code = "refused"): Promise<string> {
   const declared = await declare(args);
   expect(declared.regs).toEqual([]);
   expect(declared.error).toBeDefined();
+  expect(declared.code).toBe(code);
   return declared.error ?? "";
 }
 

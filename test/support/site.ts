@@ -18,6 +18,8 @@ export interface Declared {
   databases: { database: string; rpcClientAccessServer: string; mailboxes?: number }[];
   /** The plan's refusal, when it refused. */
   error?: string;
+  /** The refusal's ExchangeCasError code. */
+  code?: string;
 }
 
 export const HO_FQDN = "outlook-ho.exchangeserverpro.net";
@@ -46,6 +48,8 @@ export async function declareSite(connection: ConnectionInput, args: SiteArgs = 
       out.databases = await new Promise((resolve) => site.databases.apply(resolve));
     } catch (e) {
       out.error = e instanceof Error ? e.message : String(e);
+      const code: unknown = e instanceof Error ? Reflect.get(e, "code") : undefined;
+      if (typeof code === "string") out.code = code;
     }
     return [];
   });

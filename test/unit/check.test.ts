@@ -2,6 +2,7 @@
 // still unknown in a preview pass through, every failure names its property and says where in the
 // value it is, and what passes is the normalised value.
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { ExchangeCasError } from "../../provider/errors";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { checkProperties, containsUnknown, describeIssue, parseChecked, plain, UNKNOWN } from "../../provider/runtime/check";
@@ -124,9 +125,11 @@ describe("parseChecked", () => {
 
   it("throws naming the resource, the first issue's path and its message when check was bypassed", () => {
     expect(() => parseChecked(schema, { connection: { kind: "ssh" }, name: 1 }, "ClientAccessArray")).toThrow(
-      new Error('Invalid ClientAccessArray inputs: connection.kind: Invalid input: expected "lab"'),
+      new ExchangeCasError("invalid-inputs", 'Invalid ClientAccessArray inputs: connection.kind: Invalid input: expected "lab"', { resource: "ClientAccessArray", property: "connection.kind" }),
     );
-    expect(() => parseChecked(z.string(), 1, "DnsARecord")).toThrow(new Error("Invalid DnsARecord inputs: : Invalid input: expected string, received number"));
+    expect(() => parseChecked(z.string(), 1, "DnsARecord")).toThrow(
+      new ExchangeCasError("invalid-inputs", "Invalid DnsARecord inputs: : Invalid input: expected string, received number", { resource: "DnsARecord", property: "" }),
+    );
   });
 });
 

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ExchangeCasError } from "../../provider/errors";
 import { sessions } from "../../provider/shell/registry";
 import type { Connection } from "../../provider/shell/connection";
 import {
@@ -81,7 +82,9 @@ describe("what the server's script printed", () => {
   });
 
   it("refuses anything but exactly one row, naming the server and the command", () => {
-    expect(() => parseServerPorts(SERVER, [row(), row()])).toThrow(new Error(`${SERVER} answered the static RPC port script with 2 objects instead of one.`));
+    expect(() => parseServerPorts(SERVER, [row(), row()])).toThrow(
+      new ExchangeCasError("unexpected-output", `${SERVER} answered the static RPC port script with 2 objects instead of one.`, { server: SERVER, objects: 2 }),
+    );
     expect(() => parseServerPorts(SERVER, [row({ UserCount: "12" })])).toThrow(
       `Invoke-ExcasServerScript -ComputerName ${SERVER} returned an object this provider does not understand (item 0, UserCount: `,
     );
@@ -110,7 +113,7 @@ describe("the command sent", () => {
 
   it("takes 0 (dynamic) and 65535, the ends of the range", () => {
     expect(serverPortsSpec(SERVER, "Set", 0, 65535).script).toMatch(/ -ArgumentList 'Set', 0, 65535$/);
-    expect(() => serverPortsSpec(SERVER, "Set", 65536, 0)).toThrow(new Error("Invalid port 65536: a static RPC port is 0 (dynamic) or 1-65535."));
+    expect(() => serverPortsSpec(SERVER, "Set", 65536, 0)).toThrow(new ExchangeCasError("invalid-inputs", "Invalid port 65536: a static RPC port is 0 (dynamic) or 1-65535.", { port: 65536 }));
   });
 
   it("is the script shipped in provider/ps/server", () => {
@@ -147,6 +150,8 @@ describe("a package without the script", () => {
     vi.doMock("node:fs", async (importOriginal) => ({ ...(await importOriginal<typeof import("node:fs")>()), existsSync: () => false }));
     // Loaded again, so it looks for the script afresh (it keeps the text once read).
     const fresh = await import("../../provider/windows/rpcPorts.js");
-    expect(() => fresh.staticRpcPortsScript()).toThrow(new Error("exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package."));
+    expect(() => fresh.staticRpcPortsScript()).toThrow(
+      new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" }),
+    );
   });
 });
