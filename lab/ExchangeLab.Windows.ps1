@@ -1737,15 +1737,9 @@ function Invoke-LabRemoteCommand {
 function Get-LabInvokeCommandParts {
     $cmdlet = $ExecutionContext.InvokeCommand.GetCmdlet('Microsoft.PowerShell.Core\Invoke-Command')
     if ($null -eq $cmdlet) { return $null }
-    $edition = 'Desktop'
-    if ($PSVersionTable.ContainsKey('PSEdition')) { $edition = [string]$PSVersionTable.PSEdition }
-    $key = 'Invoke-Command|' + $PSVersionTable.PSVersion.ToString() + '|' + $edition + '|' + [Environment]::OSVersion.Platform + '|' + $cmdlet.ImplementingType.Assembly.FullName
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try { $hash = [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($key))).Replace('-', '') }
-    finally { $sha.Dispose() }
-    $user = [Environment]::UserName -replace '[^A-Za-z0-9_.-]', '_'
-    $cacheDir = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'ExchangeLab-types-' + $user)
-    $file = [System.IO.Path]::Combine($cacheDir, 'InvokeCommand-' + $hash.Substring(0, 20) + '.txt')
+    $key = 'Invoke-Command|' + $PSVersionTable.PSVersion.ToString() + '|' + (Get-LabPSEdition) + '|' + [Environment]::OSVersion.Platform + '|' + $cmdlet.ImplementingType.Assembly.FullName
+    $file = Get-LabCacheFile 'InvokeCommand-' $key '.txt'
+    $cacheDir = [System.IO.Path]::GetDirectoryName($file)
     $separator = "`n#ExchangeLab:param`n"
     $cached = $null
     try { if ([System.IO.File]::Exists($file)) { $cached = [System.IO.File]::ReadAllText($file) } } catch { $cached = $null }

@@ -55,20 +55,32 @@ $script:Msg = @{
 
 #region Types ------------------------------------------------------------------------------------
 
+# 'Desktop' (Windows PowerShell, whose 5.1 has PSEdition and whose older versions do not) or 'Core'.
+function Get-LabPSEdition {
+    if ($PSVersionTable.ContainsKey('PSEdition')) { return [string]$PSVersionTable.PSEdition }
+    return 'Desktop'
+}
+
+# A file in the lab's per-user cache folder under temp, named after what it caches: the prefix, the
+# first 20 hex digits of the key's SHA-256, the extension.
+function Get-LabCacheFile {
+    param([string]$Prefix, [string]$KeyText, [string]$Extension)
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $hash = [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($KeyText))).Replace('-', '') }
+    finally { $sha.Dispose() }
+    $user = [Environment]::UserName -replace '[^A-Za-z0-9_.-]', '_'
+    $cacheDir = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'ExchangeLab-types-' + $user)
+    return [System.IO.Path]::Combine($cacheDir, $Prefix + $hash.Substring(0, 20) + $Extension)
+}
+
 # Compiling the C# costs about a second, so it is compiled once per source/PowerShell version into a
 # DLL cached under the temp folder (written to a temp name, then renamed) and loaded from there.
 function Import-LabType {
     if ('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' -as [type]) { return }
     $source = [System.IO.File]::ReadAllText(([System.IO.Path]::Combine($PSScriptRoot, 'types', 'ExchangeLabTypes.cs')))
-    $edition = 'Desktop'
-    if ($PSVersionTable.ContainsKey('PSEdition')) { $edition = [string]$PSVersionTable.PSEdition }
-    $keyText = $source + '|' + $PSVersionTable.PSVersion.ToString() + '|' + $edition + '|' + [Environment]::Version.ToString()
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try { $hash = [BitConverter]::ToString($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($keyText))).Replace('-', '') }
-    finally { $sha.Dispose() }
-    $user = [Environment]::UserName -replace '[^A-Za-z0-9_.-]', '_'
-    $cacheDir = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'ExchangeLab-types-' + $user)
-    $dll = [System.IO.Path]::Combine($cacheDir, 'ExchangeLabTypes-' + $hash.Substring(0, 20) + '.dll')
+    $keyText = $source + '|' + $PSVersionTable.PSVersion.ToString() + '|' + (Get-LabPSEdition) + '|' + [Environment]::Version.ToString()
+    $dll = Get-LabCacheFile 'ExchangeLabTypes-' $keyText '.dll'
+    $cacheDir = [System.IO.Path]::GetDirectoryName($dll)
     if (-not [System.IO.File]::Exists($dll)) {
         $tmp = [System.IO.Path]::Combine($cacheDir, 'build-' + [guid]::NewGuid().ToString('N') + '.dll')
         try {
