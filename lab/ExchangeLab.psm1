@@ -395,6 +395,15 @@ function Write-AmbiguousError {
     Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException($message)) 'ErrorManagementObjectAmbiguous' $Identity
 }
 
+# The one object an identity names, as an Exchange task resolves it: none is a not-found error,
+# more than one an ambiguous one (both written, and then $null).
+function Select-LabSingleMatch {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [object[]]$Found, [string]$Identity, [string]$DomainController)
+    if ($Found.Count -eq 0) { Write-NotFoundError $Cmdlet $State $Identity $DomainController; return $null }
+    if ($Found.Count -gt 1) { Write-AmbiguousError $Cmdlet $Identity; return $null }
+    return $Found[0]
+}
+
 # A CIM error shaped like the DnsServer module's: FullyQualifiedErrorId "WIN32 <code>,<cmdlet>"
 # (PowerShell appends the command name itself), exception CimException.
 function Write-DnsError {
@@ -493,36 +502,37 @@ function Resolve-LabSite {
     return $null
 }
 
-function Get-LabServerMatch {
-    param([object]$State, [string]$Identity)
+# The objects of a section of the administrative group that an identity names: by name, GUID,
+# legacyExchangeDN or distinguished name (CN=<name>,CN=<container>,<admin group DN>), and by FQDN
+# where the object has one. -NameWithoutSpaces: a name with spaces does not match as a name.
+function Get-LabAdminGroupMatch {
+    param([object]$State, [string]$Section, [string]$Container, [string]$Identity, [switch]$ByFqdn, [switch]$NameWithoutSpaces)
     $id = $Identity.Trim()
     $agDn = Get-LabAdminGroupDn $State
-    return @(Get-LabSection $State 'servers' | Where-Object {
-            $_.Name -eq $id -or $_.Fqdn -eq $id -or $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
-            ('CN=' + $_.Name + ',CN=Servers,' + $agDn) -eq $id
+    $spacesRefused = [bool]$NameWithoutSpaces
+    $fqdnMatches = [bool]$ByFqdn
+    return @(Get-LabSection $State $Section | Where-Object {
+            ($_.Name -eq $id -and -not ($spacesRefused -and ([string]$_.Name).Contains(' '))) -or
+            ($fqdnMatches -and $_.Fqdn -eq $id) -or
+            $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
+            ('CN=' + $_.Name + ',CN=' + $Container + ',' + $agDn) -eq $id
         })
+}
+
+function Get-LabServerMatch {
+    param([object]$State, [string]$Identity)
+    return @(Get-LabAdminGroupMatch $State 'servers' 'Servers' $Identity -ByFqdn)
 }
 
 # Array names with spaces cannot be used as an identity (documented for the 2010 cmdlets).
 function Get-LabArrayMatch {
     param([object]$State, [string]$Identity)
-    $id = $Identity.Trim()
-    $agDn = Get-LabAdminGroupDn $State
-    return @(Get-LabSection $State 'clientAccessArrays' | Where-Object {
-            ($_.Name -eq $id -and -not ([string]$_.Name).Contains(' ')) -or $_.Fqdn -eq $id -or
-            $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
-            ('CN=' + $_.Name + ',CN=Arrays,' + $agDn) -eq $id
-        })
+    return @(Get-LabAdminGroupMatch $State 'clientAccessArrays' 'Arrays' $Identity -ByFqdn -NameWithoutSpaces)
 }
 
 function Get-LabDatabaseMatch {
     param([object]$State, [string]$Identity)
-    $id = $Identity.Trim()
-    $agDn = Get-LabAdminGroupDn $State
-    return @(Get-LabSection $State 'mailboxDatabases' | Where-Object {
-            $_.Name -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or $_.ExchangeLegacyDN -eq $id -or
-            ('CN=' + $_.Name + ',CN=Databases,' + $agDn) -eq $id
-        })
+    return @(Get-LabAdminGroupMatch $State 'mailboxDatabases' 'Databases' $Identity)
 }
 
 function Get-LabArrayMember {
@@ -852,6 +862,46 @@ function Test-LabWhatIf {
 #endregion
 #region Exchange cmdlets --------------------------------------------------------------------------
 
+# The array Set- and Remove-ClientAccessArray change: Exchange's own not-found text for arrays, the
+# ambiguous error, and the refusal of a 2010 object on a newer endpoint (each written, then $null).
+function Resolve-LabArrayToChange {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$Identity)
+    $found = @(Get-LabArrayMatch $State $Identity)
+    if ($found.Count -eq 0) {
+        $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
+        Write-ExchangeError $Cmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $null
+        return $null
+    }
+    if ($found.Count -gt 1) { Write-AmbiguousError $Cmdlet $Identity; return $null }
+    if (Test-LabVersionRefused $Cmdlet $State $script:ExchangeVersion2010 $Identity) { return $null }
+    return $found[0]
+}
+
+# A new directory object (properties in state order) stamped WhenCreated and WhenChanged, appended
+# to its section of the state and committed.
+function Add-LabObject {
+    param([object]$State, [object]$Context, [string]$Section, [System.Collections.Specialized.OrderedDictionary]$Properties)
+    $now = Get-LabNow
+    $Properties['WhenCreated'] = $now
+    $Properties['WhenChanged'] = $now
+    $object = New-Object System.Management.Automation.PSObject -Property $Properties
+    Set-LabProperty $State $Section (@(Get-LabSection $State $Section) + $object)
+    $Context.Commit = $true
+    return $object
+}
+
+# The end of a Set- task: a change is stamped and committed; no change is Exchange's warning.
+function Complete-LabSet {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$Context, [object]$Object, [bool]$Changed)
+    if ($Changed) {
+        $Object.WhenChanged = Get-LabNow
+        $Context.Commit = $true
+    }
+    else {
+        $Cmdlet.WriteWarning([string]::Format($script:Msg.NoChange, $Object.Name))
+    }
+}
+
 <#
 .SYNOPSIS
 Gets Exchange servers (Name, Fqdn, Site as 'domain/Configuration/Sites/<site>', ServerRole, ...).
@@ -989,18 +1039,13 @@ function New-ClientAccessArray {
             Write-ExchangeError $PSCmdlet (New-Object System.InvalidOperationException($message)) 'ErrorCasArrayAlreadyExistsInSite' $arrayName 'InvalidOperation'
             return
         }
-        $now = Get-LabNow
-        $array = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+        $array = Add-LabObject $s $c 'clientAccessArrays' ([ordered]@{
                 Name             = $arrayName
                 Fqdn             = $Fqdn.TrimEnd('.')
                 Site             = [string]$siteObject.Name
                 Guid             = [guid]::NewGuid().ToString()
                 ExchangeLegacyDN = New-LabUniqueLegacyDn $s 'Servers' $arrayName
-                WhenCreated      = $now
-                WhenChanged      = $now
             })
-        Set-LabProperty $s 'clientAccessArrays' (@(Get-LabSection $s 'clientAccessArrays') + $array)
-        $c.Commit = $true
         ConvertTo-LabArrayOutput $s $array
     }
 }
@@ -1031,15 +1076,8 @@ function Set-ClientAccessArray {
         if (Test-LabWhatIf $PSCmdlet $Identity 'Set-ClientAccessArray') { return }
         Update-LabState $PSCmdlet {
             param($s, $c)
-            $found = @(Get-LabArrayMatch $s $Identity)
-            if ($found.Count -eq 0) {
-                $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
-                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $null
-                return
-            }
-            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
-            $array = $found[0]
-            if (Test-LabVersionRefused $PSCmdlet $s $script:ExchangeVersion2010 $Identity) { return }
+            $array = Resolve-LabArrayToChange $PSCmdlet $s $Identity
+            if ($null -eq $array) { return }
             $changed = $false
             if ($bound.ContainsKey('Name')) {
                 if ($Name.Length -gt 64) {
@@ -1067,13 +1105,7 @@ function Set-ClientAccessArray {
             if ($bound.ContainsKey('Name') -and -not ($array.Name -ceq $Name)) { $array.Name = $Name; $changed = $true }
             if ($bound.ContainsKey('Fqdn') -and -not ($array.Fqdn -ceq $Fqdn.TrimEnd('.'))) { $array.Fqdn = $Fqdn.TrimEnd('.'); $changed = $true }
             if ($null -ne $siteObject -and -not ($array.Site -ceq $siteObject.Name)) { $array.Site = [string]$siteObject.Name; $changed = $true }
-            if ($changed) {
-                $array.WhenChanged = Get-LabNow
-                $c.Commit = $true
-            }
-            else {
-                $PSCmdlet.WriteWarning([string]::Format($script:Msg.NoChange, $array.Name))
-            }
+            Complete-LabSet $PSCmdlet $c $array $changed
         }
     }
 }
@@ -1097,15 +1129,8 @@ function Remove-ClientAccessArray {
         if (Test-LabWhatIf $PSCmdlet $Identity ('Removing the Client Access array "' + $Identity + '".')) { return }
         Update-LabState $PSCmdlet {
             param($s, $c)
-            $found = @(Get-LabArrayMatch $s $Identity)
-            if ($found.Count -eq 0) {
-                $message = [string]::Format($script:Msg.CasArrayNotFound, $Identity)
-                Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException($message)) 'ErrorCasArrayNotFound' $null
-                return
-            }
-            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
-            $array = $found[0]
-            if (Test-LabVersionRefused $PSCmdlet $s $script:ExchangeVersion2010 $Identity) { return }
+            $array = Resolve-LabArrayToChange $PSCmdlet $s $Identity
+            if ($null -eq $array) { return }
             # Exchange resolves the object first, then confirms (a missing array is not-found, not a prompt).
             # The host's refusal to prompt (NonInteractive) surfaces as a compiled cmdlet's does:
             # PSInvalidOperationException, FullyQualifiedErrorId InvalidOperation, category InvalidOperation.
@@ -1141,10 +1166,8 @@ function Get-MailboxDatabase {
         if ($null -eq $state) { return }
         $databases = @(Get-LabSection $state 'mailboxDatabases')
         if ($PSCmdlet.ParameterSetName -eq 'Server') {
-            $servers = @(Get-LabServerMatch $state $Server)
-            if ($servers.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Server $DomainController; return }
-            if ($servers.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Server; return }
-            $databases = @($databases | Where-Object { $_.Server -eq $servers[0].Name })
+            $databases = Get-LabServerDatabase $PSCmdlet $state $Server $DomainController
+            if ($null -eq $databases) { return }
         }
         elseif ($PSBoundParameters.ContainsKey('Identity')) {
             $databases = @(Get-LabDatabaseMatch $state $Identity)
@@ -1152,6 +1175,15 @@ function Get-MailboxDatabase {
         }
         foreach ($db in $databases) { ConvertTo-LabDatabaseOutput $state $db -Status:$Status }
     }
+}
+
+# The databases of the one server -Server names (Get-MailboxDatabase, Get-Mailbox -Server), or
+# $null when it names none or several (the error written).
+function Get-LabServerDatabase {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$Server, [string]$DomainController)
+    $owner = Select-LabSingleMatch $Cmdlet $State @(Get-LabServerMatch $State $Server) $Server $DomainController
+    if ($null -eq $owner) { return $null }
+    return , @(Get-LabSection $State 'mailboxDatabases' | Where-Object { $_.Server -eq $owner.Name })
 }
 
 # A Client Access server (RPC or not) or a Client Access array, as -RpcClientAccessServer accepts.
@@ -1191,29 +1223,19 @@ function Set-MailboxDatabase {
         $dc = $DomainController
         Update-LabState $PSCmdlet {
             param($s, $c)
-            $found = @(Get-LabDatabaseMatch $s $Identity)
-            if ($found.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $Identity $dc; return }
-            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
-            $db = $found[0]
+            $db = Select-LabSingleMatch $PSCmdlet $s @(Get-LabDatabaseMatch $s $Identity) $Identity $dc
+            if ($null -eq $db) { return }
             $changed = $false
             if ($bound.ContainsKey('RpcClientAccessServer')) {
-                $targets = @(Get-LabCasOrArrayMatch $s $RpcClientAccessServer)
-                if ($targets.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $RpcClientAccessServer $dc; return }
-                if ($targets.Count -gt 1) { Write-AmbiguousError $PSCmdlet $RpcClientAccessServer; return }
-                $target = $targets[0]
+                $target = Select-LabSingleMatch $PSCmdlet $s @(Get-LabCasOrArrayMatch $s $RpcClientAccessServer) $RpcClientAccessServer $dc
+                if ($null -eq $target) { return }
                 if ($db.RpcClientAccessServerLegacyDN -ne $target.ExchangeLegacyDN) {
                     Set-LabProperty $db 'RpcClientAccessServerLegacyDN' ([string]$target.ExchangeLegacyDN)
                     Set-LabProperty $db 'RpcClientAccessServerFqdn' ([string]$target.Fqdn)
                     $changed = $true
                 }
             }
-            if ($changed) {
-                $db.WhenChanged = Get-LabNow
-                $c.Commit = $true
-            }
-            else {
-                $PSCmdlet.WriteWarning([string]::Format($script:Msg.NoChange, $db.Name))
-            }
+            Complete-LabSet $PSCmdlet $c $db $changed
         }
     }
 }
@@ -1247,10 +1269,8 @@ function New-MailboxDatabase {
     $isRecovery = [bool]$Recovery
     Update-LabState $PSCmdlet {
         param($s, $c)
-        $owners = @(Get-LabServerMatch $s $Server | Where-Object { @($_.ServerRole) -contains 'Mailbox' })
-        if ($owners.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $Server $dc; return }
-        if ($owners.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Server; return }
-        $owner = $owners[0]
+        $owner = Select-LabSingleMatch $PSCmdlet $s @(Get-LabServerMatch $s $Server | Where-Object { @($_.ServerRole) -contains 'Mailbox' }) $Server $dc
+        if ($null -eq $owner) { return }
         if ($dbName.Length -gt 64) {
             $message = [string]::Format($script:Msg.PropertyTooLong, 64, $dbName.Length)
             Write-ExchangeError $PSCmdlet (New-Object Microsoft.Exchange.Data.DataValidationException($message)) 'PropertyTooLong' $dbName
@@ -1272,8 +1292,7 @@ function New-MailboxDatabase {
             if ($candidates.Count -gt 0) { $rpc = $candidates[(Get-Random -Minimum 0 -Maximum $candidates.Count)] }
             else { $rpc = $owner }
         }
-        $now = Get-LabNow
-        $db = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
+        $db = Add-LabObject $s $c 'mailboxDatabases' ([ordered]@{
                 Name                          = $dbName
                 Guid                          = [guid]::NewGuid().ToString()
                 Server                        = [string]$owner.Name
@@ -1283,11 +1302,7 @@ function New-MailboxDatabase {
                 ExchangeLegacyDN              = New-LabUniqueLegacyDn $s 'Databases' $dbName
                 RpcClientAccessServerLegacyDN = [string]$rpc.ExchangeLegacyDN
                 RpcClientAccessServerFqdn     = [string]$rpc.Fqdn
-                WhenCreated                   = $now
-                WhenChanged                   = $now
             })
-        Set-LabProperty $s 'mailboxDatabases' (@(Get-LabSection $s 'mailboxDatabases') + $db)
-        $c.Commit = $true
         ConvertTo-LabDatabaseOutput $s $db
     }
 }
@@ -1318,10 +1333,8 @@ function Move-ActiveMailboxDatabase {
         $dc = $DomainController
         Update-LabState $PSCmdlet {
             param($s, $c)
-            $found = @(Get-LabDatabaseMatch $s $Identity)
-            if ($found.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $Identity $dc; return }
-            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Identity; return }
-            $db = $found[0]
+            $db = Select-LabSingleMatch $PSCmdlet $s @(Get-LabDatabaseMatch $s $Identity) $Identity $dc
+            if ($null -eq $db) { return }
             $targets = @(Get-LabServerMatch $s $ActivateOnServer | Where-Object { @($_.ServerRole) -contains 'Mailbox' })
             if ($targets.Count -eq 0) { Write-NotFoundError $PSCmdlet $s $ActivateOnServer $dc; return }
             $target = $targets[0]
@@ -1387,16 +1400,13 @@ function Get-Mailbox {
         $databases = @(Get-LabSection $state 'mailboxDatabases')
         $mailboxes = @(Get-LabSection $state 'mailboxes')
         if ($PSCmdlet.ParameterSetName -eq 'Database') {
-            $found = @(Get-LabDatabaseMatch $state $Database)
-            if ($found.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Database $DomainController; return }
-            if ($found.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Database; return }
-            $databases = $found
+            $found = Select-LabSingleMatch $PSCmdlet $state @(Get-LabDatabaseMatch $state $Database) $Database $DomainController
+            if ($null -eq $found) { return }
+            $databases = @($found)
         }
         elseif ($PSCmdlet.ParameterSetName -eq 'Server') {
-            $servers = @(Get-LabServerMatch $state $Server)
-            if ($servers.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Server $DomainController; return }
-            if ($servers.Count -gt 1) { Write-AmbiguousError $PSCmdlet $Server; return }
-            $databases = @($databases | Where-Object { $_.Server -eq $servers[0].Name })
+            $databases = Get-LabServerDatabase $PSCmdlet $state $Server $DomainController
+            if ($null -eq $databases) { return }
         }
         elseif ($PSBoundParameters.ContainsKey('Identity')) {
             $mailboxes = @(Get-LabMailboxMatch $state $Identity)
@@ -1468,6 +1478,17 @@ function Resolve-LabDnsZone {
     }
     Write-DnsError $Cmdlet 9601 ([string]::Format($script:Msg.DnsZoneNotFound, $wanted, $Server.Name)) 'ObjectNotFound' $wanted
     return $null
+}
+
+# The DNS server (-ComputerName) and the zone on it (-ZoneName) a DnsServer cmdlet works on, as a
+# pair; $null when either does not exist (its error written).
+function Resolve-LabDnsServerZone {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$ComputerName, [string]$ZoneName)
+    $server = Resolve-LabDnsServer $Cmdlet $State $ComputerName
+    if ($null -eq $server) { return $null }
+    $zone = Resolve-LabDnsZone $Cmdlet $server $ZoneName
+    if ($null -eq $zone) { return $null }
+    return @($server, $zone)
 }
 
 # Names are relative to the zone ('outlook-ho', '@' for the apex); an FQDN inside the zone is
@@ -1644,9 +1665,7 @@ function Get-DnsServerResourceRecord {
     process {
         $state = Enter-LabCommand $PSCmdlet 'Dns'
         if ($null -eq $state) { return }
-        $server = Resolve-LabDnsServer $PSCmdlet $state $ComputerName
-        if ($null -eq $server) { return }
-        $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+        $server, $zone = Resolve-LabDnsServerZone $PSCmdlet $state $ComputerName $ZoneName
         if ($null -eq $zone) { return }
         $records = @(Get-LabSection $zone 'Records')
         if ($PSBoundParameters.ContainsKey('Name')) {
@@ -1707,9 +1726,7 @@ function Add-DnsServerResourceRecordA {
     if (Test-LabWhatIf $PSCmdlet $Name 'Add-DnsServerResourceRecordA') { return }
     $added = Update-LabState $PSCmdlet {
         param($s, $c)
-        $server = Resolve-LabDnsServer $PSCmdlet $s $ComputerName
-        if ($null -eq $server) { return }
-        $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+        $server, $zone = Resolve-LabDnsServerZone $PSCmdlet $s $ComputerName $ZoneName
         if ($null -eq $zone) { return }
         $relative = ConvertTo-LabDnsRelativeName $Name $zone.Name
         $records = @(Get-LabSection $zone 'Records')
@@ -1777,9 +1794,7 @@ function Remove-DnsServerResourceRecord {
         if (Test-LabWhatIf $PSCmdlet $label 'Remove-DnsServerResourceRecord') { return }
         $removed = Update-LabState $PSCmdlet {
             param($s, $c)
-            $server = Resolve-LabDnsServer $PSCmdlet $s $ComputerName
-            if ($null -eq $server) { return }
-            $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+            $server, $zone = Resolve-LabDnsServerZone $PSCmdlet $s $ComputerName $ZoneName
             if ($null -eq $zone) { return }
             $records = @(Get-LabSection $zone 'Records')
             if ($byName) {
@@ -1851,9 +1866,7 @@ function Set-DnsServerResourceRecord {
     if (Test-LabWhatIf $PSCmdlet $label 'Set-DnsServerResourceRecord') { return }
     $updated = Update-LabState $PSCmdlet {
         param($s, $c)
-        $server = Resolve-LabDnsServer $PSCmdlet $s $ComputerName
-        if ($null -eq $server) { return }
-        $zone = Resolve-LabDnsZone $PSCmdlet $server $ZoneName
+        $server, $zone = Resolve-LabDnsServerZone $PSCmdlet $s $ComputerName $ZoneName
         if ($null -eq $zone) { return }
         $relative = ConvertTo-LabDnsRelativeName $label $zone.Name
         $type = [string]$OldInputObject.RecordType
