@@ -900,6 +900,14 @@ function New-LabPathNotFound {
     New-LabWindowsError 'System.Management.Automation.ItemNotFoundException' ([string]::Format($script:WinMsg.PathNotFound, $Path)) ('PathNotFound,Microsoft.PowerShell.Commands.' + $CommandClass) 'ObjectNotFound' $Path
 }
 
+# The registry key a path names when that key exists, else $null.
+function Get-LabExistingRegistryKey {
+    param([object]$Windows, [string]$Path)
+    $key = ConvertTo-LabRegistryPath $Path
+    if ($null -eq $key -or -not (Test-LabRegistryKey $Windows $key)) { return $null }
+    return $key
+}
+
 function Get-LabShadowPaths {
     param($Bound)
     if ($Bound.ContainsKey('LiteralPath')) { return @($Bound['LiteralPath']) }
@@ -941,13 +949,40 @@ function Invoke-LabShadowTestPath {
     }
 }
 
-function Invoke-LabShadowGetItem {
-    param($Cmdlet, $Computer, $Bound)
+# What a reading shadow command (Get-Item, Get-ItemProperty) gives for each path in turn: $Read's
+# output for an existing key (it is called with the server's Windows state and the key), else the
+# command's PathNotFound.
+function Invoke-LabShadowRead {
+    param($Cmdlet, $Computer, $Bound, [string]$CommandClass, [scriptblock]$Read)
     $target = Get-LabShadowTarget $Cmdlet $Computer
     foreach ($path in (Get-LabShadowPaths $Bound)) {
-        $key = ConvertTo-LabRegistryPath $path
-        if ($null -eq $key -or -not (Test-LabRegistryKey $target.Windows $key)) { New-LabPathNotFound $path 'GetItemCommand'; continue }
-        New-LabRegistryKeyOutput $target.Windows $key
+        $key = Get-LabExistingRegistryKey $target.Windows $path
+        if ($null -eq $key) { New-LabPathNotFound $path $CommandClass; continue }
+        & $Read $target.Windows $key
+    }
+}
+
+# What a shadow command that changes existing keys (New-, Set-, Remove-ItemProperty) does for each
+# path in turn, in one update of the state: $Each for an existing key (called with the server's
+# Windows state, the key, the path and the update's context), else the command's PathNotFound.
+function Update-LabShadowKeys {
+    param($Cmdlet, $Computer, $Bound, [string]$CommandClass, [scriptblock]$Each)
+    $paths = @(Get-LabShadowPaths $Bound)
+    Update-LabWindows $Cmdlet $Computer {
+        param($server, $windows, $c)
+        foreach ($path in $paths) {
+            $key = Get-LabExistingRegistryKey $windows $path
+            if ($null -eq $key) { New-LabPathNotFound $path $CommandClass; continue }
+            & $Each $windows $key $path $c
+        }
+    }
+}
+
+function Invoke-LabShadowGetItem {
+    param($Cmdlet, $Computer, $Bound)
+    Invoke-LabShadowRead $Cmdlet $Computer $Bound 'GetItemCommand' {
+        param($windows, $key)
+        New-LabRegistryKeyOutput $windows $key
     }
 }
 
@@ -989,7 +1024,6 @@ function Invoke-LabShadowNewItem {
 
 function Invoke-LabShadowNewItemProperty {
     param($Cmdlet, $Computer, $Bound)
-    $paths = @(Get-LabShadowPaths $Bound)
     $name = [string]$Bound['Name']
     $force = $Bound.ContainsKey('Force') -and [bool]$Bound['Force']
     $kind = 'String'
@@ -997,41 +1031,35 @@ function Invoke-LabShadowNewItemProperty {
     $matched = @($script:RegistryKinds | Where-Object { $_ -eq $kind })
     $value = $null
     if ($Bound.ContainsKey('Value')) { $value = $Bound['Value'] }
-    Update-LabWindows $Cmdlet $Computer {
-        param($server, $windows, $c)
-        foreach ($path in $paths) {
-            $key = ConvertTo-LabRegistryPath $path
-            if ($null -eq $key -or -not (Test-LabRegistryKey $windows $key)) { New-LabPathNotFound $path 'NewItemPropertyCommand'; continue }
-            if ($matched.Count -eq 0) {
-                New-LabWindowsError 'System.ArgumentException' ([string]::Format($script:WinMsg.BadValue, [string]$value, $kind)) 'System.ArgumentException,Microsoft.PowerShell.Commands.NewItemPropertyCommand' 'InvalidArgument' $kind
-                continue
-            }
-            $values = Add-LabRegistryKey $windows $key
-            if ($null -ne $values.PSObject.Properties[$name] -and -not $force) {
-                New-LabWindowsError 'System.IO.IOException' $script:WinMsg.PropertyExists 'System.IO.IOException,Microsoft.PowerShell.Commands.NewItemPropertyCommand' 'ResourceExists' $path
-                continue
-            }
-            try { $stored = ConvertTo-LabRegistryValue $matched[0] $value }
-            catch {
-                New-LabWindowsError 'System.ArgumentException' $_.Exception.Message 'System.ArgumentException,Microsoft.PowerShell.Commands.NewItemPropertyCommand' 'InvalidArgument' $path
-                continue
-            }
-            # -Force replaces the value, its type included.
-            if ($null -ne $values.PSObject.Properties[$name]) { $values.PSObject.Properties.Remove($name) }
-            Set-LabProperty $values $name (New-LabRegistryValue $matched[0] $stored)
-            $c.Commit = $true
-            New-LabRegistryPropertyOutput $key @([pscustomobject]@{ Name = $name; Value = (New-LabRegistryValue $matched[0] $stored) })
+    Update-LabShadowKeys $Cmdlet $Computer $Bound 'NewItemPropertyCommand' {
+        param($windows, $key, $path, $c)
+        if ($matched.Count -eq 0) {
+            New-LabWindowsError 'System.ArgumentException' ([string]::Format($script:WinMsg.BadValue, [string]$value, $kind)) 'System.ArgumentException,Microsoft.PowerShell.Commands.NewItemPropertyCommand' 'InvalidArgument' $kind
+            return
         }
+        $values = Add-LabRegistryKey $windows $key
+        if ($null -ne $values.PSObject.Properties[$name] -and -not $force) {
+            New-LabWindowsError 'System.IO.IOException' $script:WinMsg.PropertyExists 'System.IO.IOException,Microsoft.PowerShell.Commands.NewItemPropertyCommand' 'ResourceExists' $path
+            return
+        }
+        try { $stored = ConvertTo-LabRegistryValue $matched[0] $value }
+        catch {
+            New-LabWindowsError 'System.ArgumentException' $_.Exception.Message 'System.ArgumentException,Microsoft.PowerShell.Commands.NewItemPropertyCommand' 'InvalidArgument' $path
+            return
+        }
+        # -Force replaces the value, its type included.
+        if ($null -ne $values.PSObject.Properties[$name]) { $values.PSObject.Properties.Remove($name) }
+        Set-LabProperty $values $name (New-LabRegistryValue $matched[0] $stored)
+        $c.Commit = $true
+        New-LabRegistryPropertyOutput $key @([pscustomobject]@{ Name = $name; Value = (New-LabRegistryValue $matched[0] $stored) })
     }
 }
 
 function Invoke-LabShadowGetItemProperty {
     param($Cmdlet, $Computer, $Bound)
-    $target = Get-LabShadowTarget $Cmdlet $Computer
-    foreach ($path in (Get-LabShadowPaths $Bound)) {
-        $key = ConvertTo-LabRegistryPath $path
-        if ($null -eq $key -or -not (Test-LabRegistryKey $target.Windows $key)) { New-LabPathNotFound $path 'GetItemPropertyCommand'; continue }
-        $values = Get-LabRegistryKeyObject $target.Windows $key
+    Invoke-LabShadowRead $Cmdlet $Computer $Bound 'GetItemPropertyCommand' {
+        param($windows, $key)
+        $values = Get-LabRegistryKeyObject $windows $key
         $entries = @()
         if ($null -ne $values) { $entries = @($values.PSObject.Properties | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Value = $_.Value } }) }
         if ($Bound.ContainsKey('Name') -and $null -ne $Bound['Name']) {
@@ -1046,7 +1074,7 @@ function Invoke-LabShadowGetItemProperty {
                 }
                 $wanted += $found
             }
-            if ($missing -and $wanted.Count -eq 0) { continue }
+            if ($missing -and $wanted.Count -eq 0) { return }
             $entries = $wanted
         }
         New-LabRegistryPropertyOutput $key $entries
@@ -1055,51 +1083,41 @@ function Invoke-LabShadowGetItemProperty {
 
 function Invoke-LabShadowSetItemProperty {
     param($Cmdlet, $Computer, $Bound)
-    $paths = @(Get-LabShadowPaths $Bound)
     $name = [string]$Bound['Name']
     $value = $Bound['Value']
     $passThru = $Bound.ContainsKey('PassThru') -and [bool]$Bound['PassThru']
-    Update-LabWindows $Cmdlet $Computer {
-        param($server, $windows, $c)
-        foreach ($path in $paths) {
-            $key = ConvertTo-LabRegistryPath $path
-            if ($null -eq $key -or -not (Test-LabRegistryKey $windows $key)) { New-LabPathNotFound $path 'SetItemPropertyCommand'; continue }
-            $values = Add-LabRegistryKey $windows $key
-            $kind = Get-LabRegistryKindOf $value
-            if ($null -ne $values.PSObject.Properties[$name]) { $kind = [string]$values.PSObject.Properties[$name].Value.Kind }
-            if ($Bound.ContainsKey('Type')) { $kind = [string]$Bound['Type'] }
-            try { $stored = ConvertTo-LabRegistryValue $kind $value }
-            catch {
-                New-LabWindowsError 'System.ArgumentException' $_.Exception.Message 'System.ArgumentException,Microsoft.PowerShell.Commands.SetItemPropertyCommand' 'InvalidArgument' $path
-                continue
-            }
-            if ($null -ne $values.PSObject.Properties[$name]) { $values.PSObject.Properties.Remove($name) }
-            Set-LabProperty $values $name (New-LabRegistryValue $kind $stored)
-            $c.Commit = $true
-            if ($passThru) { New-LabRegistryPropertyOutput $key @([pscustomobject]@{ Name = $name; Value = (New-LabRegistryValue $kind $stored) }) }
+    Update-LabShadowKeys $Cmdlet $Computer $Bound 'SetItemPropertyCommand' {
+        param($windows, $key, $path, $c)
+        $values = Add-LabRegistryKey $windows $key
+        $kind = Get-LabRegistryKindOf $value
+        if ($null -ne $values.PSObject.Properties[$name]) { $kind = [string]$values.PSObject.Properties[$name].Value.Kind }
+        if ($Bound.ContainsKey('Type')) { $kind = [string]$Bound['Type'] }
+        try { $stored = ConvertTo-LabRegistryValue $kind $value }
+        catch {
+            New-LabWindowsError 'System.ArgumentException' $_.Exception.Message 'System.ArgumentException,Microsoft.PowerShell.Commands.SetItemPropertyCommand' 'InvalidArgument' $path
+            return
         }
+        if ($null -ne $values.PSObject.Properties[$name]) { $values.PSObject.Properties.Remove($name) }
+        Set-LabProperty $values $name (New-LabRegistryValue $kind $stored)
+        $c.Commit = $true
+        if ($passThru) { New-LabRegistryPropertyOutput $key @([pscustomobject]@{ Name = $name; Value = (New-LabRegistryValue $kind $stored) }) }
     }
 }
 
 function Invoke-LabShadowRemoveItemProperty {
     param($Cmdlet, $Computer, $Bound)
-    $paths = @(Get-LabShadowPaths $Bound)
     $names = @($Bound['Name'])
-    Update-LabWindows $Cmdlet $Computer {
-        param($server, $windows, $c)
-        foreach ($path in $paths) {
-            $key = ConvertTo-LabRegistryPath $path
-            if ($null -eq $key -or -not (Test-LabRegistryKey $windows $key)) { New-LabPathNotFound $path 'RemoveItemPropertyCommand'; continue }
-            $values = Get-LabRegistryKeyObject $windows $key
-            foreach ($name in $names) {
-                if ($null -eq $values -or $null -eq $values.PSObject.Properties[[string]$name]) {
-                    $message = [string]::Format($script:WinMsg.PropertyNotFound, $name, (Get-LabRegistryNativeName $key))
-                    New-LabWindowsError 'System.Management.Automation.PSArgumentException' $message 'System.Management.Automation.PSArgumentException,Microsoft.PowerShell.Commands.RemoveItemPropertyCommand' 'InvalidArgument' ([string]$name)
-                    continue
-                }
-                $values.PSObject.Properties.Remove([string]$name)
-                $c.Commit = $true
+    Update-LabShadowKeys $Cmdlet $Computer $Bound 'RemoveItemPropertyCommand' {
+        param($windows, $key, $path, $c)
+        $values = Get-LabRegistryKeyObject $windows $key
+        foreach ($name in $names) {
+            if ($null -eq $values -or $null -eq $values.PSObject.Properties[[string]$name]) {
+                $message = [string]::Format($script:WinMsg.PropertyNotFound, $name, (Get-LabRegistryNativeName $key))
+                New-LabWindowsError 'System.Management.Automation.PSArgumentException' $message 'System.Management.Automation.PSArgumentException,Microsoft.PowerShell.Commands.RemoveItemPropertyCommand' 'InvalidArgument' ([string]$name)
+                continue
             }
+            $values.PSObject.Properties.Remove([string]$name)
+            $c.Commit = $true
         }
     }
 }
@@ -1427,109 +1445,92 @@ $script:LabWindowsBridge = {
 #endregion
 #region Remote host (WinRM to a lab server) -------------------------------------------------------
 
+# A shadow command's attribute and param block: the parameters given, after the Path and
+# LiteralPath parameter sets the registry cmdlets share (-PathSets; -PathFromPipeline where Path also
+# binds from the pipeline by value, as for Test-Path and Get-Item).
+function New-LabShadowParamBlock {
+    param([string]$DefaultSet, [switch]$ShouldProcess, [switch]$PathSets, [switch]$PathFromPipeline, [string]$Parameters)
+    $binding = "DefaultParameterSetName = '" + $DefaultSet + "'"
+    if ($ShouldProcess) { $binding += ', SupportsShouldProcess = $true' }
+    $block = '[CmdletBinding(' + $binding + ")]`nparam(`n"
+    if ($PathSets) {
+        $pipeline = ''
+        if ($PathFromPipeline) { $pipeline = ' ValueFromPipeline = $true,' }
+        $block += "    [Parameter(ParameterSetName = 'Path', Mandatory = `$true, Position = 0," + $pipeline + " ValueFromPipelineByPropertyName = `$true)][string[]]`$Path,`n" +
+        "    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = `$true, ValueFromPipelineByPropertyName = `$true)][Alias('PSPath')][string[]]`$LiteralPath,`n"
+    }
+    return $block + $Parameters
+}
+
 # The commands a script sent to a lab server finds in place of this machine's: same names and
 # parameters as on PowerShell 2.0, forwarding to the bridge above with the server's name. Errors
 # come back as records and are written here, in the shadow, so that the script's own
 # $ErrorActionPreference (Stop, for the provider's scripts) applies to them as to a real cmdlet's.
 $script:LabShadowParams = [ordered]@{
-    'Test-Path'           = @{ Process = $false; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Path')]
-param(
-    [Parameter(ParameterSetName = 'Path', Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
-    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
+    'Test-Path'           = @{ Process = $false; Params = (New-LabShadowParamBlock 'Path' -PathSets -PathFromPipeline @'
     [string]$Filter, [string[]]$Include, [string[]]$Exclude,
     [Alias('Type')][ValidateSet('Any', 'Container', 'Leaf')][string]$PathType,
     [switch]$IsValid, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'Get-Item'            = @{ Process = $false; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Path')]
-param(
-    [Parameter(ParameterSetName = 'Path', Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
-    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
+'@) }
+    'Get-Item'            = @{ Process = $false; Params = (New-LabShadowParamBlock 'Path' -PathSets -PathFromPipeline @'
     [string]$Filter, [string[]]$Include, [string[]]$Exclude, [switch]$Force, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'New-Item'            = @{ Process = 'New Item'; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'pathSet', SupportsShouldProcess = $true)]
-param(
+'@) }
+    'New-Item'            = @{ Process = 'New Item'; Params = (New-LabShadowParamBlock 'pathSet' -ShouldProcess @'
     [Parameter(ParameterSetName = 'pathSet', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
     [Parameter(ParameterSetName = 'nameSet', Position = 0, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
     [Parameter(ParameterSetName = 'nameSet', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][AllowNull()][AllowEmptyString()][string]$Name,
     [Parameter(ValueFromPipelineByPropertyName = $true)][Alias('Type')][string]$ItemType,
     [Parameter(ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)][object]$Value,
     [switch]$Force, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'Remove-Item'         = @{ Process = 'Remove Key'; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess = $true)]
-param(
-    [Parameter(ParameterSetName = 'Path', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
-    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
+'@) }
+    'Remove-Item'         = @{ Process = 'Remove Key'; Params = (New-LabShadowParamBlock 'Path' -ShouldProcess -PathSets @'
     [string]$Filter, [string[]]$Include, [string[]]$Exclude, [switch]$Recurse, [switch]$Force, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'New-ItemProperty'    = @{ Process = 'New Property'; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess = $true)]
-param(
-    [Parameter(ParameterSetName = 'Path', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
-    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
+'@) }
+    'New-ItemProperty'    = @{ Process = 'New Property'; Params = (New-LabShadowParamBlock 'Path' -ShouldProcess -PathSets @'
     [Parameter(Mandatory = $true, Position = 1, ValueFromPipelineByPropertyName = $true)][Alias('PSProperty')][string]$Name,
     [Parameter(ValueFromPipelineByPropertyName = $true)][Alias('Type')][string]$PropertyType,
     [Parameter(ValueFromPipelineByPropertyName = $true)][object]$Value,
     [switch]$Force, [string]$Filter, [string[]]$Include, [string[]]$Exclude, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'Get-ItemProperty'    = @{ Process = $false; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Path')]
-param(
-    [Parameter(ParameterSetName = 'Path', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
-    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
+'@) }
+    'Get-ItemProperty'    = @{ Process = $false; Params = (New-LabShadowParamBlock 'Path' -PathSets @'
     [Parameter(Position = 1)][Alias('PSProperty')][string[]]$Name,
     [string]$Filter, [string[]]$Include, [string[]]$Exclude, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'Set-ItemProperty'    = @{ Process = 'Set Property'; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'propertyValuePathSet', SupportsShouldProcess = $true)]
-param(
+'@) }
+    'Set-ItemProperty'    = @{ Process = 'Set Property'; Params = (New-LabShadowParamBlock 'propertyValuePathSet' -ShouldProcess @'
     [Parameter(ParameterSetName = 'propertyValuePathSet', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
     [Parameter(ParameterSetName = 'propertyValueLiteralPathSet', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
     [Parameter(Mandatory = $true, Position = 1, ValueFromPipelineByPropertyName = $true)][Alias('PSProperty')][string]$Name,
     [Parameter(Mandatory = $true, Position = 2, ValueFromPipelineByPropertyName = $true)][AllowNull()][object]$Value,
     [ValidateSet('String', 'ExpandString', 'Binary', 'DWord', 'MultiString', 'QWord')][string]$Type,
     [switch]$PassThru, [switch]$Force, [string]$Filter, [string[]]$Include, [string[]]$Exclude, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'Remove-ItemProperty' = @{ Process = 'Remove Property'; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess = $true)]
-param(
-    [Parameter(ParameterSetName = 'Path', Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
-    [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PSPath')][string[]]$LiteralPath,
+'@) }
+    'Remove-ItemProperty' = @{ Process = 'Remove Property'; Params = (New-LabShadowParamBlock 'Path' -ShouldProcess -PathSets @'
     [Parameter(Mandatory = $true, Position = 1, ValueFromPipelineByPropertyName = $true)][Alias('PSProperty')][string[]]$Name,
     [switch]$Force, [string]$Filter, [string[]]$Include, [string[]]$Exclude, [System.Management.Automation.PSCredential]$Credential)
-'@ }
-    'Get-Service'         = @{ Process = $false; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'Default')]
-param(
+'@) }
+    'Get-Service'         = @{ Process = $false; Params = (New-LabShadowParamBlock 'Default' @'
     [Parameter(ParameterSetName = 'Default', Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)][Alias('ServiceName')][string[]]$Name,
     [Parameter(ParameterSetName = 'DisplayName', Mandatory = $true)][string[]]$DisplayName,
     [Parameter(ParameterSetName = 'InputObject', ValueFromPipeline = $true)][object[]]$InputObject,
     [Alias('Cn')][string[]]$ComputerName, [string[]]$Include, [string[]]$Exclude,
     [Alias('DS')][switch]$DependentServices, [Alias('SDO', 'ServicesDependedOn')][switch]$RequiredServices)
-'@ }
-    'Get-WmiObject'       = @{ Process = $false; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'query')]
-param(
+'@) }
+    'Get-WmiObject'       = @{ Process = $false; Params = (New-LabShadowParamBlock 'query' @'
     [Parameter(ParameterSetName = 'query', Mandatory = $true, Position = 0)][Alias('ClassName')][string]$Class,
     [Parameter(ParameterSetName = 'query', Position = 1)][string[]]$Property,
     [Parameter(ParameterSetName = 'query')][string]$Filter,
     [Parameter(ParameterSetName = 'WQLQuery', Mandatory = $true)][string]$Query,
     [Alias('NS')][string]$Namespace, [Alias('Cn')][string[]]$ComputerName, [System.Management.Automation.PSCredential]$Credential,
     [switch]$Amended, [switch]$DirectRead, [switch]$AsJob, [switch]$EnableAllPrivileges, [string]$Authority, [int]$ThrottleLimit)
-'@ }
-    'Get-Counter'         = @{ Process = $false; Params = @'
-[CmdletBinding(DefaultParameterSetName = 'GetCounterSet')]
-param(
+'@) }
+    'Get-Counter'         = @{ Process = $false; Params = (New-LabShadowParamBlock 'GetCounterSet' @'
     [Parameter(ParameterSetName = 'GetCounterSet', Position = 0, ValueFromPipeline = $true)][string[]]$Counter,
     [Parameter(ParameterSetName = 'ListSetSet', Mandatory = $true, Position = 0)][string[]]$ListSet,
     [Parameter(ParameterSetName = 'GetCounterSet')][int]$SampleInterval,
     [Parameter(ParameterSetName = 'GetCounterSet')][long]$MaxSamples,
     [Parameter(ParameterSetName = 'GetCounterSet')][switch]$Continuous,
     [Alias('Cn')][string[]]$ComputerName)
-'@ }
+'@) }
 }
 $script:LabServiceShadowParams = @'
 [CmdletBinding(DefaultParameterSetName = 'InputObject', SupportsShouldProcess = $true)]
@@ -1936,6 +1937,22 @@ function Set-ExchangeLabRegistryValue {
     }
 }
 
+# The end of a console command that started services in the state: its results are the services
+# that failed to start (one-element arrays), then the server's name. Each failure is written as the
+# service cmdlet's StartServiceFailed (<CommandType>: StartServiceCommand, RestartServiceCommand);
+# the output is the server's Windows state.
+function Complete-LabServiceStart {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object[]]$Results, [string]$CommandType)
+    $serverName = $Results[$Results.Count - 1]
+    foreach ($failed in @($Results | Select-Object -First ($Results.Count - 1))) {
+        $display = $failed[0]
+        if ($script:LabExchangeServices.Contains($failed[0])) { $display = $script:LabExchangeServices[$failed[0]].DisplayName }
+        $message = [string]::Format($script:WinMsg.StartFailed, $display, $failed[0])
+        $Cmdlet.WriteError((New-LabWindowsError 'Microsoft.PowerShell.Commands.ServiceCommandException' $message ('StartServiceFailed,Microsoft.PowerShell.Commands.' + $CommandType) 'OpenError' $failed[0]))
+    }
+    Get-ExchangeLabServerWindows -Server $serverName
+}
+
 <#
 .SYNOPSIS
 Restarts Exchange services on a lab server from its console: a new process that binds its ports now.
@@ -1968,14 +1985,7 @@ function Restart-ExchangeLabService {
             $c.Commit = $true
             [string]$target.Name
         })
-    $serverName = $results[$results.Count - 1]
-    foreach ($failed in @($results | Select-Object -First ($results.Count - 1))) {
-        $display = $failed[0]
-        if ($script:LabExchangeServices.Contains($failed[0])) { $display = $script:LabExchangeServices[$failed[0]].DisplayName }
-        $message = [string]::Format($script:WinMsg.StartFailed, $display, $failed[0])
-        $PSCmdlet.WriteError((New-LabWindowsError 'Microsoft.PowerShell.Commands.ServiceCommandException' $message 'StartServiceFailed,Microsoft.PowerShell.Commands.RestartServiceCommand' 'OpenError' $failed[0]))
-    }
-    Get-ExchangeLabServerWindows -Server $serverName
+    Complete-LabServiceStart $PSCmdlet $results 'RestartServiceCommand'
 }
 
 <#
@@ -2041,13 +2051,7 @@ function Update-ExchangeLabServer {
             $c.Commit = $true
             [string]$target.Name
         })
-    $serverName = $results[$results.Count - 1]
-    foreach ($failed in @($results | Select-Object -First ($results.Count - 1))) {
-        $display = $failed[0]
-        if ($script:LabExchangeServices.Contains($failed[0])) { $display = $script:LabExchangeServices[$failed[0]].DisplayName }
-        $PSCmdlet.WriteError((New-LabWindowsError 'Microsoft.PowerShell.Commands.ServiceCommandException' ([string]::Format($script:WinMsg.StartFailed, $display, $failed[0])) 'StartServiceFailed,Microsoft.PowerShell.Commands.StartServiceCommand' 'OpenError' $failed[0]))
-    }
-    Get-ExchangeLabServerWindows -Server $serverName
+    Complete-LabServiceStart $PSCmdlet $results 'StartServiceCommand'
 }
 
 #endregion
