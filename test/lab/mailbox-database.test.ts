@@ -35,6 +35,13 @@ function addServer(state: JsonObject, name: string, site: string, roles: string[
   });
 }
 
+/** A test that the RpcClientAccessServer values a scenario emitted are exactly these, in order. */
+const itSees = (name: string, scenario: () => Promise<string[]>, expected: string[]): void => {
+  it(name, async () => {
+    expect(await scenario()).toEqual(expected);
+  });
+};
+
 describe("Get-MailboxDatabase", () => {
   const s0 = batch.add<{ Name: string; Rpc: string; Server: string; Master: string; Recovery: boolean; Guid: string; TypeName: string }[]>(
     `Emit @(Get-MailboxDatabase | ForEach-Object { [ordered]@{ Name = $_.Name; Rpc = $_.RpcClientAccessServer; Server = $_.Server
@@ -141,15 +148,12 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
        $seen += ${rpcOf("MB-HO-01")}
        Emit $seen`,
   );
-  it("follows the referenced array: a new Fqdn or Name shows through without touching the database", async () => {
-    const result = await s4();
-    expect(result).toEqual([
-      "outlook-ho.exchangeserverpro.net",
-      "outlook.exchangeserverpro.net",
-      "outlook.exchangeserverpro.net",
-      "mapi.exchangeserverpro.net",
-    ]);
-  });
+  itSees("follows the referenced array: a new Fqdn or Name shows through without touching the database", s4, [
+    "outlook-ho.exchangeserverpro.net",
+    "outlook.exchangeserverpro.net",
+    "outlook.exchangeserverpro.net",
+    "mapi.exchangeserverpro.net",
+  ]);
 
   const s5 = batch.add<string[]>(
     `${createHeadOffice}
@@ -160,20 +164,14 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
        $seen += ${rpcOf("MB-HO-01")}
        Emit $seen`,
   );
-  it("shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name", async () => {
-    const result = await s5();
-    expect(result).toEqual(["", "outlook2-ho.exchangeserverpro.net"]);
-  });
+  itSees("shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name", s5, ["", "outlook2-ho.exchangeserverpro.net"]);
 
   const s5b = batch.add<string[]>(
     `Set-MailboxDatabase MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2
        Edit-LabState { param($s) $s.servers = @($s.servers | Where-Object { $_.Name -ne 'HO-EX2010-MB2' }) }
        Emit @(${rpcOf("MB-HO-01")}, ${rpcOf("MB-HO-02")})`,
   );
-  it("shows '' when the referenced server is removed; other databases keep their FQDN", async () => {
-    const result = await s5b();
-    expect(result).toEqual(["", "HO-EX2010-MB1.exchangeserverpro.net"]);
-  });
+  itSees("shows '' when the referenced server is removed; other databases keep their FQDN", s5b, ["", "HO-EX2010-MB1.exchangeserverpro.net"]);
 
   const s6 = batch.add<{ Lb: Captured<unknown>; MailboxOnly: Captured<unknown>; Db: Captured<unknown>; Value: string }>(
     `Emit ([ordered]@{
@@ -205,16 +203,13 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
        Get-MailboxDatabase -Server HO-EX2010-MB1 | Set-MailboxDatabase -RpcClientAccessServer outlook-ho.exchangeserverpro.net
        Emit @(Get-MailboxDatabase | ForEach-Object RpcClientAccessServer)`,
   );
-  it("fixes every database through the pipeline, as Get-MailboxDatabase | Set-MailboxDatabase does", async () => {
-    const values = await s7();
-    expect(values).toEqual([
-      "outlook-ho.exchangeserverpro.net",
-      "outlook-ho.exchangeserverpro.net",
-      "BR-EX2010-MB.exchangeserverpro.net",
-      "outlook-ho.exchangeserverpro.net",
-      "outlook-ho.exchangeserverpro.net",
-    ]);
-  });
+  itSees("fixes every database through the pipeline, as Get-MailboxDatabase | Set-MailboxDatabase does", s7, [
+    "outlook-ho.exchangeserverpro.net",
+    "outlook-ho.exchangeserverpro.net",
+    "BR-EX2010-MB.exchangeserverpro.net",
+    "outlook-ho.exchangeserverpro.net",
+    "outlook-ho.exchangeserverpro.net",
+  ]);
 });
 
 describe("New-MailboxDatabase", () => {

@@ -39,6 +39,10 @@ const capture = (command: string): string => `& {
     Errors = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { Get-ErrInfo $_ })
   } }`;
 
+/** Emits each named Get-Mailbox command's listing (see capture), in the order given. */
+const emitListings = (commands: Record<string, string>): string =>
+  `Emit ([ordered]@{\n${Object.entries(commands).map(([name, command]) => `       ${name} = ${capture(command)}`).join("\n")} })`;
+
 interface Listing {
   Names: string[];
   Warnings: string[];
@@ -68,11 +72,12 @@ describe("Get-Mailbox on the article's organisation", () => {
   });
 
   const byDatabase = batch.add<{ ByName: Listing; ByGuid: Listing; Recovery: Listing; Missing: Listing }>(
-    `Emit ([ordered]@{
-       ByName = ${capture("Get-Mailbox -Database MB-HO-01")}
-       ByGuid = ${capture(`Get-Mailbox -Database ${MB_HO_02}`)}
-       Recovery = ${capture("Get-Mailbox -Database RDB-HO-01")}
-       Missing = ${capture("Get-Mailbox -Database MB-XX-01")} })`,
+    emitListings({
+      ByName: "Get-Mailbox -Database MB-HO-01",
+      ByGuid: `Get-Mailbox -Database ${MB_HO_02}`,
+      Recovery: "Get-Mailbox -Database RDB-HO-01",
+      Missing: "Get-Mailbox -Database MB-XX-01",
+    }),
   );
   it("returns the mailboxes of one database, named or by GUID, and Exchange's not-found error for an unknown one", async () => {
     const r = await byDatabase();
@@ -86,13 +91,14 @@ describe("Get-Mailbox on the article's organisation", () => {
   });
 
   const byServer = batch.add<{ Mb1: Listing; Mb1Fqdn: Listing; Mb2: Listing; Branch: Listing; Missing: Listing; All: Listing }>(
-    `Emit ([ordered]@{
-       Mb1 = ${capture("Get-Mailbox -Server HO-EX2010-MB1")}
-       Mb1Fqdn = ${capture("Get-Mailbox -Server ho-ex2010-mb1.exchangeserverpro.net")}
-       Mb2 = ${capture("Get-Mailbox -Server HO-EX2010-MB2")}
-       Branch = ${capture("Get-Mailbox -Server BR-EX2010-MB")}
-       Missing = ${capture("Get-Mailbox -Server HO-EX2010-MB9")}
-       All = ${capture("Get-Mailbox")} })`,
+    emitListings({
+      Mb1: "Get-Mailbox -Server HO-EX2010-MB1",
+      Mb1Fqdn: "Get-Mailbox -Server ho-ex2010-mb1.exchangeserverpro.net",
+      Mb2: "Get-Mailbox -Server HO-EX2010-MB2",
+      Branch: "Get-Mailbox -Server BR-EX2010-MB",
+      Missing: "Get-Mailbox -Server HO-EX2010-MB9",
+      All: "Get-Mailbox",
+    }),
   );
   it("returns the mailboxes of a server's databases with -Server, and every mailbox without a filter", async () => {
     const r = await byServer();
@@ -120,7 +126,7 @@ describe("Get-Mailbox on the article's organisation", () => {
   });
 
   const noSection = batch.add<{ All: Listing; Database: Listing }>(
-    `Emit ([ordered]@{ All = ${capture("Get-Mailbox")}; Database = ${capture("Get-Mailbox -Database MB-HO-01")} })`,
+    emitListings({ All: "Get-Mailbox", Database: "Get-Mailbox -Database MB-HO-01" }),
     { edit: (state) => void delete state.mailboxes },
   );
   it("reads a state without a mailboxes section as an organisation without mailboxes", async () => {
@@ -130,13 +136,14 @@ describe("Get-Mailbox on the article's organisation", () => {
 
 describe("Get-Mailbox -ResultSize on 1,408 mailboxes", () => {
   const sized = batch.add<{ Default: Listing; Unlimited: Listing; Five: Listing; Server: Listing; ServerUnlimited: Listing; Bad: Listing }>(
-    `Emit ([ordered]@{
-       Default = ${capture("Get-Mailbox")}
-       Unlimited = ${capture("Get-Mailbox -ResultSize Unlimited")}
-       Five = ${capture("Get-Mailbox -ResultSize 5")}
-       Server = ${capture("Get-Mailbox -Server HO-EX2010-MB1")}
-       ServerUnlimited = ${capture("Get-Mailbox -Server HO-EX2010-MB1 -ResultSize unlimited")}
-       Bad = ${capture("Get-Mailbox -ResultSize lots")} })`,
+    emitListings({
+      Default: "Get-Mailbox",
+      Unlimited: "Get-Mailbox -ResultSize Unlimited",
+      Five: "Get-Mailbox -ResultSize 5",
+      Server: "Get-Mailbox -Server HO-EX2010-MB1",
+      ServerUnlimited: "Get-Mailbox -Server HO-EX2010-MB1 -ResultSize unlimited",
+      Bad: "Get-Mailbox -ResultSize lots",
+    }),
     { edit: addMailboxes(1400) },
   );
 

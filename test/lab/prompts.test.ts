@@ -20,6 +20,18 @@ const caught = `$caught = $null
 function Catch-Prompt { param([scriptblock]$Block)
   try { & $Block; $null } catch { [ordered]@{ Type = $_.Exception.GetType().FullName; Fqid = $_.FullyQualifiedErrorId; Category = [string]$_.CategoryInfo.Category; Message = $_.Exception.Message } } }`;
 
+/** The prompt failed as a -NonInteractive host fails it, nothing was removed, and the confirmed run removed the one object. */
+function expectPromptRefusedThenRemoved(result: PromptResult, command: string): void {
+  expect(result.Caught).toEqual({
+    Type: "System.Management.Automation.PSInvalidOperationException",
+    Fqid: `InvalidOperation,${command}`,
+    Category: "InvalidOperation",
+    Message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
+  });
+  expect(result.Left).toBe(1);
+  expect(result.AfterConfirmFalse).toBe(0);
+}
+
 describe("confirmation in a -NonInteractive pwsh", () => {
   it("Remove-ClientAccessArray without -Confirm:$false fails on the prompt and removes nothing; with it, removes", async () => {
     lab = makeLab();
@@ -32,14 +44,7 @@ describe("confirmation in a -NonInteractive pwsh", () => {
        Emit ([ordered]@{ Caught = $c; Left = $left; AfterConfirmFalse = @(Get-ClientAccessArray).Count })`,
       lab.statePath,
     );
-    expect(result.Caught).toEqual({
-      Type: "System.Management.Automation.PSInvalidOperationException",
-      Fqid: "InvalidOperation,Remove-ClientAccessArray",
-      Category: "InvalidOperation",
-      Message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
-    });
-    expect(result.Left).toBe(1);
-    expect(result.AfterConfirmFalse).toBe(0);
+    expectPromptRefusedThenRemoved(result, "Remove-ClientAccessArray");
   });
 
   it("Remove-ClientAccessArray of a missing array is not-found before any prompt", async () => {
@@ -62,13 +67,6 @@ describe("confirmation in a -NonInteractive pwsh", () => {
          AfterConfirmFalse = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name HO-DAG01 -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue).Count })`,
       lab.statePath,
     );
-    expect(result.Caught).toEqual({
-      Type: "System.Management.Automation.PSInvalidOperationException",
-      Fqid: "InvalidOperation,Remove-DnsServerResourceRecord",
-      Category: "InvalidOperation",
-      Message: "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
-    });
-    expect(result.Left).toBe(1);
-    expect(result.AfterConfirmFalse).toBe(0);
+    expectPromptRefusedThenRemoved(result, "Remove-DnsServerResourceRecord");
   });
 });

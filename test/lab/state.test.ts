@@ -29,6 +29,16 @@ const catching = (command: string): string => `
   $r.Next = 'ran'
   Emit $r`;
 
+// A state file in the lab's folder holding `text` in place of the lab's; its path goes to `keep` too.
+const stateFileHolding =
+  (name: string, text: string, keep: (path: string) => void) =>
+  (lab: Lab): string => {
+    const path = join(lab.dir, name);
+    writeFileSync(path, text);
+    keep(path);
+    return path;
+  };
+
 describe("state file problems", () => {
   let missingPath = "";
   const missing = batch.add<Caught>(catching("Get-ClientAccessArray"), {
@@ -55,19 +65,11 @@ describe("state file problems", () => {
 
   let brokenPath = "";
   const broken = batch.add<Caught>(catching("Get-MailboxDatabase"), {
-    statePath: (lab) => {
-      brokenPath = join(lab.dir, "broken.json");
-      writeFileSync(brokenPath, "{ this is not json");
-      return brokenPath;
-    },
+    statePath: stateFileHolding("broken.json", "{ this is not json", (path) => (brokenPath = path)),
   });
   let arrayPath = "";
   const notLab = batch.add<Caught>(catching("Set-MailboxDatabase MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2"), {
-    statePath: (lab) => {
-      arrayPath = join(lab.dir, "array.json");
-      writeFileSync(arrayPath, "[1, 2, 3]");
-      return arrayPath;
-    },
+    statePath: stateFileHolding("array.json", "[1, 2, 3]", (path) => (arrayPath = path)),
   });
   it("names a corrupt state file as such, for non-JSON and for JSON that is not a lab", async () => {
     const result = await broken();

@@ -67,6 +67,13 @@ interface Console {
   AbValue: { Kind: string; Value: number | string } | null;
 }
 
+/** An error of the script on the server, as the caller of Invoke-Command sees it: a RemoteException, and the caller stopped. */
+const remoteScriptError = (fields: Partial<Failure>): Partial<Failure> => ({
+  Reached: false,
+  Type: "System.Management.Automation.RemoteException",
+  ...fields,
+});
+
 interface Failure {
   Reached: boolean;
   Message: string;
@@ -221,14 +228,12 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   );
   it("a service that fails to start comes back as the script's remote error, and stays stopped", async () => {
     const r = await startFails();
-    expect(r.Failure).toMatchObject({
-      Reached: false,
+    expect(r.Failure).toMatchObject(remoteScriptError({
       Message: "Failed to start service 'Microsoft Exchange Address Book (MSExchangeAB)'.",
-      Type: "System.Management.Automation.RemoteException",
       Fqid: "StartServiceFailed,Microsoft.PowerShell.Commands.RestartServiceCommand",
       Category: "OpenError",
       Reason: "ServiceCommandException",
-    });
+    }));
     expect(r.Read).toMatchObject({ RpcListening: [59532], AbState: "Stopped", AbListening: [], AbKind: "String" });
   });
 
@@ -241,12 +246,10 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   );
   it("an error the script throws reaches the caller as a remote error and stops it under -ErrorAction Stop", async () => {
     const r = await thrown();
-    expect(r.Failure).toMatchObject({
-      Reached: false,
+    expect(r.Failure).toMatchObject(remoteScriptError({
       Message: "Static RPC ports must be 0 (dynamic) or 1-65535, not 70000 and 59533.",
-      Type: "System.Management.Automation.RemoteException",
       Reason: "RuntimeException",
-    });
+    }));
     expect(r.Console.RpcValue).toBeNull();
     expect(r.Console.Sessions).toBe(4);
     // Without Stop: a RemotingErrorRecord from the computer, the original exception deserialized inside.
@@ -343,7 +346,7 @@ describe("the remote host runs PowerShell 2.0", () => {
   );
   it("refuses a script with [ordered]@{} as a parse error of the remote host, before any of it runs", async () => {
     const r = await refused();
-    expect(r.Failure).toMatchObject({ Reached: false, Type: "System.Management.Automation.RemoteException", Category: "ParserError", Reason: "ParseException", Fqid: "ExchangeLabPowerShell2Script" });
+    expect(r.Failure).toMatchObject(remoteScriptError({ Category: "ParserError", Reason: "ParseException", Fqid: "ExchangeLabPowerShell2Script" }));
     expect(r.Failure.Message).toBe("The remote computer HO-EX2010-MB1 runs Windows PowerShell 2.0, which cannot run this script: line 3: [ordered] (PowerShell 3.0)");
     expect(r.Console.RpcValue).toBeNull();
   });
