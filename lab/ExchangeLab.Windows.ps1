@@ -909,7 +909,7 @@ function Get-LabExistingRegistryKey {
 }
 
 function Get-LabShadowPaths {
-    param($Bound)
+    param([System.Collections.IDictionary]$Bound)
     if ($Bound.ContainsKey('LiteralPath')) { return @($Bound['LiteralPath']) }
     if ($Bound.ContainsKey('Path')) { return @($Bound['Path']) }
     return @()
@@ -936,7 +936,7 @@ function Update-LabWindows {
 }
 
 function Invoke-LabShadowTestPath {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $target = Get-LabShadowTarget $Cmdlet $Computer
     $type = 'Any'
     if ($Bound.ContainsKey('PathType')) { $type = [string]$Bound['PathType'] }
@@ -953,7 +953,7 @@ function Invoke-LabShadowTestPath {
 # output for an existing key (it is called with the server's Windows state and the key), else the
 # command's PathNotFound.
 function Invoke-LabShadowRead {
-    param($Cmdlet, $Computer, $Bound, [string]$CommandClass, [scriptblock]$Read)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound, [string]$CommandClass, [scriptblock]$Read)
     $target = Get-LabShadowTarget $Cmdlet $Computer
     foreach ($path in (Get-LabShadowPaths $Bound)) {
         $key = Get-LabExistingRegistryKey $target.Windows $path
@@ -966,7 +966,7 @@ function Invoke-LabShadowRead {
 # path in turn, in one update of the state: $Each for an existing key (called with the server's
 # Windows state, the key, the path and the update's context), else the command's PathNotFound.
 function Update-LabShadowKeys {
-    param($Cmdlet, $Computer, $Bound, [string]$CommandClass, [scriptblock]$Each)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound, [string]$CommandClass, [scriptblock]$Each)
     $paths = @(Get-LabShadowPaths $Bound)
     Update-LabWindows $Cmdlet $Computer {
         param($server, $windows, $c)
@@ -979,7 +979,7 @@ function Update-LabShadowKeys {
 }
 
 function Invoke-LabShadowGetItem {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     Invoke-LabShadowRead $Cmdlet $Computer $Bound 'GetItemCommand' {
         param($windows, $key)
         New-LabRegistryKeyOutput $windows $key
@@ -987,7 +987,7 @@ function Invoke-LabShadowGetItem {
 }
 
 function Invoke-LabShadowNewItem {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $paths = @(Get-LabShadowPaths $Bound)
     if ($paths.Count -eq 0) { $paths = @('') }
     $force = $Bound.ContainsKey('Force') -and [bool]$Bound['Force']
@@ -1023,7 +1023,7 @@ function Invoke-LabShadowNewItem {
 }
 
 function Invoke-LabShadowNewItemProperty {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $name = [string]$Bound['Name']
     $force = $Bound.ContainsKey('Force') -and [bool]$Bound['Force']
     $kind = 'String'
@@ -1056,7 +1056,7 @@ function Invoke-LabShadowNewItemProperty {
 }
 
 function Invoke-LabShadowGetItemProperty {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     Invoke-LabShadowRead $Cmdlet $Computer $Bound 'GetItemPropertyCommand' {
         param($windows, $key)
         $values = Get-LabRegistryKeyObject $windows $key
@@ -1082,7 +1082,7 @@ function Invoke-LabShadowGetItemProperty {
 }
 
 function Invoke-LabShadowSetItemProperty {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $name = [string]$Bound['Name']
     $value = $Bound['Value']
     $passThru = $Bound.ContainsKey('PassThru') -and [bool]$Bound['PassThru']
@@ -1105,7 +1105,7 @@ function Invoke-LabShadowSetItemProperty {
 }
 
 function Invoke-LabShadowRemoveItemProperty {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $names = @($Bound['Name'])
     Update-LabShadowKeys $Cmdlet $Computer $Bound 'RemoveItemPropertyCommand' {
         param($windows, $key, $path, $c)
@@ -1123,7 +1123,7 @@ function Invoke-LabShadowRemoveItemProperty {
 }
 
 function Invoke-LabShadowRemoveItem {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $paths = @(Get-LabShadowPaths $Bound)
     Update-LabWindows $Cmdlet $Computer {
         param($server, $windows, $c)
@@ -1160,7 +1160,7 @@ function New-LabServiceOutput {
 # The services a service cmdlet names: -Name (wildcards), -DisplayName, -InputObject; with an error
 # record for each plain name that matches nothing.
 function Select-LabShadowService {
-    param([object[]]$All, $Bound, [string]$CommandClass)
+    param([object[]]$All, [System.Collections.IDictionary]$Bound, [string]$CommandClass)
     $selected = @()
     $any = $false
     foreach ($pair in @(@('Name', 'Name'), @('DisplayName', 'DisplayName'), @('InputObject', 'Name'))) {
@@ -1190,7 +1190,7 @@ function Select-LabShadowService {
 }
 
 function Invoke-LabShadowGetService {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $target = Get-LabShadowTarget $Cmdlet $Computer
     $all = @(Get-LabServiceList $target.Server $target.Windows)
     foreach ($item in @(Select-LabShadowService $all $Bound 'GetServiceCommand')) {
@@ -1201,7 +1201,7 @@ function Invoke-LabShadowGetService {
 # Start-Service, Stop-Service, Restart-Service. Only the Exchange services change; the fixed
 # Windows ones accept the command and stay as they are.
 function Invoke-LabShadowServiceControl {
-    param($Cmdlet, $Computer, $Bound, [string]$Verb)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound, [string]$Verb)
     $class = $Verb + 'ServiceCommand'
     $passThru = $Bound.ContainsKey('PassThru') -and [bool]$Bound['PassThru']
     $results = @(Update-LabWindows $Cmdlet $Computer {
@@ -1263,7 +1263,7 @@ function Test-LabWqlMatch {
 }
 
 function Invoke-LabShadowGetWmiObject {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $target = Get-LabShadowTarget $Cmdlet $Computer
     $class = [string]$Bound['Class']
     $filter = [string]$Bound['Filter']
@@ -1326,7 +1326,7 @@ function Invoke-LabShadowGetWmiObject {
 }
 
 function Invoke-LabShadowGetCounter {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $target = Get-LabShadowTarget $Cmdlet $Computer
     $host_ = ([string]$target.Server.Name).ToLowerInvariant()
     $rpc = $target.Windows.Services.PSObject.Properties['MSExchangeRPC']
@@ -1376,7 +1376,7 @@ function Get-LabServerAddress {
 
 # netstat.exe's text: -a (listening too), -n, -o (PID column), -p TCP (TCP only; IPv4 listeners).
 function Invoke-LabShadowNetstat {
-    param($Cmdlet, $Computer, $Bound)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
     $flags = ''
     foreach ($argument in @($Bound['Arguments'])) {
         $text = [string]$argument
@@ -1417,7 +1417,7 @@ function Invoke-LabShadowNetstat {
 
 # The bridge the remote host's shadow commands call: runs in this module, so it reaches the state.
 function Invoke-LabWindowsShadow {
-    param([string]$Command, [string]$Computer, [System.Management.Automation.PSCmdlet]$Cmdlet, $Bound)
+    param([string]$Command, [string]$Computer, [System.Management.Automation.PSCmdlet]$Cmdlet, [System.Collections.IDictionary]$Bound)
     switch ($Command) {
         'Test-Path' { Invoke-LabShadowTestPath $Cmdlet $Computer $Bound }
         'Get-Item' { Invoke-LabShadowGetItem $Cmdlet $Computer $Bound }
@@ -1711,7 +1711,7 @@ function Invoke-LabRemoteComputer {
 
 # Invoke-Command -ComputerName to lab servers (the proxy's ComputerName parameter sets).
 function Invoke-LabRemoteCommand {
-    param([System.Management.Automation.PSCmdlet]$Cmdlet, $Bound, [System.Collections.ArrayList]$InputList)
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [System.Collections.IDictionary]$Bound, [System.Collections.ArrayList]$InputList)
     foreach ($unsupported in 'AsJob', 'InDisconnectedSession') {
         if ($Bound.ContainsKey($unsupported) -and [bool]$Bound[$unsupported]) {
             $message = [string]::Format($script:WinMsg.NotEmulated, $unsupported)
