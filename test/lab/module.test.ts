@@ -1,12 +1,14 @@
 // The lab module as a PowerShell artefact: Windows PowerShell 5.1-compatible syntax, explicit
 // exports with help, a fast import (cached exception types), and the article scenario's content.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LAB_ENDPOINT_COMMANDS } from "../support/sshd";
 import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } from "./pwsh.js";
 
 const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
+// The module's files split out of the .psm1 by concern (dot-sourced by it), checked as the .psm1 is.
+const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin"].map((part) => join(repoRoot, "lab", `ExchangeLab.${part}.ps1`));
 // The module's other script file (dot-sourced by the .psm1): the Windows side of the lab servers.
 const windowsPath = join(repoRoot, "lab", "ExchangeLab.Windows.ps1");
 const manifestPath = join(repoRoot, "lab", "ExchangeLab.psd1");
@@ -52,7 +54,7 @@ describe("Windows PowerShell 5.1 compatibility", () => {
   it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", async () => {
     const tokens = await code();
     for (const [name, source] of [
-      ["ExchangeLab.psm1", readFileSync(modulePath, "utf8")],
+      ...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const),
       ["ExchangeLab.Windows.ps1", tokens["ExchangeLab.Windows.ps1"] ?? ""],
     ] as const) {
       expect(source.length, name).toBeGreaterThan(1000);
@@ -76,7 +78,7 @@ describe("Windows PowerShell 5.1 compatibility", () => {
 
   const ast = batch.add<{ Errors: string[]; Ps7Nodes: string[] }>(
     `$errors = @(); $ps7 = @()
-     foreach ($path in ${psq(modulePath)}, ${psq(windowsPath)}) {
+     foreach ($path in @(${[modulePath, ...splitPaths, windowsPath].map(psq).join(", ")})) {
      $tokens = $null; $fileErrors = $null
      $tree = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref]$tokens, [ref]$fileErrors)
      $errors += @($fileErrors)
