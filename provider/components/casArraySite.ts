@@ -9,15 +9,15 @@
 // (the array puts its databases back first) and releases what it adopted; a database that leaves
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
-import { planAddresses, planSite, verifySettings, type SitePlanRequest, type VerifyOption } from "../runtime/site";
-import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
+import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePlanRequest } from "../runtime/site";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
 import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSetting";
 import { StaticRpcPorts, type StaticRpcPortsServer } from "../resources/staticRpcPorts";
 import { CasArrayVerification, type Verification } from "../resources/casArrayVerification";
 
-export interface CasArraySiteArgs {
+/** A whole site: its names and DNS record here, its options (adopt, onDelete, connections, rpcPorts, verify) in SiteOptions. */
+export interface CasArraySiteArgs extends SiteOptions {
   /** The AD site, e.g. HeadOffice. */
   site: string;
   /** The array's name (default: the FQDN's host label). */
@@ -36,33 +36,6 @@ export interface CasArraySiteArgs {
   databases?: string[] | "all-in-site";
   /** Databases to leave alone (with "all-in-site"). */
   exclude?: string[];
-  /** Take over the site's existing array and DNS name (brownfield) instead of failing. */
-  adopt?: boolean;
-  /**
-   * What destroying the site does: "restore" (default) puts every database back to the value it
-   * had before and removes the record and array this stack created (adopted ones are released);
-   * "retain" leaves everything in Exchange and DNS as it is and only forgets it.
-   */
-  onDelete?: "restore" | "retain";
-  connection: ConnectionInput;
-  /** Where the DnsServer cmdlets run, when not on `connection`. */
-  dnsConnection?: ConnectionInput;
-  /**
-   * The same static RPC ports on every Client Access server of the site, so a load balancer can
-   * publish TCP 135 and these two ports (StaticRpcPorts): set before the DNS name moves, each
-   * server restarted in turn. E.g. { rpcClientAccess: 59532, addressBook: 59533 }.
-   */
-  rpcPorts?: { rpcClientAccess: number; addressBook: number };
-  /** How the site's servers are reached for rpcPorts (default: see StaticRpcPorts' serverConnection). */
-  serverConnection?: ServerConnectionInput;
-  /**
-   * Off unless asked. After the apply (and at every refresh) check that the array's FQDN resolves
-   * at the site's DNS server to exactly the declared addresses and that the array has members;
-   * with `tcp: true` also that each address accepts TCP connections on 135 and the static ports,
-   * from the machine running Pulumi. Failures are warnings and the `verification` output;
-   * "strict" (or mode: "strict") fails the apply instead. true means "warn".
-   */
-  verify?: VerifyOption;
 }
 
 export interface ManagedDatabase {

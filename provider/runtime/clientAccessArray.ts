@@ -22,7 +22,7 @@ import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailur
 import type { ResourceDefinition } from "./contract";
 import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { ArrayName, ExchangeName, Fqdn, RpcClientAccessServerName, SiteName } from "./rules";
+import { ArrayName, ExchangeName, Fqdn, OnDelete, OnDeleteState, RpcClientAccessServerName, SiteName } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const RestoreEntry = z.object({ database: ExchangeName, rpcClientAccessServer: RpcClientAccessServerName });
@@ -35,9 +35,7 @@ const shape = {
   adopt: z.boolean().optional(),
   /** The values databases had before they pointed at this array: put back when it is removed. */
   restore: z.array(RestoreEntry, { error: "must be a list of {database, rpcClientAccessServer}" }).optional(),
-  onDelete: z
-    .enum(["restore", "retain"], { error: "must be 'restore' (remove the array if this stack created it, putting its databases back) or 'retain' (leave it)" })
-    .optional(),
+  onDelete: OnDelete("remove the array if this stack created it, putting its databases back", "leave it").optional(),
   connection: ConnectionSchema,
 };
 const InputsSchema = z.object(shape);
@@ -56,7 +54,7 @@ const OutputsSchema = z.object({
   /** Whether this resource took over an array that existed before it (released, not removed, on delete). */
   adopted: z.boolean().optional(),
   restore: z.array(RestoreEntry).optional(),
-  onDelete: z.enum(["restore", "retain"]).optional(),
+  onDelete: OnDeleteState.optional(),
   connection: ConnectionSchema,
 });
 export type ClientAccessArrayOutputs = z.infer<typeof OutputsSchema>;

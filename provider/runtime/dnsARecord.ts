@@ -16,7 +16,7 @@ import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import type { DiffRules } from "./diff";
 import { warn } from "./log";
-import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, relativeRecordName, TimeToLiveSeconds } from "./rules";
+import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, OnDelete, OnDeleteState, relativeRecordName, TimeToLiveSeconds } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const DEFAULT_TTL = 3600;
@@ -27,9 +27,7 @@ const shape = {
   addresses: IPv4AddressSet,
   ttl: TimeToLiveSeconds.default(DEFAULT_TTL),
   adopt: z.boolean({ error: "must be true or false" }).optional(),
-  onDelete: z
-    .enum(["restore", "retain"], { error: "must be 'restore' (remove the records this stack created) or 'retain' (leave them)" })
-    .optional(),
+  onDelete: OnDelete("remove the records this stack created", "leave them").optional(),
   dnsServer: DnsServerName,
   connection: ConnectionSchema,
 };
@@ -50,7 +48,7 @@ const OutputsSchema = z.object({
   adopt: z.boolean().optional(),
   /** Whether the name had A records when this resource took it over (released, not removed, on delete). */
   adopted: z.boolean().optional(),
-  onDelete: z.enum(["restore", "retain"]).optional(),
+  onDelete: OnDeleteState.optional(),
   connection: ConnectionSchema,
 });
 export type DnsARecordOutputs = z.infer<typeof OutputsSchema>;

@@ -10,13 +10,13 @@ import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { ExchangeName, RpcClientAccessServerName } from "./rules";
+import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const shape = {
   database: ExchangeName,
   rpcClientAccessServer: RpcClientAccessServerName,
-  onDelete: z.enum(["restore", "retain"], { error: "must be 'restore' (put the previous value back) or 'retain' (leave the value)" }).default("restore"),
+  onDelete: OnDelete("put the previous value back", "leave the value").default("restore"),
   connection: ConnectionSchema,
 };
 const InputsSchema = z.object(shape);
@@ -37,7 +37,7 @@ const OutputsSchema = z.object({
   appliedRpcClientAccessServer: z.string(),
   /** The value the database had before this resource took it over; delete restores it. */
   previousRpcClientAccessServer: z.string(),
-  onDelete: z.enum(["restore", "retain"]),
+  onDelete: OnDeleteState,
   connection: ConnectionSchema,
 });
 export type MailboxDatabaseRpcSettingOutputs = z.infer<typeof OutputsSchema>;

@@ -232,3 +232,14 @@ export function exchangeVersion(text: string): { major: number; minor: number } 
   const m = /^\s*Version (\d+)\.(\d+)/.exec(text);
   return m === null ? undefined : { major: Number(m[1]), minor: Number(m[2]) };
 }
+
+/** What destroying a resource does to what it manages. */
+export const ON_DELETE = ["restore", "retain"] as const;
+
+/** `onDelete` as an input: `restore` does `restores`, `retain` does `retains` (the message says both). */
+export function OnDelete(restores: string, retains: string) {
+  return z.enum(ON_DELETE, { error: `must be 'restore' (${restores}) or 'retain' (${retains})` });
+}
+
+/** `onDelete` as state keeps it. */
+export const OnDeleteState = z.enum(ON_DELETE);

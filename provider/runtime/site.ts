@@ -21,7 +21,38 @@ import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressS
 import { surveyStaticRpcPorts } from "./staticRpcPorts";
 import { ExchangeCasError } from "../errors";
 
-export interface SitePlanRequest {
+/** What a site declares besides its names and its DNS record: CasArraySite's options, as the plan takes them. */
+export interface SiteOptions {
+  /** Take over the site's existing array and DNS name (brownfield) instead of failing. */
+  adopt?: boolean;
+  /**
+   * What destroying the site does: "restore" (default) puts every database back to the value it
+   * had before and removes the record and array this stack created (adopted ones are released);
+   * "retain" leaves everything in Exchange and DNS as it is and only forgets it.
+   */
+  onDelete?: "restore" | "retain";
+  connection: ConnectionInput;
+  /** Where the DnsServer cmdlets run, when not on `connection`. */
+  dnsConnection?: ConnectionInput;
+  /**
+   * The same static RPC ports on every Client Access server of the site, so a load balancer can
+   * publish TCP 135 and these two ports (StaticRpcPorts): set before the DNS name moves, each
+   * server restarted in turn. E.g. { rpcClientAccess: 59532, addressBook: 59533 }.
+   */
+  rpcPorts?: { rpcClientAccess: number; addressBook: number };
+  /** How the site's servers are reached for rpcPorts (default: see StaticRpcPorts' serverConnection). */
+  serverConnection?: ServerConnectionInput;
+  /**
+   * Off unless asked. After the apply (and at every refresh) check that the array's FQDN resolves
+   * at the site's DNS server to exactly the declared addresses and that the array has members;
+   * with `tcp: true` also that each address accepts TCP connections on 135 and the static ports,
+   * from the machine running Pulumi. Failures are warnings and the `verification` output;
+   * "strict" (or mode: "strict") fails the apply instead. true means "warn".
+   */
+  verify?: VerifyOption;
+}
+
+export interface SitePlanRequest extends SiteOptions {
   site: string;
   fqdn: string;
   arrayName?: string;
@@ -33,16 +64,6 @@ export interface SitePlanRequest {
   ttl?: number;
   databases: string[] | "all-in-site";
   exclude: string[];
-  adopt?: boolean;
-  onDelete?: "restore" | "retain";
-  connection: ConnectionInput;
-  dnsConnection?: ConnectionInput;
-  /** The same static RPC ports on every Client Access server of the site (StaticRpcPorts). */
-  rpcPorts?: { rpcClientAccess: number; addressBook: number };
-  /** How the site's servers are reached for rpcPorts. */
-  serverConnection?: ServerConnectionInput;
-  /** Check the wiring after the apply (CasArrayVerification). */
-  verify?: VerifyOption;
 }
 
 /** CasArraySite's `verify`: true/"warn", "strict", or the full form. */

@@ -24,7 +24,7 @@ import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailur
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameAs, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { exchangeVersion, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
+import { exchangeVersion, OnDelete, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const shape = {
@@ -32,9 +32,7 @@ const shape = {
   site: SiteName,
   rpcClientAccess: StaticRpcPort,
   addressBook: StaticRpcPort,
-  onDelete: z
-    .enum(["restore", "retain"], { error: "must be 'restore' (put every server back to the ports it had before) or 'retain' (leave the ports as they are)" })
-    .optional(),
+  onDelete: OnDelete("put every server back to the ports it had before", "leave the ports as they are").optional(),
   /** Where the Exchange cmdlets run (which servers, which versions). */
   connection: ConnectionSchema,
   /** How each server is reached; by default the lab's servers, the SSH jump host, or WinRM with the Exchange connection's account. */
