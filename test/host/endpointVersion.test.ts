@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { create, resourceType } from "../support/apply";
+import { modernEndpoint } from "../support/endpoint";
 import { register, type Registration } from "../support/contract";
 import { Host, urnOf } from "../support/host";
 import type { Lab } from "../support/lab";
@@ -14,26 +15,10 @@ let host: Host;
 
 useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
-const E15 = "Version 15.1 (Build 2507.6)";
-
 /** Makes the lab's session endpoint an Exchange 2016 server (HO-EX2016) of the same organisation. */
 function useModernEndpoint(): void {
-  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as {
-    organization: Record<string, unknown>;
-    servers: Record<string, unknown>[];
-  };
-  const first = state.servers[0] ?? {};
-  state.servers.push({
-    ...first,
-    Name: "HO-EX2016",
-    Fqdn: "HO-EX2016.exchangeserverpro.net",
-    Guid: "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f6ff",
-    ServerRole: ["Mailbox"],
-    RpcClientAccessEnabled: false,
-    AdminDisplayVersion: E15,
-    ExchangeLegacyDN: String(first.ExchangeLegacyDN).replace(/HO-EX2010-MB1$/, "HO-EX2016"),
-  });
-  state.organization.EndpointServer = "HO-EX2016";
+  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as Record<string, unknown>;
+  modernEndpoint(state);
   fs.writeFileSync(lab.statePath, JSON.stringify(state, null, 2));
 }
 

@@ -2,28 +2,11 @@
 // refuses Set/Remove of a 2010 array with a TaskException and has no
 // Set-MailboxDatabase -RpcClientAccessServer; an Exchange 2010 endpoint does both.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, type JsonObject, makeLab, runLab } from "./pwsh.js";
+import { E15, modernEndpoint } from "../support/endpoint";
+import { type Captured, makeLab, runLab } from "./pwsh.js";
 
-const E15 = "Version 15.1 (Build 2507.6)";
 const versionTooOld =
   "Object cannot be changed because its ExchangeVersion property is 0.10 (14.0.100.0), which is not supported by the current version 0.20 (15.0.0.0). You will need an older version of Exchange.";
-
-/** The article's organisation with an Exchange 2016 server (HO-EX2016) as the session's endpoint. */
-function modernEndpoint(state: JsonObject): void {
-  const servers = state.servers as JsonObject[];
-  const first = servers[0] as JsonObject;
-  servers.push({
-    ...first,
-    Name: "HO-EX2016",
-    Fqdn: "HO-EX2016.exchangeserverpro.net",
-    Guid: "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f6ff",
-    ServerRole: ["Mailbox"],
-    RpcClientAccessEnabled: false,
-    AdminDisplayVersion: E15,
-    ExchangeLegacyDN: String(first.ExchangeLegacyDN).replace(/HO-EX2010-MB1$/, "HO-EX2016"),
-  });
-  (state.organization as JsonObject).EndpointServer = "HO-EX2016";
-}
 
 const labs = { modern: makeLab(modernEndpoint), classic: makeLab() };
 afterAll(() => {
