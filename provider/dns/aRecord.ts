@@ -6,8 +6,7 @@
 // their Win32 code only (the message text is localised): 9714 the name does not exist, 9701 the record does not exist, 9711 the
 // record already exists, 9601 the zone does not exist.
 import { z } from "zod";
-import { query } from "../exchange/rows";
-import { describeConnection, PowerShellError, psQuote, sessions, type Connection } from "../shell";
+import { describeConnection, PowerShellError, psQuote, query, sessions, type Connection } from "../shell";
 import { ExchangeCasError } from "../errors";
 
 export const WIN32_ZONE_NOT_FOUND = 9601;

@@ -3,8 +3,7 @@
 // DNS servers and has the DnsClient module (Windows Server 2012+). NXDOMAIN comes back as data
 // (`exists: false`); any other failure (the server does not answer) is a PowerShellError.
 import { z } from "zod";
-import { query, stringList } from "../exchange/rows";
-import { describeConnection, PowerShellError, psQuote, type Connection } from "../shell";
+import { describeConnection, PowerShellError, psQuote, query, stringList, type Connection } from "../shell";
 import { ExchangeCasError } from "../errors";
 
 export interface Resolution {

@@ -1,9 +1,9 @@
 // Typed client for Get/New/Set/Remove-ClientAccessArray (Exchange 2010). Identities passed in are
 // the array's Guid wherever we know it, so renames never lose the object.
 import { z } from "zod";
-import { PowerShellError, psQuote, sessions, type Connection } from "../shell";
+import { PowerShellError, psQuote, query, sessions, stringList, type Connection } from "../shell";
 import { beginDatabaseRenderingChange } from "./mailboxDatabase";
-import { leafName, query, stringList } from "./rows";
+import { leafName } from "./rows";
 import { ExchangeCasError } from "../errors";
 
 /** Runs an array write; databases read while or after it runs are read fresh (they show the array's FQDN). */

@@ -1,8 +1,7 @@
 // Typed client for Get-DatabaseAvailabilityGroup: a DAG has its own cluster name in DNS, which a
 // CAS array's FQDN must never take.
 import { z } from "zod";
-import { type Connection } from "../shell";
-import { query, stringList } from "./rows";
+import { query, stringList, type Connection } from "../shell";
 
 const SELECT = ["Name", "Servers"] as const;
 

@@ -1,7 +1,7 @@
 // Typed client for Get-ExchangeServer: which servers exist, their site and roles.
 import { z } from "zod";
-import { psQuote, type Connection } from "../shell";
-import { leafName, query } from "./rows";
+import { psQuote, query, type Connection } from "../shell";
+import { leafName } from "./rows";
 
 const SELECT = ["Name", "Fqdn", "Site", "ServerRole", "IsClientAccessServer", "IsMailboxServer", "ExchangeLegacyDN", "Guid", "AdminDisplayVersion"] as const;
 

@@ -7,8 +7,7 @@
 // Exchange returns the first 1000 mailboxes unless told otherwise, so the command always says
 // -ResultSize Unlimited; a truncation warning anyway makes the count fail rather than be wrong.
 import { z } from "zod";
-import { psQuote, psQuoteArray, sessions, type Connection, type Envelope } from "../shell";
-import { parseRows } from "./rows";
+import { parseRows, psQuote, psQuoteArray, sessions, type Connection, type Envelope } from "../shell";
 import { ExchangeCasError } from "../errors";
 
 const SELECT = ["Name", "Count"] as const;

@@ -16,8 +16,8 @@ import { setting } from "../settings";
 import { z } from "zod";
 import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } from "../shell/batch";
 import { batchMemberError, noEnvelopeError } from "../shell/session";
-import { PowerShellError, psQuote, sessions, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
-import { leafName, parseRows, query, stringList } from "./rows";
+import { parseRows, PowerShellError, psQuote, query, sessions, stringList, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
+import { leafName } from "./rows";
 import { ExchangeCasError } from "../errors";
 
 // Server is the ACTIVE copy's host (Active Manager rewrites it on every mount or move, possibly

@@ -1,35 +1,7 @@
-// Shapes shared by the typed cmdlet clients. Values arrive as the wrapper flattens them:
-// strings, numbers, booleans, arrays; a multi-valued property with one element may arrive as a
-// bare string from Windows PowerShell 5.1, so lists accept both.
-import { z } from "zod";
-import { sessions, type CommandSpec, type Connection } from "../shell";
-
-export const stringList = z
-  .union([z.array(z.string()), z.string()])
-  .nullable()
-  .transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
+// Exchange's rendering of AD object ids in the rows its cmdlets return. Running a cmdlet and
+// parsing its rows is the shell's job (shell/query.ts).
 
 /** The last segment of an ADObjectId rendered as a canonical path (`contoso.com/Configuration/Sites/X` → `X`). */
 export function leafName(path: string): string {
   return path.split("/").filter(Boolean).pop() ?? path;
-}
-
-/** Runs a Get-style command and parses each returned row; errors throw PowerShellError. */
-export async function query<T>(connection: Connection, spec: CommandSpec, row: z.ZodType<T>): Promise<T[]> {
-  const envelope = await sessions().invoke(connection, spec);
-  return parseRows(spec.cmdlet, envelope.data, row);
-}
-
-/** Parses the rows a command returned; a row this provider does not understand is an error naming it. */
-export function parseRows<T>(cmdlet: string, data: unknown[], row: z.ZodType<T>): T[] {
-  return data.map((item, i) => {
-    const parsed = row.safeParse(item);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(
-        `${cmdlet} returned an object this provider does not understand (item ${i}, ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}).`,
-      );
-    }
-    return parsed.data;
-  });
 }

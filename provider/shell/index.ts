@@ -23,3 +23,4 @@ export {
 export { setConfigSource, lookupPassword } from "./credentials";
 export { PwshSession, findPwsh, type CommandSpec } from "./session";
 export { SessionRegistry, sessions } from "./registry";
+export { query, parseRows, stringList } from "./query";

@@ -8,8 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { parseRows } from "../exchange/rows";
-import { psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
+import { parseRows, psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
 import { ExchangeCasError } from "../errors";
 
 /** Registry locations (LB-WIRING §1.2), for messages. */
