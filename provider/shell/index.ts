@@ -6,13 +6,10 @@ export {
   ServerConnectionSchema,
   WinrmConnectionSchema,
   parseConnection,
-  bootstrapScript,
-  teardownScript,
   connectionKey,
   describeConnection,
   projectRoot,
   resolveLabPath,
-  EXCHANGE_CMDLETS,
   type Connection,
   type ConnectionInput,
   type ServerConnection,
@@ -20,6 +17,7 @@ export {
   type SessionConnection,
   type WinrmConnection,
 } from "./connection";
+export { bootstrapScript, teardownScript, EXCHANGE_CMDLETS } from "./bootstrap";
 export { setConfigSource, lookupPassword } from "./credentials";
 export { PwshSession, findPwsh, type CommandSpec } from "./session";
 export { SessionRegistry, sessions } from "./registry";

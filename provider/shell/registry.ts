@@ -3,7 +3,8 @@
 // promise (concurrent first calls wait for the same pwsh), commands on a session serialized,
 // a dead session replaced on the next command, all sessions closed when the process ends.
 import { setting } from "../settings";
-import { bootstrapScript, commandTimeoutMs, connectionKey, describeConnection, teardownScript, type SessionConnection } from "./connection";
+import { bootstrapScript, teardownScript } from "./bootstrap";
+import { commandTimeoutMs, connectionKey, describeConnection, type SessionConnection } from "./connection";
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";

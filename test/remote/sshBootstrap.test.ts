@@ -3,7 +3,8 @@
 // for the `exchange` kind): the same import path, only New-PSSession's parameters differ.
 import { afterEach, describe, expect, it } from "vitest";
 import { exchangeConnection, labConnection, sshConnection } from "../../provider/connections";
-import { ConnectionSchema, DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS, bootstrapScript, connectionKey, describeConnection, teardownScript } from "../../provider/shell/connection";
+import { DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS, bootstrapScript, teardownScript } from "../../provider/shell/bootstrap";
+import { ConnectionSchema, connectionKey, describeConnection } from "../../provider/shell/connection";
 import { findPwsh, PwshSession } from "../../provider/shell";
 
 const STANDINS = `

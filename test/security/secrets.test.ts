@@ -37,23 +37,25 @@ async function declareArray(connection: object): Promise<Registration> {
 }
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
+type BootstrapModule = typeof import("../../provider/shell/bootstrap");
 type ConnectionModule = typeof import("../../provider/shell/connection");
 // The compiled module the program's session registry calls bootstrapScript through (the same
 // instance the example program loads via "exchange-cas").
+const bootstrapModule = nodeRequire(path.join(ROOT, "provider/dist/shell/bootstrap.js")) as BootstrapModule;
 const connectionModule = nodeRequire(path.join(ROOT, "provider/dist/shell/connection.js")) as ConnectionModule;
 
 /** Runs `work` recording, for each bootstrap the program process builds, whether it was given PASSWORD (never the password itself). */
 async function recordingBootstraps<T>(work: () => Promise<T>): Promise<{ result: T; bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] }> {
-  const original = connectionModule.bootstrapScript;
+  const original = bootstrapModule.bootstrapScript;
   const bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] = [];
-  connectionModule.bootstrapScript = (connection, password) => {
+  bootstrapModule.bootstrapScript = (connection, password) => {
     bootstraps.push({ connection: connectionModule.describeConnection(connection), password: password === undefined ? "none" : password === PASSWORD ? "PASSWORD" : "other" });
     return original(connection, password);
   };
   try {
     return { result: await work(), bootstraps };
   } finally {
-    connectionModule.bootstrapScript = original;
+    bootstrapModule.bootstrapScript = original;
   }
 }
 

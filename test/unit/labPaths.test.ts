@@ -2,7 +2,8 @@
 // when the session opens; absolute ones are used as given.
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { bootstrapScript, connectionKey, describeConnection, projectRoot, resolveLabPath } from "../../provider/shell/connection";
+import { bootstrapScript } from "../../provider/shell/bootstrap";
+import { connectionKey, describeConnection, projectRoot, resolveLabPath } from "../../provider/shell/connection";
 import { psQuote } from "../../provider/shell/quote";
 
 describe("lab connection paths", () => {

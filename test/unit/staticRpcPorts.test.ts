@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { exchangeVersion, StaticRpcPort, StaticRpcPortPair, staticRpcPortAdvice } from "../../provider/runtime/rules";
 import { parseServerPorts, serverPortsSpec, staticRpcPortsScript } from "../../provider/windows/rpcPorts";
-import { bootstrapScript, ServerConnectionSchema } from "../../provider/shell/connection";
+import { bootstrapScript } from "../../provider/shell/bootstrap";
+import { ServerConnectionSchema } from "../../provider/shell/connection";
 import { psQuote } from "../../provider/shell/quote";
 
 describe("static RPC port rules", () => {
