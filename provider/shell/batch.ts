@@ -20,6 +20,7 @@
 // started (at most maxAgeMs earlier, within one burst of activity). See the bench README.
 import { connectionKey, type Connection } from "./connection";
 import type { Envelope } from "./envelope";
+import { processGlobal } from "./processGlobal";
 import { sessions } from "./registry";
 import type { CommandSpec } from "./session";
 
@@ -273,12 +274,9 @@ export class TableSnapshot<R> {
   }
 }
 
-const STORE = Symbol.for("exchange-cas.per-connection");
-const g = globalThis as typeof globalThis & { [STORE]?: Map<string, unknown> };
-
 /** One `T` per connection and name, for the life of the process (like the session registry). */
 export function perConnection<T>(name: string, connection: Connection, create: () => T): T {
-  const store = (g[STORE] ??= new Map<string, unknown>());
+  const store = processGlobal("exchange-cas.per-connection", () => new Map<string, unknown>());
   const key = `${name}|${connectionKey(connection)}`;
   let value = store.get(key) as T | undefined;
   if (value === undefined) {

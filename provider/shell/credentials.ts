@@ -5,16 +5,15 @@
 // process's memory, never in state or in outputs.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import { setting } from "../settings";
+import { processGlobal } from "./processGlobal";
 
 interface ConfigSource {
   get(key: string): string | undefined;
 }
 
 const KEY = "exchange-cas:password";
-const STORE = Symbol.for("exchange-cas.credentials");
 type Store = { config?: ConfigSource };
-const g = globalThis as typeof globalThis & { [STORE]?: Store };
-const store: Store = (g[STORE] ??= {});
+const store = processGlobal<Store>("exchange-cas.credentials", () => ({}));
 
 /** Called from the provider's configure with the host's stack config. */
 export function setConfigSource(config: ConfigSource | undefined): void {

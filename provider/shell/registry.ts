@@ -9,6 +9,7 @@ import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
 import { PowerShellError, PowerShellSessionError, type PsErrorRecord } from "./errors";
+import { processGlobal } from "./processGlobal";
 import { findPwsh, noEnvelopeError, PwshSession, type CommandSpec, type TurnOptions } from "./session";
 
 /** Error types that mean the remote session itself is unusable. */
@@ -213,10 +214,7 @@ function usesPassword(connection: SessionConnection): boolean {
   return (connection.kind === "exchange" || connection.kind === "winrm") && connection.username !== undefined;
 }
 
-const REGISTRY = Symbol.for("exchange-cas.session-registry");
-const g = globalThis as typeof globalThis & { [REGISTRY]?: SessionRegistry };
-
 /** The one registry of this process. */
 export function sessions(): SessionRegistry {
-  return (g[REGISTRY] ??= new SessionRegistry());
+  return processGlobal("exchange-cas.session-registry", () => new SessionRegistry());
 }
