@@ -3,7 +3,7 @@
 // renders it as that object's current FQDN, whatever name was passed in.
 //
 // A site has hundreds of databases and the engine asks about them one resource at a time, so
-// reads and writes are batched per connection (shell/batch.ts):
+// reads and writes are batched per connection (shell/batcher.ts, shell/tableSnapshot.ts):
 // - reads requested together become ONE Get-MailboxDatabase: the identities piped into it (one
 //   remote pipeline, one round trip), or, when several arrive at once and no table read is in
 //   use, one Get-MailboxDatabase of every database, kept as a TableSnapshot for the operation's
@@ -14,7 +14,9 @@
 // command that started after it was requested. EXCHANGE_CAS_TABLE_IDLE_MS tunes when a burst ends.
 import { setting } from "../settings";
 import { z } from "zod";
-import { Batcher, perConnection, TableSnapshot, type BatchPlan, type Outcome } from "../shell/batch";
+import { Batcher, type BatchPlan, type Outcome } from "../shell/batcher";
+import { perConnection } from "../shell/processGlobal";
+import { TableSnapshot } from "../shell/tableSnapshot";
 import { batchMemberError, noEnvelopeError } from "../shell/session";
 import { parseRows, PowerShellError, psQuote, query, sessions, stringList, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
 import { leafName } from "./rows";

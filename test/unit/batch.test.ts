@@ -1,9 +1,12 @@
-// The batching logic (provider/shell/batch.ts) with no pwsh: the session registry's runBatch is
-// replaced by a fake session that takes one turn at a time, as PwshSession does, and answers each
-// command at once, so what is asserted is which requests share a turn and who gets which answer.
+// The batching logic (provider/shell/batcher.ts, tableSnapshot.ts) with no pwsh: the session
+// registry's runBatch is replaced by a fake session that takes one turn at a time, as PwshSession
+// does, and answers each command at once, so what is asserted is which requests share a turn and
+// who gets which answer.
 // (test/shell/batch.test.ts runs the same logic against the lab in real pwsh.)
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Batcher, perConnection, TableSnapshot, type BatchPlan } from "../../provider/shell/batch";
+import { Batcher, type BatchPlan } from "../../provider/shell/batcher";
+import { perConnection } from "../../provider/shell/processGlobal";
+import { TableSnapshot } from "../../provider/shell/tableSnapshot";
 import type { Connection } from "../../provider/shell/connection";
 import type { Envelope } from "../../provider/shell/envelope";
 import { sessions } from "../../provider/shell/registry";
