@@ -17,7 +17,7 @@ import { z } from "zod";
 import { Batcher, type BatchPlan, type Outcome } from "../shell/batcher";
 import { perConnection } from "../shell/processGlobal";
 import { TableSnapshot } from "../shell/tableSnapshot";
-import { batchMemberError, noEnvelopeError } from "../shell/session";
+import { batchMemberError, noEnvelopeError } from "../shell/errors";
 import { parseRows, PowerShellError, psQuote, query, sessions, stringList, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
 import { leafName } from "./rows";
 import { ExchangeCasError } from "../errors";

@@ -1,5 +1,9 @@
-// Errors the PowerShell layer raises. Messages read as sentences an admin can act on; none of
-// them ever carries a script text (which may hold a credential) or a secret.
+// Errors the PowerShell layer raises, and the builders of their message parts. Messages read as
+// sentences an admin can act on; none of them ever carries a script text (which may hold a
+// credential) or a secret.
+import type { SessionConnection } from "./connection";
+import { lookupPassword } from "./credentials";
+import type { CommandSpec } from "./session";
 
 /** One error record as the wrapper reports it (see wrapper.ps1). */
 export interface PsErrorRecord {
@@ -62,4 +66,44 @@ export class PowerShellSessionError extends Error {
     this.name = "PowerShellSessionError";
     this.reason = reason;
   }
+}
+
+/** A batch answered with fewer envelopes than commands: a bug here, never an Exchange error. */
+export function noEnvelopeError(): Error {
+  return new Error("internal error: a command produced no envelope");
+}
+
+function describeCommand(spec: CommandSpec): string {
+  return spec.target ? `${spec.cmdlet} '${spec.target}'` : spec.cmdlet;
+}
+
+/** What a turn ran, for messages: `Set-MailboxDatabase 'MB-HO-01'`, or a batch's commands. */
+export function describeBatch(specs: readonly CommandSpec[]): string {
+  if (specs.length === 1) return describeCommand(specs[0] as CommandSpec);
+  const shown = specs.slice(0, 3).map(describeCommand).join(", ");
+  return `${shown}${specs.length > 3 ? ` and ${specs.length - 3} more` : ""} (${specs.length} commands in one batch)`;
+}
+
+/**
+ * The error one command of a batch reports when the whole batch failed (the session died, hung or
+ * spoke garbage): the same error, naming that command first.
+ */
+export function batchMemberError(error: unknown, specs: readonly CommandSpec[], index: number): unknown {
+  const spec = specs[index];
+  if (specs.length < 2 || spec === undefined || !(error instanceof PowerShellSessionError)) return error;
+  const batch = describeBatch(specs);
+  if (!error.message.includes(batch)) return error;
+  const member = `${describeCommand(spec)} (one of ${specs.length} commands in one batch)`;
+  return new PowerShellSessionError(error.reason, error.message.replace(batch, member));
+}
+
+/**
+ * What the session's process printed while the session failed to open (an SSH client's own
+ * reason, such as "Host key verification failed."), for the message; never the password.
+ */
+export function printed(connection: SessionConnection, noise: string): string {
+  if (noise === "") return "";
+  const password = connection.kind === "exchange" || connection.kind === "winrm" ? lookupPassword() : undefined;
+  const text = password ? noise.split(password).join("***") : noise;
+  return ` (${connection.kind === "ssh" ? "the SSH client said" : "PowerShell also printed"}: ${text.replace(/\.?\s*$/, "")})`;
 }

@@ -8,9 +8,9 @@ import { commandTimeoutMs, connectionKey, describeConnection, type SessionConnec
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
-import { PowerShellError, PowerShellSessionError, type PsErrorRecord } from "./errors";
+import { noEnvelopeError, PowerShellError, PowerShellSessionError, printed, type PsErrorRecord } from "./errors";
 import { processGlobal } from "./processGlobal";
-import { findPwsh, noEnvelopeError, PwshSession, type CommandSpec, type TurnOptions } from "./session";
+import { findPwsh, PwshSession, type CommandSpec, type TurnOptions } from "./session";
 
 /** Error types that mean the remote session itself is unusable. */
 const BROKEN_SESSION_ERRORS = new Set([
@@ -196,17 +196,6 @@ export class SessionRegistry {
       if (setting("EXCHANGE_CAS_STATS")) process.stderr.write(`exchange-cas stats: ${JSON.stringify(this.stats)}\n`);
     });
   }
-}
-
-/**
- * What the session's process printed while the session failed to open (an SSH client's own
- * reason, such as "Host key verification failed."), for the message; never the password.
- */
-export function printed(connection: SessionConnection, noise: string): string {
-  if (noise === "") return "";
-  const password = connection.kind === "exchange" || connection.kind === "winrm" ? lookupPassword() : undefined;
-  const text = password ? noise.split(password).join("***") : noise;
-  return ` (${connection.kind === "ssh" ? "the SSH client said" : "PowerShell also printed"}: ${text.replace(/\.?\s*$/, "")})`;
 }
 
 /** Whether a session of `connection` is opened with the account's password. */

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
 import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
-import { PowerShellSessionError } from "./errors";
+import { describeBatch, noEnvelopeError, PowerShellSessionError } from "./errors";
 import { killTree } from "./processTree";
 
 export interface CommandSpec {
@@ -79,28 +79,11 @@ function childEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** A batch answered with fewer envelopes than commands: a bug here, never an Exchange error. */
-export function noEnvelopeError(): Error {
-  return new Error("internal error: a command produced no envelope");
-}
-
 /** How a turn takes its place on the session (see PwshSession.runBatch). */
 export interface TurnOptions {
   gather?: boolean;
   first?: boolean;
 }
-
-function describeCommand(spec: CommandSpec): string {
-  return spec.target ? `${spec.cmdlet} '${spec.target}'` : spec.cmdlet;
-}
-
-/** What a turn ran, for messages: `Set-MailboxDatabase 'MB-HO-01'`, or a batch's commands. */
-function describeBatch(specs: readonly CommandSpec[]): string {
-  if (specs.length === 1) return describeCommand(specs[0] as CommandSpec);
-  const shown = specs.slice(0, 3).map(describeCommand).join(", ");
-  return `${shown}${specs.length > 3 ? ` and ${specs.length - 3} more` : ""} (${specs.length} commands in one batch)`;
-}
-
 
 /**
  * The pwsh child process and its exit promise, which node-powershell 5.0 (child-shell's Shell)
@@ -114,19 +97,6 @@ function shellInternals(shell: nps.PowerShell): { child: ChildProcess; exited: P
     throw new Error("internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).");
   }
   return { child, exited };
-}
-
-/**
- * The error one command of a batch reports when the whole batch failed (the session died, hung or
- * spoke garbage): the same error, naming that command first.
- */
-export function batchMemberError(error: unknown, specs: readonly CommandSpec[], index: number): unknown {
-  const spec = specs[index];
-  if (specs.length < 2 || spec === undefined || !(error instanceof PowerShellSessionError)) return error;
-  const batch = describeBatch(specs);
-  if (!error.message.includes(batch)) return error;
-  const member = `${describeCommand(spec)} (one of ${specs.length} commands in one batch)`;
-  return new PowerShellSessionError(error.reason, error.message.replace(batch, member));
 }
 
 function base64(text: string): string {

@@ -2,7 +2,7 @@
 // the password, even if something printed it.
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionSchema } from "../../provider/shell/connection";
-import { printed } from "../../provider/shell/registry";
+import { printed } from "../../provider/shell/errors";
 
 const PASSWORD = "Pa55'w0rd;$(x)";
 const saved = process.env.EXCHANGE_CAS_PASSWORD;
