@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Verification } from "../runtime/verification";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./thin";
+import { thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("casArrayVerification");
 

@@ -2,7 +2,7 @@
 // array of one AD site. Runtime logic lives in runtime/clientAccessArray.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./thin";
+import { thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("clientAccessArray");
 

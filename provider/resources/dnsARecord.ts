@@ -3,7 +3,7 @@
 // address or the load balancer's VIP. Runtime logic lives in runtime/dnsARecord.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./thin";
+import { thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("dnsARecord");
 

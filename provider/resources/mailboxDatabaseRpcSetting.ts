@@ -3,7 +3,7 @@
 // a Client Access server or CAS array. Runtime logic lives in runtime/mailboxDatabaseRpcSetting.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./thin";
+import { thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("mailboxDatabaseRpcSetting");
 

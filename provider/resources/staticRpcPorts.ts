@@ -3,7 +3,7 @@
 // a load balancer can publish TCP 135 and those two ports. Runtime logic: runtime/staticRpcPorts.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
-import { thinProvider } from "./thin";
+import { thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("staticRpcPorts");
 
