@@ -71,6 +71,8 @@ function Invoke-LabSessionOpen {
 # server, and a remote pipeline is one round trip however many items are piped into it, so an
 # invocation pays once, on its first item (its $PSCmdlet is the same object for every item).
 $script:LatencyCharged = New-Object 'System.Runtime.CompilerServices.ConditionalWeakTable[object,object]'
+# How many invocations have paid it since the module was imported (tests count round trips with it).
+$script:LatencyCharges = 0
 
 # Every emulated cmdlet starts here (once per pipeline item): read the state, sleep the configured
 # latency (first item of an invocation only), then consume and apply one matching fault. Returns
@@ -82,6 +84,7 @@ function Enter-LabCommand {
     $charged = $null
     if (-not $script:LatencyCharged.TryGetValue($Cmdlet, [ref]$charged)) {
         $script:LatencyCharged.Add($Cmdlet, $true)
+        $script:LatencyCharges++
         $delay = Get-LabLatencyValue $state ($Kind + 'CommandMs')
         if ($delay -gt 0) { Start-Sleep -Milliseconds $delay }
     }

@@ -147,20 +147,21 @@ describe("exports and help", () => {
 });
 
 describe("import", () => {
-  const timing = batch.add<{ Import: number; Dll: string; Loaded: boolean }>(
-    `Remove-Module ExchangeLab
-     $watch = [Diagnostics.Stopwatch]::StartNew()
+  const timing = batch.add<{ Dll: string; Loaded: boolean; Rewritten: boolean }>(
+    `$dll = [Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException].Assembly.Location
+     $written = (Get-Item -LiteralPath $dll).LastWriteTimeUtc.Ticks
+     Remove-Module ExchangeLab
      Import-Module ${psq(labModule)}
-     $import = $watch.ElapsedMilliseconds
      $type = [Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException]
-     Emit ([ordered]@{ Import = $import; Dll = $type.Assembly.Location; Loaded = $null -ne $type })`,
+     Emit ([ordered]@{ Dll = $type.Assembly.Location; Loaded = $null -ne $type; Rewritten = (Get-Item -LiteralPath $type.Assembly.Location).LastWriteTimeUtc.Ticks -ne $written })`,
   );
-  it("loads the exception types from a DLL cached in the temp folder, and imports quickly", async () => {
+  it("loads the exception types from a DLL cached in the temp folder, and a re-import compiles nothing", async () => {
     const result = await timing();
     expect(result.Loaded).toBe(true);
     expect(result.Dll).toMatch(/ExchangeLab-types-[^/\\]+[/\\]ExchangeLabTypes-[0-9A-F]{20}\.dll$/);
-    // A re-import in a warm process; a cold process measures about 250-300 ms (see lab/README.md).
-    expect(result.Import).toBeLessThan(1000);
+    // The cached DLL is loaded as it is, not compiled again (how long an import takes is for
+    // npm run bench, not for a test on a busy machine).
+    expect(result.Rewritten).toBe(false);
   });
 });
 

@@ -157,7 +157,7 @@ export function runPwsh(script: string, options: RunOptions = {}): Promise<RunRe
       if (ownGroup && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       else child.kill("SIGKILL");
     };
-    const timer = setTimeout(kill, options.timeoutMs ?? 60_000);
+    const timer = setTimeout(kill, options.timeoutMs ?? 300_000);
     options.abort?.addEventListener("abort", kill, { once: true });
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
@@ -274,7 +274,7 @@ $__results = [ordered]@{}
 ${parts.join("\n")}
 '${RESULT_MARKER}' + (ConvertTo-Json -InputObject $__results -Depth 14 -Compress)
 `;
-      const run = await runPwsh(script, { batch: true, timeoutMs: 180_000 });
+      const run = await runPwsh(script, { batch: true, timeoutMs: 500_000 });
       return resultOf<Record<string, BatchEntry>>(run);
     })();
     return this.results;
