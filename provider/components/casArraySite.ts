@@ -79,7 +79,7 @@ export class CasArraySite extends pulumi.ComponentResource {
     // checked with the plan; values still to come are checked by the record, and the address
     // warnings follow once they are known.
     const given = args.dns.addresses as unknown;
-    const plainAddresses = Array.isArray(given) && given.every((a) => typeof a === "string") ? (given as string[]) : undefined;
+    const plainAddresses = Array.isArray(given) && given.every((a) => typeof a === "string") ? given : undefined;
     const addressesLater = plainAddresses === undefined && given !== undefined && given !== null && typeof given === "object";
     const request: SitePlanRequest = {
       site: args.site,
@@ -182,14 +182,14 @@ export class CasArraySite extends pulumi.ComponentResource {
               },
               { parent: this, dependsOn: [record, array, ...settings, ...(ports === undefined ? [] : [ports])] },
             );
-      for (const w of p.warnings) pulumi.log.warn(w, this);
+      for (const w of p.warnings) void pulumi.log.warn(w, this);
       return { plan: p, ports, record, array, settings, verification };
     });
     const later: pulumi.Output<string[]> = addressesLater
       ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {
           if ("error" in o) return [];
           const warnings = await planAddresses(o.plan, request, addresses);
-          for (const w of warnings) pulumi.log.warn(w, this);
+          for (const w of warnings) void pulumi.log.warn(w, this);
           return warnings;
         })
       : pulumi.output([]);

@@ -139,7 +139,7 @@ class DatabaseClient {
           if (envelope === undefined || !envelope.ok) {
             table.fail();
             settled = true;
-            return this.readEach(ids);
+            return await this.readEach(ids);
           }
           const rows = parseRows(GET, envelope.data, MailboxDatabaseRow);
           table.fill(rows);

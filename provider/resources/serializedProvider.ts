@@ -7,27 +7,30 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as runtime from "../runtime";
 
+type Props = Record<string, unknown>;
+
 export function thinProvider(kind: runtime.ResourceKind): pulumi.dynamic.ResourceProvider {
   return {
-    async configure(req) {
+    configure(req) {
       (require("exchange-cas/runtime") as typeof runtime).configure(req.config);
+      return Promise.resolve();
     },
-    async check(olds, news) {
+    async check(olds: Props, news: Props) {
       return (require("exchange-cas/runtime") as typeof runtime).resources[kind].check(olds, news);
     },
-    async diff(id, olds, news) {
+    async diff(id, olds: Props, news: Props) {
       return (require("exchange-cas/runtime") as typeof runtime).resources[kind].diff(id, olds, news);
     },
-    async create(inputs) {
+    async create(inputs: Props) {
       return (require("exchange-cas/runtime") as typeof runtime).resources[kind].create(inputs);
     },
-    async read(id, props) {
+    async read(id, props?: Props) {
       return (require("exchange-cas/runtime") as typeof runtime).resources[kind].read(id, props ?? {});
     },
-    async update(id, olds, news) {
+    async update(id, olds: Props, news: Props) {
       return (require("exchange-cas/runtime") as typeof runtime).resources[kind].update(id, olds, news);
     },
-    async delete(id, props) {
+    async delete(id, props: Props) {
       return (require("exchange-cas/runtime") as typeof runtime).resources[kind].delete(id, props);
     },
   };

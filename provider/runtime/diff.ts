@@ -66,7 +66,7 @@ export function sameAs(compare: Comparison, a: unknown, b: unknown): boolean {
     case "fqdn":
       return typeof a === "string" && typeof b === "string" && hostName(a) === hostName(b);
     case "ipv4Set": {
-      const sorted = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...(v as string[])].sort(compareIPv4) : v);
+      const sorted = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...v].sort(compareIPv4) : v);
       return canonicalJson(sorted(a)) === canonicalJson(sorted(b));
     }
   }

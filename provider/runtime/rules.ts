@@ -56,7 +56,7 @@ export const SiteName = z
       ctx.addIssue({ code: "custom", message: "must not start or end with spaces: give the site name exactly as Active Directory shows it (such as Head Office)" });
       return;
     }
-    const bad = [...v].find((c) => SITE_FORBIDDEN.has(c));
+    const bad = Array.from(v).find((c) => SITE_FORBIDDEN.has(c));
     if (bad !== undefined) {
       ctx.addIssue({
         code: "custom",

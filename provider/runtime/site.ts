@@ -212,7 +212,7 @@ export async function planAddresses(plan: Pick<SitePlan, "site" | "fqdn" | "zone
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const checked = validate(request);
   if (checked.failures.length > 0) {
-    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${String(request.site)}: ${checked.failures.join(" ")}`, { site: request.site, failures: checked.failures });
+    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${request.site}: ${checked.failures.join(" ")}`, { site: request.site, failures: checked.failures });
   }
   const connection = ConnectionSchema.parse(request.connection);
   const dnsConnection = ConnectionSchema.parse(request.dnsConnection ?? request.connection);

@@ -95,8 +95,7 @@ export class Batcher<K, V> {
           for (const w of batch) w.reject(error);
           return;
         }
-        const failed = plan?.failed;
-        batch.forEach((w, i) => w.reject(failed ? failed(error, slotOf[i] as number) : error));
+        batch.forEach((w, i) => w.reject(plan?.failed !== undefined ? plan.failed(error, slotOf[i] as number) : error));
       });
   }
 }

@@ -251,6 +251,8 @@ export class PwshSession {
       const result = await Promise.race([this.shell.invoke(line), timeout]);
       // node-powershell keeps every command in memory; a bootstrap may hold a credential.
       this.shell.history.length = 0;
+      // Set by the exit and timeout handlers while the command ran, which the type narrowing cannot see.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (this.dead !== undefined) throw new Error(this.dead);
       const stdout = result.stdout?.toString("utf8") ?? result.raw;
       this.lastOutput = stdout;

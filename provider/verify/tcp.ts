@@ -78,6 +78,8 @@ export function probeOne(target: TcpTarget, options: ProbeOptions = {}): Promise
     // `on`, not `once`: a late error after the probe has settled must not be an unhandled 'error' event.
     socket.on("error", (e) => finish(describeError(e)));
     socket.on("connect", () => finish("open"));
+    // A connect or error may already have settled it (a fake socket answers at once).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (!settled) cancel = startTimer(timeoutMs, () => finish("timeout"));
   });
 }
