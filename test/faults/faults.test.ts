@@ -25,14 +25,40 @@ function labValue(database: string): string {
   return lab.json<string[]>(`(Get-MailboxDatabase -Identity ${database}).RpcClientAccessServer`)[0] ?? "";
 }
 
+/** What state holds for an object that does not exist (the runtime parses state before a read). */
+const NO_OBJECT: Record<string, Record<string, unknown>> = {
+  ClientAccessArray: { arrayName: "", fqdn: "", site: "", siteName: "", members: [], guid: "", distinguishedName: "", exchangeLegacyDn: "" },
+  MailboxDatabaseRpcSetting: {
+    database: "",
+    guid: "",
+    server: "",
+    recovery: false,
+    rpcClientAccessServer: "",
+    wantedRpcClientAccessServer: "",
+    appliedRpcClientAccessServer: "",
+    previousRpcClientAccessServer: "",
+    onDelete: "retain",
+  },
+};
+
 /** Opens the host's session (a Read of an object that does not exist) and returns its pwsh pids. */
 async function warmSession(reg: Registration): Promise<number[]> {
-  const props = { __provider: reg.provider, connection: reg.inputs.connection };
+  const props = { __provider: reg.provider, ...NO_OBJECT[resourceType(reg)], connection: reg.inputs.connection };
   const gone = await host.read("00000000-0000-0000-0000-000000000000", urnOf(resourceType(reg), "warm"), props, {});
   expect(gone.id).toBe("");
   const pids = pwshChildren(host.child.pid ?? 0);
   expect(pids).toHaveLength(1);
   return pids;
+}
+
+/** HeadOffice's array declared and checked (the check opens the host's session). */
+async function checkArray(): Promise<{ reg: Registration; urn: string; checked: Awaited<ReturnType<Host["check"]>> }> {
+  const regs = await register((lib) =>
+    new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
+  );
+  const reg = regs[0] as Registration;
+  const urn = urnOf("ClientAccessArray", "ho");
+  return { reg, urn, checked: await host.check(urn, {}, reg.inputs) };
 }
 
 async function createFails(reg: Registration): Promise<string> {
@@ -78,12 +104,7 @@ describe("faults", () => {
 
   it("Exchange's throttling error (18 concurrent shells): the message says so, and the next operation opens a fresh session", async () => {
     lab.pwsh("Add-ExchangeLabFault -Command New-ClientAccessArray -Kind Throttle -Times 1 | Out-Null");
-    const regs = await register((lib) =>
-      new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
-    );
-    const reg = regs[0] as Registration;
-    const urn = urnOf("ClientAccessArray", "ho");
-    const checked = await host.check(urn, {}, reg.inputs);
+    const { reg, urn, checked } = await checkArray();
     const before = await warmSession(reg);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(
       /New-ClientAccessArray 'cas-headoffice' failed: This user is allowed a maximum of 18 concurrent shells, which has been exceeded/,
@@ -96,12 +117,7 @@ describe("faults", () => {
   });
 
   it("Exchange refusing the session itself (a 19th shell: PSSessionOpenFailed at open, not a command): one sentence saying so, and the next attempt opens a fresh session", async () => {
-    const regs = await register((lib) =>
-      new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
-    );
-    const reg = regs[0] as Registration;
-    const urn = urnOf("ClientAccessArray", "ho");
-    const checked = await host.check(urn, {}, reg.inputs);
+    const { reg, urn, checked } = await checkArray();
     // The host already has a session (check opened it); it drops, so the next command opens one.
     const before = await warmSession(reg);
     for (const pid of before) process.kill(pid, "SIGKILL");

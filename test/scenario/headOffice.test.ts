@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { applyAll, refresh, resourceType, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
 import { Host, ROOT } from "../support/host";
-import type { Lab } from "../support/lab";
+import { labDatabases, labRecord, type Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
 
 let lab: Lab;
@@ -29,19 +29,6 @@ async function declareSite(addresses: string[], warnings: string[][] = []): Prom
   });
 }
 
-interface Db {
-  Name: string;
-  RpcClientAccessServer: string;
-}
-function labDatabases(): Record<string, string> {
-  const rows = lab.json<Db[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
-  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
-}
-function labRecord(): string[] {
-  return lab.json<string[]>(
-    "Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }",
-  );
-}
 
 const ORIGINAL = {
   "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
@@ -87,8 +74,8 @@ describe("the HeadOffice site of the article, through the host", () => {
     const outcome = await apply(await declareSite(["10.1.0.11"]));
     expect(outcome.created).toHaveLength(5);
     expect(state.get("headoffice-array")?.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: HO.fqdn, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
-    expect(labRecord()).toEqual(["10.1.0.11"]);
-    expect(labDatabases()).toEqual({
+    expect(labRecord(lab)).toEqual(["10.1.0.11"]);
+    expect(labDatabases(lab)).toEqual({
       ...ORIGINAL,
       "MB-HO-01": HO.fqdn,
       "MB-HO-02": HO.fqdn,
@@ -115,14 +102,14 @@ describe("the HeadOffice site of the article, through the host", () => {
     if (refreshed) state.set("headoffice-mb-ho-02", refreshed);
     const outcome = await apply(await declareSite(["10.1.0.11"]));
     expect(outcome.updated).toEqual(["headoffice-mb-ho-02"]);
-    expect(labDatabases()["MB-HO-02"]).toBe(HO.fqdn);
+    expect(labDatabases(lab)["MB-HO-02"]).toBe(HO.fqdn);
   });
 
   it("moves the record from one CAS to the load balancer VIP in place", async () => {
     const outcome = await apply(await declareSite(["10.1.0.100"]));
     expect(outcome.updated).toEqual(["headoffice-dns"]);
     expect(outcome.created).toEqual([]);
-    expect(labRecord()).toEqual(["10.1.0.100"]);
+    expect(labRecord(lab)).toEqual(["10.1.0.100"]);
     expect(state.get("headoffice-dns")?.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
   });
 
@@ -132,8 +119,8 @@ describe("the HeadOffice site of the article, through the host", () => {
       const s = state.get(name);
       if (s) await host.delete(s.id, s.urn, s.outputs);
     }
-    expect(labDatabases()).toEqual(ORIGINAL);
-    expect(labRecord()).toEqual([]);
+    expect(labDatabases(lab)).toEqual(ORIGINAL);
+    expect(labRecord(lab)).toEqual([]);
     expect(lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { psQuote } from "../../provider/shell/quote";
 import { applyAll, resourceType, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
 import { Host, ROOT, urnOf } from "../support/host";
-import type { Lab } from "../support/lab";
+import { labDatabases, type Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
 
 let lab: Lab;
@@ -91,10 +91,6 @@ async function declareSite(c: SiteCase): Promise<Registration[]> {
   });
 }
 
-function labDatabases(): Record<string, string> {
-  const rows = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
-  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
-}
 
 describe("AD site names with a space or an apostrophe, through the host", () => {
   it("the lab renders the renamed sites on Get-ExchangeServer and resolves them on -Site", () => {
@@ -123,7 +119,7 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
       it(`applies: array ${c.arrayName} in site ${c.site}, its record, ${c.databases.join(", ")} pointed at the array`, async () => {
         const regs = await declareSite(c);
         expect(regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database).sort()).toEqual(c.databases);
-        const before = labDatabases();
+        const before = labDatabases(lab);
         const outcome = await applyAll(host, regs, state);
         expect(outcome.failed).toEqual([]);
         expect(outcome.created).toHaveLength(2 + c.databases.length);
@@ -138,7 +134,7 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
           `Get-ClientAccessArray -Site ${psQuote(c.site)} | Select-Object Name,SiteName,Fqdn,Members`,
         );
         expect(arrays).toEqual([{ Name: c.arrayName, SiteName: c.site, Fqdn: c.fqdn, Members: c.members }]);
-        expect(labDatabases()).toEqual({ ...before, ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])) });
+        expect(labDatabases(lab)).toEqual({ ...before, ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])) });
       });
 
       it("applies again: every resource unchanged", async () => {

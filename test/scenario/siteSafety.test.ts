@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { applyAll, destroy, preview, resourceType, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
 import type { Host } from "../support/host";
-import type { Lab } from "../support/lab";
+import { labDatabases, labRecord, type Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
 import { closeProgramSessionsAfterEach, declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/site";
 
@@ -19,19 +19,6 @@ closeProgramSessionsAfterEach();
 const FQDN = HO_FQDN;
 const declare = (args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args);
 
-interface Db {
-  Name: string;
-  RpcClientAccessServer: string;
-}
-function labDatabases(): Record<string, string> {
-  const rows = lab.json<Db[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
-  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
-}
-function labRecord(name = "outlook-ho"): string[] {
-  return lab.json<string[]>(
-    `Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name ${name} -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
-  );
-}
 function labArrays(): { Name: string; Fqdn: string }[] {
   return lab.json<{ Name: string; Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Name,Fqdn");
 }
@@ -74,8 +61,8 @@ describe("nothing changes unless the whole declaration is valid", () => {
       expect(declared.error).toMatch(message);
       expect(declared.regs).toEqual([]);
       expect(labArrays()).toEqual([]);
-      expect(labRecord()).toEqual([]);
-      expect(labDatabases()).toEqual(ORIGINAL);
+      expect(labRecord(lab)).toEqual([]);
+      expect(labDatabases(lab)).toEqual(ORIGINAL);
     });
   }
 
@@ -99,7 +86,7 @@ describe("nothing changes unless the whole declaration is valid", () => {
     const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting("rdb", { database: "RDB-HO-01", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }));
     const outcome = await applyAll(host, regs, new Map());
     expect(outcome.failed.map((f) => f.error).join("\n")).toMatch(/'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/);
-    expect(labDatabases()["RDB-HO-01"]).toBe(ORIGINAL["RDB-HO-01"]);
+    expect(labDatabases(lab)["RDB-HO-01"]).toBe(ORIGINAL["RDB-HO-01"]);
   });
 
   it("refuses a misspelt 'exclude' entry, listing the site's databases, instead of changing the database meant to be left alone", async () => {
@@ -115,7 +102,7 @@ describe("nothing changes unless the whole declaration is valid", () => {
     const state = new Map<string, Applied>();
     await apply(declared.regs, state);
     expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
-    expect(labRecord()).toEqual(["10.1.0.11"]);
+    expect(labRecord(lab)).toEqual(["10.1.0.11"]);
     const again = await apply((await declare(dotted)).regs, state);
     expect(again.created).toEqual([]);
     expect(again.updated).toEqual([]);
@@ -130,7 +117,7 @@ describe("an interrupted apply", () => {
     // killed: Exchange has them, the stack recorded nothing.
     const lost = new Map<string, Applied>();
     await apply(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting" || r.name === "headoffice-mb-ho-01"), lost);
-    expect(labDatabases()["MB-HO-01"]).toBe(FQDN);
+    expect(labDatabases(lab)["MB-HO-01"]).toBe(FQDN);
 
     const state = new Map<string, Applied>();
     const again = await declare();
@@ -152,9 +139,9 @@ describe("an interrupted apply", () => {
     // Destroyed, the site is as it was: MB-HO-01's earlier value was never recorded, so removing
     // the array puts it on its own Client Access server rather than stranding it.
     await destroy(host, state);
-    expect(labDatabases()).toEqual(ORIGINAL);
+    expect(labDatabases(lab)).toEqual(ORIGINAL);
     expect(labArrays()).toEqual([]);
-    expect(labRecord()).toEqual([]);
+    expect(labRecord(lab)).toEqual([]);
   });
 });
 
@@ -214,12 +201,12 @@ describe("the preview tells the truth", () => {
     const state = new Map<string, Applied>();
     await apply(declared.regs, state);
     expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
-    expect(labRecord()).toEqual(["10.1.0.100"]);
+    expect(labRecord(lab)).toEqual(["10.1.0.100"]);
 
     await destroy(host, state);
     expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
-    expect(labRecord()).toEqual(["10.1.0.100"]);
-    expect(labDatabases()).toEqual(ORIGINAL);
+    expect(labRecord(lab)).toEqual(["10.1.0.100"]);
+    expect(labDatabases(lab)).toEqual(ORIGINAL);
     await host.logMatching(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) is released, not removed/);
   });
 });
@@ -233,10 +220,10 @@ describe("leaving management", () => {
     const seen = await preview(host, excluded.regs, state);
     expect(seen.deletes).toEqual(["headoffice-mb-ho-03"]);
     await destroy(host, state, seen.deletes);
-    expect(labDatabases()["MB-HO-03"]).toBe(FQDN);
+    expect(labDatabases(lab)["MB-HO-03"]).toBe(FQDN);
 
     await destroy(host, state);
-    expect(labDatabases()).toEqual(ORIGINAL);
+    expect(labDatabases(lab)).toEqual(ORIGINAL);
     expect(labArrays()).toEqual([]);
   });
 
@@ -247,8 +234,8 @@ describe("leaving management", () => {
     await apply(declared.regs, state);
     await destroy(host, state);
     expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
-    expect(labRecord()).toEqual(["10.1.0.11"]);
-    expect(labDatabases()["MB-HO-01"]).toBe(FQDN);
+    expect(labRecord(lab)).toEqual(["10.1.0.11"]);
+    expect(labDatabases(lab)["MB-HO-01"]).toBe(FQDN);
   });
 });
 
@@ -274,6 +261,6 @@ describe("Pulumi inputs", () => {
     expect(warnings.join("\n")).toMatch(/points at 10\.1\.0\.11, the address of Client Access server HO-EX2010-MB1/);
     const state = new Map<string, Applied>();
     await apply(regs, state);
-    expect(labRecord()).toEqual(["10.1.0.11"]);
+    expect(labRecord(lab)).toEqual(["10.1.0.11"]);
   });
 });

@@ -97,3 +97,16 @@ export function createLab(): Lab {
     },
   };
 }
+
+/** Every mailbox database's RpcClientAccessServer, by database name, as the lab has it now. */
+export function labDatabases(lab: Pick<Lab, "json">): Record<string, string> {
+  const rows = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
+}
+
+/** The A records' addresses at `name` in exchangeserverpro.net on DC01, as the lab has them now. */
+export function labRecord(lab: Pick<Lab, "json">, name = "outlook-ho"): string[] {
+  return lab.json<string[]>(
+    `Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name ${name} -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
+  );
+}
