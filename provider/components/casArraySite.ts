@@ -9,6 +9,7 @@
 // (the array puts its databases back first) and releases what it adopted; a database that leaves
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
+import { isExchangeCasError } from "../errors";
 import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePlanRequest } from "../runtime/site";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
@@ -105,7 +106,7 @@ export class CasArraySite extends pulumi.ComponentResource {
     // one error on this component (`ready` rejects, and Pulumi reports it once).
     const outcome = planSite(request).then(
       (plan) => ({ plan }),
-      (error: unknown) => ({ error: new pulumi.ResourceError(error instanceof Error ? error.message : String(error), this, true) }),
+      (error: unknown) => ({ error: siteError(error, this) }),
     );
     this.ready = outcome.then((o) => {
       if ("error" in o) throw o.error;
@@ -227,4 +228,13 @@ export class CasArraySite extends pulumi.ComponentResource {
       verification: this.verification,
     });
   }
+}
+
+/**
+ * A refusal as Pulumi reports it (one error on the component, no stack), keeping the
+ * ExchangeCasError's code and facts for programs and tests that branch on them.
+ */
+function siteError(error: unknown, site: pulumi.Resource): pulumi.ResourceError {
+  const reported = new pulumi.ResourceError(error instanceof Error ? error.message : String(error), site, true);
+  return isExchangeCasError(error) ? Object.assign(reported, { code: error.code, details: error.details }) : reported;
 }
