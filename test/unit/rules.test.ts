@@ -292,6 +292,11 @@ describe("IPv4 ordering", () => {
     expect(compareIPv4("10.1.0.9", "10.1.0.9")).toBe(0);
     expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.20", "9.255.255.255", "10.0.0.0"])).toEqual(["9.255.255.255", "10.0.0.0", "10.1.0.20", "10.1.0.100"]);
   });
+
+  it("compares the four numbers only, then the text: a fifth part is not a number it orders by", () => {
+    // As text, "...9" comes after "...10"; as a fifth number it would come before.
+    expect(compareIPv4("10.1.0.1.9", "10.1.0.1.10")).toBeGreaterThan(0);
+  });
 });
 
 describe("what the rules report as custom issues", () => {
