@@ -154,4 +154,24 @@ describe("a package without the script", () => {
       new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" }),
     );
   });
+
+  it("finds the script from the compiled layout too (provider/dist/windows), and reads it once", async () => {
+    // provider/dist/windows/../../ps/server is where the package ships it; from the sources
+    // (provider/windows) that same relative path is only tried second.
+    const compiled = path.resolve(__dirname, "../../provider/windows", "../../ps/server/StaticRpcPorts.ps1");
+    const reads: string[] = [];
+    vi.resetModules();
+    vi.doMock("node:fs", async (importOriginal) => ({
+      ...(await importOriginal<typeof import("node:fs")>()),
+      existsSync: (p: string) => p === compiled,
+      readFileSync: (p: string) => {
+        reads.push(p);
+        return `script at ${p}`;
+      },
+    }));
+    const fresh = await import("../../provider/windows/rpcPorts.js");
+    expect(fresh.staticRpcPortsScript()).toBe(`script at ${compiled}`);
+    expect(fresh.staticRpcPortsScript()).toBe(`script at ${compiled}`);
+    expect(reads).toEqual([compiled]);
+  });
 });
