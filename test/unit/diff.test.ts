@@ -185,6 +185,8 @@ describe("DnsARecord", () => {
     expect(diff({ addresses: ["10.1.0.9"] })).toEqual(update);
     expect(diff({ addresses: "10.1.0.9" })).toEqual(update);
     expect(diff({ ttl: 300 })).toEqual(update);
+    // Outputs without per-record TTLs (none listed): the TTL input itself still counts.
+    expect(diff({ ttl: 300 }, { records: [] })).toEqual(update);
     expect(diff({}, { records: [{ address: "10.1.0.9", ttl: 3600 }, { address: "10.1.0.10", ttl: 60 }] })).toEqual(update);
     expect(diff({ adopt: true })).toEqual(update);
     expect(diff({ onDelete: "retain" })).toEqual(update);
