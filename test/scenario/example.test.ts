@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyAll, resourceType, type Applied } from "../support/apply";
+import { applyAll, declaredDatabases, resourceType, type Applied } from "../support/apply";
 import { register } from "../support/contract";
 import { Host, ROOT } from "../support/host";
 import type { Lab } from "../support/lab";
@@ -50,7 +50,7 @@ describe("the example site program (the main job) with each stack's config", () 
   ] as const) {
     it(`applies the ${stack} stack: the ${site} array, its record and its databases`, async () => {
       const regs = await runProgram(stack);
-      expect(regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database).sort()).toEqual([...databases]);
+      expect(declaredDatabases(regs)).toEqual([...databases]);
       const outcome = await applyAll(host, regs, stack === "headoffice" ? headofficeState : new Map<string, Applied>());
       expect(outcome.failed).toEqual([]);
       expect(outcome.created).toHaveLength(2 + databases.length);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { applyAll, refresh, resourceType, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
 import { Host, ROOT } from "../support/host";
-import { labDatabases, labRecord, type Lab } from "../support/lab";
+import { ARTICLE_DATABASES, labDatabases, labRecord, type Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
 
 let lab: Lab;
@@ -29,14 +29,7 @@ async function declareSite(addresses: string[], warnings: string[][] = []): Prom
   });
 }
 
-
-const ORIGINAL = {
-  "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
-  "MB-HO-02": "HO-EX2010-MB1.exchangeserverpro.net",
-  "MB-HO-03": "HO-EX2010-MB1.exchangeserverpro.net",
-  "RDB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
-  "MB-BR-01": "BR-EX2010-MB.exchangeserverpro.net",
-};
+const ORIGINAL = ARTICLE_DATABASES;
 
 const isDatabase = (r: Registration) => resourceType(r) === "MailboxDatabaseRpcSetting";
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { psQuote } from "../../provider/shell/quote";
-import { applyAll, resourceType, type Applied } from "../support/apply";
+import { applyAll, declaredDatabases, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
 import { Host, ROOT, urnOf } from "../support/host";
 import { labDatabases, type Lab } from "../support/lab";
@@ -91,7 +91,6 @@ async function declareSite(c: SiteCase): Promise<Registration[]> {
   });
 }
 
-
 describe("AD site names with a space or an apostrophe, through the host", () => {
   it("the lab renders the renamed sites on Get-ExchangeServer and resolves them on -Site", () => {
     const servers = lab.json<{ Name: string; Site: string }[]>("Get-ExchangeServer | Select-Object Name,Site");
@@ -104,7 +103,7 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
     expect(lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("exchangeserverpro.net/Configuration/Sites/Head Office")}`)).toEqual([]);
   });
 
-  it("ClientAccessArray's check accepts \"Head Office\" and \"O'Brien Site\" and keeps them as given", async () => {
+  it('ClientAccessArray\'s check accepts "Head Office" and "O\'Brien Site" and keeps them as given', async () => {
     for (const site of ["Head Office", "O'Brien Site"]) {
       const regs = await register((lib) => new lib.ClientAccessArray("cas", { fqdn: "outlook-x.exchangeserverpro.net", site, connection: lab.connection }));
       const reg = regs[0] as Registration;
@@ -118,7 +117,7 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
     describe(`site ${c.site}`, () => {
       it(`applies: array ${c.arrayName} in site ${c.site}, its record, ${c.databases.join(", ")} pointed at the array`, async () => {
         const regs = await declareSite(c);
-        expect(regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database).sort()).toEqual(c.databases);
+        expect(declaredDatabases(regs)).toEqual(c.databases);
         const before = labDatabases(lab);
         const outcome = await applyAll(host, regs, state);
         expect(outcome.failed).toEqual([]);
@@ -130,9 +129,7 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
           site: `exchangeserverpro.net/Configuration/Sites/${c.site}`,
           members: c.members,
         });
-        const arrays = lab.json<{ Name: string; SiteName: string; Fqdn: string; Members: string[] }[]>(
-          `Get-ClientAccessArray -Site ${psQuote(c.site)} | Select-Object Name,SiteName,Fqdn,Members`,
-        );
+        const arrays = lab.json<{ Name: string; SiteName: string; Fqdn: string; Members: string[] }[]>(`Get-ClientAccessArray -Site ${psQuote(c.site)} | Select-Object Name,SiteName,Fqdn,Members`);
         expect(arrays).toEqual([{ Name: c.arrayName, SiteName: c.site, Fqdn: c.fqdn, Members: c.members }]);
         expect(labDatabases(lab)).toEqual({ ...before, ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])) });
       });
@@ -143,9 +140,7 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
         expect(outcome.created).toEqual([]);
         expect(outcome.updated).toEqual([]);
         expect(outcome.unchanged).toHaveLength(2 + c.databases.length);
-        expect(outcome.unchanged).toEqual(
-          [`${c.key}-array`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort(),
-        );
+        expect(outcome.unchanged).toEqual([`${c.key}-array`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort());
       });
     });
   }

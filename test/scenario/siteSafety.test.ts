@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { applyAll, destroy, preview, resourceType, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
 import type { Host } from "../support/host";
-import { labDatabases, labRecord, type Lab } from "../support/lab";
+import { ARTICLE_DATABASES, labDatabases, labRecord, type Lab } from "../support/lab";
 import { useLabHost } from "../support/labHost";
 import { closeProgramSessionsAfterEach, declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/site";
 
@@ -23,13 +23,7 @@ function labArrays(): { Name: string; Fqdn: string }[] {
   return lab.json<{ Name: string; Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Name,Fqdn");
 }
 
-const ORIGINAL = {
-  "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
-  "MB-HO-02": "HO-EX2010-MB1.exchangeserverpro.net",
-  "MB-HO-03": "HO-EX2010-MB1.exchangeserverpro.net",
-  "RDB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
-  "MB-BR-01": "BR-EX2010-MB.exchangeserverpro.net",
-};
+const ORIGINAL = ARTICLE_DATABASES;
 
 /** Applies and expects no failure. */
 async function apply(regs: Registration[], state: Map<string, Applied>) {
@@ -116,7 +110,10 @@ describe("an interrupted apply", () => {
     // The first apply got as far as the record, the array and MB-HO-01, then the process was
     // killed: Exchange has them, the stack recorded nothing.
     const lost = new Map<string, Applied>();
-    await apply(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting" || r.name === "headoffice-mb-ho-01"), lost);
+    await apply(
+      declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting" || r.name === "headoffice-mb-ho-01"),
+      lost,
+    );
     expect(labDatabases(lab)["MB-HO-01"]).toBe(FQDN);
 
     const state = new Map<string, Applied>();
@@ -149,7 +146,9 @@ describe("the preview tells the truth", () => {
   it("warns for every database whose value changes, with its mailboxes counted, and puts the count in the databases output", async () => {
     const declared = await declare();
     const warnings = declared.warnings.join("\n");
-    expect(warnings).toMatch(/Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\. Existing Outlook profiles keep connecting/);
+    expect(warnings).toMatch(
+      /Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\. Existing Outlook profiles keep connecting/,
+    );
     expect(warnings).toMatch(/Mailbox database 'MB-HO-02' \(2 mailboxes\)/);
     expect(warnings).toMatch(/Mailbox database 'MB-HO-03' \(1 mailbox\)/);
     expect(warnings).not.toMatch(/RDB-HO-01|MB-BR-01/);
@@ -163,7 +162,9 @@ describe("the preview tells the truth", () => {
     // Only a database whose value changes is counted and warned about.
     lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
     const drifted = await declare();
-    expect(drifted.warnings.filter((w) => w.startsWith("Mailbox database"))).toEqual([expect.stringMatching(/^Mailbox database 'MB-HO-02' \(2 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB2/)]);
+    expect(drifted.warnings.filter((w) => w.startsWith("Mailbox database"))).toEqual([
+      expect.stringMatching(/^Mailbox database 'MB-HO-02' \(2 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB2/),
+    ]);
     expect(drifted.databases.find((d) => d.database === "MB-HO-02")?.mailboxes).toBe(2);
     expect(drifted.databases.find((d) => d.database === "MB-HO-01")?.mailboxes).toBeUndefined();
   });
@@ -175,7 +176,9 @@ describe("the preview tells the truth", () => {
       {
         name: "headoffice-array",
         property: "site",
-        reason: expect.stringMatching(/^Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-headoffice' and its FQDN changed/),
+        reason: expect.stringMatching(
+          /^Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-headoffice' and its FQDN changed/,
+        ),
       },
     ]);
   });
@@ -183,9 +186,7 @@ describe("the preview tells the truth", () => {
   it("without adopt, refuses at preview A records at the name that the stack does not own", async () => {
     lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01");
     const seen = await preview(host, (await declare()).regs, new Map());
-    expect(seen.failures).toEqual([
-      { name: "headoffice-dns", property: "addresses", reason: expect.stringMatching(/already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/) },
-    ]);
+    expect(seen.failures).toEqual([{ name: "headoffice-dns", property: "addresses", reason: expect.stringMatching(/already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/) }]);
   });
 
   it("with adopt, says what it takes over and changes; destroying the site releases what was adopted and puts the databases back", async () => {
@@ -216,7 +217,9 @@ describe("leaving management", () => {
     const state = new Map<string, Applied>();
     await apply((await declare()).regs, state);
     const excluded = await declare({ exclude: ["MB-HO-03"] });
-    expect(excluded.warnings.join("\n")).toMatch(/Not declared, so left as they are: MB-HO-03 \(RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)\. A database that leaves the declaration keeps its value/);
+    expect(excluded.warnings.join("\n")).toMatch(
+      /Not declared, so left as they are: MB-HO-03 \(RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)\. A database that leaves the declaration keeps its value/,
+    );
     const seen = await preview(host, excluded.regs, state);
     expect(seen.deletes).toEqual(["headoffice-mb-ho-03"]);
     await destroy(host, state, seen.deletes);

@@ -15,6 +15,14 @@ export function resourceType(reg: Registration): string {
   return reg.type.split(":").pop() ?? reg.type;
 }
 
+/** The databases a program declared MailboxDatabaseRpcSettings for, sorted. */
+export function declaredDatabases(regs: readonly Registration[]): unknown[] {
+  return regs
+    .filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting")
+    .map((r) => r.inputs.database)
+    .sort();
+}
+
 export async function create(host: Host, reg: Registration): Promise<Applied> {
   const urn = urnOf(resourceType(reg), reg.name);
   const checked = await host.check(urn, {}, reg.inputs);

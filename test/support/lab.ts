@@ -13,9 +13,7 @@ import { psQuote } from "../../provider/shell/quote";
 import { ROOT } from "./host";
 import { startSshd, type SshConnectionData, type Sshd } from "./sshd";
 
-export const LAB_MODULE = fs.existsSync(path.join(ROOT, "lab/ExchangeLab.psd1"))
-  ? path.join(ROOT, "lab/ExchangeLab.psd1")
-  : path.join(ROOT, "lab/ExchangeLab.psm1");
+export const LAB_MODULE = fs.existsSync(path.join(ROOT, "lab/ExchangeLab.psd1")) ? path.join(ROOT, "lab/ExchangeLab.psd1") : path.join(ROOT, "lab/ExchangeLab.psm1");
 
 export const SCENARIO = path.join(ROOT, "lab/scenarios/article.json");
 
@@ -88,7 +86,10 @@ export function createLab(): Lab {
     pwsh,
     json<T>(script: string): T {
       const out = pwsh(`ConvertTo-Json -InputObject @(${script}) -Depth 6 -Compress`);
-      const line = out.split(/\r?\n/).filter((l) => l.trim() !== "").pop();
+      const line = out
+        .split(/\r?\n/)
+        .filter((l) => l.trim() !== "")
+        .pop();
       return JSON.parse(line ?? "null") as T;
     },
     remove() {
@@ -110,3 +111,12 @@ export function labRecord(lab: Pick<Lab, "json">, name = "outlook-ho"): string[]
     `Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name ${name} -Node -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
   );
 }
+
+/** Each database's RpcClientAccessServer in the article's lab before anything is applied. */
+export const ARTICLE_DATABASES = {
+  "MB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-HO-02": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-HO-03": "HO-EX2010-MB1.exchangeserverpro.net",
+  "RDB-HO-01": "HO-EX2010-MB1.exchangeserverpro.net",
+  "MB-BR-01": "BR-EX2010-MB.exchangeserverpro.net",
+};
