@@ -200,7 +200,9 @@ function benchSize(n: number): void {
         row("refresh").provider.push(refreshed.sample);
         for (const s of settingsOf(refreshed.result)) expect(s.outputs.rpcClientAccessServer).toBe(SITE.fqdn);
         row("refresh").baseline.push(await runBaseline(dir, baselineRefresh(statePath)));
-        log(`N=${n} run ${run}: provider refresh ${Math.round(refreshed.sample.ms)} ms ${JSON.stringify(refreshed.sample.commands)}, baseline ${Math.round(row("refresh").baseline.at(-1)?.ms ?? 0)} ms`);
+        log(
+          `N=${n} run ${run}: provider refresh ${Math.round(refreshed.sample.ms)} ms ${JSON.stringify(refreshed.sample.commands)}, baseline ${Math.round(row("refresh").baseline.at(-1)?.ms ?? 0)} ms`,
+        );
 
         // The same Reads, same bytes, answered by a provider that runs nothing: the boundary's share.
         const provider = String(applied.result[0]?.inputs.__provider ?? "");

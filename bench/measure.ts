@@ -65,7 +65,7 @@ export class TreeSampler {
     if (root === undefined) return;
     const all = processes();
     const tree = new Set([root]);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const p of all) {
         if (!tree.has(p.pid) && tree.has(p.ppid)) {

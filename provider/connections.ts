@@ -15,10 +15,7 @@ export function labConnection(statePath: string, modulePath: string): Connection
  * username, the password is read at run time from the secret stack config `exchange-cas:password`
  * or the EXCHANGE_CAS_PASSWORD environment variable: it is never an input and never in state.
  */
-export function exchangeConnection(
-  connectionUri: string,
-  options: { authentication?: "Kerberos" | "Negotiate" | "Basic"; username?: string; skipCertificateChecks?: boolean } = {},
-): ConnectionInput {
+export function exchangeConnection(connectionUri: string, options: { authentication?: "Kerberos" | "Negotiate" | "Basic"; username?: string; skipCertificateChecks?: boolean } = {}): ConnectionInput {
   return { kind: "exchange", connectionUri, ...options };
 }
 
@@ -43,7 +40,14 @@ export function sshConnection(
  * for exchangeConnection. The servers need remoting enabled (Enable-PSRemoting on 2008 R2).
  */
 export function winrmConnection(
-  options: { authentication?: "Default" | "Kerberos" | "Negotiate" | "Basic" | "CredSSP"; username?: string; useSsl?: boolean; port?: number; skipCertificateChecks?: boolean; commandTimeoutSeconds?: number } = {},
+  options: {
+    authentication?: "Default" | "Kerberos" | "Negotiate" | "Basic" | "CredSSP";
+    username?: string;
+    useSsl?: boolean;
+    port?: number;
+    skipCertificateChecks?: boolean;
+    commandTimeoutSeconds?: number;
+  } = {},
 ): ServerConnectionInput {
   return { kind: "winrm", ...options };
 }

@@ -24,7 +24,10 @@ export const SETTINGS = {
   EXCHANGE_CAS_PASSWORD: {
     doc: "The password of a connection's username, when the secret stack config exchange-cas:password is not set. Never passed on to pwsh's environment.",
     default: "unset",
-    schema: z.string().optional().transform((v) => (v === "" ? undefined : v)),
+    schema: z
+      .string()
+      .optional()
+      .transform((v) => (v === "" ? undefined : v)),
   },
   EXCHANGE_CAS_READ_PREFETCH: {
     doc: "0/off/false/no: every database read is answered by its own command, never by a table read of the same burst.",

@@ -45,12 +45,7 @@ export function installFailedMessage(version: string, reason: string): string {
 }
 
 /** Decides which CLI to run; installs `version` into the project folder when there is none. */
-export async function resolvePulumiCli(
-  projectRoot: string,
-  version: string,
-  seams: CliSeams,
-  timeoutMs: number = INSTALL_TIMEOUT_MS,
-): Promise<CliResult> {
+export async function resolvePulumiCli(projectRoot: string, version: string, seams: CliSeams, timeoutMs: number = INSTALL_TIMEOUT_MS): Promise<CliResult> {
   const onPath = seams.findOnPath();
   if (onPath !== undefined) return { ok: true, pulumi: onPath, source: "path" };
   const root = path.join(projectRoot, INSTALL_DIR);

@@ -213,9 +213,7 @@ export class CasArraySite extends pulumi.ComponentResource {
     this.rpcPorts = children.apply((c) => c?.ports);
     this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
     this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[]>([]) : c.ports.servers));
-    this.loadBalancer = children.apply((c) =>
-      c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer,
-    );
+    this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer));
     this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
     this.registerOutputs({
       fqdn: this.fqdn,

@@ -101,9 +101,7 @@ export async function getARecords(connection: Connection, at: DnsName): Promise<
     rethrow(e, at, connection);
   }
   // Without -Node the server also returns records below the name (x.outlook-ho); keep the name's own.
-  return rows
-    .filter((r) => r.recordType.toUpperCase() === "A" && r.hostName.toLowerCase() === at.name.toLowerCase())
-    .map(({ hostName, address, ttl }) => ({ hostName, address, ttl }));
+  return rows.filter((r) => r.recordType.toUpperCase() === "A" && r.hostName.toLowerCase() === at.name.toLowerCase()).map(({ hostName, address, ttl }) => ({ hostName, address, ttl }));
 }
 
 /** Adds one A record; false when the name already had this address (WIN32 9711). */

@@ -44,11 +44,7 @@ export type CasArray = z.output<typeof CasArrayRow>;
 /** The array with this identity, or undefined when Exchange says it does not exist. */
 export async function getClientAccessArray(connection: Connection, identity: string): Promise<CasArray | undefined> {
   try {
-    const rows = await query(
-      connection,
-      { cmdlet: "Get-ClientAccessArray", target: identity, script: `Get-ClientAccessArray -Identity ${psQuote(identity)}`, select: SELECT },
-      CasArrayRow,
-    );
+    const rows = await query(connection, { cmdlet: "Get-ClientAccessArray", target: identity, script: `Get-ClientAccessArray -Identity ${psQuote(identity)}`, select: SELECT }, CasArrayRow);
     return rows[0];
   } catch (e) {
     if (e instanceof PowerShellError && e.isNotFound) return undefined;
@@ -62,10 +58,7 @@ export async function listClientAccessArrays(connection: Connection, site?: stri
   return query(connection, { cmdlet: "Get-ClientAccessArray", target: site ?? "", script, select: SELECT }, CasArrayRow);
 }
 
-export async function newClientAccessArray(
-  connection: Connection,
-  args: { name: string; fqdn: string; site: string },
-): Promise<CasArray> {
+export async function newClientAccessArray(connection: Connection, args: { name: string; fqdn: string; site: string }): Promise<CasArray> {
   const spec = {
     cmdlet: "New-ClientAccessArray",
     target: args.name,
@@ -78,11 +71,7 @@ export async function newClientAccessArray(
   return created;
 }
 
-export async function setClientAccessArray(
-  connection: Connection,
-  identity: string,
-  changes: { name?: string; fqdn?: string; site?: string },
-): Promise<void> {
+export async function setClientAccessArray(connection: Connection, identity: string, changes: { name?: string; fqdn?: string; site?: string }): Promise<void> {
   const parts = [`Set-ClientAccessArray -Identity ${psQuote(identity)}`];
   if (changes.name !== undefined) parts.push(`-Name ${psQuote(changes.name)}`);
   if (changes.fqdn !== undefined) parts.push(`-Fqdn ${psQuote(changes.fqdn)}`);

@@ -5,9 +5,7 @@ import { query, stringList, type Connection } from "../shell";
 
 const SELECT = ["Name", "Servers"] as const;
 
-const DagRow = z
-  .object({ Name: z.string(), Servers: stringList })
-  .transform((r) => ({ name: r.Name, servers: r.Servers }));
+const DagRow = z.object({ Name: z.string(), Servers: stringList }).transform((r) => ({ name: r.Name, servers: r.Servers }));
 
 export type DatabaseAvailabilityGroup = z.output<typeof DagRow>;
 

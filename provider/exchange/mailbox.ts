@@ -32,8 +32,7 @@ const GROUP = "Group-Object -Property { [string]$_.Database } -NoElement";
  */
 export function countMailboxesScript(servers: readonly string[]): string {
   const remote = servers.map(
-    (server, i) =>
-      `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-Mailbox -Server ${psQuote(server)} -ResultSize Unlimited } -WarningVariable excasWarnings${i} | ${GROUP}`,
+    (server, i) => `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-Mailbox -Server ${psQuote(server)} -ResultSize Unlimited } -WarningVariable excasWarnings${i} | ${GROUP}`,
   );
   const warnings = servers.map((_, i) => `@($excasWarnings${i})`).join(" + ");
   return [
@@ -74,7 +73,10 @@ export async function countMailboxesByDatabase(connection: Connection, servers: 
 export function mailboxCounts(target: string, envelope: Envelope): Map<string, number> {
   const truncated = envelope.warnings.find((w) => TRUNCATION_WARNING.test(w));
   if (truncated !== undefined) {
-    throw new ExchangeCasError("unexpected-output", `Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`, { target, warning: truncated });
+    throw new ExchangeCasError("unexpected-output", `Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`, {
+      target,
+      warning: truncated,
+    });
   }
   const counts = new Map<string, number>();
   for (const row of parseRows("Get-Mailbox", envelope.data, CountRow)) {

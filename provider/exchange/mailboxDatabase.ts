@@ -225,9 +225,7 @@ class DatabaseClient {
     const unresolved = ids.filter((_, i) => !answered[i]);
     const again = unattributed > 0 && unresolved.length > 0 ? await this.readEach(unresolved) : [];
     let next = 0;
-    return ids.map((id, i) =>
-      !answered[i] && again.length > 0 ? (again[next++] as Outcome<MailboxDatabase[]>) : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? []),
-    );
+    return ids.map((id, i) => (!answered[i] && again.length > 0 ? (again[next++] as Outcome<MailboxDatabase[]>) : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? [])));
   }
 
   /** Reads each identity with its own command (one round trip, one envelope each). */
@@ -271,11 +269,10 @@ function client(connection: Connection): DatabaseClient {
 export async function getMailboxDatabase(connection: Connection, identity: string): Promise<MailboxDatabase | undefined> {
   const rows = await client(connection).get(identity);
   if (rows.length > 1) {
-    throw new ExchangeCasError(
-      "ambiguous",
-      `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`,
-      { identity, guids: rows.map((r) => r.guid) },
-    );
+    throw new ExchangeCasError("ambiguous", `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`, {
+      identity,
+      guids: rows.map((r) => r.guid),
+    });
   }
   return rows[0];
 }
@@ -290,12 +287,7 @@ export async function listMailboxDatabases(connection: Connection, server?: stri
  * Points the database's RPC Client Access endpoint at a Client Access server or CAS array.
  * Exchange refuses a name that resolves to neither (a PowerShellError naming `label`).
  */
-export async function setRpcClientAccessServer(
-  connection: Connection,
-  identity: string,
-  value: string,
-  label: string = identity,
-): Promise<void> {
+export async function setRpcClientAccessServer(connection: Connection, identity: string, value: string, label: string = identity): Promise<void> {
   const databases = client(connection);
   const ended = databases.table.beginWrite(identity);
   try {

@@ -57,6 +57,13 @@ export class StaticRpcPorts extends pulumi.dynamic.Resource {
   declare readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
 
   constructor(name: string, args: StaticRpcPortsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, onDelete: args.onDelete, serverConnection: args.serverConnection, siteName: undefined, servers: undefined, loadBalancer: undefined, previous: undefined }, opts, "exchange-cas", "StaticRpcPorts");
+    super(
+      provider,
+      name,
+      { ...args, onDelete: args.onDelete, serverConnection: args.serverConnection, siteName: undefined, servers: undefined, loadBalancer: undefined, previous: undefined },
+      opts,
+      "exchange-cas",
+      "StaticRpcPorts",
+    );
   }
 }

@@ -61,10 +61,7 @@ export function describeIssue(issue: Issue, property: string, value: unknown): s
  * Validates `news` against `shape`. Known values are replaced by their parsed (normalised) form;
  * unknown ones pass through untouched; properties not in `shape` are reported.
  */
-export function checkProperties(
-  shape: Record<string, z.ZodType>,
-  news: Record<string, unknown>,
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkProperties(shape: Record<string, z.ZodType>, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const inputs: Record<string, unknown> = {};
   const failures: CheckFailure[] = [];
   for (const [key, value] of Object.entries(news)) {

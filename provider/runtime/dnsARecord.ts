@@ -2,15 +2,7 @@
 // server. Identity is <dnsServer>/<zone>/<name>. The address set and the TTL converge in place,
 // one record at a time; zone, name and server are the identity, so changing one replaces.
 import { z } from "zod";
-import {
-  addARecord,
-  DnsZoneNotFoundError,
-  getARecords,
-  removeARecord,
-  setARecordTtl,
-  type ARecord,
-  type DnsName,
-} from "../dns";
+import { addARecord, DnsZoneNotFoundError, getARecords, removeARecord, setARecordTtl, type ARecord, type DnsName } from "../dns";
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -115,7 +107,10 @@ function outputs(records: ARecord[], inputs: Kept): DnsARecordOutputs {
 
 function foreignOf(existing: ARecord[], inputs: DnsARecordInputs): string[] {
   const wanted = new Set(inputs.addresses);
-  return existing.map((r) => r.address).filter((a) => !wanted.has(a)).sort(compareIPv4);
+  return existing
+    .map((r) => r.address)
+    .filter((a) => !wanted.has(a))
+    .sort(compareIPv4);
 }
 
 function foreignMessage(foreign: string[], inputs: DnsARecordInputs): string {
@@ -165,7 +160,10 @@ async function converge(connection: Connection, at: DnsName, actual: ARecord[], 
 async function readBack(connection: Connection, at: DnsName, action: string): Promise<ARecord[]> {
   const records = await getARecords(connection, at);
   if (records.length === 0) {
-    throw new ExchangeCasError("gone-after-write", `The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`, { fqdn: fqdnOf(at), dnsServer: at.dnsServer });
+    throw new ExchangeCasError("gone-after-write", `The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`, {
+      fqdn: fqdnOf(at),
+      dnsServer: at.dnsServer,
+    });
   }
   return records;
 }
@@ -201,7 +199,9 @@ export const dnsARecord = {
       const foreign = foreignOf(existing, wanted);
       if (foreign.length > 0 && wanted.adopt !== true) failures.push({ property: "addresses", reason: foreignMessage(foreign, wanted) });
       else if (foreign.length > 0) {
-        warn(`${fqdnOf(wanted)} will be taken over (adopt): A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be removed, leaving ${wanted.addresses.join(", ")}; on destroy the name is released, not removed.`);
+        warn(
+          `${fqdnOf(wanted)} will be taken over (adopt): A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be removed, leaving ${wanted.addresses.join(", ")}; on destroy the name is released, not removed.`,
+        );
       }
     }
     return { inputs, failures };
@@ -261,7 +261,9 @@ export const dnsARecord = {
     const { connection } = props;
     const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
     if (props.adopted === true || props.onDelete === "retain") {
-      warn(`${fqdnOf(at)} is released, not removed: ${props.adopted === true ? "the name had A records before this stack took it over" : "onDelete is retain"}. Its A records (${props.addresses.join(", ")}) stay on DNS server '${props.dnsServer}'.`);
+      warn(
+        `${fqdnOf(at)} is released, not removed: ${props.adopted === true ? "the name had A records before this stack took it over" : "onDelete is retain"}. Its A records (${props.addresses.join(", ")}) stay on DNS server '${props.dnsServer}'.`,
+      );
       return;
     }
     // Exactly the records this resource owns, one -RecordData at a time; gone already is fine.

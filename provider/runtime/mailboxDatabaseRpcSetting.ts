@@ -126,18 +126,14 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = inputs;
     const db = await getMailboxDatabase(connection, inputs.database);
     if (db === undefined) {
-      throw new ExchangeCasError(
-        "not-found",
-        `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`,
-        { database: inputs.database },
-      );
+      throw new ExchangeCasError("not-found", `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`, {
+        database: inputs.database,
+      });
     }
     refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer);
     if (dangles(db)) {
-      warn(
-        `Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`,
-      );
+      warn(`Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`);
     }
     // Already pointing at the wanted endpoint (an earlier apply was interrupted after its Set):
     // the value it had before is not known, and the endpoint itself is never recorded as it.
@@ -185,11 +181,10 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = inputs;
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined) {
-      throw new ExchangeCasError(
-        "gone",
-        `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`,
-        { database: olds.database, guid: id },
-      );
+      throw new ExchangeCasError("gone", `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`, {
+        database: olds.database,
+        guid: id,
+      });
     }
     refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer);

@@ -176,7 +176,7 @@ export const IPv4Address = z
 
 /** The whole set of A records at a name: at least one address, duplicates removed, sorted. */
 export const IPv4AddressSet = z
-  .array(IPv4Address, { error: "must be a list of IPv4 addresses, such as [\"192.168.10.50\"]" })
+  .array(IPv4Address, { error: 'must be a list of IPv4 addresses, such as ["192.168.10.50"]' })
   .min(1, "must list at least one IPv4 address: a Client Access server's address or the load balancer's VIP")
   .transform((list) => [...new Set(list)].sort(compareIPv4));
 
@@ -198,8 +198,7 @@ export const RpcClientAccessServerName = z
   .refine((v) => !CONTROL.test(v), { message: "must not contain control characters such as newlines" })
   .refine((v) => !/\s/.test(v), { message: "must not contain spaces" })
   .refine((v) => isHostName(v) || /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v), {
-    message:
-      "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
+    message: "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
   });
 
 /** The range Exchange's Best Practices Analyzer recommends for the static RPC ports (LB-WIRING §1.3). */

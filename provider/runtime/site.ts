@@ -6,15 +6,7 @@
 // no single resource has, and it runs every resource's own input rules first.
 import { z } from "zod";
 import { getARecords } from "../dns";
-import {
-  countMailboxesByDatabase,
-  listClientAccessArrays,
-  listDatabaseAvailabilityGroups,
-  listExchangeServers,
-  listMailboxDatabases,
-  type ExchangeServer,
-  type MailboxDatabase,
-} from "../exchange";
+import { countMailboxesByDatabase, listClientAccessArrays, listDatabaseAvailabilityGroups, listExchangeServers, listMailboxDatabases, type ExchangeServer, type MailboxDatabase } from "../exchange";
 import { ConnectionSchema, ServerConnectionSchema, type Connection, type ConnectionInput, type ServerConnectionInput } from "../shell";
 import { checkProperties } from "./check";
 import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, StaticRpcPortPair, staticRpcPortAdvice, TimeToLiveSeconds } from "./rules";
@@ -81,7 +73,7 @@ const VerifyOptionSchema = z.union(
       })
       .strict(),
   ],
-  { error: "must be true, \"warn\", \"strict\" or { mode, tcp, tcpTimeoutMs }" },
+  { error: 'must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }' },
 );
 
 /** What `verify` asks: nothing, or the mode, whether to connect, and the connect timeout. */
@@ -140,7 +132,7 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     addresses: request.addressesLater === true ? z.undefined() : IPv4AddressSet,
     ttl: TimeToLiveSeconds.optional(),
     databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
-      error: "must be \"all-in-site\" or a list of mailbox database names",
+      error: 'must be "all-in-site" or a list of mailbox database names',
     }),
     exclude: z.array(ExchangeName, { error: "must be a list of mailbox database names" }),
     adopt: z.boolean({ error: "must be true or false" }).optional(),
@@ -172,7 +164,9 @@ interface AddressContext {
 async function addressWarnings(at: AddressContext, addresses: string[], siteServers?: ExchangeServer[]): Promise<string[]> {
   const warnings: string[] = [];
   if (addresses.length > 1) {
-    warnings.push(`${at.fqdn} has ${addresses.length} A records (${addresses.join(", ")}): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.`);
+    warnings.push(
+      `${at.fqdn} has ${addresses.length} A records (${addresses.join(", ")}): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.`,
+    );
   }
   if (addresses.length === 1) {
     const servers = siteServers ?? (await listExchangeServers(at.connection)).filter((s) => lower(s.siteName) === lower(at.site));
@@ -188,7 +182,9 @@ async function addressWarnings(at: AddressContext, addresses: string[], siteServ
     );
     const own = ips.find((i) => i.addresses.includes(addresses[0] ?? ""));
     if (own !== undefined) {
-      warnings.push(`${at.fqdn} points at ${addresses[0]}, the address of Client Access server ${own.server.name}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`);
+      warnings.push(
+        `${at.fqdn} points at ${addresses[0]}, the address of Client Access server ${own.server.name}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`,
+      );
     }
   }
   return warnings;
@@ -199,7 +195,11 @@ async function addressWarnings(at: AddressContext, addresses: string[], siteServ
  * exists): the record's own rule, then the same warnings as planSite gives. Throws on an invalid
  * address list, as planSite would have.
  */
-export async function planAddresses(plan: Pick<SitePlan, "site" | "fqdn" | "zone" | "dnsServer">, request: Pick<SitePlanRequest, "connection" | "dnsConnection">, addresses: unknown): Promise<string[]> {
+export async function planAddresses(
+  plan: Pick<SitePlan, "site" | "fqdn" | "zone" | "dnsServer">,
+  request: Pick<SitePlanRequest, "connection" | "dnsConnection">,
+  addresses: unknown,
+): Promise<string[]> {
   const parsed = IPv4AddressSet.safeParse(addresses);
   if (!parsed.success) {
     throw new ExchangeCasError("invalid-inputs", `CasArraySite ${plan.site}: addresses ${parsed.error.issues.map((i) => i.message).join("; ")}.`, { site: plan.site, property: "addresses" });
@@ -243,7 +243,9 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const label = fqdn.split(".")[0] ?? fqdn;
   const clashServer = servers.find((s) => lower(s.fqdn) === fqdn || lower(s.name) === label);
   if (clashServer !== undefined) {
-    errors.push(`The array FQDN '${request.fqdn}' is the name of Exchange server ${clashServer.name}; give the array a name of its own (such as outlook-ho.${zone}), so it can later point at a load balancer.`);
+    errors.push(
+      `The array FQDN '${request.fqdn}' is the name of Exchange server ${clashServer.name}; give the array a name of its own (such as outlook-ho.${zone}), so it can later point at a load balancer.`,
+    );
   }
   const clashDag = dags.find((d) => lower(d.name) === label);
   if (clashDag !== undefined) {
@@ -274,7 +276,13 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const inSite = (d: MailboxDatabase) => siteServerNames.has(lower(d.server));
   const hasCopyHere = (d: MailboxDatabase) => d.servers.some((n) => siteServerNames.has(lower(n)));
   const siteDbs = dbs.filter(inSite);
-  const listSite = () => (siteDbs.length > 0 ? siteDbs.map((d) => d.name).sort().join(", ") : "none");
+  const listSite = () =>
+    siteDbs.length > 0
+      ? siteDbs
+          .map((d) => d.name)
+          .sort()
+          .join(", ")
+      : "none";
   const serverSite = new Map(servers.map((s) => [lower(s.name), s.siteName]));
   const siteOf = (db: MailboxDatabase) => serverSite.get(lower(db.server)) ?? "an unknown site";
   /** The AD sites of a database's copies, the active copy's first. */
@@ -370,7 +378,10 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const rpcPorts = checked.values.rpcPorts as { rpcClientAccess: number; addressBook: number } | undefined;
   let portServers: string[] = [];
   if (rpcPorts !== undefined && errors.length === 0) {
-    for (const [label, port] of [["RPC Client Access", rpcPorts.rpcClientAccess], ["Address Book", rpcPorts.addressBook]] as const) {
+    for (const [label, port] of [
+      ["RPC Client Access", rpcPorts.rpcClientAccess],
+      ["Address Book", rpcPorts.addressBook],
+    ] as const) {
       const advice = staticRpcPortAdvice(label, port);
       if (advice !== undefined) warnings.push(advice);
     }

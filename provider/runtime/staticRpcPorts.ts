@@ -12,13 +12,7 @@
 // Delete puts every server back to what it had before (dynamic ports, unless it had static ones).
 import { z } from "zod";
 import { listExchangeServers, type ExchangeServer } from "../exchange";
-import {
-  ConnectionSchema,
-  describeConnection,
-  ServerConnectionSchema,
-  type Connection,
-  type SessionConnection,
-} from "../shell";
+import { ConnectionSchema, describeConnection, ServerConnectionSchema, type Connection, type SessionConnection } from "../shell";
 import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -295,7 +289,9 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: 
         { server: server.name, changed: done, untouched },
       );
     }
-    warn(`${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`);
+    warn(
+      `${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`,
+    );
     done.push(server.name);
     after.push({ server, ports: now });
   }
@@ -314,7 +310,10 @@ export const staticRpcPorts = {
     const ab = inputs.addressBook;
     if (typeof rpc === "number" && typeof ab === "number") {
       if (rpc === ab) failures.push({ property: "addressBook", reason: `rpcClientAccess and addressBook are both ${rpc}: each service needs its own port.` });
-      for (const [label, port] of [["RPC Client Access", rpc], ["Address Book", ab]] as const) {
+      for (const [label, port] of [
+        ["RPC Client Access", rpc],
+        ["Address Book", ab],
+      ] as const) {
         const advice = staticRpcPortAdvice(label, port);
         if (advice !== undefined && failures.length === 0) warn(advice);
       }

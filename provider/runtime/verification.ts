@@ -111,9 +111,7 @@ async function checkDns(inputs: CasArrayVerificationInputs): Promise<{ result: V
         `${fqdn} does not exist at DNS server ${server} (DNS name does not exist): Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`,
       );
     } else if (resolved.length === 0) {
-      failures.push(
-        `${fqdn} has no A record at DNS server ${server}: Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`,
-      );
+      failures.push(`${fqdn} has no A record at DNS server ${server}: Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`);
     } else if (!ok) {
       failures.push(
         `${fqdn} resolves at ${server} to ${list(resolved)}, not to the declared ${list(expected)}: Outlook clients that use ${server} are sent to ${plural(resolved.length, "that address", "those addresses")}; check the A records of the name on ${server} (a record added by hand, or a change that has not replicated yet).`,
@@ -204,11 +202,10 @@ async function apply(inputs: CasArrayVerificationInputs): Promise<CasArrayVerifi
   for (const failure of verification.failures) warn(failure);
   if (inputs.mode === "strict" && !verification.ok) {
     const n = verification.failures.length;
-    throw new ExchangeCasError(
-      "verification-failed",
-      `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} (mode "strict"):\n- ${verification.failures.join("\n- ")}`,
-      { fqdn: inputs.fqdn, failures: verification.failures },
-    );
+    throw new ExchangeCasError("verification-failed", `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} (mode "strict"):\n- ${verification.failures.join("\n- ")}`, {
+      fqdn: inputs.fqdn,
+      failures: verification.failures,
+    });
   }
   return outputs(inputs, verification);
 }

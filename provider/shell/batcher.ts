@@ -67,7 +67,10 @@ export class Batcher<K, V> {
       batch = this.pending;
       this.pending = [];
       if (batch.length === 0) return [];
-      ({ keys, slotOf } = distinct(batch.map((w) => w.key), this.id));
+      ({ keys, slotOf } = distinct(
+        batch.map((w) => w.key),
+        this.id,
+      ));
       this.counts.turns++;
       this.counts.requests += batch.length;
       plan = this.plan(keys);

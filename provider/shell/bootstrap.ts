@@ -156,7 +156,5 @@ function remoteSessionScript(options: readonly string[], commands: readonly stri
 
 /** What closes the session's remote side, so Exchange's 18-shells-per-user quota is not used up. */
 export function teardownScript(connection: SessionConnection): string | undefined {
-  return connection.kind === "exchange" || connection.kind === "ssh"
-    ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }`
-    : undefined;
+  return connection.kind === "exchange" || connection.kind === "ssh" ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }` : undefined;
 }

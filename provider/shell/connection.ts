@@ -124,10 +124,7 @@ export function parseConnection(value: unknown, property: string, owner?: string
  * resolved now, so the same relative paths under another project root are another lab.
  */
 export function connectionKey(connection: SessionConnection): string {
-  const resolved =
-    connection.kind === "lab"
-      ? { ...connection, statePath: resolveLabPath(connection.statePath), modulePath: resolveLabPath(connection.modulePath) }
-      : connection;
+  const resolved = connection.kind === "lab" ? { ...connection, statePath: resolveLabPath(connection.statePath), modulePath: resolveLabPath(connection.modulePath) } : connection;
   const entries = Object.entries(resolved).sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify(entries);
 }

@@ -19,7 +19,10 @@ const ErrorRecordSchema = z.object({
 
 // Windows PowerShell 5.1 turns a one-element array into a scalar in some places; accept both.
 const listOf = <T extends z.ZodType>(item: T) =>
-  z.union([z.array(item), item.transform((v) => [v])]).nullable().transform((v) => v ?? []);
+  z
+    .union([z.array(item), item.transform((v) => [v])])
+    .nullable()
+    .transform((v) => v ?? []);
 
 const EnvelopeSchema = z.object({
   ok: z.boolean(),
@@ -40,10 +43,7 @@ export function parseEnvelope(stdout: string): Envelope {
   const json = markedJson(stdout, ENVELOPE_MARKER, "result envelope");
   const result = EnvelopeSchema.safeParse(json);
   if (!result.success) {
-    throw new PowerShellSessionError(
-      "protocol",
-      `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`,
-    );
+    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`);
   }
   return result.data;
 }

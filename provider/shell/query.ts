@@ -23,9 +23,7 @@ export function parseRows<T>(cmdlet: string, data: unknown[], row: z.ZodType<T>)
     const parsed = row.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(
-        `${cmdlet} returned an object this provider does not understand (item ${i}, ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}).`,
-      );
+      throw new Error(`${cmdlet} returned an object this provider does not understand (item ${i}, ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}).`);
     }
     return parsed.data;
   });

@@ -13,12 +13,7 @@ import { processGlobal } from "./processGlobal";
 import { findPwsh, PwshSession, type CommandSpec, type TurnOptions } from "./session";
 
 /** Error types that mean the remote session itself is unusable. */
-const BROKEN_SESSION_ERRORS = new Set([
-  "PSRemotingTransportException",
-  "PSRemotingDataStructureException",
-  "InvalidRunspaceStateException",
-  "PSInvalidOperationException",
-]);
+const BROKEN_SESSION_ERRORS = new Set(["PSRemotingTransportException", "PSRemotingDataStructureException", "InvalidRunspaceStateException", "PSInvalidOperationException"]);
 
 /**
  * Exchange's WinRM refusing a shell over the per-user quota (PSSessionOpenFailed, "This user is
@@ -26,11 +21,7 @@ const BROKEN_SESSION_ERRORS = new Set([
  * fails, not a command. Told by the error type and id; the quota text only confirms it.
  */
 function isShellQuotaRefusal(error: PsErrorRecord): boolean {
-  return (
-    error.type === "PSRemotingTransportException" &&
-    /PSSessionOpenFailed/.test(error.fqid) &&
-    /concurrent shells/i.test(error.message)
-  );
+  return error.type === "PSRemotingTransportException" && /PSSessionOpenFailed/.test(error.fqid) && /concurrent shells/i.test(error.message);
 }
 
 interface Entry {
@@ -66,11 +57,7 @@ export class SessionRegistry {
    * Takes a turn on the session for `connection` and runs what `build` returns when the turn
    * comes (see PwshSession.runBatch): one envelope per command, in order.
    */
-  async runBatch(
-    connection: SessionConnection,
-    build: () => readonly CommandSpec[],
-    options: TurnOptions = {},
-  ): Promise<Envelope[]> {
+  async runBatch(connection: SessionConnection, build: () => readonly CommandSpec[], options: TurnOptions = {}): Promise<Envelope[]> {
     const session = await this.session(connection);
     const envelopes = await session.runBatch(
       () => {
@@ -138,7 +125,10 @@ export class SessionRegistry {
           `${describeConnection(connection)} refused to open a session because this account already has the most concurrent shells Exchange allows (18 per user by default): close other Exchange Management Shell or remote PowerShell sessions of this account, or wait for idle ones to time out, then run again.`,
         );
       }
-      const reason = envelope.errors.map((e) => e.message).join("; ").replace(/\.?\s*$/, "");
+      const reason = envelope.errors
+        .map((e) => e.message)
+        .join("; ")
+        .replace(/\.?\s*$/, "");
       throw new PowerShellSessionError(
         "bootstrap",
         `Could not open a session to ${describeConnection(connection)}: ${reason}${printed(connection, session.lastNoise)}; check the connection settings and that the endpoint is reachable.`,
@@ -168,13 +158,15 @@ export class SessionRegistry {
   async closeAll(): Promise<void> {
     const entries = [...this.entries.values()];
     this.entries.clear();
-    await Promise.allSettled(
-      entries.map(async (e) => (await e.session).close(teardownScript(e.connection))),
-    );
+    await Promise.allSettled(entries.map(async (e) => (await e.session).close(teardownScript(e.connection))));
   }
 
   private killAll(): void {
-    for (const e of this.entries.values()) e.session.then((s) => s.kill(), () => undefined);
+    for (const e of this.entries.values())
+      e.session.then(
+        (s) => s.kill(),
+        () => undefined,
+      );
   }
 
   private installExitHooks(): void {

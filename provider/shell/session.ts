@@ -24,9 +24,7 @@ export interface CommandSpec {
 }
 
 // provider/ps/wrapper.ps1, seen from provider/shell (source) or provider/dist/shell (compiled).
-const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve(__dirname, "../../ps/wrapper.ps1")].find((p) =>
-  fs.existsSync(p),
-);
+const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve(__dirname, "../../ps/wrapper.ps1")].find((p) => fs.existsSync(p));
 
 /** The first `exe` on PATH (then in the .NET global tools folder), or undefined. */
 function onPath(exe: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -59,10 +57,7 @@ export function findPwsh(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.
     const exe = platform === "win32" && path.extname(chosen) === "" ? `${chosen}.exe` : chosen;
     const found = onPath(exe, env);
     if (found !== undefined) return found;
-    throw new PowerShellSessionError(
-      "not-found",
-      `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.`,
-    );
+    throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.`);
   }
   const found = onPath(platform === "win32" ? "pwsh.exe" : "pwsh", env);
   if (found !== undefined) return found;
@@ -180,11 +175,7 @@ export class PwshSession {
    * many requests wait on; reads change nothing, and none of the turns it passes was requested
    * after it finished). A batch gets `timeoutMs` per command.
    */
-  runBatch(
-    build: () => readonly CommandSpec[],
-    timeoutMs: number,
-    options: TurnOptions = {},
-  ): Promise<Envelope[]> {
+  runBatch(build: () => readonly CommandSpec[], timeoutMs: number, options: TurnOptions = {}): Promise<Envelope[]> {
     return this.enqueue(async () => {
       if (options.gather === true) await new Promise((resolve) => setImmediate(resolve));
       const specs = build();
@@ -261,10 +252,7 @@ export class PwshSession {
       if (e instanceof PowerShellSessionError) throw e;
       this.dead ??= "exited";
       this.kill();
-      throw new PowerShellSessionError(
-        "exited",
-        `PowerShell exited while running ${what}; the next operation starts a new session. Refresh to see whether the change was applied.`,
-      );
+      throw new PowerShellSessionError("exited", `PowerShell exited while running ${what}; the next operation starts a new session. Refresh to see whether the change was applied.`);
     } finally {
       clearTimeout(timer);
       this.shell.history.length = 0;

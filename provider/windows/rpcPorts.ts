@@ -22,7 +22,8 @@ export function staticRpcPortsScript(): string {
   if (scriptText !== undefined) return scriptText;
   const candidates = [path.resolve(__dirname, "../ps/server/StaticRpcPorts.ps1"), path.resolve(__dirname, "../../ps/server/StaticRpcPorts.ps1")];
   const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined) throw new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" });
+  if (found === undefined)
+    throw new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" });
   scriptText = fs.readFileSync(found, "utf8");
   return scriptText;
 }
@@ -40,9 +41,7 @@ const SELECT = [
   "Restarted",
 ] as const;
 
-const ports = z
-  .union([z.array(z.number().int()), z.number().int(), z.null()])
-  .transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
+const ports = z.union([z.array(z.number().int()), z.number().int(), z.null()]).transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
 
 const Row = z.object({
   RpcClientAccessKind: z.string(),
@@ -101,7 +100,8 @@ export function serverPortsSpec(server: string, action: "Read" | "Set", rpcClien
 export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
   const rows = parseRows(`Invoke-ExcasServerScript -ComputerName ${server}`, data, Row);
   const row = rows[0];
-  if (row === undefined || rows.length !== 1) throw new ExchangeCasError("unexpected-output", `${server} answered the static RPC port script with ${rows.length} objects instead of one.`, { server, objects: rows.length });
+  if (row === undefined || rows.length !== 1)
+    throw new ExchangeCasError("unexpected-output", `${server} answered the static RPC port script with ${rows.length} objects instead of one.`, { server, objects: rows.length });
   return {
     rpcClientAccess: setting(row.RpcClientAccessKind, row.RpcClientAccessValue, "DWord", row.RpcClientAccessListening, row.RpcClientAccessState),
     addressBook: setting(row.AddressBookKind, row.AddressBookValue, "String", row.AddressBookListening, row.AddressBookState),

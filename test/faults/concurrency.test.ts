@@ -21,8 +21,9 @@ describe("fifty operations in flight", () => {
 
   it("creates fifty records at once on one pwsh, each answer going to its own resource", async () => {
     const regs = await register((lib) =>
-      Array.from({ length: N }, (_, i) =>
-        new lib.DnsARecord(`r${i}`, { zone: "exchangeserverpro.net", name: `host-${i}`, addresses: [`10.9.0.${i + 1}`], dnsServer: "DC01", connection: lab.connection }),
+      Array.from(
+        { length: N },
+        (_, i) => new lib.DnsARecord(`r${i}`, { zone: "exchangeserverpro.net", name: `host-${i}`, addresses: [`10.9.0.${i + 1}`], dnsServer: "DC01", connection: lab.connection }),
       ),
     );
     expect(regs).toHaveLength(N);

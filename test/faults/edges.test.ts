@@ -25,9 +25,7 @@ function newLab(): Lab {
 }
 
 async function declare(connection: unknown): Promise<Registration> {
-  const regs = await register((lib) =>
-    new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }),
-  );
+  const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }));
   return regs[0] as Registration;
 }
 
@@ -95,8 +93,6 @@ describe("bad input at the edges", () => {
     const host = await start({ PATH: "/usr/bin:/bin", HOME: "/nonexistent-home" });
     const lab = newLab();
     const error = await createError(host, await declare(lab.connection));
-    expect(error).toBe(
-      "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.",
-    );
+    expect(error).toBe("pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.");
   });
 });

@@ -53,9 +53,7 @@ async function warmSession(reg: Registration): Promise<number[]> {
 
 /** HeadOffice's array declared and checked (the check opens the host's session). */
 async function checkArray(): Promise<{ reg: Registration; urn: string; checked: Awaited<ReturnType<Host["check"]>> }> {
-  const regs = await register((lib) =>
-    new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
-  );
+  const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }));
   const reg = regs[0] as Registration;
   const urn = urnOf("ClientAccessArray", "ho");
   return { reg, urn, checked: await host.check(urn, {}, reg.inputs) };
@@ -106,9 +104,7 @@ describe("faults", () => {
     lab.pwsh("Add-ExchangeLabFault -Command New-ClientAccessArray -Kind Throttle -Times 1 | Out-Null");
     const { reg, urn, checked } = await checkArray();
     const before = await warmSession(reg);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
-      /New-ClientAccessArray 'cas-headoffice' failed: This user is allowed a maximum of 18 concurrent shells, which has been exceeded/,
-    );
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(/New-ClientAccessArray 'cas-headoffice' failed: This user is allowed a maximum of 18 concurrent shells, which has been exceeded/);
     const created = await host.create(urn, checked.inputs);
     expect(created.properties.arrayName).toBe("cas-headoffice");
     const after = pwshChildren(host.child.pid ?? 0);
@@ -183,7 +179,9 @@ describe("faults", () => {
     expect(again.created).toEqual(["headoffice-mb-ho-03"]);
     expect(again.unchanged).toEqual(["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
     expect(lab.json<unknown[]>("Get-ClientAccessArray")).toHaveLength(1);
-    expect(lab.json<string[]>("Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }")).toEqual(["10.1.0.100"]);
+    expect(
+      lab.json<string[]>("Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }"),
+    ).toEqual(["10.1.0.100"]);
     for (const db of ["MB-HO-01", "MB-HO-02", "MB-HO-03"]) expect(labValue(db)).toBe("outlook-ho.exchangeserverpro.net");
     // Three site applies and a preview's worth of Exchange reads: about a minute idle, over three on a loaded 2-CPU machine.
   });

@@ -102,7 +102,8 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     await create(host, await declare(HO));
     const second = await declare({ name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" }, "second");
     const urn = urnOf("ClientAccessArray", "second");
-    const refusal = /^Site HeadOffice already has CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-second' and its FQDN changed from outlook-ho\.exchangeserverpro\.net to outlook2\.exchangeserverpro\.net\)/;
+    const refusal =
+      /^Site HeadOffice already has CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-second' and its FQDN changed from outlook-ho\.exchangeserverpro\.net to outlook2\.exchangeserverpro\.net\)/;
     const checked = await host.check(urn, {}, second.inputs);
     expect(checked.failures).toEqual([{ property: "site", reason: expect.stringMatching(refusal) }]);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(new RegExp(refusal.source.slice(1)));
@@ -138,7 +139,9 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
     await host.delete(state.id, state.urn, state.outputs);
     expect(labArrays()).toEqual([]);
-    const values = Object.fromEntries(lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer").map((d) => [d.Name, d.RpcClientAccessServer]));
+    const values = Object.fromEntries(
+      lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer").map((d) => [d.Name, d.RpcClientAccessServer]),
+    );
     expect(values["MB-HO-01"]).toBe("HO-EX2010-MB1.exchangeserverpro.net");
     expect(values["MB-HO-02"]).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });

@@ -305,16 +305,11 @@ describe("DnsARecord through the dynamic-provider host", () => {
     const urn = urnOf("DnsARecord", "outlook-br");
     const checked = await host.check(urn, {}, reg.inputs);
     expect(checked.failures).toEqual([]);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
-      "DNS server 'DC01' does not host zone 'branch.exchangeserverpro.net' (WIN32 9601, from Get-DnsServerResourceRecord)",
-    );
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow("DNS server 'DC01' does not host zone 'branch.exchangeserverpro.net' (WIN32 9601, from Get-DnsServerResourceRecord)");
   });
 
   it("manages the branch's record on the branch DNS server DC02, leaving DC01 alone", async () => {
-    const reg = await declare(
-      { zone: "branch.exchangeserverpro.net", name: "outlook-br.branch.exchangeserverpro.net", addresses: ["10.2.0.11"], dnsServer: "DC02" },
-      "outlook-br",
-    );
+    const reg = await declare({ zone: "branch.exchangeserverpro.net", name: "outlook-br.branch.exchangeserverpro.net", addresses: ["10.2.0.11"], dnsServer: "DC02" }, "outlook-br");
     const state = await create(host, reg);
     expect(state.id).toBe("dc02/branch.exchangeserverpro.net/outlook-br");
     expect(state.outputs.fqdn).toBe("outlook-br.branch.exchangeserverpro.net");
@@ -372,9 +367,7 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect((await reasons({ name: "@" }))[0]).toMatch(/is the apex of zone/);
     expect(await reasons({ name: "outlook ho" })).toHaveLength(1);
     expect(await reasons({ zone: "exchange server pro" })).toHaveLength(1);
-    expect(await reasons({ addresses: ["fe80::1"] })).toEqual([
-      "addresses: fe80::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed",
-    ]);
+    expect(await reasons({ addresses: ["fe80::1"] })).toEqual(["addresses: fe80::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed"]);
     expect((await reasons({ addresses: ["10.1.0.256"] }))[0]).toMatch(/each of its four numbers must be 0-255/);
     expect((await reasons({ addresses: ["10.01.0.1"] }))[0]).toMatch(/leading zero/);
     expect((await reasons({ addresses: ["10.1.0"] }))[0]).toMatch(/dotted-quad/);

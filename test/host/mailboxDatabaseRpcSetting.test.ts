@@ -41,9 +41,7 @@ function labArray(): void {
 
 /** Every database's RpcClientAccessServer as Get-MailboxDatabase reports it. */
 function labValues(): Record<string, string> {
-  const rows = lab.json<{ Name: string; RpcClientAccessServer: string }[]>(
-    "Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer",
-  );
+  const rows = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
   return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
 }
 
@@ -266,21 +264,19 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     expect(await diffOf({ rpcClientAccessServer: MB1_FQDN.toLowerCase() })).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
     expect(await diffOf({ rpcClientAccessServer: MB2_FQDN })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
     expect(await diffOf({ rpcClientAccessServer: MB1_FQDN, onDelete: "retain" })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-    expect(
-      await diffOf({ rpcClientAccessServer: MB1_FQDN }, { ...lab.connection, commandTimeoutSeconds: 300 } as typeof lab.connection),
-    ).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await diffOf({ rpcClientAccessServer: MB1_FQDN }, { ...lab.connection, commandTimeoutSeconds: 300 } as typeof lab.connection)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async () => {
     const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });
     const urn = urnOf("MailboxDatabaseRpcSetting", "mb-ho-01");
     const failures = async (news: Record<string, unknown>) => (await host.check(urn, {}, { ...reg.inputs, ...news })).failures;
-    expect((await failures({ rpcClientAccessServer: "outlook-ho\nSet-Mailbox x" })).map((f) => f.reason)).toContain(
-      "must not contain control characters such as newlines",
-    );
-    expect((await failures({ rpcClientAccessServer: "https://outlook-ho.exchangeserverpro.net/" }))[0]?.reason).toMatch(
-      /must name a Client Access server or CAS array/,
-    );
+    expect((await failures({ rpcClientAccessServer: "outlook-ho\nSet-Mailbox x" })).map((f) => f.reason)).toContain("must not contain control characters such as newlines");
+    expect((await failures({ rpcClientAccessServer: "https://outlook-ho.exchangeserverpro.net/" }))[0]?.reason).toMatch(/must name a Client Access server or CAS array/);
     expect((await failures({ rpcClientAccessServer: "cas headoffice" })).map((f) => f.reason)).toContain("must not contain spaces");
     expect((await failures({ database: "" })).map((f) => f.property)).toEqual(["database"]);
     expect((await failures({ onDelete: "keep" }))[0]).toMatchObject({ property: "onDelete", reason: expect.stringMatching(/'restore'.*'retain'/) });

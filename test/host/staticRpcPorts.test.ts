@@ -154,7 +154,9 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
 
     it("a TCP/IP Port of the wrong type (REG_SZ) shows as drift at refresh and is written back as REG_DWORD", async () => {
       const { reg, state } = await applied();
-      lab.pwsh(`Set-ExchangeLabRegistryValue -Server HO-EX2010-MB2 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind String -Value '59532'; Restart-ExchangeLabService -Server HO-EX2010-MB2 -Name MSExchangeRPC`);
+      lab.pwsh(
+        `Set-ExchangeLabRegistryValue -Server HO-EX2010-MB2 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind String -Value '59532'; Restart-ExchangeLabService -Server HO-EX2010-MB2 -Name MSExchangeRPC`,
+      );
       const refreshed = await refresh(host, state);
       const mb2 = (refreshed?.outputs.servers as ServerOut[]).find((s) => s.server === "HO-EX2010-MB2");
       expect(mb2).toMatchObject({ inSync: false, rpcClientAccess: { configured: null, kind: "String" } });
@@ -181,7 +183,9 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
 
     it("a value set by hand without a restart shows the service still on its old port", async () => {
       const { reg, state } = await applied();
-      lab.pwsh(`Set-ExchangeLabRegistryValue -Server HO-EX2010-MB1 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind DWord -Value 59540; Restart-ExchangeLabService -Server HO-EX2010-MB1 -Name MSExchangeRPC; Set-ExchangeLabRegistryValue -Server HO-EX2010-MB1 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind DWord -Value 59532`);
+      lab.pwsh(
+        `Set-ExchangeLabRegistryValue -Server HO-EX2010-MB1 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind DWord -Value 59540; Restart-ExchangeLabService -Server HO-EX2010-MB1 -Name MSExchangeRPC; Set-ExchangeLabRegistryValue -Server HO-EX2010-MB1 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind DWord -Value 59532`,
+      );
       const diff = await host.diff(state.id, state.urn, state.outputs, (await host.check(state.urn, state.inputs, reg.inputs)).inputs);
       expect(diff.changes).toBe("some");
       expect(await host.logMatching(/MSExchangeRPC still listens on [\d, ]*59540[\d, ]*, not 59532 \(it has not restarted since the value was set\)/)).toBeTruthy();

@@ -124,7 +124,9 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     // Same inputs: nothing to do; delete changes nothing.
     expect((await up(host, state, reg)).changed).toBe(false);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(lab.json<string>(`Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }`)).toEqual([VIP]);
+    expect(lab.json<string>(`Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }`)).toEqual([
+      VIP,
+    ]);
     expect(lab.json<string>("Get-ClientAccessArray | ForEach-Object Name")).toEqual(["cas-headoffice"]);
   });
 
@@ -276,12 +278,8 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(await diffOf({ addresses: ["127.0.0.169"] }, { ...lab.connection, commandTimeoutSeconds: 300 } as typeof lab.connection)).toEqual(some);
 
     const urn = urnOf("CasArrayVerification", "outlook-ho-verify");
-    const reasons = async (news: Record<string, unknown>) =>
-      (await host.check(urn, {}, { ...reg.inputs, ...news })).failures.map((f) => `${f.property}: ${f.reason}`);
-    expect(await reasons({ ports: [0, 70000] })).toEqual([
-      "ports: must be a TCP port number from 1 to 65535 (item 1 of ports)",
-      "ports: must be a TCP port number from 1 to 65535 (item 2 of ports)",
-    ]);
+    const reasons = async (news: Record<string, unknown>) => (await host.check(urn, {}, { ...reg.inputs, ...news })).failures.map((f) => `${f.property}: ${f.reason}`);
+    expect(await reasons({ ports: [0, 70000] })).toEqual(["ports: must be a TCP port number from 1 to 65535 (item 1 of ports)", "ports: must be a TCP port number from 1 to 65535 (item 2 of ports)"]);
     expect(await reasons({ mode: "loud" })).toEqual(["mode: must be 'warn' (report failures as warnings) or 'strict' (fail the apply on any failure)"]);
     expect((await reasons({ addresses: [] }))[0]).toMatch(/^addresses: must list at least one IPv4 address/);
     expect((await reasons({ tcpTimeoutMs: 5 }))[0]).toBe("tcpTimeoutMs: must be at least 100 ms");

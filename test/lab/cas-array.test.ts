@@ -3,16 +3,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { type Captured, type JsonObject, LabBatch, exchangeFqid, psq } from "./pwsh.js";
 
-const agDn =
-  "CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=ExchangeServerPro,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=exchangeserverpro,DC=net";
+const agDn = "CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=ExchangeServerPro,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=exchangeserverpro,DC=net";
 const legacyPrefix = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
-const notFound = (id: string): string =>
-  `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
+const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
 const casNotFound = (id: string): string => `Client Access array "${id}" wasn't found. Please make sure you have typed it correctly.`;
-const oneArrayPerSite = (site: string): string =>
-  `The Client Access array already exists in site ${site}. At most, one Client Access array can exist per site.`;
-const nameTaken = (name: string): string =>
-  `A Client Access array or an Exchange server "${name}" already exists. Please specify a new unique value.`;
+const oneArrayPerSite = (site: string): string => `The Client Access array already exists in site ${site}. At most, one Client Access array can exist per site.`;
+const nameTaken = (name: string): string => `A Client Access array or an Exchange server "${name}" already exists. Please specify a new unique value.`;
 const siteNotFound = (site: string): string => `Exchange can't find Active Directory site ${site}. Make sure the site exists.`;
 
 const createHeadOffice = "$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice";
@@ -84,13 +80,7 @@ describe("Get-ExchangeServer", () => {
     expect(br).toMatchObject({ Site: "exchangeserverpro.net/Configuration/Sites/BranchOffice", ServerRole: "Mailbox, ClientAccess" });
   });
 
-  const serverIds = [
-    "ho-ex2010-mb2",
-    "HO-EX2010-MB2.EXCHANGESERVERPRO.NET",
-    "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f602",
-    `CN=HO-EX2010-MB2,CN=Servers,${agDn}`,
-    `${legacyPrefix}HO-EX2010-MB2`,
-  ];
+  const serverIds = ["ho-ex2010-mb2", "HO-EX2010-MB2.EXCHANGESERVERPRO.NET", "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f602", `CN=HO-EX2010-MB2,CN=Servers,${agDn}`, `${legacyPrefix}HO-EX2010-MB2`];
   const s1 = batch.add<{ Names: string[]; Missing: Captured<unknown> }>(
     `$ids = ${psq(JSON.stringify(serverIds))} | ConvertFrom-Json
        Emit ([ordered]@{ Names = @($ids | ForEach-Object { (Get-ExchangeServer -Identity $_).Name }); Missing = Invoke-Captured { Get-ExchangeServer NOPE-01 } })`,
@@ -200,7 +190,7 @@ describe("New-ClientAccessArray", () => {
       Message: "The length of the property is too long. The maximum length is 64 and the length of the value provided is 65.",
       Reason: "DataValidationException",
     });
-    expect(result.Fqdn.Errors[0]?.Message).toContain("Cannot convert value \"outlook ho!.exchangeserverpro.net\" to type \"Microsoft.Exchange.Data.Fqdn\"");
+    expect(result.Fqdn.Errors[0]?.Message).toContain('Cannot convert value "outlook ho!.exchangeserverpro.net" to type "Microsoft.Exchange.Data.Fqdn"');
     expect(result.Fqdn.Errors[0]).toMatchObject({ Category: "InvalidData", Fqid: "ParameterArgumentTransformationError,New-ClientAccessArray" });
     expect(result.Ok64).toBe("b".repeat(64));
     expect(result.Count).toBe(1);
@@ -264,9 +254,7 @@ describe("Get-ClientAccessArray", () => {
       Target: "",
     });
     expect(result.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetClientAccessArray"));
-    expect(result.OtherDc.Errors[0]?.Message).toBe(
-      "The operation couldn't be performed because object 'nope' couldn't be found on 'DC02.exchangeserverpro.net'.",
-    );
+    expect(result.OtherDc.Errors[0]?.Message).toBe("The operation couldn't be performed because object 'nope' couldn't be found on 'DC02.exchangeserverpro.net'.");
     expect(result.BadSite.Errors[0]?.Message).toBe(siteNotFound("Atlantis"));
   });
 

@@ -11,8 +11,7 @@ let lab: Lab | undefined;
 const newLab = (): Lab => (lab = makeLab());
 afterEach(() => lab?.cleanup());
 
-const throttled =
-  "This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.";
+const throttled = "This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.";
 
 describe("latency", () => {
   it("delays each Exchange and DNS command, and the module import, by the configured milliseconds", async () => {
@@ -80,8 +79,7 @@ describe("faults", () => {
       expect(call?.Out).toEqual([]);
       expect(call?.Errors).toHaveLength(1);
       expect(call?.Errors[0]).toMatchObject({
-        Message:
-          "Active Directory server DC01.exchangeserverpro.net is not available. Error message: Active directory response: The LDAP server is unavailable.",
+        Message: "Active Directory server DC01.exchangeserverpro.net is not available. Error message: Active directory response: The LDAP server is unavailable.",
         Type: "Microsoft.Exchange.Data.Directory.ADTransientException",
         Reason: "ADTransientException",
         Category: "NotSpecified",

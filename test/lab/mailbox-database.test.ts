@@ -4,8 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type Captured, type JsonObject, LabBatch, exchangeFqid } from "./pwsh.js";
 
 const legacyServers = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
-const notFound = (id: string): string =>
-  `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
+const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
 const createHeadOffice = "$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice";
 const rpcOf = (db: string): string => `(Get-MailboxDatabase ${db}).RpcClientAccessServer`;
 
@@ -164,7 +163,10 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
        $seen += ${rpcOf("MB-HO-01")}
        Emit $seen`,
   );
-  itSees("shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name", s5, ["", "outlook2-ho.exchangeserverpro.net"]);
+  itSees("shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name", s5, [
+    "",
+    "outlook2-ho.exchangeserverpro.net",
+  ]);
 
   const s5b = batch.add<string[]>(
     `Set-MailboxDatabase MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2
@@ -234,44 +236,34 @@ describe("New-MailboxDatabase", () => {
     expect(result.Again).toBe("outlook.exchangeserverpro.net");
   });
 
-  const s9 = batch.add<NewDb>(
-    `Emit (${newDb("MB-BR-02 -Server BR-EX2010-MB -Recovery")})`,
-  );
+  const s9 = batch.add<NewDb>(`Emit (${newDb("MB-BR-02 -Server BR-EX2010-MB -Recovery")})`);
   it("uses the owning server when its site has no array and it runs RPC Client Access", async () => {
     const db = await s9();
     expect(db).toEqual({ Name: "MB-BR-02", Rpc: "BR-EX2010-MB.exchangeserverpro.net", Server: "BR-EX2010-MB", Master: "BR-EX2010-MB", Recovery: true });
   });
 
-  const s10 = batch.add<NewDb>(
-    `Emit (${newDb("MB-HO-05 -Server HO-EX2010-MB2")})`,
-    {
-      edit: (state) => {
-        server(state, "HO-EX2010-MB2").RpcClientAccessEnabled = false;
-      },
+  const s10 = batch.add<NewDb>(`Emit (${newDb("MB-HO-05 -Server HO-EX2010-MB2")})`, {
+    edit: (state) => {
+      server(state, "HO-EX2010-MB2").RpcClientAccessEnabled = false;
     },
-  );
+  });
   it("falls back to an RPC Client Access server of the site when the owner does not run it", async () => {
     const db = await s10();
     expect(db.Rpc).toBe("HO-EX2010-MB1.exchangeserverpro.net");
   });
 
-  const s11 = batch.add<NewDb>(
-    `Emit (${newDb("MB-BR-03 -Server BR-EX2010-MB2")})`,
-    {
-      edit: (state) => {
-        addServer(state, "BR-EX2010-MB2", "BranchOffice", ["Mailbox"], false);
-        server(state, "BR-EX2010-MB").RpcClientAccessEnabled = false;
-      },
+  const s11 = batch.add<NewDb>(`Emit (${newDb("MB-BR-03 -Server BR-EX2010-MB2")})`, {
+    edit: (state) => {
+      addServer(state, "BR-EX2010-MB2", "BranchOffice", ["Mailbox"], false);
+      server(state, "BR-EX2010-MB").RpcClientAccessEnabled = false;
     },
-  );
+  });
   it("falls back to the owning Mailbox server when its site has no RPC Client Access server", async () => {
     const db = await s11();
     expect(db.Rpc).toBe("BR-EX2010-MB2.exchangeserverpro.net");
   });
 
-  const s12 = batch.add<NewDb>(
-    `${createHeadOffice}; Emit (${newDb("MB-BR-04 -Server BR-EX2010-MB")})`,
-  );
+  const s12 = batch.add<NewDb>(`${createHeadOffice}; Emit (${newDb("MB-BR-04 -Server BR-EX2010-MB")})`);
   it("never looks at another site's array", async () => {
     const db = await s12();
     expect(db.Rpc).toBe("BR-EX2010-MB.exchangeserverpro.net");

@@ -4,8 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { type Captured, type JsonObject, LabBatch, exchangeFqid } from "./pwsh.js";
 
-const notFound = (id: string): string =>
-  `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
+const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
 const DEFAULT_WARNING =
   'By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending upon the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.';
 const MB_HO_02 = "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c702";
@@ -41,7 +40,9 @@ const capture = (command: string): string => `& {
 
 /** Emits each named Get-Mailbox command's listing (see capture), in the order given. */
 const emitListings = (commands: Record<string, string>): string =>
-  `Emit ([ordered]@{\n${Object.entries(commands).map(([name, command]) => `       ${name} = ${capture(command)}`).join("\n")} })`;
+  `Emit ([ordered]@{\n${Object.entries(commands)
+    .map(([name, command]) => `       ${name} = ${capture(command)}`)
+    .join("\n")} })`;
 
 interface Listing {
   Names: string[];
@@ -125,10 +126,7 @@ describe("Get-Mailbox on the article's organisation", () => {
     expect(r.Missing.Errors.map((e) => e.Message)).toEqual([notFound("Nobody.Here")]);
   });
 
-  const noSection = batch.add<{ All: Listing; Database: Listing }>(
-    emitListings({ All: "Get-Mailbox", Database: "Get-Mailbox -Database MB-HO-01" }),
-    { edit: (state) => void delete state.mailboxes },
-  );
+  const noSection = batch.add<{ All: Listing; Database: Listing }>(emitListings({ All: "Get-Mailbox", Database: "Get-Mailbox -Database MB-HO-01" }), { edit: (state) => void delete state.mailboxes });
   it("reads a state without a mailboxes section as an organisation without mailboxes", async () => {
     expect(await noSection()).toEqual({ All: { Names: [], Warnings: [], Errors: [] }, Database: { Names: [], Warnings: [], Errors: [] } });
   });

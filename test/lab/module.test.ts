@@ -131,9 +131,14 @@ describe("exports and help", () => {
   );
   it("has Exchange's and DnsServer's parameters and positions", async () => {
     const p = await parameters();
-    expect(p["New-ClientAccessArray"]).toEqual(
-      ["Confirm:SwitchParameter:named", "DomainController:String:named", "Fqdn:String:named", "Name:String:0", "Site:String:named", "WhatIf:SwitchParameter:named"],
-    );
+    expect(p["New-ClientAccessArray"]).toEqual([
+      "Confirm:SwitchParameter:named",
+      "DomainController:String:named",
+      "Fqdn:String:named",
+      "Name:String:0",
+      "Site:String:named",
+      "WhatIf:SwitchParameter:named",
+    ]);
     expect(p["Set-ClientAccessArray"]).toContain("Identity:String:0");
     expect(p["Remove-ClientAccessArray"]).toContain("Identity:String:0");
     expect(p["Get-ClientAccessArray"]).toEqual(["DomainController:String:named", "Identity:String:0", "Site:String:named"]);
@@ -200,14 +205,7 @@ describe("the article scenario", () => {
   });
 
   it("has fixed GUIDs, unique across the scenario", () => {
-    const guids = [
-      state.organization as JsonObject,
-      ...list("sites"),
-      ...list("servers"),
-      ...list("databaseAvailabilityGroups"),
-      ...list("mailboxDatabases"),
-      ...list("mailboxes"),
-    ].map((o) =>
+    const guids = [state.organization as JsonObject, ...list("sites"), ...list("servers"), ...list("databaseAvailabilityGroups"), ...list("mailboxDatabases"), ...list("mailboxes")].map((o) =>
       String(o.Guid),
     );
     for (const guid of guids) expect(guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);

@@ -49,10 +49,7 @@ describe("confirmation in a -NonInteractive pwsh", () => {
 
   it("Remove-ClientAccessArray of a missing array is not-found before any prompt", async () => {
     lab = makeLab();
-    const result = await runLab<{ Reason: string[] }>(
-      `Emit ([ordered]@{ Reason = @(Remove-ClientAccessArray outlook-zz 2>&1 | ForEach-Object { $_.CategoryInfo.Reason }) })`,
-      lab.statePath,
-    );
+    const result = await runLab<{ Reason: string[] }>(`Emit ([ordered]@{ Reason = @(Remove-ClientAccessArray outlook-zz 2>&1 | ForEach-Object { $_.CategoryInfo.Reason }) })`, lab.statePath);
     expect(result.Reason).toEqual(["ManagementObjectNotFoundException"]);
   });
 

@@ -98,11 +98,7 @@ $ErrorActionPreference = 'Continue'
 $ProgressPreference = 'SilentlyContinue'
 if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
 ${importModule ? `Import-Module ${psQuote(labModule)} -ErrorAction Stop` : ""}
-${
-  batch
-    ? "function Emit { param($Value) $global:__labResult = $Value }"
-    : `function Emit { param($Value) '${RESULT_MARKER}' + (ConvertTo-Json -InputObject $Value -Depth 10 -Compress) }`
-}
+${batch ? "function Emit { param($Value) $global:__labResult = $Value }" : `function Emit { param($Value) '${RESULT_MARKER}' + (ConvertTo-Json -InputObject $Value -Depth 10 -Compress) }`}
 function Get-ErrInfo {
   param($Record)
   [ordered]@{
@@ -213,7 +209,6 @@ export function exchangeFqid(task: string): RegExp {
 
 /** Single-quoted PowerShell literal: the provider's one quoting function (it also doubles the typographic quotes PowerShell reads as single quotes). */
 export const psq = psQuote;
-
 
 interface BatchEntry {
   Value: Json;

@@ -75,7 +75,9 @@ describe("state file problems", () => {
     const result = await broken();
     expect(result).toMatchObject({ Caught: true, Type: "System.IO.InvalidDataException", Fqid: "ExchangeLabStateCorrupt,Get-MailboxDatabase" });
     expect(result.Message.startsWith(`The Exchange lab state file '${brokenPath}' is corrupt: it is not valid JSON`)).toBe(true);
-    expect((await notLab()).Message).toBe(`The Exchange lab state file '${arrayPath}' is corrupt: it does not hold a JSON object; restore it, or initialise the lab again by copying lab/scenarios/article.json over it.`);
+    expect((await notLab()).Message).toBe(
+      `The Exchange lab state file '${arrayPath}' is corrupt: it does not hold a JSON object; restore it, or initialise the lab again by copying lab/scenarios/article.json over it.`,
+    );
   });
 
   const perCall = batch.add<{ First: number; Second: string }>(
@@ -124,11 +126,7 @@ describe("writes", () => {
         try { $null = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -ComputerName DC01 -ErrorAction Stop); $reads++ } catch { $failures++ }
       }
       Emit ([ordered]@{ Reads = $reads; Failures = $failures })`;
-    const [a, b, r] = await Promise.all([
-      runPwsh(writer("alpha", 1), { statePath }),
-      runPwsh(writer("beta", 2), { statePath }),
-      runPwsh(reader, { statePath }),
-    ]);
+    const [a, b, r] = await Promise.all([runPwsh(writer("alpha", 1), { statePath }), runPwsh(writer("beta", 2), { statePath }), runPwsh(reader, { statePath })]);
     expect(resultOf<{ Errors: number }>(a)).toEqual({ Errors: 0 });
     expect(resultOf<{ Errors: number }>(b)).toEqual({ Errors: 0 });
     expect(resultOf<{ Reads: number; Failures: number }>(r)).toEqual({ Reads: 60, Failures: 0 });
@@ -168,9 +166,7 @@ describe("writes", () => {
       { env: { EXCHANGE_LAB_LOCK_TIMEOUT_MS: "700" } },
     );
     expect(result).toMatchObject({ Caught: true, Type: "System.TimeoutException", Read: 5 });
-    expect(result.Message).toBe(
-      `Timed out after 700 ms waiting for the Exchange lab state lock '${statePath}.lock'; another process is holding it.`,
-    );
+    expect(result.Message).toBe(`Timed out after 700 ms waiting for the Exchange lab state lock '${statePath}.lock'; another process is holding it.`);
     const unchanged = JSON.parse(readFileSync(statePath, "utf8")) as JsonObject;
     expect(unchanged.clientAccessArrays).toEqual([]);
     writeFileSync(release, "release");

@@ -228,12 +228,14 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   );
   it("a service that fails to start comes back as the script's remote error, and stays stopped", async () => {
     const r = await startFails();
-    expect(r.Failure).toMatchObject(remoteScriptError({
-      Message: "Failed to start service 'Microsoft Exchange Address Book (MSExchangeAB)'.",
-      Fqid: "StartServiceFailed,Microsoft.PowerShell.Commands.RestartServiceCommand",
-      Category: "OpenError",
-      Reason: "ServiceCommandException",
-    }));
+    expect(r.Failure).toMatchObject(
+      remoteScriptError({
+        Message: "Failed to start service 'Microsoft Exchange Address Book (MSExchangeAB)'.",
+        Fqid: "StartServiceFailed,Microsoft.PowerShell.Commands.RestartServiceCommand",
+        Category: "OpenError",
+        Reason: "ServiceCommandException",
+      }),
+    );
     expect(r.Read).toMatchObject({ RpcListening: [59532], AbState: "Stopped", AbListening: [], AbKind: "String" });
   });
 
@@ -246,10 +248,12 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   );
   it("an error the script throws reaches the caller as a remote error and stops it under -ErrorAction Stop", async () => {
     const r = await thrown();
-    expect(r.Failure).toMatchObject(remoteScriptError({
-      Message: "Static RPC ports must be 0 (dynamic) or 1-65535, not 70000 and 59533.",
-      Reason: "RuntimeException",
-    }));
+    expect(r.Failure).toMatchObject(
+      remoteScriptError({
+        Message: "Static RPC ports must be 0 (dynamic) or 1-65535, not 70000 and 59533.",
+        Reason: "RuntimeException",
+      }),
+    );
     expect(r.Console.RpcValue).toBeNull();
     expect(r.Console.Sessions).toBe(4);
     // Without Stop: a RemotingErrorRecord from the computer, the original exception deserialized inside.

@@ -26,10 +26,20 @@ describe.skipIf(TEST_REMOTE === "ssh")("npm pack of provider/", () => {
     const entry = packed[0];
     if (entry === undefined) throw new Error("npm pack printed no package");
     const files = entry.files.map((f) => f.path).sort();
-    for (const file of ["README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/runtime/index.js", "ps/wrapper.ps1", "ps/server/StaticRpcPorts.ps1", "ps/ExcasDns/ExcasDns.psd1", "ps/ExcasServer/ExcasServer.psd1"]) {
+    for (const file of [
+      "README.md",
+      "package.json",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/runtime/index.js",
+      "ps/wrapper.ps1",
+      "ps/server/StaticRpcPorts.ps1",
+      "ps/ExcasDns/ExcasDns.psd1",
+      "ps/ExcasServer/ExcasServer.psd1",
+    ]) {
       expect(files).toContain(file);
     }
-    expect(files.filter((f) => f.endsWith(".map") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
 
     const app = path.join(work, "app");
     fs.mkdirSync(app);
@@ -43,7 +53,9 @@ describe.skipIf(TEST_REMOTE === "ssh")("npm pack of provider/", () => {
       "console.log(JSON.stringify({ exports: Object.keys(cas).sort(), kinds: Object.keys(runtime.resources).sort(), script: fs.existsSync(path.join(root, 'ps/server/StaticRpcPorts.ps1')) }));",
     ].join(" ");
     const out = JSON.parse(run(process.execPath, ["-e", probe], app)) as { exports: string[]; kinds: string[]; script: boolean };
-    expect(out.exports).toEqual(expect.arrayContaining(["CasArraySite", "ClientAccessArray", "DnsARecord", "MailboxDatabaseRpcSetting", "StaticRpcPorts", "CasArrayVerification", "labConnection", "winrmConnection"]));
+    expect(out.exports).toEqual(
+      expect.arrayContaining(["CasArraySite", "ClientAccessArray", "DnsARecord", "MailboxDatabaseRpcSetting", "StaticRpcPorts", "CasArrayVerification", "labConnection", "winrmConnection"]),
+    );
     expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "staticRpcPorts"]);
     expect(out.script).toBe(true);
   });

@@ -68,9 +68,7 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       const record = await create(host, recordReg);
       expect(record.outputs).toMatchObject({ addresses: ["10.1.0.11"], ttl: 3600 });
       // What the admin at the console sees (a local pwsh on the same state): the changes landed.
-      expect(lab.json<{ Name: string; Guid: string }[]>("Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}")).toEqual([
-        { Name: "cas-headoffice", Guid: array.id },
-      ]);
+      expect(lab.json<{ Name: string; Guid: string }[]>("Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}")).toEqual([{ Name: "cas-headoffice", Guid: array.id }]);
       lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net");
       expect((await refresh(host, array))?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", guid: array.id });
       // The session is real: sshd runs it, for this host's one pwsh.
@@ -155,7 +153,9 @@ describe("the lab behind PowerShell remoting over SSH", () => {
         reason: "bootstrap",
         message: expect.stringMatching(
           // ssh's own verdict is in the message: PowerShell's error only says the transport ended.
-          new RegExp(`^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: .*\\(the SSH client said: .*Host key verification failed\\); check the connection settings`),
+          new RegExp(
+            `^Could not open a session to PowerShell over SSH at ${sshd.userName}@127\\.0\\.0\\.1:${sshd.port}: .*\\(the SSH client said: .*Host key verification failed\\); check the connection settings`,
+          ),
         ),
       });
     });
@@ -183,8 +183,7 @@ describe("the lab behind PowerShell remoting over SSH", () => {
 // cmdlets on the server and send back primitives only.
 describe("(d) DNS records and errors over the wire", () => {
   let s: PwshSession;
-  const run = (script: string, select?: string[]): Promise<Envelope> =>
-    s.run({ cmdlet: "test", target: "", script, ...(select ? { select } : {}) }, 60_000);
+  const run = (script: string, select?: string[]): Promise<Envelope> => s.run({ cmdlet: "test", target: "", script, ...(select ? { select } : {}) }, 60_000);
   const where = "-ZoneName 'exchangeserverpro.net' -ComputerName 'DC01'";
 
   beforeAll(async () => {
@@ -215,7 +214,9 @@ describe("(d) DNS records and errors over the wire", () => {
     const set = await run(`Set-ExcasDnsARecordTtl -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 600 ${where}`);
     expect(set.errors).toEqual([]);
     expect(set.data).toEqual(["set"]);
-    expect(lab.json<number[]>("Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }")).toEqual([600]);
+    expect(lab.json<number[]>("Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }")).toEqual(
+      [600],
+    );
   });
 
   it("ExcasDns errors keep the WIN32 code and message and carry no target (9714, 9711, 9701, 9601)", async () => {
@@ -228,9 +229,10 @@ describe("(d) DNS records and errors over the wire", () => {
     for (const [script, code] of cases) {
       const env = await run(script);
       expect(env.ok, script).toBe(false);
-      expect(env.errors.map((e) => ({ code: /^WIN32 (\d+)/.exec(e.fqid)?.[1], target: e.target, libmi: /libmi/.test(e.message) })), script).toEqual([
-        { code: String(code), target: "", libmi: false },
-      ]);
+      expect(
+        env.errors.map((e) => ({ code: /^WIN32 (\d+)/.exec(e.fqid)?.[1], target: e.target, libmi: /libmi/.test(e.message) })),
+        script,
+      ).toEqual([{ code: String(code), target: "", libmi: false }]);
     }
   });
 });

@@ -78,9 +78,7 @@ describe("the ssh connection's bootstrap", () => {
     expect(ssh[3]).toBe(exchange[3]);
     expect(ssh[4]).toBe(exchange[4]);
     expect(ssh[2]?.replace(/-CommandName @\([^)]*\)/, "")).toBe(exchange[2]?.replace(/-CommandName @\([^)]*\)/, ""));
-    expect(teardownScript(ConnectionSchema.parse(sshConnection("h", "u", "/k")))).toBe(
-      teardownScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))),
-    );
+    expect(teardownScript(ConnectionSchema.parse(sshConnection("h", "u", "/k")))).toBe(teardownScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))));
     expect(teardownScript(ConnectionSchema.parse(labConnection("/s.json", "/lab.psd1")))).toBeUndefined();
   });
 

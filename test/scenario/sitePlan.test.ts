@@ -89,9 +89,7 @@ describe("databases", () => {
 
   it("warns that an excluded database stays on a single server, and registers no setting for it", async () => {
     const declared = await accepted({ exclude: ["MB-HO-03"] });
-    expect(declared.warnings).toContain(
-      "Databases of site HeadOffice left pointing at a single server: MB-HO-03 → HO-EX2010-MB1.exchangeserverpro.net. Their Outlook clients do not use the array.",
-    );
+    expect(declared.warnings).toContain("Databases of site HeadOffice left pointing at a single server: MB-HO-03 → HO-EX2010-MB1.exchangeserverpro.net. Their Outlook clients do not use the array.");
     expect(declared.regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database)).toEqual(["MB-HO-01", "MB-HO-02"]);
   });
 

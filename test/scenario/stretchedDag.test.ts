@@ -66,7 +66,9 @@ describe("a database's site is its active copy's", () => {
     const ho = await declare();
     expect(ho.error).toBeUndefined();
     expect(names(ho)).toEqual(["MB-HO-02", "MB-HO-03"]);
-    expect(ho.warnings).toContainEqual(expect.stringMatching(/^Not in this plan, though they have a copy in HeadOffice: MB-HO-01 \(active in BranchOffice on BR-EX2010-MB, RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)/));
+    expect(ho.warnings).toContainEqual(
+      expect.stringMatching(/^Not in this plan, though they have a copy in HeadOffice: MB-HO-01 \(active in BranchOffice on BR-EX2010-MB, RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)/),
+    );
 
     const br = await declare(branch);
     expect(br.error).toBeUndefined();
@@ -95,7 +97,9 @@ describe("a database's site is its active copy's", () => {
     expect(named.error).toBeUndefined();
     expect(names(named)).toEqual(["MB-HO-01", "MB-HO-02"]);
     expect(named.warnings).toContainEqual(
-      expect.stringMatching(/^Mailbox database 'MB-HO-01' is active in AD site BranchOffice now \(server BR-EX2010-MB\), not HeadOffice, where it has a copy; it stays declared here, so its RpcClientAccessServer stays outlook-ho\.exchangeserverpro\.net/),
+      expect.stringMatching(
+        /^Mailbox database 'MB-HO-01' is active in AD site BranchOffice now \(server BR-EX2010-MB\), not HeadOffice, where it has a copy; it stays declared here, so its RpcClientAccessServer stays outlook-ho\.exchangeserverpro\.net/,
+      ),
     );
     expect(named.warnings.filter((w) => w.includes("has copies in AD sites"))).toEqual([]);
     // Counted on its active server, in the other site.

@@ -147,7 +147,9 @@ describe("hostile input", () => {
     // array, and the article's databases keep their values.
     expect(lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
     const databases = new Map(
-      lab.json<{ Name: string; Guid: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,@{n='Guid';e={[string]$_.Guid}},RpcClientAccessServer").map((d) => [d.Guid, d]),
+      lab
+        .json<{ Name: string; Guid: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,@{n='Guid';e={[string]$_.Guid}},RpcClientAccessServer")
+        .map((d) => [d.Guid, d]),
     );
     expect(hostileDatabases.size).toBeGreaterThan(0);
     for (const [value, guid] of hostileDatabases) {

@@ -30,9 +30,7 @@ afterEach(async () => {
 const exchange = { kind: "exchange", connectionUri: "http://127.0.0.1:9/PowerShell/", authentication: "Basic", username: "EXCHANGESERVERPRO\\svc-pulumi" } as const;
 
 async function declareArray(connection: object): Promise<Registration> {
-  const regs = await register((lib) =>
-    new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }),
-  );
+  const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }));
   return regs[0] as Registration;
 }
 

@@ -5,12 +5,7 @@
 // session registry; nothing here asserts on time.
 import * as fs from "node:fs";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  getMailboxDatabase,
-  mailboxDatabaseBatching,
-  newClientAccessArray,
-  setRpcClientAccessServer,
-} from "../../provider/exchange";
+import { getMailboxDatabase, mailboxDatabaseBatching, newClientAccessArray, setRpcClientAccessServer } from "../../provider/exchange";
 import { ConnectionSchema, PowerShellError, PowerShellSessionError, sessions, type Connection } from "../../provider/shell";
 import { createLab, type Lab } from "../support/lab";
 
@@ -202,18 +197,14 @@ describe("Sets requested together", () => {
   it("each name itself when the session dies under the batch", async () => {
     await getMailboxDatabase(connection, "MB-HO-01");
     lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
-    const results = await Promise.allSettled(
-      ["MB-HO-01", "MB-HO-02"].map((db) => setRpcClientAccessServer(connection, db, "HO-EX2010-MB2")),
-    );
+    const results = await Promise.allSettled(["MB-HO-01", "MB-HO-02"].map((db) => setRpcClientAccessServer(connection, db, "HO-EX2010-MB2")));
     const reasons = results.map((r) => (r.status === "rejected" ? (r.reason as Error) : undefined));
     for (const [i, db] of ["MB-HO-01", "MB-HO-02"].entries()) {
       expect(reasons[i]?.message, db).toContain(`Set-MailboxDatabase '${db}'`);
       if (connection.kind === "lab") {
         // The local pwsh died: the batch's one failure, told to each command with its own name.
         expect(reasons[i]).toBeInstanceOf(PowerShellSessionError);
-        expect(reasons[i]?.message).toMatch(
-          new RegExp(`^PowerShell exited while running Set-MailboxDatabase '${db}' \\(one of 2 commands in one batch\\); the next operation starts a new session`),
-        );
+        expect(reasons[i]?.message).toMatch(new RegExp(`^PowerShell exited while running Set-MailboxDatabase '${db}' \\(one of 2 commands in one batch\\); the next operation starts a new session`));
       } else {
         // The remote end died: each command's own error from the broken remote session.
         expect(reasons[i]).toBeInstanceOf(PowerShellError);

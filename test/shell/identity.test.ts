@@ -24,9 +24,7 @@ describe("PowerShellError.isNotFound", () => {
   const record = (type: string): PsErrorRecord => ({ type, category: "NotSpecified", fqid: "", message: "m", target: "", cmdlet: "Get-ClientAccessArray" });
   it("is true only when every record is Exchange's not-found", () => {
     expect(new PowerShellError("Get-ClientAccessArray", "x", [record("ManagementObjectNotFoundException")]).isNotFound).toBe(true);
-    expect(
-      new PowerShellError("Get-ClientAccessArray", "x", [record("ManagementObjectNotFoundException"), record("ParameterBindingArgumentTransformationException")]).isNotFound,
-    ).toBe(false);
+    expect(new PowerShellError("Get-ClientAccessArray", "x", [record("ManagementObjectNotFoundException"), record("ParameterBindingArgumentTransformationException")]).isNotFound).toBe(false);
     expect(new PowerShellError("Get-ClientAccessArray", "x", [record("ParameterBindingArgumentTransformationException")]).isNotFound).toBe(false);
     expect(new PowerShellError("Get-ClientAccessArray", "x", []).isNotFound).toBe(false);
   });

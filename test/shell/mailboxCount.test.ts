@@ -112,9 +112,7 @@ describe("countMailboxesByDatabase", () => {
       (e: unknown) => e,
     );
     expect(failure).toBeInstanceOf(PowerShellError);
-    expect((failure as PowerShellError).shortMessage).toBe(
-      "The operation couldn't be performed because object 'HO-EX2010-MB9' couldn't be found on 'DC01.exchangeserverpro.net'.",
-    );
+    expect((failure as PowerShellError).shortMessage).toBe("The operation couldn't be performed because object 'HO-EX2010-MB9' couldn't be found on 'DC01.exchangeserverpro.net'.");
   });
 
   it("quotes server names: a quote in a name reaches Get-Mailbox as part of the name", async () => {

@@ -31,7 +31,9 @@ describe("psQuote in real pwsh", () => {
       // Sent as one file so the newlines inside literals are part of the script, not of stdin lines.
       const file = path.join(dir, "roundtrip.ps1");
       fs.writeFileSync(file, script, "utf8");
-      const out = runPwsh(`. ${psQuote(file)}`).split(/\r?\n/).filter((l) => l.startsWith("B64:"));
+      const out = runPwsh(`. ${psQuote(file)}`)
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith("B64:"));
       const decoded = out.map((b) => Buffer.from(b.slice(4), "base64").toString("utf8"));
       expect(decoded).toEqual(corpus);
       expect(fs.existsSync(canary)).toBe(false);

@@ -48,8 +48,7 @@ let dir: string;
 function standIn(depth: "exported" | 1): Connection {
   const module = path.join(dir, `RealData-${depth}.psm1`);
   const files = ["E16", "E19"].map((v) => psQuote(path.join(FIXTURES, `${v}-GetExchangeServer.xml`))).join(", ");
-  const reserialize =
-    depth === 1 ? "$o = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($o, 1))" : "";
+  const reserialize = depth === 1 ? "$o = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($o, 1))" : "";
   fs.writeFileSync(
     module,
     [
@@ -147,12 +146,7 @@ describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
       "$s = @(Get-ExchangeServer -Identity 'HO-EX2010-MB1')[0]; [ordered]@{ names = @($s.ServerRole.PSObject.TypeNames); value = [int]$s.ServerRole; text = [string]$s.ServerRole; site = [string]$s.Site; siteType = $s.Site.PSObject.TypeNames[0] }",
     );
     expect(role).toEqual({
-      names: [
-        "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole",
-        "Deserialized.System.Enum",
-        "Deserialized.System.ValueType",
-        "Deserialized.System.Object",
-      ],
+      names: ["Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole", "Deserialized.System.Enum", "Deserialized.System.ValueType", "Deserialized.System.Object"],
       value: 38,
       text: "Mailbox, ClientAccess, HubTransport",
       site: "exchangeserverpro.net/Configuration/Sites/HeadOffice",

@@ -34,7 +34,7 @@ describe("the result envelope", () => {
   it("keeps what else was printed, for messages: escapes and ssh's @ frames gone, the end kept", () => {
     const ssh = "@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@\n\u001b[31mHost key verification failed.\u001b[0m\r\n";
     expect(outputNoise(`${ssh}##EXCAS-ENVELOPE##{"ok":false}\n`)).toBe("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! Host key verification failed.");
-    expect(outputNoise('##EXCAS-BATCH##[]\n\n')).toBe("");
+    expect(outputNoise("##EXCAS-BATCH##[]\n\n")).toBe("");
     const long = outputNoise(`${"x".repeat(600)}\nthe verdict`);
     expect(long.startsWith("…")).toBe(true);
     expect(long.endsWith("the verdict")).toBe(true);
@@ -99,9 +99,7 @@ describe("a pwsh session", () => {
 
   it("kills a hung command at its timeout, fails it clearly and refuses further commands", async () => {
     const s = await start();
-    await expect(s.run({ cmdlet: "Get-Slow", target: "db1", script: "Start-Sleep -Seconds 30" }, 1500)).rejects.toThrow(
-      /Get-Slow 'db1' did not finish within 2 s; its PowerShell session was stopped/,
-    );
+    await expect(s.run({ cmdlet: "Get-Slow", target: "db1", script: "Start-Sleep -Seconds 30" }, 1500)).rejects.toThrow(/Get-Slow 'db1' did not finish within 2 s; its PowerShell session was stopped/);
     expect(s.alive).toBe(false);
     await expect(s.run({ cmdlet: "test", target: "", script: "1" }, 5000)).rejects.toMatchObject({ reason: "exited" });
   });

@@ -88,9 +88,7 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
     });
   const result = await program(lib, pulumi);
   const resources = (Array.isArray(result) ? result : [result]) as { urn?: { apply(f: (u: string) => void): unknown } }[];
-  await Promise.all(
-    resources.map((r) => new Promise<void>((resolve) => (r.urn ? r.urn.apply(() => resolve()) : resolve()))),
-  );
+  await Promise.all(resources.map((r) => new Promise<void>((resolve) => (r.urn ? r.urn.apply(() => resolve()) : resolve()))));
   // Registrations settle asynchronously; give the mock monitor a turn.
   await new Promise((resolve) => setTimeout(resolve, 10));
   return regs;

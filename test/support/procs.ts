@@ -47,12 +47,19 @@ export function cmdline(pid: number): string[] {
 
 /** `parent` and every process below it. */
 export function descendantsOf(parent: number): number[] {
-  const all = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  const all = fs
+    .readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const result: number[] = [];
   const queue = [parent];
   while (queue.length > 0) {
     const p = queue.shift() as number;
-    for (const pid of all) if (stat(pid)?.ppid === p) { result.push(pid); queue.push(pid); }
+    for (const pid of all)
+      if (stat(pid)?.ppid === p) {
+        result.push(pid);
+        queue.push(pid);
+      }
   }
   return result;
 }

@@ -88,7 +88,11 @@ export async function capturePrinted<T>(work: () => Promise<T>): Promise<{ resul
 export async function runExample(config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
   const outputs: Record<string, PromiseSettledResult<unknown>> = {};
   let error: Error | undefined;
-  const { result: regs, printed, unhandled } = await capturePrinted(() =>
+  const {
+    result: regs,
+    printed,
+    unhandled,
+  } = await capturePrinted(() =>
     register(async (_lib, pulumi) => {
       pulumi.runtime.setAllConfig(config, secretKeys);
       const program = path.join(ROOT, "examples/dist/index.js");

@@ -262,9 +262,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
     const args = ["-D", "-f", file("sshd_config"), "-E", file("sshd.log")];
     // setpriv --pdeathsig: sshd dies with this process even when it is killed without notice.
     const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => fs.existsSync(p));
-    const child = setpriv
-      ? spawn(setpriv, ["--pdeathsig", "KILL", "--", SSHD, ...args], { stdio: "ignore" })
-      : spawn(SSHD, args, { stdio: "ignore" });
+    const child = setpriv ? spawn(setpriv, ["--pdeathsig", "KILL", "--", SSHD, ...args], { stdio: "ignore" }) : spawn(SSHD, args, { stdio: "ignore" });
     child.on("error", () => undefined);
     const pid = child.pid;
     if (pid === undefined) throw new Error(`${SSHD} could not be started.`);

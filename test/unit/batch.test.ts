@@ -63,8 +63,7 @@ function fakeSession() {
 function plan(keys: string[]): BatchPlan<string> {
   return {
     commands: keys.map((k): CommandSpec => ({ cmdlet: "Get-Thing", target: k, script: `Get-Thing ${k}` })),
-    settle: (envelopes) =>
-      envelopes.map((e) => (e.ok ? { ok: true as const, value: String(e.data[0]) } : { ok: false as const, error: new Error(e.errors[0]?.message) })),
+    settle: (envelopes) => envelopes.map((e) => (e.ok ? { ok: true as const, value: String(e.data[0]) } : { ok: false as const, error: new Error(e.errors[0]?.message) })),
   };
 }
 
@@ -115,7 +114,10 @@ describe("Batcher", () => {
     const second = [batcher.load("c"), batcher.load("d")];
     session.open();
     expect(await Promise.all([...first, ...second])).toEqual(["A", "B", "C", "D"]);
-    expect(session.turns).toEqual([["a", "b"], ["c", "d"]]);
+    expect(session.turns).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
     expect(session.runBatch).toHaveBeenCalledTimes(2);
     expect(batcher.counts).toEqual({ turns: 2, requests: 4 });
   });
@@ -162,7 +164,11 @@ describe("Batcher", () => {
       { status: "rejected", reason: broken },
       { status: "rejected", reason: broken },
     ]);
-    const own = new Batcher<string, string>(connection, (keys) => ({ ...plan(keys), failed: (error, index) => new Error(`${keys[index]}: ${(error as Error).message}`) }), (k) => k);
+    const own = new Batcher<string, string>(
+      connection,
+      (keys) => ({ ...plan(keys), failed: (error, index) => new Error(`${keys[index]}: ${(error as Error).message}`) }),
+      (k) => k,
+    );
     const b = await Promise.allSettled(["x", "y", "x"].map((k) => own.load(k)));
     expect(b.map((r) => r.status === "rejected" && (r.reason as Error).message)).toEqual(["x: the session died", "y: the session died", "x: the session died"]);
   });

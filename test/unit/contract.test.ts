@@ -28,15 +28,19 @@ describe("the runtime contract", () => {
   it("refuses state without a property the resource keeps, naming the kind and the property", () => {
     const { records: _records, ...withoutRecords } = STATE;
     expect(() => parseState(dnsARecord.outputs, withoutRecords, "DnsARecord")).toThrow(/^The stack's state for this DnsARecord is not what exchange-cas keeps \(records\): /);
-    expect(() => parseState(dnsARecord.outputs, withoutRecords, "DnsARecord")).toThrow(
-      expect.objectContaining({ code: "invalid-state", details: { kind: "DnsARecord", property: "records" } }),
-    );
+    expect(() => parseState(dnsARecord.outputs, withoutRecords, "DnsARecord")).toThrow(expect.objectContaining({ code: "invalid-state", details: { kind: "DnsARecord", property: "records" } }));
   });
 
   it("runs a diff on parsed state: the same inputs are no change, a state that does not parse is refused", async () => {
     await expect(resources.dnsARecord.diff("dc01/exchangeserverpro.net/outlook-ho", STATE, NEWS)).resolves.toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-    await expect(resources.dnsARecord.diff("dc01/exchangeserverpro.net/outlook-ho", { ...STATE, ttl: "3600" }, NEWS)).rejects.toMatchObject({ code: "invalid-state", details: { kind: "DnsARecord", property: "ttl" } });
-    await expect(resources.dnsARecord.delete("dc01/exchangeserverpro.net/outlook-ho", { ...STATE, connection: { kind: "lba" } })).rejects.toMatchObject({ code: "invalid-state", details: { kind: "DnsARecord" } });
+    await expect(resources.dnsARecord.diff("dc01/exchangeserverpro.net/outlook-ho", { ...STATE, ttl: "3600" }, NEWS)).rejects.toMatchObject({
+      code: "invalid-state",
+      details: { kind: "DnsARecord", property: "ttl" },
+    });
+    await expect(resources.dnsARecord.delete("dc01/exchangeserverpro.net/outlook-ho", { ...STATE, connection: { kind: "lba" } })).rejects.toMatchObject({
+      code: "invalid-state",
+      details: { kind: "DnsARecord" },
+    });
   });
 
   it("gives every resource kind an outputs schema", () => {

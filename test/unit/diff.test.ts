@@ -187,7 +187,17 @@ describe("DnsARecord", () => {
     expect(diff({ ttl: 300 })).toEqual(update);
     // Outputs without per-record TTLs (none listed): the TTL input itself still counts.
     expect(diff({ ttl: 300 }, { records: [] })).toEqual(update);
-    expect(diff({}, { records: [{ address: "10.1.0.9", ttl: 3600 }, { address: "10.1.0.10", ttl: 60 }] })).toEqual(update);
+    expect(
+      diff(
+        {},
+        {
+          records: [
+            { address: "10.1.0.9", ttl: 3600 },
+            { address: "10.1.0.10", ttl: 60 },
+          ],
+        },
+      ),
+    ).toEqual(update);
     expect(diff({ adopt: true })).toEqual(update);
     expect(diff({ onDelete: "retain" })).toEqual(update);
     expect(diff({}, { onDelete: "retain" })).toEqual(update);
@@ -215,8 +225,7 @@ describe("MailboxDatabaseRpcSetting", () => {
     connection: LAB,
   } satisfies MailboxDatabaseRpcSettingOutputs;
   const news = { database: "MB-HO-01", rpcClientAccessServer: "outlook-ho.exchangeserverpro.net", onDelete: "restore", connection: LAB };
-  const diff = (over: Record<string, unknown>, old: Partial<MailboxDatabaseRpcSettingOutputs> = {}) =>
-    engine(diffState(mailboxDatabaseRpcSetting, { ...olds, ...old }, { ...news, ...over }));
+  const diff = (over: Record<string, unknown>, old: Partial<MailboxDatabaseRpcSettingOutputs> = {}) => engine(diffState(mailboxDatabaseRpcSetting, { ...olds, ...old }, { ...news, ...over }));
 
   it("keeps the resource for the same database named by name (any case) or by Guid", () => {
     expect(diff({})).toEqual({ changes: false, replaces: [] });

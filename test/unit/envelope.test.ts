@@ -9,7 +9,7 @@ const record = {
   type: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
   category: "NotSpecified",
   fqid: "7A1B2C3D,Microsoft.Exchange.Management.SystemConfigurationTasks.GetMailboxDatabase",
-  message: "The specified mailbox database \"DB9\" does not exist.",
+  message: 'The specified mailbox database "DB9" does not exist.',
   target: "DB9",
   cmdlet: "Get-MailboxDatabase",
 };

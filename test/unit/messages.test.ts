@@ -22,9 +22,7 @@ function thrown(work: () => unknown): unknown {
 describe("an IPv4 address in a list", () => {
   it("names the wrong address itself, without a list index", () => {
     expect(reasons("addresses", IPv4AddressSet, ["10.1.0.300"])).toEqual(["addresses: 10.1.0.300 is not an IPv4 address: each of its four numbers must be 0-255"]);
-    expect(reasons("addresses", IPv4AddressSet, ["10.1.0.11", "10.1.0"])).toEqual([
-      'addresses: "10.1.0" must be an IPv4 address in dotted-quad form, such as 192.168.10.50',
-    ]);
+    expect(reasons("addresses", IPv4AddressSet, ["10.1.0.11", "10.1.0"])).toEqual(['addresses: "10.1.0" must be an IPv4 address in dotted-quad form, such as 192.168.10.50']);
   });
 
   it("says which item in words when the message cannot name it", () => {
@@ -40,15 +38,11 @@ describe("connection settings", () => {
   it("a mistyped kind is one sentence naming the valid kinds", () => {
     expect(reasons("connection", ConnectionSchema, { kind: "lba" })).toEqual(['connection: kind "lba" is not a connection kind: use lab, exchange or ssh']);
     expect(reasons("connection", ConnectionSchema, { statePath: "/x" })).toEqual(["connection: kind is missing: set kind to lab, exchange or ssh"]);
-    expect(reasons("connection", ConnectionSchema, "lab")).toEqual([
-      "connection: must be a connection: an object whose kind is lab, exchange or ssh, with that kind's settings",
-    ]);
+    expect(reasons("connection", ConnectionSchema, "lab")).toEqual(["connection: must be a connection: an object whose kind is lab, exchange or ssh, with that kind's settings"]);
   });
 
   it("a wrong setting of a kind names the setting in words", () => {
-    expect(reasons("connection", ConnectionSchema, { kind: "exchange", connectionUri: "ftp://mail.contoso.com/PowerShell/" })).toEqual([
-      "connection: Invalid URL (in connection.connectionUri)",
-    ]);
+    expect(reasons("connection", ConnectionSchema, { kind: "exchange", connectionUri: "ftp://mail.contoso.com/PowerShell/" })).toEqual(["connection: Invalid URL (in connection.connectionUri)"]);
   });
 
   it("parseConnection throws one readable Error, not a ZodError dump", () => {

@@ -109,7 +109,10 @@ describe("the PowerShell 2.0 check (Test-ExchangeLabPowerShell2Script)", () => {
 
   it.each(refused.map(([sample, construct], i) => [construct, sample, i] as const))("finds %s", (construct, sample, i) => {
     const found = result.Refused[i] ?? [];
-    expect(found.some((f) => f.includes(construct)), `${sample} gave ${JSON.stringify(found)}`).toBe(true);
+    expect(
+      found.some((f) => f.includes(construct)),
+      `${sample} gave ${JSON.stringify(found)}`,
+    ).toBe(true);
   });
 
   it("lets PowerShell 2.0 code through", () => {

@@ -7,15 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ExchangeCasError } from "../../provider/errors";
 import { sessions } from "../../provider/shell/registry";
 import type { Connection } from "../../provider/shell/connection";
-import {
-  ADDRESS_BOOK_VALUE,
-  parseServerPorts,
-  readServerPorts,
-  RPC_CLIENT_ACCESS_VALUE,
-  serverPortsSpec,
-  setServerPorts,
-  staticRpcPortsScript,
-} from "../../provider/windows/rpcPorts";
+import { ADDRESS_BOOK_VALUE, parseServerPorts, readServerPorts, RPC_CLIENT_ACCESS_VALUE, serverPortsSpec, setServerPorts, staticRpcPortsScript } from "../../provider/windows/rpcPorts";
 
 const SERVER = "HO-EX2010-MB1.exchangeserverpro.net";
 

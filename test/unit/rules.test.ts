@@ -258,13 +258,9 @@ describe("Exchange name rule", () => {
 describe("DNS zone, record and server names", () => {
   it("says what to give for a value that is not a name", () => {
     expect(messages(DnsZoneName, 1)).toEqual(["must be a DNS zone name such as exchangeserverpro.net"]);
-    expect(messages(DnsZoneName, "exchange_server.net")).toEqual([
-      "must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
-    ]);
+    expect(messages(DnsZoneName, "exchange_server.net")).toEqual(["must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)"]);
     expect(messages(DnsRecordName, 1)).toEqual(["must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net"]);
-    expect(messages(DnsRecordName, "outlook ho")).toEqual([
-      "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
-    ]);
+    expect(messages(DnsRecordName, "outlook ho")).toEqual(["must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)"]);
     expect(messages(DnsServerName, 1)).toEqual(["must be the DNS server's name, such as DC01"]);
     expect(messages(DnsServerName, "dc01\\dns")).toEqual(["must be the DNS server's name, FQDN or IPv4 address, such as DC01 or dc01.exchangeserverpro.net"]);
   });
@@ -312,7 +308,7 @@ describe("what the rules report as custom issues", () => {
   });
 
   it("names the forbidden character of a site name, and only the dot and the asterisk get a reason of their own", () => {
-    const tail = ": Active Directory site names cannot contain , \\ / # + \" < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)";
+    const tail = ': Active Directory site names cannot contain , \\ / # + " < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)';
     expect(messages(SiteName, "Head,Office")).toEqual([`must not contain ','${tail}`]);
     expect(messages(SiteName, "Head.Office")).toEqual([`must not contain '.': domain controllers register the site name as one DNS label${tail}`]);
     expect(messages(SiteName, "Head*")).toEqual([`must not contain '*': Exchange reads it as a wildcard${tail}`]);
