@@ -16,6 +16,7 @@ export default {
     "provider/runtime/rules.ts",
     "provider/runtime/check.ts",
     "provider/runtime/diff.ts",
+    "provider/runtime/contract.ts",
     "provider/shell/quote.ts",
     "provider/shell/envelope.ts",
     "provider/shell/batcher.ts",

@@ -48,7 +48,8 @@ export interface InputDiff {
 export function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.entries(v as Props).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    // An object's keys are distinct, so two keys are never equal here.
+    return Object.fromEntries(Object.entries(v as Props).sort(([a], [b]) => (a < b ? -1 : 1)));
   });
 }
 

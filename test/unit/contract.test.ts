@@ -31,6 +31,15 @@ describe("the runtime contract", () => {
     expect(() => parseState(dnsARecord.outputs, withoutRecords, "DnsARecord")).toThrow(expect.objectContaining({ code: "invalid-state", details: { kind: "DnsARecord", property: "records" } }));
   });
 
+  it("names a nested property by its whole path, gives the schema's own message, and names none for a state that is not an object", () => {
+    const nested = { ...STATE, records: [{ address: "10.1.0.9", ttl: "3600" }] };
+    expect(() => parseState(dnsARecord.outputs, nested, "DnsARecord")).toThrow(
+      /^The stack's state for this DnsARecord is not what exchange-cas keeps \(records\.0\.ttl\): Invalid input: expected number, received string\. /,
+    );
+    expect(() => parseState(dnsARecord.outputs, nested, "DnsARecord")).toThrow(expect.objectContaining({ details: { kind: "DnsARecord", property: "records.0.ttl" } }));
+    expect(() => parseState(dnsARecord.outputs, null, "DnsARecord")).toThrow(/^The stack's state for this DnsARecord is not what exchange-cas keeps: Invalid input: expected object, received null\. /);
+  });
+
   it("runs a diff on parsed state: the same inputs are no change, a state that does not parse is refused", async () => {
     await expect(resources.dnsARecord.diff("dc01/exchangeserverpro.net/outlook-ho", STATE, NEWS)).resolves.toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     await expect(resources.dnsARecord.diff("dc01/exchangeserverpro.net/outlook-ho", { ...STATE, ttl: "3600" }, NEWS)).rejects.toMatchObject({

@@ -31,6 +31,8 @@ describe("diffInputs, the one helper", () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
     expect(canonicalJson([{ b: 1, a: 2 }])).toBe('[{"a":2,"b":1}]');
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
+    expect(canonicalJson({ b: 1, c: 2, a: 3 })).toBe('{"a":3,"b":1,"c":2}');
+    expect(canonicalJson({ kind: "lab", b: { z: 1, y: [{ d: 1, c: 2 }] } })).toBe('{"b":{"y":[{"c":2,"d":1}],"z":1},"kind":"lab"}');
   });
 
   it("lists every changed input, the replacing ones apart, in the table's order", () => {
@@ -71,6 +73,9 @@ describe("diffInputs, the one helper", () => {
     expect(sameAs("ipv4Set", ["10.1.0.9"], ["10.1.0.9", "10.1.0.10"])).toBe(false);
     expect(sameAs("ipv4Set", "10.1.0.9", ["10.1.0.9"])).toBe(false);
     expect(sameAs("ipv4Set", [9], [9])).toBe(true);
+    // A list that is not all addresses is compared as it is, in its order.
+    expect(sameAs("ipv4Set", ["10.1.0.9", 9], [9, "10.1.0.9"])).toBe(false);
+    expect(sameAs("ipv4Set", [{ a: 1 }, "10.1.0.9"], ["10.1.0.9", { a: 1 }])).toBe(false);
     expect(sameAs("value", 3600, 3600)).toBe(true);
     expect(sameAs("value", 3600, "3600")).toBe(false);
   });
