@@ -20,7 +20,7 @@ import {
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
-import { sameAs, type DiffRules } from "./diff";
+import { sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ArrayName, ExchangeName, Fqdn, OnDelete, OnDeleteState, RpcClientAccessServerName, SiteName } from "./rules";
 import { ExchangeCasError } from "../errors";
@@ -104,13 +104,13 @@ function outputs(array: CasArray, inputs: Kept): ClientAccessArrayOutputs {
 }
 
 function identical(array: CasArray, wanted: { name: string; fqdn: string; site: string }): boolean {
-  return array.name === wanted.name && same(array.fqdn, wanted.fqdn) && same(array.siteName, wanted.site);
+  return array.name === wanted.name && sameName(array.fqdn, wanted.fqdn) && sameName(array.siteName, wanted.site);
 }
 
 function describeChanges(array: CasArray, wanted: { name: string; fqdn: string }): string {
   const changes: string[] = [];
   if (array.name !== wanted.name) changes.push(`renamed to '${wanted.name}'`);
-  if (!same(array.fqdn, wanted.fqdn)) changes.push(`its FQDN changed from ${array.fqdn} to ${wanted.fqdn}`);
+  if (!sameName(array.fqdn, wanted.fqdn)) changes.push(`its FQDN changed from ${array.fqdn} to ${wanted.fqdn}`);
   return changes.join(" and ");
 }
 
@@ -129,16 +129,12 @@ function mergeRestore(olds: unknown, news: unknown): RestoreEntry[] | undefined 
   return [...kept.values()].sort((a, b) => a.database.localeCompare(b.database));
 }
 
-function same(a: string, b: string): boolean {
-  return sameAs("name", a, b);
-}
-
 /** What Set-ClientAccessArray must change to turn `actual` into `wanted`. */
 function changesFor(actual: CasArray, wanted: ClientAccessArrayInputs): { name?: string; fqdn?: string; site?: string } {
   return {
     ...(actual.name !== wanted.name ? { name: wanted.name } : {}),
-    ...(!same(actual.fqdn, wanted.fqdn) ? { fqdn: wanted.fqdn } : {}),
-    ...(!same(actual.siteName, wanted.site) ? { site: wanted.site } : {}),
+    ...(!sameName(actual.fqdn, wanted.fqdn) ? { fqdn: wanted.fqdn } : {}),
+    ...(!sameName(actual.siteName, wanted.site) ? { site: wanted.site } : {}),
   };
 }
 
@@ -175,16 +171,16 @@ async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFail
 
 /** Every database pointing at the array goes back to its recorded value, or to a Client Access server of its own site. */
 async function releaseDatabases(connection: Connection, array: Pick<CasArray, "fqdn">, restore: RestoreEntry[], fallBack: boolean): Promise<void> {
-  const databases = (await listMailboxDatabases(connection)).filter((d) => same(d.rpcClientAccessServer, array.fqdn));
+  const databases = (await listMailboxDatabases(connection)).filter((d) => sameName(d.rpcClientAccessServer, array.fqdn));
   if (databases.length === 0) return;
   const recorded = new Map(restore.map((e) => [e.database.toLowerCase(), e.rpcClientAccessServer]));
   const servers = fallBack ? await listExchangeServers(connection) : [];
   for (const db of databases) {
     let value = recorded.get(db.name.toLowerCase());
-    if (value !== undefined && same(value, array.fqdn)) value = undefined;
+    if (value !== undefined && sameName(value, array.fqdn)) value = undefined;
     if (value === undefined && fallBack) {
-      const own = servers.find((s) => same(s.name, db.server));
-      const cas = own?.isClientAccessServer ? own : servers.find((s) => s.isClientAccessServer && own !== undefined && same(s.siteName, own.siteName));
+      const own = servers.find((s) => sameName(s.name, db.server));
+      const cas = own?.isClientAccessServer ? own : servers.find((s) => s.isClientAccessServer && own !== undefined && sameName(s.siteName, own.siteName));
       value = cas?.fqdn;
     }
     if (value === undefined) {

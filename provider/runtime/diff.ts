@@ -73,6 +73,11 @@ export function sameAs(compare: Comparison, a: unknown, b: unknown): boolean {
   }
 }
 
+/** Two Exchange or DNS names that are one: equal but for case. */
+export function sameName(a: string, b: string): boolean {
+  return sameAs("name", a, b);
+}
+
 /**
  * Compares the new inputs with the stored outputs under `rules`. `drift` is what the resource
  * found in state itself (a value Exchange reports other than the one applied): a change with no

@@ -8,7 +8,7 @@ import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } fr
 import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
 import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
-import { sameAs, type DiffRules } from "./diff";
+import { sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName } from "./rules";
 import { ExchangeCasError } from "../errors";
@@ -52,10 +52,6 @@ export const mailboxDatabaseRpcSettingDiffRules: DiffRules<MailboxDatabaseRpcSet
   onDelete: { compare: "value", default: "restore" },
   connection: { compare: "value" },
 };
-
-function same(a: string, b: string): boolean {
-  return sameAs("name", a, b);
-}
 
 function outputs(
   db: MailboxDatabase,
@@ -109,7 +105,7 @@ function refuseRecovery(db: MailboxDatabase): void {
 async function apply(connection: Connection, db: MailboxDatabase, wanted: string): Promise<MailboxDatabase> {
   await setRpcClientAccessServer(connection, db.guid, wanted, db.name);
   const after = await readBack(connection, db.guid, db.name);
-  if (!same(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
+  if (!sameName(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
   return after;
 }
 
@@ -119,7 +115,7 @@ export const mailboxDatabaseRpcSetting = {
   outputs: OutputsSchema,
   diffRules: mailboxDatabaseRpcSettingDiffRules,
   /** A value Exchange reports other than the one applied. */
-  drift: (olds) => !same(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer),
+  drift: (olds) => !sameName(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer),
 
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "MailboxDatabaseRpcSetting");
@@ -138,7 +134,7 @@ export const mailboxDatabaseRpcSetting = {
     // Already pointing at the wanted endpoint (an earlier apply was interrupted after its Set):
     // the value it had before is not known, and the endpoint itself is never recorded as it.
     let previous = db.rpcClientAccessServer;
-    if (same(previous, after.rpcClientAccessServer)) {
+    if (sameName(previous, after.rpcClientAccessServer)) {
       previous = "";
       warn(
         `Mailbox database '${db.name}' already pointed at ${after.rpcClientAccessServer} (an earlier apply was probably interrupted); its earlier value is not known, so deleting this setting leaves it as it is (removing a CAS array this stack created puts the database back on a Client Access server of its site).`,
@@ -204,7 +200,7 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = props;
     const previous = props.previousRpcClientAccessServer;
     const db = await getMailboxDatabase(connection, id);
-    if (db === undefined || !previous || same(db.rpcClientAccessServer, previous)) return;
+    if (db === undefined || !previous || sameName(db.rpcClientAccessServer, previous)) return;
     try {
       await setRpcClientAccessServer(connection, id, previous, db.name);
     } catch (e) {

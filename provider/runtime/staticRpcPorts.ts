@@ -16,7 +16,7 @@ import { ConnectionSchema, describeConnection, ServerConnectionSchema, type Conn
 import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
-import { diffInputs, sameAs, type DiffRules } from "./diff";
+import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { exchangeVersion, OnDelete, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
 import { ExchangeCasError } from "../errors";
@@ -85,10 +85,6 @@ export type StaticRpcPortsOutputs = z.infer<typeof OutputsSchema>;
 interface Wanted {
   rpcClientAccess: number | null;
   addressBook: number | null;
-}
-
-function same(a: string, b: string): boolean {
-  return sameAs("name", a, b);
 }
 
 function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
@@ -160,7 +156,7 @@ function versionRefusal(server: ExchangeServer): string | undefined {
 /** The site's Client Access servers, every one accepted, or why not (one sentence). */
 async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> {
   const all = await listExchangeServers(inputs.connection);
-  const inSite = all.filter((s) => same(s.siteName, inputs.site));
+  const inSite = all.filter((s) => sameName(s.siteName, inputs.site));
   const cas = inSite.filter((s) => s.isClientAccessServer).sort((a, b) => a.name.localeCompare(b.name));
   if (cas.length === 0) {
     const known = inSite.map((s) => s.name).join(", ");

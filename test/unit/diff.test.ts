@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { clientAccessArray, clientAccessArrayDiffRules, type ClientAccessArrayOutputs } from "../../provider/runtime/clientAccessArray";
 import { diffState } from "../../provider/runtime/contract";
-import { canonicalJson, diffInputs, sameAs, type DiffRules } from "../../provider/runtime/diff";
+import { canonicalJson, diffInputs, sameAs, sameName, type DiffRules } from "../../provider/runtime/diff";
 import { dnsARecord, dnsARecordDiffRules, type DnsARecordOutputs } from "../../provider/runtime/dnsARecord";
 import { mailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingOutputs } from "../../provider/runtime/mailboxDatabaseRpcSetting";
 import { staticRpcPortsDiffRules, type StaticRpcPortsOutputs } from "../../provider/runtime/staticRpcPorts";
@@ -63,6 +63,8 @@ describe("diffInputs, the one helper", () => {
     expect(sameAs("name", "a.example.", "a.example")).toBe(false);
     expect(sameAs("name", undefined, undefined)).toBe(false);
     expect(sameAs("name", 1, 1)).toBe(false);
+    expect(sameName("Head Office", "HEAD OFFICE")).toBe(true);
+    expect(sameName("Head Office", "Branch Office")).toBe(false);
     expect(sameAs("fqdn", "Outlook.Example.NET.", "outlook.example.net")).toBe(true);
     expect(sameAs("fqdn", "outlook.example.net", "outlook.example.net.")).toBe(true);
     expect(sameAs("fqdn", "outlook.example.net", "outlook.example.com")).toBe(false);
