@@ -1,18 +1,13 @@
 // ClientAccessArray through the real dynamic-provider host, with the __provider the SDK itself
 // serializes, against the article's lab in real pwsh.
 import * as fs from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
-import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
+import { labTest as it } from "../support/fixtures";
+import { urnOf } from "../support/host";
+import { labDatabases, type Lab } from "../support/lab";
 import { pwshChildren } from "../support/procs";
-
-let lab: Lab;
-let host: Host;
-
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 interface ArrayArgs {
   name?: string;
@@ -22,7 +17,7 @@ interface ArrayArgs {
   restore?: { database: string; rpcClientAccessServer: string }[];
 }
 
-async function declare(args: ArrayArgs, resourceName = "ho"): Promise<Registration> {
+async function declare(lab: Lab, args: ArrayArgs, resourceName = "ho"): Promise<Registration> {
   const regs = await register((lib) => new lib.ClientAccessArray(resourceName, { ...args, connection: lab.connection }));
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
@@ -37,13 +32,13 @@ interface LabArray {
   Guid: string;
   SiteName: string;
 }
-function labArrays(): LabArray[] {
+function labArrays(lab: Lab): Promise<LabArray[]> {
   return lab.json<LabArray[]>("Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}}");
 }
 
 describe("ClientAccessArray through the dynamic-provider host", () => {
-  it("registers under its own type token with a small __provider that captures no secret", async () => {
-    const reg = await declare(HO);
+  it("registers under its own type token with a small __provider that captures no secret", async ({ lab }) => {
+    const reg = await declare(lab, HO);
     expect(reg.type).toBe("pulumi-nodejs:dynamic/exchange-cas:ClientAccessArray");
     expect(reg.providerIsSecret).toBe(false);
     expect(reg.provider).toContain('require("exchange-cas/runtime")');
@@ -51,8 +46,8 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(reg.provider).not.toMatch(/__vite_ssr/);
   });
 
-  it("creates the article's cas-headoffice array with its computed members", async () => {
-    const state = await create(host, await declare(HO));
+  it("creates the article's cas-headoffice array with its computed members", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, HO));
     expect(state.outputs).toMatchObject({
       arrayName: "cas-headoffice",
       fqdn: "outlook-ho.exchangeserverpro.net",
@@ -63,31 +58,31 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     });
     expect(state.outputs.distinguishedName).toMatch(/^CN=cas-headoffice,CN=Arrays,/);
     expect(state.outputs.exchangeLegacyDn).toMatch(/cas-headoffice/);
-    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: state.id }]);
+    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: state.id }]);
   });
 
-  it("defaults the name to the FQDN's host label, as New-ClientAccessArray does", async () => {
-    const state = await create(host, await declare({ fqdn: "outlook-br.exchangeserverpro.net", site: "BranchOffice" }));
+  it("defaults the name to the FQDN's host label, as New-ClientAccessArray does", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { fqdn: "outlook-br.exchangeserverpro.net", site: "BranchOffice" }));
     expect(state.outputs.arrayName).toBe("outlook-br");
     expect(state.outputs.members).toEqual(["BR-EX2010-MB"]);
   });
 
-  it("renames the array and changes its FQDN in place, keeping its Guid", async () => {
-    const first = await create(host, await declare(HO));
-    const renamed = await declare({ ...HO, name: "cas-ho", fqdn: "outlook.exchangeserverpro.net" });
+  it("renames the array and changes its FQDN in place, keeping its Guid", async ({ lab, host }) => {
+    const first = await create(host, await declare(lab, HO));
+    const renamed = await declare(lab, { ...HO, name: "cas-ho", fqdn: "outlook.exchangeserverpro.net" });
     const { state, changed } = await up(host, first, renamed);
     expect(changed).toBe(true);
     expect(state.id).toBe(first.id);
     expect(state.outputs).toMatchObject({ arrayName: "cas-ho", fqdn: "outlook.exchangeserverpro.net", guid: first.id });
-    expect(labArrays()).toEqual([{ Name: "cas-ho", Fqdn: "outlook.exchangeserverpro.net", SiteName: "HeadOffice", Guid: first.id }]);
+    expect(await labArrays(lab)).toEqual([{ Name: "cas-ho", Fqdn: "outlook.exchangeserverpro.net", SiteName: "HeadOffice", Guid: first.id }]);
     const again = await up(host, state, renamed);
     expect(again.changed).toBe(false);
   });
 
-  it("shows drift made behind its back on refresh, and the next up repairs it", async () => {
-    const reg = await declare(HO);
+  it("shows drift made behind its back on refresh, and the next up repairs it", async ({ lab, host }) => {
+    const reg = await declare(lab, HO);
     const state = await create(host, reg);
-    lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net -Name cas-renamed");
+    await lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net -Name cas-renamed");
     const refreshed = await refresh(host, state);
     expect(refreshed?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", arrayName: "cas-renamed" });
     expect(refreshed?.inputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", name: "cas-renamed", site: "HeadOffice" });
@@ -95,68 +90,66 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     const { state: repaired, changed } = await up(host, refreshed, reg);
     expect(changed).toBe(true);
     expect(repaired.outputs).toMatchObject({ fqdn: "outlook-ho.exchangeserverpro.net", arrayName: "cas-headoffice" });
-    expect(labArrays()[0]).toMatchObject({ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net" });
+    expect((await labArrays(lab))[0]).toMatchObject({ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net" });
   });
 
-  it("refuses a second array in the same site at preview (Check) and at create, naming the existing one and suggesting adopt", async () => {
-    await create(host, await declare(HO));
-    const second = await declare({ name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" }, "second");
+  it("refuses a second array in the same site at preview (Check) and at create, naming the existing one and suggesting adopt", async ({ lab, host }) => {
+    await create(host, await declare(lab, HO));
+    const second = await declare(lab, { name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" }, "second");
     const urn = urnOf("ClientAccessArray", "second");
     const refusal =
       /^Site HeadOffice already has CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-second' and its FQDN changed from outlook-ho\.exchangeserverpro\.net to outlook2\.exchangeserverpro\.net\)/;
     const checked = await host.check(urn, {}, second.inputs);
     expect(checked.failures).toEqual([{ property: "site", reason: expect.stringMatching(refusal) }]);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(new RegExp(refusal.source.slice(1)));
-    expect(labArrays().map((a) => a.Name)).toEqual(["cas-headoffice"]);
+    expect((await labArrays(lab)).map((a) => a.Name)).toEqual(["cas-headoffice"]);
   });
 
-  it("takes an array identical to the declaration as its own (an interrupted apply), and removes it on delete", async () => {
-    lab.pwsh("New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
-    const existing = labArrays()[0];
-    const state = await create(host, await declare(HO));
-    await host.logMatching(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared/);
+  it("takes an array identical to the declaration as its own (an interrupted apply), and removes it on delete", async ({ lab, host }) => {
+    await lab.pwsh("New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    const existing = (await labArrays(lab))[0];
+    const { result: state, printed } = await host.printedBy(async () => create(host, await declare(lab, HO)));
+    expect(printed).toMatch(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared/);
     expect(state.id).toBe(existing?.Guid);
     expect(state.outputs.adopted).toBe(false);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labArrays()).toEqual([]);
+    expect(await labArrays(lab)).toEqual([]);
   });
 
-  it("adopts the site's existing array when asked, converging it instead of failing; delete releases it", async () => {
-    lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
-    const existing = labArrays()[0];
-    const state = await create(host, await declare({ ...HO, adopt: true }));
-    await host.logMatching(/CAS array 'legacy-ho' \(legacy\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice' and its FQDN changed/);
+  it("adopts the site's existing array when asked, converging it instead of failing; delete releases it", async ({ lab, host }) => {
+    await lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    const existing = (await labArrays(lab))[0];
+    const { result: state, printed } = await host.printedBy(async () => create(host, await declare(lab, { ...HO, adopt: true })));
+    expect(printed).toMatch(/CAS array 'legacy-ho' \(legacy\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice' and its FQDN changed/);
     expect(state.id).toBe(existing?.Guid);
     expect(state.outputs.adopted).toBe(true);
-    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labArrays()).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
   });
 
-  it("puts the databases pointing at it back before it is removed: to the recorded value, else to a Client Access server of their site", async () => {
-    const state = await create(host, await declare({ ...HO, restore: [{ database: "MB-HO-02", rpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }] }));
-    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
-    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
+  it("puts the databases pointing at it back before it is removed: to the recorded value, else to a Client Access server of their site", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { ...HO, restore: [{ database: "MB-HO-02", rpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }] }));
+    await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
+    await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labArrays()).toEqual([]);
-    const values = Object.fromEntries(
-      lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer").map((d) => [d.Name, d.RpcClientAccessServer]),
-    );
+    expect(await labArrays(lab)).toEqual([]);
+    const values = await labDatabases(lab);
     expect(values["MB-HO-01"]).toBe("HO-EX2010-MB1.exchangeserverpro.net");
     expect(values["MB-HO-02"]).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });
 
-  it("deletes the array; a second delete and a refresh of the vanished array are fine", async () => {
-    const state = await create(host, await declare(HO));
+  it("deletes the array; a second delete and a refresh of the vanished array are fine", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, HO));
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labArrays()).toEqual([]);
+    expect(await labArrays(lab)).toEqual([]);
     await host.delete(state.id, state.urn, state.outputs);
     expect(await refresh(host, state)).toBeUndefined();
   });
 
-  it("never replaces: a site move and a connection change are updates in place", async () => {
-    const state = await create(host, await declare(HO));
-    const moved = await declare({ ...HO, site: "BranchOffice" });
+  it("never replaces: a site move and a connection change are updates in place", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, HO));
+    const moved = await declare(lab, { ...HO, site: "BranchOffice" });
     const checked = await host.check(state.urn, state.inputs, moved.inputs);
     const diff = await host.diff(state.id, state.urn, state.outputs, checked.inputs);
     expect(diff).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
@@ -165,9 +158,9 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(diff2.replaces).toEqual([]);
   });
 
-  it("diffs a changed connection as a change (an update in place), and the same declaration as no change", async () => {
-    const state = await create(host, await declare(HO));
-    const again = await declare(HO);
+  it("diffs a changed connection as a change (an update in place), and the same declaration as no change", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, HO));
+    const again = await declare(lab, HO);
     const same = await host.check(state.urn, state.inputs, again.inputs);
     expect(same.failures).toEqual([]);
     expect(await host.diff(state.id, state.urn, state.outputs, same.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
@@ -182,8 +175,8 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(await host.diff(state.id, state.urn, outputs, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
   });
 
-  it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async () => {
-    const reg = await declare(HO);
+  it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async ({ lab, host }) => {
+    const reg = await declare(lab, HO);
     const urn = urnOf("ClientAccessArray", "ho");
     const bad = await host.check(urn, {}, { ...reg.inputs, name: "x".repeat(65), fqdn: "not a host!", site: "Head;Office" });
     expect(bad.failures.map((f) => f.property).sort()).toEqual(["fqdn", "name", "site"]);
@@ -197,7 +190,7 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(noConnection.failures.map((f) => f.property)).toEqual(["connection", "connection"]);
   });
 
-  it("runs ten concurrent creates in ten sites on one pwsh session", async () => {
+  it("runs ten concurrent creates in ten sites on one pwsh session", async ({ lab, freshHost: host }) => {
     // Ten more AD sites, written into the lab's state the way its scenario files declare sites.
     const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { sites: { Name: string; Guid: string }[] };
     const sites = Array.from({ length: 10 }, (_, i) => `Site${i}`);
@@ -210,6 +203,6 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     const created = await Promise.all(regs.map((r) => create(host, r)));
     expect(new Set(created.map((c) => c.id)).size).toBe(10);
     expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(1);
-    expect(labArrays()).toHaveLength(10);
+    expect(await labArrays(lab)).toHaveLength(10);
   });
 });

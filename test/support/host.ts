@@ -2,8 +2,11 @@
 // engine does (see ../shared/PULUMI-NOTES.md §2.8). gRPC and protobuf come from the SDK's own
 // copies, because the SDK pins google-protobuf 3 while the tree may hold 4.
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
+import { ROOT } from "./paths";
 
 const sdkRequire = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 
@@ -25,7 +28,7 @@ const { ResourceProviderClient } = sdkRequire("./proto/provider_grpc_pb") as {
 };
 
 export const PROJECT = "exchange-cas";
-export const ROOT = path.resolve(__dirname, "../..");
+export { ROOT } from "./paths";
 
 export function urnOf(type: string, name: string): string {
   return `urn:pulumi:test::${PROJECT}::pulumi-nodejs:dynamic/exchange-cas:${type}::${name}`;
@@ -59,68 +62,103 @@ export interface DiffResponse {
   deleteBeforeReplace: boolean;
 }
 
+/**
+ * What the host printed from one point on: take a mark before a step, await the step (its RPC's
+ * answer), then read. The host writes its output to a file, synchronously (Node writes to files
+ * synchronously), before it answers, so everything a step printed is there once its answer is.
+ */
+export interface Printed {
+  /** Everything printed since the mark. */
+  text(): string;
+}
+
 export class Host {
   private constructor(
     readonly child: ChildProcess,
     private readonly client: Client,
-    private readonly output: { text: string },
-  ) {}
+    private readonly outputFile: string,
+    private readonly portLineLength: number,
+  ) {
+    this.logStart = portLineLength;
+  }
+
+  /** Where `log` starts: after the port line, or where the current test began (startLog). */
+  private logStart: number;
 
   /**
    * Starts the host with the project root as its working directory, as the engine does; `cwd`
-   * names another checkout of the project.
+   * names another checkout of the project. Its stdout and stderr go to one file, as the engine
+   * receives them (the port line, then what the provider prints).
    */
   static async start(env: Record<string, string> = {}, cwd: string = ROOT): Promise<Host> {
     const entry = sdkRequire.resolve("./cmd/dynamic-provider");
-    const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
-      cwd,
-      env: { ...process.env, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_PROJECT: PROJECT, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const output = { text: "" };
-    child.stderr?.on("data", (d: Buffer) => (output.text += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      let buf = "";
-      const onData = (d: Buffer) => {
-        buf += d.toString();
-        const m = /^(\d+)\r?\n/.exec(buf);
-        if (m) {
-          child.stdout?.off("data", onData);
-          child.stdout?.on("data", (more: Buffer) => (output.text += more.toString()));
-          output.text += buf.slice(m[0].length);
-          resolve(Number(m[1]));
-        }
-      };
-      child.stdout?.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`host exited ${code}: ${output.text}`)));
-    });
-    const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new Host(child, client, output);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "excas-host-"));
+    const outputFile = path.join(dir, "output.log");
+    const fd = fs.openSync(outputFile, "a");
+    // Watched before the host starts, so its port line cannot be missed.
+    const watcher = fs.watch(outputFile);
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
+        cwd,
+        env: { ...process.env, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_PROJECT: PROJECT, ...env },
+        stdio: ["ignore", fd, fd],
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    // Kept while this process runs: a test may read what a host printed as it died.
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    try {
+      const portLine = await new Promise<string>((resolve, reject) => {
+        const look = () => {
+          const m = /^(\d+)\r?\n/.exec(fs.readFileSync(outputFile, "utf8"));
+          if (m) resolve(m[0]);
+        };
+        watcher.on("change", look);
+        watcher.on("error", reject);
+        child.once("exit", (code) => reject(new Error(`host exited ${String(code)} before it listened`)));
+        look();
+      });
+      const client = new ResourceProviderClient(`127.0.0.1:${portLine.trim()}`, grpc.credentials.createInsecure());
+      return new Host(child, client, outputFile, Buffer.byteLength(portLine));
+    } finally {
+      watcher.close();
+    }
   }
 
-  /** Everything the host printed after its port line (what the engine shows as diagnostics). */
-  get log(): string {
-    return this.output.text;
+  private printedBytes(): Buffer {
+    try {
+      return fs.readFileSync(this.outputFile);
+    } catch {
+      return Buffer.alloc(0);
+    }
   }
 
   /**
-   * The host's output once it matches `pattern`: what a method printed may reach us after its
-   * gRPC answer (stderr is its own stream). Waits on the output's own events, not on a clock; a
-   * host that never prints it fails the test at the test's timeout.
+   * Everything the host printed (what the engine shows as diagnostics) since its port line, or,
+   * for a host shared by a file's tests, since the current test began.
    */
-  async logMatching(pattern: RegExp): Promise<string> {
-    while (!pattern.test(this.output.text)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.child.stderr?.off("data", done);
-          this.child.stdout?.off("data", done);
-          resolve();
-        };
-        this.child.stderr?.on("data", done);
-        this.child.stdout?.on("data", done);
-      });
-    }
-    return this.output.text;
+  get log(): string {
+    return this.printedBytes().subarray(this.logStart).toString("utf8");
+  }
+
+  /** Starts `log` here: a file's shared host does it before each test. */
+  startLog(): void {
+    this.logStart = Math.max(this.portLineLength, this.printedBytes().length);
+  }
+
+  /** A mark in the host's output: what it printed from here on (see Printed). */
+  mark(): Printed {
+    const from = Math.max(this.portLineLength, this.printedBytes().length);
+    return { text: () => this.printedBytes().subarray(from).toString("utf8") };
+  }
+
+  /** Runs `step` and returns its result with what the host printed while it ran. */
+  async printedBy<T>(step: () => Promise<T>): Promise<{ result: T; printed: string }> {
+    const mark = this.mark();
+    const result = await step();
+    return { result, printed: mark.text() };
   }
 
   private call(method: string, request: Message): Promise<Message> {

@@ -14,10 +14,13 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { z } from "zod";
+import type { SshConnectionSchema } from "../../provider/shell/connection";
 import { descendants, killTree } from "../../provider/shell/processTree";
+import { psQuote } from "../../provider/shell/quote";
+import { ROOT } from "./paths";
 
 export const SSHD = "/usr/sbin/sshd";
-const ROOT = path.resolve(__dirname, "../..");
 
 /** The lab's Exchange 2010 and DnsServer cmdlets (what the lab module exports besides its administration). */
 export const LAB_ENDPOINT_COMMANDS = [
@@ -51,16 +54,8 @@ export const ENDPOINT_COMMANDS = [
   "Invoke-ExcasServerScript",
 ] as const;
 
-export interface SshConnectionData {
-  kind: "ssh";
-  hostName: string;
-  port: number;
-  userName: string;
-  keyFilePath: string;
-  knownHostsFile: string;
-  subsystem?: string;
-  commandTimeoutSeconds?: number;
-}
+/** An ssh connection as a resource takes it (plain data). */
+export type SshConnectionData = z.input<typeof SshConnectionSchema> & { kind: "ssh"; port: number; knownHostsFile: string };
 
 export interface Sshd {
   dir: string;
@@ -97,10 +92,6 @@ function sleepSync(ms: number): void {
 
 function shQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-function psQuote(value: string): string {
-  return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
 
 function run(cmd: string, args: string[]): void {
@@ -153,6 +144,42 @@ function installExitHook(): void {
   });
 }
 
+export interface SshKeys {
+  /** sshd's host key (private; its .pub beside it). */
+  hostKey: string;
+  /** The client's key (private; its .pub beside it). */
+  clientKey: string;
+}
+
+let processKeys: SshKeys | undefined;
+
+/** Generates a host key and a client key (ed25519, no passphrase) in `dir`. */
+export function generateSshKeys(dir: string): SshKeys {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keys = { hostKey: path.join(dir, "host_key"), clientKey: path.join(dir, "client_key") };
+  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "excas-lab-host", "-f", keys.hostKey]);
+  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "excas-lab-client", "-f", keys.clientKey]);
+  return keys;
+}
+
+/**
+ * The run's keys: made once per test run by the ssh project's global setup (EXCHANGE_CAS_TEST_SSH_KEYS
+ * names their folder), else once for this process. Every sshd of the run serves the same host key
+ * and authorizes the same client key; each has its own known_hosts, authorized_keys and port.
+ */
+export function sshKeys(): SshKeys {
+  const dir = process.env.EXCHANGE_CAS_TEST_SSH_KEYS;
+  if (dir !== undefined && dir !== "" && fs.existsSync(path.join(dir, "client_key.pub"))) {
+    return { hostKey: path.join(dir, "host_key"), clientKey: path.join(dir, "client_key") };
+  }
+  if (processKeys === undefined) {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), "excas-sshkeys-"));
+    processKeys = generateSshKeys(path.join(own, "keys"));
+    process.once("exit", () => fs.rmSync(own, { recursive: true, force: true }));
+  }
+  return processKeys;
+}
+
 /** Writes the fixture's files and starts sshd; returns once it listens. Throws when it cannot. */
 export function startSshd(options: SshdOptions): Sshd {
   if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: run scripts/setup (it installs Debian's openssh-server).`);
@@ -174,8 +201,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
   // creates at start (we never start that service). Empty, root-owned, 0755: as the unit makes it.
   if (process.getuid?.() === 0 && !fs.existsSync("/run/sshd")) fs.mkdirSync("/run/sshd", { mode: 0o755 });
 
-  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "excas-lab-host", "-f", file("host_key")]);
-  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "excas-lab-client", "-f", file("client_key")]);
+  const keys = sshKeys();
 
   // A module folder with only the lab in it, so `ExchangeLab` autoloads by name on the remote side.
   fs.mkdirSync(file("modules"));
@@ -226,9 +252,9 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
   );
 
   // The client key can do one thing only: run that subsystem (no shell, no forwarding, no pty).
-  const clientPub = fs.readFileSync(file("client_key.pub"), "utf8").trim();
+  const clientPub = fs.readFileSync(`${keys.clientKey}.pub`, "utf8").trim();
   fs.writeFileSync(file("authorized_keys"), `restrict,command=${JSON.stringify(file("powershell-subsystem"))} ${clientPub}\n`, { mode: 0o600 });
-  const hostPub = fs.readFileSync(file("host_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+  const hostPub = fs.readFileSync(`${keys.hostKey}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 
   const tried = new Set<number>();
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -238,7 +264,7 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       file("sshd_config"),
       [
         `ListenAddress 127.0.0.1:${port}`,
-        `HostKey ${file("host_key")}`,
+        `HostKey ${keys.hostKey}`,
         `PidFile ${file("sshd.pid")}`,
         `AuthorizedKeysFile ${file("authorized_keys")}`,
         `AllowUsers ${userName}`,
@@ -289,10 +315,10 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       hostName: "127.0.0.1",
       port,
       userName,
-      keyFilePath: file("client_key"),
+      keyFilePath: keys.clientKey,
       knownHostsFile: file("known_hosts"),
       pid,
-      connection: { kind: "ssh", hostName: "127.0.0.1", port, userName, keyFilePath: file("client_key"), knownHostsFile: file("known_hosts") },
+      connection: { kind: "ssh", hostName: "127.0.0.1", port, userName, keyFilePath: keys.clientKey, knownHostsFile: file("known_hosts") },
       log,
       stop() {
         if (stopped) return;

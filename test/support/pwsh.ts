@@ -1,73 +1,15 @@
-// Runs real pwsh against the lab module: finds pwsh, makes a private lab state from the scenario,
-// and runs a script (on stdin) whose JSON result comes back on a marked stdout line.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+// Real pwsh for the tests. Two ways in:
+// - runPwsh: a fresh `pwsh -Command -` per script, for what must start its own process (a module
+//   import under test, a timeout, an environment of its own), and LabBatch, many lab scenarios in
+//   one such process;
+// - the worker's console (labConsole): one long-lived pwsh per test worker with the lab imported,
+//   for the tests' own reads and changes of a lab (the admin at the console), switched to a lab's
+//   state file per call. It saves a pwsh start and a module import per read.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { psQuote } from "../../provider/shell/quote";
+import { LAB_MODULE, pwshPath, ROOT } from "./paths";
 
-const RESULT_MARKER = "<<<LAB-RESULT>>>";
-
-/** The repository root: the nearest folder above the working directory that holds the lab module. */
-export const repoRoot: string = (() => {
-  let dir = process.cwd();
-  for (;;) {
-    if (existsSync(join(dir, "lab", "ExchangeLab.psd1"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`lab/ExchangeLab.psd1 not found above ${process.cwd()}`);
-    dir = parent;
-  }
-})();
-
-export const labModule = join(repoRoot, "lab", "ExchangeLab.psd1");
-export const scenarioPath = join(repoRoot, "lab", "scenarios", "article.json");
-
-/** pwsh from PATH, else ~/.dotnet/tools/pwsh. Throws (so tests fail, never skip) when neither exists. */
-export function findPwsh(): string {
-  const names = process.platform === "win32" ? ["pwsh.exe"] : ["pwsh"];
-  for (const folder of (process.env.PATH ?? "").split(delimiter)) {
-    for (const name of names) {
-      const candidate = join(folder, name);
-      if (folder !== "" && existsSync(candidate)) return candidate;
-    }
-  }
-  const fallback = join(homedir(), ".dotnet", "tools", process.platform === "win32" ? "pwsh.exe" : "pwsh");
-  if (existsSync(fallback)) return fallback;
-  throw new Error("pwsh not found on PATH or at ~/.dotnet/tools/pwsh; the lab tests need PowerShell 7");
-}
-
-/** The scenario as a plain JSON value, for tests that seed a variant of the organisation. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
-export interface Lab {
-  dir: string;
-  statePath: string;
-  readState(): JsonObject;
-  writeState(state: JsonObject): void;
-  cleanup(): void;
-}
-
-/** A private copy of the scenario as lab state, optionally edited first. */
-export function makeLab(edit?: (state: JsonObject) => void): Lab {
-  const dir = mkdtempSync(join(tmpdir(), "exchange-lab-"));
-  const statePath = join(dir, "state.json");
-  const text = readFileSync(scenarioPath, "utf8");
-  if (edit) {
-    const state = JSON.parse(text) as JsonObject;
-    edit(state);
-    writeFileSync(statePath, JSON.stringify(state, null, 2));
-  } else {
-    writeFileSync(statePath, text);
-  }
-  return {
-    dir,
-    statePath,
-    readState: () => JSON.parse(readFileSync(statePath, "utf8")) as JsonObject,
-    writeState: (state) => writeFileSync(statePath, JSON.stringify(state, null, 2)),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
+export const RESULT_MARKER = "<<<LAB-RESULT>>>";
 
 export interface RunOptions {
   /** Value of EXCHANGE_LAB_STATE; omitted → unset. */
@@ -93,11 +35,11 @@ export interface RunResult {
 // Helpers every script can use: Emit hands back the result; Invoke-Captured runs a block and
 // returns its output and its error records (with the fields the provider looks at) separately;
 // Edit-LabState changes the current state file as a test fixture would.
-const prelude = (importModule: boolean, batch: boolean): string => `
+export const prelude = (importModule: boolean, batch: boolean): string => `
 $ErrorActionPreference = 'Continue'
 $ProgressPreference = 'SilentlyContinue'
 if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
-${importModule ? `Import-Module ${psQuote(labModule)} -ErrorAction Stop` : ""}
+${importModule ? `Import-Module ${psQuote(LAB_MODULE)} -ErrorAction Stop` : ""}
 ${batch ? "function Emit { param($Value) $global:__labResult = $Value }" : `function Emit { param($Value) '${RESULT_MARKER}' + (ConvertTo-Json -InputObject $Value -Depth 10 -Compress) }`}
 function Get-ErrInfo {
   param($Record)
@@ -144,7 +86,7 @@ export function runPwsh(script: string, options: RunOptions = {}): Promise<RunRe
     // Its own process group: ~/.dotnet/tools/pwsh is a shim that runs pwsh as a child, and a
     // timeout must kill both, or the orphan keeps stdout open (and sleeps on).
     const ownGroup = process.platform !== "win32";
-    const child = spawn(findPwsh(), ["-NoProfile", "-NonInteractive", "-Command", "-"], { env, cwd: repoRoot, detached: ownGroup });
+    const child = spawn(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], { env, cwd: ROOT, detached: ownGroup });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -210,68 +152,110 @@ export function exchangeFqid(task: string): RegExp {
 /** Single-quoted PowerShell literal: the provider's one quoting function (it also doubles the typographic quotes PowerShell reads as single quotes). */
 export const psq = psQuote;
 
-interface BatchEntry {
-  Value: Json;
-  Failed: string | null;
-}
+const CONSOLE_MARKER = "<<<EXCAS-CONSOLE";
 
-interface ScenarioOptions {
-  /** Edits the scenario's copy of the state before the batch runs. */
-  edit?: (state: JsonObject) => void;
-  /** EXCHANGE_LAB_STATE for the scenario, when it is not the lab's state file. */
-  statePath?: (lab: Lab) => string;
+// The console's one function: runs a script (base64) against a state file (base64) with errors
+// made terminating, and prints its output, or its error, base64 on one marked line.
+const CONSOLE_PRELUDE = `
+$ProgressPreference = 'SilentlyContinue'
+if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
+Import-Module ${psQuote(LAB_MODULE)} -DisableNameChecking -ErrorAction Stop
+function global:Invoke-ExcasConsole([string]$Id, [string]$Script, [string]$State) {
+  $decode = { param($b) [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b)) }
+  $env:EXCHANGE_LAB_STATE = & $decode $State
+  $ok = 'ok'
+  try {
+    $block = [scriptblock]::Create((& $decode $Script))
+    $text = & { $ErrorActionPreference = 'Stop'; & $block 6>&1 } | Out-String -Width 4096
+  } catch {
+    $ok = 'failed'
+    $text = ($_ | Out-String -Width 4096) + [string]$_.InvocationInfo.PositionMessage
+  }
+  [Console]::Out.WriteLine('${CONSOLE_MARKER} ' + $Id + ' ' + $ok + ' ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]$text)) + '>>>')
 }
+'${CONSOLE_MARKER} ready ok >>>'
+`;
+
+const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 
 /**
- * Many scenarios in one pwsh process: each gets its own lab (the state path is read at every
- * call, so the script just switches EXCHANGE_LAB_STATE), runs in its own scope, and hands back
- * what it passed to Emit. Register scenarios while tests are collected; the batch runs on the
- * first await, and a scenario that throws fails only the tests that read it.
+ * One long-lived pwsh with the lab module imported, shared by every test of this worker process:
+ * what the admin types at a console, against any lab's state file. Calls are answered in order.
  */
-export class LabBatch {
-  private readonly scenarios: { key: string; script: string; lab: Lab; statePath: string }[] = [];
-  private results: Promise<Record<string, BatchEntry>> | undefined;
+export class LabConsole {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private ready: Promise<void> | undefined;
+  private buffer = "";
+  private next = 0;
+  private readonly waiting = new Map<string, { resolve(text: string): void; reject(error: Error): void }>();
+  private stderr = "";
 
-  add<T>(script: string, options: ScenarioOptions = {}): () => Promise<T> {
-    const key = `s${this.scenarios.length}`;
-    const lab = makeLab(options.edit);
-    this.scenarios.push({ key, script, lab, statePath: options.statePath ? options.statePath(lab) : lab.statePath });
-    return async () => {
-      const entry = (await this.run())[key];
-      if (entry === undefined) throw new Error(`scenario ${key} produced no entry`);
-      if (entry.Failed !== null) throw new Error(`scenario script failed: ${entry.Failed}`);
-      return entry.Value as T;
-    };
+  private start(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve, reject) => {
+      const child = spawn(pwshPath(), ["-NoLogo", "-NoProfile", "-NonInteractive", "-Command", "-"], {
+        cwd: ROOT,
+        env: { ...process.env, TERM: "dumb", NO_COLOR: "1", POWERSHELL_TELEMETRY_OPTOUT: "1", EXCHANGE_LAB_STATE: "" },
+      });
+      this.child = child;
+      this.waiting.set("ready", { resolve: () => resolve(), reject });
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => this.receive(chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
+      child.on("error", (error) => this.fail(error));
+      child.on("close", (code) => this.fail(new Error(`the lab console (pwsh) exited (${String(code)}): ${this.stderr}`)));
+      child.stdin.write(`. ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64(CONSOLE_PRELUDE)}'))))\n`);
+    });
+    return this.ready;
   }
 
-  cleanup(): void {
-    for (const scenario of this.scenarios) scenario.lab.cleanup();
+  private receive(chunk: string): void {
+    this.buffer += chunk;
+    for (;;) {
+      const at = this.buffer.indexOf(CONSOLE_MARKER);
+      const end = at < 0 ? -1 : this.buffer.indexOf(">>>", at);
+      if (end < 0) return;
+      const [, id = "", ok = "", payload = ""] = this.buffer.slice(at, end).split(" ");
+      this.buffer = this.buffer.slice(end + 3);
+      const waiter = this.waiting.get(id);
+      this.waiting.delete(id);
+      const text = Buffer.from(payload, "base64").toString("utf8");
+      if (ok === "ok") waiter?.resolve(text);
+      else waiter?.reject(new Error(`pwsh failed: ${text}`));
+    }
   }
 
-  private run(): Promise<Record<string, BatchEntry>> {
-    this.results ??= (async () => {
-      const parts = this.scenarios.map(
-        ({ key, script, statePath }) => `
-$env:EXCHANGE_LAB_STATE = ${psq(statePath)}
-$global:__labResult = $null
-$Error.Clear()
-try {
-  $null = & {
-${script}
+  private fail(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+    this.child = undefined;
+    this.ready = undefined;
   }
-  $__results[${psq(key)}] = [ordered]@{ Value = $global:__labResult; Failed = $null }
-} catch {
-  $__results[${psq(key)}] = [ordered]@{ Value = $null; Failed = [string]$_ + ' ' + $_.InvocationInfo.PositionMessage }
-}`,
-      );
-      const script = `${prelude(true, true)}
-$__results = [ordered]@{}
-${parts.join("\n")}
-'${RESULT_MARKER}' + (ConvertTo-Json -InputObject $__results -Depth 14 -Compress)
-`;
-      const run = await runPwsh(script, { batch: true, timeoutMs: 500_000 });
-      return resultOf<Record<string, BatchEntry>>(run);
-    })();
-    return this.results;
+
+  /** Runs `script` against the lab state at `statePath`; its output as text (a terminating error rejects). */
+  async run(script: string, statePath: string): Promise<string> {
+    await this.start();
+    const id = `c${this.next++}`;
+    const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.child?.stdin.write(`Invoke-ExcasConsole ${id} '${b64(script)}' '${b64(statePath)}'\n`);
+    return answer;
   }
+
+  /** Ends the console's pwsh (the worker's exit does it too). */
+  close(): void {
+    this.child?.stdin.end();
+    this.child?.kill();
+    this.child = undefined;
+    this.ready = undefined;
+  }
+}
+
+let shared: LabConsole | undefined;
+
+/** This worker's console, started on first use and ended when the worker exits. */
+export function labConsole(): LabConsole {
+  if (shared === undefined) {
+    const console = new LabConsole();
+    shared = console;
+    process.once("exit", () => console.close());
+  }
+  return shared;
 }
