@@ -1,7 +1,8 @@
 // The lab's Windows DNS Server cmdlets: record shape, round robin, the remove-by-name pitfall,
 // Set's Timestamp drop, and CimException errors with "WIN32 <code>,<cmdlet>" ids (DOMAIN.md section 3).
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, LabBatch } from "./pwsh.js";
+import { LabBatch } from "../support/lab";
+import type { Captured } from "../support/pwsh";
 
 // Every scenario below runs in one pwsh process, each against its own copy of the scenario.
 const batch = new LabBatch();

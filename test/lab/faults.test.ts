@@ -2,14 +2,16 @@
 // (Error, Throttle, Hang, Exit) that are consumed atomically, N times.
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { type Captured, type Lab, LabBatch, exchangeFqid, labModule, makeLab, psq, resultOf, runPwsh } from "./pwsh.js";
+import { LabBatch, makeLab, type Lab } from "../support/lab";
+import { LAB_MODULE } from "../support/paths";
+import { exchangeFqid, psq, resultOf, runPwsh, type Captured } from "../support/pwsh";
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
 
 let lab: Lab | undefined;
 const newLab = (): Lab => (lab = makeLab());
-afterEach(() => lab?.cleanup());
+afterEach(() => lab?.remove());
 
 const throttled = "This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.";
 
@@ -22,7 +24,7 @@ describe("latency", () => {
        $watch.Restart(); $null = Get-DnsServerResourceRecord exchangeserverpro.net DC01 -ComputerName DC01; $dns = $watch.ElapsedMilliseconds
        $charges = & (Get-Module ExchangeLab) { $script:LatencyCharges }
        $null = Get-ExchangeLabState; $admin = (& (Get-Module ExchangeLab) { $script:LatencyCharges }) - $charges
-       $watch = [Diagnostics.Stopwatch]::StartNew(); Import-Module ${psq(labModule)} -Force; $import = $watch.ElapsedMilliseconds
+       $watch = [Diagnostics.Stopwatch]::StartNew(); Import-Module ${psq(LAB_MODULE)} -Force; $import = $watch.ElapsedMilliseconds
        Emit ([ordered]@{ Set = $set; Read = Get-ExchangeLabLatency; Exchange = $exchange; Dns = $dns; Admin = $admin; Import = $import })`,
       { statePath },
     );
@@ -134,9 +136,9 @@ describe("faults", () => {
        $commands = @(Get-ClientAccessArray).Count + @(Get-ExchangeServer).Count
        $pending = @(Get-ExchangeLabFault).Count
        $r = [ordered]@{ Commands = $commands; Pending = $pending; Caught = $false; Message = ''; Reason = ''; Fqid = ''; Category = ''; Next = ''; Left = -1 }
-       try { Import-Module ${psq(labModule)} -Force -Global -ErrorAction Stop }
+       try { Import-Module ${psq(LAB_MODULE)} -Force -Global -ErrorAction Stop }
        catch { $r.Caught = $true; $r.Message = $_.Exception.Message; $r.Reason = [string]$_.CategoryInfo.Reason; $r.Fqid = $_.FullyQualifiedErrorId; $r.Category = [string]$_.CategoryInfo.Category }
-       Import-Module ${psq(labModule)} -Force -Global -ErrorAction Stop
+       Import-Module ${psq(LAB_MODULE)} -Force -Global -ErrorAction Stop
        $r.Next = (Get-ExchangeServer -Identity HO-EX2010-MB1).Name
        $r.Left = @(Get-ExchangeLabFault).Count
        Emit $r`,

@@ -4,11 +4,12 @@
 // parameter-binding error (ParameterArgumentTransformationError, InvalidData), never "not found".
 // Database identities are DatabaseIdParameter (names with spaces are fine) and are not checked.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Captured, type Lab, makeLab, runLab } from "./pwsh.js";
+import { makeLab, type Lab } from "../support/lab";
+import { runLab, type Captured } from "../support/pwsh";
 
 let lab: Lab | undefined;
 afterEach(() => {
-  lab?.cleanup();
+  lab?.remove();
   lab = undefined;
 });
 

@@ -2,7 +2,8 @@
 // remote PowerShell shows it, and Exchange's result size: the first 1000 and a warning unless
 // -ResultSize says otherwise.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, type JsonObject, LabBatch, exchangeFqid } from "./pwsh.js";
+import { LabBatch, type JsonObject } from "../support/lab";
+import { exchangeFqid, type Captured } from "../support/pwsh";
 
 const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
 const DEFAULT_WARNING =

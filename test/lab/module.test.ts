@@ -4,15 +4,17 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LAB_ENDPOINT_COMMANDS } from "../support/sshd";
-import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } from "./pwsh.js";
+import { LabBatch, type JsonObject } from "../support/lab";
+import { LAB_MODULE, ROOT, SCENARIO } from "../support/paths";
+import { psq } from "../support/pwsh";
 
-const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
+const modulePath = join(ROOT, "lab", "ExchangeLab.psm1");
 // The module's files split out of the .psm1 by concern (dot-sourced by it), checked as the .psm1 is.
-const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin"].map((part) => join(repoRoot, "lab", `ExchangeLab.${part}.ps1`));
+const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin"].map((part) => join(ROOT, "lab", `ExchangeLab.${part}.ps1`));
 // The module's other script file (dot-sourced by the .psm1): the Windows side of the lab servers.
-const windowsPath = join(repoRoot, "lab", "ExchangeLab.Windows.ps1");
-const manifestPath = join(repoRoot, "lab", "ExchangeLab.psd1");
-const typesPath = join(repoRoot, "lab", "types", "ExchangeLabTypes.cs");
+const windowsPath = join(ROOT, "lab", "ExchangeLab.Windows.ps1");
+const manifestPath = join(ROOT, "lab", "ExchangeLab.psd1");
+const typesPath = join(ROOT, "lab", "types", "ExchangeLabTypes.cs");
 
 // The lab's Exchange 2010 and DnsServer cmdlets (what the SSH fixture's endpoint shows), then its
 // administration.
@@ -156,7 +158,7 @@ describe("import", () => {
     `$dll = [Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException].Assembly.Location
      $written = (Get-Item -LiteralPath $dll).LastWriteTimeUtc.Ticks
      Remove-Module ExchangeLab
-     Import-Module ${psq(labModule)}
+     Import-Module ${psq(LAB_MODULE)}
      $type = [Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException]
      Emit ([ordered]@{ Dll = $type.Assembly.Location; Loaded = $null -ne $type; Rewritten = (Get-Item -LiteralPath $type.Assembly.Location).LastWriteTimeUtc.Ticks -ne $written })`,
   );
@@ -171,7 +173,7 @@ describe("import", () => {
 });
 
 describe("the article scenario", () => {
-  const state = JSON.parse(readFileSync(scenarioPath, "utf8")) as JsonObject;
+  const state = JSON.parse(readFileSync(SCENARIO, "utf8")) as JsonObject;
   const list = (key: string): JsonObject[] => state[key] as JsonObject[];
 
   it("seeds the ExchangeServerPro organisation of the article", () => {

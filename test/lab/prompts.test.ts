@@ -2,11 +2,12 @@
 // Exchange and Remove-DnsServerResourceRecord asks unless -Force. The tests' pwsh is
 // -NonInteractive, like the provider's, so a prompt fails there the way it does in production.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Lab, makeLab, runLab } from "./pwsh.js";
+import { makeLab, type Lab } from "../support/lab";
+import { runLab } from "../support/pwsh";
 
 let lab: Lab | undefined;
 afterEach(() => {
-  lab?.cleanup();
+  lab?.remove();
   lab = undefined;
 });
 

@@ -4,13 +4,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, LabBatch, makeLab, psq, repoRoot, runLab } from "./pwsh.js";
+import { LabBatch, makeLab } from "../support/lab";
+import { ROOT } from "../support/paths";
+import { psq, runLab, type Captured } from "../support/pwsh";
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
 
-const resolverPath = join(repoRoot, "lab", "ExchangeLab.Resolver.ps1");
-const excasDns = join(repoRoot, "provider", "ps", "ExcasDns", "ExcasDns.psd1");
+const resolverPath = join(ROOT, "lab", "ExchangeLab.Resolver.ps1");
+const excasDns = join(ROOT, "provider", "ps", "ExcasDns", "ExcasDns.psd1");
 const zone = "exchangeserverpro.net";
 
 interface Answer {
@@ -197,7 +199,7 @@ describe("Resolve-ExcasDnsName over a Windows-shaped answer", () => {
       );
       expect(r).toEqual({ Exists: true, IPAddress: ["10.1.0.100"], TTL: [120] });
     } finally {
-      lab.cleanup();
+      lab.remove();
     }
   });
 });

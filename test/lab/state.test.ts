@@ -3,7 +3,9 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { type JsonObject, type Lab, LabBatch, makeLab, psq, resultOf, runLab, runPwsh, scenarioPath } from "./pwsh.js";
+import { LabBatch, makeLab, type JsonObject, type Lab } from "../support/lab";
+import { SCENARIO } from "../support/paths";
+import { psq, resultOf, runLab, runPwsh } from "../support/pwsh";
 
 // The quick scenarios share one pwsh process; the concurrency tests below start their own.
 const batch = new LabBatch();
@@ -11,7 +13,7 @@ afterAll(() => batch.cleanup());
 
 let lab: Lab | undefined;
 const newLab = (): Lab => (lab = makeLab());
-afterEach(() => lab?.cleanup());
+afterEach(() => lab?.remove());
 
 interface Caught {
   Caught: boolean;
@@ -193,6 +195,6 @@ describe("Initialize-ExchangeLab and Get-ExchangeLabState", () => {
     expect(result.Exists.Message).toContain("already exists; use -Force");
     expect(result.Org).toBe("ExchangeServerPro");
     expect(result.Revision).toBe(0);
-    expect(readFileSync(target, "utf8")).toBe(readFileSync(scenarioPath, "utf8"));
+    expect(readFileSync(target, "utf8")).toBe(readFileSync(SCENARIO, "utf8"));
   });
 });

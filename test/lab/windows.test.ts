@@ -7,9 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSshd, type Sshd } from "../support/sshd";
-import { type Captured, type JsonObject, LabBatch, findPwsh, makeLab, psq, repoRoot, resultOf, runPwsh, scenarioPath, type Lab } from "./pwsh.js";
+import { LabBatch, makeLab, type JsonObject, type Lab } from "../support/lab";
+import { pwshPath, ROOT, SCENARIO } from "../support/paths";
+import { psq, resultOf, runPwsh, type Captured } from "../support/pwsh";
 
-const scriptText = readFileSync(join(repoRoot, "provider", "ps", "server", "StaticRpcPorts.ps1"), "utf8");
+const scriptText = readFileSync(join(ROOT, "provider", "ps", "server", "StaticRpcPorts.ps1"), "utf8");
 const MB1 = "HO-EX2010-MB1.exchangeserverpro.net";
 const rpcKey = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem";
 const abKey = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeAB\\Parameters";
@@ -99,7 +101,7 @@ const serverNamed = (state: JsonObject, name: string): JsonObject => {
 
 describe("the article scenario's Windows side", () => {
   it("has remoting enabled, no static ports, both services running on dynamic ports and a few Outlook sessions on each CAS", () => {
-    const state = JSON.parse(readFileSync(scenarioPath, "utf8")) as JsonObject;
+    const state = JSON.parse(readFileSync(SCENARIO, "utf8")) as JsonObject;
     for (const server of servers(state)) {
       const windows = server.Windows as JsonObject;
       expect(windows.Remoting, String(server.Name)).toBe("Enabled");
@@ -371,11 +373,11 @@ describe("every other Invoke-Command goes to the real cmdlet", () => {
   let sshd: Sshd;
   beforeAll(() => {
     lab = makeLab();
-    sshd = startSshd({ statePath: lab.statePath, pwsh: findPwsh(), dir: join(lab.dir, "sshd") });
+    sshd = startSshd({ statePath: lab.statePath, pwsh: pwshPath(), dir: join(lab.dir, "sshd") });
   });
   afterAll(() => {
     sshd.stop();
-    lab.cleanup();
+    lab.remove();
   });
 
   it("sends -Session to the session (here a PowerShell remoting session over SSH to the lab's endpoint)", async () => {

@@ -4,11 +4,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { psq, repoRoot, resultOf, runPwsh } from "../lab/pwsh";
+import { ROOT } from "../support/paths";
+import { psq, resultOf, runPwsh } from "../support/pwsh";
 
-const serverScripts = readdirSync(join(repoRoot, "provider", "ps", "server"))
+const serverScripts = readdirSync(join(ROOT, "provider", "ps", "server"))
   .filter((name) => name.endsWith(".ps1"))
-  .map((name) => join(repoRoot, "provider", "ps", "server", name));
+  .map((name) => join(ROOT, "provider", "ps", "server", name));
 
 // Each sample and the construct the check must name (a substring of its finding).
 const refused: [string, string][] = [

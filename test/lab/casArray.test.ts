@@ -1,7 +1,8 @@
 // The lab's Exchange servers and Client Access arrays: shapes, identities, Members, rules and the
 // exact messages and error records of Exchange 2010 (DOMAIN.md section 1).
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, type JsonObject, LabBatch, exchangeFqid, psq } from "./pwsh.js";
+import { LabBatch, type JsonObject } from "../support/lab";
+import { exchangeFqid, psq, type Captured } from "../support/pwsh";
 
 const agDn = "CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=ExchangeServerPro,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=exchangeserverpro,DC=net";
 const legacyPrefix = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";

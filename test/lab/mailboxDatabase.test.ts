@@ -1,7 +1,8 @@
 // Mailbox databases in the lab: the article's listing, RpcClientAccessServer stored as a reference
 // (legacyDN) and shown as the referenced object's current FQDN, and New-MailboxDatabase's default.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, type JsonObject, LabBatch, exchangeFqid } from "./pwsh.js";
+import { LabBatch, type JsonObject } from "../support/lab";
+import { exchangeFqid, type Captured } from "../support/pwsh";
 
 const legacyServers = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
 const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;

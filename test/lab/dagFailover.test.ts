@@ -2,7 +2,8 @@
 // msExchOwningServer on every mount or move, possibly into another AD site (stretched DAG).
 // `Servers` and `DatabaseCopies` list every copy host; Move-ActiveMailboxDatabase is the switchover.
 import { afterAll, describe, expect, it } from "vitest";
-import { type Captured, type JsonObject, LabBatch } from "./pwsh.js";
+import { LabBatch, type JsonObject } from "../support/lab";
+import type { Captured } from "../support/pwsh";
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());

@@ -2,11 +2,12 @@
 // both the root and any child records in the node are returned". The article scenario has
 // legacy.outlook-ho below the array name outlook-ho, which has no record of its own.
 import { afterEach, describe, expect, it } from "vitest";
-import { type Captured, type Lab, makeLab, runLab } from "./pwsh.js";
+import { makeLab, type Lab } from "../support/lab";
+import { runLab, type Captured } from "../support/pwsh";
 
 let lab: Lab | undefined;
 afterEach(() => {
-  lab?.cleanup();
+  lab?.remove();
   lab = undefined;
 });
 

@@ -3,15 +3,16 @@
 // Set-MailboxDatabase -RpcClientAccessServer; an Exchange 2010 endpoint does both.
 import { afterAll, describe, expect, it } from "vitest";
 import { E15, modernEndpoint } from "../support/endpoint";
-import { type Captured, makeLab, runLab } from "./pwsh.js";
+import { makeLab } from "../support/lab";
+import { runLab, type Captured } from "../support/pwsh";
 
 const versionTooOld =
   "Object cannot be changed because its ExchangeVersion property is 0.10 (14.0.100.0), which is not supported by the current version 0.20 (15.0.0.0). You will need an older version of Exchange.";
 
 const labs = { modern: makeLab(modernEndpoint), classic: makeLab() };
 afterAll(() => {
-  labs.modern.cleanup();
-  labs.classic.cleanup();
+  labs.modern.remove();
+  labs.classic.remove();
 });
 
 const script = `
