@@ -1,15 +1,13 @@
 // Confirmation prompts (LAB-FIDELITY C1, D8): Remove-ClientAccessArray is ConfirmImpact High in
 // Exchange and Remove-DnsServerResourceRecord asks unless -Force. The tests' pwsh is
 // -NonInteractive, like the provider's, so a prompt fails there the way it does in production.
-import { afterEach, describe, expect, it } from "vitest";
-import { makeLab, type Lab } from "../support/lab";
-import { runLab } from "../support/pwsh";
+import { afterAll, describe, expect, it } from "vitest";
+import { LabBatch } from "../support/lab";
 
-let lab: Lab | undefined;
-afterEach(() => {
-  lab?.remove();
-  lab = undefined;
-});
+// One pwsh for the file: -NonInteractive, as runPwsh starts it; each prompt is caught inside its
+// own scenario (Catch-Prompt), so nothing reaches the batch's own try/catch.
+const batch = new LabBatch();
+afterAll(() => batch.cleanup());
 
 interface PromptResult {
   Caught: { Type: string; Fqid: string; Category: string; Message: string } | null;
@@ -34,37 +32,33 @@ function expectPromptRefusedThenRemoved(result: PromptResult, command: string): 
 }
 
 describe("confirmation in a -NonInteractive pwsh", () => {
+  const array = batch.add<PromptResult>(
+    `${caught}
+     $null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice
+     $c = Catch-Prompt { Remove-ClientAccessArray cas-headoffice }
+     $left = @(Get-ClientAccessArray).Count
+     Remove-ClientAccessArray cas-headoffice -Confirm:$false
+     Emit ([ordered]@{ Caught = $c; Left = $left; AfterConfirmFalse = @(Get-ClientAccessArray).Count })`,
+  );
   it("Remove-ClientAccessArray without -Confirm:$false fails on the prompt and removes nothing; with it, removes", async () => {
-    lab = makeLab();
-    const result = await runLab<PromptResult>(
-      `${caught}
-       $null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice
-       $c = Catch-Prompt { Remove-ClientAccessArray cas-headoffice }
-       $left = @(Get-ClientAccessArray).Count
-       Remove-ClientAccessArray cas-headoffice -Confirm:$false
-       Emit ([ordered]@{ Caught = $c; Left = $left; AfterConfirmFalse = @(Get-ClientAccessArray).Count })`,
-      lab.statePath,
-    );
-    expectPromptRefusedThenRemoved(result, "Remove-ClientAccessArray");
+    expectPromptRefusedThenRemoved(await array(), "Remove-ClientAccessArray");
   });
 
+  const missing = batch.add<{ Reason: string[] }>(`Emit ([ordered]@{ Reason = @(Remove-ClientAccessArray outlook-zz 2>&1 | ForEach-Object { $_.CategoryInfo.Reason }) })`);
   it("Remove-ClientAccessArray of a missing array is not-found before any prompt", async () => {
-    lab = makeLab();
-    const result = await runLab<{ Reason: string[] }>(`Emit ([ordered]@{ Reason = @(Remove-ClientAccessArray outlook-zz 2>&1 | ForEach-Object { $_.CategoryInfo.Reason }) })`, lab.statePath);
+    const result = await missing();
     expect(result.Reason).toEqual(["ManagementObjectNotFoundException"]);
   });
 
+  const record = batch.add<PromptResult>(
+    `${caught}
+     $c = Catch-Prompt { Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name HO-DAG01 -RecordData 10.1.0.20 -ComputerName DC01 -Confirm:$false }
+     $left = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name HO-DAG01 -RRType A -ComputerName DC01).Count
+     Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name HO-DAG01 -RecordData 10.1.0.20 -ComputerName DC01 -Force
+     Emit ([ordered]@{ Caught = $c; Left = $left
+       AfterConfirmFalse = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name HO-DAG01 -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue).Count })`,
+  );
   it("Remove-DnsServerResourceRecord without -Force fails on the prompt even with -Confirm:$false; with -Force, removes", async () => {
-    lab = makeLab();
-    const result = await runLab<PromptResult>(
-      `${caught}
-       $c = Catch-Prompt { Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name HO-DAG01 -RecordData 10.1.0.20 -ComputerName DC01 -Confirm:$false }
-       $left = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name HO-DAG01 -RRType A -ComputerName DC01).Count
-       Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name HO-DAG01 -RecordData 10.1.0.20 -ComputerName DC01 -Force
-       Emit ([ordered]@{ Caught = $c; Left = $left
-         AfterConfirmFalse = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name HO-DAG01 -RRType A -ComputerName DC01 -ErrorAction SilentlyContinue).Count })`,
-      lab.statePath,
-    );
-    expectPromptRefusedThenRemoved(result, "Remove-DnsServerResourceRecord");
+    expectPromptRefusedThenRemoved(await record(), "Remove-DnsServerResourceRecord");
   });
 });
