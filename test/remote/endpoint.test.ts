@@ -6,31 +6,28 @@
 // (c) a host key that is not the expected one, or a key that is not authorized, fails the bootstrap.
 // (d) DnsServer records and errors arrive as CIM objects this pwsh cannot rebuild (LAB-FIDELITY D1),
 //     and the provider's ExcasDns commands send primitives and plain WIN32 errors instead.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+//
+// It runs in the ssh project only (vitest run --project ssh), where the file's lab (the fixtures'
+// `lab`) is served by its own sshd with the run's keys (sshKeys()): the endpoint under test.
+import { describe, expect } from "vitest";
 import { create, refresh } from "../support/apply";
 import { register } from "../support/contract";
+import { labTest as it } from "../support/fixtures";
 import { Host } from "../support/host";
-import { createLab, pwshPath, type Lab } from "../support/lab";
-import { sshdChildren, startSshd, type Sshd } from "../support/sshd";
+import type { Lab } from "../support/lab";
+import { pwshPath } from "../support/paths";
+import { sshdChildren, sshKeys, type Sshd } from "../support/sshd";
 import { bootstrapScript, DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS } from "../../provider/shell/bootstrap";
 import { ConnectionSchema } from "../../provider/shell/connection";
-import { findPwsh, PwshSession, SessionRegistry, type Envelope } from "../../provider/shell";
+import { PwshSession, SessionRegistry, type Envelope } from "../../provider/shell";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-let lab: Lab;
-let sshd: Sshd;
-
-beforeAll(() => {
-  lab = createLab();
-  // Its own sshd whatever EXCHANGE_CAS_TEST_REMOTE says: this file is about the endpoint.
-  sshd = startSshd({ statePath: lab.statePath, pwsh: pwshPath(), dir: path.join(lab.dir, "endpoint") });
-});
-
-afterAll(() => {
-  sshd.stop();
-  lab.remove();
-});
+/** The lab's sshd: every lab has one in the ssh project (EXCHANGE_CAS_TEST_REMOTE=ssh). */
+function sshdOf(lab: Pick<Lab, "sshd">): Sshd {
+  if (lab.sshd === undefined) throw new Error("test/remote runs in the ssh project only (vitest run --project ssh): this lab has no sshd.");
+  return lab.sshd;
+}
 
 async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -42,17 +39,22 @@ async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe("the lab behind PowerShell remoting over SSH", () => {
-  it("listens on loopback only, with every file of its own in its temp folder", () => {
+  it("listens on loopback only, with every file of its own in its temp folder", ({ lab }) => {
+    const sshd = sshdOf(lab);
     const config = fs.readFileSync(path.join(sshd.dir, "sshd_config"), "utf8");
     expect(config).toContain(`ListenAddress 127.0.0.1:${sshd.port}`);
-    for (const line of config.split("\n").filter((l) => /^(HostKey|PidFile|AuthorizedKeysFile|Subsystem) /.test(l))) {
+    for (const line of config.split("\n").filter((l) => /^(PidFile|AuthorizedKeysFile|Subsystem) /.test(l))) {
       expect(line.split(" ").pop()?.startsWith(sshd.dir)).toBe(true);
     }
+    // The host key is the run's (made once by the ssh project's global setup), not a file of its own.
+    expect(config).toContain(`HostKey ${sshKeys().hostKey}\n`);
     expect(fs.readFileSync(path.join(sshd.dir, "sshd.pid"), "utf8").trim()).toBe(String(sshd.pid));
     expect(fs.readFileSync(sshd.knownHostsFile, "utf8")).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
   });
 
-  it("(a) takes the provider's bootstrap, and a create and a read through the dynamic-provider host", async () => {
+  // Its own host, not the file's: the test is about the remote session closing with the host.
+  it("(a) takes the provider's bootstrap, and a create and a read through the dynamic-provider host", async ({ lab }) => {
+    const sshd = sshdOf(lab);
     const host = await Host.start();
     try {
       await host.configure();
@@ -68,8 +70,8 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       const record = await create(host, recordReg);
       expect(record.outputs).toMatchObject({ addresses: ["10.1.0.11"], ttl: 3600 });
       // What the admin at the console sees (a local pwsh on the same state): the changes landed.
-      expect(lab.json<{ Name: string; Guid: string }[]>("Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}")).toEqual([{ Name: "cas-headoffice", Guid: array.id }]);
-      lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net");
+      expect(await lab.json<{ Name: string; Guid: string }[]>("Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}")).toEqual([{ Name: "cas-headoffice", Guid: array.id }]);
+      await lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net");
       expect((await refresh(host, array))?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", guid: array.id });
       // The session is real: sshd runs it, for this host's one pwsh.
       expect(sshdChildren(sshd).length).toBeGreaterThan(0);
@@ -90,12 +92,12 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       return env.errors.map((e) => e.message).join(" | ");
     };
 
-    beforeAll(async () => {
-      s = await PwshSession.start(findPwsh(), 60_000);
-      const boot = await run(bootstrapScript(ConnectionSchema.parse(sshd.connection)));
+    it.beforeAll(async ({ fileLab }) => {
+      s = await PwshSession.start(pwshPath(), 60_000);
+      const boot = await run(bootstrapScript(ConnectionSchema.parse(sshdOf(fileLab).connection)));
       expect(boot.errors).toEqual([]);
     });
-    afterAll(async () => {
+    it.afterAll(async () => {
       await s.close("if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }");
     });
 
@@ -132,7 +134,7 @@ describe("the lab behind PowerShell remoting over SSH", () => {
 
   describe("(c) what the bootstrap refuses", () => {
     /** Opens a session with the fixture's connection changed by `changes`; what the first command did. */
-    async function firstCommand(changes: Record<string, unknown>): Promise<unknown> {
+    async function firstCommand(sshd: Sshd, changes: Record<string, unknown>): Promise<unknown> {
       const registry = new SessionRegistry();
       try {
         return await registry.run(ConnectionSchema.parse({ ...sshd.connection, ...changes, commandTimeoutSeconds: 60 }), {
@@ -145,11 +147,12 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       }
     }
 
-    it("fails, without hanging, when the host key is not the one in knownHostsFile", async () => {
+    it("fails, without hanging, when the host key is not the one in knownHostsFile", async ({ lab }) => {
+      const sshd = sshdOf(lab);
       const wrong = path.join(lab.dir, "wrong_known_hosts");
-      const other = fs.readFileSync(path.join(sshd.dir, "client_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+      const other = fs.readFileSync(`${sshKeys().clientKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
       fs.writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ${other}\n`);
-      await expect(firstCommand({ knownHostsFile: wrong })).rejects.toMatchObject({
+      await expect(firstCommand(sshd, { knownHostsFile: wrong })).rejects.toMatchObject({
         reason: "bootstrap",
         message: expect.stringMatching(
           // ssh's own verdict is in the message: PowerShell's error only says the transport ended.
@@ -160,16 +163,16 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       });
     });
 
-    it("fails when the key is not authorized on the server", async () => {
-      // The host key is a private key the server does not authorize for anyone.
-      await expect(firstCommand({ keyFilePath: path.join(sshd.dir, "host_key") })).rejects.toMatchObject({
+    it("fails when the key is not authorized on the server", async ({ lab }) => {
+      // The run's host key is a private key the server does not authorize for anyone.
+      await expect(firstCommand(sshdOf(lab), { keyFilePath: sshKeys().hostKey })).rejects.toMatchObject({
         reason: "bootstrap",
         message: expect.stringMatching(/\(the SSH client said: .*Permission denied \(publickey\)\); check the connection settings/),
       });
     });
 
-    it("says that nothing listens when the port is closed", async () => {
-      await expect(firstCommand({ port: 1 })).rejects.toMatchObject({
+    it("says that nothing listens when the port is closed", async ({ lab }) => {
+      await expect(firstCommand(sshdOf(lab), { port: 1 })).rejects.toMatchObject({
         reason: "bootstrap",
         message: expect.stringMatching(/\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/),
       });
@@ -185,18 +188,20 @@ describe("(d) DNS records and errors over the wire", () => {
   let s: PwshSession;
   const run = (script: string, select?: string[]): Promise<Envelope> => s.run({ cmdlet: "test", target: "", script, ...(select ? { select } : {}) }, 60_000);
   const where = "-ZoneName 'exchangeserverpro.net' -ComputerName 'DC01'";
+  /** The record these tests read over the wire, added at the console (the lab is the scenario again at each test). */
+  const addWire = (lab: Lab) => lab.pwsh("Add-DnsServerResourceRecordA -ZoneName 'exchangeserverpro.net' -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLive '00:20:00' -ComputerName DC01");
 
-  beforeAll(async () => {
-    lab.pwsh("Add-DnsServerResourceRecordA -ZoneName 'exchangeserverpro.net' -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLive '00:20:00' -ComputerName DC01");
-    s = await PwshSession.start(findPwsh(), 60_000);
-    const boot = await run(bootstrapScript(ConnectionSchema.parse(sshd.connection)));
+  it.beforeAll(async ({ fileLab }) => {
+    s = await PwshSession.start(pwshPath(), 60_000);
+    const boot = await run(bootstrapScript(ConnectionSchema.parse(sshdOf(fileLab).connection)));
     expect(boot.errors).toEqual([]);
   });
-  afterAll(async () => {
+  it.afterAll(async () => {
     await s.close("if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }");
   });
 
-  it("a DnsServer record sent as is cannot be rebuilt without libmi, nor can the target of its 9714 error", async () => {
+  it("a DnsServer record sent as is cannot be rebuilt without libmi, nor can the target of its 9714 error", async ({ lab }) => {
+    await addWire(lab);
     const record = await run(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'wire' -RRType 'A' ${where} }`);
     expect(record.ok).toBe(false);
     expect(record.errors.map((e) => e.message).join(" | ")).toMatch(/libmi/);
@@ -204,22 +209,25 @@ describe("(d) DNS records and errors over the wire", () => {
     expect(missing.errors.map((e) => `${e.fqid}: ${e.message}`).join(" | ")).toMatch(/libmi/);
   });
 
-  it("Get-ExcasDnsARecord sends the record as primitives: TTL in seconds, the address as a string", async () => {
+  it("Get-ExcasDnsARecord sends the record as primitives: TTL in seconds, the address as a string", async ({ lab }) => {
+    await addWire(lab);
     const env = await run(`Get-ExcasDnsARecord -Name 'wire' ${where}`, ["HostName", "RecordType", "TimeToLive", "IPv4Address"]);
     expect(env.errors).toEqual([]);
     expect(env.data).toEqual([{ HostName: "wire", RecordType: "A", TimeToLive: 1200, IPv4Address: "10.1.0.21" }]);
   });
 
-  it("Set-ExcasDnsARecordTtl edits the record on the server, inside the restricted endpoint", async () => {
+  it("Set-ExcasDnsARecordTtl edits the record on the server, inside the restricted endpoint", async ({ lab }) => {
+    await addWire(lab);
     const set = await run(`Set-ExcasDnsARecordTtl -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 600 ${where}`);
     expect(set.errors).toEqual([]);
     expect(set.data).toEqual(["set"]);
-    expect(lab.json<number[]>("Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }")).toEqual(
-      [600],
-    );
+    expect(
+      await lab.json<number[]>("Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }"),
+    ).toEqual([600]);
   });
 
-  it("ExcasDns errors keep the WIN32 code and message and carry no target (9714, 9711, 9701, 9601)", async () => {
+  it("ExcasDns errors keep the WIN32 code and message and carry no target (9714, 9711, 9701, 9601)", async ({ lab }) => {
+    await addWire(lab);
     const cases: [string, number][] = [
       [`Get-ExcasDnsARecord -Name 'no-such-name' ${where}`, 9714],
       [`Add-ExcasDnsARecord -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 1200 ${where}`, 9711],

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { exchangeConnection, labConnection, sshConnection } from "../../provider/connections";
 import { DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS, bootstrapScript, teardownScript } from "../../provider/shell/bootstrap";
 import { ConnectionSchema, connectionKey, describeConnection } from "../../provider/shell/connection";
-import { findPwsh, PwshSession } from "../../provider/shell";
+import { PwshSession } from "../../provider/shell";
+import { pwshPath } from "../support/paths";
 
 const STANDINS = `
 function global:New-PSSession { param([string[]]$HostName, $Port, $UserName, $KeyFilePath, $Subsystem, [hashtable]$Options, $ErrorAction)
@@ -27,7 +28,7 @@ afterEach(async () => {
 
 async function runBootstrap(input: unknown): Promise<Record<string, unknown>> {
   const connection = ConnectionSchema.parse(input);
-  const s = await PwshSession.start(findPwsh(), 60_000);
+  const s = await PwshSession.start(pwshPath(), 60_000);
   sessions.push(s);
   await s.run({ cmdlet: "stand-ins", target: "", script: STANDINS }, 60_000);
   const boot = await s.run({ cmdlet: "connect", target: "", script: bootstrapScript(connection) }, 60_000);
