@@ -1,45 +1,35 @@
 // An Exchange 2013+ endpoint cannot change a 2010 CAS array nor set RpcClientAccessServer
 // (LAB-FIDELITY C3). The provider reads the server its session runs on when the session opens
 // and refuses anything but Exchange 2010 with one sentence, before any command of a resource runs.
-import * as fs from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { create, resourceType } from "../support/apply";
 import { modernEndpoint } from "../support/endpoint";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
+import { labTest as it } from "../support/fixtures";
+import { urnOf } from "../support/host";
 import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-
-let lab: Lab;
-let host: Host;
-
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
-
-/** Makes the lab's session endpoint an Exchange 2016 server (HO-EX2016) of the same organisation. */
-function useModernEndpoint(): void {
-  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as Record<string, unknown>;
-  modernEndpoint(state);
-  fs.writeFileSync(lab.statePath, JSON.stringify(state, null, 2));
-}
 
 const REFUSAL =
   /(?:^|: )The Exchange endpoint of .+ runs on HO-EX2016, which runs Exchange 2013 or later \(Version 15\.1 \(Build 2507\.6\)\); CAS arrays and RpcClientAccessServer of Exchange 2010 can only be managed through an Exchange 2010 endpoint: connect to an Exchange 2010 server's \/PowerShell\/\.$/;
 
-async function declareAll(): Promise<Registration[]> {
+async function declareAll(lab: Lab): Promise<Registration[]> {
   return register((lib) => [
     new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
     new lib.MailboxDatabaseRpcSetting("mb-ho-01", { database: "MB-HO-01", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }),
   ]);
 }
 
-function labRpc(): string {
-  return lab.json<string[]>("(Get-MailboxDatabase -Identity MB-HO-01).RpcClientAccessServer")[0] ?? "";
+async function labRpc(lab: Lab): Promise<string> {
+  return (await lab.json<string[]>("(Get-MailboxDatabase -Identity MB-HO-01).RpcClientAccessServer"))[0] ?? "";
 }
 
 describe("endpoint version", () => {
-  it("an Exchange 2016 endpoint: the first command of each resource fails with the one sentence, and nothing changes", async () => {
-    useModernEndpoint();
-    const regs = await declareAll();
+  // The version is read when a session opens: this test needs a host whose first session opens
+  // on the edited lab (the file's host may already have one open on the Exchange 2010 endpoint).
+  it("an Exchange 2016 endpoint: the first command of each resource fails with the one sentence, and nothing changes", async ({ lab, freshHost: host }) => {
+    // The lab's session endpoint becomes an Exchange 2016 server (HO-EX2016) of the same organisation.
+    lab.reset(modernEndpoint);
+    const regs = await declareAll(lab);
     for (const reg of regs) {
       const urn = urnOf(resourceType(reg), reg.name);
       const checked = await host.check(urn, {}, reg.inputs);
@@ -49,14 +39,14 @@ describe("endpoint version", () => {
       );
       expect(message).toMatch(REFUSAL);
     }
-    expect(lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
-    expect(labRpc()).toBe("HO-EX2010-MB1.exchangeserverpro.net");
+    expect(await lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
+    expect(await labRpc(lab)).toBe("HO-EX2010-MB1.exchangeserverpro.net");
   });
 
-  it("an Exchange 2010 endpoint: the same resources are created", async () => {
-    const regs = await declareAll();
+  it("an Exchange 2010 endpoint: the same resources are created", async ({ lab, host }) => {
+    const regs = await declareAll(lab);
     for (const reg of regs) await create(host, reg);
-    expect(lab.json<{ Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Fqdn").map((a) => a.Fqdn)).toEqual(["outlook-ho.exchangeserverpro.net"]);
-    expect(labRpc()).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+    expect((await lab.json<{ Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Fqdn")).map((a) => a.Fqdn)).toEqual(["outlook-ho.exchangeserverpro.net"]);
+    expect(await labRpc(lab)).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });
 });
