@@ -1,19 +1,12 @@
 // MailboxDatabaseRpcSetting through the real dynamic-provider host, with the __provider the SDK
 // itself serializes, against the article's lab (MB-HO-01..03 and RDB-HO-01 on HO-EX2010-MB1 in
 // HeadOffice, MB-BR-01 on BR-EX2010-MB in BranchOffice) in real pwsh.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
-import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-
-let lab: Lab;
-let host: Host;
-
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
+import { labTest as it } from "../support/fixtures";
+import { urnOf } from "../support/host";
+import { labDatabases, type Lab } from "../support/lab";
 
 const ARRAY_FQDN = "outlook-ho.exchangeserverpro.net";
 const MB1_FQDN = "HO-EX2010-MB1.exchangeserverpro.net";
@@ -27,7 +20,7 @@ interface SettingArgs {
   onDelete?: "restore" | "retain";
 }
 
-async function declare(args: SettingArgs, resourceName = "mb-ho-01"): Promise<Registration> {
+async function declare(lab: Lab, args: SettingArgs, resourceName = "mb-ho-01"): Promise<Registration> {
   const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting(resourceName, { database: "MB-HO-01", ...args, connection: lab.connection }));
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
@@ -35,37 +28,30 @@ async function declare(args: SettingArgs, resourceName = "mb-ho-01"): Promise<Re
 }
 
 /** The article's HeadOffice array, made at the console. */
-function labArray(): void {
-  lab.pwsh(`New-ClientAccessArray -Name cas-headoffice -Fqdn ${ARRAY_FQDN} -Site HeadOffice | Out-Null`);
-}
-
-/** Every database's RpcClientAccessServer as Get-MailboxDatabase reports it. */
-function labValues(): Record<string, string> {
-  const rows = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
-  return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
+async function labArray(lab: Lab): Promise<void> {
+  await lab.pwsh(`New-ClientAccessArray -Name cas-headoffice -Fqdn ${ARRAY_FQDN} -Site HeadOffice | Out-Null`);
 }
 
 /** Deletes a database from the lab's state behind the provider's back (the lab has no Remove-MailboxDatabase). */
-function labDeleteDatabase(name: string): void {
-  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { mailboxDatabases: { Name: string }[] };
-  state.mailboxDatabases = state.mailboxDatabases.filter((d) => d.Name !== name);
-  const temp = path.join(lab.dir, "state.json.edit");
-  fs.writeFileSync(temp, JSON.stringify(state, null, 2));
-  fs.renameSync(temp, lab.statePath);
+function labDeleteDatabase(lab: Lab, name: string): void {
+  lab.edit((state) => {
+    state.mailboxDatabases = (state.mailboxDatabases as { Name: string }[]).filter((d) => d.Name !== name);
+  });
 }
 
 describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
-  it("registers under its own type token with a small __provider that captures no secret", async () => {
-    const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });
+  it("registers under its own type token with a small __provider that captures no secret", async ({ lab }) => {
+    const reg = await declare(lab, { rpcClientAccessServer: ARRAY_FQDN });
     expect(reg.type).toBe("pulumi-nodejs:dynamic/exchange-cas:MailboxDatabaseRpcSetting");
     expect(reg.providerIsSecret).toBe(false);
     expect(reg.provider).toContain('require("exchange-cas/runtime")');
     expect(reg.provider.length).toBeLessThan(4096);
   });
 
-  it("adopts MB-HO-01: records its previous value, points it at the array, and warns about Outlook profiles", async () => {
-    labArray();
-    const state = await create(host, await declare({ rpcClientAccessServer: ARRAY_FQDN }));
+  it("adopts MB-HO-01: records its previous value, points it at the array, and warns about Outlook profiles", async ({ lab, host }) => {
+    await labArray(lab);
+    const reg = await declare(lab, { rpcClientAccessServer: ARRAY_FQDN });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.id).toBe(MB_HO_01);
     expect(state.outputs).toMatchObject({
       database: "MB-HO-01",
@@ -78,77 +64,81 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
       onDelete: "restore",
       connection: lab.connection,
     });
-    expect(labValues()["MB-HO-01"]).toBe(ARRAY_FQDN);
-    expect(host.log).toContain(
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(ARRAY_FQDN);
+    expect(printed).toContain(
       `Mailbox database 'MB-HO-01': RpcClientAccessServer changes from ${MB1_FQDN} to ${ARRAY_FQDN}. Existing Outlook profiles keep connecting to ${MB1_FQDN} until they are repaired`,
     );
   });
 
-  it("takes the array's name, stores the FQDN Exchange reports, and a second apply reports no change", async () => {
-    labArray();
-    const reg = await declare({ rpcClientAccessServer: "cas-headoffice" });
+  it("takes the array's name, stores the FQDN Exchange reports, and a second apply reports no change", async ({ lab, host }) => {
+    await labArray(lab);
+    const reg = await declare(lab, { rpcClientAccessServer: "cas-headoffice" });
     const state = await create(host, reg);
     expect(state.outputs).toMatchObject({ rpcClientAccessServer: ARRAY_FQDN, wantedRpcClientAccessServer: "cas-headoffice" });
     expect((await up(host, state, reg)).changed).toBe(false);
-    const byFqdn = await create(host, await declare({ database: "MB-HO-02", rpcClientAccessServer: ARRAY_FQDN.toUpperCase() }, "mb-ho-02"));
+    const byFqdn = await create(host, await declare(lab, { database: "MB-HO-02", rpcClientAccessServer: ARRAY_FQDN.toUpperCase() }, "mb-ho-02"));
     expect(byFqdn.outputs.rpcClientAccessServer).toBe(ARRAY_FQDN);
-    expect((await up(host, byFqdn, await declare({ database: "mb-ho-02", rpcClientAccessServer: ARRAY_FQDN }, "mb-ho-02"))).changed).toBe(false);
+    expect((await up(host, byFqdn, await declare(lab, { database: "mb-ho-02", rpcClientAccessServer: ARRAY_FQDN }, "mb-ho-02"))).changed).toBe(false);
   });
 
-  it("updates the value in place, keeps the recorded previous value, and warns naming old and new", async () => {
-    labArray();
-    const state = await create(host, await declare({ rpcClientAccessServer: ARRAY_FQDN }));
-    const { state: after, changed } = await up(host, state, await declare({ rpcClientAccessServer: "HO-EX2010-MB2" }));
+  it("updates the value in place, keeps the recorded previous value, and warns naming old and new", async ({ lab, host }) => {
+    await labArray(lab);
+    const state = await create(host, await declare(lab, { rpcClientAccessServer: ARRAY_FQDN }));
+    const reg = await declare(lab, { rpcClientAccessServer: "HO-EX2010-MB2" });
+    const {
+      result: { state: after, changed },
+      printed,
+    } = await host.printedBy(() => up(host, state, reg));
     expect(changed).toBe(true);
     expect(after.id).toBe(MB_HO_01);
     expect(after.outputs).toMatchObject({ rpcClientAccessServer: MB2_FQDN, previousRpcClientAccessServer: MB1_FQDN });
-    expect(labValues()["MB-HO-01"]).toBe(MB2_FQDN);
-    expect(host.log).toContain(`Mailbox database 'MB-HO-01': RpcClientAccessServer changes from ${ARRAY_FQDN} to ${MB2_FQDN}.`);
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(MB2_FQDN);
+    expect(printed).toContain(`Mailbox database 'MB-HO-01': RpcClientAccessServer changes from ${ARRAY_FQDN} to ${MB2_FQDN}.`);
   });
 
-  it("restores the recorded previous value on delete (onDelete 'restore', the default)", async () => {
-    labArray();
-    const state = await create(host, await declare({ rpcClientAccessServer: ARRAY_FQDN }));
-    await host.delete(state.id, state.urn, state.outputs);
-    expect(labValues()["MB-HO-01"]).toBe(MB1_FQDN);
-    expect(host.log).toContain(`RpcClientAccessServer changes from ${ARRAY_FQDN} to ${MB1_FQDN}.`);
+  it("restores the recorded previous value on delete (onDelete 'restore', the default)", async ({ lab, host }) => {
+    await labArray(lab);
+    const state = await create(host, await declare(lab, { rpcClientAccessServer: ARRAY_FQDN }));
+    const { printed } = await host.printedBy(() => host.delete(state.id, state.urn, state.outputs));
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(MB1_FQDN);
+    expect(printed).toContain(`RpcClientAccessServer changes from ${ARRAY_FQDN} to ${MB1_FQDN}.`);
   });
 
-  it("leaves the value on delete when onDelete is 'retain'", async () => {
-    labArray();
-    const state = await create(host, await declare({ rpcClientAccessServer: ARRAY_FQDN, onDelete: "retain" }));
+  it("leaves the value on delete when onDelete is 'retain'", async ({ lab, host }) => {
+    await labArray(lab);
+    const state = await create(host, await declare(lab, { rpcClientAccessServer: ARRAY_FQDN, onDelete: "retain" }));
     expect(state.outputs.onDelete).toBe("retain");
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labValues()["MB-HO-01"]).toBe(ARRAY_FQDN);
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(ARRAY_FQDN);
   });
 
-  it("fails with Exchange's own message when the value names no Client Access server or array (a bare load-balancer name)", async () => {
-    const reg = await declare({ rpcClientAccessServer: "lb-vip.exchangeserverpro.net" });
+  it("fails with Exchange's own message when the value names no Client Access server or array (a bare load-balancer name)", async ({ lab, host }) => {
+    const reg = await declare(lab, { rpcClientAccessServer: "lb-vip.exchangeserverpro.net" });
     const urn = urnOf("MailboxDatabaseRpcSetting", "mb-ho-01");
     const checked = await host.check(urn, {}, reg.inputs);
     expect(checked.failures).toEqual([]);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(
       "Set-MailboxDatabase 'MB-HO-01' failed: The operation couldn't be performed because object 'lb-vip.exchangeserverpro.net' couldn't be found on 'DC01.exchangeserverpro.net'. (ManagementObjectNotFoundException)",
     );
-    expect(labValues()["MB-HO-01"]).toBe(MB1_FQDN);
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(MB1_FQDN);
   });
 
-  it("fails create for a database that does not exist, naming it", async () => {
-    const reg = await declare({ database: "MB-HO-99", rpcClientAccessServer: MB1_FQDN });
+  it("fails create for a database that does not exist, naming it", async ({ lab, host }) => {
+    const reg = await declare(lab, { database: "MB-HO-99", rpcClientAccessServer: MB1_FQDN });
     const urn = urnOf("MailboxDatabaseRpcSetting", "mb-ho-01");
     const checked = await host.check(urn, {}, reg.inputs);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow("Mailbox database 'MB-HO-99' does not exist in Exchange");
   });
 
-  it("points every HeadOffice database at the array and leaves BranchOffice's MB-BR-01 and the recovery database untouched", async () => {
-    labArray();
+  it("points every HeadOffice database at the array and leaves BranchOffice's MB-BR-01 and the recovery database untouched", async ({ lab, host }) => {
+    await labArray(lab);
     const regs: Registration[] = [];
     for (const database of ["MB-HO-01", "MB-HO-02", "MB-HO-03"]) {
-      regs.push(await declare({ database, rpcClientAccessServer: ARRAY_FQDN }, database.toLowerCase()));
+      regs.push(await declare(lab, { database, rpcClientAccessServer: ARRAY_FQDN }, database.toLowerCase()));
     }
     // Concurrently, as the engine runs independent resources.
     await Promise.all(regs.map((r) => create(host, r)));
-    expect(labValues()).toEqual({
+    expect(await labDatabases(lab)).toEqual({
       "MB-HO-01": ARRAY_FQDN,
       "MB-HO-02": ARRAY_FQDN,
       "MB-HO-03": ARRAY_FQDN,
@@ -157,60 +147,61 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     });
   });
 
-  it("refuses the recovery database RDB-HO-01 when it is named explicitly: clients never connect to one", async () => {
-    labArray();
-    const before = labValues()["RDB-HO-01"];
-    await expect(create(host, await declare({ database: "RDB-HO-01", rpcClientAccessServer: ARRAY_FQDN }, "rdb"))).rejects.toThrow(
+  it("refuses the recovery database RDB-HO-01 when it is named explicitly: clients never connect to one", async ({ lab, host }) => {
+    await labArray(lab);
+    const before = (await labDatabases(lab))["RDB-HO-01"];
+    await expect(create(host, await declare(lab, { database: "RDB-HO-01", rpcClientAccessServer: ARRAY_FQDN }, "rdb"))).rejects.toThrow(
       /Mailbox database 'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/,
     );
-    expect(labValues()["RDB-HO-01"]).toBe(before);
+    expect((await labDatabases(lab))["RDB-HO-01"]).toBe(before);
     expect(before).not.toBe(ARRAY_FQDN);
   });
 
   const DANGLING = "its RpcClientAccessServer names an object that no longer exists (a removed CAS array or server)";
 
-  it("reads a database whose array was removed behind its back as '' (as Exchange shows it): drift, with a warning saying why", async () => {
-    labArray();
-    const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });
+  it("reads a database whose array was removed behind its back as '' (as Exchange shows it): drift, with a warning saying why", async ({ lab, host }) => {
+    await labArray(lab);
+    const reg = await declare(lab, { rpcClientAccessServer: ARRAY_FQDN });
     const state = await create(host, reg);
-    lab.pwsh("Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
-    const refreshed = await refresh(host, state);
+    await lab.pwsh("Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
+    const { result: refreshed, printed } = await host.printedBy(() => refresh(host, state));
     expect(refreshed?.outputs).toMatchObject({ rpcClientAccessServer: "", appliedRpcClientAccessServer: ARRAY_FQDN });
-    expect(host.log).toContain(`Mailbox database 'MB-HO-01': ${DANGLING}; Exchange shows it as empty instead of ${ARRAY_FQDN}`);
+    expect(printed).toContain(`Mailbox database 'MB-HO-01': ${DANGLING}; Exchange shows it as empty instead of ${ARRAY_FQDN}`);
     if (refreshed === undefined) throw new Error("vanished");
     const checked = await host.check(refreshed.urn, refreshed.inputs, reg.inputs);
     expect((await host.diff(refreshed.id, refreshed.urn, refreshed.outputs, checked.inputs)).changes).toBe("some");
   });
 
-  it("adopts a database whose value names a removed array: records no previous value and says delete leaves the new one", async () => {
-    labArray();
-    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer cas-headoffice; Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
-    expect(labValues()["MB-HO-01"]).toBe("");
-    const state = await create(host, await declare({ rpcClientAccessServer: "HO-EX2010-MB2" }));
+  it("adopts a database whose value names a removed array: records no previous value and says delete leaves the new one", async ({ lab, host }) => {
+    await labArray(lab);
+    await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer cas-headoffice; Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe("");
+    const reg = await declare(lab, { rpcClientAccessServer: "HO-EX2010-MB2" });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.outputs).toMatchObject({ rpcClientAccessServer: MB2_FQDN, previousRpcClientAccessServer: "" });
-    expect(host.log).toContain(`Mailbox database 'MB-HO-01': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${MB2_FQDN}.`);
+    expect(printed).toContain(`Mailbox database 'MB-HO-01': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${MB2_FQDN}.`);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labValues()["MB-HO-01"]).toBe(MB2_FQDN);
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(MB2_FQDN);
   });
 
-  it("on delete, does not fail when the previous value's array was removed since: leaves the value and says the previous one no longer exists", async () => {
-    labArray();
-    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer cas-headoffice");
-    const state = await create(host, await declare({ rpcClientAccessServer: "HO-EX2010-MB2" }));
+  it("on delete, does not fail when the previous value's array was removed since: leaves the value and says the previous one no longer exists", async ({ lab, host }) => {
+    await labArray(lab);
+    await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer cas-headoffice");
+    const state = await create(host, await declare(lab, { rpcClientAccessServer: "HO-EX2010-MB2" }));
     expect(state.outputs.previousRpcClientAccessServer).toBe(ARRAY_FQDN);
-    lab.pwsh("Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
-    await host.delete(state.id, state.urn, state.outputs);
-    expect(labValues()["MB-HO-01"]).toBe(MB2_FQDN);
-    expect(host.log).toContain(
+    await lab.pwsh("Remove-ClientAccessArray -Identity cas-headoffice -Confirm:$false");
+    const { printed } = await host.printedBy(() => host.delete(state.id, state.urn, state.outputs));
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(MB2_FQDN);
+    expect(printed).toContain(
       `Mailbox database 'MB-HO-01': its previous RpcClientAccessServer ${ARRAY_FQDN} no longer exists (a removed CAS array or server), so it was not restored; RpcClientAccessServer stays ${MB2_FQDN}`,
     );
   });
 
-  it("shows a value changed behind its back as drift on refresh, and the next up repairs it", async () => {
-    labArray();
-    const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });
+  it("shows a value changed behind its back as drift on refresh, and the next up repairs it", async ({ lab, host }) => {
+    await labArray(lab);
+    const reg = await declare(lab, { rpcClientAccessServer: ARRAY_FQDN });
     const state = await create(host, reg);
-    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
+    await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
     const refreshed = await refresh(host, state);
     expect(refreshed?.outputs).toMatchObject({ rpcClientAccessServer: MB2_FQDN, wantedRpcClientAccessServer: ARRAY_FQDN });
     expect(refreshed?.inputs).toMatchObject({ database: "MB-HO-01", rpcClientAccessServer: MB2_FQDN });
@@ -218,15 +209,15 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     const { state: repaired, changed } = await up(host, refreshed, reg);
     expect(changed).toBe(true);
     expect(repaired.outputs.rpcClientAccessServer).toBe(ARRAY_FQDN);
-    expect(labValues()["MB-HO-01"]).toBe(ARRAY_FQDN);
+    expect((await labDatabases(lab))["MB-HO-01"]).toBe(ARRAY_FQDN);
     expect((await up(host, repaired, reg)).changed).toBe(false);
   });
 
-  it("shows an array FQDN rename through the database's read as drift, and converges when the array is named", async () => {
-    labArray();
-    const reg = await declare({ rpcClientAccessServer: "cas-headoffice" });
+  it("shows an array FQDN rename through the database's read as drift, and converges when the array is named", async ({ lab, host }) => {
+    await labArray(lab);
+    const reg = await declare(lab, { rpcClientAccessServer: "cas-headoffice" });
     const state = await create(host, reg);
-    lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn outlook.exchangeserverpro.net");
+    await lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn outlook.exchangeserverpro.net");
     const refreshed = await refresh(host, state);
     expect(refreshed?.outputs.rpcClientAccessServer).toBe("outlook.exchangeserverpro.net");
     if (refreshed === undefined) throw new Error("vanished");
@@ -240,17 +231,17 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     expect((await up(host, converged, reg)).changed).toBe(false);
   });
 
-  it("reads a database deleted behind its back as gone (id ''), and deleting it then succeeds", async () => {
-    const state = await create(host, await declare({ database: "MB-HO-02", rpcClientAccessServer: MB2_FQDN }, "mb-ho-02"));
-    labDeleteDatabase("MB-HO-02");
+  it("reads a database deleted behind its back as gone (id ''), and deleting it then succeeds", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { database: "MB-HO-02", rpcClientAccessServer: MB2_FQDN }, "mb-ho-02"));
+    labDeleteDatabase(lab, "MB-HO-02");
     expect(await refresh(host, state)).toBeUndefined();
     await host.delete(state.id, state.urn, state.outputs);
   });
 
-  it("replaces on a database change (not when named by its Guid); value, onDelete and connection change in place", async () => {
-    const state = await create(host, await declare({ rpcClientAccessServer: MB1_FQDN }));
+  it("replaces on a database change (not when named by its Guid); value, onDelete and connection change in place", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { rpcClientAccessServer: MB1_FQDN }));
     const diffOf = async (args: SettingArgs, connection = lab.connection) => {
-      const reg = await declare(args);
+      const reg = await declare(lab, args);
       const checked = await host.check(state.urn, state.inputs, { ...reg.inputs, connection });
       expect(checked.failures).toEqual([]);
       return host.diff(state.id, state.urn, state.outputs, checked.inputs);
@@ -271,8 +262,8 @@ describe("MailboxDatabaseRpcSetting through the dynamic-provider host", () => {
     });
   });
 
-  it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async () => {
-    const reg = await declare({ rpcClientAccessServer: ARRAY_FQDN });
+  it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async ({ lab, host }) => {
+    const reg = await declare(lab, { rpcClientAccessServer: ARRAY_FQDN });
     const urn = urnOf("MailboxDatabaseRpcSetting", "mb-ho-01");
     const failures = async (news: Record<string, unknown>) => (await host.check(urn, {}, { ...reg.inputs, ...news })).failures;
     expect((await failures({ rpcClientAccessServer: "outlook-ho\nSet-Mailbox x" })).map((f) => f.reason)).toContain("must not contain control characters such as newlines");
