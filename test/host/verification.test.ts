@@ -2,19 +2,13 @@
 // array name's A record points at loopback addresses (this file's own, 127.0.0.161-169, one per
 // test), and the test itself listens on them, so the TCP checks connect only to listeners it
 // started. Nothing here connects anywhere else.
-import * as fs from "node:fs";
 import * as net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
+import { labTest as it } from "../support/fixtures";
+import { urnOf } from "../support/host";
 import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-
-let lab: Lab;
-let host: Host;
-
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 const ZONE = "exchangeserverpro.net";
 const FQDN = `outlook-ho.${ZONE}`;
@@ -30,7 +24,7 @@ interface VerifyArgs {
   tcpTimeoutMs?: number;
 }
 
-async function declare(args: VerifyArgs): Promise<Registration> {
+async function declare(lab: Lab, args: VerifyArgs): Promise<Registration> {
   const full = { fqdn: FQDN, site: "HeadOffice", dnsServer: "DC01", ...args, connection: lab.connection, dnsConnection: lab.connection };
   const regs = await register((lib) => new lib.CasArrayVerification("outlook-ho-verify", full));
   const reg = regs[0];
@@ -39,10 +33,10 @@ async function declare(args: VerifyArgs): Promise<Registration> {
 }
 
 /** The array name's A record(s) on DC01 and, unless `array` is false, the HeadOffice array with that FQDN. */
-function wire(addresses: string[], array = true): void {
+async function wire(lab: Lab, addresses: string[], array = true): Promise<void> {
   const lines = addresses.map((a) => `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${a}' -ComputerName DC01`);
   if (array) lines.push(`New-ClientAccessArray -Name cas-headoffice -Fqdn '${FQDN}' -Site HeadOffice | Out-Null`);
-  lab.pwsh(lines.join("\n"));
+  await lab.pwsh(lines.join("\n"));
 }
 
 interface Listener {
@@ -93,20 +87,20 @@ const open = (address: string) => PORTS.map((port) => ({ address, port, result: 
 const HO_MEMBERS = { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true };
 
 describe("CasArrayVerification through the dynamic-provider host", () => {
-  it("registers under its own type token with a small __provider that captures no secret", async () => {
-    const reg = await declare({ addresses: ["127.0.0.161"] });
+  it("registers under its own type token with a small __provider that captures no secret", async ({ lab }) => {
+    const reg = await declare(lab, { addresses: ["127.0.0.161"] });
     expect(reg.type).toBe("pulumi-nodejs:dynamic/exchange-cas:CasArrayVerification");
     expect(reg.providerIsSecret).toBe(false);
     expect(reg.provider).toContain('require("exchange-cas/runtime")');
     expect(reg.provider.length).toBeLessThan(4096);
   });
 
-  it("finds a wired array all ok: the name resolves at DC01 to the VIP, the array has members, 135 and the static ports accept connections", async () => {
+  it("finds a wired array all ok: the name resolves at DC01 to the VIP, the array has members, 135 and the static ports accept connections", async ({ lab, host }) => {
     const VIP = "127.0.0.161";
-    wire([VIP]);
+    await wire(lab, [VIP]);
     const open135 = await listen(VIP, PORTS);
-    const reg = await declare({ addresses: [VIP], ports: [59533, 135, 59532, 135] });
-    const state = await create(host, reg);
+    const reg = await declare(lab, { addresses: [VIP], ports: [59533, 135, 59532, 135] });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.id).toBe(`${FQDN}@dc01`);
     expect(state.outputs).toMatchObject({ fqdn: FQDN, dnsServer: "DC01", site: "HeadOffice", addresses: [VIP], ports: PORTS, mode: "warn" });
     expect(state.outputs.connection).toEqual(lab.connection);
@@ -118,23 +112,24 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
       tcp: open(VIP),
       failures: [],
     });
-    expect(host.log).not.toMatch(/warning:/);
+    expect(printed).not.toMatch(/warning:/);
     // The listeners saw the connections.
     await Promise.all([...open135.values()].map((l) => l.accepted));
     // Same inputs: nothing to do; delete changes nothing.
     expect((await up(host, state, reg)).changed).toBe(false);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(lab.json<string>(`Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }`)).toEqual([
-      VIP,
-    ]);
-    expect(lab.json<string>("Get-ClientAccessArray | ForEach-Object Name")).toEqual(["cas-headoffice"]);
+    expect(
+      await lab.json<string>(`Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }`),
+    ).toEqual([VIP]);
+    expect(await lab.json<string>("Get-ClientAccessArray | ForEach-Object Name")).toEqual(["cas-headoffice"]);
   });
 
-  it("reports the name resolving at DC01 to another address than declared, in one sentence; 'strict' fails create with it", async () => {
-    wire(["127.0.0.162"]);
+  it("reports the name resolving at DC01 to another address than declared, in one sentence; 'strict' fails create with it", async ({ lab, host }) => {
+    await wire(lab, ["127.0.0.162"]);
     const expected = "127.0.0.163";
     const sentence = `${FQDN} resolves at DC01 to 127.0.0.162, not to the declared 127.0.0.163: Outlook clients that use DC01 are sent to that address; check the A records of the name on DC01 (a record added by hand, or a change that has not replicated yet).`;
-    const state = await create(host, await declare({ addresses: [expected] }));
+    const reg = await declare(lab, { addresses: [expected] });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.outputs.verification).toEqual({
       ok: false,
       dns: { server: "DC01", resolved: ["127.0.0.162"], expected: [expected], ok: false },
@@ -142,54 +137,57 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
       tcp: [],
       failures: [sentence],
     });
-    await host.logMatching(new RegExp(`warning: ${escape(sentence)}`));
+    expect(printed).toMatch(new RegExp(`warning: ${escape(sentence)}`));
 
-    const strict = await declare({ addresses: [expected], mode: "strict" });
+    const strict = await declare(lab, { addresses: [expected], mode: "strict" });
     const urn = urnOf("CasArrayVerification", "outlook-ho-verify");
     const checked = await host.check(urn, {}, strict.inputs);
     expect(checked.failures).toEqual([]);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(`The wiring of CAS array ${FQDN} failed 1 check (mode "strict"):\n- ${sentence}`);
   });
 
-  it("reports a name the DNS server does not know (asked at DC02, which does not host the zone) as not existing there", async () => {
-    wire(["127.0.0.164"]);
-    const state = await create(host, await declare({ addresses: ["127.0.0.164"], dnsServer: "DC02" }));
+  it("reports a name the DNS server does not know (asked at DC02, which does not host the zone) as not existing there", async ({ lab, host }) => {
+    await wire(lab, ["127.0.0.164"]);
+    const reg = await declare(lab, { addresses: ["127.0.0.164"], dnsServer: "DC02" });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     const sentence = `${FQDN} does not exist at DNS server DC02 (DNS name does not exist): Outlook clients that use DC02 cannot find the array until the name has its A record (127.0.0.164).`;
     expect(state.outputs.verification).toMatchObject({
       ok: false,
       dns: { server: "DC02", resolved: [], expected: ["127.0.0.164"], ok: false },
       failures: [sentence],
     });
-    await host.logMatching(new RegExp(escape(sentence)));
+    expect(printed).toMatch(new RegExp(escape(sentence)));
   });
 
-  it("reports a site without a CAS array, and an array without members (no Client Access server left in its site), as failures", async () => {
-    wire(["127.0.0.165"], false);
-    const none = await create(host, await declare({ addresses: ["127.0.0.165"] }));
+  it("reports a site without a CAS array, and an array without members (no Client Access server left in its site), as failures", async ({ lab, host }) => {
+    await wire(lab, ["127.0.0.165"], false);
+    const noneReg = await declare(lab, { addresses: ["127.0.0.165"] });
+    const { result: none, printed: nonePrinted } = await host.printedBy(() => create(host, noneReg));
     const noArray = `Site HeadOffice has no Client Access array, so Outlook clients sent to ${FQDN} reach no array: create it (New-ClientAccessArray -Fqdn ${FQDN} -Site 'HeadOffice').`;
     expect(none.outputs.verification).toMatchObject({ ok: false, dns: { ok: true }, members: { names: [], ok: false }, failures: [noArray] });
-    await host.logMatching(new RegExp(escape(noArray)));
+    expect(nonePrinted).toMatch(new RegExp(escape(noArray)));
 
     // The branch's only Client Access server stops serving RPC Client Access: its array has no members.
     const BR = `outlook-br.${ZONE}`;
-    lab.pwsh(
+    await lab.pwsh(
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-br -IPv4Address 127.0.0.165 -ComputerName DC01\nNew-ClientAccessArray -Name cas-branch -Fqdn '${BR}' -Site BranchOffice | Out-Null`,
     );
-    const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { servers: { Name: string; RpcClientAccessEnabled: boolean }[] };
-    for (const server of state.servers) if (server.Name === "BR-EX2010-MB") server.RpcClientAccessEnabled = false;
-    fs.writeFileSync(`${lab.statePath}.edit`, JSON.stringify(state, null, 2));
-    fs.renameSync(`${lab.statePath}.edit`, lab.statePath);
-    const empty = await create(host, await declare({ addresses: ["127.0.0.165"], fqdn: BR, site: "BranchOffice" }));
+    lab.edit((state) => {
+      for (const server of state.servers as { Name: string; RpcClientAccessEnabled: boolean }[]) if (server.Name === "BR-EX2010-MB") server.RpcClientAccessEnabled = false;
+    });
+    const emptyReg = await declare(lab, { addresses: ["127.0.0.165"], fqdn: BR, site: "BranchOffice" });
+    const { result: empty, printed: emptyPrinted } = await host.printedBy(() => create(host, emptyReg));
     const noMembers = `The Client Access array cas-branch (${BR}) of site BranchOffice has no members: Exchange finds no Client Access server in the site, so no server answers the Outlook clients that connect to ${BR}.`;
     expect(empty.outputs.verification).toMatchObject({ ok: false, dns: { ok: true }, members: { names: [], ok: false }, failures: [noMembers] });
-    await host.logMatching(new RegExp(escape(noMembers)));
+    expect(emptyPrinted).toMatch(new RegExp(escape(noMembers)));
   });
 
-  it("reports a port that refuses connections by address:port, among the ones that accept them; 'strict' fails create with it", async () => {
+  it("reports a port that refuses connections by address:port, among the ones that accept them; 'strict' fails create with it", async ({ lab, host }) => {
     const VIP = "127.0.0.166";
-    wire([VIP]);
+    await wire(lab, [VIP]);
     await listen(VIP, [135, 59532]);
-    const state = await create(host, await declare({ addresses: [VIP], ports: PORTS }));
+    const reg = await declare(lab, { addresses: [VIP], ports: PORTS });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     const sentence = `From the machine running Pulumi, ${VIP}:59533 refused the connection: nothing listens on port 59533 there, so Outlook clients that reach the array at ${VIP} fail.`;
     expect(state.outputs.verification).toEqual({
       ok: false,
@@ -202,17 +200,17 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
       ],
       failures: [sentence],
     });
-    await host.logMatching(new RegExp(escape(sentence)));
+    expect(printed).toMatch(new RegExp(escape(sentence)));
     const urn = urnOf("CasArrayVerification", "outlook-ho-verify");
-    const checked = await host.check(urn, {}, (await declare({ addresses: [VIP], ports: PORTS, mode: "strict" })).inputs);
+    const checked = await host.check(urn, {}, (await declare(lab, { addresses: [VIP], ports: PORTS, mode: "strict" })).inputs);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(`${VIP}:59533 refused the connection`);
   });
 
-  it("re-checks on refresh: reports what changed behind its back (a moved record, a stopped listener), never failing, and the same outputs once repaired", async () => {
+  it("re-checks on refresh: reports what changed behind its back (a moved record, a stopped listener), never failing, and the same outputs once repaired", async ({ lab, host }) => {
     const VIP = "127.0.0.167";
-    wire([VIP]);
+    await wire(lab, [VIP]);
     const up135 = await listen(VIP, PORTS);
-    const reg = await declare({ addresses: [VIP], ports: PORTS, mode: "strict" });
+    const reg = await declare(lab, { addresses: [VIP], ports: PORTS, mode: "strict" });
     const state = await create(host, reg);
     expect(state.outputs.verification).toMatchObject({ ok: true, failures: [] });
 
@@ -222,11 +220,11 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(same?.inputs).toEqual(state.inputs);
 
     // Someone repoints the name and port 59532 stops listening.
-    lab.pwsh(
+    await lab.pwsh(
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address 127.0.0.168 -ComputerName DC01\nRemove-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -RRType A -RecordData '${VIP}' -Force -ComputerName DC01`,
     );
     await stop(up135.get(59532));
-    const drifted = await refresh(host, state);
+    const { result: drifted, printed } = await host.printedBy(() => refresh(host, state));
     if (drifted === undefined) throw new Error("a verification never vanishes");
     expect(drifted.id).toBe(state.id);
     expect(drifted.inputs).toEqual(state.inputs);
@@ -245,10 +243,10 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(failures.failures).toHaveLength(2);
     expect(failures.failures[0]).toContain(moved);
     expect(failures.failures[1]).toContain(refused);
-    await host.logMatching(new RegExp(`${escape(moved)}[^]*${escape(refused)}`));
+    expect(printed).toMatch(new RegExp(`${escape(moved)}[^]*${escape(refused)}`));
 
     // Repaired: the next refresh reports all ok again, exactly as at create.
-    lab.pwsh(
+    await lab.pwsh(
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${VIP}' -ComputerName DC01\nRemove-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -RRType A -RecordData 127.0.0.168 -Force -ComputerName DC01`,
     );
     await listen(VIP, [59532]);
@@ -256,12 +254,12 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(repaired?.outputs).toEqual(state.outputs);
   });
 
-  it("changes in place when any input differs (connections included), never replaces; rejects bad inputs per property and lets unknowns through", async () => {
-    wire(["127.0.0.169"]);
-    const reg = await declare({ addresses: ["127.0.0.169"] });
+  it("changes in place when any input differs (connections included), never replaces; rejects bad inputs per property and lets unknowns through", async ({ lab, host }) => {
+    await wire(lab, ["127.0.0.169"]);
+    const reg = await declare(lab, { addresses: ["127.0.0.169"] });
     const state = await create(host, reg);
     const diffOf = async (args: VerifyArgs, connection = lab.connection) => {
-      const next = await declare(args);
+      const next = await declare(lab, args);
       const checked = await host.check(state.urn, state.inputs, { ...next.inputs, connection });
       expect(checked.failures).toEqual([]);
       return host.diff(state.id, state.urn, state.outputs, checked.inputs);
