@@ -4,17 +4,13 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
-import { Host, urnOf } from "../support/host";
-import { LAB_MODULE, pwshPath, type Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-
-let lab: Lab;
-let host: Host;
-
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
+import { labTest as it } from "../support/fixtures";
+import { urnOf } from "../support/host";
+import type { Lab } from "../support/lab";
+import { LAB_MODULE, pwshPath } from "../support/paths";
 
 const ZONE = "exchangeserverpro.net";
 const CAS1 = "10.1.0.11";
@@ -30,7 +26,7 @@ interface RecordArgs {
   dnsServer?: string;
 }
 
-async function declare(args: RecordArgs, resourceName = "outlook-ho"): Promise<Registration> {
+async function declare(lab: Lab, args: RecordArgs, resourceName = "outlook-ho"): Promise<Registration> {
   const full = { zone: ZONE, name: "outlook-ho", dnsServer: "DC01", ...args, connection: lab.connection };
   const regs = await register((lib) => new lib.DnsARecord(resourceName, full));
   const reg = regs[0];
@@ -44,16 +40,16 @@ interface LabRecord {
 }
 
 /** The A records at a name as an admin at the console sees them (none when the name is gone). */
-function labRecords(name = "outlook-ho", zone = ZONE, server = "DC01"): LabRecord[] {
-  return lab
-    .json<LabRecord[]>(
+async function labRecords(lab: Lab, name = "outlook-ho", zone = ZONE, server = "DC01"): Promise<LabRecord[]> {
+  return (
+    await lab.json<LabRecord[]>(
       `Get-DnsServerResourceRecord -ZoneName '${zone}' -Name '${name}' -Node -RRType A -ComputerName '${server}' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ ip = [string]$_.RecordData.IPv4Address; ttl = $_.TimeToLive.TotalSeconds } } | Sort-Object { $_.ip }`,
     )
-    .sort((a, b) => a.ip.localeCompare(b.ip));
+  ).sort((a, b) => a.ip.localeCompare(b.ip));
 }
 
-function labAdd(ip: string, name = "outlook-ho", ttl = "00:20:00"): void {
-  lab.pwsh(`Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name '${name}' -IPv4Address '${ip}' -TimeToLive '${ttl}' -ComputerName DC01`);
+async function labAdd(lab: Lab, ip: string, name = "outlook-ho", ttl = "00:20:00"): Promise<void> {
+  await lab.pwsh(`Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name '${name}' -IPv4Address '${ip}' -TimeToLive '${ttl}' -ComputerName DC01`);
 }
 
 interface Observation {
@@ -65,8 +61,10 @@ interface Observation {
  * A second pwsh process that polls the name with Get-DnsServerResourceRecord in a loop, as a DNS
  * client would, recording every set it sees (9714, "no such name", is the empty set).
  */
-function startReader(name: string): { started: Promise<void>; stop(): Promise<Observation[]> } {
-  const stopFile = path.join(lab.dir, "reader.stop");
+function startReader(lab: Lab, name: string): { started: Promise<void>; stop(): Promise<Observation[]> } {
+  // A directory of its own: the lab (and its directory) outlives the test.
+  const dir = fs.mkdtempSync(path.join(lab.dir, "reader-"));
+  const stopFile = path.join(dir, "reader.stop");
   const script = [
     `$ErrorActionPreference = 'Continue'`,
     `Import-Module '${LAB_MODULE}' -Force -DisableNameChecking`,
@@ -81,7 +79,7 @@ function startReader(name: string): { started: Promise<void>; stop(): Promise<Ob
     `  if ($done) { break }`,
     `}`,
   ].join("\n");
-  const scriptFile = path.join(lab.dir, "reader.ps1");
+  const scriptFile = path.join(dir, "reader.ps1");
   fs.writeFileSync(scriptFile, script);
   const child = spawn(pwshPath(), ["-NoProfile", "-NonInteractive", "-File", scriptFile], {
     env: { ...process.env, EXCHANGE_LAB_STATE: lab.statePath, NO_COLOR: "1", TERM: "dumb" },
@@ -115,16 +113,16 @@ function startReader(name: string): { started: Promise<void>; stop(): Promise<Ob
 }
 
 describe("DnsARecord through the dynamic-provider host", () => {
-  it("registers under its own type token with a small __provider that captures no secret", async () => {
-    const reg = await declare({ addresses: [CAS1] });
+  it("registers under its own type token with a small __provider that captures no secret", async ({ lab }) => {
+    const reg = await declare(lab, { addresses: [CAS1] });
     expect(reg.type).toBe("pulumi-nodejs:dynamic/exchange-cas:DnsARecord");
     expect(reg.providerIsSecret).toBe(false);
     expect(reg.provider).toContain('require("exchange-cas/runtime")');
     expect(reg.provider.length).toBeLessThan(4096);
   });
 
-  it("creates the array's A record pointing at one Client Access server, with the default TTL", async () => {
-    const state = await create(host, await declare({ addresses: [CAS1] }));
+  it("creates the array's A record pointing at one Client Access server, with the default TTL", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { addresses: [CAS1] }));
     expect(state.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
     expect(state.outputs).toMatchObject({
       zone: ZONE,
@@ -135,29 +133,29 @@ describe("DnsARecord through the dynamic-provider host", () => {
       dnsServer: "DC01",
       connection: lab.connection,
     });
-    expect(labRecords()).toEqual([{ ip: CAS1, ttl: 3600 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 3600 }]);
     // Its neighbours are untouched.
-    expect(labRecords("HO-EX2010-MB1")).toEqual([{ ip: CAS1, ttl: 1200 }]);
+    expect(await labRecords(lab, "HO-EX2010-MB1")).toEqual([{ ip: CAS1, ttl: 1200 }]);
   });
 
-  it("takes the name as an FQDN inside the zone, stores it relative, and a second apply reports no change", async () => {
-    const reg = await declare({ name: "Outlook-HO.exchangeserverpro.net.", addresses: [VIP, CAS1, CAS1] });
+  it("takes the name as an FQDN inside the zone, stores it relative, and a second apply reports no change", async ({ lab, host }) => {
+    const reg = await declare(lab, { name: "Outlook-HO.exchangeserverpro.net.", addresses: [VIP, CAS1, CAS1] });
     const state = await create(host, reg);
     expect(state.inputs).toMatchObject({ name: "outlook-ho", addresses: [CAS1, VIP], ttl: 3600 });
     expect(state.outputs).toMatchObject({ name: "outlook-ho", fqdn: "outlook-ho.exchangeserverpro.net", addresses: [CAS1, VIP] });
     const again = await up(host, state, reg);
     expect(again.changed).toBe(false);
-    const reordered = await up(host, state, await declare({ name: "outlook-ho", addresses: [CAS1, VIP] }));
+    const reordered = await up(host, state, await declare(lab, { name: "outlook-ho", addresses: [CAS1, VIP] }));
     expect(reordered.changed).toBe(false);
   });
 
-  it("moves the name from one CAS to the VIP in place; a concurrent reader never sees it without an address", async () => {
-    const state = await create(host, await declare({ addresses: [CAS1] }));
+  it("moves the name from one CAS to the VIP in place; a concurrent reader never sees it without an address", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { addresses: [CAS1] }));
     // Every DNS command now takes 250 ms, which widens every window the move could open.
-    lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 250 | Out-Null");
-    const reader = startReader("outlook-ho");
+    await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 250 | Out-Null");
+    const reader = startReader(lab, "outlook-ho");
     await reader.started;
-    const { state: moved, changed } = await up(host, state, await declare({ addresses: [VIP] }));
+    const { state: moved, changed } = await up(host, state, await declare(lab, { addresses: [VIP] }));
     const seen = await reader.stop();
     expect(changed).toBe(true);
     expect(moved.id).toBe(state.id);
@@ -166,30 +164,31 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(seen.filter((o) => o.ips.length === 0 || o.err !== "")).toEqual([]);
     const distinct = seen.map((o) => [...o.ips].sort().join(",")).filter((s, i, all) => i === 0 || all[i - 1] !== s);
     expect(distinct).toEqual([CAS1, [CAS1, VIP].sort().join(","), VIP]);
-    expect(labRecords()).toEqual([{ ip: VIP, ttl: 3600 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: VIP, ttl: 3600 }]);
   });
 
-  it("allows DNS round robin (two CAS addresses) with a warning that it is not load balancing", async () => {
-    const state = await create(host, await declare({ addresses: [CAS2, CAS1] }));
+  it("allows DNS round robin (two CAS addresses) with a warning that it is not load balancing", async ({ lab, host }) => {
+    const reg = await declare(lab, { addresses: [CAS2, CAS1] });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.outputs.addresses).toEqual([CAS1, CAS2]);
-    expect(labRecords().map((r) => r.ip)).toEqual([CAS1, CAS2]);
-    await host.logMatching(/outlook-ho\.exchangeserverpro\.net gets 2 A records \(10\.1\.0\.11, 10\.1\.0\.12\): that is DNS round robin, not load balancing/);
+    expect((await labRecords(lab)).map((r) => r.ip)).toEqual([CAS1, CAS2]);
+    expect(printed).toMatch(/outlook-ho\.exchangeserverpro\.net gets 2 A records \(10\.1\.0\.11, 10\.1\.0\.12\): that is DNS round robin, not load balancing/);
   });
 
-  it("changes the TTL in place with Set-DnsServerResourceRecord's old/new objects", async () => {
-    const state = await create(host, await declare({ addresses: [CAS1, CAS2] }));
-    const { state: after, changed } = await up(host, state, await declare({ addresses: [CAS1, CAS2], ttl: 300 }));
+  it("changes the TTL in place with Set-DnsServerResourceRecord's old/new objects", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { addresses: [CAS1, CAS2] }));
+    const { state: after, changed } = await up(host, state, await declare(lab, { addresses: [CAS1, CAS2], ttl: 300 }));
     expect(changed).toBe(true);
     expect(after.outputs.ttl).toBe(300);
-    expect(labRecords()).toEqual([
+    expect(await labRecords(lab)).toEqual([
       { ip: CAS1, ttl: 300 },
       { ip: CAS2, ttl: 300 },
     ]);
   });
 
-  it("refuses to create over A records it does not declare, naming them, at preview (Check) and at create, and leaves them alone", async () => {
-    labAdd("10.1.0.99");
-    const reg = await declare({ addresses: [CAS1] });
+  it("refuses to create over A records it does not declare, naming them, at preview (Check) and at create, and leaves them alone", async ({ lab, host }) => {
+    await labAdd(lab, "10.1.0.99");
+    const reg = await declare(lab, { addresses: [CAS1] });
     const urn = urnOf("DnsARecord", "outlook-ho");
     const refusal = /outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.99 that this stack does not own.*adopt: true/;
     const checked = await host.check(urn, {}, reg.inputs);
@@ -197,27 +196,27 @@ describe("DnsARecord through the dynamic-provider host", () => {
     // An update (something in state) is not a take-over: Check leaves the name's records to Diff.
     expect((await host.check(urn, reg.inputs, reg.inputs)).failures).toEqual([]);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(refusal);
-    expect(labRecords()).toEqual([{ ip: "10.1.0.99", ttl: 1200 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: "10.1.0.99", ttl: 1200 }]);
   });
 
-  it("creates over a name that already holds one of its addresses, adding only the missing one and converging the TTL", async () => {
-    labAdd(CAS1);
-    const state = await create(host, await declare({ addresses: [CAS1, CAS2] }));
+  it("creates over a name that already holds one of its addresses, adding only the missing one and converging the TTL", async ({ lab, host }) => {
+    await labAdd(lab, CAS1);
+    const state = await create(host, await declare(lab, { addresses: [CAS1, CAS2] }));
     expect(state.outputs.addresses).toEqual([CAS1, CAS2]);
-    expect(labRecords()).toEqual([
+    expect(await labRecords(lab)).toEqual([
       { ip: CAS1, ttl: 3600 },
       { ip: CAS2, ttl: 3600 },
     ]);
   });
 
-  it("treats WIN32 9711 from Add as 'already there' when the record appears between its read and its add", async () => {
+  it("treats WIN32 9711 from Add as 'already there' when the record appears between its read and its add", async ({ lab, host }) => {
     // Warm the session so the create's Get runs at once, then make every DNS command take 3 s:
     // create reads (t≈0), sleeps, then its Add takes the lock at t≈6 s. The record lands at t≈1.5 s.
-    expect(labRecords()).toEqual([]);
-    const warm = await create(host, await declare({ name: "warm-up", addresses: [VIP] }, "warm-up"));
+    expect(await labRecords(lab)).toEqual([]);
+    const warm = await create(host, await declare(lab, { name: "warm-up", addresses: [VIP] }, "warm-up"));
     expect(warm.outputs.addresses).toEqual([VIP]);
-    lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 3000 | Out-Null");
-    const reg = await declare({ addresses: [CAS1] });
+    await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 3000 | Out-Null");
+    const reg = await declare(lab, { addresses: [CAS1] });
     const creating = create(host, reg);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as {
@@ -230,27 +229,28 @@ describe("DnsARecord through the dynamic-provider host", () => {
     fs.renameSync(`${lab.statePath}.race`, lab.statePath);
     const created = await creating;
     expect(created.outputs.addresses).toEqual([CAS1]);
-    lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 0 | Out-Null");
-    expect(labRecords()).toEqual([{ ip: CAS1, ttl: 3600 }]);
+    await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 0 | Out-Null");
+    expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 3600 }]);
   });
 
-  it("adopts a name that has foreign A records when asked: takes it over and converges it", async () => {
-    labAdd("10.1.0.99");
-    labAdd(CAS1);
-    const state = await create(host, await declare({ addresses: [VIP], adopt: true }));
-    await host.logMatching(/outlook-ho\.exchangeserverpro\.net will be taken over \(adopt\): A records 10\.1\.0\.11, 10\.1\.0\.99 will be removed, leaving 10\.1\.0\.100/);
+  it("adopts a name that has foreign A records when asked: takes it over and converges it", async ({ lab, host }) => {
+    await labAdd(lab, "10.1.0.99");
+    await labAdd(lab, CAS1);
+    const reg = await declare(lab, { addresses: [VIP], adopt: true });
+    const { result: state, printed } = await host.printedBy(() => create(host, reg));
+    expect(printed).toMatch(/outlook-ho\.exchangeserverpro\.net will be taken over \(adopt\): A records 10\.1\.0\.11, 10\.1\.0\.99 will be removed, leaving 10\.1\.0\.100/);
     expect(state.outputs).toMatchObject({ addresses: [VIP], adopt: true, adopted: true });
-    expect(labRecords()).toEqual([{ ip: VIP, ttl: 3600 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: VIP, ttl: 3600 }]);
     // It was there before this stack: deleting releases it, the name keeps its records.
-    await host.delete(state.id, state.urn, state.outputs);
-    expect(labRecords()).toEqual([{ ip: VIP, ttl: 3600 }]);
-    await host.logMatching(/outlook-ho\.exchangeserverpro\.net is released, not removed/);
+    const deleted = await host.printedBy(() => host.delete(state.id, state.urn, state.outputs));
+    expect(await labRecords(lab)).toEqual([{ ip: VIP, ttl: 3600 }]);
+    expect(deleted.printed).toMatch(/outlook-ho\.exchangeserverpro\.net is released, not removed/);
   });
 
-  it("shows drift made behind its back on refresh (an extra record, another TTL), and the next up repairs it", async () => {
-    const reg = await declare({ addresses: [CAS1] });
+  it("shows drift made behind its back on refresh (an extra record, another TTL), and the next up repairs it", async ({ lab, host }) => {
+    const reg = await declare(lab, { addresses: [CAS1] });
     const state = await create(host, reg);
-    labAdd(CAS2);
+    await labAdd(lab, CAS2);
     const refreshed = await refresh(host, state);
     expect(refreshed?.outputs).toMatchObject({ addresses: [CAS1, CAS2], ttl: 1200 });
     expect(refreshed?.inputs).toMatchObject({ addresses: [CAS1, CAS2], ttl: 1200, name: "outlook-ho", zone: ZONE });
@@ -258,14 +258,14 @@ describe("DnsARecord through the dynamic-provider host", () => {
     const { state: repaired, changed } = await up(host, refreshed, reg);
     expect(changed).toBe(true);
     expect(repaired.outputs).toMatchObject({ addresses: [CAS1], ttl: 3600 });
-    expect(labRecords()).toEqual([{ ip: CAS1, ttl: 3600 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 3600 }]);
     expect((await up(host, repaired, reg)).changed).toBe(false);
   });
 
-  it("keeps showing one record's TTL changed by hand as drift across refreshes, and the next up repairs it", async () => {
-    const reg = await declare({ addresses: [CAS1, CAS2] });
+  it("keeps showing one record's TTL changed by hand as drift across refreshes, and the next up repairs it", async ({ lab, host }) => {
+    const reg = await declare(lab, { addresses: [CAS1, CAS2] });
     const state = await create(host, reg);
-    lab.pwsh(
+    await lab.pwsh(
       `$old = Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -RRType A -ComputerName DC01 | Where-Object { [string]$_.RecordData.IPv4Address -eq '${CAS2}' }\n` +
         `$new = $old.Clone(); $new.TimeToLive = New-TimeSpan -Hours 2\n` +
         `Set-DnsServerResourceRecord -OldInputObject $old -NewInputObject $new -ZoneName '${ZONE}' -ComputerName DC01`,
@@ -284,54 +284,54 @@ describe("DnsARecord through the dynamic-provider host", () => {
     });
     const { state: repaired, changed } = await up(host, twice, reg);
     expect(changed).toBe(true);
-    expect(labRecords()).toEqual([
+    expect(await labRecords(lab)).toEqual([
       { ip: CAS1, ttl: 3600 },
       { ip: CAS2, ttl: 3600 },
     ]);
     expect((await up(host, repaired, reg)).changed).toBe(false);
   });
 
-  it("reads a name deleted behind its back as gone (WIN32 9714 gives id '')", async () => {
-    const state = await create(host, await declare({ addresses: [CAS1, CAS2] }));
-    lab.pwsh(`Remove-DnsServerResourceRecord -ZoneName '${ZONE}' -RRType A -Name outlook-ho -Force -ComputerName DC01`);
-    expect(labRecords()).toEqual([]);
+  it("reads a name deleted behind its back as gone (WIN32 9714 gives id '')", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { addresses: [CAS1, CAS2] }));
+    await lab.pwsh(`Remove-DnsServerResourceRecord -ZoneName '${ZONE}' -RRType A -Name outlook-ho -Force -ComputerName DC01`);
+    expect(await labRecords(lab)).toEqual([]);
     expect(await refresh(host, state)).toBeUndefined();
     // Deleting what is already gone succeeds.
     await host.delete(state.id, state.urn, state.outputs);
   });
 
-  it("fails create in a zone the DNS server does not host, naming zone and server (WIN32 9601)", async () => {
-    const reg = await declare({ zone: "branch.exchangeserverpro.net", name: "outlook-br", addresses: ["10.2.0.11"] }, "outlook-br");
+  it("fails create in a zone the DNS server does not host, naming zone and server (WIN32 9601)", async ({ lab, host }) => {
+    const reg = await declare(lab, { zone: "branch.exchangeserverpro.net", name: "outlook-br", addresses: ["10.2.0.11"] }, "outlook-br");
     const urn = urnOf("DnsARecord", "outlook-br");
     const checked = await host.check(urn, {}, reg.inputs);
     expect(checked.failures).toEqual([]);
     await expect(host.create(urn, checked.inputs)).rejects.toThrow("DNS server 'DC01' does not host zone 'branch.exchangeserverpro.net' (WIN32 9601, from Get-DnsServerResourceRecord)");
   });
 
-  it("manages the branch's record on the branch DNS server DC02, leaving DC01 alone", async () => {
-    const reg = await declare({ zone: "branch.exchangeserverpro.net", name: "outlook-br.branch.exchangeserverpro.net", addresses: ["10.2.0.11"], dnsServer: "DC02" }, "outlook-br");
+  it("manages the branch's record on the branch DNS server DC02, leaving DC01 alone", async ({ lab, host }) => {
+    const reg = await declare(lab, { zone: "branch.exchangeserverpro.net", name: "outlook-br.branch.exchangeserverpro.net", addresses: ["10.2.0.11"], dnsServer: "DC02" }, "outlook-br");
     const state = await create(host, reg);
     expect(state.id).toBe("dc02/branch.exchangeserverpro.net/outlook-br");
     expect(state.outputs.fqdn).toBe("outlook-br.branch.exchangeserverpro.net");
-    expect(labRecords("outlook-br", "branch.exchangeserverpro.net", "DC02")).toEqual([{ ip: "10.2.0.11", ttl: 3600 }]);
-    expect(labRecords("outlook-br.branch")).toEqual([]);
+    expect(await labRecords(lab, "outlook-br", "branch.exchangeserverpro.net", "DC02")).toEqual([{ ip: "10.2.0.11", ttl: 3600 }]);
+    expect(await labRecords(lab, "outlook-br.branch")).toEqual([]);
   });
 
-  it("deletes exactly the records it owns, one -RecordData at a time, never a sibling", async () => {
-    const state = await create(host, await declare({ addresses: [CAS1, VIP] }));
+  it("deletes exactly the records it owns, one -RecordData at a time, never a sibling", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { addresses: [CAS1, VIP] }));
     // Added at the same name after the last refresh: not this resource's record.
-    labAdd("10.1.0.77");
+    await labAdd(lab, "10.1.0.77");
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labRecords()).toEqual([{ ip: "10.1.0.77", ttl: 1200 }]);
-    expect(labRecords("HO-EX2010-MB1")).toEqual([{ ip: CAS1, ttl: 1200 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: "10.1.0.77", ttl: 1200 }]);
+    expect(await labRecords(lab, "HO-EX2010-MB1")).toEqual([{ ip: CAS1, ttl: 1200 }]);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(labRecords()).toEqual([{ ip: "10.1.0.77", ttl: 1200 }]);
+    expect(await labRecords(lab)).toEqual([{ ip: "10.1.0.77", ttl: 1200 }]);
   });
 
-  it("replaces on a zone, name or server change; changes addresses, TTL, adopt and connection in place", async () => {
-    const state = await create(host, await declare({ addresses: [CAS1] }));
+  it("replaces on a zone, name or server change; changes addresses, TTL, adopt and connection in place", async ({ lab, host }) => {
+    const state = await create(host, await declare(lab, { addresses: [CAS1] }));
     const diffOf = async (args: RecordArgs, connection = lab.connection) => {
-      const reg = await declare(args);
+      const reg = await declare(lab, args);
       const checked = await host.check(state.urn, state.inputs, { ...reg.inputs, connection });
       expect(checked.failures).toEqual([]);
       return host.diff(state.id, state.urn, state.outputs, checked.inputs);
@@ -353,8 +353,8 @@ describe("DnsARecord through the dynamic-provider host", () => {
     });
   });
 
-  it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async () => {
-    const reg = await declare({ addresses: [CAS1] });
+  it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async ({ lab, host }) => {
+    const reg = await declare(lab, { addresses: [CAS1] });
     const urn = urnOf("DnsARecord", "outlook-ho");
     const reasons = async (news: Record<string, unknown>) => {
       const r = await host.check(urn, {}, { ...reg.inputs, ...news });
