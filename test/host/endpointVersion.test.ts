@@ -1,13 +1,13 @@
 // An Exchange 2013+ endpoint cannot change a 2010 CAS array nor set RpcClientAccessServer
 // (LAB-FIDELITY C3). The provider reads the server its session runs on when the session opens
 // and refuses anything but Exchange 2010 with one sentence, before any command of a resource runs.
-import { describe, expect } from "vitest";
+import { describe, expect, onTestFinished } from "vitest";
 import { create, resourceType } from "../support/apply";
 import { modernEndpoint } from "../support/endpoint";
 import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import { urnOf } from "../support/host";
-import type { Lab } from "../support/lab";
+import { createLab, type Lab } from "../support/lab";
 
 const REFUSAL =
   /(?:^|: )The Exchange endpoint of .+ runs on HO-EX2016, which runs Exchange 2013 or later \(Version 15\.1 \(Build 2507\.6\)\); CAS arrays and RpcClientAccessServer of Exchange 2010 can only be managed through an Exchange 2010 endpoint: connect to an Exchange 2010 server's \/PowerShell\/\.$/;
@@ -24,11 +24,13 @@ async function labRpc(lab: Lab): Promise<string> {
 }
 
 describe("endpoint version", () => {
-  // The version is read when a session opens: this test needs a host whose first session opens
-  // on the edited lab (the file's host may already have one open on the Exchange 2010 endpoint).
-  it("an Exchange 2016 endpoint: the first command of each resource fails with the one sentence, and nothing changes", async ({ lab, freshHost: host }) => {
-    // The lab's session endpoint becomes an Exchange 2016 server (HO-EX2016) of the same organisation.
-    lab.reset(modernEndpoint);
+  // The version is read when a session opens, and the file's host may already have a session open
+  // on the file's lab (an Exchange 2010 endpoint). So this test has a lab of its own, whose session
+  // endpoint is an Exchange 2016 server (HO-EX2016) of the same organisation: another connection,
+  // so the host opens a new session for it, and checks that session's endpoint.
+  it("an Exchange 2016 endpoint: the first command of each resource fails with the one sentence, and nothing changes", async ({ host }) => {
+    const lab = createLab({ edit: modernEndpoint });
+    onTestFinished(() => lab.remove());
     const regs = await declareAll(lab);
     for (const reg of regs) {
       const urn = urnOf(resourceType(reg), reg.name);
