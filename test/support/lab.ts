@@ -52,7 +52,11 @@ export interface Lab {
   writeState(state: JsonObject): void;
   /** Reads, changes and writes the state file. */
   edit(change: (state: JsonObject) => void): void;
-  /** The scenario again (optionally edited), over the same state file; a stale lock file goes too. */
+  /**
+   * The scenario again (optionally edited), over the same state file, atomically. The lab's lock
+   * file stays: it is an flock on a file that is never deleted, released by the kernel when its
+   * holder ends, so removing it would let two writers in at once.
+   */
   reset(edit?: (state: JsonObject) => void): void;
   remove(): void;
 }
@@ -119,7 +123,6 @@ export function createLab(options: LabOptions = {}): Lab {
       writeState(state);
     },
     reset(edit) {
-      fs.rmSync(`${statePath}.lock`, { force: true });
       writeAtomic(statePath, scenario(edit));
     },
     remove() {
