@@ -1,13 +1,10 @@
 // Site programs for the scenario suites: a CasArraySite over the article's HeadOffice declaration
 // (with any argument replaced), run under mocks; what it registered, warned and output, or the
-// plan's refusal. The program side plans through the runtime in the test process, so its sessions
-// are closed after each test.
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import { afterEach } from "vitest";
+// plan's refusal. The program side plans through the runtime in the test process: with the lab
+// reset in place (the same state file) that session serves the whole file, and the fixtures
+// (fixtures.ts) close it after the file's last test.
 import type { ConnectionInput } from "exchange-cas";
 import { register, settleSite, type ExchangeCas, type Registration } from "./contract";
-import { ROOT } from "./host";
 
 type FullSiteArgs = ConstructorParameters<ExchangeCas["CasArraySite"]>[1];
 export type SiteArgs = Partial<Omit<FullSiteArgs, "dns">> & { dns?: Partial<FullSiteArgs["dns"]> };
@@ -23,13 +20,6 @@ export interface Declared {
 }
 
 export const HO_FQDN = "outlook-ho.exchangeserverpro.net";
-
-export function closeProgramSessionsAfterEach(): void {
-  afterEach(async () => {
-    const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
-    await runtime.sessions().closeAll();
-  });
-}
 
 /** Runs a site program: the article's HeadOffice declaration with `args` over it, as resource `name`. */
 export async function declareSite(connection: ConnectionInput, args: SiteArgs = {}, name = "headoffice"): Promise<Declared> {
