@@ -5,42 +5,33 @@
 // another site, if it has a copy in the declared site (a switchover); without one it is refused.
 // Site programs run under mocks and previewed, applied through the real dynamic-provider host
 // against a private copy of the article's lab.
-import * as fs from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { applyAll, type Applied } from "../support/apply";
-import type { Host } from "../support/host";
-import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-import { closeProgramSessionsAfterEach, declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/site";
-
-let lab: Lab;
-let host: Host;
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
-
-closeProgramSessionsAfterEach();
+import { labTest as it } from "../support/fixtures";
+import type { JsonObject, Lab } from "../support/lab";
+import { declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/site";
 
 const HO = HO_FQDN;
 const BR = "outlook-br.exchangeserverpro.net";
-const declare = (args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args, "site");
+const declare = (lab: Lab, args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args, "site");
 const branch: SiteArgs = { site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: BR, dns: { addresses: ["10.2.0.100"] } };
 const names = (d: Declared) => d.databases.map((x) => x.database);
 
 /** HO-DAG01 stretched into BranchOffice: MB-HO-01 gets a copy on BR-EX2010-MB. */
-function stretch(): void {
+function stretch(json: JsonObject): void {
   type State = { databaseAvailabilityGroups: { Servers: string[] }[]; mailboxDatabases: { Name: string; Copies?: string[] }[] };
-  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as State;
+  const state = json as unknown as State;
   (state.databaseAvailabilityGroups[0] as { Servers: string[] }).Servers = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
   for (const d of state.mailboxDatabases) if (d.Name === "MB-HO-01") d.Copies = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
-  fs.writeFileSync(lab.statePath, JSON.stringify(state, null, 2));
 }
-function failover(to: string): void {
-  lab.pwsh(`$null = Move-ActiveMailboxDatabase -Identity MB-HO-01 -ActivateOnServer ${to} -Confirm:$false`);
+async function failover(lab: Lab, to: string): Promise<void> {
+  await lab.pwsh(`$null = Move-ActiveMailboxDatabase -Identity MB-HO-01 -ActivateOnServer ${to} -Confirm:$false`);
 }
 
 describe("a database's site is its active copy's", () => {
-  it("warns, naming both sites, when a planned database has copies in another site; that site's plan leaves it out and says so", async () => {
-    stretch();
-    const ho = await declare();
+  it("warns, naming both sites, when a planned database has copies in another site; that site's plan leaves it out and says so", async ({ lab }) => {
+    lab.edit(stretch);
+    const ho = await declare(lab);
     expect(ho.error).toBeUndefined();
     expect(names(ho)).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03"]);
     expect(ho.warnings).toContainEqual(
@@ -49,28 +40,28 @@ describe("a database's site is its active copy's", () => {
       ),
     );
     expect(ho.warnings.filter((w) => w.includes("has copies in AD sites"))).toHaveLength(1);
-    const br = await declare(branch);
+    const br = await declare(lab, branch);
     expect(br.error).toBeUndefined();
     expect(names(br)).toEqual(["MB-BR-01"]);
     expect(br.warnings).toContainEqual(expect.stringMatching(/^Not in this plan, though they have a copy in BranchOffice: MB-HO-01 \(active in HeadOffice on HO-EX2010-MB1, /));
   });
 
-  it("a failover into the other site moves the database into that site's plan, with the warning, and its Exchange value is untouched", async () => {
-    stretch();
+  it("a failover into the other site moves the database into that site's plan, with the warning, and its Exchange value is untouched", async ({ lab, host }) => {
+    lab.edit(stretch);
     const state = new Map<string, Applied>();
-    const first = await applyAll(host, (await declare()).regs, state);
+    const first = await applyAll(host, (await declare(lab)).regs, state);
     expect(first.failed).toEqual([]);
-    failover("BR-EX2010-MB");
-    expect(lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
+    await failover(lab, "BR-EX2010-MB");
+    expect(await lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
 
-    const ho = await declare();
+    const ho = await declare(lab);
     expect(ho.error).toBeUndefined();
     expect(names(ho)).toEqual(["MB-HO-02", "MB-HO-03"]);
     expect(ho.warnings).toContainEqual(
       expect.stringMatching(/^Not in this plan, though they have a copy in HeadOffice: MB-HO-01 \(active in BranchOffice on BR-EX2010-MB, RpcClientAccessServer outlook-ho\.exchangeserverpro\.net\)/),
     );
 
-    const br = await declare(branch);
+    const br = await declare(lab, branch);
     expect(br.error).toBeUndefined();
     expect(names(br)).toEqual(["MB-BR-01", "MB-HO-01"]);
     expect(br.warnings).toContainEqual(
@@ -80,20 +71,20 @@ describe("a database's site is its active copy's", () => {
     );
     expect(br.warnings).toContainEqual(expect.stringMatching(/^Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from outlook-ho\.exchangeserverpro\.net to outlook-br/));
     // Excluding it is accepted (it is active here), and the plan then leaves it alone.
-    const excluded = await declare({ ...branch, exclude: ["MB-HO-01"] });
+    const excluded = await declare(lab, { ...branch, exclude: ["MB-HO-01"] });
     expect(excluded.error).toBeUndefined();
     expect(names(excluded)).toEqual(["MB-BR-01"]);
 
     // Switched back: HeadOffice's plan has it again, BranchOffice's does not.
-    failover("HO-EX2010-MB2");
-    expect(names(await declare())).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03"]);
-    expect(names(await declare(branch))).toEqual(["MB-BR-01"]);
+    await failover(lab, "HO-EX2010-MB2");
+    expect(names(await declare(lab))).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03"]);
+    expect(names(await declare(lab, branch))).toEqual(["MB-BR-01"]);
   });
 
-  it("keeps a database the declaration names while it is active in another site where it has a copy here, with a warning; refuses one with no copy here", async () => {
-    stretch();
-    failover("BR-EX2010-MB");
-    const named = await declare({ databases: ["MB-HO-01", "MB-HO-02"] });
+  it("keeps a database the declaration names while it is active in another site where it has a copy here, with a warning; refuses one with no copy here", async ({ lab, host }) => {
+    lab.edit(stretch);
+    await failover(lab, "BR-EX2010-MB");
+    const named = await declare(lab, { databases: ["MB-HO-01", "MB-HO-02"] });
     expect(named.error).toBeUndefined();
     expect(names(named)).toEqual(["MB-HO-01", "MB-HO-02"]);
     expect(named.warnings).toContainEqual(
@@ -107,9 +98,9 @@ describe("a database's site is its active copy's", () => {
     const state = new Map<string, Applied>();
     const outcome = await applyAll(host, named.regs, state);
     expect(outcome.failed).toEqual([]);
-    expect(lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
+    expect(await lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
 
-    const refused = await declare({ databases: ["MB-HO-01", "MB-BR-01"] });
+    const refused = await declare(lab, { databases: ["MB-HO-01", "MB-BR-01"] });
     expect(refused.error).toMatch(/Mailbox database 'MB-BR-01' is in AD site BranchOffice \(server BR-EX2010-MB\), not HeadOffice; declare it in the BranchOffice stack/);
     expect(refused.regs).toEqual([]);
   });
