@@ -1,19 +1,15 @@
 // The article's HeadOffice site, end to end: the CasArraySite component registers its resources
 // (setMocks gives us the registrations and the SDK's own __provider), then they are applied in
 // dependency order through the real dynamic-provider host against the article lab, as `pulumi up`
-// would; then again (no change), drift and repair, the move to a VIP, and destroy.
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+// would; then again (no change), drift and repair, the move to a VIP, and destroy. Each test starts
+// from the article's lab and replays the steps before its own (the story's earlier steps, with
+// their assertions).
+import { describe, expect } from "vitest";
 import { applyAll, refresh, resourceType, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
-import { Host, ROOT } from "../support/host";
+import { labTest as it } from "../support/fixtures";
+import type { Host } from "../support/host";
 import { ARTICLE_DATABASES, labDatabases, labRecord, type Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-
-let lab: Lab;
-let host: Host;
-const state = new Map<string, Applied>();
 
 const HO = {
   site: "HeadOffice",
@@ -21,7 +17,7 @@ const HO = {
   fqdn: "outlook-ho.exchangeserverpro.net",
 };
 
-async function declareSite(addresses: string[], warnings: string[][] = []): Promise<Registration[]> {
+async function declareSite(lab: Lab, addresses: string[], warnings: string[][] = []): Promise<Registration[]> {
   return register(async (lib) => {
     const site = new lib.CasArraySite("headoffice", { ...HO, dns: { zone: "exchangeserverpro.net", server: "DC01", addresses }, connection: lab.connection });
     warnings.push(await settleSite(site));
@@ -33,24 +29,43 @@ const ORIGINAL = ARTICLE_DATABASES;
 
 const isDatabase = (r: Registration) => resourceType(r) === "MailboxDatabaseRpcSetting";
 
-async function apply(regs: Registration[]) {
+async function apply(host: Host, regs: Registration[], state: Map<string, Applied>) {
   const outcome = await applyAll(host, regs, state);
   expect(outcome.failed).toEqual([]);
   return { created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged };
 }
 
-useLabHost("all", (fixture) => ({ lab, host } = fixture));
+/** The first apply (one CAS's address), into `state`: what every later step starts from. */
+async function applyFirst(lab: Lab, host: Host, state: Map<string, Applied>) {
+  return apply(host, await declareSite(lab, ["10.1.0.11"]), state);
+}
 
-// Runs before the fixture's own clean-up (after-hooks run in reverse): the program side's sessions.
-afterAll(async () => {
-  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
-  await runtime.sessions().closeAll();
-});
+/** A manual Set-MailboxDatabase, seen on refresh and repaired by the next apply. */
+async function driftAndRepair(lab: Lab, host: Host, state: Map<string, Applied>): Promise<void> {
+  await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
+  const before = state.get("headoffice-mb-ho-02");
+  if (before === undefined) throw new Error("no state");
+  const refreshed = await refresh(host, before);
+  expect(refreshed?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
+  if (refreshed) state.set("headoffice-mb-ho-02", refreshed);
+  const outcome = await apply(host, await declareSite(lab, ["10.1.0.11"]), state);
+  expect(outcome.updated).toEqual(["headoffice-mb-ho-02"]);
+  expect((await labDatabases(lab))["MB-HO-02"]).toBe(HO.fqdn);
+}
+
+/** The record moved to the load balancer's VIP. */
+async function moveToVip(lab: Lab, host: Host, state: Map<string, Applied>): Promise<void> {
+  const outcome = await apply(host, await declareSite(lab, ["10.1.0.100"]), state);
+  expect(outcome.updated).toEqual(["headoffice-dns"]);
+  expect(outcome.created).toEqual([]);
+  expect(await labRecord(lab)).toEqual(["10.1.0.100"]);
+  expect(state.get("headoffice-dns")?.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
+}
 
 describe("the HeadOffice site of the article, through the host", () => {
-  it("declares the array, its record and one setting per non-recovery database of the site, each database after both", async () => {
+  it("declares the array, its record and one setting per non-recovery database of the site, each database after both", async ({ lab }) => {
     const warnings: string[][] = [];
-    const regs = await declareSite(["10.1.0.11"], warnings);
+    const regs = await declareSite(lab, ["10.1.0.11"], warnings);
     expect(regs.map((r) => `${resourceType(r)} ${r.name}`).sort()).toEqual([
       "ClientAccessArray headoffice-array",
       "DnsARecord headoffice-dns",
@@ -63,12 +78,13 @@ describe("the HeadOffice site of the article, through the host", () => {
     expect(warnings[0]?.join("\n")).toMatch(/10\.1\.0\.11, the address of Client Access server HO-EX2010-MB1/);
   });
 
-  it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async () => {
-    const outcome = await apply(await declareSite(["10.1.0.11"]));
+  it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async ({ lab, host }) => {
+    const state = new Map<string, Applied>();
+    const outcome = await applyFirst(lab, host, state);
     expect(outcome.created).toHaveLength(5);
     expect(state.get("headoffice-array")?.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: HO.fqdn, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
-    expect(labRecord(lab)).toEqual(["10.1.0.11"]);
-    expect(labDatabases(lab)).toEqual({
+    expect(await labRecord(lab)).toEqual(["10.1.0.11"]);
+    expect(await labDatabases(lab)).toEqual({
       ...ORIGINAL,
       "MB-HO-01": HO.fqdn,
       "MB-HO-02": HO.fqdn,
@@ -76,8 +92,10 @@ describe("the HeadOffice site of the article, through the host", () => {
     });
   });
 
-  it("applies again: every Diff says no change", async () => {
-    const outcome = await apply(await declareSite(["10.1.0.11"]));
+  it("applies again: every Diff says no change", async ({ lab, host }) => {
+    const state = new Map<string, Applied>();
+    await applyFirst(lab, host, state);
+    const outcome = await apply(host, await declareSite(lab, ["10.1.0.11"]), state);
     // Each wave runs concurrently, so the order within one is not fixed: compared sorted.
     expect({ ...outcome, unchanged: [...outcome.unchanged].sort() }).toEqual({
       created: [],
@@ -86,34 +104,31 @@ describe("the HeadOffice site of the article, through the host", () => {
     });
   });
 
-  it("shows a manual Set-MailboxDatabase on refresh, and the next apply repairs it", async () => {
-    lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
-    const before = state.get("headoffice-mb-ho-02");
-    if (before === undefined) throw new Error("no state");
-    const refreshed = await refresh(host, before);
-    expect(refreshed?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
-    if (refreshed) state.set("headoffice-mb-ho-02", refreshed);
-    const outcome = await apply(await declareSite(["10.1.0.11"]));
-    expect(outcome.updated).toEqual(["headoffice-mb-ho-02"]);
-    expect(labDatabases(lab)["MB-HO-02"]).toBe(HO.fqdn);
+  it("shows a manual Set-MailboxDatabase on refresh, and the next apply repairs it", async ({ lab, host }) => {
+    const state = new Map<string, Applied>();
+    await applyFirst(lab, host, state);
+    await driftAndRepair(lab, host, state);
   });
 
-  it("moves the record from one CAS to the load balancer VIP in place", async () => {
-    const outcome = await apply(await declareSite(["10.1.0.100"]));
-    expect(outcome.updated).toEqual(["headoffice-dns"]);
-    expect(outcome.created).toEqual([]);
-    expect(labRecord(lab)).toEqual(["10.1.0.100"]);
-    expect(state.get("headoffice-dns")?.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
+  it("moves the record from one CAS to the load balancer VIP in place", async ({ lab, host }) => {
+    const state = new Map<string, Applied>();
+    await applyFirst(lab, host, state);
+    await moveToVip(lab, host, state);
   });
 
-  it("destroys in reverse order: the databases get their previous values back, then the record and the array go", async () => {
+  it("destroys in reverse order: the databases get their previous values back, then the record and the array go", async ({ lab, host }) => {
+    // The whole story first: a repaired drift and the move to the VIP do not change what a database goes back to.
+    const state = new Map<string, Applied>();
+    await applyFirst(lab, host, state);
+    await driftAndRepair(lab, host, state);
+    await moveToVip(lab, host, state);
     const order = [...state.keys()].sort((a, b) => Number(a.includes("-mb-")) - Number(b.includes("-mb-"))).reverse();
     for (const name of order) {
       const s = state.get(name);
       if (s) await host.delete(s.id, s.urn, s.outputs);
     }
-    expect(labDatabases(lab)).toEqual(ORIGINAL);
-    expect(labRecord(lab)).toEqual([]);
-    expect(lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
+    expect(await labDatabases(lab)).toEqual(ORIGINAL);
+    expect(await labRecord(lab)).toEqual([]);
+    expect(await lab.json<unknown[]>("Get-ClientAccessArray")).toEqual([]);
   });
 });
