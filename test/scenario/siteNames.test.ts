@@ -2,20 +2,13 @@
 // Directory and Exchange takes them on -Site. The article's lab with its two sites renamed so, each
 // site declared whole with CasArraySite and applied through the real host, as in headOffice.test.ts:
 // the component's planning and every resource's check must agree, and a second apply is a no-op.
-import { createRequire } from "node:module";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { psQuote } from "../../provider/shell/quote";
 import { applyAll, declaredDatabases, type Applied } from "../support/apply";
 import { register, settleSite, type Registration } from "../support/contract";
-import { Host, ROOT, urnOf } from "../support/host";
-import { labDatabases, type Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
-
-let lab: Lab;
-let host: Host;
-const state = new Map<string, Applied>();
+import { labTest as it } from "../support/fixtures";
+import { urnOf, type Host } from "../support/host";
+import { labDatabases, type JsonObject, type Lab } from "../support/lab";
 
 const RENAMED: Record<string, string> = { HeadOffice: "Head Office", BranchOffice: "O'Brien Site" };
 
@@ -26,25 +19,13 @@ interface LabState {
 }
 
 /** Renames the article's sites everywhere the state names them: the sites list and each server's Site. DNS is left as it is. */
-function renameSites(statePath: string): void {
-  const labState = JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
+function renameSites(state: JsonObject): void {
+  const labState = state as unknown as LabState;
   const dnsBefore = JSON.stringify(labState.dns);
   for (const site of labState.sites) site.Name = RENAMED[site.Name] ?? site.Name;
   for (const server of labState.servers) server.Site = RENAMED[server.Site] ?? server.Site;
   expect(JSON.stringify(labState.dns)).toBe(dnsBefore);
-  fs.writeFileSync(statePath, JSON.stringify(labState, null, 2));
 }
-
-useLabHost("all", (fixture) => {
-  ({ lab, host } = fixture);
-  renameSites(lab.statePath);
-});
-
-// Runs before the fixture's own clean-up (after-hooks run in reverse): the program side's sessions.
-afterAll(async () => {
-  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
-  await runtime.sessions().closeAll();
-});
 
 interface SiteCase {
   key: string;
@@ -77,7 +58,7 @@ const SITES: SiteCase[] = [
   },
 ];
 
-async function declareSite(c: SiteCase): Promise<Registration[]> {
+async function declareSite(lab: Lab, c: SiteCase): Promise<Registration[]> {
   return register(async (lib) => {
     const site = new lib.CasArraySite(c.key, {
       site: c.site,
@@ -91,19 +72,28 @@ async function declareSite(c: SiteCase): Promise<Registration[]> {
   });
 }
 
+/** Applies site `c` into `state`, expecting every resource created. */
+async function applySite(lab: Lab, host: Host, c: SiteCase, state: Map<string, Applied>): Promise<void> {
+  const outcome = await applyAll(host, await declareSite(lab, c), state);
+  expect(outcome.failed).toEqual([]);
+  expect(outcome.created).toHaveLength(2 + c.databases.length);
+}
+
 describe("AD site names with a space or an apostrophe, through the host", () => {
-  it("the lab renders the renamed sites on Get-ExchangeServer and resolves them on -Site", () => {
-    const servers = lab.json<{ Name: string; Site: string }[]>("Get-ExchangeServer | Select-Object Name,Site");
+  it("the lab renders the renamed sites on Get-ExchangeServer and resolves them on -Site", async ({ lab }) => {
+    lab.reset(renameSites);
+    const servers = await lab.json<{ Name: string; Site: string }[]>("Get-ExchangeServer | Select-Object Name,Site");
     expect(Object.fromEntries(servers.map((s) => [s.Name, s.Site]))).toEqual({
       "HO-EX2010-MB1": "exchangeserverpro.net/Configuration/Sites/Head Office",
       "HO-EX2010-MB2": "exchangeserverpro.net/Configuration/Sites/Head Office",
       "BR-EX2010-MB": "exchangeserverpro.net/Configuration/Sites/O'Brien Site",
     });
-    expect(lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("O'Brien Site")}`)).toEqual([]);
-    expect(lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("exchangeserverpro.net/Configuration/Sites/Head Office")}`)).toEqual([]);
+    expect(await lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("O'Brien Site")}`)).toEqual([]);
+    expect(await lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("exchangeserverpro.net/Configuration/Sites/Head Office")}`)).toEqual([]);
   });
 
-  it('ClientAccessArray\'s check accepts "Head Office" and "O\'Brien Site" and keeps them as given', async () => {
+  it('ClientAccessArray\'s check accepts "Head Office" and "O\'Brien Site" and keeps them as given', async ({ lab, host }) => {
+    lab.reset(renameSites);
     for (const site of ["Head Office", "O'Brien Site"]) {
       const regs = await register((lib) => new lib.ClientAccessArray("cas", { fqdn: "outlook-x.exchangeserverpro.net", site, connection: lab.connection }));
       const reg = regs[0] as Registration;
@@ -115,10 +105,14 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
 
   for (const c of SITES) {
     describe(`site ${c.site}`, () => {
-      it(`applies: array ${c.arrayName} in site ${c.site}, its record, ${c.databases.join(", ")} pointed at the array`, async () => {
-        const regs = await declareSite(c);
+      it(`applies: array ${c.arrayName} in site ${c.site}, its record, ${c.databases.join(", ")} pointed at the array`, async ({ lab, host }) => {
+        lab.reset(renameSites);
+        const state = new Map<string, Applied>();
+        // The sites before this one are applied first, as a second stack would find the organisation.
+        for (const other of SITES.slice(0, SITES.indexOf(c))) await applySite(lab, host, other, state);
+        const regs = await declareSite(lab, c);
         expect(declaredDatabases(regs)).toEqual(c.databases);
-        const before = labDatabases(lab);
+        const before = await labDatabases(lab);
         const outcome = await applyAll(host, regs, state);
         expect(outcome.failed).toEqual([]);
         expect(outcome.created).toHaveLength(2 + c.databases.length);
@@ -129,13 +123,18 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
           site: `exchangeserverpro.net/Configuration/Sites/${c.site}`,
           members: c.members,
         });
-        const arrays = lab.json<{ Name: string; SiteName: string; Fqdn: string; Members: string[] }[]>(`Get-ClientAccessArray -Site ${psQuote(c.site)} | Select-Object Name,SiteName,Fqdn,Members`);
+        const arrays = await lab.json<{ Name: string; SiteName: string; Fqdn: string; Members: string[] }[]>(
+          `Get-ClientAccessArray -Site ${psQuote(c.site)} | Select-Object Name,SiteName,Fqdn,Members`,
+        );
         expect(arrays).toEqual([{ Name: c.arrayName, SiteName: c.site, Fqdn: c.fqdn, Members: c.members }]);
-        expect(labDatabases(lab)).toEqual({ ...before, ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])) });
+        expect(await labDatabases(lab)).toEqual({ ...before, ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])) });
       });
 
-      it("applies again: every resource unchanged", async () => {
-        const outcome = await applyAll(host, await declareSite(c), state);
+      it("applies again: every resource unchanged", async ({ lab, host }) => {
+        lab.reset(renameSites);
+        const state = new Map<string, Applied>();
+        await applySite(lab, host, c, state);
+        const outcome = await applyAll(host, await declareSite(lab, c), state);
         expect(outcome.failed).toEqual([]);
         expect(outcome.created).toEqual([]);
         expect(outcome.updated).toEqual([]);
