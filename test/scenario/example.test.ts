@@ -4,23 +4,19 @@
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { applyAll, declaredDatabases, resourceType, type Applied } from "../support/apply";
 import { register } from "../support/contract";
-import { Host, ROOT } from "../support/host";
+import { labTest as it } from "../support/fixtures";
+import { ROOT } from "../support/host";
 import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
 import { runExample, stackFileConfig } from "../support/program";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
 const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
 
-let lab: Lab;
-let host: Host;
-useLabHost("all", (fixture) => ({ lab, host } = fixture));
-
 /** The stack's config as the engine hands it to the program, with the lab moved to `lab`. */
-function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+function stackConfig(lab: Lab, stack: string, overrides: Record<string, string> = {}): Record<string, string> {
   const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === "string" ? value : JSON.stringify(value);
@@ -29,9 +25,9 @@ function stackConfig(stack: string, overrides: Record<string, string> = {}): Rec
   return { ...config, ...overrides };
 }
 
-async function runProgram(stack: string, overrides: Record<string, string> = {}) {
+async function runProgram(lab: Lab, stack: string, overrides: Record<string, string> = {}) {
   return register(async (_lib, pulumi) => {
-    pulumi.runtime.setAllConfig(stackConfig(stack, overrides));
+    pulumi.runtime.setAllConfig(stackConfig(lab, stack, overrides));
     const program = path.join(ROOT, "examples/dist/index.js");
     delete nodeRequire.cache[program];
     const outputs = nodeRequire(program) as Record<string, { apply(f: (v: unknown) => void): unknown }>;
@@ -40,29 +36,29 @@ async function runProgram(stack: string, overrides: Record<string, string> = {})
   });
 }
 
-/** What the engine keeps for the headoffice stack, for the step to the VIP. */
-const headofficeState = new Map<string, Applied>();
-
 describe("the example site program (the main job) with each stack's config", () => {
   for (const [stack, site, fqdn, databases] of [
     ["headoffice", "HeadOffice", "outlook-ho.exchangeserverpro.net", ["MB-HO-01", "MB-HO-02", "MB-HO-03"]],
     ["branchoffice", "BranchOffice", "outlook-br.exchangeserverpro.net", ["MB-BR-01"]],
   ] as const) {
-    it(`applies the ${stack} stack: the ${site} array, its record and its databases`, async () => {
-      const regs = await runProgram(stack);
+    it(`applies the ${stack} stack: the ${site} array, its record and its databases`, async ({ lab, host }) => {
+      const regs = await runProgram(lab, stack);
       expect(declaredDatabases(regs)).toEqual([...databases]);
-      const outcome = await applyAll(host, regs, stack === "headoffice" ? headofficeState : new Map<string, Applied>());
+      const outcome = await applyAll(host, regs, new Map<string, Applied>());
       expect(outcome.failed).toEqual([]);
       expect(outcome.created).toHaveLength(2 + databases.length);
-      const values = lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+      const values = await lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
       for (const db of databases) expect(values.find((v) => v.Name === db)?.RpcClientAccessServer).toBe(fqdn);
-      expect(lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
+      expect(await lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
     });
   }
 
-  it("takes the headoffice stack to the VIP with headoffice-vip's config: static ports on both servers first, the record moved, the wiring verified", async () => {
+  it("takes the headoffice stack to the VIP with headoffice-vip's config: static ports on both servers first, the record moved, the wiring verified", async ({ lab, host }) => {
+    // The headoffice stack as applied (what the engine keeps for it), then its VIP config.
+    const headofficeState = new Map<string, Applied>();
+    expect((await applyAll(host, await runProgram(lab, "headoffice"), headofficeState)).failed).toEqual([]);
     expect(headofficeState.size).toBe(5);
-    const regs = await runProgram("headoffice-vip");
+    const regs = await runProgram(lab, "headoffice-vip");
     expect(regs.map(resourceType)[0]).toBe("StaticRpcPorts");
     const outcome = await applyAll(host, regs, headofficeState);
     expect(outcome.failed).toEqual([]);
@@ -78,11 +74,11 @@ describe("the example site program (the main job) with each stack's config", () 
     ]);
   });
 
-  it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async () => {
-    const regs = await runProgram("branchoffice", { "exchange-cas:onDelete": "retain" });
+  it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async ({ lab }) => {
+    const regs = await runProgram(lab, "branchoffice", { "exchange-cas:onDelete": "retain" });
     const onDelete = Object.fromEntries(regs.map((r) => [resourceType(r), r.inputs.onDelete]));
     expect(onDelete).toEqual({ ClientAccessArray: "retain", DnsARecord: "retain", MailboxDatabaseRpcSetting: "retain" });
-    const defaults = await runProgram("branchoffice");
+    const defaults = await runProgram(lab, "branchoffice");
     expect(defaults.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => r.inputs.onDelete)).toEqual(["restore", "restore"]);
   });
 });
