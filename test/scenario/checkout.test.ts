@@ -2,16 +2,17 @@
 // project root in its inputs, and the provider resolves them against the root it runs in. The
 // headoffice stack is applied from one checkout; the project is then moved (a copy at another
 // path, with its .lab/, the first one deleted) and every resource, refreshed and diffed by a host
-// started there, is unchanged.
+// started there, is unchanged. Its hosts are its own (started in each checkout), so it takes none
+// of the file fixtures; only the program's sessions are closed after the file, as everywhere.
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect } from "vitest";
 import { applyAll, refresh, resourceType, up, type Applied } from "../support/apply";
 import { register, type Registration } from "../support/contract";
+import { labTest as it } from "../support/fixtures";
 import { Host, ROOT } from "../support/host";
-import { TEST_REMOTE } from "../support/lab";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
 const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
@@ -67,7 +68,7 @@ async function startHost(cwd: string): Promise<Host> {
 }
 
 describe("a second checkout of the project at another path", () => {
-  it.skipIf(TEST_REMOTE === "ssh")("registers the same inputs and previews every resource of the applied stack as no change", async () => {
+  it("registers the same inputs and previews every resource of the applied stack as no change", async () => {
     const first = checkout(path.join(ROOT, "lab/scenarios/article.json"));
     const regs = await runProgram(first);
     const connections = regs.map((r) => r.inputs.connection);
