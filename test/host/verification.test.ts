@@ -1,14 +1,14 @@
 // CasArrayVerification through the real dynamic-provider host, against the article's lab: the
-// array name's A record points at loopback addresses (this file's own, 127.0.0.161-169, one per
-// test), and the test itself listens on them, so the TCP checks connect only to listeners it
-// started. Nothing here connects anywhere else.
-import * as net from "node:net";
-import { afterEach, describe, expect } from "vitest";
+// array name's A record points at loopback addresses, and where the TCP checks connect the test
+// itself listens there (an address of its own, picked per run: loopback.ts), so they connect only
+// to listeners it started. The other addresses are data only. Nothing here connects anywhere else.
+import { describe, expect, onTestFinished } from "vitest";
 import { create, refresh, up } from "../support/apply";
 import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import { urnOf } from "../support/host";
 import type { Lab } from "../support/lab";
+import { listenOnLoopback, type Loopback } from "../support/loopback";
 
 const ZONE = "exchangeserverpro.net";
 const FQDN = `outlook-ho.${ZONE}`;
@@ -39,44 +39,11 @@ async function wire(lab: Lab, addresses: string[], array = true): Promise<void> 
   await lab.pwsh(lines.join("\n"));
 }
 
-interface Listener {
-  port: number;
-  server: net.Server;
-  /** Resolves on the first connection the listener accepts. */
-  accepted: Promise<void>;
-}
-
-const listeners: net.Server[] = [];
-afterEach(async () => {
-  await Promise.all(listeners.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-});
-
-/** Listeners on `address`, one per port; each closes every connection it accepts. */
-async function listen(address: string, ports: number[]): Promise<Map<number, Listener>> {
-  const started = new Map<number, Listener>();
-  for (const port of ports) {
-    let signal: () => void = () => undefined;
-    const accepted = new Promise<void>((resolve) => (signal = resolve));
-    const server = net.createServer((socket) => {
-      socket.on("error", () => undefined);
-      socket.end();
-      signal();
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, address, () => resolve());
-    });
-    listeners.push(server);
-    started.set(port, { port, server, accepted });
-  }
-  return started;
-}
-
-async function stop(listener: Listener | undefined): Promise<void> {
-  if (listener === undefined) throw new Error("no such listener");
-  const i = listeners.indexOf(listener.server);
-  if (i >= 0) listeners.splice(i, 1);
-  await new Promise<void>((resolve) => listener.server.close(() => resolve()));
+/** A VIP of this test's own (a random loopback address, loopback.ts) listening on `ports`; stopped after the test. */
+async function vipListening(ports: readonly number[] = PORTS): Promise<Loopback> {
+  const vip = await listenOnLoopback(ports);
+  onTestFinished(() => vip.closeAll());
+  return vip;
 }
 
 function escape(text: string): string {
@@ -96,9 +63,9 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
   });
 
   it("finds a wired array all ok: the name resolves at DC01 to the VIP, the array has members, 135 and the static ports accept connections", async ({ lab, host }) => {
-    const VIP = "127.0.0.161";
+    const vip = await vipListening();
+    const VIP = vip.address;
     await wire(lab, [VIP]);
-    const open135 = await listen(VIP, PORTS);
     const reg = await declare(lab, { addresses: [VIP], ports: [59533, 135, 59532, 135] });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.id).toBe(`${FQDN}@dc01`);
@@ -114,7 +81,7 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     });
     expect(printed).not.toMatch(/warning:/);
     // The listeners saw the connections.
-    await Promise.all([...open135.values()].map((l) => l.accepted));
+    await Promise.all(PORTS.map((port) => vip.accepted(port)));
     // Same inputs: nothing to do; delete changes nothing.
     expect((await up(host, state, reg)).changed).toBe(false);
     await host.delete(state.id, state.urn, state.outputs);
@@ -183,9 +150,11 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
   });
 
   it("reports a port that refuses connections by address:port, among the ones that accept them; 'strict' fails create with it", async ({ lab, host }) => {
-    const VIP = "127.0.0.166";
+    // 59533 bound too, then closed: free at this address, so a connection to it is refused.
+    const vip = await vipListening();
+    await vip.close(59533);
+    const VIP = vip.address;
     await wire(lab, [VIP]);
-    await listen(VIP, [135, 59532]);
     const reg = await declare(lab, { addresses: [VIP], ports: PORTS });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
     const sentence = `From the machine running Pulumi, ${VIP}:59533 refused the connection: nothing listens on port 59533 there, so Outlook clients that reach the array at ${VIP} fail.`;
@@ -207,9 +176,9 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
   });
 
   it("re-checks on refresh: reports what changed behind its back (a moved record, a stopped listener), never failing, and the same outputs once repaired", async ({ lab, host }) => {
-    const VIP = "127.0.0.167";
+    const vip = await vipListening();
+    const VIP = vip.address;
     await wire(lab, [VIP]);
-    const up135 = await listen(VIP, PORTS);
     const reg = await declare(lab, { addresses: [VIP], ports: PORTS, mode: "strict" });
     const state = await create(host, reg);
     expect(state.outputs.verification).toMatchObject({ ok: true, failures: [] });
@@ -223,7 +192,7 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     await lab.pwsh(
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address 127.0.0.168 -ComputerName DC01\nRemove-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -RRType A -RecordData '${VIP}' -Force -ComputerName DC01`,
     );
-    await stop(up135.get(59532));
+    await vip.close(59532);
     const { result: drifted, printed } = await host.printedBy(() => refresh(host, state));
     if (drifted === undefined) throw new Error("a verification never vanishes");
     expect(drifted.id).toBe(state.id);
@@ -249,7 +218,7 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     await lab.pwsh(
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${VIP}' -ComputerName DC01\nRemove-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -RRType A -RecordData 127.0.0.168 -Force -ComputerName DC01`,
     );
-    await listen(VIP, [59532]);
+    await vip.reopen(59532);
     const repaired = await refresh(host, drifted);
     expect(repaired?.outputs).toEqual(state.outputs);
   });

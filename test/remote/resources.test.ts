@@ -7,13 +7,13 @@
 //
 // It runs in the ssh project only (vitest run --project ssh): there the file's lab has its own
 // sshd and `lab.connection` is an ssh connection to it.
-import * as net from "node:net";
 import { describe, expect, onTestFinished } from "vitest";
 import { create, refresh, up, type Applied } from "../support/apply";
 import { register, type ExchangeCas, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import { urnOf } from "../support/host";
 import { ARTICLE_DATABASES, labDatabases, type Lab } from "../support/lab";
+import { listenOnLoopback } from "../support/loopback";
 import { sshdChildren, type Sshd } from "../support/sshd";
 
 const ZONE = "exchangeserverpro.net";
@@ -85,19 +85,11 @@ async function consoles(lab: Lab): Promise<Record<string, Console>> {
   return Object.fromEntries(rows.map(({ Name, ...rest }) => [Name, rest]));
 }
 
-/** Listeners on `address`, one per port, closed when the test ends; each closes what it accepts. */
-async function listen(address: string, ports: number[]): Promise<void> {
-  for (const port of ports) {
-    const server = net.createServer((socket) => {
-      socket.on("error", () => undefined);
-      socket.end();
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, address, () => resolve());
-    });
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  }
+/** A VIP of this test's own (a random loopback address, loopback.ts) listening on `ports`; stopped after the test. */
+async function vipListening(ports: readonly number[]): Promise<string> {
+  const vip = await listenOnLoopback(ports);
+  onTestFinished(() => vip.closeAll());
+  return vip.address;
 }
 
 describe("each resource over SSH, through the dynamic-provider host", () => {
@@ -213,12 +205,10 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
   });
 
   it("CasArrayVerification: create, read, update and delete, DNS resolved over the wire; it never changes the lab", async ({ lab, host }) => {
-    // Loopback addresses of this file's own (test/host/verification.test.ts has 127.0.0.161-170).
-    const first = "127.0.0.175";
-    const second = "127.0.0.176";
+    // Two VIPs of this test's own, each listening on the published ports.
     const PORTS = [135, 59532, 59533];
-    await listen(first, PORTS);
-    await listen(second, PORTS);
+    const first = await vipListening(PORTS);
+    const second = await vipListening(PORTS);
     await lab.pwsh(
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${first}' -ComputerName DC01\nNew-ClientAccessArray -Name cas-headoffice -Fqdn '${ARRAY_FQDN}' -Site HeadOffice | Out-Null`,
     );

@@ -72,6 +72,12 @@ export interface Printed {
   text(): string;
 }
 
+/**
+ * The table read-ahead setting this process started with. A file's fixtures turn it off in this
+ * process (fixtures.ts); a host started without saying otherwise gets the one the run started with.
+ */
+const STARTED_WITH_PREFETCH = process.env.EXCHANGE_CAS_READ_PREFETCH ?? "";
+
 export class Host {
   private constructor(
     readonly child: ChildProcess,
@@ -101,7 +107,7 @@ export class Host {
     try {
       child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
         cwd,
-        env: { ...process.env, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_PROJECT: PROJECT, ...env },
+        env: { ...process.env, EXCHANGE_CAS_READ_PREFETCH: STARTED_WITH_PREFETCH, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_PROJECT: PROJECT, ...env },
         stdio: ["ignore", fd, fd],
       });
     } finally {

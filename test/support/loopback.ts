@@ -15,6 +15,10 @@ export interface Loopback {
   pattern: string;
   /** Stops listening on `port`: a connection to it is then refused. */
   close(port: number): Promise<void>;
+  /** Listens on `port` again (after close). */
+  reopen(port: number): Promise<void>;
+  /** Resolves on the first connection accepted on `port` (since it was opened). */
+  accepted(port: number): Promise<void>;
   /** Stops every listener (after the test). */
   closeAll(): Promise<void>;
 }
@@ -28,19 +32,30 @@ export function randomLoopbackAddress(): string {
   }
 }
 
+interface Listener {
+  server: net.Server;
+  accepted: Promise<void>;
+}
+
 /** A listener on address:port that accepts and closes each connection. */
-function listen(address: string, port: number): Promise<net.Server> {
-  const server = net.createServer((socket) => socket.destroy());
+function listen(address: string, port: number): Promise<Listener> {
+  let signal: () => void = () => undefined;
+  const accepted = new Promise<void>((resolve) => (signal = resolve));
+  const server = net.createServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.destroy();
+    signal();
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen({ host: address, port, exclusive: true }, () => {
       server.off("error", reject);
-      resolve(server);
+      resolve({ server, accepted });
     });
   });
 }
 
-function stop(server: net.Server): Promise<void> {
+function stop({ server }: Listener): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
@@ -52,7 +67,7 @@ export async function listenOnLoopback(ports: readonly number[], attempts = 20, 
   const taken: string[] = [];
   for (let attempt = 0; attempt < attempts; attempt++) {
     const address = pick();
-    const servers = new Map<number, net.Server>();
+    const servers = new Map<number, Listener>();
     try {
       for (const port of ports) servers.set(port, await listen(address, port));
     } catch (error) {
@@ -69,6 +84,15 @@ export async function listenOnLoopback(ports: readonly number[], attempts = 20, 
         if (server === undefined) throw new Error(`nothing listens on ${address}:${port}`);
         servers.delete(port);
         await stop(server);
+      },
+      async reopen(port) {
+        if (servers.has(port)) throw new Error(`${address}:${port} already listens`);
+        servers.set(port, await listen(address, port));
+      },
+      accepted(port) {
+        const server = servers.get(port);
+        if (server === undefined) throw new Error(`nothing listens on ${address}:${port}`);
+        return server.accepted;
       },
       async closeAll() {
         const all = [...servers.values()];
