@@ -11,8 +11,10 @@ This file holds the module's constants and Exchange's messages, then dot-sources
 concern a file: ExchangeLab.Types.ps1 (the compiled .NET types), .State.ps1 (the state file),
 .Faults.ps1 (latency and faults; where every cmdlet starts), .Errors.ps1 (errors shaped like the
 real ones), .Directory.ps1 (the AD model and output objects), .Exchange.ps1 and .Dns.ps1 (the
-emulated cmdlets), .Admin.ps1 (the lab's own administration), .Windows.ps1 (the Windows side of
-each server) and .Resolver.ps1 (Resolve-DnsName). ExchangeLab.psd1 is the manifest.
+emulated cmdlets), .Admin.ps1 (the lab's own administration), .Windows.ps1, .Registry.ps1,
+.Services.ps1, .RemoteHost.ps1 and .WindowsAdmin.ps1 (the Windows side of each server, reached with
+Invoke-Command -ComputerName) and .Resolver.ps1 (Resolve-DnsName); lab/Ps2Compat (the PowerShell 2.0
+check) is a module of its own, nested here. ExchangeLab.psd1 is the manifest and the one export list.
 
 Must stay runnable on Windows PowerShell 5.1: no null-coalescing, null-conditional, ternary or
 pipeline-chain operators, and no parameters that 5.1 lacks (test/lab/module.test.ts checks).
@@ -69,8 +71,14 @@ $script:Msg = @{
 . (Join-Path $PSScriptRoot 'ExchangeLab.Exchange.ps1')
 . (Join-Path $PSScriptRoot 'ExchangeLab.Dns.ps1')
 . (Join-Path $PSScriptRoot 'ExchangeLab.Admin.ps1')
-# The Windows side of each lab server: its own file, in the module's scope.
+# The Windows side of each lab server (WinRM to it, its registry, services and console), and the
+# PowerShell 2.0 check its remote host applies (lab/Ps2Compat, a module of its own, nested here).
+Import-Module -Name (Join-Path (Join-Path $PSScriptRoot 'Ps2Compat') 'Ps2Compat.psd1') -DisableNameChecking
 . (Join-Path $PSScriptRoot 'ExchangeLab.Windows.ps1')
+. (Join-Path $PSScriptRoot 'ExchangeLab.Registry.ps1')
+. (Join-Path $PSScriptRoot 'ExchangeLab.Services.ps1')
+. (Join-Path $PSScriptRoot 'ExchangeLab.RemoteHost.ps1')
+. (Join-Path $PSScriptRoot 'ExchangeLab.WindowsAdmin.ps1')
 # Resolve-DnsName as a client of one lab DNS server sees it.
 . (Join-Path $PSScriptRoot 'ExchangeLab.Resolver.ps1')
 
@@ -88,13 +96,5 @@ if (-not [string]::IsNullOrWhiteSpace($env:EXCHANGE_LAB_STATE)) {
 }
 Invoke-LabSessionOpen
 
-Export-ModuleMember -Function @(
-    'Get-ExchangeServer', 'Get-DatabaseAvailabilityGroup',
-    'Get-ClientAccessArray', 'New-ClientAccessArray', 'Set-ClientAccessArray', 'Remove-ClientAccessArray',
-    'Get-MailboxDatabase', 'Set-MailboxDatabase', 'New-MailboxDatabase', 'Move-ActiveMailboxDatabase', 'Get-Mailbox',
-    'Get-DnsServerResourceRecord', 'Add-DnsServerResourceRecordA', 'Remove-DnsServerResourceRecord', 'Set-DnsServerResourceRecord',
-    'Resolve-DnsName',
-    'Initialize-ExchangeLab', 'Get-ExchangeLabState',
-    'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
-    'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault'
-)
+# The export list is the manifest's (ExchangeLab.psd1), also when this file is imported directly.
+Export-ModuleMember -Function (Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot 'ExchangeLab.psd1')).FunctionsToExport

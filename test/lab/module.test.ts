@@ -1,6 +1,6 @@
 // The lab module as a PowerShell artefact: Windows PowerShell 5.1-compatible syntax, explicit
 // exports with help, a fast import (cached exception types), and the article scenario's content.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LAB_ENDPOINT_COMMANDS } from "../support/sshd";
@@ -10,9 +10,11 @@ import { psq } from "../support/pwsh";
 
 const modulePath = join(ROOT, "lab", "ExchangeLab.psm1");
 // The module's files split out of the .psm1 by concern (dot-sourced by it), checked as the .psm1 is.
-const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin"].map((part) => join(ROOT, "lab", `ExchangeLab.${part}.ps1`));
-// The module's other script file (dot-sourced by the .psm1): the Windows side of the lab servers.
-const windowsPath = join(ROOT, "lab", "ExchangeLab.Windows.ps1");
+const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin", "Windows", "Registry", "Services", "RemoteHost", "WindowsAdmin"].map((part) =>
+  join(ROOT, "lab", `ExchangeLab.${part}.ps1`),
+);
+// The PowerShell 2.0 check, a module of its own nested in the lab (its messages name the 7-only operators).
+const windowsPath = join(ROOT, "lab", "Ps2Compat", "Ps2Compat.psm1");
 const manifestPath = join(ROOT, "lab", "ExchangeLab.psd1");
 const typesPath = join(ROOT, "lab", "types", "ExchangeLabTypes.cs");
 
@@ -57,7 +59,7 @@ describe("Windows PowerShell 5.1 compatibility", () => {
     const tokens = await code();
     for (const [name, source] of [
       ...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const),
-      ["ExchangeLab.Windows.ps1", tokens["ExchangeLab.Windows.ps1"] ?? ""],
+      ["Ps2Compat.psm1", tokens["Ps2Compat.psm1"] ?? ""],
     ] as const) {
       expect(source.length, name).toBeGreaterThan(1000);
       for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
@@ -96,6 +98,17 @@ describe("Windows PowerShell 5.1 compatibility", () => {
   );
   it("parses cleanly and has no PowerShell 7-only syntax nodes", async () => {
     expect(await ast()).toEqual({ Errors: [], Ps7Nodes: [] });
+  });
+});
+
+describe("files", () => {
+  it("keeps every lab file under 700 lines, one concern a file", () => {
+    const files = [
+      ...readdirSync(join(ROOT, "lab")).filter((f) => /\.ps(d?1|m1)$/.test(f)).map((f) => join(ROOT, "lab", f)),
+      ...readdirSync(join(ROOT, "lab", "Ps2Compat")).map((f) => join(ROOT, "lab", "Ps2Compat", f)),
+    ];
+    expect(files.length).toBeGreaterThan(15);
+    for (const file of files) expect(readFileSync(file, "utf8").split("\n").length, basename(file)).toBeLessThanOrEqual(700);
   });
 });
 

@@ -62,6 +62,18 @@ const refused: [string, string][] = [
   ["if ($IsWindows) { 1 }", "$IsWindows"],
   ["Get-Service -PipelineVariable s", "-PipelineVariable"],
   ["Get-Service {", "parse error"],
+  // .NET Framework 4 members and types: PowerShell 2.0 runs on .NET 2.0/3.5, where they do not exist.
+  ["if ([string]::IsNullOrWhiteSpace($v)) { 1 }", "[System.String]::IsNullOrWhiteSpace (.NET Framework 4.0)"],
+  ["$g = [guid]::Empty; [guid]::TryParse('x', [ref]$g)", "[System.Guid]::TryParse (.NET Framework 4.0)"],
+  ["$k = [Microsoft.Win32.RegistryValueKind]::DWord; $k.HasFlag([Microsoft.Win32.RegistryValueKind]::DWord)", "Enum.HasFlag() (.NET Framework 4.0)"],
+  ["foreach ($l in [System.IO.File]::ReadLines('C:\\a.txt')) { $l }", "[System.IO.File]::ReadLines (.NET Framework 4.0)"],
+  ["if ([Environment]::Is64BitOperatingSystem) { 1 }", "[System.Environment]::Is64BitOperatingSystem (.NET Framework 4.0)"],
+  ["$t = [Tuple]::Create(135, 59532)", "[System.Tuple] (.NET Framework 4.0)"],
+  ["$t = New-Object 'System.Tuple[int,int]' 135, 59532", "[System.Tuple] (.NET Framework 4.0)"],
+  ["$l = New-Object -TypeName 'System.Collections.Generic.List[System.Tuple[int,string]]'", "[System.Tuple] (.NET Framework 4.0)"],
+  ["$p = [IO.Path]::Combine('C:', 'Program Files', 'Microsoft')", "[System.IO.Path]::Combine of more than two parts"],
+  ["$v = [version]::Parse('14.3.123.4')", "[System.Version]::Parse (.NET Framework 4.0)"],
+  ["[System.IO.Directory]::EnumerateFiles('C:\\')", "[System.IO.Directory]::EnumerateFiles (.NET Framework 4.0)"],
 ];
 
 // PowerShell 2.0 code the check must let through.
@@ -73,6 +85,8 @@ const accepted = [
   "Import-Module ServerManager; Get-WindowsFeature -Name NLB",
   "function F { param([Parameter(Mandatory = $true)][ValidateRange(1, 65535)][int]$Port) $Port }",
   "$n = 10l + 5mb; $m = [regex]::Match('a', 'a'); Get-Service 2>&1 | Out-Null",
+  // What .NET 2.0 has: the 2.0 members of the same types.
+  "if ([string]::IsNullOrEmpty($v)) { [IO.Path]::Combine('C:', 'a') }; $g = New-Object Guid 'c0a8b3e2-1f4d-4e5a-9b6c-7d8e9f0a1b2c'; [System.IO.File]::ReadAllLines('C:\\a.txt'); [Environment]::MachineName; $v = New-Object Version '14.3'",
 ];
 
 const script = `
