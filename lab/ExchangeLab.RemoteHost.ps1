@@ -246,7 +246,7 @@ catch { New-Object System.Management.Automation.PSObject -Property @{ Marker = $
 # does. The server's pipeline runs to its end before anything is passed on.
 function Invoke-LabRemoteComputer {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [string]$Text, [object[]]$Arguments,
-        [System.Collections.ArrayList]$InputList, [bool]$Show)
+        [System.Collections.ArrayList]$InputList, [bool]$Show, [bool]$Credential)
     $state = Read-LabState $Cmdlet
     $server = Find-LabWindowsServer $state $Computer
     if ($null -eq $server) { Write-LabTransportError $Cmdlet $Computer 'UnknownComputer'; return }
@@ -255,6 +255,8 @@ function Invoke-LabRemoteComputer {
         'Disabled' { Write-LabTransportError $Cmdlet $Computer 'RemotingDisabled'; return }
         'Unreachable' { Write-LabTransportError $Cmdlet $Computer 'Unreachable'; return }
     }
+    # The second hop: this logon has no credentials to hand on, and none were given.
+    if (-not $Credential -and -not (Test-LabLogonHasCredentials)) { Write-LabTransportError $Cmdlet $Computer 'AccessDenied'; return }
     $runspaceId = [guid]::NewGuid()
     $findings = @(Test-PowerShell2Script -ScriptText $Text)
     if ($findings.Count -gt 0) {
@@ -315,8 +317,9 @@ function Invoke-LabRemoteCommand {
     $arguments = @()
     if ($Bound.ContainsKey('ArgumentList')) { $arguments = @($Bound['ArgumentList']) }
     $show = -not ($Bound.ContainsKey('HideComputerName') -and [bool]$Bound['HideComputerName'])
+    $credential = $Bound.ContainsKey('Credential') -and $null -ne $Bound['Credential']
     foreach ($computer in @($Bound['ComputerName'])) {
-        Invoke-LabRemoteComputer $Cmdlet ([string]$computer) $text $arguments $InputList $show
+        Invoke-LabRemoteComputer $Cmdlet ([string]$computer) $text $arguments $InputList $show $credential
     }
 }
 
@@ -364,12 +367,13 @@ function Invoke-Command {
 Runs commands in process, in sessions, or on lab servers as if over WinRM.
 .DESCRIPTION
 The lab's Invoke-Command. With -ComputerName naming a lab server (Name or Fqdn), it emulates
-PowerShell remoting to that server: its Remoting setting (Enabled, Disabled, Unreachable) decides
-whether it connects; the script must pass the PowerShell 2.0 check (Test-ExchangeLabPowerShell2Script);
-then it runs in a fresh scope where the Windows commands it needs (registry, services, WMI,
+PowerShell remoting to that server: its Remoting setting (Enabled, Disabled: 2008 R2's default,
+Unreachable) decides whether it connects, and a logon without credentials to hand on
+(EXCHANGE_LAB_LOGON=Network: an SSH key logon on a jump host) is denied unless -Credential is
+given; the script must pass the PowerShell 2.0 check (Test-ExchangeLabPowerShell2Script); then it runs in a fresh scope where the Windows commands it needs (registry, services, WMI,
 netstat, Get-Counter) act on that server's lab state. Output comes back deserialized with
-PSComputerName; errors come back as remote errors. Authentication, Credential, Port, UseSSL and
-SessionOption are accepted and ignored. Any other use (-Session, in process, ...) is passed
+PSComputerName; errors come back as remote errors. Authentication, Port, UseSSL and SessionOption
+are accepted and ignored; Credential only lifts the second-hop refusal. Any other use (-Session, in process, ...) is passed
 unchanged to Microsoft.PowerShell.Core\Invoke-Command.
 #>
 $binding

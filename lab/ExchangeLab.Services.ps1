@@ -370,6 +370,14 @@ function Get-LabServerAddress {
     return '10.0.0.10'
 }
 
+# What netstat.exe prints in the language of the server's Windows (Windows.Culture): its title, its
+# column headings and its TCP states, which are translated (a German server's listeners are
+# ABHÖREN). Only the numeric columns are the same in every language.
+$script:LabNetstatTexts = @{
+    'en-US' = @{ Title = 'Active Connections'; Columns = @('Proto', 'Local Address', 'Foreign Address', 'State', 'PID'); LISTENING = 'LISTENING'; ESTABLISHED = 'ESTABLISHED' }
+    'de-DE' = @{ Title = 'Aktive Verbindungen'; Columns = @('Proto', 'Lokale Adresse', 'Remoteadresse', 'Status', 'PID'); LISTENING = 'ABH' + [char]0x00D6 + 'REN'; ESTABLISHED = 'HERGESTELLT' }
+}
+
 # netstat.exe's text: -a (listening too), -n, -o (PID column), -p TCP (TCP only; IPv4 listeners).
 function Invoke-LabShadowNetstat {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [System.Collections.IDictionary]$Bound)
@@ -399,14 +407,17 @@ function Invoke-LabShadowNetstat {
             }
         }
     }
+    $texts = $script:LabNetstatTexts[[string]$target.Windows.Culture]
+    if ($null -eq $texts) { $texts = $script:LabNetstatTexts['en-US'] }
+    $columns = $texts.Columns
     ''
-    'Active Connections'
+    $texts.Title
     ''
-    if ($pid_) { '  Proto  Local Address          Foreign Address        State           PID' }
-    else { '  Proto  Local Address          Foreign Address        State' }
+    $heading = '  {0,-7}{1,-23}{2,-23}{3,-16}' -f $columns[0], $columns[1], $columns[2], $columns[3]
+    if ($pid_) { $heading + $columns[4] } else { $heading.TrimEnd() }
     foreach ($row in @($rows | Sort-Object { $_[3] -ne 'LISTENING' }, { $_[0] }, { $_[4] })) {
         if (-not $all -and $row[3] -eq 'LISTENING') { continue }
-        $line = '  {0,-7}{1,-23}{2,-23}{3,-16}' -f 'TCP', $row[1], $row[2], $row[3]
+        $line = '  {0,-7}{1,-23}{2,-23}{3,-16}' -f 'TCP', $row[1], $row[2], $texts[$row[3]]
         if ($pid_) { $line + $row[4] } else { $line.TrimEnd() }
     }
 }

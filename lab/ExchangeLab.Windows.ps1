@@ -27,6 +27,9 @@ $script:WinMsg = @{
     RemotingDisabled   = 'Connecting to remote server {0} failed with the following error message : The client cannot connect to the destination specified in the request. Verify that the service on the destination is running and is accepting requests. Consult the logs and documentation for the WS-Management service running on the destination, most commonly IIS or WinRM. If the destination is the WinRM service, run the following command on the destination to analyze and configure the WinRM service: "winrm quickconfig". For more information, see the about_Remote_Troubleshooting Help topic.'
     Unreachable        = 'Connecting to remote server {0} failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is accessible over the network, and that a firewall exception for the WinRM service is enabled and allows access from this computer. By default, the WinRM firewall exception for public profiles limits access to remote computers within the same local subnet. For more information, see the about_Remote_Troubleshooting Help topic.'
     UnknownComputer    = 'Connecting to remote server {0} failed with the following error message : WinRM cannot process the request. The following error occurred while using Kerberos authentication: Cannot find the computer {0}. Verify that the computer exists on the network and that the name provided is spelled correctly. For more information, see the about_Remote_Troubleshooting Help topic.'
+    # The second hop: a logon without credentials to hand on (the jump host's SSH key logon, a
+    # WinRM session's own) reaching on to a server with its own identity.
+    AccessDenied       = 'Connecting to remote server {0} failed with the following error message : Access is denied. For more information, see the about_Remote_Troubleshooting Help topic.'
     # The lab's own text: a real PowerShell 2.0 host reports its own parse or type errors instead.
     PowerShell2        = 'The remote computer {0} runs Windows PowerShell 2.0, which cannot run this script: {1}'
     # The lab's own text: the lab does not emulate background or disconnected remote jobs.
@@ -59,6 +62,16 @@ $script:WinRMErrors = @{
     UnknownComputer  = @{ Id = 'NetworkPathNotFound'; Code = 53 }
     Unreachable      = @{ Id = 'WinRMOperationTimeout'; Code = -2144108250 }
     RemotingDisabled = @{ Id = 'CannotConnect'; Code = -2144108526 }
+    AccessDenied     = @{ Id = 'AccessDenied'; Code = 5 }
+}
+
+# The logon this process runs under, as Windows would hand it on to a remote server
+# (EXCHANGE_LAB_LOGON): 'Interactive' (default: an admin's or a service's logon, with a Kerberos
+# ticket to authenticate to the servers) or 'Network' (an SSH key logon on a jump host, or a WinRM
+# session: no credentials to hand on, so Invoke-Command -ComputerName without -Credential is denied:
+# the second hop).
+function Test-LabLogonHasCredentials {
+    return ([string]$env:EXCHANGE_LAB_LOGON -ne 'Network')
 }
 
 $script:RpcParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchangeRPC\ParametersSystem'
@@ -144,9 +157,9 @@ function Get-LabWindowsDefaultRegistry {
     Set-LabProperty $setup 'MsiInstallPath' (New-LabRegistryValue 'String' $script:ExchangeInstallPath)
     Set-LabProperty $registry $script:ExchangeSetupKey $setup
     if (Test-LabServerIsCas $Server) {
-        # Inference: the RPC Client Access key exists after setup; the Address Book's Parameters
-        # key does not (the guides say to create it).
-        Set-LabProperty $registry $script:RpcParametersKey (New-LabEmptyObject)
+        # The services' own keys exist after setup; MSExchangeRPC\ParametersSystem and
+        # MSExchangeAB\Parameters do not: Microsoft's procedure for static ports creates them.
+        Set-LabProperty $registry 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchangeRPC' (New-LabEmptyObject)
         Set-LabProperty $registry 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchangeAB' (New-LabEmptyObject)
     }
     return $registry
@@ -157,7 +170,11 @@ function Get-LabWindowsDefaultRegistry {
 function Complete-LabWindows {
     param([object]$Server, [object]$Windows)
     $seed = Get-LabServerSeed $Server
-    if ($null -eq $Windows.PSObject.Properties['Remoting'] -or [string]::IsNullOrEmpty([string]$Windows.Remoting)) { Set-LabProperty $Windows 'Remoting' 'Enabled' }
+    # Windows Server 2008 R2 ships with remoting off (on by default only from 2012): a server is
+    # reachable only where the scenario says Enabled (someone ran Enable-PSRemoting there).
+    if ($null -eq $Windows.PSObject.Properties['Remoting'] -or [string]::IsNullOrEmpty([string]$Windows.Remoting)) { Set-LabProperty $Windows 'Remoting' 'Disabled' }
+    # The language of Windows on the server: what its tools print (netstat's texts and states).
+    if ($null -eq $Windows.PSObject.Properties['Culture'] -or [string]::IsNullOrEmpty([string]$Windows.Culture)) { Set-LabProperty $Windows 'Culture' 'en-US' }
     if ($null -eq $Windows.PSObject.Properties['OutlookSessions'] -or $null -eq $Windows.OutlookSessions) { Set-LabProperty $Windows 'OutlookSessions' 0 }
     if ($null -eq $Windows.PSObject.Properties['AddressBookConfigRpcTcpPort'] -or $null -eq $Windows.AddressBookConfigRpcTcpPort) { Set-LabProperty $Windows 'AddressBookConfigRpcTcpPort' 0 }
     if ($null -eq $Windows.PSObject.Properties['NextProcessId'] -or $null -eq $Windows.NextProcessId) { Set-LabProperty $Windows 'NextProcessId' (2000 + ($seed % 1000) * 4) }

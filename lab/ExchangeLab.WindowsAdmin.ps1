@@ -22,6 +22,7 @@ function ConvertTo-LabWindowsOutput {
             Fqdn                        = [string]$Server.Fqdn
             AdminDisplayVersion         = [string]$Server.AdminDisplayVersion
             Remoting                    = [string]$Windows.Remoting
+            Culture                     = [string]$Windows.Culture
             OutlookSessions             = [int]$Windows.OutlookSessions
             AddressBookConfigRpcTcpPort = [int]$Windows.AddressBookConfigRpcTcpPort
             Services                    = New-Object System.Management.Automation.PSObject -Property $services
@@ -36,7 +37,7 @@ function ConvertTo-LabWindowsOutput {
 Returns the Windows side of lab servers: remoting, Outlook sessions, services with their listening ports, registry.
 .DESCRIPTION
 One object per server (or the one -Server names, by Name or Fqdn): Server, Fqdn,
-AdminDisplayVersion, Remoting, OutlookSessions, AddressBookConfigRpcTcpPort, Services (per
+AdminDisplayVersion, Remoting, Culture, OutlookSessions, AddressBookConfigRpcTcpPort, Services (per
 service: Status, ProcessId, ListeningPorts, FailStarts), Registry (key path -> value name ->
 Kind, Value), NextProcessId, NextDynamicPort. Servers without a Windows section show their defaults.
 #>
@@ -51,10 +52,12 @@ function Get-ExchangeLabServerWindows {
 
 <#
 .SYNOPSIS
-Sets a lab server's remoting (Enabled, Disabled, Unreachable), its Outlook session count, or its RTM address book .config port.
+Sets a lab server's remoting (Enabled, Disabled, Unreachable), its Windows language, its Outlook session count, or its RTM address book .config port.
 .DESCRIPTION
--Remoting Disabled is Windows Server 2008 R2's default (no Enable-PSRemoting); Unreachable is a
-server WinRM cannot reach at all. -OutlookSessions sets the RPC Client Access user count (a
+-Remoting Disabled is Windows Server 2008 R2's default (no Enable-PSRemoting; a server the
+scenario does not say otherwise of has it); Unreachable is a server WinRM cannot reach at all.
+-Culture is the language of the server's Windows (en-US, de-DE): what its tools print, netstat's
+states included. -OutlookSessions sets the RPC Client Access user count (a
 restart of MSExchangeRPC sets it to 0). -AddressBookConfigRpcTcpPort is the RpcTcpPort of
 microsoft.exchange.addressbook.service.exe.config, which only Exchange 2010 RTM (14.0) reads.
 Nothing restarts: a service uses a new port only after its next start. Returns the server's
@@ -65,6 +68,7 @@ function Set-ExchangeLabServerWindows {
     param(
         [Parameter(Mandatory = $true, Position = 0)][string]$Server,
         [ValidateSet('Enabled', 'Disabled', 'Unreachable')][string]$Remoting,
+        [ValidateSet('en-US', 'de-DE')][string]$Culture,
         [ValidateRange(0, 1000000)][int]$OutlookSessions,
         [ValidateRange(0, 65535)][int]$AddressBookConfigRpcTcpPort
     )
@@ -73,7 +77,7 @@ function Set-ExchangeLabServerWindows {
         param($s, $c)
         $target = Resolve-LabWindowsServer $PSCmdlet $s $Server
         $windows = Get-LabWindows $target -Attach
-        foreach ($knob in 'Remoting', 'OutlookSessions', 'AddressBookConfigRpcTcpPort') {
+        foreach ($knob in 'Remoting', 'Culture', 'OutlookSessions', 'AddressBookConfigRpcTcpPort') {
             if ($bound.ContainsKey($knob)) { Set-LabProperty $windows $knob $bound[$knob] }
         }
         $c.Commit = $true

@@ -45,17 +45,24 @@ function Write-ExcasValue([string]$Path, [string]$Name, [int]$Port, [string]$Kin
     New-ItemProperty -LiteralPath $Path -Name $Name -PropertyType $Kind -Value $value -Force | Out-Null
 }
 
-# The TCP ports a service's process listens on (netstat -ano, which 2008 R2 has; Get-NetTCPConnection
-# is 2012+), without the RPC over HTTP ports 6001-6004 that Outlook Anywhere uses.
+# The TCP ports a service's process listens on, from netstat -ano (2008 R2 has it;
+# Get-NetTCPConnection is 2012+), read from its numeric columns only: the state column is in the
+# language of the server's Windows (a German server writes ABHOREN, with an umlaut), so a listener is told
+# by its foreign address, 0.0.0.0:0 ([::]:0), which only a listening socket has. The RPC over HTTP
+# ports 6001-6004 that Outlook Anywhere uses are left out.
 function Get-ExcasListening([string]$Service, $Lines) {
     $ports = @()
     $svc = Get-WmiObject -Class Win32_Service -Filter ("Name='" + $Service + "'")
     if ($null -eq $svc -or [int]$svc.ProcessId -eq 0) { return ,$ports }
     foreach ($line in $Lines) {
-        $m = [regex]::Match([string]$line, '^\s*TCP\s+\S+:(\d+)\s+\S+\s+LISTENING\s+(\d+)\s*$')
-        if (-not $m.Success) { continue }
-        $port = [int]$m.Groups[1].Value
-        if ([int]$m.Groups[2].Value -ne [int]$svc.ProcessId) { continue }
+        $fields = @(([string]$line).Trim() -split '\s+')
+        if ($fields.Count -lt 4 -or $fields[0] -ne 'TCP') { continue }
+        if ($fields[2] -ne '0.0.0.0:0' -and $fields[2] -ne '[::]:0') { continue }
+        $local = [regex]::Match($fields[1], ':(\d+)$')
+        $owner = 0
+        if (-not $local.Success -or -not [int]::TryParse($fields[$fields.Count - 1], [ref]$owner)) { continue }
+        if ($owner -ne [int]$svc.ProcessId) { continue }
+        $port = [int]$local.Groups[1].Value
         if ($port -ge 6001 -and $port -le 6004) { continue }
         if (-not ($ports -contains $port)) { $ports += $port }
     }
