@@ -327,13 +327,22 @@ function Get-Ps2TypeFinding {
     }
 }
 
+# A command's arguments: its elements after the command name. (Not Select-Object -Skip: inside a
+# restricted endpoint, as on an SSH jump host, Select-Object is a proxy without -Skip.)
+function Get-Ps2CommandArgument {
+    param([object]$Command)
+    $elements = @($Command.CommandElements)
+    if ($elements.Count -lt 2) { return , @() }
+    return , @($elements[1..($elements.Count - 1)])
+}
+
 function Get-Ps2CommandFinding {
     param([object]$Node, [hashtable]$Imported)
     $name = $Node.GetCommandName()
     if ([string]::IsNullOrEmpty($name)) { return }
     if ($name -eq 'New-Object') {
         # New-Object [-TypeName] 'System.Tuple[int,string]': the type as a string.
-        $elements = @($Node.CommandElements | Select-Object -Skip 1)
+        $elements = Get-Ps2CommandArgument $Node
         for ($i = 0; $i -lt $elements.Count; $i++) {
             $element = $elements[$i]
             if ($element -is [System.Management.Automation.Language.CommandParameterAst]) {
@@ -377,7 +386,7 @@ function Get-Ps2CommandFinding {
     # script block only.
     if ($name -eq 'Where-Object' -or $name -eq 'ForEach-Object') {
         $allowed = @('FilterScript', 'Process', 'Begin', 'End', 'InputObject', 'RemainingScripts')
-        $arguments = @($Node.CommandElements | Select-Object -Skip 1)
+        $arguments = Get-Ps2CommandArgument $Node
         $simplified = $false
         for ($i = 0; $i -lt $arguments.Count; $i++) {
             $element = $arguments[$i]
@@ -430,7 +439,7 @@ function Get-Ps2Finding {
     $imported = @{}
     foreach ($command in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] }, $true)) {
         if ($command.GetCommandName() -eq 'Import-Module') {
-            foreach ($element in @($command.CommandElements | Select-Object -Skip 1)) {
+            foreach ($element in (Get-Ps2CommandArgument $command)) {
                 if ($element -is [System.Management.Automation.Language.StringConstantExpressionAst]) { $imported[[string]$element.Value] = $true }
             }
         }

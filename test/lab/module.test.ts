@@ -57,10 +57,7 @@ describe("Windows PowerShell 5.1 compatibility", () => {
   );
   it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", async () => {
     const tokens = await code();
-    for (const [name, source] of [
-      ...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const),
-      ["Ps2Compat.psm1", tokens["Ps2Compat.psm1"] ?? ""],
-    ] as const) {
+    for (const [name, source] of [...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const), ["Ps2Compat.psm1", tokens["Ps2Compat.psm1"] ?? ""]] as const) {
       expect(source.length, name).toBeGreaterThan(1000);
       for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
         expect(source.includes(token), `${name} contains ${token}`).toBe(false);
@@ -104,7 +101,9 @@ describe("Windows PowerShell 5.1 compatibility", () => {
 describe("files", () => {
   it("keeps every lab file under 700 lines, one concern a file", () => {
     const files = [
-      ...readdirSync(join(ROOT, "lab")).filter((f) => /\.ps(d?1|m1)$/.test(f)).map((f) => join(ROOT, "lab", f)),
+      ...readdirSync(join(ROOT, "lab"))
+        .filter((f) => /\.ps(d?1|m1)$/.test(f))
+        .map((f) => join(ROOT, "lab", f)),
       ...readdirSync(join(ROOT, "lab", "Ps2Compat")).map((f) => join(ROOT, "lab", "Ps2Compat", f)),
     ];
     expect(files.length).toBeGreaterThan(15);
