@@ -22,3 +22,4 @@ export { setConfigSource, lookupPassword } from "./credentials";
 export { PwshSession, findPwsh, type CommandSpec } from "./session";
 export { SessionRegistry, sessions } from "./registry";
 export { query, parseRows, stringList } from "./query";
+export { isNoWsmanError, noWsmanMessage } from "./wsman";

@@ -11,6 +11,7 @@ import type { Envelope } from "./envelope";
 import { noEnvelopeError, PowerShellError, PowerShellSessionError, printed, type PsErrorRecord } from "./errors";
 import { processGlobal } from "./processGlobal";
 import { findPwsh, PwshSession, type CommandSpec, type TurnOptions } from "./session";
+import { isNoWsmanError, needsWsman, noWsmanMessage, WSMAN_CHECK, wsmanRefusal } from "./wsman";
 
 /** Error types that mean the remote session itself is unusable. */
 const BROKEN_SESSION_ERRORS = new Set(["PSRemotingTransportException", "PSRemotingDataStructureException", "InvalidRunspaceStateException", "PSInvalidOperationException"]);
@@ -109,6 +110,21 @@ export class SessionRegistry {
     this.started++;
     this.stats.sessionsOpened++;
     const session = await PwshSession.start(executable, timeout);
+    // A session that speaks WSMan from here: whether this machine can, before Exchange is asked anything.
+    if (needsWsman(connection)) {
+      let probe: Envelope;
+      try {
+        probe = await session.run(WSMAN_CHECK, timeout);
+      } catch (e) {
+        session.kill();
+        throw e;
+      }
+      const refusal = wsmanRefusal(connection, probe);
+      if (refusal !== undefined) {
+        session.kill();
+        throw new PowerShellSessionError("bootstrap", refusal);
+      }
+    }
     const script = bootstrapScript(connection, usesPassword(connection) ? lookupPassword() : undefined);
     let envelope: Envelope;
     try {
@@ -119,6 +135,8 @@ export class SessionRegistry {
     }
     if (!envelope.ok) {
       session.kill();
+      // A WSMan client the check let through (a PSWSMan that does not work here) still fails at New-PSSession.
+      if (envelope.errors.some(isNoWsmanError)) throw new PowerShellSessionError("bootstrap", noWsmanMessage(connection));
       if (envelope.errors.some(isShellQuotaRefusal)) {
         throw new PowerShellSessionError(
           "bootstrap",
