@@ -31,7 +31,9 @@ export type ExchangeCasErrorCode =
   /** A cmdlet or script answered with something the provider does not understand. */
   | "unexpected-output"
   /** A module or file the provider needs is missing on a host or from the package. */
-  | "missing-component";
+  | "missing-component"
+  /** A server cannot be reached with PowerShell remoting (off there, denied, unreachable); the message says what to do where. */
+  | "server-unreachable";
 
 export class ExchangeCasError extends Error {
   readonly code: ExchangeCasErrorCode;

@@ -12,14 +12,14 @@
 // Delete puts every server back to what it had before (dynamic ports, unless it had static ones).
 import { z } from "zod";
 import { listExchangeServers, type ExchangeServer } from "../exchange";
-import { ConnectionSchema, describeConnection, ServerConnectionSchema, type Connection, type SessionConnection } from "../shell";
+import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, type Connection, type SessionConnection } from "../shell";
 import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { exchangeVersion, OnDelete, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
-import { ExchangeCasError } from "../errors";
+import { ExchangeCasError, isExchangeCasError } from "../errors";
 
 const shape = {
   /** The AD site: every Client Access server in it gets the ports. */
@@ -191,13 +191,18 @@ async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
     try {
       servers.push({ server, ports: await readServerPorts(via, server.fqdn) });
     } catch (e) {
+      // This machine cannot reach any server (no WSMan client, its session would not open): said
+      // once, as the fault it is, not as every server's.
+      if (e instanceof PowerShellSessionError || (isExchangeCasError(e, "server-unreachable") && e.details.reason === "no-wsman")) {
+        throw new ExchangeCasError("refused", `Static RPC ports of site ${inputs.site}: ${(e as Error).message.replace(/\.?\s*$/, "")}. No server was changed.`, { site: inputs.site }, { cause: e });
+      }
       unreachable.push(`${server.name}: ${(e as Error).message.replace(/\.?\s*$/, "")}`);
     }
   }
   if (unreachable.length > 0) {
     throw new ExchangeCasError(
       "refused",
-      `Static RPC ports of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; no server was changed.`,
+      `Static RPC ports of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; no server was changed.`,
       { site: inputs.site, unreachable },
     );
   }

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { parseRows, psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
 import { ExchangeCasError } from "../errors";
+import { serverAccessError } from "./access";
 
 /** Registry locations (LB-WIRING §1.2), for messages. */
 export const RPC_CLIENT_ACCESS_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem\\TCP/IP Port";
@@ -112,7 +113,11 @@ export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
 
 /** Reads the static RPC ports of `server` (its FQDN), changing nothing. */
 export async function readServerPorts(connection: SessionConnection, server: string): Promise<ServerPorts> {
-  const envelope = await sessions().invoke(connection, serverPortsSpec(server, "Read"));
+  const envelope = await sessions()
+    .invoke(connection, serverPortsSpec(server, "Read"))
+    .catch((e: unknown) => {
+      throw serverAccessError(server, connection, e);
+    });
   return parseServerPorts(server, envelope.data);
 }
 
@@ -121,6 +126,10 @@ export async function readServerPorts(connection: SessionConnection, server: str
  * and MSExchangeAB there, which drops the server's Outlook sessions; returns what it reads after.
  */
 export async function setServerPorts(connection: SessionConnection, server: string, rpcClientAccess: number, addressBook: number): Promise<ServerPorts> {
-  const envelope = await sessions().invoke(connection, serverPortsSpec(server, "Set", rpcClientAccess, addressBook));
+  const envelope = await sessions()
+    .invoke(connection, serverPortsSpec(server, "Set", rpcClientAccess, addressBook))
+    .catch((e: unknown) => {
+      throw serverAccessError(server, connection, e);
+    });
   return parseServerPorts(server, envelope.data);
 }
