@@ -66,6 +66,8 @@ export interface LabOptions {
   edit?: (state: JsonObject) => void;
   /** "local" (the lab imported into the provider's session) or "ssh"; default: EXCHANGE_CAS_TEST_REMOTE. */
   transport?: "local" | "ssh";
+  /** Over SSH: the jump host has an account of its own for the servers (see SshdOptions.jumpHostAccount). */
+  jumpHostAccount?: boolean;
 }
 
 const scenarioText = (() => {
@@ -92,7 +94,7 @@ export function createLab(options: LabOptions = {}): Lab {
   let sshd: Sshd | undefined;
   if ((options.transport ?? TEST_REMOTE) === "ssh") {
     try {
-      sshd = startSshd({ statePath, pwsh: pwshPath(), dir: path.join(dir, "ssh") });
+      sshd = startSshd({ statePath, pwsh: pwshPath(), dir: path.join(dir, "ssh"), ...(options.jumpHostAccount === true ? { jumpHostAccount: true } : {}) });
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;

@@ -81,6 +81,13 @@ export interface SshdOptions {
   pwsh: string;
   /** The folder for sshd's files; a new temp folder when omitted (removed by stop()). */
   dir?: string;
+  /**
+   * The jump host's own account for the Exchange servers: the endpoint's startup script sets
+   * $global:ExcasServerOptions with a Credential, as an admin configures a jump host whose SSH key
+   * logon has no Kerberos ticket to hand on (the second hop). Without it, Invoke-Command
+   * -ComputerName from the endpoint is denied, as from a real key logon.
+   */
+  jumpHostAccount?: boolean;
 }
 
 const running = new Set<Sshd>();
@@ -224,13 +231,25 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       // opened anyway and autoloaded the lab on the first command.
       "    ModulesToImport = 'ExcasDns', 'ExcasServer', 'ExchangeLab'",
       `    VisibleFunctions = ${ENDPOINT_COMMANDS.map(psQuote).join(", ")}`,
+      ...(options.jumpHostAccount === true ? [`    ScriptsToProcess = ${psQuote(file("jump-host-account.ps1"))}`] : []),
       "}",
       "",
     ].join("\n"),
   );
 
+  if (options.jumpHostAccount === true) {
+    // What an admin puts in the endpoint's startup: an account of the jump host's own (its password
+    // stored on the jump host; a throwaway one here, the lab checks only that one is given).
+    fs.writeFileSync(
+      file("jump-host-account.ps1"),
+      "$global:ExcasServerOptions = @{ Authentication = 'Kerberos'; Credential = (New-Object System.Management.Automation.PSCredential('CONTOSO\\svc-excas', (New-Object System.Security.SecureString))) }\n",
+    );
+  }
   const env = [
     `export EXCHANGE_LAB_STATE=${shQuote(options.statePath)}`,
+    // The jump host's logon is an SSH key logon: a network logon with no credentials to hand on
+    // to the Exchange servers (the second hop). See EXCHANGE_LAB_LOGON in the lab module.
+    "export EXCHANGE_LAB_LOGON=Network",
     `export PSModulePath=${shQuote(file("modules"))}`,
     // DNS records and errors reach the client as a Windows server sends them: CIM objects, which
     // pwsh on Linux/macOS cannot rebuild (no libmi). See EXCHANGE_LAB_WIRE in the lab module.
