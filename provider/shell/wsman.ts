@@ -29,11 +29,12 @@ export const WSMAN_CHECK: CommandSpec = {
   target: "",
   script: [
     `$excasWsman = New-Object PSObject -Property @{ Available = $true; Via = 'Windows'; Version = [string]$PSVersionTable.PSVersion }`,
-    `if ($PSVersionTable.PSEdition -eq 'Core' -and -not $IsWindows) {`,
+    `if ($PSVersionTable.PSEdition -eq 'Core' -and [System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) {`,
     `    $excasPswsman = @(Get-Module -ListAvailable -Name PSWSMan | Where-Object { $_.Version.Major -ge 3 -or $_.ExportedCommands.ContainsKey('Enable-PSWSMan') } | Sort-Object Version -Descending)`,
     `    if ($excasPswsman.Count -gt 0) {`,
-    `        Import-Module -ModuleInfo $excasPswsman[0] -ErrorAction Stop`,
-    `        Enable-PSWSMan -Force -ErrorAction Stop`,
+    // Called through the imported module: the command exists only where PSWSMan does.
+    `        $excasModule = Import-Module -ModuleInfo $excasPswsman[0] -PassThru -ErrorAction Stop`,
+    `        & $excasModule.ExportedCommands['Enable-PSWSMan'] -Force -ErrorAction Stop`,
     `        $excasWsman.Via = 'PSWSMan ' + $excasPswsman[0].Version`,
     `    } else {`,
     // The library PowerShell's own WSMan transport loads (DllImport from System.Management.Automation).

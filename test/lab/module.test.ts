@@ -14,7 +14,7 @@ const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange
   join(ROOT, "lab", `ExchangeLab.${part}.ps1`),
 );
 // The PowerShell 2.0 check, a module of its own nested in the lab (its messages name the 7-only operators).
-const windowsPath = join(ROOT, "lab", "Ps2Compat", "Ps2Compat.psm1");
+const windowsPath = join(ROOT, "lab", "Ps2Compat", "Ps2Compat.Checks.ps1");
 const manifestPath = join(ROOT, "lab", "ExchangeLab.psd1");
 const typesPath = join(ROOT, "lab", "types", "ExchangeLabTypes.cs");
 
@@ -57,7 +57,7 @@ describe("Windows PowerShell 5.1 compatibility", () => {
   );
   it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", async () => {
     const tokens = await code();
-    for (const [name, source] of [...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const), ["Ps2Compat.psm1", tokens["Ps2Compat.psm1"] ?? ""]] as const) {
+    for (const [name, source] of [...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const), ["Ps2Compat.Checks.ps1", tokens["Ps2Compat.Checks.ps1"] ?? ""]] as const) {
       expect(source.length, name).toBeGreaterThan(1000);
       for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
         expect(source.includes(token), `${name} contains ${token}`).toBe(false);
