@@ -57,7 +57,10 @@ describe("Windows PowerShell 5.1 compatibility", () => {
   );
   it("uses none of the PowerShell 7 operators or parameters 5.1 lacks", async () => {
     const tokens = await code();
-    for (const [name, source] of [...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const), ["Ps2Compat.Checks.ps1", tokens["Ps2Compat.Checks.ps1"] ?? ""]] as const) {
+    for (const [name, source] of [
+      ...[modulePath, ...splitPaths].map((path) => [basename(path), readFileSync(path, "utf8")] as const),
+      ["Ps2Compat.Checks.ps1", tokens["Ps2Compat.Checks.ps1"] ?? ""],
+    ] as const) {
       expect(source.length, name).toBeGreaterThan(1000);
       for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
         expect(source.includes(token), `${name} contains ${token}`).toBe(false);
