@@ -162,6 +162,17 @@ describe("netstat speaks the server's language", () => {
   });
 });
 
+describe("PowerShell 2.0 on the server is .NET 2.0/3.5", () => {
+  const dotNet4 = scenario<Failure>(`Emit (Get-Failure { ${onServer(MB1, "if ([string]::IsNullOrWhiteSpace($env:COMPUTERNAME)) { 'none' }")} })`);
+  it("refuses a script that calls a .NET Framework 4 member, as the server's PowerShell 2.0 would fail on it", async () => {
+    expect(await dotNet4()).toMatchObject({
+      Type: "System.Management.Automation.RemoteException",
+      Category: "ParserError",
+      Message: expect.stringContaining("runs Windows PowerShell 2.0, which cannot run this script: line 1: [System.String]::IsNullOrWhiteSpace (.NET Framework 4.0) (PowerShell 3.0)") as unknown,
+    });
+  });
+});
+
 describe("the second hop: a logon with no credentials to hand on (an SSH key logon on a jump host)", () => {
   const hop = scenario<{ Denied: Failure; WithCredential: Reading; Console: Failure | null }>(
     `$env:EXCHANGE_LAB_LOGON = 'Network'
