@@ -1,28 +1,9 @@
 // Bad input at the edges: each is one sentence that says what to do.
 import * as fs from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { register, type Registration } from "../support/contract";
+import { labTest as it } from "../support/fixtures";
 import { Host, urnOf } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
-
-const hosts: Host[] = [];
-const labs: Lab[] = [];
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
-  for (const l of labs.splice(0)) l.remove();
-});
-
-async function start(env: Record<string, string> = {}): Promise<Host> {
-  const host = await Host.start(env);
-  hosts.push(host);
-  await host.configure();
-  return host;
-}
-function newLab(): Lab {
-  const lab = createLab();
-  labs.push(lab);
-  return lab;
-}
 
 async function declare(connection: unknown): Promise<Registration> {
   const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }));
@@ -40,8 +21,7 @@ async function createError(host: Host, reg: Registration): Promise<string> {
 }
 
 describe("bad input at the edges", () => {
-  it("invalid connection settings fail check, naming the setting", async () => {
-    const host = await start();
+  it("invalid connection settings fail check, naming the setting", async ({ host }) => {
     const urn = urnOf("ClientAccessArray", "ho");
     const reg = await declare({ kind: "lab", statePath: "/tmp/x.json", modulePath: "/tmp/m.psd1" });
     const cases: [unknown, RegExp][] = [
@@ -60,38 +40,35 @@ describe("bad input at the edges", () => {
     }
   });
 
-  it("an unreachable Exchange endpoint: the session cannot open, and the message says what to check", async () => {
-    const host = await start();
+  it("an unreachable Exchange endpoint: the session cannot open, and the message says what to check", async ({ host }) => {
     const error = await createError(host, await declare({ kind: "exchange", connectionUri: "http://127.0.0.1:9/PowerShell/" }));
     expect(error).toMatch(/^Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: .+; check the connection settings and that the endpoint is reachable\.$/);
   });
 
-  it("a missing lab state file: says to initialise the lab", async () => {
-    const host = await start();
-    const lab = newLab();
+  it("a missing lab state file: says to initialise the lab", async ({ lab, host }) => {
     fs.rmSync(lab.statePath);
     const error = await createError(host, await declare(lab.connection));
     expect(error).toMatch(/The Exchange lab state file '.*state\.json' named by EXCHANGE_LAB_STATE does not exist; initialise the lab by copying lab\/scenarios\/article\.json to that path/);
   });
 
-  it("a corrupt lab state file: names it and says how to recover", async () => {
-    const host = await start();
-    const lab = newLab();
-    fs.writeFileSync(lab.statePath, '{"sites": [');
+  it("a corrupt lab state file: names it and says how to recover", async ({ lab, host }) => {
+    // Replaced in one rename, as every write of the state file is.
+    fs.writeFileSync(`${lab.statePath}.corrupt`, '{"sites": [');
+    fs.renameSync(`${lab.statePath}.corrupt`, lab.statePath);
     const error = await createError(host, await declare(lab.connection));
     expect(error).toMatch(/The Exchange lab state file '.*state\.json' is corrupt: .*; restore it, or initialise the lab again/);
   });
 
-  it("a lab module path that does not exist: says which module could not be loaded", async () => {
-    const host = await start();
-    const lab = newLab();
+  it("a lab module path that does not exist: says which module could not be loaded", async ({ lab, host }) => {
     const error = await createError(host, await declare({ ...lab.connection, modulePath: "/nonexistent/ExchangeLab.psd1" }));
     expect(error).toMatch(/^Could not open a session to the lab \(state .*\): .*\/nonexistent\/ExchangeLab\.psd1.*; check the connection settings/);
   });
 
-  it("pwsh not on PATH: says how to install it", async () => {
-    const host = await start({ PATH: "/usr/bin:/bin", HOME: "/nonexistent-home" });
-    const lab = newLab();
+  it("pwsh not on PATH: says how to install it", async ({ lab, onTestFinished }) => {
+    // A host of its own: the PATH it runs with is the point.
+    const host = await Host.start({ PATH: "/usr/bin:/bin", HOME: "/nonexistent-home" });
+    onTestFinished(() => host.stop());
+    await host.configure();
     const error = await createError(host, await declare(lab.connection));
     expect(error).toBe("pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.");
   });

@@ -7,33 +7,28 @@
 // are frozen (SIGSTOP, waited for until /proc says stopped), the state is read, the host is
 // killed and reaped, and only then pwsh goes on (SIGCONT). From the freeze on, at most the one item
 // in flight may still land (its owner check passed before the kill); over SSH the remote side runs
-// that item and is not frozen, which the same bound covers.
-import * as fs from "node:fs";
-import { describe, expect, it } from "vitest";
+// that item and is not frozen, which the same bound covers. The test kills its host: a host of
+// its own (freshHost).
+import { describe, expect } from "vitest";
 import { siteState, databaseName } from "../../bench/site";
 import { register } from "../support/contract";
-import { Host, urnOf } from "../support/host";
-import type { Lab } from "../support/lab";
-import { useLabHost } from "../support/labHost";
+import { labTest as it } from "../support/fixtures";
+import { urnOf } from "../support/host";
+import type { JsonObject, Lab } from "../support/lab";
 import { cmdline, descendantsOf, processState, running } from "../support/procs";
-
-let lab: Lab;
-let host: Host;
-
-useLabHost("each", (fixture) => ({ lab, host } = fixture));
 
 const DATABASES = 30;
 const names = Array.from({ length: DATABASES }, (_, i) => databaseName(i));
 
 /** Each generated database's record, as JSON text, by name. */
-function records(): Map<string, string> {
-  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { mailboxDatabases: { Name: string }[] };
+function records(lab: Lab): Map<string, string> {
+  const state = lab.readState() as unknown as { mailboxDatabases: { Name: string }[] };
   return new Map(state.mailboxDatabases.filter((d) => names.includes(d.Name)).map((d) => [d.Name, JSON.stringify(d)]));
 }
 
 /** The databases whose record differs from `pristine`. */
-function changedSince(pristine: Map<string, string>): string[] {
-  const now = records();
+function changedSince(lab: Lab, pristine: Map<string, string>): string[] {
+  const now = records(lab);
   return names.filter((name) => now.get(name) !== pristine.get(name));
 }
 
@@ -52,11 +47,9 @@ function pwshBelow(parent: number): number[] {
 }
 
 describe("host gone in the middle of a batch", () => {
-  it("a SIGKILLed host's pwsh stops its batch of Set-MailboxDatabase at the next item (at most the one in flight lands) and exits", async () => {
-    const edited = `${lab.statePath}.edit`;
-    fs.writeFileSync(edited, siteState(DATABASES, { SessionOpenMs: 0, ExchangeCommandMs: 200, DnsCommandMs: 0 }));
-    fs.renameSync(edited, lab.statePath);
-    const pristine = records();
+  it("a SIGKILLed host's pwsh stops its batch of Set-MailboxDatabase at the next item (at most the one in flight lands) and exits", async ({ lab, freshHost: host }) => {
+    lab.writeState(JSON.parse(siteState(DATABASES, { SessionOpenMs: 0, ExchangeCommandMs: 200, DnsCommandMs: 0 })) as JsonObject);
+    const pristine = records(lab);
     expect(pristine.size).toBe(DATABASES);
 
     const regs = await register((lib) =>
@@ -72,14 +65,14 @@ describe("host gone in the middle of a batch", () => {
       }),
     );
 
-    await until(() => changedSince(pristine).length > 0, "the first database to change");
+    await until(() => changedSince(lab, pristine).length > 0, "the first database to change");
     const hostPid = host.child.pid ?? 0;
     const tree = descendantsOf(hostPid);
     const frozen = pwshBelow(hostPid);
     expect(frozen.length).toBeGreaterThan(0);
     for (const pid of frozen) process.kill(pid, "SIGSTOP");
     await until(() => frozen.every((pid) => processState(pid) === "T"), "pwsh to stop");
-    const atFreeze = changedSince(pristine);
+    const atFreeze = changedSince(lab, pristine);
     // The batch really was interrupted half-way, so the rest of it is what is at stake.
     expect(atFreeze.length).toBeLessThan(DATABASES - 1);
 
@@ -91,7 +84,7 @@ describe("host gone in the middle of a batch", () => {
     await until(() => tree.every((pid) => !running(pid)), "the host's pwsh processes to exit");
     await applies;
 
-    const after = changedSince(pristine);
+    const after = changedSince(lab, pristine);
     expect(after).toEqual(expect.arrayContaining(atFreeze));
     expect(after.length - atFreeze.length, `databases written after the host was gone: ${after.length - atFreeze.length}`).toBeLessThanOrEqual(1);
   });
