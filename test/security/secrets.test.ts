@@ -8,11 +8,11 @@
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { create } from "../support/apply";
 import { register, type Registration } from "../support/contract";
+import { labTest as it } from "../support/fixtures";
 import { Host, ROOT, urnOf } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
 import { descendantsOf, environ, cmdline } from "../support/procs";
 import { capturePrinted, runExample, stackFileConfig } from "../support/program";
 
@@ -20,12 +20,14 @@ const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-'$(q)"`;
 /** The password as it appears in text: as is, or escaped inside JSON (its `"` becomes `\"`). */
 const PASSWORD_FORMS = [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1)];
 const leaks = (text: string): string[] => PASSWORD_FORMS.filter((form) => text.includes(form));
-const hosts: Host[] = [];
-const labs: Lab[] = [];
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
-  for (const l of labs.splice(0)) l.remove();
-});
+
+/** A host of the test's own, started with `env` and configured with `config` (a password is the point), stopped after the test. */
+async function ownHost(env: Record<string, string>, config: Record<string, string>, onTestFinished: (fn: () => Promise<void>) => void): Promise<Host> {
+  const host = await Host.start(env);
+  onTestFinished(() => host.stop());
+  await host.configure(config);
+  return host;
+}
 
 const exchange = { kind: "exchange", connectionUri: "http://127.0.0.1:9/PowerShell/", authentication: "Basic", username: "EXCHANGESERVERPRO\\svc-pulumi" } as const;
 
@@ -57,13 +59,26 @@ async function recordingBootstraps<T>(work: () => Promise<T>): Promise<{ result:
   }
 }
 
-/** Runs `work` while sampling the command line and environment of every process under the host. */
+/**
+ * The command line and environment of every process the host started (and theirs). A child caught
+ * between fork and exec still shows the host's own command line and environment (which hold the
+ * password when the host was given it): that is the host itself, not a process it started.
+ */
+function startedBy(host: Host): string[] {
+  const own = cmdline(host.child.pid ?? 0).join(" ");
+  return descendantsOf(host.child.pid ?? 0)
+    .map((pid) => ({ command: cmdline(pid).join(" "), env: environ(pid) }))
+    .filter((p) => p.command !== own)
+    .map((p) => `${p.command}\n${p.env}`);
+}
+
+/** Runs `work` while sampling the command line and environment of every process the host started. */
 async function watching<T>(host: Host, work: () => Promise<T>): Promise<{ result: T; seen: string[] }> {
   const seen: string[] = [];
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      for (const pid of descendantsOf(host.child.pid ?? 0)) seen.push(`${cmdline(pid).join(" ")}\n${environ(pid)}`);
+      seen.push(...startedBy(host));
       await new Promise((r) => setTimeout(r, 25));
     }
   })();
@@ -77,10 +92,8 @@ async function watching<T>(host: Host, work: () => Promise<T>): Promise<{ result
 
 describe("secrets", () => {
   for (const source of ["stack config", "environment"] as const) {
-    it(`a password from the ${source} is used, and leaks nowhere when the session fails`, async () => {
-      const host = await Host.start(source === "environment" ? { EXCHANGE_CAS_PASSWORD: PASSWORD } : {});
-      hosts.push(host);
-      await host.configure(source === "stack config" ? { "exchange-cas:password": PASSWORD } : {});
+    it(`a password from the ${source} is used, and leaks nowhere when the session fails`, async ({ onTestFinished }) => {
+      const host = await ownHost(source === "environment" ? { EXCHANGE_CAS_PASSWORD: PASSWORD } : {}, source === "stack config" ? { "exchange-cas:password": PASSWORD } : {}, onTestFinished);
       const reg = await declareArray(exchange);
       expect(reg.provider).not.toContain(PASSWORD);
       expect(reg.providerIsSecret).toBe(false);
@@ -104,10 +117,7 @@ describe("secrets", () => {
     });
   }
 
-  it("without the password, a username fails with a sentence that says where to put it", async () => {
-    const host = await Host.start();
-    hosts.push(host);
-    await host.configure({});
+  it("without the password, a username fails with a sentence that says where to put it", async ({ host }) => {
     const reg = await declareArray(exchange);
     const urn = urnOf("ClientAccessArray", "ho");
     const checked = await host.check(urn, {}, reg.inputs);
@@ -116,17 +126,15 @@ describe("secrets", () => {
     );
   });
 
-  it("with a password configured, lab resources' outputs, the host log and the lab state hold no trace of it", async () => {
-    const lab = createLab();
-    labs.push(lab);
-    const host = await Host.start({ EXCHANGE_CAS_PASSWORD: PASSWORD });
-    hosts.push(host);
-    await host.configure({ "exchange-cas:password": PASSWORD });
+  it("with a password configured, lab resources' outputs, the host log and the lab state hold no trace of it", async ({ lab, onTestFinished }) => {
+    const host = await ownHost({ EXCHANGE_CAS_PASSWORD: PASSWORD }, { "exchange-cas:password": PASSWORD }, onTestFinished);
     const state = await create(host, await declareArray(lab.connection));
     expect(JSON.stringify(state)).not.toContain(PASSWORD);
     expect(host.log).not.toContain(PASSWORD);
     expect(fs.readFileSync(lab.statePath, "utf8")).not.toContain(PASSWORD);
-    for (const pid of descendantsOf(host.child.pid ?? 0)) expect(`${cmdline(pid).join(" ")}${environ(pid)}`).not.toContain(PASSWORD);
+    const started = startedBy(host);
+    expect(started.length).toBeGreaterThan(0);
+    for (const text of started) expect(text).not.toContain(PASSWORD);
   });
 
   it("a secret exchange-cas:password in stack config reaches the CasArraySite's bootstrap in the program process, and is printed and registered nowhere", async () => {
