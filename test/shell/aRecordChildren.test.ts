@@ -1,23 +1,18 @@
 // The provider manages exactly the A records at its name, never those below it (LAB-FIDELITY D4):
 // Get-DnsServerResourceRecord -Name outlook-ho also returns legacy.outlook-ho (article scenario),
 // and provider/dns/aRecord.ts must filter it out by HostName.
-import { expect, it } from "vitest";
+import { expect } from "vitest";
 import { addARecord, getARecords, removeARecord, setARecordTtl } from "../../provider/dns/aRecord";
-import type { Connection } from "../../provider/shell";
+import { labTest as it } from "../support/fixtures";
 import type { Lab } from "../support/lab";
-import { useLabConnection } from "../support/labConnection";
-
-let lab: Lab;
-let connection: Connection;
-useLabConnection((fixture) => ({ lab, connection } = fixture));
 
 const at = { dnsServer: "DC01", zone: "exchangeserverpro.net", name: "outlook-ho" };
-const child = (): string[] =>
+const child = (lab: Lab): Promise<string[]> =>
   lab.json<string[]>(
     `Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'legacy.outlook-ho' -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.HostName + '=' + [string]$_.RecordData.IPv4Address + '/' + $_.TimeToLive.TotalSeconds }`,
   );
 
-it("reads a name with only a record below it as empty, manages its own record, and leaves the one below alone", async () => {
+it("reads a name with only a record below it as empty, manages its own record, and leaves the one below alone", async ({ lab, connection }) => {
   expect(await getARecords(connection, at)).toEqual([]);
   expect(await addARecord(connection, at, "10.1.0.11", 1200)).toBe(true);
   expect(await getARecords(connection, at)).toEqual([{ hostName: "outlook-ho", address: "10.1.0.11", ttl: 1200 }]);
@@ -26,5 +21,5 @@ it("reads a name with only a record below it as empty, manages its own record, a
   expect(await removeARecord(connection, at, "10.1.0.30")).toBe(false);
   expect(await removeARecord(connection, at, "10.1.0.11")).toBe(true);
   expect(await getARecords(connection, at)).toEqual([]);
-  expect(child()).toEqual(["legacy.outlook-ho=10.1.0.30/3600"]);
+  expect(await child(lab)).toEqual(["legacy.outlook-ho=10.1.0.30/3600"]);
 });

@@ -3,25 +3,38 @@
 // requester, a read never misses a write that finished before it was requested, and Sets
 // requested together share one round trip with one envelope each. Commands are counted by the
 // session registry; nothing here asserts on time.
-import * as fs from "node:fs";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect } from "vitest";
 import { getMailboxDatabase, mailboxDatabaseBatching, newClientAccessArray, setRpcClientAccessServer } from "../../provider/exchange";
 import { ConnectionSchema, PowerShellError, PowerShellSessionError, sessions, type Connection } from "../../provider/shell";
+import { labTest } from "../support/fixtures";
 import { createLab, type Lab } from "../support/lab";
 
 const MB1 = "HO-EX2010-MB1.exchangeserverpro.net";
 const MB2 = "HO-EX2010-MB2.exchangeserverpro.net";
 const MB_BR_01 = "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c703";
 
-let lab: Lab;
-let connection: Connection;
-const saved = { prefetch: process.env.EXCHANGE_CAS_READ_PREFETCH, idle: process.env.EXCHANGE_CAS_TABLE_IDLE_MS };
-
-beforeEach(() => {
-  lab = createLab();
-  connection = ConnectionSchema.parse(lab.connection);
+/**
+ * A lab, and so a connection, of the test's own: the batching and table-read state under test
+ * lives per connection in this process (perConnection), and a connection shared by the file's
+ * tests would carry it from one test to the next. Its sessions are closed after the test.
+ */
+// eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from its first parameter, a destructuring pattern (empty: none)
+const it = labTest.extend("own", async ({}, { onCleanup }): Promise<{ lab: Lab; connection: Connection }> => {
+  const lab = createLab();
+  onCleanup(async () => {
+    try {
+      await sessions().closeAll();
+    } finally {
+      lab.remove();
+    }
+  });
+  return { lab, connection: ConnectionSchema.parse(lab.connection) };
 });
-afterEach(async () => {
+
+// What the environment had when the file loaded (before the file's fixture turned the read-ahead
+// off): every test starts from it, and its describe sets what it is about.
+const saved = { prefetch: process.env.EXCHANGE_CAS_READ_PREFETCH, idle: process.env.EXCHANGE_CAS_TABLE_IDLE_MS };
+function restoreEnvironment(): void {
   for (const [name, value] of [
     ["EXCHANGE_CAS_READ_PREFETCH", saved.prefetch],
     ["EXCHANGE_CAS_TABLE_IDLE_MS", saved.idle],
@@ -29,35 +42,32 @@ afterEach(async () => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  await sessions().closeAll();
-  lab.remove();
-});
-afterAll(async () => {
-  await sessions().closeAll();
-});
+}
+beforeEach(restoreEnvironment);
+afterAll(restoreEnvironment);
 
 /** Commands of each cmdlet run by this process so far. */
 function counted(cmdlet: string): number {
   return sessions().stats.commands[cmdlet] ?? 0;
 }
 
-function labValue(database: string): string {
-  return lab.json<string[]>(`(Get-MailboxDatabase -Identity ${database}).RpcClientAccessServer`)[0] ?? "";
+async function labValue(lab: Lab, database: string): Promise<string> {
+  return (await lab.json<string[]>(`(Get-MailboxDatabase -Identity ${database}).RpcClientAccessServer`))[0] ?? "";
 }
 
 /** Changes a database's value in the state file directly, as another admin would (no pwsh, at once). */
-function changeBehindTheBack(database: string, server: "HO-EX2010-MB2"): void {
-  const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as {
-    servers: { Name: string; Fqdn: string; ExchangeLegacyDN: string }[];
-    mailboxDatabases: { Name: string; RpcClientAccessServerLegacyDN: string; RpcClientAccessServerFqdn: string }[];
-  };
-  const target = state.servers.find((s) => s.Name === server);
-  const db = state.mailboxDatabases.find((d) => d.Name === database);
-  if (target === undefined || db === undefined) throw new Error("not in the scenario");
-  db.RpcClientAccessServerLegacyDN = target.ExchangeLegacyDN;
-  db.RpcClientAccessServerFqdn = target.Fqdn;
-  fs.writeFileSync(`${lab.statePath}.edit`, JSON.stringify(state, null, 2));
-  fs.renameSync(`${lab.statePath}.edit`, lab.statePath);
+function changeBehindTheBack(lab: Lab, database: string, server: "HO-EX2010-MB2"): void {
+  lab.edit((json) => {
+    const state = json as unknown as {
+      servers: { Name: string; Fqdn: string; ExchangeLegacyDN: string }[];
+      mailboxDatabases: { Name: string; RpcClientAccessServerLegacyDN: string; RpcClientAccessServerFqdn: string }[];
+    };
+    const target = state.servers.find((s) => s.Name === server);
+    const db = state.mailboxDatabases.find((d) => d.Name === database);
+    if (target === undefined || db === undefined) throw new Error("not in the scenario");
+    db.RpcClientAccessServerLegacyDN = target.ExchangeLegacyDN;
+    db.RpcClientAccessServerFqdn = target.Fqdn;
+  });
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -69,7 +79,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     process.env.EXCHANGE_CAS_READ_PREFETCH = "0";
   });
 
-  it("turns reads requested together into one Get-MailboxDatabase, each database going to its own requester", async () => {
+  it("turns reads requested together into one Get-MailboxDatabase, each database going to its own requester", async ({ own: { connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01"); // opens the session
     const before = { gets: counted("Get-MailboxDatabase"), trips: sessions().stats.roundTrips };
     const ids = ["MB-HO-03", "mb-ho-01", MB_BR_01, `{${MB_BR_01.toUpperCase()}}`, "RDB-HO-01", "MB-HO-03"];
@@ -80,7 +90,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
   });
 
-  it("gives a database that does not exist 'not found' only for its own request, reading it again on its own", async () => {
+  it("gives a database that does not exist 'not found' only for its own request, reading it again on its own", async ({ own: { connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = counted("Get-MailboxDatabase");
     const found = await Promise.all(["MB-HO-02", "MB-HO-99", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
@@ -90,7 +100,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("attributes each miss of a piped read correctly when several databases do not exist", async () => {
+  it("attributes each miss of a piped read correctly when several databases do not exist", async ({ own: { connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = counted("Get-MailboxDatabase");
     const ids = ["MB-HO-99", "MB-HO-02", "MB-XX-01", "MB-BR-01", "MB-HO-99"];
@@ -100,10 +110,10 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(3);
   });
 
-  it("reads again, one command each, the databases an error naming none of them may belong to", async () => {
+  it("reads again, one command each, the databases an error naming none of them may belong to", async ({ own: { lab, connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     // The next Get-MailboxDatabase item meets an AD error whose target is the cmdlet, not a database.
-    lab.pwsh("Add-ExchangeLabFault -Command Get-MailboxDatabase -Kind Error -Times 1 | Out-Null");
+    await lab.pwsh("Add-ExchangeLabFault -Command Get-MailboxDatabase -Kind Error -Times 1 | Out-Null");
     const before = counted("Get-MailboxDatabase");
     const found = await Promise.all(["MB-HO-02", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
     expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03", "MB-BR-01"]);
@@ -111,14 +121,14 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("answers a read requested while a read runs with the next command, which sees a change made before it", async () => {
+  it("answers a read requested while a read runs with the next command, which sees a change made before it", async ({ own: { lab, connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
-    lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
+    await lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
     const start = mailboxDatabaseBatching(connection).reads.turns;
     const first = Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
     await until(() => mailboxDatabaseBatching(connection).reads.turns === start + 1);
     // The first command has started. Another admin changes MB-HO-03, then three reads arrive.
-    changeBehindTheBack("MB-HO-03", "HO-EX2010-MB2");
+    changeBehindTheBack(lab, "MB-HO-03", "HO-EX2010-MB2");
     const second = Promise.all(["MB-HO-03", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
     expect((await first).map((db) => db?.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
     const later = await second;
@@ -129,11 +139,13 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
 
 describe("reads with a table read (the default)", () => {
   beforeEach(() => {
+    // The default: the read-ahead on (the file's fixture turns it off for the file).
+    delete process.env.EXCHANGE_CAS_READ_PREFETCH;
     // A slow machine must not end the burst between two steps of a test (the pause is tested below).
     process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "600000";
   });
 
-  it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async () => {
+  it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async ({ own: { connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01"); // opens the session; one database, one plain Get
     const before = counted("Get-MailboxDatabase");
     const pair = await Promise.all(["MB-HO-02", "MB-HO-03"].map((id) => getMailboxDatabase(connection, id)));
@@ -148,7 +160,7 @@ describe("reads with a table read (the default)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("never answers a read after this process's own write from a table read taken before it", async () => {
+  it("never answers a read after this process's own write from a table read taken before it", async ({ own: { connection } }) => {
     await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
     const before = counted("Get-MailboxDatabase");
     // MB-HO-03 is in the table read with its old value, and has not been answered from it.
@@ -164,18 +176,23 @@ describe("reads with a table read (the default)", () => {
 });
 
 describe("a table read's burst", () => {
-  it("ends when reads and writes pause: a database read after the pause shows a change made in it", async () => {
+  beforeEach(() => {
+    // The default, with its table read (the file's fixture turns it off for the file).
+    delete process.env.EXCHANGE_CAS_READ_PREFETCH;
+  });
+
+  it("ends when reads and writes pause: a database read after the pause shows a change made in it", async ({ own: { lab, connection } }) => {
     process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "0";
     await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
     const before = counted("Get-MailboxDatabase");
-    lab.pwsh("Set-MailboxDatabase -Identity RDB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
+    await lab.pwsh("Set-MailboxDatabase -Identity RDB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
     expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.rpcClientAccessServer).toBe(MB2);
     expect(counted("Get-MailboxDatabase") - before).toBe(1);
   });
 });
 
 describe("Sets requested together", () => {
-  it("go to pwsh in one round trip, one command and one envelope each: only the bad one fails", async () => {
+  it("go to pwsh in one round trip, one command and one envelope each: only the bad one fails", async ({ own: { lab, connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = { sets: counted("Set-MailboxDatabase"), trips: sessions().stats.roundTrips };
     const results = await Promise.allSettled([
@@ -191,12 +208,12 @@ describe("Sets requested together", () => {
     );
     expect(counted("Set-MailboxDatabase") - before.sets).toBe(3);
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
-    expect([labValue("MB-HO-01"), labValue("MB-HO-02"), labValue("MB-HO-03")]).toEqual([MB2, MB1, MB2]);
+    expect([await labValue(lab, "MB-HO-01"), await labValue(lab, "MB-HO-02"), await labValue(lab, "MB-HO-03")]).toEqual([MB2, MB1, MB2]);
   });
 
-  it("each name itself when the session dies under the batch", async () => {
+  it("each name itself when the session dies under the batch", async ({ own: { lab, connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
-    lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
+    await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
     const results = await Promise.allSettled(["MB-HO-01", "MB-HO-02"].map((db) => setRpcClientAccessServer(connection, db, "HO-EX2010-MB2")));
     const reasons = results.map((r) => (r.status === "rejected" ? (r.reason as Error) : undefined));
     for (const [i, db] of ["MB-HO-01", "MB-HO-02"].entries()) {

@@ -5,9 +5,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionSchema, findPwsh, sessions } from "../../provider/shell";
-import { createLab, pwshPath, type Lab } from "../support/lab";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { findPwsh, sessions } from "../../provider/shell";
+import { labTest as it } from "../support/fixtures";
+import { pwshPath } from "../support/paths";
 
 let dir: string;
 let bin: string;
@@ -68,30 +69,25 @@ describe("findPwsh", () => {
 });
 
 describe("a session through the chosen executable", () => {
-  let lab: Lab;
-  const saved = { PATH: process.env.PATH, POWERSHELL: process.env.EXCHANGE_CAS_POWERSHELL, PWSH: process.env.EXCHANGE_CAS_PWSH };
-
-  beforeAll(async () => {
+  it("starts the executable EXCHANGE_CAS_POWERSHELL names (found on PATH) and runs commands in it", async ({ connection, onTestFinished }) => {
+    // The connection's session must start here, through the shim: none is open before it (closed
+    // if one were), and it is closed after the test, when the environment is put back.
     await sessions().closeAll();
-    lab = createLab();
-  });
-  afterAll(async () => {
-    await sessions().closeAll();
-    process.env.PATH = saved.PATH;
-    if (saved.POWERSHELL === undefined) delete process.env.EXCHANGE_CAS_POWERSHELL;
-    else process.env.EXCHANGE_CAS_POWERSHELL = saved.POWERSHELL;
-    if (saved.PWSH !== undefined) process.env.EXCHANGE_CAS_PWSH = saved.PWSH;
-    lab.remove();
-  });
-
-  it("starts the executable EXCHANGE_CAS_POWERSHELL names (found on PATH) and runs commands in it", async () => {
+    const saved = { PATH: process.env.PATH, POWERSHELL: process.env.EXCHANGE_CAS_POWERSHELL, PWSH: process.env.EXCHANGE_CAS_PWSH };
+    onTestFinished(async () => {
+      await sessions().closeAll();
+      process.env.PATH = saved.PATH;
+      if (saved.POWERSHELL === undefined) delete process.env.EXCHANGE_CAS_POWERSHELL;
+      else process.env.EXCHANGE_CAS_POWERSHELL = saved.POWERSHELL;
+      if (saved.PWSH !== undefined) process.env.EXCHANGE_CAS_PWSH = saved.PWSH;
+    });
     const marker = path.join(dir, "started");
     const shimDir = path.join(dir, "shim");
     fake(shimDir, "powershell.exe", `#!/bin/sh\necho started >> '${marker}'\nexec '${pwshPath()}' "$@"\n`);
     delete process.env.EXCHANGE_CAS_PWSH;
     process.env.PATH = `${shimDir}${path.delimiter}${saved.PATH ?? ""}`;
     process.env.EXCHANGE_CAS_POWERSHELL = "powershell.exe";
-    const envelope = await sessions().run(ConnectionSchema.parse(lab.connection), { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer", select: ["Name"] });
+    const envelope = await sessions().run(connection, { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer", select: ["Name"] });
     expect(envelope.ok).toBe(true);
     expect(envelope.data.length).toBeGreaterThan(0);
     expect(fs.readFileSync(marker, "utf8")).toBe("started\n");

@@ -2,16 +2,13 @@
 // a space in an array name with a parameter-binding error (ParameterBindingArgumentTransformationException),
 // never ManagementObjectNotFoundException; the provider must surface it, not read it as a delete
 // already done or an array that does not exist.
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { getClientAccessArray, newClientAccessArray, removeClientAccessArray } from "../../provider/exchange";
-import { PowerShellError, type Connection, type PsErrorRecord } from "../../provider/shell";
-import { useLabConnection } from "../support/labConnection";
+import { PowerShellError, type PsErrorRecord } from "../../provider/shell";
+import { labTest as it } from "../support/fixtures";
 
 describe("against the lab", () => {
-  let connection: Connection;
-  useLabConnection((fixture) => ({ connection } = fixture));
-
-  it("fails read and delete of an array named with a space instead of reporting it gone, and deletes nothing", async () => {
+  it("fails read and delete of an array named with a space instead of reporting it gone, and deletes nothing", async ({ connection }) => {
     await newClientAccessArray(connection, { name: "China CAS Array", fqdn: "casarrayap.exchangeserverpro.net", site: "BranchOffice" });
     const binding = { exceptionType: "ParameterBindingArgumentTransformationException", category: "InvalidData", isNotFound: false };
     await expect(removeClientAccessArray(connection, "China CAS Array")).rejects.toMatchObject(binding);

@@ -5,11 +5,11 @@
 // the session registry.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { countMailboxesByDatabase, countMailboxesScript, mailboxCounts } from "../../provider/exchange";
-import { ConnectionSchema, PowerShellError, psQuote, sessions, type Connection } from "../../provider/shell";
+import { ConnectionSchema, PowerShellError, psQuote, sessions } from "../../provider/shell";
+import { labTest as it } from "../support/fixtures";
 import { LAB_MODULE, SCENARIO, type Lab } from "../support/lab";
-import { useLabConnection } from "../support/labConnection";
 
 const HEAD_OFFICE = ["HO-EX2010-MB1", "HO-EX2010-MB2"];
 const ALL_SERVERS = [...HEAD_OFFICE, "BR-EX2010-MB"];
@@ -23,17 +23,17 @@ interface State {
 const readState = (file: string): State => JSON.parse(fs.readFileSync(file, "utf8")) as State;
 
 /** Replaces the lab's mailboxes with `count` generated ones, spread over its non-recovery databases. */
-function seedMailboxes(statePath: string, count: number): void {
-  const state = readState(statePath);
-  const databases = state.mailboxDatabases.filter((d) => !d.Recovery);
-  state.mailboxes = Array.from({ length: count }, (_, i) => {
-    const n = String(i + 1).padStart(4, "0");
-    const db = databases[i % databases.length];
-    if (db === undefined) throw new Error("the scenario has no mailbox database");
-    return { Name: `User ${n}`, Alias: `User.${n}`, Database: db.Guid, Guid: `e0000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}` };
+function seedMailboxes(lab: Lab, count: number): void {
+  lab.edit((json) => {
+    const state = json as unknown as State;
+    const databases = state.mailboxDatabases.filter((d) => !d.Recovery);
+    state.mailboxes = Array.from({ length: count }, (_, i) => {
+      const n = String(i + 1).padStart(4, "0");
+      const db = databases[i % databases.length];
+      if (db === undefined) throw new Error("the scenario has no mailbox database");
+      return { Name: `User ${n}`, Alias: `User.${n}`, Database: db.Guid, Guid: `e0000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}` };
+    });
   });
-  fs.writeFileSync(`${statePath}.edit`, JSON.stringify(state));
-  fs.renameSync(`${statePath}.edit`, statePath);
 }
 
 /** The scenario's own answer: mailboxes per database (lower-case name) of the databases on `servers`. */
@@ -55,12 +55,8 @@ function counted(cmdlet: string): number {
 
 const sorted = (counts: Map<string, number>): [string, number][] => [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
 
-let lab: Lab;
-let connection: Connection;
-useLabConnection((fixture) => ({ lab, connection } = fixture));
-
 describe("countMailboxesByDatabase", () => {
-  it("counts the article's HeadOffice mailboxes per database, as the scenario holds them, in one command", async () => {
+  it("counts the article's HeadOffice mailboxes per database, as the scenario holds them, in one command", async ({ connection }) => {
     const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
     const counts = await countMailboxesByDatabase(connection, HEAD_OFFICE);
     expect(sorted(counts)).toEqual([
@@ -74,8 +70,8 @@ describe("countMailboxesByDatabase", () => {
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
   });
 
-  it("counts all of 1,500 mailboxes (1,125 on one server), never only the first 1000, in one command", async () => {
-    seedMailboxes(lab.statePath, 1500);
+  it("counts all of 1,500 mailboxes (1,125 on one server), never only the first 1000, in one command", async ({ lab, connection }) => {
+    seedMailboxes(lab, 1500);
     const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
     const counts = await countMailboxesByDatabase(connection, ALL_SERVERS);
     expect(sorted(counts)).toEqual([
@@ -89,7 +85,7 @@ describe("countMailboxesByDatabase", () => {
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
   });
 
-  it("counts a server named twice once", async () => {
+  it("counts a server named twice once", async ({ connection }) => {
     const counts = await countMailboxesByDatabase(connection, ["HO-EX2010-MB1", "ho-ex2010-mb1", "BR-EX2010-MB"]);
     expect(sorted(counts)).toEqual([
       ["mb-br-01", 2],
@@ -99,14 +95,14 @@ describe("countMailboxesByDatabase", () => {
     ]);
   });
 
-  it("runs nothing for no servers", async () => {
+  it("runs nothing for no servers", async ({ connection }) => {
     const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
     expect((await countMailboxesByDatabase(connection, [])).size).toBe(0);
     expect(counted("Get-Mailbox") - before.gets).toBe(0);
     expect(sessions().stats.roundTrips - before.trips).toBe(0);
   });
 
-  it("fails with Exchange's error, and no partial count, when a server does not exist", async () => {
+  it("fails with Exchange's error, and no partial count, when a server does not exist", async ({ connection }) => {
     const failure = await countMailboxesByDatabase(connection, ["HO-EX2010-MB1", "HO-EX2010-MB9"]).then(
       () => undefined,
       (e: unknown) => e,
@@ -115,7 +111,7 @@ describe("countMailboxesByDatabase", () => {
     expect((failure as PowerShellError).shortMessage).toBe("The operation couldn't be performed because object 'HO-EX2010-MB9' couldn't be found on 'DC01.exchangeserverpro.net'.");
   });
 
-  it("quotes server names: a quote in a name reaches Get-Mailbox as part of the name", async () => {
+  it("quotes server names: a quote in a name reaches Get-Mailbox as part of the name", async ({ connection }) => {
     expect(countMailboxesScript(["HO-EX2010-MB1", "x'; Remove-Item /; '"])).toContain(psQuote("x'; Remove-Item /; '"));
     const failure = await countMailboxesByDatabase(connection, ["x'; Set-ExchangeLabLatency -ExchangeCommandMs 1; '"]).then(
       () => undefined,
@@ -127,8 +123,8 @@ describe("countMailboxesByDatabase", () => {
 });
 
 describe("countMailboxesByDatabase against an Exchange that truncates anyway", () => {
-  it("sees Exchange's truncation warning over this run's connection (local or SSH) and refuses the count", async () => {
-    seedMailboxes(lab.statePath, 1500);
+  it("sees Exchange's truncation warning over this run's connection (local or SSH) and refuses the count", async ({ lab, connection }) => {
+    seedMailboxes(lab, 1500);
     // The client's own script without -ResultSize Unlimited: Exchange's default 1000 and its warning.
     const script = countMailboxesScript(["BR-EX2010-MB", "HO-EX2010-MB1"]).replaceAll(" -ResultSize Unlimited", "");
     expect(script).not.toContain("ResultSize");
@@ -144,8 +140,8 @@ describe("countMailboxesByDatabase against an Exchange that truncates anyway", (
 
   // A stand-in module whose Get-Mailbox drops -ResultSize (as if Exchange ignored it): the lab's
   // default 1000 and its warning come back. Local only: it replaces the lab module itself.
-  it("refuses to count when Exchange warns that it returned only the first 1000", async () => {
-    seedMailboxes(lab.statePath, 1500);
+  it("refuses to count when Exchange warns that it returned only the first 1000", async ({ lab }) => {
+    seedMailboxes(lab, 1500);
     const stand = path.join(lab.dir, "Truncating.psm1");
     fs.writeFileSync(
       stand,

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { psQuote } from "../../provider/shell/quote";
 import { hostileStrings } from "../support/hostile";
-import { pwshPath } from "../support/lab";
+import { pwshPath } from "../support/paths";
 
 function runPwsh(script: string): string {
   const r = spawnSync(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], { input: script, encoding: "utf8", env: { ...process.env, TERM: "dumb" } });

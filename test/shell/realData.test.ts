@@ -7,11 +7,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { listExchangeServers } from "../../provider/exchange";
 import { ConnectionSchema, psQuote, sessions, type Connection } from "../../provider/shell";
+import { labTest as it } from "../support/fixtures";
 import { ROOT } from "../support/host";
-import { createLab, type Lab } from "../support/lab";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/realdata");
 
@@ -122,28 +122,14 @@ describe.each(["exported", 1] as const)("real Get-ExchangeServer objects at dept
   });
 });
 
-// The lab sends the same shapes when EXCHANGE_LAB_WIRE_DEPTH=2 (read by the lab in each pwsh it
-// runs in, so it is set before any session starts): ServerRole a Deserialized.System.Enum, Site
-// and Identity ADObjectId bags, AdminDisplayVersion a ServerVersion bag.
+// The lab sends the same shapes when EXCHANGE_LAB_WIRE_DEPTH=2 (read by the lab at every call, in
+// the pwsh it runs in): ServerRole a Deserialized.System.Enum, Site and Identity ADObjectId bags,
+// AdminDisplayVersion a ServerVersion bag.
 describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
-  let lab: Lab;
-  const saved = process.env.EXCHANGE_LAB_WIRE_DEPTH;
-
-  beforeAll(async () => {
-    await sessions().closeAll();
-    process.env.EXCHANGE_LAB_WIRE_DEPTH = "2";
-    lab = createLab();
-  });
-  afterAll(async () => {
-    await sessions().closeAll();
-    if (saved === undefined) delete process.env.EXCHANGE_LAB_WIRE_DEPTH;
-    else process.env.EXCHANGE_LAB_WIRE_DEPTH = saved;
-    lab.remove();
-  });
-
-  it("emits ServerRole as a deserialized [Flags] enum and Site as an ADObjectId bag, as real Exchange does", () => {
-    const [role] = lab.json<{ names: string[]; value: number; text: string; site: string; siteType: string }[]>(
-      "$s = @(Get-ExchangeServer -Identity 'HO-EX2010-MB1')[0]; [ordered]@{ names = @($s.ServerRole.PSObject.TypeNames); value = [int]$s.ServerRole; text = [string]$s.ServerRole; site = [string]$s.Site; siteType = $s.Site.PSObject.TypeNames[0] }",
+  it("emits ServerRole as a deserialized [Flags] enum and Site as an ADObjectId bag, as real Exchange does", async ({ lab }) => {
+    // Set in the worker's console for this one read, and put back: the console serves other tests.
+    const [role] = await lab.json<{ names: string[]; value: number; text: string; site: string; siteType: string }[]>(
+      "$saved = $env:EXCHANGE_LAB_WIRE_DEPTH; $env:EXCHANGE_LAB_WIRE_DEPTH = '2'; try { $s = @(Get-ExchangeServer -Identity 'HO-EX2010-MB1')[0]; [ordered]@{ names = @($s.ServerRole.PSObject.TypeNames); value = [int]$s.ServerRole; text = [string]$s.ServerRole; site = [string]$s.Site; siteType = $s.Site.PSObject.TypeNames[0] } } finally { $env:EXCHANGE_LAB_WIRE_DEPTH = $saved }",
     );
     expect(role).toEqual({
       names: ["Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole", "Deserialized.System.Enum", "Deserialized.System.ValueType", "Deserialized.System.Object"],
@@ -154,8 +140,18 @@ describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
     });
   });
 
-  it("listExchangeServers reads the lab's servers with their roles and sites as strings", async () => {
-    const servers = await listExchangeServers(ConnectionSchema.parse(lab.connection));
+  it("listExchangeServers reads the lab's servers with their roles and sites as strings", async ({ connection, onTestFinished }) => {
+    // The session inherits the variable when it starts: none is open before the test, and the one
+    // it starts is closed after it, when the variable is put back.
+    await sessions().closeAll();
+    const saved = process.env.EXCHANGE_LAB_WIRE_DEPTH;
+    onTestFinished(async () => {
+      await sessions().closeAll();
+      if (saved === undefined) delete process.env.EXCHANGE_LAB_WIRE_DEPTH;
+      else process.env.EXCHANGE_LAB_WIRE_DEPTH = saved;
+    });
+    process.env.EXCHANGE_LAB_WIRE_DEPTH = "2";
+    const servers = await listExchangeServers(connection);
     expect(servers.map((s) => [s.name, s.serverRole, s.site, s.siteName])).toEqual([
       ["HO-EX2010-MB1", "Mailbox, ClientAccess, HubTransport", "exchangeserverpro.net/Configuration/Sites/HeadOffice", "HeadOffice"],
       ["HO-EX2010-MB2", "Mailbox, ClientAccess, HubTransport", "exchangeserverpro.net/Configuration/Sites/HeadOffice", "HeadOffice"],
