@@ -107,6 +107,9 @@ export class SessionRegistry {
     // Opening a remote session takes seconds (Exchange, SSH): it gets at least two minutes, even
     // when commands are given less.
     const timeout = Math.max(commandTimeoutMs(connection), 120_000);
+    // Built first: a username without a password is a mistake in the declaration, said before any
+    // pwsh starts (and before this machine's WSMan client is looked at).
+    const script = bootstrapScript(connection, usesPassword(connection) ? lookupPassword() : undefined);
     this.started++;
     this.stats.sessionsOpened++;
     const session = await PwshSession.start(executable, timeout);
@@ -125,7 +128,6 @@ export class SessionRegistry {
         throw new PowerShellSessionError("bootstrap", refusal);
       }
     }
-    const script = bootstrapScript(connection, usesPassword(connection) ? lookupPassword() : undefined);
     let envelope: Envelope;
     try {
       envelope = await session.run({ cmdlet: "connect", target: "", script }, timeout);

@@ -1,5 +1,7 @@
 // Bad input at the edges: each is one sentence that says what to do.
 import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
 import { describe, expect } from "vitest";
 import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
@@ -40,9 +42,21 @@ describe("bad input at the edges", () => {
     }
   });
 
-  it("an unreachable Exchange endpoint: the session cannot open, and the message says what to check", async ({ host }) => {
-    const error = await createError(host, await declare({ kind: "exchange", connectionUri: "http://127.0.0.1:9/PowerShell/" }));
-    expect(error).toMatch(/^Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: .+; check the connection settings and that the endpoint is reachable\.$/);
+  it("an unreachable endpoint (a jump host where nothing listens): the session cannot open, and the message says what to check", async ({ lab, host }) => {
+    // An exchange endpoint cannot be tried here: pwsh on Linux has no WSMan client, which the
+    // provider says before it tries (test/host/realServers.test.ts). An ssh one can: a loopback
+    // port nothing listens on (taken from the system, then released).
+    const port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, "127.0.0.1", () => {
+        const address = server.address() as net.AddressInfo;
+        server.close(() => resolve(address.port));
+      });
+    });
+    const keyFilePath = path.join(lab.dir, "no-such-key");
+    const error = await createError(host, await declare({ kind: "ssh", hostName: "127.0.0.1", port, userName: "svc-pulumi", keyFilePath }));
+    expect(error).toMatch(
+      new RegExp(`^Could not open a session to PowerShell over SSH at svc-pulumi@127\\.0\\.0\\.1:${port}: .+; check the connection settings and that the endpoint is reachable\\.$`),
+    );
   });
 
   it("a missing lab state file: says to initialise the lab", async ({ lab, host }) => {

@@ -4,14 +4,12 @@
 // - The controller: pwsh on Linux/macOS has no WSMan client (this machine's own pwsh, for real).
 // - The servers: remoting off unless enabled, no MSExchangeRPC\ParametersSystem key yet, netstat in
 //   the server's language, and the second hop from an SSH jump host.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { describe, expect } from "vitest";
 import { register, type Registration } from "../support/contract";
 import { labTest as it, SHARED_HOST_ENV } from "../support/fixtures";
 import { Host, urnOf } from "../support/host";
 import { createLab, type JsonObject, type Lab } from "../support/lab";
+import { pswsmanStandIn } from "../support/pswsman";
 import { resultOf, runPwsh } from "../support/pwsh";
 
 const PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
@@ -97,29 +95,21 @@ describe("the controller: pwsh on Linux and macOS has no WSMan client", () => {
   });
 
   it("enables PSWSMan in its session when it is installed, and still blames this machine when WSMan then fails", async () => {
-    // A PSWSMan 3 as the gallery installs it, whose Enable-PSWSMan only notes it was called: the
-    // WSMan client is then still missing, as with a PSWSMan that does not work on this system.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "excas-pswsman-"));
-    const moduleDir = path.join(dir, "PSWSMan", "3.0.0");
-    fs.mkdirSync(moduleDir, { recursive: true });
-    const marker = path.join(dir, "enabled");
-    fs.writeFileSync(path.join(moduleDir, "PSWSMan.psm1"), `function Enable-PSWSMan { [CmdletBinding()] param([switch]$Force) Set-Content -LiteralPath '${marker}' -Value $Force }\n`);
-    fs.writeFileSync(
-      path.join(moduleDir, "PSWSMan.psd1"),
-      "@{ RootModule = 'PSWSMan.psm1'; ModuleVersion = '3.0.0'; GUID = '92ec96bf-3ff4-41b2-8694-cd3ee636d3fd'; FunctionsToExport = @('Enable-PSWSMan') }\n",
-    );
+    // A PSWSMan 3 whose Enable-PSWSMan only notes it was called: the WSMan client is then still
+    // missing, as with a PSWSMan that does not work on this system.
+    const pswsman = pswsmanStandIn();
     const lab = createLab({ transport: "local" });
-    const host = await Host.start({ ...SHARED_HOST_ENV, PSModulePath: [dir, process.env.PSModulePath ?? ""].join(path.delimiter) });
+    const host = await Host.start({ ...SHARED_HOST_ENV, PSModulePath: pswsman.modulePath });
     try {
       await host.configure();
       const reason = await refusal(host, lab.connection, { kind: "winrm", authentication: "Kerberos" });
-      expect(fs.readFileSync(marker, "utf8").trim()).toBe("True");
+      expect(pswsman.enabled()).toBe(true);
       expect(reason).toMatch(NO_WSMAN);
       expect(reason).not.toMatch(/Enable-PSRemoting/);
     } finally {
       await host.stop();
       lab.remove();
-      fs.rmSync(dir, { recursive: true, force: true });
+      pswsman.remove();
     }
   });
 });

@@ -12,7 +12,7 @@ import { create, refresh, up, type Applied } from "../support/apply";
 import { register, type ExchangeCas, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import { urnOf } from "../support/host";
-import { ARTICLE_DATABASES, labDatabases, type Lab } from "../support/lab";
+import { ARTICLE_DATABASES, createLab, labDatabases, type Lab } from "../support/lab";
 import { listenOnLoopback } from "../support/loopback";
 import { sshdChildren, type Sshd } from "../support/sshd";
 
@@ -145,7 +145,11 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
     expect(await labDatabases(lab)).toEqual(ARTICLE_DATABASES);
   });
 
-  it("StaticRpcPorts: create, read, update and delete on every server of the site, the lab checked after each", async ({ lab, host }) => {
+  it("StaticRpcPorts: create, read, update and delete on every server of the site, the lab checked after each", async ({ host }) => {
+    // A jump host with an account of its own for the servers: a key logon has no credential to
+    // hand on to them (the second hop, refused: test/host/realServers.test.ts).
+    const lab = createLab({ jumpHostAccount: true });
+    onTestFinished(() => lab.remove());
     const ports = (rpcClientAccess: number, addressBook: number) =>
       declare((lib) => new lib.StaticRpcPorts("ho-ports", { site: "HeadOffice", rpcClientAccess, addressBook, connection: lab.connection }));
     const configured = (state: Applied) =>

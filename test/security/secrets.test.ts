@@ -2,9 +2,11 @@
 // the provider's configure) or in the environment appears nowhere: not in the serialized
 // provider, outputs, errors, warnings or the host's log, not on any spawned process's command
 // line or environment, not in the lab's state; and, in the program process (where CasArraySite
-// plans its site), not in what the program prints or registers. The exchange endpoint cannot be
-// reached here, so the session fails after the password was used; that failure path is the one
-// that could leak. A leak is searched for as is and JSON-escaped (the password has a `"` in it).
+// plans its site), not in what the program prints or registers. pwsh here has no WSMan client, so
+// with a stand-in PSWSMan (pswsman.ts) the provider's check lets the session through and its
+// New-PSSession, given the credential, fails: the session fails after the password was used; that
+// failure path is the one that could leak. A leak is searched for as is and JSON-escaped (the
+// password has a `"` in it).
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +16,7 @@ import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import { Host, ROOT, urnOf } from "../support/host";
 import { descendantsOf, environ, cmdline } from "../support/procs";
+import { pswsmanStandIn, type PswsmanStandIn } from "../support/pswsman";
 import { capturePrinted, runExample, stackFileConfig } from "../support/program";
 
 const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-'$(q)"`;
@@ -21,9 +24,20 @@ const PASSWORD = `Pw-${Math.random().toString(36).slice(2)}-'$(q)"`;
 const PASSWORD_FORMS = [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1)];
 const leaks = (text: string): string[] => PASSWORD_FORMS.filter((form) => text.includes(form));
 
-/** A host of the test's own, started with `env` and configured with `config` (a password is the point), stopped after the test. */
-async function ownHost(env: Record<string, string>, config: Record<string, string>, onTestFinished: (fn: () => Promise<void>) => void): Promise<Host> {
-  const host = await Host.start(env);
+/** The stand-in PSWSMan of one test, removed after it. */
+function standIn(onTestFinished: (fn: () => void) => void): PswsmanStandIn {
+  const pswsman = pswsmanStandIn();
+  onTestFinished(() => pswsman.remove());
+  return pswsman;
+}
+
+/**
+ * A host of the test's own, started with `env` and configured with `config` (a password is the
+ * point), with the stand-in PSWSMan so an exchange session gets as far as New-PSSession; stopped
+ * after the test.
+ */
+async function ownHost(env: Record<string, string>, config: Record<string, string>, onTestFinished: (fn: () => Promise<void> | void) => void): Promise<Host> {
+  const host = await Host.start({ PSModulePath: standIn(onTestFinished).modulePath, ...env });
   onTestFinished(() => host.stop());
   await host.configure(config);
   return host;
@@ -107,8 +121,8 @@ describe("secrets", () => {
           (e: Error) => e.message,
         ),
       );
-      // The session was really attempted with a credential, and failed on the connection.
-      expect(error).toMatch(/Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\//);
+      // The session was really attempted with a credential (New-PSSession), and failed there.
+      expect(error).toMatch(/has no working WSMan client, so it cannot open a remote session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\//);
       expect(error).not.toContain(PASSWORD);
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.join("\n")).not.toContain(PASSWORD);
@@ -137,7 +151,7 @@ describe("secrets", () => {
     for (const text of started) expect(text).not.toContain(PASSWORD);
   });
 
-  it("a secret exchange-cas:password in stack config reaches the CasArraySite's bootstrap in the program process, and is printed and registered nowhere", async () => {
+  it("a secret exchange-cas:password in stack config reaches the CasArraySite's bootstrap in the program process, and is printed and registered nowhere", async ({ onTestFinished }) => {
     // The example program with the headoffice stack, connecting with a username to an endpoint on
     // loopback where nothing listens: the site plan opens a session in the program process.
     const config = {
@@ -147,6 +161,9 @@ describe("secrets", () => {
     };
     expect(process.env.EXCHANGE_CAS_PASSWORD).toBeUndefined();
     const runtime = nodeRequire("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+    // The program's session gets as far as New-PSSession: the stand-in PSWSMan for its pwsh.
+    const savedModulePath = process.env.PSModulePath;
+    process.env.PSModulePath = standIn(onTestFinished).modulePath;
     try {
       const { result: run, bootstraps } = await recordingBootstraps(() => runExample(config, ["exchange-cas:password"]));
       // The password reached the bootstrap of the exchange connection, and the plan failed on the connection.
@@ -156,7 +173,7 @@ describe("secrets", () => {
       // nothing awaits: Pulumi reports it once), and nothing was registered.
       expect(run.unhandled).toHaveLength(1);
       const message = run.unhandled[0] instanceof Error ? run.unhandled[0].message : "";
-      expect(message).toMatch(/Could not open a session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: .+; check the connection settings and that the endpoint is reachable\.$/);
+      expect(message).toMatch(/has no working WSMan client, so it cannot open a remote session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: run Pulumi on Windows, .*\.$/);
       expect(message).not.toMatch(/no password was found/);
       expect(leaks(message)).toEqual([]);
       // Nowhere in what the program printed or registered.
@@ -167,6 +184,8 @@ describe("secrets", () => {
       }
       expect(leaks(run.printed)).toEqual([]);
     } finally {
+      if (savedModulePath === undefined) delete process.env.PSModulePath;
+      else process.env.PSModulePath = savedModulePath;
       await runtime.sessions().closeAll();
     }
   });

@@ -179,6 +179,12 @@ function global:Invoke-ExcasConsole([string]$Id, [string]$Script, [string]$State
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 
 /**
+ * The console's environment: this process's as the worker loaded it, so a variable a test sets for
+ * a while (LC_ALL, EXCHANGE_LAB_WIRE...) never stays with the console for the worker's life.
+ */
+const CONSOLE_ENV: NodeJS.ProcessEnv = { ...process.env, TERM: "dumb", NO_COLOR: "1", POWERSHELL_TELEMETRY_OPTOUT: "1", EXCHANGE_LAB_STATE: "" };
+
+/**
  * One long-lived pwsh with the lab module imported, shared by every test of this worker process:
  * what the admin types at a console, against any lab's state file. Calls are answered in order.
  */
@@ -194,7 +200,7 @@ export class LabConsole {
     this.ready ??= new Promise<void>((resolve, reject) => {
       const child = spawn(pwshPath(), ["-NoLogo", "-NoProfile", "-NonInteractive", "-Command", "-"], {
         cwd: ROOT,
-        env: { ...process.env, TERM: "dumb", NO_COLOR: "1", POWERSHELL_TELEMETRY_OPTOUT: "1", EXCHANGE_LAB_STATE: "" },
+        env: CONSOLE_ENV,
       });
       this.child = child;
       this.waiting.set("ready", { resolve: () => resolve(), reject });
