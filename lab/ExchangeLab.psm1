@@ -12,7 +12,8 @@ concern a file: ExchangeLab.Types.ps1 (the compiled .NET types), .State.ps1 (the
 .Faults.ps1 (latency and faults; where every cmdlet starts), .Errors.ps1 (errors shaped like the
 real ones), .Directory.ps1 (the AD model and output objects), .Exchange.ps1 and .Dns.ps1 (the
 emulated cmdlets), .Admin.ps1 (the lab's own administration), .Windows.ps1 (the Windows side of
-each server) and .Resolver.ps1 (Resolve-DnsName). ExchangeLab.psd1 is the manifest.
+each server), .Resolver.ps1 (Resolve-DnsName), .Nlb.ps1 and .NlbRemote.ps1 (Windows NLB on the
+servers). ExchangeLab.psd1 is the manifest.
 
 Must stay runnable on Windows PowerShell 5.1: no null-coalescing, null-conditional, ternary or
 pipeline-chain operators, and no parameters that 5.1 lacks (test/lab/module.test.ts checks).
@@ -73,6 +74,9 @@ $script:Msg = @{
 . (Join-Path $PSScriptRoot 'ExchangeLab.Windows.ps1')
 # Resolve-DnsName as a client of one lab DNS server sees it.
 . (Join-Path $PSScriptRoot 'ExchangeLab.Resolver.ps1')
+# Windows NLB on the lab's servers (after .Windows: its cmdlets join that file's remote host).
+. (Join-Path $PSScriptRoot 'ExchangeLab.Nlb.ps1')
+. (Join-Path $PSScriptRoot 'ExchangeLab.NlbRemote.ps1')
 
 Import-LabType
 
@@ -96,5 +100,6 @@ Export-ModuleMember -Function @(
     'Resolve-DnsName',
     'Initialize-ExchangeLab', 'Get-ExchangeLabState',
     'Get-ExchangeLabLatency', 'Set-ExchangeLabLatency',
-    'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault'
+    'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault',
+    'Get-ExchangeLabNlbCluster'
 )
