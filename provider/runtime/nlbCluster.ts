@@ -21,7 +21,7 @@ import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailur
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { announceStep, isConverged, nlbRefusals, nlbWarning, nodeIs, planNlbSteps, SubnetMask, type NlbNodeFacts, type NlbStep } from "./nlbRules";
+import { announceStep, isConverged, membershipRefusals, nlbRefusals, nlbWarning, nodeIs, planNlbSteps, SubnetMask, type NlbNodeFacts, type NlbStep } from "./nlbRules";
 import { DnsServerName, DnsZoneName, Fqdn, IPv4Address, OnDelete, relativeRecordName, SiteName } from "./rules";
 import { serverConnectionOf } from "./staticRpcPorts";
 import { ExchangeCasError } from "../errors";
@@ -164,15 +164,23 @@ async function siteServers(inputs: NlbClusterInputs): Promise<{ all: ExchangeSer
  * Reads every Client Access server of the site (and any stray node of the cluster); a server that
  * cannot be reached refuses the whole site. With `probe`, the first server pings the VIP.
  */
-export async function surveyNlb(raw: NlbClusterInputs, probe = false): Promise<Survey> {
+export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolean; refuse?: boolean } = {}): Promise<Survey> {
   const inputs = settingsOf(raw);
   const via = serverConnectionOf(inputs);
   const { all, cas, dagOf } = await siteServers(inputs);
+  if (options.refuse === true) {
+    // What Exchange alone refuses (DAG members, too few servers), before any server is contacted.
+    const membership = membershipRefusals(
+      inputs.site,
+      cas.map((s) => ({ server: s.name, ...(dagOf.has(s.name.toLowerCase()) ? { dag: dagOf.get(s.name.toLowerCase()) } : {}) })),
+    );
+    if (membership.length > 0) refuseWith(inputs, membership);
+  }
   const unreachable: string[] = [];
   const nodes: Survey["nodes"] = [];
   for (const [i, server] of cas.entries()) {
     try {
-      const report = await runNlb(via, server.fqdn, "Read", { interface: inputs.interface, ...(probe && i === 0 ? { vip: inputs.vip } : {}) });
+      const report = await runNlb(via, server.fqdn, "Read", { interface: inputs.interface, ...(options.probe === true && i === 0 ? { vip: inputs.vip } : {}) });
       const dag = dagOf.get(server.name.toLowerCase());
       nodes.push({ server: server.name, fqdn: server.fqdn, report, ...(dag !== undefined ? { dag } : {}) });
     } catch (e) {
@@ -202,11 +210,14 @@ export async function surveyNlb(raw: NlbClusterInputs, probe = false): Promise<S
   return { nodes, strays, ...(cluster !== undefined ? { cluster } : {}) };
 }
 
+function refuseWith(inputs: Pick<Settings, "vip" | "site">, refusals: string[]): never {
+  throw new ExchangeCasError("refused", `NLB cluster ${inputs.vip} of site ${inputs.site} is refused: ${refusals.join(" ")} Nothing was changed.`, { site: inputs.site, refusals });
+}
+
 /** Refuses the declaration when a rule says no; nothing has been changed. */
 function refuse(inputs: Settings, found: Survey): void {
   const refusals = nlbRefusals(inputs, found.nodes);
-  if (refusals.length === 0) return;
-  throw new ExchangeCasError("refused", `NLB cluster ${inputs.vip} of site ${inputs.site} is refused: ${refusals.join(" ")} Nothing was changed.`, { site: inputs.site, refusals });
+  if (refusals.length > 0) refuseWith(inputs, refusals);
 }
 
 function stepsOf(inputs: Settings, found: Survey): NlbStep[] {
@@ -353,7 +364,7 @@ function pick(props: Partial<NlbClusterOutputs>): Record<string, unknown> {
  */
 async function plan(raw: NlbClusterInputs): Promise<{ inputs: Settings; found: Survey; steps: NlbStep[] }> {
   const inputs = settingsOf(raw);
-  const found = await surveyNlb(inputs, true);
+  const found = await surveyNlb(inputs, { probe: true, refuse: true });
   refuse(inputs, found);
   return { inputs, found, steps: stepsOf(inputs, found) };
 }

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { NlbCluster, NlbHostReport, NlbMode } from "../windows/nlb";
 
-/** One Client Access server of the site, as the rules see it. */
+/** One Client Access server of the site, as the rules see it once it has been read. */
 export interface NlbNodeFacts {
   server: string;
   /** The database availability group it is a member of (Get-DatabaseAvailabilityGroup Servers). */
@@ -61,15 +61,24 @@ export function modeName(mode: string): string {
 export const HARDWARE_ALTERNATIVE =
   "Use a hardware or virtual load balancer instead: give its team the loadBalancer output (TCP 135 and the two static RPC ports, client-IP affinity for the whole Outlook session) and point the array's name at its VIP.";
 
+/** What Exchange (and, once read, the server) says about a node's clustering. */
+export interface NlbMembership {
+  server: string;
+  /** The database availability group it is a member of (Get-DatabaseAvailabilityGroup Servers). */
+  dag?: string;
+  /** ClusSvc's status on the server ("Missing": not installed); unknown before the server is read. */
+  clusterService?: string;
+}
+
 /**
  * Nodes that cannot run NLB: members of a DAG (Failover Clustering, which a DAG runs on, and NLB
  * cannot share a server [MS-LB]), or servers running the Cluster service for another reason.
  * Undefined when there are none.
  */
-export function clusteringRefusal(site: string, nodes: readonly NlbNodeFacts[]): string | undefined {
+export function clusteringRefusal(site: string, nodes: readonly NlbMembership[]): string | undefined {
   const byDag = new Map<string, string[]>();
   for (const n of nodes) if (n.dag !== undefined) byDag.set(n.dag, [...(byDag.get(n.dag) ?? []), n.server]);
-  const clusSvc = nodes.filter((n) => n.dag === undefined && n.report.clusterService !== "Missing").map((n) => n.server);
+  const clusSvc = nodes.filter((n) => n.dag === undefined && n.clusterService !== undefined && n.clusterService !== "Missing").map((n) => n.server);
   if (byDag.size === 0 && clusSvc.length === 0) return undefined;
   const reasons = [
     ...[...byDag.entries()].map(([dag, servers]) => `${list(servers)} ${servers.length === 1 ? "is a member" : "are members"} of database availability group ${dag}`),
@@ -77,6 +86,16 @@ export function clusteringRefusal(site: string, nodes: readonly NlbNodeFacts[]):
   ];
   const all = [...[...byDag.values()].flat(), ...clusSvc];
   return `Windows NLB cannot be used for the Client Access servers of site ${site}: ${reasons.join(", and ")}, and Network Load Balancing and Failover Clustering cannot run on the same server (Microsoft does not support NLB on DAG members; NLB logs event 4096 and may stop working on ${all.length === 1 ? "it" : "them"}). ${HARDWARE_ALTERNATIVE}`;
+}
+
+/** What Exchange alone refuses (before any server is read): too few nodes, DAG members. */
+export function membershipRefusals(site: string, nodes: readonly NlbMembership[]): string[] {
+  const count = nodeCountRefusal(
+    site,
+    nodes.map((n) => n.server),
+  );
+  const clustering = clusteringRefusal(site, nodes);
+  return [count, clustering].filter((r): r is string => r !== undefined);
 }
 
 /** NLB on fewer than two servers balances nothing. */
@@ -150,12 +169,11 @@ export function moduleRefusals(nodes: readonly NlbNodeFacts[]): string[] {
 
 /** Every refusal, in the order an admin fixes them. */
 export function nlbRefusals(declared: NlbDeclaration, nodes: readonly NlbNodeFacts[]): string[] {
-  const count = nodeCountRefusal(
+  const membership = membershipRefusals(
     declared.site,
-    nodes.map((n) => n.server),
+    nodes.map((n) => ({ server: n.server, ...(n.dag !== undefined ? { dag: n.dag } : {}), clusterService: n.report.clusterService })),
   );
-  const clustering = clusteringRefusal(declared.site, nodes);
-  if (count !== undefined || clustering !== undefined) return [count, clustering].filter((r): r is string => r !== undefined);
+  if (membership.length > 0) return membership;
   const modules = moduleRefusals(nodes);
   if (modules.length > 0) return modules;
   const inUse = vipInUseRefusal(declared.vip, nodes);
