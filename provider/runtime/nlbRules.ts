@@ -301,7 +301,7 @@ export function describeStep(declared: NlbDeclaration & { clusterName: string; d
       return `port rules: ${parts.join("; ")} (new rules before old ones go, once the servers listen on the new ports), affinity Single`;
     }
     case "leave":
-      return `leaves the cluster: drained first (Stop-NlbClusterNode -Drain -Timeout ${declared.drainSeconds}: no new clients; ${sessions(step.sessions)} end or are cut after ${declared.drainSeconds} s and reconnect through the VIP to the other nodes), then Remove-NlbClusterNode`;
+      return `leaves the cluster: drained first (Stop-NlbClusterNode -Drain -Timeout ${declared.drainSeconds}: no new clients; ${sessions(step.sessions)} ${step.sessions === 1 ? "ends or is cut" : "end or are cut"} after ${declared.drainSeconds} s and ${step.sessions === 1 ? "reconnects" : "reconnect"} through the VIP to the other nodes), then Remove-NlbClusterNode`;
   }
 }
 
