@@ -145,6 +145,8 @@ function message(e: unknown): string {
 interface Survey {
   /** The site's Client Access servers (the declared nodes), sorted by name, with what each reported. */
   nodes: (NlbNodeFacts & { fqdn: string })[];
+  /** With `tolerate`: servers that could not be read, and why. */
+  unreachable: string[];
   /** Nodes of the cluster that are not Client Access servers of the site (added by hand). */
   strays: { server: string; fqdn: string; sessions: number }[];
   /** The cluster on the VIP, as a member sees it; undefined when none of the servers has it. */
@@ -164,7 +166,7 @@ async function siteServers(inputs: NlbClusterInputs): Promise<{ all: ExchangeSer
  * Reads every Client Access server of the site (and any stray node of the cluster); a server that
  * cannot be reached refuses the whole site. With `probe`, the first server pings the VIP.
  */
-export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolean; refuse?: boolean } = {}): Promise<Survey> {
+export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolean; refuse?: boolean; tolerate?: boolean } = {}): Promise<Survey> {
   const inputs = settingsOf(raw);
   const via = serverConnectionOf(inputs);
   const { all, cas, dagOf } = await siteServers(inputs);
@@ -187,7 +189,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
       unreachable.push(`${server.name}: ${message(e)}`);
     }
   }
-  if (unreachable.length > 0) {
+  if (unreachable.length > 0 && options.tolerate !== true) {
     throw new ExchangeCasError(
       "refused",
       `NLB cluster ${inputs.vip} of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; nothing was changed.`,
@@ -207,7 +209,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
     );
     strays.push({ server: known?.name ?? node.name, fqdn, sessions });
   }
-  return { nodes, strays, ...(cluster !== undefined ? { cluster } : {}) };
+  return { nodes, unreachable, strays, ...(cluster !== undefined ? { cluster } : {}) };
 }
 
 function refuseWith(inputs: Pick<Settings, "vip" | "site">, refusals: string[]): never {
@@ -447,8 +449,17 @@ export const nlbCluster = {
         { site: inputs.site, vip: inputs.vip },
       );
     }
-    const found = await surveyNlb(inputs);
+    // One node is enough to remove the cluster from all of them: a server that is down does not
+    // keep the stack from being destroyed.
+    const found = await surveyNlb(inputs, { tolerate: true });
     const member = found.nodes.find((n) => n.report.cluster?.vip === inputs.vip);
+    if (member === undefined && found.unreachable.length > 0) {
+      throw new ExchangeCasError(
+        "server-failed",
+        `NLB cluster ${inputs.vip} of site ${inputs.site} cannot be removed now: none of the servers that could be read has it, and ${found.unreachable.join("; ")}. Bring a node back (or remove the cluster at its console with Remove-NlbCluster), or set onDelete to retain to let the stack forget it.`,
+        { site: inputs.site, unreachable: found.unreachable },
+      );
+    }
     if (found.cluster === undefined || member === undefined) return;
     await runNlb(serverConnectionOf(inputs), member.fqdn, "Remove", { interface: inputs.interface });
     warn(`NLB cluster ${inputs.vip} of site ${inputs.site} was removed from ${found.cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`);

@@ -257,4 +257,35 @@ describe("NlbCluster through the dynamic-provider host", () => {
     expect(printed).toContain("NLB cluster 10.1.0.100 of site HeadOffice is left on its nodes (onDelete is retain).");
     expect(await labClusters(lab)).toHaveLength(1);
   });
+
+  it("stops when the cluster does not converge, saying what was done and what was not; the next up carries on from there", async ({ lab, host }) => {
+    lab.reset(nlbScenario());
+    await onServer(
+      lab,
+      CAS1,
+      "New-NlbCluster -InterfaceName 'Local Area Connection' -ClusterPrimaryIP 10.1.0.100 -SubnetMask 255.255.255.0 -ClusterName outlook-ho.exchangeserverpro.net -OperationMode Multicast | Out-Null",
+    );
+    // A configuration the nodes never agree on: they keep converging.
+    lab.edit((s) => (((s.nlbClusters as JsonObject[])[0] as JsonObject).ConvergeReads = 1_000_000));
+    const reg = await declare(lab, { convergenceTimeoutSeconds: 2 });
+    await expect(create(host, reg)).rejects.toThrow(
+      /NLB cluster 10\.1\.0\.100 of site HeadOffice did not converge within 2 s after join on HO-EX2010-CAS2 \(nodes: HO-EX2010-CAS1 Converging, HO-EX2010-CAS2 Converging\); no further change was made \(not done: rules HO-EX2010-CAS1\)\. Look at the NLB events/,
+    );
+    lab.edit((s) => {
+      const cluster = (s.nlbClusters as JsonObject[])[0] as JsonObject;
+      cluster.ConvergeReads = 1;
+      for (const node of cluster.Nodes as JsonObject[]) node.Converging = 0;
+    });
+    const state = await create(host, reg);
+    expect(nodesOf(state)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`]);
+    expect(rulesOf(state)).toEqual(["Tcp 135 Single", "Tcp 59532 Single", "Tcp 59533 Single"]);
+  });
+
+  it("removes the cluster on destroy through a node that answers while another is down", async ({ lab, host }) => {
+    lab.reset(nlbScenario());
+    const state = await create(host, await declare(lab));
+    await lab.pwsh(`Set-ExchangeLabServerWindows -Server ${CAS2} -Remoting Unreachable | Out-Null`);
+    await host.delete(state.id, state.urn, state.outputs);
+    expect(await labClusters(lab)).toEqual([]);
+  });
 });

@@ -35,7 +35,7 @@ function report(address: string, extra: Partial<NlbHostReport> = {}): NlbHostRep
     ...extra,
   };
 }
-const node = (server: string, address: string, extra: Partial<NlbNodeFacts> & { report?: Partial<NlbHostReport> } = {}): NlbNodeFacts => ({
+const node = (server: string, address: string, extra: Omit<Partial<NlbNodeFacts>, "report"> & { report?: Partial<NlbHostReport> } = {}): NlbNodeFacts => ({
   server,
   ...(extra.dag !== undefined ? { dag: extra.dag } : {}),
   report: report(address, extra.report),
