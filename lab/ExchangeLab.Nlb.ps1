@@ -132,6 +132,13 @@ function New-LabNlbRule {
         })
 }
 
+# The lab's own record of what was done to the nodes, in order ("Stop -Drain -Timeout 60
+# HO-EX2010-CAS2"): not a Windows feature, it lets a test see that a node was drained before it left.
+function Add-LabNlbOperation {
+    param([object]$Cluster, [string]$Text)
+    Set-LabProperty $Cluster 'Operations' (@(Get-LabSection $Cluster 'Operations') + $Text)
+}
+
 # Binding NLB on a host that has the Cluster service logs event 4096 (the configuration completes).
 function Add-LabNlbBindEvent {
     param([object]$Cluster, [object]$Server)
@@ -452,6 +459,7 @@ function Invoke-LabNlbRemoveNode {
         param($s, $t, $c)
         $cluster = $t.Cluster
         [void](Move-LabNlbSessions $s $cluster ([string]$t.Node.Name))
+        Add-LabNlbOperation $cluster ('Remove ' + [string]$t.Node.Name)
         $cluster.Nodes = @(@($cluster.Nodes) | Where-Object { [string]$_.Name -ne [string]$t.Node.Name })
         # The last node leaving takes the cluster with it (an inference).
         if (@($cluster.Nodes).Count -eq 0) { Set-LabProperty $s 'nlbClusters' @(@(Get-LabSection $s 'nlbClusters') | Where-Object { [string]$_.IPAddress -ne [string]$cluster.IPAddress }) }
@@ -476,6 +484,10 @@ function Invoke-LabNlbNodeControl {
         if ($null -eq $node) { New-LabNlbError ([string]::Format($script:NlbMsg.NoCluster, $Computer)) $command 'ObjectNotFound' $Computer; return }
         $state = [string]$node.State
         $drain = $Bound.ContainsKey('Drain') -and [bool]$Bound['Drain']
+        $text = $Verb
+        if ($drain) { $text += ' -Drain' }
+        if ($Bound.ContainsKey('Timeout') -and $null -ne $Bound['Timeout']) { $text += ' -Timeout ' + [string]$Bound['Timeout'] }
+        Add-LabNlbOperation $cluster ($text + ' ' + [string]$node.Name)
         switch ($Verb) {
             'Start' {
                 if ($state -eq 'Stopped' -or $state -eq 'Draining') { $node.State = 'Converged'; Start-LabNlbConvergence $cluster }

@@ -196,7 +196,9 @@ Returns the lab's NLB clusters as they are stored, with each node's state as Get
 One object per cluster: Name, IPAddress, SubnetMask, Mode, ConvergeReads, Nodes (Name,
 InterfaceName, HostID, State, Converging: reads of Get-NlbClusterNode left before it shows
 Converged), PortRules (IPAddress, StartPort, EndPort, Protocol, Mode, Affinity, Timeout, State)
-and Events (Server, Id, Source, Message: what the hosts logged, such as event 4096). Reading
+Events (Server, Id, Source, Message: what the hosts logged, such as event 4096) and Operations
+(the lab's own record of node controls in order, e.g. 'Stop -Drain -Timeout 60 HO-EX2010-CAS2',
+'Remove HO-EX2010-CAS2'). Reading
 changes nothing (unlike Get-NlbClusterNode, whose reads let convergence pass).
 #>
 function Get-ExchangeLabNlbCluster {

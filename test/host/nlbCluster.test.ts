@@ -166,6 +166,8 @@ describe("NlbCluster through the dynamic-provider host", () => {
     expect(await sessionsOf(lab)).toMatchObject({ [CAS1]: 4, [CAS2]: 0, "HO-EX2010-CAS3": 2 });
     const [cluster] = await labClusters(lab);
     expect(cluster?.Nodes.map((n) => n.Name)).toEqual([CAS1, "HO-EX2010-CAS3"]);
+    // Drained, with the declared timeout, before it was removed.
+    expect(cluster?.Operations).toEqual([`Stop -Drain -Timeout 60 ${CAS2}`, `Remove ${CAS2}`]);
   });
 
   it("moves a port's rule when the static ports move: the new rule before the old one goes", async ({ lab, host }) => {

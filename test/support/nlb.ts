@@ -56,6 +56,8 @@ export interface LabCluster {
   Nodes: LabNode[];
   PortRules: LabRule[];
   Events: { Server: string; Id: number }[];
+  /** The lab's record of node controls, in order. */
+  Operations?: string[];
 }
 
 /** The lab's clusters as stored (reading them lets no convergence pass). */
