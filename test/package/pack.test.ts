@@ -55,7 +55,17 @@ describe.skipIf(TEST_REMOTE === "ssh")("npm pack of provider/", () => {
     ].join(" ");
     const out = JSON.parse(run(process.execPath, ["-e", probe], app)) as { exports: string[]; kinds: string[]; script: boolean };
     expect(out.exports).toEqual(
-      expect.arrayContaining(["CasArraySite", "ClientAccessArray", "DnsARecord", "MailboxDatabaseRpcSetting", "StaticRpcPorts", "CasArrayVerification", "NlbCluster", "labConnection", "winrmConnection"]),
+      expect.arrayContaining([
+        "CasArraySite",
+        "ClientAccessArray",
+        "DnsARecord",
+        "MailboxDatabaseRpcSetting",
+        "StaticRpcPorts",
+        "CasArrayVerification",
+        "NlbCluster",
+        "labConnection",
+        "winrmConnection",
+      ]),
     );
     expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "nlbCluster", "staticRpcPorts"]);
     expect(out.script).toBe(true);
