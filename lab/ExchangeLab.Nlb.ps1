@@ -13,7 +13,8 @@ which behaviour is documented and which is the lab's inference.
 
 Dot-sourced by ExchangeLab.psm1 after ExchangeLab.Windows.ps1, whose server helpers it uses
 (Find-LabWindowsServer, Get-LabWindows, Get-LabServerAddress, New-LabWindowsError). Runs on Windows
-PowerShell 5.1 and PowerShell 7: no ?? ?. ?: && || and no 7-only parameters.
+PowerShell 5.1 and PowerShell 7: no null-coalescing, null-conditional, ternary or pipeline-chain
+operators, and no parameters that 5.1 lacks.
 #>
 
 # Texts. Documented: Event4096 [NLB-4096] and ModuleNotFound (PowerShell's own). Every other text

@@ -8,7 +8,7 @@ import { type JsonObject, LabBatch, labModule, psq, repoRoot, scenarioPath } fro
 
 const modulePath = join(repoRoot, "lab", "ExchangeLab.psm1");
 // The module's files split out of the .psm1 by concern (dot-sourced by it), checked as the .psm1 is.
-const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin"].map((part) => join(repoRoot, "lab", `ExchangeLab.${part}.ps1`));
+const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin", "Nlb", "NlbRemote"].map((part) => join(repoRoot, "lab", `ExchangeLab.${part}.ps1`));
 // The module's other script file (dot-sourced by the .psm1): the Windows side of the lab servers.
 const windowsPath = join(repoRoot, "lab", "ExchangeLab.Windows.ps1");
 const manifestPath = join(repoRoot, "lab", "ExchangeLab.psd1");
@@ -34,6 +34,7 @@ const exported = [
   "Restart-ExchangeLabService",
   "Add-ExchangeLabServiceFault",
   "Update-ExchangeLabServer",
+  "Get-ExchangeLabNlbCluster",
 ];
 
 const batch = new LabBatch();
