@@ -259,6 +259,13 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
   const stable = (state: string) => isConverged(state) || state === "Stopped" || state === "Suspended";
   if (cluster !== undefined && steps.length > 0 && !cluster.nodes.every((n) => stable(n.state))) {
     const settled = await settle(operator() ?? found.nodes[0]?.server);
+    if (settled !== undefined && !settled.converged) {
+      throw new ExchangeCasError(
+        "server-failed",
+        `NLB cluster ${inputs.vip} of site ${inputs.site} is still converging after ${inputs.waitSeconds} s (nodes: ${(settled.cluster?.nodes ?? []).map((n) => `${n.name} ${n.state}`).join(", ")}), so no change was made: a change now would start another convergence. Look at the NLB events on the nodes, then run up again.`,
+        { site: inputs.site, done: [], left: steps.map((s) => `${s.kind} ${s.server}`) },
+      );
+    }
     if (settled?.cluster !== undefined) cluster = settled.cluster;
   }
   for (const [i, step] of steps.entries()) {

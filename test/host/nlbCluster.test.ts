@@ -273,6 +273,10 @@ describe("NlbCluster through the dynamic-provider host", () => {
     await expect(create(host, reg)).rejects.toThrow(
       /NLB cluster 10\.1\.0\.100 of site HeadOffice did not converge within 2 s after join on HO-EX2010-CAS2 \(nodes: HO-EX2010-CAS1 Converging, HO-EX2010-CAS2 Converging\); no further change was made \(not done: rules HO-EX2010-CAS1\)\. Look at the NLB events/,
     );
+    // Still converging: the next attempt makes no change at all.
+    const before = await labClusters(lab);
+    await expect(create(host, reg)).rejects.toThrow(/is still converging after 2 s \(nodes: HO-EX2010-CAS1 Converging, HO-EX2010-CAS2 Converging\), so no change was made/);
+    expect((await labClusters(lab))[0]?.PortRules).toEqual(before[0]?.PortRules);
     lab.edit((s) => {
       const cluster = (s.nlbClusters as JsonObject[])[0] as JsonObject;
       cluster.ConvergeReads = 1;
