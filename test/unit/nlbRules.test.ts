@@ -229,4 +229,76 @@ describe("the changes, node by node", () => {
       "Set-NlbCluster: operation mode unicast → IGMP multicast; every node re-converges and every Outlook client reconnects",
     );
   });
+
+  it("starts the cluster's work on a node that is up, leaves a converging node alone, and plans a rules step for a removal alone", () => {
+    const cas1Stopped = cluster({
+      nodes: [
+        { name: "HO-EX2010-CAS1", state: "Stopped", hostId: 1, interface: "x" },
+        { name: "HO-EX2010-CAS2", state: "Converging", hostId: 2, interface: "x" },
+      ],
+      rules: [rule(135), rule(59532), rule(59533), rule(443)],
+    });
+    const steps = planNlbSteps(PLAN, servers, cas1Stopped, sessions);
+    expect(steps).toEqual([
+      { kind: "start", server: "HO-EX2010-CAS1", from: "Stopped" },
+      { kind: "rules", server: "HO-EX2010-CAS1", add: [], remove: [{ startPort: 443, endPort: 443, protocol: "Tcp" }], fix: [] },
+    ]);
+    const up = cluster({
+      nodes: [
+        { name: "HO-EX2010-CAS1", state: "Stopped", hostId: 1, interface: "x" },
+        { name: "HO-EX2010-CAS2", state: "Converged(default)", hostId: 2, interface: "x" },
+      ],
+      mode: "UNICAST",
+    });
+    expect(planNlbSteps(PLAN, servers, up, sessions)[0]).toMatchObject({ kind: "settings", server: "HO-EX2010-CAS2" });
+  });
+
+  it("replaces a rule that differs in protocol, filtering mode or state; sorts what it adds", () => {
+    for (const over of [{ protocol: "Both" }, { filteringMode: "Single" }, { state: "Disabled" }, { affinity: "Network" }]) {
+      expect(ruleChanges(cluster({ rules: [rule(135), rule(59532, 59532, over), rule(59533)] }), [135, 59532, 59533]).fix).toEqual([59532]);
+    }
+    expect(ruleChanges({ rules: [] }, [59533, 135, 59532]).add).toEqual([135, 59532, 59533]);
+    expect(ruleChanges({ rules: [rule(0, 65535, { protocol: "Both" })] }, [59533, 135]).fix).toEqual([135, 59533]);
+  });
+
+  it("says a renamed cluster, one port, and sessions unknown, one, or several", () => {
+    expect(describeStep(PLAN, { kind: "settings", server: "X", fromMode: "MULTICAST", toMode: "Multicast", fromName: "a", toName: "b" })).toBe(
+      "Set-NlbCluster: cluster name a → b; every node re-converges and every Outlook client reconnects",
+    );
+    expect(describeStep(PLAN, { kind: "rules", server: "X", add: [59600], remove: [], fix: [] })).toContain("port rules: add TCP 59600 (new rules");
+    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: -1 })).toContain("no new clients; its Outlook sessions end or are cut after 60 s and reconnect through");
+    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 0 })).toContain("its 0 Outlook sessions end or are cut");
+    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 3 })).toContain("its 3 Outlook sessions end or are cut");
+    expect(planNlbSteps(PLAN, [], undefined, sessions)).toEqual([]);
+  });
+});
+
+describe("what NLB refuses, at the edges", () => {
+  it("reads only dotted quads of 0-255 without leading zeros as addresses", () => {
+    for (const bad of ["10.1.0", "10.1.0.256", "10.01.0.1", "a.1.0.1", "10.1.0.1.5", "10.1.0.1x"]) expect(sameSubnet(bad, "10.1.0.13", "255.255.255.0"), bad).toBe(false);
+    expect(sameSubnet("10.1.0.0", "10.1.0.13", "255.255.255.0")).toBe(true);
+  });
+
+  it("names three DAG members in one list, and a DAG member that also runs the Cluster service only once, for its DAG", () => {
+    const text = clusteringRefusal("S", [
+      { server: "A", dag: "D", clusterService: "Running" },
+      { server: "B", dag: "D" },
+      { server: "C", dag: "D" },
+    ]);
+    expect(text).toContain("site S: A, B and C are members of database availability group D, and Network Load Balancing");
+    expect(text).not.toContain("runs the Cluster service");
+  });
+
+  it("takes a VIP one node already has as the cluster's (a ping answers), and a node on the declared VIP as ours", () => {
+    const half = [node("CAS1", "10.1.0.13", { report: { vipAnswers: true, cluster: cluster() } }), node("CAS2", "10.1.0.14")];
+    expect(vipInUseRefusal("10.1.0.100", half)).toBeUndefined();
+    expect(foreignClusterRefusals(DECLARED, half)).toEqual([]);
+    expect(nlbRefusals(DECLARED, half)).toEqual([]);
+  });
+
+  it("goes on past accepted membership to the module, and says a missing module alone (it hides the rest)", () => {
+    const noModule = [node("CAS1", "10.1.0.13", { report: { nlbModule: false } }), node("CAS2", "10.1.0.14")];
+    expect(nlbRefusals({ ...DECLARED, vip: "10.2.0.1" }, noModule)).toEqual([expect.stringContaining("CAS1 cannot load the NetworkLoadBalancingClusters module (no reason given)")]);
+    expect(nlbRefusals({ ...DECLARED, vip: "10.2.0.1" }, CAS)).toHaveLength(2);
+  });
 });
