@@ -47,6 +47,11 @@ function rpcPorts(): { rpcClientAccess: number; addressBook: number } | undefine
   return config.getObject<{ rpcClientAccess: number; addressBook: number }>("rpcPorts");
 }
 
+/** exchange-cas:loadBalancer, e.g. { kind: nlb, vip: 10.1.0.100, subnetMask: 255.255.255.0, interface: Local Area Connection, mode: multicast }: checked by the site's plan. */
+function loadBalancerOption(): CasArraySiteArgs["loadBalancer"] {
+  return config.getObject<NonNullable<CasArraySiteArgs["loadBalancer"]>>("loadBalancer");
+}
+
 /** exchange-cas:verify: true, warn, strict, or { mode, tcp, tcpTimeoutMs } (checked by the site's plan). */
 function verify(): unknown {
   const raw = config.get("verify");
@@ -59,6 +64,7 @@ function verify(): unknown {
 }
 
 const siteName = config.require("site");
+const balancer = loadBalancerOption();
 const site = new CasArraySite(siteName.toLowerCase(), {
   site: siteName,
   arrayName: config.get("arrayName"),
@@ -66,7 +72,8 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   dns: {
     zone: config.require("dnsZone"),
     server: config.require("dnsServer"),
-    addresses: list("addresses", "IPv4 addresses", "10.1.0.100") ?? config.requireObject<string[]>("addresses"),
+    // With a load balancer declared, the name points at its VIP: no addresses.
+    addresses: list("addresses", "IPv4 addresses", "10.1.0.100") ?? (balancer === undefined ? config.requireObject<string[]>("addresses") : undefined),
     ttl: config.getNumber("ttl"),
   },
   // "all-in-site" (the default) or a YAML list of database names.
@@ -83,6 +90,8 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   serverConnection: config.getObject<ServerConnectionInput>("serverConnection"),
   // Off unless asked: after the apply, the name at the DNS server, the array's members and (tcp) the VIP's ports.
   verify: verify() as CasArraySiteArgs["verify"],
+  // The load balancer itself: Windows NLB on the site's Client Access servers (never on DAG members).
+  loadBalancer: balancer,
 });
 
 export const arrayFqdn = site.fqdn;
@@ -95,3 +104,5 @@ export const rpcPortServers = site.rpcPortServers;
 export const loadBalancer = site.loadBalancer;
 /** With verify: what the last apply or refresh found. */
 export const verification = site.verification;
+/** With loadBalancer: the NLB cluster's nodes and their states. */
+export const nlbNodes = site.nlbNodes;

@@ -17,7 +17,8 @@
         'Add-ExchangeLabFault', 'Get-ExchangeLabFault', 'Clear-ExchangeLabFault',
         'Invoke-Command', 'Test-ExchangeLabPowerShell2Script',
         'Get-ExchangeLabServerWindows', 'Set-ExchangeLabServerWindows', 'Set-ExchangeLabRegistryValue',
-        'Restart-ExchangeLabService', 'Add-ExchangeLabServiceFault', 'Update-ExchangeLabServer'
+        'Restart-ExchangeLabService', 'Add-ExchangeLabServiceFault', 'Update-ExchangeLabServer',
+        'Get-ExchangeLabNlbCluster'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -13,8 +13,9 @@ concern a file: ExchangeLab.Types.ps1 (the compiled .NET types), .State.ps1 (the
 real ones), .Directory.ps1 (the AD model and output objects), .Exchange.ps1 and .Dns.ps1 (the
 emulated cmdlets), .Admin.ps1 (the lab's own administration), .Windows.ps1, .Registry.ps1,
 .Services.ps1, .RemoteHost.ps1 and .WindowsAdmin.ps1 (the Windows side of each server, reached with
-Invoke-Command -ComputerName) and .Resolver.ps1 (Resolve-DnsName); lab/Ps2Compat (the PowerShell 2.0
-check) is a module of its own, nested here. ExchangeLab.psd1 is the manifest and the one export list.
+Invoke-Command -ComputerName), .Resolver.ps1 (Resolve-DnsName), .Nlb.ps1 and .NlbRemote.ps1 (Windows
+NLB on the servers); lab/Ps2Compat (the PowerShell 2.0 check) is a module of its own, nested here.
+ExchangeLab.psd1 is the manifest and the one export list.
 
 Must stay runnable on Windows PowerShell 5.1: no null-coalescing, null-conditional, ternary or
 pipeline-chain operators, and no parameters that 5.1 lacks (test/lab/module.test.ts checks).
@@ -81,6 +82,9 @@ Import-Module -Name (Join-Path (Join-Path $PSScriptRoot 'Ps2Compat') 'Ps2Compat.
 . (Join-Path $PSScriptRoot 'ExchangeLab.WindowsAdmin.ps1')
 # Resolve-DnsName as a client of one lab DNS server sees it.
 . (Join-Path $PSScriptRoot 'ExchangeLab.Resolver.ps1')
+# Windows NLB on the lab's servers (after .Windows: its cmdlets join that file's remote host).
+. (Join-Path $PSScriptRoot 'ExchangeLab.Nlb.ps1')
+. (Join-Path $PSScriptRoot 'ExchangeLab.NlbRemote.ps1')
 
 Import-LabType
 

@@ -3,6 +3,7 @@ export { ClientAccessArray, type ClientAccessArrayArgs } from "./resources/clien
 export { DnsARecord, type DnsARecordArgs } from "./resources/dnsARecord";
 export { CasArrayVerification, type CasArrayVerificationArgs, type Verification } from "./resources/casArrayVerification";
 export { StaticRpcPorts, type StaticRpcPortsArgs, type StaticRpcPortsServer } from "./resources/staticRpcPorts";
+export { NlbCluster, type NlbClusterArgs, type NlbClusterNode } from "./resources/nlbCluster";
 export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
 export { ExchangeCasError, isExchangeCasError, type ExchangeCasErrorCode } from "./errors";
 export { DnsZoneNotFoundError } from "./dns";

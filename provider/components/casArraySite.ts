@@ -1,6 +1,8 @@
 // CasArraySite: the whole of one AD site in one declaration: the DNS A record of the array's name,
 // the CAS array, then every mailbox database of the site pointed at the array (each database
-// waits for both, so Outlook is never sent to a name that does not resolve).
+// waits for both, so Outlook is never sent to a name that does not resolve). With rpcPorts the
+// static RPC ports come first; with loadBalancer (Windows NLB) the cluster comes after them and
+// before the name, which points at its VIP: Outlook is never sent to a VIP that does not forward.
 //
 // All or nothing: the site is planned against Exchange first (planSite: every input against the
 // resources' own rules, then the site's servers, databases and arrays), and every child's inputs
@@ -16,8 +18,9 @@ import { DnsARecord } from "../resources/dnsARecord";
 import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSetting";
 import { StaticRpcPorts, type StaticRpcPortsServer } from "../resources/staticRpcPorts";
 import { CasArrayVerification, type Verification } from "../resources/casArrayVerification";
+import { NlbCluster, type NlbClusterNode } from "../resources/nlbCluster";
 
-/** A whole site: its names and DNS record here, its options (adopt, onDelete, connections, rpcPorts, verify) in SiteOptions. */
+/** A whole site: its names and DNS record here, its options (adopt, onDelete, connections, rpcPorts, loadBalancer, verify) in SiteOptions. */
 export interface CasArraySiteArgs extends SiteOptions {
   /** The AD site, e.g. HeadOffice. */
   site: string;
@@ -29,8 +32,11 @@ export interface CasArraySiteArgs extends SiteOptions {
     zone: string;
     /** The DNS server (-ComputerName), e.g. DC01. */
     server: string;
-    /** One CAS server's IP, or the load balancer's VIP (often another resource's output). */
-    addresses: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * One CAS server's IP, or the load balancer's VIP (often another resource's output). Left out
+     * with `loadBalancer`: the name then points at the NLB cluster's VIP.
+     */
+    addresses?: pulumi.Input<pulumi.Input<string>[]>;
     ttl?: pulumi.Input<number>;
   };
   /** The databases to point at the array: names, or every non-recovery database of the site (default). */
@@ -73,6 +79,10 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly verification: pulumi.Output<Verification | undefined>;
   /** What the load balancer must publish: TCP 135 and the static ports, with client-IP affinity (empty ports without rpcPorts). */
   readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
+  /** With loadBalancer: the site's NlbCluster child. */
+  readonly nlbCluster: pulumi.Output<NlbCluster | undefined>;
+  /** With loadBalancer: the cluster's nodes and their states (Converged, Stopped, ...). */
+  readonly nlbNodes: pulumi.Output<NlbClusterNode[]>;
 
   constructor(name: string, args: CasArraySiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("exchange-cas:index:CasArraySite", name, {}, opts);
@@ -82,13 +92,15 @@ export class CasArraySite extends pulumi.ComponentResource {
     const given = args.dns.addresses as unknown;
     const plainAddresses = Array.isArray(given) && given.every((a) => typeof a === "string") ? given : undefined;
     const addressesLater = plainAddresses === undefined && given !== undefined && given !== null && typeof given === "object";
+    // With a load balancer declared and no addresses, the name points at its VIP.
+    const addressesGiven = given !== undefined;
     const request: SitePlanRequest = {
       site: args.site,
       fqdn: args.fqdn,
       ...(args.arrayName !== undefined ? { arrayName: args.arrayName } : {}),
       zone: args.dns.zone,
       dnsServer: args.dns.server,
-      ...(addressesLater ? { addressesLater } : { addresses: given as string[] }),
+      ...(addressesLater ? { addressesLater } : addressesGiven ? { addresses: given as string[] } : {}),
       ...(typeof args.dns.ttl === "number" ? { ttl: args.dns.ttl } : {}),
       databases: args.databases ?? "all-in-site",
       exclude: args.exclude ?? [],
@@ -99,6 +111,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       ...(args.rpcPorts !== undefined ? { rpcPorts: args.rpcPorts } : {}),
       ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
       ...(args.verify !== undefined ? { verify: args.verify } : {}),
+      ...(args.loadBalancer !== undefined ? { loadBalancer: args.loadBalancer } : {}),
     };
     // Asked of Exchange while the program runs (preview included), through the same runtime the
     // provider uses. The children are registered only once the plan accepts the whole
@@ -132,19 +145,46 @@ export class CasArraySite extends pulumi.ComponentResource {
               },
               { parent: this },
             );
+      // Then the load balancer itself (Windows NLB on the same servers): its port rules are the
+      // static ports, so it comes after them, and the name moves to its VIP only once it forwards.
+      // (Destroy: the name leaves the VIP first; the cluster refuses to go while it still points there.)
+      const lb = p.loadBalancer;
+      const nlb =
+        lb === undefined || p.rpcPorts === undefined
+          ? undefined
+          : new NlbCluster(
+              `${name}-nlb`,
+              {
+                site: p.site,
+                vip: lb.vip,
+                subnetMask: lb.subnetMask,
+                interface: lb.interface,
+                ...(args.loadBalancer?.mode !== undefined ? { mode: args.loadBalancer.mode } : {}),
+                ports: [135, p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook],
+                clusterName: p.fqdn,
+                drainTimeoutSeconds: lb.drainTimeoutSeconds,
+                convergenceTimeoutSeconds: lb.convergenceTimeoutSeconds,
+                dns: { fqdn: p.fqdn, zone: p.zone, dnsServer: p.dnsServer, connection: args.dnsConnection ?? args.connection },
+                onDelete,
+                connection: args.connection,
+                ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
+              },
+              { parent: this, dependsOn: ports === undefined ? [] : [ports] },
+            );
+      const addresses = nlb !== undefined ? nlb.vip.apply((vip) => [vip]) : (p.addresses ?? args.dns.addresses ?? []);
       const record = new DnsARecord(
         `${name}-dns`,
         {
           zone: p.zone,
           name: p.fqdn,
-          addresses: p.addresses ?? args.dns.addresses,
+          addresses,
           ttl: args.dns.ttl,
           adopt: args.adopt,
           onDelete,
           dnsServer: p.dnsServer,
           connection: args.dnsConnection ?? args.connection,
         },
-        { parent: this, dependsOn: ports === undefined ? [] : [ports] },
+        { parent: this, dependsOn: [...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
       );
       // After its record (the name resolves before anything points at it); on destroy before it,
       // so the databases are put back while the name still resolves.
@@ -174,17 +214,17 @@ export class CasArraySite extends pulumi.ComponentResource {
                 fqdn: array.fqdn,
                 dnsServer: p.dnsServer,
                 dnsConnection: args.dnsConnection ?? args.connection,
-                addresses: p.addresses ?? args.dns.addresses,
+                addresses,
                 site: p.site,
                 connection: args.connection,
                 ...(checks.tcp ? { ports: [135, ...(p.rpcPorts !== undefined ? [p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook] : [])] } : {}),
                 mode: checks.mode,
                 ...(checks.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: checks.tcpTimeoutMs } : {}),
               },
-              { parent: this, dependsOn: [record, array, ...settings, ...(ports === undefined ? [] : [ports])] },
+              { parent: this, dependsOn: [record, array, ...settings, ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
             );
       for (const w of p.warnings) void pulumi.log.warn(w, this);
-      return { plan: p, ports, record, array, settings, verification };
+      return { plan: p, ports, nlb, record, array, settings, verification };
     });
     const later: pulumi.Output<string[]> = addressesLater
       ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {
@@ -214,6 +254,8 @@ export class CasArraySite extends pulumi.ComponentResource {
     this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
     this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[]>([]) : c.ports.servers));
     this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer));
+    this.nlbCluster = children.apply((c) => c?.nlb);
+    this.nlbNodes = children.apply((c) => (c?.nlb === undefined ? pulumi.output<NlbClusterNode[]>([]) : c.nlb.nodes));
     this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
     this.registerOutputs({
       fqdn: this.fqdn,
@@ -224,6 +266,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       rpcPortServers: this.rpcPortServers,
       loadBalancer: this.loadBalancer,
       verification: this.verification,
+      nlbNodes: this.nlbNodes,
     });
   }
 }

@@ -11,6 +11,8 @@ import { ConnectionSchema, ServerConnectionSchema, type Connection, type Connect
 import { checkProperties } from "./check";
 import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, StaticRpcPortPair, staticRpcPortAdvice, TimeToLiveSeconds } from "./rules";
 import { surveyStaticRpcPorts } from "./staticRpcPorts";
+import { LoadBalancerSchema, loadBalancerDeclarationErrors, planNlbSite, type LoadBalancerOption } from "./siteLoadBalancer";
+import type { NlbMode } from "../windows/nlb";
 import { ExchangeCasError } from "../errors";
 
 /** What a site declares besides its names and its DNS record: CasArraySite's options, as the plan takes them. */
@@ -42,6 +44,12 @@ export interface SiteOptions {
    * "strict" (or mode: "strict") fails the apply instead. true means "warn".
    */
   verify?: VerifyOption;
+  /**
+   * The load balancer itself, declared: { kind: "nlb", vip, subnetMask, interface, mode } puts
+   * Windows NLB on the site's Client Access servers (NlbCluster) and points the array's name at
+   * its VIP (leave dns.addresses out). Needs rpcPorts; refused on DAG members.
+   */
+  loadBalancer?: LoadBalancerOption;
 }
 
 export interface SitePlanRequest extends SiteOptions {
@@ -110,6 +118,8 @@ export interface SitePlan {
   restore: { database: string; rpcClientAccessServer: string }[];
   /** The static RPC ports, checked, and the servers that will get them. */
   rpcPorts?: { rpcClientAccess: number; addressBook: number; servers: string[] };
+  /** Windows NLB on the site's Client Access servers (the nodes), checked. */
+  loadBalancer?: { kind: "nlb"; vip: string; subnetMask: string; interface: string; mode: NlbMode; nodes: string[]; drainTimeoutSeconds: number; convergenceTimeoutSeconds: number };
   warnings: string[];
 }
 
@@ -129,7 +139,8 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     arrayName: ArrayName.optional(),
     zone: DnsZoneName,
     dnsServer: DnsServerName,
-    addresses: request.addressesLater === true ? z.undefined() : IPv4AddressSet,
+    // Later (another resource's output), or the NLB cluster's VIP (a load balancer declared).
+    addresses: request.addressesLater === true || (request.loadBalancer !== undefined && request.addresses === undefined) ? z.undefined() : IPv4AddressSet,
     ttl: TimeToLiveSeconds.optional(),
     databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
       error: 'must be "all-in-site" or a list of mailbox database names',
@@ -142,10 +153,14 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     rpcPorts: StaticRpcPortPair.optional(),
     serverConnection: ServerConnectionSchema.optional(),
     verify: VerifyOptionSchema.optional(),
+    loadBalancer: LoadBalancerSchema.optional(),
   };
   const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([k, v]) => v !== undefined && k !== "addressesLater"));
   const { inputs, failures } = checkProperties(shape, given);
-  return { failures: failures.map((f) => `${f.property} ${f.reason.replace(/\.$/, "")}.`), values: inputs };
+  const messages = failures.map((f) => `${f.property} ${f.reason.replace(/\.$/, "")}.`);
+  const balancer = LoadBalancerSchema.safeParse(request.loadBalancer);
+  if (request.loadBalancer !== undefined && balancer.success) messages.push(...loadBalancerDeclarationErrors(balancer.data, request.rpcPorts, request.addresses));
+  return { failures: messages, values: inputs };
 }
 
 interface AddressContext {
@@ -373,9 +388,27 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     );
   }
 
+  // The load balancer itself (Windows NLB): refused on DAG members (asked of Exchange before any
+  // server is contacted), then read from every Client Access server of the site.
+  const rpcPorts = checked.values.rpcPorts as { rpcClientAccess: number; addressBook: number } | undefined;
+  const balancer = checked.values.loadBalancer as LoadBalancerOption | undefined;
+  let loadBalancer: SitePlan["loadBalancer"];
+  if (balancer !== undefined && rpcPorts !== undefined && errors.length === 0) {
+    const nlb = await planNlbSite(
+      { site: request.site, fqdn, connection, ...(request.serverConnection !== undefined ? { serverConnection: ServerConnectionSchema.parse(request.serverConnection) } : {}) },
+      balancer,
+      [135, rpcPorts.rpcClientAccess, rpcPorts.addressBook],
+    );
+    if ("errors" in nlb) errors.push(...nlb.errors);
+    else {
+      warnings.push(...nlb.warnings);
+      const { warnings: _warnings, ...rest } = nlb;
+      loadBalancer = { kind: "nlb", vip: balancer.vip, subnetMask: balancer.subnetMask, interface: balancer.interface, ...rest };
+    }
+  }
+
   // Static RPC ports: every Client Access server of the site must take them (Exchange 2010 SP1+,
   // reachable with PowerShell remoting) before anything of the site is declared.
-  const rpcPorts = checked.values.rpcPorts as { rpcClientAccess: number; addressBook: number } | undefined;
   let portServers: string[] = [];
   if (rpcPorts !== undefined && errors.length === 0) {
     for (const [label, port] of [
@@ -443,6 +476,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
       .map((d) => ({ database: d.name, rpcClientAccessServer: d.rpcClientAccessServer }))
       .sort((a, b) => a.database.localeCompare(b.database)),
     ...(rpcPorts !== undefined ? { rpcPorts: { ...rpcPorts, servers: portServers } } : {}),
+    ...(loadBalancer !== undefined ? { loadBalancer } : {}),
     warnings,
   };
 }

@@ -87,7 +87,8 @@ interface Wanted {
   addressBook: number | null;
 }
 
-function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
+/** How each server is reached: serverConnection, else from the Exchange connection (also NlbCluster's). */
+export function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
   if (inputs.serverConnection !== undefined) return inputs.serverConnection;
   const c: Connection = inputs.connection;
   if (c.kind === "exchange") {

@@ -34,6 +34,29 @@ export const DNS_CMDLETS = ["Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remov
  */
 export const SERVER_CMDLETS = ["Invoke-ExcasServerScript"] as const;
 
+/**
+ * The commands of a module the servers themselves have, which a ps/server script calls there after
+ * Import-Module (NetworkLoadBalancingClusters, Windows Server 2008 R2): they run on the server,
+ * never in a session of this machine, so they are not Windows PowerShell 5.1's (tools that check
+ * the provider's scripts read this list; test/unit/nlbScript.test.ts keeps it complete).
+ */
+export const SERVER_MODULE_CMDLETS = [
+  "New-NlbCluster",
+  "Get-NlbCluster",
+  "Set-NlbCluster",
+  "Remove-NlbCluster",
+  "Get-NlbClusterNode",
+  "Add-NlbClusterNode",
+  "Remove-NlbClusterNode",
+  "Start-NlbClusterNode",
+  "Stop-NlbClusterNode",
+  "Resume-NlbClusterNode",
+  "Get-NlbClusterPortRule",
+  "Add-NlbClusterPortRule",
+  "Remove-NlbClusterPortRule",
+  "Get-NlbClusterNodeNetworkInterface",
+] as const;
+
 /** A module of ps/ (ExcasDns, ExcasServer), seen from provider/shell (source) or provider/dist/shell (compiled). */
 function psModulePath(name: string): string {
   const candidates = [path.resolve(__dirname, `../ps/${name}/${name}.psd1`), path.resolve(__dirname, `../../ps/${name}/${name}.psd1`)];

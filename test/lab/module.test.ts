@@ -10,7 +10,7 @@ import { psq } from "../support/pwsh";
 
 const modulePath = join(ROOT, "lab", "ExchangeLab.psm1");
 // The module's files split out of the .psm1 by concern (dot-sourced by it), checked as the .psm1 is.
-const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin", "Windows", "Registry", "Services", "RemoteHost", "WindowsAdmin"].map((part) =>
+const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin", "Windows", "Registry", "Services", "RemoteHost", "WindowsAdmin", "Nlb", "NlbRemote"].map((part) =>
   join(ROOT, "lab", `ExchangeLab.${part}.ps1`),
 );
 // The PowerShell 2.0 check, a module of its own nested in the lab (its messages name the 7-only operators).
@@ -38,6 +38,7 @@ const exported = [
   "Restart-ExchangeLabService",
   "Add-ExchangeLabServiceFault",
   "Update-ExchangeLabServer",
+  "Get-ExchangeLabNlbCluster",
 ];
 
 const batch = new LabBatch();

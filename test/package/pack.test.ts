@@ -33,6 +33,7 @@ describe("npm pack of provider/", () => {
       "dist/runtime/index.js",
       "ps/wrapper.ps1",
       "ps/server/StaticRpcPorts.ps1",
+      "ps/server/NlbCluster.ps1",
       "ps/ExcasDns/ExcasDns.psd1",
       "ps/ExcasServer/ExcasServer.psd1",
     ]) {
@@ -53,9 +54,19 @@ describe("npm pack of provider/", () => {
     ].join(" ");
     const out = JSON.parse(run(process.execPath, ["-e", probe], app)) as { exports: string[]; kinds: string[]; script: boolean };
     expect(out.exports).toEqual(
-      expect.arrayContaining(["CasArraySite", "ClientAccessArray", "DnsARecord", "MailboxDatabaseRpcSetting", "StaticRpcPorts", "CasArrayVerification", "labConnection", "winrmConnection"]),
+      expect.arrayContaining([
+        "CasArraySite",
+        "ClientAccessArray",
+        "DnsARecord",
+        "MailboxDatabaseRpcSetting",
+        "StaticRpcPorts",
+        "CasArrayVerification",
+        "NlbCluster",
+        "labConnection",
+        "winrmConnection",
+      ]),
     );
-    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "staticRpcPorts"]);
+    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "nlbCluster", "staticRpcPorts"]);
     expect(out.script).toBe(true);
   });
 
