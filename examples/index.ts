@@ -90,13 +90,19 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   verify: verify() as CasArraySiteArgs["verify"],
 });
 
-export const arrayFqdn = site.fqdn;
-export const members = site.members;
-export const addresses = site.addresses;
-export const databases = site.databases;
-export const warnings = site.warnings;
-/** With rpcPorts: per server the configured and listening ports, and what the load balancer must publish. */
-export const rpcPortServers = site.rpcPortServers;
-export const loadBalancer = site.loadBalancer;
-/** With verify: what the last apply or refresh found. */
-export const verification = site.verification;
+// The stack's outputs: those that do not apply to this stack are absent (no rpcPortServers or
+// loadBalancer without rpcPorts, no verification without verify), not empty shells, and the SDK
+// has no undefined output to warn about.
+const ports = rpcPorts() !== undefined;
+const verified = ![undefined, false, "false"].includes(verify() as string | boolean | undefined);
+export = {
+  arrayFqdn: site.fqdn,
+  members: site.members,
+  addresses: site.addresses,
+  databases: site.databases,
+  warnings: site.warnings,
+  /** With rpcPorts: per server the configured and listening ports, and what the load balancer must publish. */
+  ...(ports ? { rpcPortServers: site.rpcPortServers, loadBalancer: site.loadBalancer } : {}),
+  /** With verify: what the last apply or refresh found. */
+  ...(verified ? { verification: site.verification } : {}),
+};

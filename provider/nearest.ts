@@ -28,3 +28,15 @@ export function didYouMean(written: string, valid: readonly string[], quote: (wo
   const word = nearest(written, valid);
   return word === undefined ? "" : ` Did you mean ${quote(word)}?`;
 }
+
+/**
+ * What a rule's message adds about the value written: `, not "strick" (did you mean "strict"?)`,
+ * or `, not 5` when nothing valid is near (an object's `mode` is looked at too).
+ */
+export function notWhatWasWritten(input: unknown, valid: readonly string[]): string {
+  const mode = input !== null && typeof input === "object" && !Array.isArray(input) ? (input as { mode?: unknown }).mode : undefined;
+  const typed = typeof input === "string" ? input : typeof mode === "string" ? mode : undefined;
+  const near = typed === undefined ? undefined : nearest(typed, valid);
+  const what = input === undefined ? "undefined" : JSON.stringify(input);
+  return `, not ${what}${near === undefined ? "" : ` (did you mean ${typed === input ? "" : "mode "}"${near}"?)`}`;
+}

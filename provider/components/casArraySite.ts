@@ -67,12 +67,12 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly warnings: pulumi.Output<string[]>;
   /** With rpcPorts: the site's StaticRpcPorts child. */
   readonly rpcPorts: pulumi.Output<StaticRpcPorts | undefined>;
-  /** With rpcPorts: per server, the configured and the listening ports. */
-  readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[]>;
+  /** With rpcPorts: per server, the configured and the listening ports (undefined without rpcPorts). */
+  readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[] | undefined>;
   /** With verify: what the last apply or refresh found (ok, dns, members, tcp, failures). */
   readonly verification: pulumi.Output<Verification | undefined>;
-  /** What the load balancer must publish: TCP 135 and the static ports, with client-IP affinity (empty ports without rpcPorts). */
-  readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
+  /** With rpcPorts: what the load balancer must publish, TCP 135 and the static ports with client-IP affinity (undefined without rpcPorts: it does not apply). */
+  readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string } | undefined>;
 
   constructor(name: string, args: CasArraySiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("exchange-cas:index:CasArraySite", name, {}, opts);
@@ -212,8 +212,9 @@ export class CasArraySite extends pulumi.ComponentResource {
     );
     this.rpcPorts = children.apply((c) => c?.ports);
     this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
-    this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[]>([]) : c.ports.servers));
-    this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer));
+    // Outputs that do not apply are absent, not empty shells.
+    this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[] | undefined>(undefined) : c.ports.servers));
+    this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output(undefined) : c.ports.loadBalancer));
     this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
     this.registerOutputs({
       fqdn: this.fqdn,

@@ -12,6 +12,7 @@ import { checkProperties } from "./check";
 import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, StaticRpcPortPair, staticRpcPortAdvice, TimeToLiveSeconds } from "./rules";
 import { surveyStaticRpcPorts } from "./staticRpcPorts";
 import { ExchangeCasError } from "../errors";
+import { notWhatWasWritten } from "../nearest";
 
 /** What a site declares besides its names and its DNS record: CasArraySite's options, as the plan takes them. */
 export interface SiteOptions {
@@ -73,7 +74,7 @@ const VerifyOptionSchema = z.union(
       })
       .strict(),
   ],
-  { error: 'must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }' },
+  { error: (issue) => `must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }${notWhatWasWritten(issue.input, ["warn", "strict"])}` },
 );
 
 /** What `verify` asks: nothing, or the mode, whether to connect, and the connect timeout. */
@@ -118,7 +119,8 @@ function lower(s: string): string {
 }
 
 const OnDelete = z.enum(["restore", "retain"], {
-  error: "must be 'restore' (destroying the site puts the databases back) or 'retain' (destroying the site leaves everything as it is)",
+  error: (issue) =>
+    `must be 'restore' (destroying the site puts the databases back) or 'retain' (destroying the site leaves everything as it is)${notWhatWasWritten(issue.input, ["restore", "retain"])}`,
 });
 
 /** The whole declaration against the resources' own rules, every failure at once. */
@@ -132,7 +134,7 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     addresses: request.addressesLater === true ? z.undefined() : IPv4AddressSet,
     ttl: TimeToLiveSeconds.optional(),
     databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
-      error: 'must be "all-in-site" or a list of mailbox database names',
+      error: (issue) => `must be "all-in-site" or a list of mailbox database names${notWhatWasWritten(issue.input, ["all-in-site"])}`,
     }),
     exclude: z.array(ExchangeName, { error: "must be a list of mailbox database names" }),
     adopt: z.boolean({ error: "must be true or false" }).optional(),
