@@ -68,9 +68,9 @@ describe("the example site program (the main job) with each stack's config", () 
     expect(outcome.failed).toEqual([]);
     expect(outcome.created).toEqual(["headoffice-rpc-ports", "headoffice-verify"]);
     expect(outcome.updated).toEqual(["headoffice-dns"]);
-    expect(headofficeState.get("headoffice-dns")?.outputs.addresses).toEqual(["10.1.0.50"]);
-    // No connection is made to 10.1.0.50 (no tcp in this stack): DNS at DC01 and the members only.
-    expect(headofficeState.get("headoffice-verify")?.outputs.verification).toMatchObject({ ok: true, tcp: [], dns: { resolved: ["10.1.0.50"] } });
+    expect(headofficeState.get("headoffice-dns")?.outputs.addresses).toEqual(["10.1.0.100"]);
+    // No connection is made to 10.1.0.100 (no tcp in this stack): DNS at DC01 and the members only.
+    expect(headofficeState.get("headoffice-verify")?.outputs.verification).toMatchObject({ ok: true, tcp: [], dns: { resolved: ["10.1.0.100"] } });
     const ports = headofficeState.get("headoffice-rpc-ports")?.outputs.servers as { server: string; inSync: boolean }[];
     expect(ports.map((s) => [s.server, s.inSync])).toEqual([
       ["HO-EX2010-MB1", true],
