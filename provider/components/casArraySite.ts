@@ -143,6 +143,7 @@ export class CasArraySite extends pulumi.ComponentResource {
           onDelete,
           dnsServer: p.dnsServer,
           connection: args.dnsConnection ?? args.connection,
+          plannedBySite: true,
         },
         { parent: this, dependsOn: ports === undefined ? [] : [ports] },
       );
@@ -150,7 +151,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       // so the databases are put back while the name still resolves.
       const array = new ClientAccessArray(
         `${name}-array`,
-        { name: p.arrayName, fqdn: p.fqdn, site: p.site, adopt: args.adopt, restore: p.restore, onDelete, connection: args.connection },
+        { name: p.arrayName, fqdn: p.fqdn, site: p.site, adopt: args.adopt, restore: p.restore, onDelete, connection: args.connection, plannedBySite: true },
         { parent: this, dependsOn: [record] },
       );
       // The databases never restore on their own delete: a database that leaves the declaration
@@ -159,7 +160,7 @@ export class CasArraySite extends pulumi.ComponentResource {
         (db) =>
           new MailboxDatabaseRpcSetting(
             `${name}-${db.name.toLowerCase()}`,
-            { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection },
+            { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
             { parent: this, dependsOn: [array, record] },
           ),
       );

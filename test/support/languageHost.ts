@@ -94,6 +94,10 @@ export async function runInLanguageHost(config: Record<string, string>, secretKe
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    // A program that never ends fails its test by the test's timeout; it does not outlive the test process.
+    const stop = () => child.kill();
+    process.once("exit", stop);
+    child.once("close", () => process.off("exit", stop));
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")));
     child.stderr.on("data", (d: Buffer) => (output += d.toString("utf8")));
