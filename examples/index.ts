@@ -4,7 +4,12 @@
 // Exchange 2010 endpoint by changing `exchange-cas:connection` (see README).
 import * as pulumi from "@pulumi/pulumi";
 import { CasArraySite, labConnection, type CasArraySiteArgs, type ConnectionInput, type ServerConnectionInput } from "exchange-cas";
+import { checkStackConfig } from "./config";
 
+// Every key, value and secret of the stack config first (examples/config.ts): a misspelt key, a
+// password in plain text or a mode written wrong stops the program with one error before anything
+// is declared.
+checkStackConfig();
 const config = new pulumi.Config();
 // The lab's paths stay relative to the project root (where Pulumi.yaml, lab/ and .lab/ are) in
 // inputs and state; the provider resolves them when it opens the session, so a moved or re-cloned
@@ -23,7 +28,7 @@ function connection(key: string): ConnectionInput | undefined {
 
 function onDelete(value: string | undefined): "restore" | "retain" | undefined {
   if (value === undefined || value === "restore" || value === "retain") return value;
-  throw new Error(`exchange-cas:onDelete must be 'restore' or 'retain', not '${value}'.`);
+  throw new pulumi.RunError(`exchange-cas:onDelete must be 'restore' or 'retain', not '${value}'.`);
 }
 
 /** A list-valued key; a single YAML value where the list belongs fails with a sentence saying to write a list. */
@@ -37,7 +42,7 @@ function list(key: string, what: string, example: string): string[] | undefined 
     // a plain YAML scalar such as 10.1.0.11
   }
   if (!Array.isArray(value)) {
-    throw new Error(`exchange-cas:${key} must be a list of ${what}, such as ["${example}"], not the single value ${raw}: in stack config write it as a YAML list (- ${example}).`);
+    throw new pulumi.RunError(`exchange-cas:${key} must be a list of ${what}, such as ["${example}"], not the single value ${raw}: in stack config write it as a YAML list (- ${example}).`);
   }
   return value as string[];
 }
@@ -94,15 +99,21 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   loadBalancer: balancer,
 });
 
-export const arrayFqdn = site.fqdn;
-export const members = site.members;
-export const addresses = site.addresses;
-export const databases = site.databases;
-export const warnings = site.warnings;
-/** With rpcPorts: per server the configured and listening ports, and what the load balancer must publish. */
-export const rpcPortServers = site.rpcPortServers;
-export const loadBalancer = site.loadBalancer;
-/** With verify: what the last apply or refresh found. */
-export const verification = site.verification;
-/** With loadBalancer: the NLB cluster's nodes and their states. */
-export const nlbNodes = site.nlbNodes;
+// The stack's outputs: those that do not apply to this stack are absent (no rpcPortServers or
+// loadBalancer without rpcPorts, no verification without verify), not empty shells, and the SDK
+// has no undefined output to warn about.
+const ports = rpcPorts() !== undefined;
+const verified = ![undefined, false, "false"].includes(verify() as string | boolean | undefined);
+export = {
+  arrayFqdn: site.fqdn,
+  members: site.members,
+  addresses: site.addresses,
+  databases: site.databases,
+  warnings: site.warnings,
+  /** With rpcPorts: per server the configured and listening ports, and what the load balancer must publish. */
+  ...(ports ? { rpcPortServers: site.rpcPortServers, loadBalancer: site.loadBalancer } : {}),
+  /** With verify: what the last apply or refresh found. */
+  ...(verified ? { verification: site.verification } : {}),
+  /** With loadBalancer: the NLB cluster's nodes and their states. */
+  ...(balancer !== undefined ? { nlbNodes: site.nlbNodes } : {}),
+};

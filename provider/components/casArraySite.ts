@@ -73,16 +73,16 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly warnings: pulumi.Output<string[]>;
   /** With rpcPorts: the site's StaticRpcPorts child. */
   readonly rpcPorts: pulumi.Output<StaticRpcPorts | undefined>;
-  /** With rpcPorts: per server, the configured and the listening ports. */
-  readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[]>;
+  /** With rpcPorts: per server, the configured and the listening ports (undefined without rpcPorts). */
+  readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[] | undefined>;
   /** With verify: what the last apply or refresh found (ok, dns, members, tcp, failures). */
   readonly verification: pulumi.Output<Verification | undefined>;
-  /** What the load balancer must publish: TCP 135 and the static ports, with client-IP affinity (empty ports without rpcPorts). */
-  readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
+  /** With rpcPorts: what the load balancer must publish, TCP 135 and the static ports with client-IP affinity (undefined without rpcPorts: it does not apply). */
+  readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string } | undefined>;
   /** With loadBalancer: the site's NlbCluster child. */
   readonly nlbCluster: pulumi.Output<NlbCluster | undefined>;
-  /** With loadBalancer: the cluster's nodes and their states (Converged, Stopped, ...). */
-  readonly nlbNodes: pulumi.Output<NlbClusterNode[]>;
+  /** With loadBalancer: the cluster's nodes and their states (Converged, Stopped, ...); undefined without it. */
+  readonly nlbNodes: pulumi.Output<NlbClusterNode[] | undefined>;
 
   constructor(name: string, args: CasArraySiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("exchange-cas:index:CasArraySite", name, {}, opts);
@@ -183,6 +183,7 @@ export class CasArraySite extends pulumi.ComponentResource {
           onDelete,
           dnsServer: p.dnsServer,
           connection: args.dnsConnection ?? args.connection,
+          plannedBySite: true,
         },
         { parent: this, dependsOn: [...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
       );
@@ -190,7 +191,7 @@ export class CasArraySite extends pulumi.ComponentResource {
       // so the databases are put back while the name still resolves.
       const array = new ClientAccessArray(
         `${name}-array`,
-        { name: p.arrayName, fqdn: p.fqdn, site: p.site, adopt: args.adopt, restore: p.restore, onDelete, connection: args.connection },
+        { name: p.arrayName, fqdn: p.fqdn, site: p.site, adopt: args.adopt, restore: p.restore, onDelete, connection: args.connection, plannedBySite: true },
         { parent: this, dependsOn: [record] },
       );
       // The databases never restore on their own delete: a database that leaves the declaration
@@ -199,7 +200,7 @@ export class CasArraySite extends pulumi.ComponentResource {
         (db) =>
           new MailboxDatabaseRpcSetting(
             `${name}-${db.name.toLowerCase()}`,
-            { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection },
+            { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
             { parent: this, dependsOn: [array, record] },
           ),
       );
@@ -252,10 +253,11 @@ export class CasArraySite extends pulumi.ComponentResource {
     );
     this.rpcPorts = children.apply((c) => c?.ports);
     this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
-    this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[]>([]) : c.ports.servers));
-    this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output({ protocol: "TCP" as const, ports: [] as number[], affinity: "" }) : c.ports.loadBalancer));
+    // Outputs that do not apply are absent, not empty shells.
+    this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[] | undefined>(undefined) : c.ports.servers));
+    this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output(undefined) : c.ports.loadBalancer));
     this.nlbCluster = children.apply((c) => c?.nlb);
-    this.nlbNodes = children.apply((c) => (c?.nlb === undefined ? pulumi.output<NlbClusterNode[]>([]) : c.nlb.nodes));
+    this.nlbNodes = children.apply((c) => (c?.nlb === undefined ? pulumi.output<NlbClusterNode[] | undefined>(undefined) : c.nlb.nodes));
     this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
     this.registerOutputs({
       fqdn: this.fqdn,

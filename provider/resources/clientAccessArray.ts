@@ -21,6 +21,8 @@ export interface ClientAccessArrayArgs {
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;
+  /** Set by CasArraySite, whose plan says at preview and up what adopting the site's array changes: the resource then does not say it again. */
+  plannedBySite?: pulumi.Input<boolean>;
 }
 
 export class ClientAccessArray extends pulumi.dynamic.Resource {

@@ -24,6 +24,8 @@ export interface DnsARecordArgs {
   dnsServer: pulumi.Input<string>;
   /** Where the DnsServer cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;
+  /** Set by CasArraySite, whose plan warns about round robin at preview and up: the record then does not warn again. */
+  plannedBySite?: pulumi.Input<boolean>;
 }
 
 export class DnsARecord extends pulumi.dynamic.Resource {

@@ -24,6 +24,7 @@ import { sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { ArrayName, ExchangeName, Fqdn, OnDelete, OnDeleteState, RpcClientAccessServerName, SiteName } from "./rules";
 import { ExchangeCasError } from "../errors";
+import { arrayTakenOver } from "../messages";
 
 const RestoreEntry = z.object({ database: ExchangeName, rpcClientAccessServer: RpcClientAccessServerName });
 type RestoreEntry = z.infer<typeof RestoreEntry>;
@@ -37,6 +38,8 @@ const shape = {
   restore: z.array(RestoreEntry, { error: "must be a list of {database, rpcClientAccessServer}" }).optional(),
   onDelete: OnDelete("remove the array if this stack created it, putting its databases back", "leave it").optional(),
   connection: ConnectionSchema,
+  /** Set by CasArraySite: its plan has said what adopting the site's array changes, so the preview does not say it twice. */
+  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
 };
 const InputsSchema = z.object(shape);
 export type ClientAccessArrayInputs = z.infer<typeof InputsSchema> & { name: string };
@@ -71,6 +74,7 @@ export const clientAccessArrayDiffRules: DiffRules<ClientAccessArrayOutputs> = {
   restore: { compare: "value", default: [] },
   onDelete: { compare: "value", default: "restore" },
   connection: { compare: "value" },
+  plannedBySite: { compare: "ignored" },
 };
 
 function parseInputs(inputs: unknown): ClientAccessArrayInputs {
@@ -165,7 +169,8 @@ async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFail
     return [];
   }
   if (inputs.adopt !== true) return [{ property: "site", reason: foreignArrayMessage(existing, inputs) }];
-  warn(`CAS array '${existing.name}' (${existing.fqdn}) of site ${inputs.site} will be taken over (adopt) and ${describeChanges(existing, inputs)}; on destroy it is released, not removed.`);
+  // Once per operation: a CasArraySite's plan has said it already, with the site's other facts.
+  if (inputs.plannedBySite !== true) warn(arrayTakenOver(existing, inputs.site, describeChanges(existing, inputs)));
   return [];
 }
 

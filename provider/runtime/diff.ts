@@ -18,7 +18,9 @@ export type Comparison =
   /** The same host name but for case and a trailing dot. */
   | "fqdn"
   /** The same IPv4 addresses in any order. */
-  | "ipv4Set";
+  | "ipv4Set"
+  /** Never a change: an input about how the resource reports (plannedBySite), not about what it manages. */
+  | "ignored";
 
 export interface PropertyRule<O> {
   compare: Comparison;
@@ -66,6 +68,8 @@ export function sameAs(compare: Comparison, a: unknown, b: unknown): boolean {
       return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
     case "fqdn":
       return typeof a === "string" && typeof b === "string" && hostName(a) === hostName(b);
+    case "ignored":
+      return true;
     case "ipv4Set": {
       const sorted = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...v].sort(compareIPv4) : v);
       return canonicalJson(sorted(a)) === canonicalJson(sorted(b));

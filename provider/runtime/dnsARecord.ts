@@ -22,6 +22,8 @@ const shape = {
   onDelete: OnDelete("remove the records this stack created", "leave them").optional(),
   dnsServer: DnsServerName,
   connection: ConnectionSchema,
+  /** Set by CasArraySite: its plan has warned about round robin, so the apply does not warn again. */
+  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
 };
 const InputsSchema = z.object(shape);
 export type DnsARecordInputs = z.infer<typeof InputsSchema>;
@@ -59,6 +61,7 @@ export const dnsARecordDiffRules: DiffRules<DnsARecordOutputs> = {
   adopt: { compare: "value", default: false },
   onDelete: { compare: "value", default: "restore" },
   connection: { compare: "value" },
+  plannedBySite: { compare: "ignored" },
 };
 
 function idOf(at: DnsName): string {
@@ -119,7 +122,8 @@ function foreignMessage(foreign: string[], inputs: DnsARecordInputs): string {
 }
 
 function warnRoundRobin(inputs: DnsARecordInputs): void {
-  if (inputs.addresses.length > 1) {
+  // Once per operation: a CasArraySite's plan has warned about it (with the site's other facts).
+  if (inputs.addresses.length > 1 && inputs.plannedBySite !== true) {
     warn(
       `${fqdnOf(inputs)} gets ${inputs.addresses.length} A records (${inputs.addresses.join(", ")}): that is DNS round robin, not load balancing. Clients keep using an address whose server is down; point the name at one Client Access server or at the load balancer's VIP.`,
     );

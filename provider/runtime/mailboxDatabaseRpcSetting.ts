@@ -18,6 +18,8 @@ const shape = {
   rpcClientAccessServer: RpcClientAccessServerName,
   onDelete: OnDelete("put the previous value back", "leave the value").default("restore"),
   connection: ConnectionSchema,
+  /** Set by CasArraySite: its plan has warned about this change, so the apply does not warn again. */
+  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
 };
 const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingInputs = z.infer<typeof InputsSchema>;
@@ -51,6 +53,7 @@ export const mailboxDatabaseRpcSettingDiffRules: DiffRules<MailboxDatabaseRpcSet
   rpcClientAccessServer: { compare: "name", state: "wantedRpcClientAccessServer" },
   onDelete: { compare: "value", default: "restore" },
   connection: { compare: "value" },
+  plannedBySite: { compare: "ignored" },
 };
 
 function outputs(
@@ -101,11 +104,15 @@ function refuseRecovery(db: MailboxDatabase): void {
   }
 }
 
-/** Sets the wanted value and reads it back; warns when what Exchange reports changed. */
-async function apply(connection: Connection, db: MailboxDatabase, wanted: string): Promise<MailboxDatabase> {
+/**
+ * Sets the wanted value and reads it back; warns when what Exchange reports changed, unless the
+ * site's plan warned about it already (one warning per fact: the site says it once, at preview
+ * and up, with the mailboxes, for all its databases).
+ */
+async function apply(connection: Connection, db: MailboxDatabase, wanted: string, plannedBySite: boolean | undefined): Promise<MailboxDatabase> {
   await setRpcClientAccessServer(connection, db.guid, wanted, db.name);
   const after = await readBack(connection, db.guid, db.name);
-  if (!sameName(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
+  if (plannedBySite !== true && !sameName(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
   return after;
 }
 
@@ -127,7 +134,7 @@ export const mailboxDatabaseRpcSetting = {
       });
     }
     refuseRecovery(db);
-    const after = await apply(connection, db, inputs.rpcClientAccessServer);
+    const after = await apply(connection, db, inputs.rpcClientAccessServer, inputs.plannedBySite);
     if (dangles(db)) {
       warn(`Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`);
     }
@@ -183,7 +190,7 @@ export const mailboxDatabaseRpcSetting = {
       });
     }
     refuseRecovery(db);
-    const after = await apply(connection, db, inputs.rpcClientAccessServer);
+    const after = await apply(connection, db, inputs.rpcClientAccessServer, inputs.plannedBySite);
     return {
       outs: outputs(after, {
         wantedRpcClientAccessServer: inputs.rpcClientAccessServer,

@@ -1,5 +1,6 @@
 // Validation rules shared by the resources, with messages that say what to do.
 import { z } from "zod";
+import { notWhatWasWritten } from "../nearest";
 
 // Control characters (newline, NUL, …) are never part of a real Exchange or DNS name.
 // eslint-disable-next-line no-control-regex
@@ -237,7 +238,7 @@ export const ON_DELETE = ["restore", "retain"] as const;
 
 /** `onDelete` as an input: `restore` does `restores`, `retain` does `retains` (the message says both). */
 export function OnDelete(restores: string, retains: string) {
-  return z.enum(ON_DELETE, { error: `must be 'restore' (${restores}) or 'retain' (${retains})` });
+  return z.enum(ON_DELETE, { error: (issue) => `must be 'restore' (${restores}) or 'retain' (${retains})${notWhatWasWritten(issue.input, ON_DELETE)}` });
 }
 
 /** `onDelete` as state keeps it. */

@@ -14,6 +14,8 @@ import { surveyStaticRpcPorts } from "./staticRpcPorts";
 import { LoadBalancerSchema, loadBalancerDeclarationErrors, planNlbSite, type LoadBalancerOption } from "./siteLoadBalancer";
 import type { NlbMode } from "../windows/nlb";
 import { ExchangeCasError } from "../errors";
+import { notWhatWasWritten } from "../nearest";
+import { arrayTakenOver, databaseChanges, fqdnOutsideZone } from "../messages";
 
 /** What a site declares besides its names and its DNS record: CasArraySite's options, as the plan takes them. */
 export interface SiteOptions {
@@ -81,7 +83,7 @@ const VerifyOptionSchema = z.union(
       })
       .strict(),
   ],
-  { error: 'must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }' },
+  { error: (issue) => `must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }${notWhatWasWritten(issue.input, ["warn", "strict"])}` },
 );
 
 /** What `verify` asks: nothing, or the mode, whether to connect, and the connect timeout. */
@@ -128,7 +130,8 @@ function lower(s: string): string {
 }
 
 const OnDelete = z.enum(["restore", "retain"], {
-  error: "must be 'restore' (destroying the site puts the databases back) or 'retain' (destroying the site leaves everything as it is)",
+  error: (issue) =>
+    `must be 'restore' (destroying the site puts the databases back) or 'retain' (destroying the site leaves everything as it is)${notWhatWasWritten(issue.input, ["restore", "retain"])}`,
 });
 
 /** The whole declaration against the resources' own rules, every failure at once. */
@@ -143,7 +146,7 @@ function validate(request: SitePlanRequest): { failures: string[]; values: Recor
     addresses: request.addressesLater === true || (request.loadBalancer !== undefined && request.addresses === undefined) ? z.undefined() : IPv4AddressSet,
     ttl: TimeToLiveSeconds.optional(),
     databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
-      error: 'must be "all-in-site" or a list of mailbox database names',
+      error: (issue) => `must be "all-in-site" or a list of mailbox database names${notWhatWasWritten(issue.input, ["all-in-site"])}`,
     }),
     exclude: z.array(ExchangeName, { error: "must be a list of mailbox database names" }),
     adopt: z.boolean({ error: "must be true or false" }).optional(),
@@ -267,7 +270,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     errors.push(`The array FQDN '${request.fqdn}' is the name of database availability group ${clashDag.name}; the DAG's cluster name and the CAS array are separate and cannot share a name.`);
   }
   const relative = relativeRecordName(fqdn, zone);
-  if ("error" in relative) errors.push(`The array FQDN '${request.fqdn}' is outside DNS zone '${request.zone}': ${relative.error}`);
+  if ("error" in relative) errors.push(fqdnOutsideZone(request.fqdn, request.zone));
 
   // The site's existing array: the same as declared (an earlier apply of this stack, perhaps
   // interrupted) is fine; another one is taken over only with adopt, and the preview says how.
@@ -277,7 +280,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     if (siteArray.name !== arrayName) changes.push(`renamed to '${arrayName}'`);
     if (lower(siteArray.fqdn) !== fqdn) changes.push(`its FQDN changed from ${siteArray.fqdn} to ${fqdn}`);
     if (changes.length > 0) {
-      warnings.push(`CAS array '${siteArray.name}' (${siteArray.fqdn}) of site ${request.site} will be taken over (adopt) and ${changes.join(" and ")}.`);
+      warnings.push(arrayTakenOver(siteArray, request.site, changes.join(" and ")));
     }
   }
 
@@ -442,12 +445,16 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   // A named database active in another site is counted on its active server.
   const countOn = [...siteServers.map((s) => s.name), ...changing.filter((d) => !inSite(d)).map((d) => d.server)];
   const counts = changing.length > 0 ? await countMailboxesByDatabase(connection, countOn) : new Map<string, number>();
-  for (const d of changing) {
-    const n = counts.get(lower(d.name)) ?? 0;
-    warnings.push(
-      `Mailbox database '${d.name}' (${n} mailbox${n === 1 ? "" : "es"}): RpcClientAccessServer changes from ${d.rpcClientAccessServer || "(empty)"} to ${fqdn}. Existing Outlook profiles keep connecting to ${d.rpcClientAccessServer || "the old endpoint"} until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.`,
-    );
-  }
+  // One warning for the site, then a line per database up to a readable number (the full list is
+  // the `databases` output); the databases' own resources do not warn again (plannedBySite).
+  const sorted = [...changing].sort((a, b) => a.name.localeCompare(b.name));
+  warnings.push(
+    ...databaseChanges(
+      request.site,
+      sorted.map((d) => ({ name: d.name, from: d.rpcClientAccessServer, mailboxes: counts.get(lower(d.name)) ?? 0 })),
+      fqdn,
+    ),
+  );
 
   return {
     site: request.site,

@@ -17,7 +17,8 @@ import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } f
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
-import { warn } from "./log";
+import { info, warn } from "./log";
+import { droppingSessions } from "../messages";
 import { exchangeVersion, OnDelete, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
 import { ExchangeCasError, isExchangeCasError } from "../errors";
 
@@ -137,10 +138,6 @@ function describeTarget(wanted: Wanted, tense: "will be" | "was"): string {
   return `${rpc} and ${ab}`;
 }
 
-function sessionsText(ports: ServerPorts): string {
-  return ports.outlookSessions === undefined ? "its Outlook sessions" : `its ${ports.outlookSessions} Outlook session${ports.outlookSessions === 1 ? "" : "s"}`;
-}
-
 /** Why a server cannot take static RPC ports from this provider, or undefined. */
 function versionRefusal(server: ExchangeServer): string | undefined {
   const version = exchangeVersion(server.adminDisplayVersion);
@@ -220,7 +217,7 @@ function announce(site: string, found: Survey, wanted: Wanted): void {
   pending.forEach(({ server, ports }, i) => {
     const next = pending[i + 1];
     warn(
-      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted, "will be")}, then MSExchangeRPC and MSExchangeAB restart, dropping ${sessionsText(ports)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
+      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted, "will be")}, then MSExchangeRPC and MSExchangeAB restart, ${droppingSessions(ports.outlookSessions)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
     );
   });
 }
@@ -291,7 +288,8 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: 
         { server: server.name, changed: done, untouched },
       );
     }
-    warn(
+    // Done as the preview said: information, not a risk (the restart was warned about before).
+    info(
       `${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`,
     );
     done.push(server.name);

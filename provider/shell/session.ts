@@ -148,7 +148,23 @@ export class PwshSession {
       session.kill();
       throw e;
     }
+    session.next();
     return session;
+  }
+
+  /**
+   * Whether this session keeps the Node.js process alive: only while a command runs or waits.
+   * An idle session must not: a Pulumi program that planned its site through it would otherwise
+   * never exit (the language host waits for it), and the engine would wait for the program
+   * forever. In the dynamic-provider host the gRPC server keeps the process alive anyway.
+   */
+  private keepAlive(on: boolean): void {
+    // The pipes are sockets (ref/unref), though typed as plain streams.
+    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as ({ ref?(): void; unref?(): void } | null)[];
+    for (const handle of handles) {
+      if (on) handle?.ref?.();
+      else handle?.unref?.();
+    }
   }
 
   get pid(): number | undefined {
@@ -216,6 +232,7 @@ export class PwshSession {
   private next(): void {
     if (this.busy) return;
     const turn = this.turns.shift();
+    this.keepAlive(turn !== undefined);
     if (turn === undefined) return;
     this.busy = true;
     turn.start();

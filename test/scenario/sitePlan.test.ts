@@ -125,7 +125,7 @@ describe("an array already in the site", () => {
     await lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
     const declared = await accepted(lab, { adopt: true });
     expect(declared.warnings).toContain(
-      "CAS array 'legacy-ho' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'cas-headoffice' and its FQDN changed from legacy.exchangeserverpro.net to outlook-ho.exchangeserverpro.net.",
+      "CAS array 'legacy-ho' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'cas-headoffice' and its FQDN changed from legacy.exchangeserverpro.net to outlook-ho.exchangeserverpro.net; on destroy it is released, not removed.",
     );
     expect(declared.regs.find((r) => resourceType(r) === "ClientAccessArray")?.inputs.adopt).toBe(true);
   });
@@ -134,7 +134,7 @@ describe("an array already in the site", () => {
     await lab.pwsh("New-ClientAccessArray -Name cas-headoffice -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
     const moved = await accepted(lab, { adopt: true });
     expect(moved.warnings.filter((w) => w.includes("taken over"))).toEqual([
-      "CAS array 'cas-headoffice' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and its FQDN changed from legacy.exchangeserverpro.net to outlook-ho.exchangeserverpro.net.",
+      "CAS array 'cas-headoffice' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and its FQDN changed from legacy.exchangeserverpro.net to outlook-ho.exchangeserverpro.net; on destroy it is released, not removed.",
     ]);
     await lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net | Out-Null");
     const same = await accepted(lab, { adopt: true });

@@ -133,9 +133,7 @@ describe("the preview tells the truth", () => {
   it("warns for every database whose value changes, with its mailboxes counted, and puts the count in the databases output", async ({ lab, host }) => {
     const declared = await declare(lab);
     const warnings = declared.warnings.join("\n");
-    expect(warnings).toMatch(
-      /Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\. Existing Outlook profiles keep connecting/,
-    );
+    expect(warnings).toMatch(/Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\.$/m);
     expect(warnings).toMatch(/Mailbox database 'MB-HO-02' \(2 mailboxes\)/);
     expect(warnings).toMatch(/Mailbox database 'MB-HO-03' \(1 mailbox\)/);
     expect(warnings).not.toMatch(/RDB-HO-01|MB-BR-01/);

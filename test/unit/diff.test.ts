@@ -113,7 +113,7 @@ describe("ClientAccessArray", () => {
 
   it("declares that nothing replaces the array: name, FQDN and site change in place", () => {
     expect(Object.entries(clientAccessArrayDiffRules).filter(([, rule]) => rule.replaces === true)).toEqual([]);
-    expect(Object.keys(clientAccessArrayDiffRules)).toEqual(["name", "fqdn", "site", "adopt", "restore", "onDelete", "connection"]);
+    expect(Object.keys(clientAccessArrayDiffRules)).toEqual(["name", "fqdn", "site", "adopt", "restore", "onDelete", "connection", "plannedBySite"]);
   });
 
   it("is no change for a connection whose settings come in another order, nor an FQDN with a trailing dot", () => {
