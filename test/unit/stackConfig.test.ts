@@ -46,8 +46,17 @@ describe("the stack config's refusals, each in its final wording", () => {
 
   it("lists the settings when nothing is near the key written", () => {
     expect(stackConfigMistakes(config({ colour: "blue" }))).toEqual([
-      "`exchange-cas:colour` is not a setting of this program (its settings: site, arrayName, fqdn, dnsZone, dnsServer, addresses, ttl, databases, exclude, adopt, onDelete, connection, dnsConnection, rpcPorts, serverConnection, verify, password).",
+      "`exchange-cas:colour` is not a setting of this program (its settings: site, arrayName, fqdn, dnsZone, dnsServer, addresses, ttl, databases, exclude, adopt, onDelete, connection, dnsConnection, rpcPorts, serverConnection, loadBalancer, verify, password).",
     ]);
+  });
+
+  it("takes a load balancer instead of addresses (the name points at its VIP), and refuses a kind it does not know", () => {
+    const nlb = { kind: "nlb", vip: "10.1.0.100", subnetMask: "255.255.255.0", interface: "Local Area Connection", mode: "multicast" };
+    expect(stackConfigMistakes(config({ addresses: undefined, loadBalancer: JSON.stringify(nlb) }))).toEqual([]);
+    expect(stackConfigMistakes(config({ addresses: undefined, loadBalancer: JSON.stringify({ ...nlb, kind: "nbl" }) }))).toEqual([
+      "`exchange-cas:loadBalancer` has kind 'nbl', not nlb: did you mean 'nlb'?",
+    ]);
+    expect(stackConfigMistakes(config({ addresses: undefined }))).toEqual(["`exchange-cas:addresses` is required and not set: `pulumi config set exchange-cas:addresses <value> --stack headoffice`."]);
   });
 
   it("says how to set a required key that is missing", () => {
