@@ -522,6 +522,7 @@ function Complete-LabWindows {
         if ($null -eq $service.PSObject.Properties['ProcessId']) { Set-LabProperty $service 'ProcessId' 0 }
         if ($null -eq $service.PSObject.Properties['ListeningPorts'] -or $null -eq $service.ListeningPorts) { Set-LabProperty $service 'ListeningPorts' @() }
         if ($null -eq $service.PSObject.Properties['FailStarts'] -or $null -eq $service.FailStarts) { Set-LabProperty $service 'FailStarts' 0 }
+        if ($null -eq $service.PSObject.Properties['IgnorePortStarts'] -or $null -eq $service.IgnorePortStarts) { Set-LabProperty $service 'IgnorePortStarts' 0 }
     }
 }
 
@@ -838,6 +839,7 @@ function Start-LabServiceInState {
         $ports = @($script:LabExchangeServices[$Name].Fixed)
         $used = Get-LabPortsInUse $Windows $Name
         $port = Get-LabConfiguredPort $Server $Windows $Name
+        if (Use-LabIgnorePortStart $service) { $port = 0 }
         if ($port -eq 0) { $port = Get-LabDynamicPort $Windows $used }
         elseif ($used.ContainsKey($port)) { $failed = $true }
         $ports += $port
@@ -853,6 +855,17 @@ function Start-LabServiceInState {
     $Windows.NextProcessId = [int]$Windows.NextProcessId + 4
     $service.ListeningPorts = [int[]]$ports
     if ($Name -eq 'MSExchangeRPC') { $Windows.OutlookSessions = 0 }
+    return $true
+}
+
+# A pending IgnorePort start fault (Add-ExchangeLabServiceFault -Kind IgnorePort), consumed: the
+# service starts without an error but does not read its port from the registry, so it binds a
+# dynamic one (a service whose restart "worked" and still does not listen on the new port).
+function Use-LabIgnorePortStart {
+    param([object]$Service)
+    $property = $Service.PSObject.Properties['IgnorePortStarts']
+    if ($null -eq $property -or [int]$property.Value -le 0) { return $false }
+    $Service.IgnorePortStarts = [int]$property.Value - 1
     return $true
 }
 
@@ -1418,6 +1431,7 @@ function Invoke-LabShadowNetstat {
 # The bridge the remote host's shadow commands call: runs in this module, so it reaches the state.
 function Invoke-LabWindowsShadow {
     param([string]$Command, [string]$Computer, [System.Management.Automation.PSCmdlet]$Cmdlet, [System.Collections.IDictionary]$Bound)
+    Enter-LabWindowsFault $Cmdlet $Command $Computer
     switch ($Command) {
         'Test-Path' { Invoke-LabShadowTestPath $Cmdlet $Computer $Bound }
         'Get-Item' { Invoke-LabShadowGetItem $Cmdlet $Computer $Bound }
@@ -1826,6 +1840,7 @@ function ConvertTo-LabWindowsOutput {
                 ProcessId      = [int]$property.Value.ProcessId
                 ListeningPorts = [int[]]@($property.Value.ListeningPorts)
                 FailStarts     = [int]$property.Value.FailStarts
+                IgnorePortStarts = [int]$property.Value.IgnorePortStarts
             })
     }
     New-Object System.Management.Automation.PSObject -Property ([ordered]@{
@@ -1990,18 +2005,23 @@ function Restart-ExchangeLabService {
 
 <#
 .SYNOPSIS
-Makes the next -Times starts of a service on a lab server fail (the service stays stopped).
+Makes the next -Times starts of a service on a lab server fail (the service stays stopped), or,
+with -Kind IgnorePort, start without an error on a dynamic port instead of its configured one.
 .DESCRIPTION
 Any start counts: the restart the provider's script does (Restart-Service then fails with
-StartServiceFailed), Restart-ExchangeLabService, Update-ExchangeLabServer. -Times 0 clears it.
+StartServiceFailed, or succeeds on the wrong port), Restart-ExchangeLabService,
+Update-ExchangeLabServer. -Times 0 clears it.
 #>
 function Add-ExchangeLabServiceFault {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true, Position = 0)][string]$Server,
         [Parameter(Mandatory = $true, Position = 1)][string]$Name,
-        [ValidateRange(0, 1000000)][int]$Times = 1
+        [ValidateRange(0, 1000000)][int]$Times = 1,
+        [ValidateSet('FailStart', 'IgnorePort')][string]$Kind = 'FailStart'
     )
+    $counter = 'FailStarts'
+    if ($Kind -eq 'IgnorePort') { $counter = 'IgnorePortStarts' }
     Update-LabState $PSCmdlet {
         param($s, $c)
         $target = Resolve-LabWindowsServer $PSCmdlet $s $Server
@@ -2010,7 +2030,7 @@ function Add-ExchangeLabServiceFault {
         if ($null -eq $property) {
             Stop-LabCommand $PSCmdlet (New-Object System.Management.Automation.ItemNotFoundException([string]::Format($script:WinMsg.ServiceNotFound, $target.Name, $Name))) 'ExchangeLabServiceNotFound' 'ObjectNotFound' $Name
         }
-        Set-LabProperty $property.Value 'FailStarts' $Times
+        Set-LabProperty $property.Value $counter $Times
         $c.Commit = $true
     }
 }
