@@ -209,6 +209,19 @@ export async function planAddresses(
   return addressWarnings({ ...plan, connection, dnsConnection }, parsed.data);
 }
 
+/**
+ * A Client Access server that cannot be read (its datacenter is down) blocks only the changes
+ * that need it: the plan says so and goes on, so the DNS move that a site outage calls for
+ * (DOMAIN.md §1.10) is never refused because of it. StaticRpcPorts refuses a first apply or new
+ * ports while it is unreachable, and keeps its last known state otherwise.
+ */
+export function unreachablePortWarnings(site: string, unreachable: { server: { name: string }; reason: string }[]): string[] {
+  return unreachable.map(
+    ({ server, reason }) =>
+      `Static RPC ports of site ${site}: ${server.name} cannot be reached with PowerShell remoting (${reason}). Its ports keep their last known state, and only changing them waits until it is back (a first apply of rpcPorts or new ports are refused meanwhile); the DNS record, the array and the databases go ahead.`,
+  );
+}
+
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const checked = validate(request);
   if (checked.failures.length > 0) {
@@ -392,7 +405,8 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
         connection,
         ...(request.serverConnection !== undefined ? { serverConnection: ServerConnectionSchema.parse(request.serverConnection) } : {}),
       });
-      portServers = surveyed.servers.map((s) => s.server.name);
+      portServers = [...surveyed.servers.map((s) => s.server.name), ...surveyed.unreachable.map((u) => u.server.name)].sort((a, b) => a.localeCompare(b));
+      warnings.push(...unreachablePortWarnings(request.site, surveyed.unreachable));
       warnings.push(
         `Static RPC ports ${rpcPorts.rpcClientAccess} (RPC Client Access) and ${rpcPorts.addressBook} (Address Book) on ${portServers.join(" and ")}, one server restarted at a time: the load balancer must publish TCP 135, ${rpcPorts.rpcClientAccess} and ${rpcPorts.addressBook} to these servers, with client-IP affinity for the whole Outlook session.`,
       );
