@@ -9,3 +9,4 @@ export { DnsZoneNotFoundError } from "./dns";
 export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput, type ServerConnectionInput } from "./shell";
 export { labConnection, exchangeConnection, sshConnection, winrmConnection } from "./connections";
 export { CasArraySite, type CasArraySiteArgs, type ManagedDatabase } from "./components/casArraySite";
+export { CasArraySiteClaim, type CasArraySiteClaimArgs } from "./resources/casArraySiteClaim";

@@ -5,6 +5,7 @@ import { clientAccessArray } from "./clientAccessArray";
 import { runtimeOf, type ResourceRuntime } from "./contract";
 import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
+import { siteClaim } from "./siteClaim";
 import { staticRpcPorts } from "./staticRpcPorts";
 import { casArrayVerification } from "./verification";
 
@@ -15,6 +16,7 @@ export const resources = {
   mailboxDatabaseRpcSetting: runtimeOf(mailboxDatabaseRpcSetting),
   staticRpcPorts: runtimeOf(staticRpcPorts),
   casArrayVerification: runtimeOf(casArrayVerification),
+  siteClaim: runtimeOf(siteClaim),
 } satisfies Record<string, ResourceRuntime>;
 
 export type ResourceKind = keyof typeof resources;
