@@ -245,8 +245,12 @@ function describePair(pair: Wanted): string {
   return `TCP/IP Port ${pair.rpcClientAccess ?? "dynamic"}, RpcTcpPort ${pair.addressBook ?? "dynamic"}`;
 }
 
-/** What the apply will do, server by server, as the preview says it. */
-function announce(site: string, found: Survey, wanted: Wanted): void {
+/**
+ * What the apply will do, server by server, as the preview says it. For a create (`first`), also
+ * what an earlier, interrupted apply left kept on the servers (after a finished one, every server
+ * it changed keeps what it had until the destroy, so only a create can tell).
+ */
+function announce(site: string, found: Survey, wanted: Wanted, first = false): void {
   const pending = found.servers.filter((s) => !inSync(s.ports, wanted));
   pending.forEach(({ server, ports }, i) => {
     const next = pending[i + 1];
@@ -256,7 +260,7 @@ function announce(site: string, found: Survey, wanted: Wanted): void {
   });
   // An earlier run that was interrupted left what these servers had kept on them.
   for (const { server, ports } of found.servers) {
-    if (ports.kept === undefined) continue;
+    if (!first || ports.kept === undefined) continue;
     warn(
       `Static RPC ports of site ${site}: ${server.name} was changed by an earlier apply that did not finish${inSync(ports, wanted) ? " (it already has the declared ports)" : ""}; what it had before exchange-cas changed it (${describePair(ports.kept)}) is kept on the server and is what a destroy gives back.`,
     );
@@ -412,7 +416,7 @@ export const staticRpcPorts = {
         try {
           const found = await survey(parsed);
           refuseUnreachable(parsed, found, isCreate ? "create" : "ports", oldWanted(olds));
-          if (isCreate) announce(parsed.site, found, wantedOf(parsed));
+          if (isCreate) announce(parsed.site, found, wantedOf(parsed), true);
         } catch (e) {
           failures.push({ property: "site", reason: (e as Error).message } satisfies CheckFailure);
         }

@@ -133,8 +133,14 @@ describe("a server that cannot be reached", () => {
 
     // MB1 drifted at its console: the next up puts it back, and leaves MB2 to when it answers.
     await staticAtConsole(lab, "HO-EX2010-MB1", 59999, 59998);
-    const { state: repaired, changed } = await up(host, refreshed, await declare(lab));
+    const {
+      result: { state: repaired, changed },
+      printed: repair,
+    } = await host.printedBy(async () => up(host, refreshed, await declare(lab)));
     expect(changed).toBe(true);
+    expect(repair).toMatch(/server 1 of 1, HO-EX2010-MB1 /);
+    // What a finished apply left kept on the servers is no interrupted run.
+    expect(repair).not.toMatch(/did not finish/);
     expect((await consoles(lab))["HO-EX2010-MB1"]?.RpcPorts).toContain(59532);
     const after = repaired.outputs.servers as { server: string; unreachable?: string }[];
     expect(after.map((s) => [s.server, s.unreachable === undefined])).toEqual([

@@ -79,10 +79,14 @@ function Save-ExcasKept([int]$Rpc, [int]$Ab) {
     New-ItemProperty -LiteralPath $keptKey -Name $keptAbName -PropertyType DWord -Value $Ab -Force | Out-Null
 }
 
+# Forgets what was kept; the key goes too when nothing else is in it (the server as it was).
 function Clear-ExcasKept {
     foreach ($name in @($keptRpcName, $keptAbName)) {
         if ((Read-ExcasValue $keptKey $name).Kind -ne 'None') { Remove-ItemProperty -LiteralPath $keptKey -Name $name }
     }
+    if (-not (Test-Path -LiteralPath $keptKey)) { return }
+    $key = Get-Item -LiteralPath $keptKey
+    if ($key.ValueCount -eq 0 -and $key.SubKeyCount -eq 0) { Remove-Item -LiteralPath $keptKey }
 }
 
 function Get-ExcasListening([string]$Service, $Lines) {
