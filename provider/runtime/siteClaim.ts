@@ -70,7 +70,12 @@ export function brownfieldRefusals(claim: Pick<SiteClaimInputs, "site" | "arrayN
   const failures: CheckFailure[] = [];
   const wanted = { name: claim.arrayName, fqdn: claim.fqdn, site: claim.site };
   if (facts.array !== undefined && !identical(facts.array, wanted)) failures.push({ property: "site", reason: foreignArrayMessage(facts.array, wanted) });
-  if (facts.records !== undefined && facts.records.length > 0) {
+  // The whole site exactly as this stack leaves it (the array as declared, only declared
+  // addresses at its name) is a stack from before the claim existed: its record is in its state,
+  // and refusing it would leave that stack stuck. A record that is really not the stack's is
+  // still refused by DnsARecord's own create.
+  const asDeclared = facts.array !== undefined && identical(facts.array, wanted) && claim.addresses !== undefined && (facts.records ?? []).every((a) => claim.addresses?.includes(a) === true);
+  if (facts.records !== undefined && facts.records.length > 0 && !asDeclared) {
     const relative = relativeRecordName(claim.fqdn, claim.zone);
     const name = "error" in relative ? claim.fqdn : relative.name;
     failures.push({ property: "fqdn", reason: foreignMessage(facts.records, { addresses: claim.addresses ?? [], dnsServer: claim.dnsServer, zone: claim.zone, name }) });

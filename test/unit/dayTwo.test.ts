@@ -108,6 +108,14 @@ describe("what a site claim refuses (brownfieldRefusals, newToClaim)", () => {
     expect(brownfieldRefusals({ ...CLAIM, adopt: true }, { array: { name: "x", fqdn: "x.exchangeserverpro.net", siteName: "HeadOffice" }, records: ["10.1.0.12"] })).toEqual([]);
   });
 
+  it("takes a site exactly as the stack leaves it (the array as declared, only declared addresses) as a stack from before the claim", () => {
+    const array = { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", siteName: "HeadOffice" };
+    expect(brownfieldRefusals({ ...CLAIM, addresses: ["10.1.0.11"] }, { array, records: ["10.1.0.11"] })).toEqual([]);
+    expect(brownfieldRefusals({ ...CLAIM, addresses: ["10.1.0.11"] }, { array, records: ["10.1.0.11", "10.1.0.12"] }).map((r) => r.property)).toEqual(["fqdn"]);
+    expect(brownfieldRefusals({ ...CLAIM, addresses: ["10.1.0.11"] }, { records: ["10.1.0.11"] }).map((r) => r.property)).toEqual(["fqdn"]);
+    expect(brownfieldRefusals(CLAIM, { array, records: ["10.1.0.11"] }).map((r) => r.property)).toEqual(["fqdn"]);
+  });
+
   it("judges only what is new to the claim: everything at first, the site when it changes, the name when the FQDN, zone or server does", () => {
     const claim = { ...CLAIM, connection: { kind: "lab" as const, statePath: "s", modulePath: "m" }, dnsConnection: { kind: "lab" as const, statePath: "s", modulePath: "m" } };
     expect(newToClaim({}, claim)).toEqual({ site: true, name: true });
