@@ -100,6 +100,15 @@ Exchange/CIM error), Throttle (terminating 18-concurrent-shells error), Hang (sl
 Exit (the PowerShell process exits with code 1). SessionOpen makes the next -Times session opens
 (imports of the module) fail as Exchange refuses a shell over the 18-per-user quota; its -Command
 is ignored (use *).
+.DESCRIPTION
+-After <command>: the fault waits until <command> has run once (it is armed when <command> starts,
+and never fires on that call), so "hang the read that follows the write" is one fault, e.g.
+-Command Get-ClientAccessArray -After New-ClientAccessArray.
+-Server <name>: the fault is for a Windows command (Restart-Service, New-ItemProperty, ... what a
+script sent with Invoke-Command -ComputerName runs) on that lab server only; such faults support
+Hang and Exit.
+Every Hang that fires is recorded in lab.hung (Command, Server, At) before it sleeps: the sign a
+test waits for before it kills the process that runs the command.
 #>
 function Add-ExchangeLabFault {
     [CmdletBinding()]
@@ -107,14 +116,19 @@ function Add-ExchangeLabFault {
         [Parameter(Mandatory = $true, Position = 0)][string]$Command,
         [Parameter(Mandatory = $true)][ValidateSet('Error', 'Throttle', 'Hang', 'Exit', 'SessionOpen')][string]$Kind,
         [ValidateRange(1, 1000000)][int]$Times = 1,
-        [string]$Message
+        [string]$Message,
+        [string]$After,
+        [string]$Server
     )
-    $fault = New-Object System.Management.Automation.PSObject -Property ([ordered]@{
-            Command = $Command
-            Kind    = $Kind
-            Times   = $Times
-            Message = $(if ($PSBoundParameters.ContainsKey('Message')) { $Message } else { $null })
-        })
+    $properties = [ordered]@{
+        Command = $Command
+        Kind    = $Kind
+        Times   = $Times
+        Message = $(if ($PSBoundParameters.ContainsKey('Message')) { $Message } else { $null })
+    }
+    if (-not [string]::IsNullOrEmpty($After)) { $properties['After'] = $After; $properties['Armed'] = $false }
+    if (-not [string]::IsNullOrEmpty($Server)) { $properties['Server'] = $Server }
+    $fault = New-Object System.Management.Automation.PSObject -Property $properties
     Update-LabState $PSCmdlet {
         param($s, $c)
         if ($null -eq $s.PSObject.Properties['lab'] -or $null -eq $s.lab) { Set-LabProperty $s 'lab' (New-Object System.Management.Automation.PSObject) }

@@ -133,6 +133,20 @@ function Get-LabDatabaseCopyServer {
     return , ([string[]]$names)
 }
 
+# ActivationPreference as Exchange 2010 keeps it in Active Directory: one [server, preference] pair
+# per copy, 1 = the copy Active Manager prefers (the database's home), in the order the copies were
+# added (state Copies). A switchover or failover (Move-ActiveMailboxDatabase) moves the active copy
+# (Server), never these numbers. Shown as {[HO-EX2010-MB1, 1], [HO-EX2010-MB2, 2]}; through a
+# remote session each pair arrives as its text, "[HO-EX2010-MB1, 1]" (DOMAIN.md section 1.10).
+function Get-LabActivationPreference {
+    param([string[]]$CopyServers)
+    $pairs = New-Object 'System.Collections.Generic.List[System.Collections.Generic.KeyValuePair[string,int]]'
+    for ($i = 0; $i -lt $CopyServers.Count; $i++) {
+        $pairs.Add((New-Object 'System.Collections.Generic.KeyValuePair[string,int]' -ArgumentList $CopyServers[$i], ($i + 1)))
+    }
+    return , ($pairs.ToArray())
+}
+
 function Get-LabDagOfServer {
     param([object]$State, [string]$ServerName)
     foreach ($dag in (Get-LabSection $State 'databaseAvailabilityGroups')) {
@@ -325,6 +339,7 @@ function ConvertTo-LabDatabaseOutput {
         ServerName                      = [string]$Database.Server
         Servers                         = $copyServers
         DatabaseCopies                  = [string[]]@($copyServers | ForEach-Object { [string]$Database.Name + '\' + $_ })
+        ActivationPreference            = Get-LabActivationPreference $copyServers
         MasterServerOrAvailabilityGroup = $master
         MasterType                      = $masterType
         Recovery                        = [bool]$Database.Recovery

@@ -457,7 +457,9 @@ function New-MailboxDatabase {
 .SYNOPSIS
 Activates another copy of a DAG database (a switchover): Active Manager rewrites the database's
 Server (msExchOwningServer) to the new active copy's host, which may be in another AD site. The
-database's RpcClientAccessServer is not touched. ConfirmImpact High: prompts unless -Confirm:$false.
+database's RpcClientAccessServer is not touched, nor its ActivationPreference: its preferred copy
+(preference 1), and so its home site, stays where it was. ConfirmImpact High: prompts unless
+-Confirm:$false.
 .PARAMETER Identity
 Name, GUID, distinguished name or legacyExchangeDN of the database.
 .PARAMETER ActivateOnServer

@@ -27,10 +27,73 @@ function Get-LabFaultList {
 }
 
 function Test-LabFaultMatch {
-    param([object]$Fault, [string]$CommandName)
+    param([object]$Fault, [string]$CommandName, [string]$Server = '')
     # SessionOpen faults fire when a session opens (Invoke-LabSessionOpen), never on a command.
     if ([string]$Fault.Kind -eq 'SessionOpen') { return $false }
-    return (([string]$Fault.Command -eq $CommandName -or [string]$Fault.Command -eq '*') -and [int]$Fault.Times -gt 0)
+    if (-not (([string]$Fault.Command -eq $CommandName -or [string]$Fault.Command -eq '*') -and [int]$Fault.Times -gt 0)) { return $false }
+    # A fault for one server's Windows commands (Server) fires only there; one waiting for another
+    # command (After) only once that command has run (Armed).
+    $target = Get-LabFaultText $Fault 'Server'
+    if ($target -ne '' -and -not (Test-LabFaultServer $target $Server)) { return $false }
+    if ((Get-LabFaultText $Fault 'After') -ne '' -and -not (Test-LabFaultArmed $Fault)) { return $false }
+    return $true
+}
+
+# A fault's optional text property, '' when absent (faults written before it existed lack it).
+function Get-LabFaultText {
+    param([object]$Fault, [string]$Name)
+    $property = $Fault.PSObject.Properties[$Name]
+    if ($null -eq $property -or $null -eq $property.Value) { return '' }
+    return [string]$property.Value
+}
+
+function Test-LabFaultArmed {
+    param([object]$Fault)
+    $property = $Fault.PSObject.Properties['Armed']
+    return ($null -ne $property -and $true -eq $property.Value)
+}
+
+# Whether a fault's Server names the computer a Windows command runs on (its name or FQDN).
+function Test-LabFaultServer {
+    param([string]$Wanted, [string]$Computer)
+    if ($Computer -eq '') { return $false }
+    $short = $Computer.Split('.')[0]
+    return ($Wanted -eq $Computer -or $Wanted -eq $short -or $Wanted.Split('.')[0] -eq $short)
+}
+
+# Consumes the first pending fault for command $Name (on $Server, for a server's Windows
+# commands) and arms the faults waiting for $Name to run (After), in one write of the state.
+# A consumed Hang is recorded in lab.hung (Command, Server, At) before anything sleeps, so a test
+# can tell that the command has started and hangs. Returns the fault, or $null.
+function Use-LabFault {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$State, [string]$Name, [string]$Server = '')
+    $faults = @(Get-LabFaultList $State)
+    $pending = @($faults | Where-Object { Test-LabFaultMatch $_ $Name $Server })
+    $arming = @($faults | Where-Object { (Get-LabFaultText $_ 'After') -eq $Name -and -not (Test-LabFaultArmed $_) })
+    if ($pending.Count -eq 0 -and $arming.Count -eq 0) { return $null }
+    Update-LabState $Cmdlet {
+        param($s, $c)
+        $faults = @(Get-LabFaultList $s)
+        $fired = $null
+        foreach ($candidate in $faults) {
+            if (Test-LabFaultMatch $candidate $Name $Server) {
+                $candidate.Times = [int]$candidate.Times - 1
+                $fired = $candidate
+                break
+            }
+        }
+        # Armed after the match: the command an After names is never the one its fault stops.
+        foreach ($candidate in $faults) {
+            if ((Get-LabFaultText $candidate 'After') -eq $Name -and -not (Test-LabFaultArmed $candidate)) { Set-LabProperty $candidate 'Armed' $true }
+        }
+        $s.lab.faults = @($faults | Where-Object { [int]$_.Times -gt 0 })
+        if ($null -ne $fired -and [string]$fired.Kind -eq 'Hang') {
+            $hung = New-Object System.Management.Automation.PSObject -Property ([ordered]@{ Command = $Name; Server = $Server; At = (Get-LabNow) })
+            Set-LabProperty $s.lab 'hung' (@(Get-LabSection $s.lab 'hung') + $hung)
+        }
+        $c.Commit = $true
+        $fired
+    }
 }
 
 # Opening a session (importing the module: what New-PSSession to Exchange is to a remote shell)
@@ -88,21 +151,7 @@ function Enter-LabCommand {
         $delay = Get-LabLatencyValue $state ($Kind + 'CommandMs')
         if ($delay -gt 0) { Start-Sleep -Milliseconds $delay }
     }
-    $pending = @(Get-LabFaultList $state | Where-Object { Test-LabFaultMatch $_ $name })
-    if ($pending.Count -eq 0) { return $state }
-    $fault = Update-LabState $Cmdlet {
-        param($s, $c)
-        $faults = @(Get-LabFaultList $s)
-        foreach ($candidate in $faults) {
-            if (Test-LabFaultMatch $candidate $name) {
-                $candidate.Times = [int]$candidate.Times - 1
-                $s.lab.faults = @($faults | Where-Object { [int]$_.Times -gt 0 })
-                $c.Commit = $true
-                $candidate
-                break
-            }
-        }
-    }
+    $fault = Use-LabFault $Cmdlet $state $name
     if ($null -eq $fault) { return $state }
     $custom = $null
     if ($null -ne $fault.PSObject.Properties['Message'] -and -not [string]::IsNullOrEmpty([string]$fault.Message)) { $custom = [string]$fault.Message }
@@ -131,4 +180,21 @@ function Enter-LabCommand {
         'Exit' { [Environment]::Exit(1) }
     }
     return $state
+}
+
+# The faults of a server's Windows commands (the registry, service and WMI commands a script sent
+# with Invoke-Command -ComputerName runs there): a fault whose Command is the Windows command's
+# name, optionally only on one Server, fires when that command starts on that server. Hang sleeps
+# (recorded in lab.hung first, so a test can stop the process at that point); Exit ends the pwsh
+# process. The state is parsed only when its text holds a fault.
+function Enter-LabWindowsFault {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Command, [string]$Computer)
+    $text = [ExchangeLab.StateFile]::ReadText((Get-LabStatePath $Cmdlet))
+    if ($null -eq $text -or -not [regex]::IsMatch($text, '"faults"\s*:\s*\[\s*\{')) { return }
+    $fault = Use-LabFault $Cmdlet (Read-LabState $Cmdlet) $Command $Computer
+    if ($null -eq $fault) { return }
+    switch ([string]$fault.Kind) {
+        'Hang' { Start-Sleep -Seconds $script:HangSeconds }
+        'Exit' { [Environment]::Exit(1) }
+    }
 }

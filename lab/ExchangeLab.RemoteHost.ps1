@@ -11,6 +11,7 @@ unchanged. Dot-sourced by ExchangeLab.psm1.
 # The bridge the remote host's shadow commands call: runs in this module, so it reaches the state.
 function Invoke-LabWindowsShadow {
     param([string]$Command, [string]$Computer, [System.Management.Automation.PSCmdlet]$Cmdlet, [System.Collections.IDictionary]$Bound)
+    Enter-LabWindowsFault $Cmdlet $Command $Computer
     switch ($Command) {
         'Test-Path' { Invoke-LabShadowTestPath $Cmdlet $Computer $Bound }
         'Get-Item' { Invoke-LabShadowGetItem $Cmdlet $Computer $Bound }

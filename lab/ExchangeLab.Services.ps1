@@ -92,6 +92,7 @@ function Start-LabServiceInState {
         $ports = @($script:LabExchangeServices[$Name].Fixed)
         $used = Get-LabPortsInUse $Windows $Name
         $port = Get-LabConfiguredPort $Server $Windows $Name
+        if (Use-LabIgnorePortStart $service) { $port = 0 }
         if ($port -eq 0) { $port = Get-LabDynamicPort $Windows $used }
         elseif ($used.ContainsKey($port)) { $failed = $true }
         $ports += $port
@@ -420,4 +421,15 @@ function Invoke-LabShadowNetstat {
         $line = '  {0,-7}{1,-23}{2,-23}{3,-16}' -f 'TCP', $row[1], $row[2], $texts[$row[3]]
         if ($pid_) { $line + $row[4] } else { $line.TrimEnd() }
     }
+}
+
+# A pending IgnorePort start fault (Add-ExchangeLabServiceFault -Kind IgnorePort), consumed: the
+# service starts without an error but does not read its port from the registry, so it binds a
+# dynamic one (a service whose restart "worked" and still does not listen on the new port).
+function Use-LabIgnorePortStart {
+    param([object]$Service)
+    $property = $Service.PSObject.Properties['IgnorePortStarts']
+    if ($null -eq $property -or [int]$property.Value -le 0) { return $false }
+    $Service.IgnorePortStarts = [int]$property.Value - 1
+    return $true
 }

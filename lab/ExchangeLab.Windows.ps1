@@ -197,6 +197,7 @@ function Complete-LabWindows {
         if ($null -eq $service.PSObject.Properties['ProcessId']) { Set-LabProperty $service 'ProcessId' 0 }
         if ($null -eq $service.PSObject.Properties['ListeningPorts'] -or $null -eq $service.ListeningPorts) { Set-LabProperty $service 'ListeningPorts' @() }
         if ($null -eq $service.PSObject.Properties['FailStarts'] -or $null -eq $service.FailStarts) { Set-LabProperty $service 'FailStarts' 0 }
+        if ($null -eq $service.PSObject.Properties['IgnorePortStarts'] -or $null -eq $service.IgnorePortStarts) { Set-LabProperty $service 'IgnorePortStarts' 0 }
     }
 }
 

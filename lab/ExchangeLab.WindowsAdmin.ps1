@@ -15,6 +15,7 @@ function ConvertTo-LabWindowsOutput {
                 ProcessId      = [int]$property.Value.ProcessId
                 ListeningPorts = [int[]]@($property.Value.ListeningPorts)
                 FailStarts     = [int]$property.Value.FailStarts
+                IgnorePortStarts = [int]$property.Value.IgnorePortStarts
             })
     }
     New-Object System.Management.Automation.PSObject -Property ([ordered]@{
@@ -183,18 +184,23 @@ function Restart-ExchangeLabService {
 
 <#
 .SYNOPSIS
-Makes the next -Times starts of a service on a lab server fail (the service stays stopped).
+Makes the next -Times starts of a service on a lab server fail (the service stays stopped), or,
+with -Kind IgnorePort, start without an error on a dynamic port instead of its configured one.
 .DESCRIPTION
 Any start counts: the restart the provider's script does (Restart-Service then fails with
-StartServiceFailed), Restart-ExchangeLabService, Update-ExchangeLabServer. -Times 0 clears it.
+StartServiceFailed, or succeeds on the wrong port), Restart-ExchangeLabService,
+Update-ExchangeLabServer. -Times 0 clears it.
 #>
 function Add-ExchangeLabServiceFault {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true, Position = 0)][string]$Server,
         [Parameter(Mandatory = $true, Position = 1)][string]$Name,
-        [ValidateRange(0, 1000000)][int]$Times = 1
+        [ValidateRange(0, 1000000)][int]$Times = 1,
+        [ValidateSet('FailStart', 'IgnorePort')][string]$Kind = 'FailStart'
     )
+    $counter = 'FailStarts'
+    if ($Kind -eq 'IgnorePort') { $counter = 'IgnorePortStarts' }
     Update-LabState $PSCmdlet {
         param($s, $c)
         $target = Resolve-LabWindowsServer $PSCmdlet $s $Server
@@ -203,7 +209,7 @@ function Add-ExchangeLabServiceFault {
         if ($null -eq $property) {
             Stop-LabCommand $PSCmdlet (New-Object System.Management.Automation.ItemNotFoundException([string]::Format($script:WinMsg.ServiceNotFound, $target.Name, $Name))) 'ExchangeLabServiceNotFound' 'ObjectNotFound' $Name
         }
-        Set-LabProperty $property.Value 'FailStarts' $Times
+        Set-LabProperty $property.Value $counter $Times
         $c.Commit = $true
     }
 }

@@ -11,3 +11,4 @@ export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput,
 export { labConnection, exchangeConnection, sshConnection, winrmConnection } from "./connections";
 export { CasArraySite, type CasArraySiteArgs, type ManagedDatabase } from "./components/casArraySite";
 export { nearest, didYouMean } from "./nearest";
+export { CasArraySiteClaim, type CasArraySiteClaimArgs } from "./resources/casArraySiteClaim";

@@ -7,7 +7,9 @@
 // All or nothing: the site is planned against Exchange first (planSite: every input against the
 // resources' own rules, then the site's servers, databases and arrays), and every child's inputs
 // come from that plan, so when the plan refuses the declaration no child is registered and
-// nothing changes. Destroying the site removes the record and the array this stack created
+// nothing changes. The brownfield refusals need what the stack already manages, which only its
+// state knows: they are the check of the first child, CasArraySiteClaim, which every other child
+// waits for (runtime/siteClaim.ts), so they too come before anything of the site changes. Destroying the site removes the record and the array this stack created
 // (the array puts its databases back first) and releases what it adopted; a database that leaves
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +21,7 @@ import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSettin
 import { StaticRpcPorts, type StaticRpcPortsServer } from "../resources/staticRpcPorts";
 import { CasArrayVerification, type Verification } from "../resources/casArrayVerification";
 import { NlbCluster, type NlbClusterNode } from "../resources/nlbCluster";
+import { CasArraySiteClaim } from "../resources/casArraySiteClaim";
 
 /** A whole site: its names and DNS record here, its options (adopt, onDelete, connections, rpcPorts, loadBalancer, verify) in SiteOptions. */
 export interface CasArraySiteArgs extends SiteOptions {
@@ -128,6 +131,25 @@ export class CasArraySite extends pulumi.ComponentResource {
     const children = pulumi.output(outcome).apply((o) => {
       if ("error" in o) return undefined;
       const p = o.plan;
+      // The claim first, every other child after it: its check refuses a brownfield site (another
+      // array, A records the stack did not create) before anything of the site is registered,
+      // knowing from the stack's state what the stack already manages (runtime/siteClaim.ts).
+      const claim = new CasArraySiteClaim(
+        `${name}-claim`,
+        {
+          site: p.site,
+          arrayName: p.arrayName,
+          fqdn: p.fqdn,
+          zone: p.zone,
+          dnsServer: p.dnsServer,
+          adopt: args.adopt,
+          // The declared addresses (the NLB's VIP when the cluster is declared), for what a refusal says.
+          ...(p.loadBalancer !== undefined ? { addresses: [p.loadBalancer.vip] } : p.addresses !== undefined ? { addresses: p.addresses } : {}),
+          connection: args.connection,
+          dnsConnection: args.dnsConnection ?? args.connection,
+        },
+        { parent: this },
+      );
       // The load balancer's prerequisite first: every server on its static ports before the name
       // moves to the VIP. (Destroy: after the name is gone, the servers go back to dynamic ports.)
       const ports =
@@ -143,7 +165,7 @@ export class CasArraySite extends pulumi.ComponentResource {
                 connection: args.connection,
                 ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
               },
-              { parent: this },
+              { parent: this, dependsOn: [claim] },
             );
       // Then the load balancer itself (Windows NLB on the same servers): its port rules are the
       // static ports, so it comes after them, and the name moves to its VIP only once it forwards.
@@ -169,7 +191,7 @@ export class CasArraySite extends pulumi.ComponentResource {
                 connection: args.connection,
                 ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
               },
-              { parent: this, dependsOn: ports === undefined ? [] : [ports] },
+              { parent: this, dependsOn: ports === undefined ? [claim] : [claim, ports] },
             );
       const addresses = nlb !== undefined ? nlb.vip.apply((vip) => [vip]) : (p.addresses ?? args.dns.addresses ?? []);
       const record = new DnsARecord(
@@ -185,7 +207,7 @@ export class CasArraySite extends pulumi.ComponentResource {
           connection: args.dnsConnection ?? args.connection,
           plannedBySite: true,
         },
-        { parent: this, dependsOn: [...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
+        { parent: this, dependsOn: [claim, ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
       );
       // After its record (the name resolves before anything points at it); on destroy before it,
       // so the databases are put back while the name still resolves.
@@ -225,7 +247,7 @@ export class CasArraySite extends pulumi.ComponentResource {
               { parent: this, dependsOn: [record, array, ...settings, ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
             );
       for (const w of p.warnings) void pulumi.log.warn(w, this);
-      return { plan: p, ports, nlb, record, array, settings, verification };
+      return { plan: p, claim, ports, nlb, record, array, settings, verification };
     });
     const later: pulumi.Output<string[]> = addressesLater
       ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {

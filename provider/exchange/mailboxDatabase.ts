@@ -23,11 +23,37 @@ import { leafName } from "./rows";
 import { ExchangeCasError } from "../errors";
 
 // Server is the ACTIVE copy's host (Active Manager rewrites it on every mount or move, possibly
-// into another AD site); Servers lists every server with a copy.
-const SELECT = ["Name", "Guid", "Server", "Servers", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN", "DistinguishedName"] as const;
+// into another AD site); Servers lists every server with a copy; ActivationPreference numbers the
+// copies, 1 being the one Active Manager prefers: the database's home (DOMAIN.md §1.10).
+const SELECT = ["Name", "Guid", "Server", "Servers", "ActivationPreference", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN", "DistinguishedName"] as const;
 
 function copyServers(active: string, listed: string[]): string[] {
   return listed.some((n) => n.toLowerCase() === active.toLowerCase()) ? listed : [active, ...listed];
+}
+
+/**
+ * ActivationPreference as a remote session delivers it: each [server, number] pair as its text,
+ * "[SYDEX2, 1]" (a KeyValuePair's), the server possibly as a path; or, read locally, as Key and
+ * Value. Entries that are neither are skipped.
+ */
+const PreferenceEntry = z.union([
+  z.string().transform((text) => {
+    const m = /^\[(.+),\s*(\d+)\]$/.exec(text.trim());
+    return m === null ? undefined : { server: leafName((m[1] ?? "").trim()), preference: Number(m[2]) };
+  }),
+  z.object({ Key: z.union([z.string(), z.object({ Name: z.string() })]), Value: z.number().int() }).transform((kv) => ({
+    server: leafName(typeof kv.Key === "string" ? kv.Key : kv.Key.Name),
+    preference: kv.Value,
+  })),
+]);
+const ActivationPreference = z
+  .union([z.array(PreferenceEntry), PreferenceEntry])
+  .nullable()
+  .transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]).filter((e): e is { server: string; preference: number } => e !== undefined).sort((a, b) => a.preference - b.preference));
+
+/** The server of the preferred copy (the lowest ActivationPreference, 1), else the active one. */
+export function homeServer(db: { server: string; activationPreference: { server: string; preference: number }[] }): string {
+  return db.activationPreference[0]?.server ?? db.server;
 }
 
 const MailboxDatabaseRow = z
@@ -36,6 +62,7 @@ const MailboxDatabaseRow = z
     Guid: z.string(),
     Server: z.string(),
     Servers: stringList.optional(),
+    ActivationPreference: ActivationPreference.optional(),
     RpcClientAccessServer: z.string().nullable(),
     Recovery: z.boolean().nullable(),
     ExchangeLegacyDN: z.string().nullable(),
@@ -47,6 +74,8 @@ const MailboxDatabaseRow = z
     server: leafName(r.Server),
     /** Every server with a copy, the active one included (a database without copies: its server). */
     servers: copyServers(leafName(r.Server), (r.Servers ?? []).map(leafName)),
+    /** Each copy's ActivationPreference, lowest (preferred) first; empty when Exchange gave none. */
+    activationPreference: r.ActivationPreference ?? [],
     rpcClientAccessServer: r.RpcClientAccessServer ?? "",
     recovery: r.Recovery ?? false,
     exchangeLegacyDn: r.ExchangeLegacyDN ?? "",
@@ -54,6 +83,11 @@ const MailboxDatabaseRow = z
   }));
 
 export type MailboxDatabase = z.output<typeof MailboxDatabaseRow>;
+
+/** Get-MailboxDatabase's rows as the wrapper printed them (the selected properties). */
+export function parseMailboxDatabaseRows(data: unknown[]): MailboxDatabase[] {
+  return parseRows("Get-MailboxDatabase", data, MailboxDatabaseRow);
+}
 
 /**
  * A table read answers later reads for at most this long, and only while reads or writes of

@@ -45,6 +45,8 @@ export interface StaticRpcPortsServer {
   addressBook: ServerPortSetting;
   outlookSessions?: number;
   inSync: boolean;
+  /** Set when the server could not be read (its datacenter is down): why; the rest is as it was last read. */
+  unreachable?: string;
 }
 
 export class StaticRpcPorts extends pulumi.dynamic.Resource {

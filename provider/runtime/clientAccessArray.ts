@@ -107,18 +107,20 @@ function outputs(array: CasArray, inputs: Kept): ClientAccessArrayOutputs {
   });
 }
 
-function identical(array: CasArray, wanted: { name: string; fqdn: string; site: string }): boolean {
+/** The array exactly as declared: name, FQDN and site. */
+export function identical(array: Pick<CasArray, "name" | "fqdn" | "siteName">, wanted: { name: string; fqdn: string; site: string }): boolean {
   return array.name === wanted.name && sameName(array.fqdn, wanted.fqdn) && sameName(array.siteName, wanted.site);
 }
 
-function describeChanges(array: CasArray, wanted: { name: string; fqdn: string }): string {
+function describeChanges(array: Pick<CasArray, "name" | "fqdn">, wanted: { name: string; fqdn: string }): string {
   const changes: string[] = [];
   if (array.name !== wanted.name) changes.push(`renamed to '${wanted.name}'`);
   if (!sameName(array.fqdn, wanted.fqdn)) changes.push(`its FQDN changed from ${array.fqdn} to ${wanted.fqdn}`);
   return changes.join(" and ");
 }
 
-function foreignArrayMessage(array: CasArray, wanted: { name: string; fqdn: string; site: string }): string {
+/** The refusal of a site that already has another array (without adopt). */
+export function foreignArrayMessage(array: Pick<CasArray, "name" | "fqdn">, wanted: { name: string; fqdn: string; site: string }): string {
   return `Site ${wanted.site} already has CAS array '${array.name}' (${array.fqdn}), which this stack does not manage, and Exchange allows one array per site. Set adopt: true to take it over (it will be ${describeChanges(array, wanted)}), or declare it as it is (name '${array.name}', fqdn ${array.fqdn}).`;
 }
 
@@ -162,6 +164,10 @@ async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFail
     return [];
   }
   if (existing === undefined) return [];
+  if (identical(existing, inputs) && inputs.adopt === true) {
+    warn(`CAS array '${existing.name}' (${existing.fqdn}) of site ${inputs.site} is exactly as declared: it will be taken over as it is (adopt); on destroy it is released, not removed.`);
+    return [];
+  }
   if (identical(existing, inputs)) {
     warn(
       `CAS array '${existing.name}' (${existing.fqdn}) already exists in site ${inputs.site}, exactly as declared (an earlier apply was probably interrupted): it will be taken as this stack's array and removed when the stack is destroyed.`,
@@ -174,22 +180,59 @@ async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFail
   return [];
 }
 
+/** What a database pointing at the array is given back on delete, and what to say about it. */
+export interface RestoreTarget {
+  /** The value to set; undefined: leave the database as it is. */
+  value?: string;
+  /** A warning to give (the recorded value could not be used). */
+  note?: string;
+}
+
+type Named = { name: string; fqdn: string };
+
+/**
+ * Where a database that points at `array` goes when the array is released (`removing` false: an
+ * adopted array, which stays) or removed. The recorded earlier value first, but only while it
+ * still names an existing CAS array or server: a value that names nothing any more (an adopted
+ * array renamed since, a server decommissioned) would fail Set-MailboxDatabase on every destroy.
+ * Such a value is replaced by what the adopted array is now called (the same object, renamed),
+ * or, when the array is removed, by a Client Access server of the database's own site.
+ */
+export function restoreTarget(
+  db: { name: string; server: string },
+  recorded: string | undefined,
+  array: Named,
+  removing: boolean,
+  found: { servers: (Named & { siteName: string; isClientAccessServer: boolean })[]; arrays: Named[] },
+): RestoreTarget {
+  const names = (o: Named, value: string) => sameName(o.fqdn, value) || sameName(o.name, value);
+  const usable = recorded !== undefined && !names(array, recorded) ? recorded : undefined;
+  const exists = usable !== undefined && [...found.servers, ...found.arrays.filter((a) => !names(a, array.fqdn))].some((o) => names(o, usable));
+  if (usable !== undefined && exists) return { value: usable };
+  const stale = usable !== undefined ? `its recorded earlier value ${usable} no longer names an existing CAS array or server` : undefined;
+  if (!removing) {
+    if (stale === undefined) return {};
+    return {
+      note: `Mailbox database '${db.name}': ${stale} (the adopted array was probably renamed from it), so it stays on ${array.fqdn}, what the adopted array '${array.name}' is called now.`,
+    };
+  }
+  const own = found.servers.find((s) => sameName(s.name, db.server));
+  const cas = own?.isClientAccessServer === true ? own : found.servers.find((s) => s.isClientAccessServer && own !== undefined && sameName(s.siteName, own.siteName));
+  if (cas === undefined) return {};
+  return { value: cas.fqdn, ...(stale !== undefined ? { note: `Mailbox database '${db.name}': ${stale}, so it goes to ${cas.fqdn}, a Client Access server of its site, instead.` } : {}) };
+}
+
 /** Every database pointing at the array goes back to its recorded value, or to a Client Access server of its own site. */
-async function releaseDatabases(connection: Connection, array: Pick<CasArray, "fqdn">, restore: RestoreEntry[], fallBack: boolean): Promise<void> {
+async function releaseDatabases(connection: Connection, array: Pick<CasArray, "name" | "fqdn">, restore: RestoreEntry[], removing: boolean): Promise<void> {
   const databases = (await listMailboxDatabases(connection)).filter((d) => sameName(d.rpcClientAccessServer, array.fqdn));
   if (databases.length === 0) return;
   const recorded = new Map(restore.map((e) => [e.database.toLowerCase(), e.rpcClientAccessServer]));
-  const servers = fallBack ? await listExchangeServers(connection) : [];
+  const [servers, arrays] = await Promise.all([listExchangeServers(connection), listClientAccessArrays(connection)]);
   for (const db of databases) {
-    let value = recorded.get(db.name.toLowerCase());
-    if (value !== undefined && sameName(value, array.fqdn)) value = undefined;
-    if (value === undefined && fallBack) {
-      const own = servers.find((s) => sameName(s.name, db.server));
-      const cas = own?.isClientAccessServer ? own : servers.find((s) => s.isClientAccessServer && own !== undefined && sameName(s.siteName, own.siteName));
-      value = cas?.fqdn;
-    }
-    if (value === undefined) {
-      if (fallBack) {
+    const target = restoreTarget(db, recorded.get(db.name.toLowerCase()), array, removing, { servers, arrays });
+    if (target.note !== undefined) warn(target.note);
+    if (target.value === undefined) {
+      if (removing) {
         throw new ExchangeCasError(
           "restore-failed",
           `Mailbox database '${db.name}' points at CAS array ${array.fqdn} and no Client Access server of its site was found to point it at; set its RpcClientAccessServer before removing the array.`,
@@ -198,8 +241,8 @@ async function releaseDatabases(connection: Connection, array: Pick<CasArray, "f
       }
       continue;
     }
-    await setRpcClientAccessServer(connection, db.guid, value, db.name);
-    warn(`Mailbox database '${db.name}': RpcClientAccessServer put back from ${array.fqdn} to ${value}. Existing Outlook profiles keep connecting to ${array.fqdn} until they are repaired.`);
+    await setRpcClientAccessServer(connection, db.guid, target.value, db.name);
+    warn(`Mailbox database '${db.name}': RpcClientAccessServer put back from ${array.fqdn} to ${target.value}. Existing Outlook profiles keep connecting to ${array.fqdn} until they are repaired.`);
   }
 }
 
@@ -234,8 +277,10 @@ export const clientAccessArray = {
     let adopted = false;
     const existing = (await listClientAccessArrays(connection, inputs.site))[0];
     if (existing !== undefined && identical(existing, inputs)) {
-      // The declared array exists already: an earlier apply of this stack was interrupted.
+      // The declared array exists already: an earlier apply of this stack was interrupted, or,
+      // with adopt, it may have been there before the stack: then it is released, never removed.
       guid = existing.guid;
+      adopted = inputs.adopt === true;
     } else if (existing !== undefined && inputs.adopt === true) {
       // Brownfield: take over the site's array and converge it.
       await setClientAccessArray(connection, existing.guid, changesFor(existing, inputs));

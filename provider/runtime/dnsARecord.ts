@@ -108,6 +108,7 @@ function outputs(records: ARecord[], inputs: Kept): DnsARecordOutputs {
   });
 }
 
+/** The records at the name that are not declared: what taking the name over removes. */
 function foreignOf(existing: ARecord[], inputs: DnsARecordInputs): string[] {
   const wanted = new Set(inputs.addresses);
   return existing
@@ -116,9 +117,32 @@ function foreignOf(existing: ARecord[], inputs: DnsARecordInputs): string[] {
     .sort(compareIPv4);
 }
 
-function foreignMessage(foreign: string[], inputs: DnsARecordInputs): string {
-  const them = foreign.length > 1 ? "them" : "it";
-  return `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} that this stack does not own. Add ${them} to 'addresses', remove ${them} from DNS, or set 'adopt: true' to take the name over (${foreign.length > 1 ? "they are" : "it is"} then removed).`;
+/**
+ * A create finds A records at the name: none of them is this stack's, whatever its address (the
+ * stack owns only what it created; a record with a declared address may have been made by hand,
+ * and taking it silently would delete it on destroy). Refused without adopt.
+ */
+export function foreignMessage(existing: string[], inputs: Pick<DnsARecordInputs, "addresses" | "dnsServer" | "zone" | "name">): string {
+  const sorted = [...existing].sort(compareIPv4);
+  const them = sorted.length > 1 ? "them" : "it";
+  const declared = sorted.filter((a) => inputs.addresses.includes(a));
+  const alsoDeclared =
+    declared.length === 0
+      ? ""
+      : ` (${declared.join(", ")} ${declared.length > 1 ? "are declared addresses" : "is a declared address"}, but a record this stack did not create is not its own: one made by hand, or by an apply of this stack that was interrupted before it could record it)`;
+  return `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A record${sorted.length > 1 ? "s" : ""} ${sorted.join(", ")} that this stack does not own${alsoDeclared}. Remove ${them} from DNS and run again, or set 'adopt: true' to take the name over as it is: records not in 'addresses' are then removed, and on destroy the name is released, never deleted.`;
+}
+
+function adoptMessage(existing: ARecord[], inputs: DnsARecordInputs): string {
+  const foreign = foreignOf(existing, inputs);
+  const what =
+    foreign.length > 0
+      ? `: A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be removed, leaving ${inputs.addresses.join(", ")}`
+      : ` as it is (A record${existing.length > 1 ? "s" : ""} ${existing
+          .map((r) => r.address)
+          .sort(compareIPv4)
+          .join(", ")})`;
+  return `${fqdnOf(inputs)} will be taken over (adopt)${what}; on destroy the name is released, not removed.`;
 }
 
 function warnRoundRobin(inputs: DnsARecordInputs): void {
@@ -200,13 +224,15 @@ export const dnsARecord = {
       } catch {
         // The server cannot say now (unreachable, no such zone...): create asks again and reports it.
       }
-      const foreign = foreignOf(existing, wanted);
-      if (foreign.length > 0 && wanted.adopt !== true) failures.push({ property: "addresses", reason: foreignMessage(foreign, wanted) });
-      else if (foreign.length > 0) {
-        warn(
-          `${fqdnOf(wanted)} will be taken over (adopt): A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be removed, leaving ${wanted.addresses.join(", ")}; on destroy the name is released, not removed.`,
-        );
-      }
+      if (existing.length > 0 && wanted.adopt !== true)
+        failures.push({
+          property: "addresses",
+          reason: foreignMessage(
+            existing.map((r) => r.address),
+            wanted,
+          ),
+        });
+      else if (existing.length > 0) warn(adoptMessage(existing, wanted));
     }
     return { inputs, failures };
   },
@@ -215,8 +241,10 @@ export const dnsARecord = {
     const inputs = parseInputs(raw);
     const { connection } = inputs;
     const existing = await getARecords(connection, inputs);
-    const foreign = foreignOf(existing, inputs);
-    if (foreign.length > 0 && inputs.adopt !== true) throw new ExchangeCasError("foreign-object", foreignMessage(foreign, inputs), { fqdn: fqdnOf(inputs), addresses: foreign });
+    if (existing.length > 0 && inputs.adopt !== true) {
+      const addresses = existing.map((r) => r.address).sort(compareIPv4);
+      throw new ExchangeCasError("foreign-object", foreignMessage(addresses, inputs), { fqdn: fqdnOf(inputs), addresses });
+    }
     warnRoundRobin(inputs);
     await converge(connection, inputs, existing, inputs);
     const records = await readBack(connection, inputs, "created");

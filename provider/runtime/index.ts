@@ -6,6 +6,7 @@ import { runtimeOf, type ResourceRuntime } from "./contract";
 import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
 import { nlbCluster } from "./nlbCluster";
+import { siteClaim } from "./siteClaim";
 import { staticRpcPorts } from "./staticRpcPorts";
 import { casArrayVerification } from "./verification";
 
@@ -17,6 +18,7 @@ export const resources = {
   staticRpcPorts: runtimeOf(staticRpcPorts),
   casArrayVerification: runtimeOf(casArrayVerification),
   nlbCluster: runtimeOf(nlbCluster),
+  siteClaim: runtimeOf(siteClaim),
 } satisfies Record<string, ResourceRuntime>;
 
 export type ResourceKind = keyof typeof resources;

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
 import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
-import { parseChecked, plain } from "./check";
+import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
@@ -116,6 +116,16 @@ async function apply(connection: Connection, db: MailboxDatabase, wanted: string
   return after;
 }
 
+/** Whether Exchange's value (an FQDN) is the wanted one, given as an FQDN or a name. */
+function pointsAt(reported: string, wanted: string): boolean {
+  return sameName(reported, wanted) || sameName(reported.split(".")[0] ?? reported, wanted);
+}
+
+/** Said at preview (and at create) for a database already pointing where it is to point. */
+function alreadyPointing(database: string, value: string): string {
+  return `Mailbox database '${database}' already points at ${value} (an earlier apply was probably interrupted after setting it); its earlier value is not known to this setting, so deleting the setting leaves it as it is (in a CasArraySite the array, which recorded it first, puts it back when the site is destroyed).`;
+}
+
 export const mailboxDatabaseRpcSetting = {
   kind: "MailboxDatabaseRpcSetting",
   inputs: shape,
@@ -123,6 +133,19 @@ export const mailboxDatabaseRpcSetting = {
   diffRules: mailboxDatabaseRpcSettingDiffRules,
   /** A value Exchange reports other than the one applied. */
   drift: (olds) => !sameName(olds.rpcClientAccessServer, olds.appliedRpcClientAccessServer),
+
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const checked = checkProperties(shape, news);
+    // A create: say at preview what the database has now when it already points at the wanted
+    // value, the trace of an apply interrupted after its Set.
+    const isCreate = olds.database === undefined;
+    if (isCreate && checked.failures.length === 0 && !containsUnknown(checked.inputs)) {
+      const inputs = parseChecked(InputsSchema, checked.inputs, "MailboxDatabaseRpcSetting");
+      const db = await getMailboxDatabase(inputs.connection, inputs.database).catch(() => undefined);
+      if (db !== undefined && pointsAt(db.rpcClientAccessServer, inputs.rpcClientAccessServer)) warn(alreadyPointing(db.name, db.rpcClientAccessServer));
+    }
+    return checked;
+  },
 
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "MailboxDatabaseRpcSetting");
@@ -143,9 +166,7 @@ export const mailboxDatabaseRpcSetting = {
     let previous = db.rpcClientAccessServer;
     if (sameName(previous, after.rpcClientAccessServer)) {
       previous = "";
-      warn(
-        `Mailbox database '${db.name}' already pointed at ${after.rpcClientAccessServer} (an earlier apply was probably interrupted); its earlier value is not known, so deleting this setting leaves it as it is (removing a CAS array this stack created puts the database back on a Client Access server of its site).`,
-      );
+      warn(alreadyPointing(db.name, after.rpcClientAccessServer));
     }
     return {
       id: db.guid,

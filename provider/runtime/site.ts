@@ -6,7 +6,16 @@
 // no single resource has, and it runs every resource's own input rules first.
 import { z } from "zod";
 import { getARecords } from "../dns";
-import { countMailboxesByDatabase, listClientAccessArrays, listDatabaseAvailabilityGroups, listExchangeServers, listMailboxDatabases, type ExchangeServer, type MailboxDatabase } from "../exchange";
+import {
+  countMailboxesByDatabase,
+  homeServer,
+  listClientAccessArrays,
+  listDatabaseAvailabilityGroups,
+  listExchangeServers,
+  listMailboxDatabases,
+  type ExchangeServer,
+  type MailboxDatabase,
+} from "../exchange";
 import { ConnectionSchema, ServerConnectionSchema, type Connection, type ConnectionInput, type ServerConnectionInput } from "../shell";
 import { checkProperties } from "./check";
 import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, relativeRecordName, SiteName, StaticRpcPortPair, staticRpcPortAdvice, TimeToLiveSeconds } from "./rules";
@@ -227,6 +236,19 @@ export async function planAddresses(
   return addressWarnings({ ...plan, connection, dnsConnection }, parsed.data);
 }
 
+/**
+ * A Client Access server that cannot be read (its datacenter is down) blocks only the changes
+ * that need it: the plan says so and goes on, so the DNS move that a site outage calls for
+ * (DOMAIN.md §1.10) is never refused because of it. StaticRpcPorts refuses a first apply or new
+ * ports while it is unreachable, and keeps its last known state otherwise.
+ */
+export function unreachablePortWarnings(site: string, unreachable: { server: { name: string }; reason: string }[]): string[] {
+  return unreachable.map(
+    ({ server, reason }) =>
+      `Static RPC ports of site ${site}: ${server.name} cannot be reached with PowerShell remoting (${reason}). Its ports keep their last known state, and only changing them waits until it is back (a first apply of rpcPorts or new ports are refused meanwhile); the DNS record, the array and the databases go ahead.`,
+  );
+}
+
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const checked = validate(request);
   if (checked.failures.length > 0) {
@@ -284,14 +306,17 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     }
   }
 
-  // Placement: a database is in the site of its ACTIVE copy, the server Exchange reports as its
-  // `Server` (Active Manager rewrites it on every failover or switchover, into another AD site in
-  // a stretched DAG). That is the site whose array its Outlook clients are meant to use; the value
-  // never follows the active copy by itself (DOMAIN.md §1.7, §1.10). A database with only a
-  // passive copy here belongs to another site's plan unless the declaration names it.
+  // Placement: a database belongs to the site of its PREFERRED copy (ActivationPreference 1), its
+  // home, not to the site of its active copy (`Server`, which Active Manager rewrites on every
+  // failover or switchover, into another AD site in a stretched DAG). A failover is temporary, and
+  // during a switchover the array's DNS name moves, not the databases' values (DOMAIN.md §1.10):
+  // were the active copy's site to take the database, its Outlook clients would be moved to that
+  // site's array, and after the switch back the two stacks would fight over it. A database whose
+  // home is elsewhere belongs to another site's plan unless the declaration names it.
   const byName = new Map(dbs.map((d) => [lower(d.name), d]));
   const siteServerNames = new Set(siteServers.map((s) => lower(s.name)));
-  const inSite = (d: MailboxDatabase) => siteServerNames.has(lower(d.server));
+  const inSite = (d: MailboxDatabase) => siteServerNames.has(lower(homeServer(d)));
+  const activeHere = (d: MailboxDatabase) => siteServerNames.has(lower(d.server));
   const hasCopyHere = (d: MailboxDatabase) => d.servers.some((n) => siteServerNames.has(lower(n)));
   const siteDbs = dbs.filter(inSite);
   const listSite = () =>
@@ -302,10 +327,11 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
           .join(", ")
       : "none";
   const serverSite = new Map(servers.map((s) => [lower(s.name), s.siteName]));
-  const siteOf = (db: MailboxDatabase) => serverSite.get(lower(db.server)) ?? "an unknown site";
-  /** The AD sites of a database's copies, the active copy's first. */
-  const copySites = (db: MailboxDatabase) => [...new Set([db.server, ...db.servers].map((n) => serverSite.get(lower(n)) ?? "an unknown site"))];
-  const arrayOf = (value: string) => arrays.find((a) => lower(a.fqdn) === lower(value));
+  const siteOfServer = (server: string) => serverSite.get(lower(server)) ?? "an unknown site";
+  /** The database's home site: its preferred copy's. */
+  const siteOf = (db: MailboxDatabase) => siteOfServer(homeServer(db));
+  /** The AD sites of a database's copies, its home first. */
+  const copySites = (db: MailboxDatabase) => [...new Set([homeServer(db), ...db.servers].map(siteOfServer))];
   const exclude = new Set(request.exclude.map(lower));
   for (const name of request.exclude) {
     const db = byName.get(lower(name));
@@ -326,19 +352,17 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
         errors.push(`Mailbox database '${name}' does not exist; the databases of site ${request.site} are: ${listSite()}.`);
       } else if (!inSite(db) && !hasCopyHere(db)) {
         const site = siteOf(db);
-        errors.push(`Mailbox database '${db.name}' is in AD site ${site} (server ${db.server}), not ${request.site}; declare it in the ${site} stack.`);
+        errors.push(`Mailbox database '${db.name}' is in AD site ${site} (server ${homeServer(db)}), not ${request.site}; declare it in the ${site} stack.`);
       } else if (db.recovery) {
         errors.push(
           `Mailbox database '${db.name}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'.`,
         );
       } else if (!exclude.has(lower(db.name))) {
         if (!inSite(db)) {
-          // Named, with a copy here, but active in another site now (a failover or switchover):
-          // kept, because its value is meant to stay this site's array (DOMAIN.md §1.10: during a
-          // datacenter switchover repoint the array's DNS name, do not change the databases).
+          // Named, with a copy here, its home elsewhere: the declaration decides.
           const site = siteOf(db);
           warnings.push(
-            `Mailbox database '${db.name}' is active in AD site ${site} now (server ${db.server}), not ${request.site}, where it has a copy; it stays declared here, so its RpcClientAccessServer stays ${fqdn}: its Outlook clients keep connecting through this site's array (across sites) until it is moved back. Do not declare it in the ${site} stack as well, or the two stacks would fight over its value.`,
+            `Mailbox database '${db.name}' belongs to AD site ${site} (its preferred copy, ActivationPreference 1, is on ${homeServer(db)}), not ${request.site}, where it has a copy; it is declared here by name, so its RpcClientAccessServer becomes ${fqdn}. Do not declare it in the ${site} stack as well, or the two stacks would fight over its value.`,
           );
         }
         chosen.push(db);
@@ -346,27 +370,37 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     }
   }
 
-  // Copies in several sites (a stretched DAG): the value does not follow the active copy. (A
-  // named database active elsewhere has had its own warning above.)
-  for (const d of chosen.filter(inSite)) {
+  // Home here, active in another site now: a failover or switchover. It stays this site's.
+  for (const d of chosen.filter((x) => inSite(x) && !activeHere(x))) {
+    const site = siteOfServer(d.server);
+    warnings.push(
+      `Mailbox database '${d.name}' is active in AD site ${site} now (on ${d.server}, after a failover or switchover), but its home is ${request.site} (its preferred copy, ActivationPreference 1, is on ${homeServer(d)}): it stays in this plan and its RpcClientAccessServer stays ${fqdn}; its Outlook clients connect across sites until it moves back. In a datacenter switchover repoint the DNS name ${fqdn}, not the database.`,
+    );
+  }
+  // Copies in several sites (a stretched DAG): the value does not follow the active copy.
+  for (const d of chosen.filter((x) => inSite(x) && activeHere(x))) {
     const sites = copySites(d);
     if (sites.length < 2) continue;
     const others = sites.filter((s) => lower(s) !== lower(request.site));
-    const current = arrayOf(d.rpcClientAccessServer);
-    const elsewhere = current !== undefined && lower(current.siteName) !== lower(request.site) && lower(current.fqdn) !== fqdn;
     warnings.push(
-      `Mailbox database '${d.name}' has copies in AD sites ${sites.join(" and ")} (servers ${d.servers.join(", ")}): after a failover to ${others.join(" or ")} its Outlook clients still connect to this site's array ${fqdn}, because Exchange 2010 does not change RpcClientAccessServer when the active copy moves; in a datacenter switchover repoint the DNS name ${fqdn} at a Client Access server or load balancer there instead of changing the database.` +
-        (elsewhere
-          ? ` Its RpcClientAccessServer is now ${current.fqdn}, the array of site ${current.siteName}: if it is active here only for a failover, exclude it here (its ${current.siteName} declaration names it), or this apply moves its clients to ${fqdn}.`
-          : ""),
+      `Mailbox database '${d.name}' has copies in AD sites ${sites.join(" and ")} (servers ${d.servers.join(", ")}): after a failover to ${others.join(" or ")} its Outlook clients still connect to this site's array ${fqdn}, because Exchange 2010 does not change RpcClientAccessServer when the active copy moves; in a datacenter switchover repoint the DNS name ${fqdn} at a Client Access server or load balancer there instead of changing the database.`,
     );
   }
-  // Copies here, active elsewhere, not declared by name: another site's plan has them now.
+  // Active here, home elsewhere, not declared by name: here only because of a failover or
+  // switchover; its home site's stack keeps it.
   const chosenNames = new Set(chosen.map((d) => lower(d.name)));
-  const passiveHere = dbs.filter((d) => !d.recovery && !inSite(d) && hasCopyHere(d) && !chosenNames.has(lower(d.name)) && !exclude.has(lower(d.name)));
+  const visiting = dbs.filter((d) => !d.recovery && !inSite(d) && activeHere(d) && !chosenNames.has(lower(d.name)) && !exclude.has(lower(d.name)));
+  for (const d of visiting) {
+    const home = siteOf(d);
+    warnings.push(
+      `Mailbox database '${d.name}' is active in ${request.site} (on ${d.server}) only because of a failover or switchover: its preferred copy (ActivationPreference 1) is on ${homeServer(d)} in ${home}, its home site, whose stack keeps it, so 'all-in-site' does not take it here and its RpcClientAccessServer (${d.rpcClientAccessServer || "(empty)"}) is left alone. While ${home} is down, repoint ${home}'s array name, not the database.`,
+    );
+  }
+  // Copies here, home and active copy elsewhere, not declared by name: another site's plan.
+  const passiveHere = dbs.filter((d) => !d.recovery && !inSite(d) && !activeHere(d) && hasCopyHere(d) && !chosenNames.has(lower(d.name)) && !exclude.has(lower(d.name)));
   if (passiveHere.length > 0) {
     warnings.push(
-      `Not in this plan, though they have a copy in ${request.site}: ${passiveHere.map((d) => `${d.name} (active in ${siteOf(d)} on ${d.server}, RpcClientAccessServer ${d.rpcClientAccessServer || "(empty)"})`).join(", ")}. A database belongs to the site of its active copy; name it in 'databases' to keep managing it here while it is active elsewhere.`,
+      `Not in this plan, though they have a copy in ${request.site}: ${passiveHere.map((d) => `${d.name} (home ${siteOf(d)}, active on ${d.server}, RpcClientAccessServer ${d.rpcClientAccessServer || "(empty)"})`).join(", ")}. A database belongs to the site of its preferred copy (ActivationPreference 1); name it in 'databases' to manage it here instead.`,
     );
   }
 
@@ -428,7 +462,8 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
         connection,
         ...(request.serverConnection !== undefined ? { serverConnection: ServerConnectionSchema.parse(request.serverConnection) } : {}),
       });
-      portServers = surveyed.servers.map((s) => s.server.name);
+      portServers = [...surveyed.servers.map((s) => s.server.name), ...surveyed.unreachable.map((u) => u.server.name)].sort((a, b) => a.localeCompare(b));
+      warnings.push(...unreachablePortWarnings(request.site, surveyed.unreachable));
       warnings.push(
         `Static RPC ports ${rpcPorts.rpcClientAccess} (RPC Client Access) and ${rpcPorts.addressBook} (Address Book) on ${portServers.join(" and ")}, one server restarted at a time: the load balancer must publish TCP 135, ${rpcPorts.rpcClientAccess} and ${rpcPorts.addressBook} to these servers, with client-IP affinity for the whole Outlook session.`,
       );
@@ -442,8 +477,8 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   // What the apply does to Outlook: each database whose value changes, with its mailboxes counted
   // (one query for the site's servers, and only when something changes).
   const changing = chosen.filter((d) => lower(d.rpcClientAccessServer) !== fqdn);
-  // A named database active in another site is counted on its active server.
-  const countOn = [...siteServers.map((s) => s.name), ...changing.filter((d) => !inSite(d)).map((d) => d.server)];
+  // A database active in another site is counted on its active server.
+  const countOn = [...new Set([...siteServers.map((s) => s.name), ...changing.filter((d) => !activeHere(d)).map((d) => d.server)])];
   const counts = changing.length > 0 ? await countMailboxesByDatabase(connection, countOn) : new Map<string, number>();
   // One warning for the site, then a line per database up to a readable number (the full list is
   // the `databases` output); the databases' own resources do not warn again (plannedBySite).

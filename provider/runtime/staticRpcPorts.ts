@@ -10,10 +10,14 @@
 // 2010 SP1 or later, reachable). Drift: a value missing (an upgrade that lost it), of the wrong
 // type, another port, or a service still listening on the port it had before its value changed.
 // Delete puts every server back to what it had before (dynamic ports, unless it had static ones).
+// What a server had is kept on the server itself before its first change (StaticRpcPorts.ps1),
+// so an interrupted create or update cannot lose it. A server that cannot be reached blocks only
+// what needs it: a first apply and new ports are refused, its ports keep their last known state
+// otherwise, and a destroy fails until it answers (or onDelete is retain).
 import { z } from "zod";
 import { listExchangeServers, type ExchangeServer } from "../exchange";
 import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, type Connection, type SessionConnection } from "../shell";
-import { readServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
+import { forgetServerPorts, readServerPorts, restoreServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
@@ -70,6 +74,8 @@ const ServerPortStateSchema = z.object({
   outlookSessions: z.number().optional(),
   /** Configured as declared, with the right types, and both services listening on those ports. */
   inSync: z.boolean(),
+  /** Set when the server could not be read: why; the rest is what it was last read as. */
+  unreachable: z.string().optional(),
 });
 export type ServerPortState = z.infer<typeof ServerPortStateSchema>;
 
@@ -173,9 +179,15 @@ async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> 
 
 interface Survey {
   servers: { server: ExchangeServer; ports: ServerPorts }[];
+  /** The servers that could not be read, each with why (one clause). */
+  unreachable: { server: ExchangeServer; reason: string }[];
 }
 
-/** Reads every target server; one that cannot be reached refuses the whole site. */
+/**
+ * Reads every target server. One that cannot be read is listed in `unreachable`, not thrown:
+ * it blocks only the changes that need it (refuseUnreachable), so a site outage never stops the
+ * DNS move that is the way out of it (DOMAIN.md §1.10).
+ */
 export async function surveyStaticRpcPorts(inputs: StaticRpcPortsInputs): Promise<Survey> {
   return survey(inputs);
 }
@@ -183,36 +195,65 @@ export async function surveyStaticRpcPorts(inputs: StaticRpcPortsInputs): Promis
 async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
   const cas = await targets(inputs);
   const via = serverConnectionOf(inputs);
-  const servers: Survey["servers"] = [];
-  const unreachable: string[] = [];
+  const found: Survey = { servers: [], unreachable: [] };
   for (const server of cas) {
     try {
-      servers.push({ server, ports: await readServerPorts(via, server.fqdn) });
+      found.servers.push({ server, ports: await readServerPorts(via, server.fqdn) });
     } catch (e) {
       // This machine cannot reach any server (no WSMan client, its session would not open): said
       // once, as the fault it is, not as every server's.
       if (e instanceof PowerShellSessionError || (isExchangeCasError(e, "server-unreachable") && e.details.reason === "no-wsman")) {
         throw new ExchangeCasError("refused", `Static RPC ports of site ${inputs.site}: ${(e as Error).message.replace(/\.?\s*$/, "")}. No server was changed.`, { site: inputs.site }, { cause: e });
       }
-      unreachable.push(`${server.name}: ${(e as Error).message.replace(/\.?\s*$/, "")}`);
+      found.unreachable.push({ server, reason: (e as Error).message.replace(/\.?\s*$/, "") });
     }
   }
-  if (unreachable.length > 0) {
-    throw new ExchangeCasError(
-      "refused",
-      `Static RPC ports of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; no server was changed.`,
-      { site: inputs.site, unreachable },
+  return found;
+}
+
+/** Refuses a change that needs every server (a first apply, new ports) while one cannot be read. */
+function refuseUnreachable(inputs: StaticRpcPortsInputs, found: Survey, change: "create" | "ports", olds?: Wanted): void {
+  if (found.unreachable.length === 0) return;
+  const via = serverConnectionOf(inputs);
+  const list = found.unreachable.map((u) => `${u.server.name}: ${u.reason}`).join("; ");
+  const which = found.unreachable.length === 1 ? "a server" : `${found.unreachable.length} servers`;
+  const message =
+    change === "create"
+      ? `Static RPC ports of site ${inputs.site}: ${which} could not be read through ${describeConnection(via)} (${list}). Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; no server was changed.`
+      : `Static RPC ports of site ${inputs.site} cannot change${olds === undefined ? "" : ` from ${olds.rpcClientAccess ?? "dynamic"} and ${olds.addressBook ?? "dynamic"}`} to ${inputs.rpcClientAccess} and ${inputs.addressBook} while ${which} cannot be read through ${describeConnection(via)} (${list}): every Client Access server of the array needs the same ports. Keep rpcPorts as they were until ${found.unreachable.length === 1 ? "it is" : "they are"} back (the DNS record, the array and the databases can change meanwhile); no server was changed.`;
+  throw new ExchangeCasError("refused", message, { site: inputs.site, unreachable: found.unreachable.map((u) => u.server.name) });
+}
+
+/** Says, for each server that cannot be read, that its ports keep their last known state. */
+function warnUnreachable(site: string, found: Survey, last: ServerPortState[] = []): void {
+  for (const { server, reason } of found.unreachable) {
+    const known = last.find((l) => sameName(l.server, server.name));
+    const state = known === undefined ? "" : ` (${describeKnown(known)})`;
+    warn(
+      `Static RPC ports of site ${site}: ${server.name} cannot be reached (${reason}), so its ports keep their last known state${state}; what does not need it (the DNS record, the array, the databases) goes ahead, and changing the static RPC ports waits until it is back. The next 'pulumi up' once it answers checks it again.`,
     );
   }
-  return { servers };
+}
+
+function describeKnown(known: ServerPortState): string {
+  const port = (s: PortSetting) => (s.configured === null ? "dynamic" : String(s.configured));
+  return `TCP/IP Port ${port(known.rpcClientAccess)}, RpcTcpPort ${port(known.addressBook)}, as last read`;
 }
 
 function wantedOf(inputs: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">): Wanted {
   return { rpcClientAccess: inputs.rpcClientAccess, addressBook: inputs.addressBook };
 }
 
-/** What the apply will do, server by server, as the preview says it. */
-function announce(site: string, found: Survey, wanted: Wanted): void {
+function describePair(pair: Wanted): string {
+  return `TCP/IP Port ${pair.rpcClientAccess ?? "dynamic"}, RpcTcpPort ${pair.addressBook ?? "dynamic"}`;
+}
+
+/**
+ * What the apply will do, server by server, as the preview says it. For a create (`first`), also
+ * what an earlier, interrupted apply left kept on the servers (after a finished one, every server
+ * it changed keeps what it had until the destroy, so only a create can tell).
+ */
+function announce(site: string, found: Survey, wanted: Wanted, first = false): void {
   const pending = found.servers.filter((s) => !inSync(s.ports, wanted));
   pending.forEach(({ server, ports }, i) => {
     const next = pending[i + 1];
@@ -220,22 +261,39 @@ function announce(site: string, found: Survey, wanted: Wanted): void {
       `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted, "will be")}, then MSExchangeRPC and MSExchangeAB restart, ${droppingSessions(ports.outlookSessions)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
     );
   });
+  // An earlier run that was interrupted left what these servers had kept on them.
+  for (const { server, ports } of found.servers) {
+    if (!first || ports.kept === undefined) continue;
+    warn(
+      `Static RPC ports of site ${site}: ${server.name} was changed by an earlier apply that did not finish${inSync(ports, wanted) ? " (it already has the declared ports)" : ""}; what it had before exchange-cas changed it (${describePair(ports.kept)}) is kept on the server and is what a destroy gives back.`,
+    );
+  }
 }
 
-function outputs(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous[]): StaticRpcPortsOutputs {
+function serverState(server: ExchangeServer, ports: ServerPorts, wanted: Wanted): ServerPortState {
+  return {
+    server: server.name,
+    fqdn: server.fqdn,
+    version: server.adminDisplayVersion,
+    rpcClientAccess: ports.rpcClientAccess,
+    addressBook: ports.addressBook,
+    ...(ports.outlookSessions !== undefined ? { outlookSessions: ports.outlookSessions } : {}),
+    inSync: inSync(ports, wanted),
+  };
+}
+
+/** The outputs: every server as read now, and each one that cannot be read as it was last read. */
+function outputs(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous[], last: ServerPortState[] = []): StaticRpcPortsOutputs {
   const wanted = wantedOf(inputs);
+  const read = found.servers.map(({ server, ports }) => serverState(server, ports, wanted));
+  const kept = found.unreachable.flatMap(({ server, reason }) => {
+    const known = last.find((l) => sameName(l.server, server.name));
+    return known === undefined ? [] : [{ ...known, unreachable: reason }];
+  });
   return plain({
     ...inputs,
     siteName: inputs.site,
-    servers: found.servers.map(({ server, ports }) => ({
-      server: server.name,
-      fqdn: server.fqdn,
-      version: server.adminDisplayVersion,
-      rpcClientAccess: ports.rpcClientAccess,
-      addressBook: ports.addressBook,
-      ...(ports.outlookSessions !== undefined ? { outlookSessions: ports.outlookSessions } : {}),
-      inSync: inSync(ports, wanted),
-    })),
+    servers: [...read, ...kept].sort((a, b) => a.server.localeCompare(b.server)),
     loadBalancer: {
       protocol: "TCP" as const,
       ports: [135, inputs.rpcClientAccess, inputs.addressBook],
@@ -245,34 +303,58 @@ function outputs(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous
   });
 }
 
-function recordPrevious(previous: Previous[], found: Survey): Previous[] {
+/**
+ * What each server had before this stack first changed its ports, put back on delete. The first
+ * record wins: what state holds (recorded when the stack first saw the server), then what the
+ * server itself kept (an apply interrupted before it could record anything), then what the
+ * server has now (a server this stack has not changed yet).
+ */
+export function recordPrevious(previous: Previous[], found: Pick<Survey, "servers">): Previous[] {
   const kept = new Map(previous.map((p) => [p.server.toLowerCase(), p]));
   for (const { server, ports } of found.servers) {
     if (kept.has(server.name.toLowerCase())) continue;
-    kept.set(server.name.toLowerCase(), { server: server.name, rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured });
+    const before = ports.kept ?? { rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured };
+    kept.set(server.name.toLowerCase(), { server: server.name, ...before });
   }
   return [...kept.values()].sort((a, b) => a.server.localeCompare(b.server));
+}
+
+function previousFor(previous: Previous[], server: string): Wanted | undefined {
+  const p = previous.find((e) => sameName(e.server, server));
+  return p === undefined ? undefined : { rpcClientAccess: p.rpcClientAccess, addressBook: p.addressBook };
 }
 
 /**
  * Brings each server that is not as wanted to `wanted`, one at a time: write, restart, read
  * back; a server that does not listen on its ports afterwards stops the run before the next.
+ * "apply" keeps what each server had (`previous`) on the server before its first change;
+ * "restore" puts it back and forgets it there (a server already as it was only forgets it).
  */
-async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: (server: string) => Wanted): Promise<Survey> {
+async function converge(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous[], mode: "apply" | "restore"): Promise<Survey> {
   const via = serverConnectionOf(inputs);
   const done: string[] = [];
   const after: Survey["servers"] = [];
+  const wantedFor = (server: string): Wanted => (mode === "apply" ? wantedOf(inputs) : (previousFor(previous, server) ?? { rpcClientAccess: null, addressBook: null }));
   for (const [i, { server, ports }] of found.servers.entries()) {
     const wanted = wantedFor(server.name);
     if (inSync(ports, wanted)) {
-      after.push({ server, ports });
+      after.push({ server, ports: mode === "restore" && ports.kept !== undefined ? await forgetServerPorts(via, server.fqdn) : ports });
       continue;
     }
     let now: ServerPorts;
     const untouched = found.servers.slice(i + 1).map((s) => s.server.name);
     const rest = untouched.length === 0 ? "" : ` ${untouched.join(", ")} ${untouched.length === 1 ? "was" : "were"} not touched.`;
     try {
-      now = await setServerPorts(via, server.fqdn, wanted.rpcClientAccess ?? 0, wanted.addressBook ?? 0);
+      now =
+        mode === "apply"
+          ? await setServerPorts(
+              via,
+              server.fqdn,
+              wanted.rpcClientAccess ?? 0,
+              wanted.addressBook ?? 0,
+              previousFor(previous, server.name) ?? { rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured },
+            )
+          : await restoreServerPorts(via, server.fqdn, wanted);
     } catch (e) {
       throw new ExchangeCasError(
         "server-failed",
@@ -295,7 +377,16 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, wantedFor: 
     done.push(server.name);
     after.push({ server, ports: now });
   }
-  return { servers: after };
+  return { servers: after, unreachable: found.unreachable };
+}
+
+function portsChanged(olds: Record<string, unknown>, news: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">): boolean {
+  return olds.rpcClientAccess !== news.rpcClientAccess || olds.addressBook !== news.addressBook;
+}
+
+function oldWanted(olds: Record<string, unknown>): Wanted {
+  const port = (v: unknown) => (typeof v === "number" ? v : null);
+  return { rpcClientAccess: port(olds.rpcClientAccess), addressBook: port(olds.addressBook) };
 }
 
 export const staticRpcPorts = {
@@ -319,14 +410,20 @@ export const staticRpcPorts = {
       }
     }
     // A create: read the site's servers now, so the preview refuses what the apply would refuse
-    // and says which servers restart. (An update is surveyed by diff, which has the old state.)
+    // and says which servers restart. (An update is surveyed by diff, which has the old state;
+    // new ports are checked here, because they need every server.)
     const isCreate = olds.site === undefined;
-    if (isCreate && failures.length === 0 && !containsUnknown(inputs)) {
+    if (failures.length === 0 && !containsUnknown(inputs)) {
       const parsed = parseChecked(InputsSchema, inputs, "StaticRpcPorts");
-      try {
-        announce(parsed.site, await survey(parsed), wantedOf(parsed));
-      } catch (e) {
-        failures.push({ property: "site", reason: (e as Error).message } satisfies CheckFailure);
+      const newPorts = !isCreate && portsChanged(olds, parsed);
+      if (isCreate || newPorts) {
+        try {
+          const found = await survey(parsed);
+          refuseUnreachable(parsed, found, isCreate ? "create" : "ports", oldWanted(olds));
+          if (isCreate) announce(parsed.site, found, wantedOf(parsed), true);
+        } catch (e) {
+          failures.push({ property: "site", reason: (e as Error).message } satisfies CheckFailure);
+        }
       }
     }
     return { inputs, failures };
@@ -339,6 +436,7 @@ export const staticRpcPorts = {
     // The servers as they are now, not as last read: the preview tells what the update will do.
     const parsed = parseChecked(InputsSchema, news, "StaticRpcPorts");
     const found = await survey(parsed);
+    warnUnreachable(parsed.site, found, olds.servers);
     const wanted = wantedOf(parsed);
     const drift = found.servers.some((s) => !inSync(s.ports, wanted));
     if (drift) announce(parsed.site, found, wanted);
@@ -348,24 +446,28 @@ export const staticRpcPorts = {
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "StaticRpcPorts");
     const found = await survey(inputs);
+    refuseUnreachable(inputs, found, "create");
     const previous = recordPrevious([], found);
-    const after = await converge(inputs, found, () => wantedOf(inputs));
+    const after = await converge(inputs, found, previous, "apply");
     return { id: inputs.site, outs: outputs(inputs, after, previous) };
   },
 
   async read(id: string, props: StaticRpcPortsOutputs) {
     const inputs = parseChecked(InputsSchema, pick(props), "StaticRpcPorts");
     const found = await survey(inputs);
+    warnUnreachable(inputs.site, found, props.servers);
     const previous = recordPrevious(props.previous, found);
-    return { id, props: outputs(inputs, found, previous), inputs: plain(pick({ ...props, ...inputs })) };
+    return { id, props: outputs(inputs, found, previous, props.servers), inputs: plain(pick({ ...props, ...inputs })) };
   },
 
   async update(_id: string, olds: StaticRpcPortsOutputs, news: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, news, "StaticRpcPorts");
     const found = await survey(inputs);
+    if (portsChanged(olds, inputs)) refuseUnreachable(inputs, found, "ports", oldWanted(olds));
+    warnUnreachable(inputs.site, found, olds.servers);
     const previous = recordPrevious(olds.previous, found);
-    const after = await converge(inputs, found, () => wantedOf(inputs));
-    return { outs: outputs(inputs, after, previous) };
+    const after = await converge(inputs, found, previous, "apply");
+    return { outs: outputs(inputs, after, previous, olds.servers) };
   },
 
   async delete(_id: string, props: StaticRpcPortsOutputs) {
@@ -375,12 +477,18 @@ export const staticRpcPorts = {
       return;
     }
     const found = await survey(inputs);
-    const previous = new Map(props.previous.map((p) => [p.server.toLowerCase(), p]));
-    const wantedFor = (server: string): Wanted => {
-      const before = previous.get(server.toLowerCase());
-      return { rpcClientAccess: before?.rpcClientAccess ?? null, addressBook: before?.addressBook ?? null };
-    };
-    await converge(inputs, found, wantedFor);
+    const previous = recordPrevious(props.previous, found);
+    await converge(inputs, found, previous, "restore");
+    // Every server that answered is back; one that cannot be reached keeps the stack's ports
+    // until it is: the delete fails (and runs again) rather than forget what to give back.
+    if (found.unreachable.length > 0) {
+      const names = found.unreachable.map((u) => u.server.name);
+      throw new ExchangeCasError(
+        "server-failed",
+        `Static RPC ports of site ${inputs.site}: ${found.unreachable.map((u) => `${u.server.name} cannot be reached (${u.reason}), so it could not be given back ${describePair(previousFor(previous, u.server.name) ?? { rpcClientAccess: null, addressBook: null })}`).join("; ")}. ${found.servers.length > 0 ? `${found.servers.map((s) => s.server.name).join(", ")} ${found.servers.length === 1 ? "was" : "were"} put back. ` : ""}Run the destroy again once ${names.length === 1 ? "it answers" : "they answer"}; to leave ${names.length === 1 ? "its" : "their"} ports as they are instead, set onDelete: "retain" and run 'pulumi up' first.`,
+        { site: inputs.site, unreachable: names },
+      );
+    }
   },
 } satisfies ResourceDefinition<StaticRpcPortsOutputs>;
 

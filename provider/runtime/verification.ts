@@ -3,16 +3,19 @@
 // array (Get-ClientAccessArray -Site) has members, and, when ports are given, each address accepts
 // TCP connections on them (from the provider's machine). It changes nothing. create, update and
 // read (refresh) run the checks; every failure is a warning, and with mode "strict" create and
-// update fail with all of them. The result is an output (`verification`) with no time in it, so a
-// refresh that finds the same changes nothing.
+// update fail with all of them. The result is an output (`verification`) that says when it was
+// checked (`checkedAt`). Every apply that changes what it looks at checks again: its diff runs
+// the DNS and members checks (cheap, read-only) and reports a change when they find something
+// other than the stored result, so an apply that repaired the record or the array (after a
+// refresh saw them gone) re-checks instead of keeping what the refresh saw.
 import { z } from "zod";
 import { resolveARecords } from "../dns";
 import { listClientAccessArrays } from "../exchange";
 import { ConnectionSchema } from "../shell";
 import { DEFAULT_TCP_TIMEOUT_MS, probeTcp, type TcpResult } from "../verify/tcp";
-import { parseChecked, plain } from "./check";
+import { containsUnknown, parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
-import type { DiffRules } from "./diff";
+import { canonicalJson, diffInputs, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { compareIPv4, DnsServerName, Fqdn, IPv4AddressSet, SiteName } from "./rules";
 import { ExchangeCasError } from "../errors";
@@ -61,6 +64,8 @@ const VerificationSchema = z.object({
   tcp: z.array(z.object({ address: z.string(), port: z.number(), result: z.string().describe("open, refused, timeout or the error code") })),
   /** One sentence per failed check, in the order dns, members, tcp. */
   failures: z.array(z.string()),
+  /** When these checks ran (ISO 8601, UTC). Absent in the state of versions that did not say. */
+  checkedAt: z.string().optional(),
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
@@ -182,10 +187,25 @@ async function checkTcp(inputs: CasArrayVerificationInputs): Promise<{ result: V
 }
 
 /** Runs every check; never throws because of what it finds (or cannot find). */
-export async function verify(inputs: CasArrayVerificationInputs): Promise<Verification> {
+export async function verify(inputs: CasArrayVerificationInputs, now: () => Date = () => new Date()): Promise<Verification> {
   const [dns, members, tcp] = await Promise.all([checkDns(inputs), checkMembers(inputs), checkTcp(inputs)]);
   const failures = [...dns.failures, ...members.failures, ...tcp.failures];
-  return { ok: failures.length === 0, dns: dns.result, members: members.result, tcp: tcp.result, failures };
+  return { ok: failures.length === 0, dns: dns.result, members: members.result, tcp: tcp.result, failures, checkedAt: now().toISOString() };
+}
+
+/**
+ * Whether the DNS and members checks, run now, find something other than `stored` found: what
+ * the check looks at has changed since (an apply repaired the record or the array, or somebody
+ * changed them). TCP is left to the apply: it is the slow check, and the ports it probes change
+ * only with inputs that are compared anyway.
+ */
+export async function findsOtherwise(inputs: CasArrayVerificationInputs, stored: Verification): Promise<boolean> {
+  const [dns, members] = await Promise.all([checkDns(inputs), checkMembers(inputs)]);
+  const sameDns = canonicalJson(dns.result) === canonicalJson(stored.dns);
+  const sameMembers = canonicalJson(members.result) === canonicalJson(stored.members);
+  const storedOther = stored.failures.filter((f) => !stored.tcp.some((t) => f.includes(`${t.address}:${t.port}`)));
+  const sameFailures = canonicalJson([...dns.failures, ...members.failures]) === canonicalJson(storedOther);
+  return !(sameDns && sameMembers && sameFailures);
 }
 
 function outputs(inputs: CasArrayVerificationInputs, verification: Verification): CasArrayVerificationOutputs {
@@ -215,6 +235,13 @@ export const casArrayVerification = {
   inputs: shape,
   outputs: OutputsSchema,
   diffRules: casArrayVerificationDiffRules,
+
+  async diff(_id: string, olds: CasArrayVerificationOutputs, news: Record<string, unknown>) {
+    const { changes, replaces } = diffInputs(casArrayVerificationDiffRules, olds, news);
+    if (changes || containsUnknown(news)) return { changes: true, replaces, deleteBeforeReplace: false };
+    // Inputs as before: check again only if what the checks look at has changed.
+    return { changes: await findsOtherwise(inputsOf(olds), olds.verification), replaces, deleteBeforeReplace: false };
+  },
 
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "CasArrayVerification");

@@ -40,6 +40,8 @@ const SELECT = [
   "AddressBookListening",
   "UserCount",
   "Restarted",
+  "RpcClientAccessBefore",
+  "AddressBookBefore",
 ] as const;
 
 const ports = z.union([z.array(z.number().int()), z.number().int(), z.null()]).transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
@@ -55,6 +57,9 @@ const Row = z.object({
   AddressBookListening: ports,
   UserCount: z.number().int(),
   Restarted: z.boolean(),
+  /** What exchange-cas kept of the server's ports before it first changed them (0 dynamic), -1 when nothing is kept. */
+  RpcClientAccessBefore: z.number().int().default(-1),
+  AddressBookBefore: z.number().int().default(-1),
 });
 
 /** One registry value and the service that reads it. */
@@ -77,7 +82,22 @@ export interface ServerPorts {
   /** Outlook users connected to RPC Client Access now (the counter), when the server says. */
   outlookSessions?: number;
   restarted: boolean;
+  /**
+   * What the server had before exchange-cas first changed its ports (null: dynamic), kept on the
+   * server itself (HKLM\SOFTWARE\exchange-cas) so that no interruption loses it; undefined when
+   * nothing is kept.
+   */
+  kept?: PortPair;
 }
+
+/** Two ports, null meaning dynamic. */
+export interface PortPair {
+  rpcClientAccess: number | null;
+  addressBook: number | null;
+}
+
+/** What the script does: read; set (keeping what was there first); put back and forget what was kept; only forget. */
+export type ServerPortsAction = "Read" | "Set" | "Restore" | "Forget";
 
 function setting(kind: string, value: string | null, wanted: "DWord" | "String", listening: number[], state: string): PortSetting {
   const text = value ?? "";
@@ -86,14 +106,29 @@ function setting(kind: string, value: string | null, wanted: "DWord" | "String",
   return { configured, kind, value: text, listening: [...listening].sort((a, b) => a - b), state };
 }
 
-/** The command that reads (Read) or sets and restarts (Set) the ports of `server`; 0 means dynamic. */
-export function serverPortsSpec(server: string, action: "Read" | "Set", rpcClientAccess = 0, addressBook = 0): CommandSpec {
+/** A port as the script takes it: 0 for dynamic. */
+function portArgument(port: number | null): number {
+  return port ?? 0;
+}
+
+/**
+ * The command that reads (Read), sets and restarts (Set, keeping `before` on the server first
+ * unless something is kept already), puts back and restarts (Restore) or forgets what was kept
+ * (Forget) for `server`; a port of 0 means dynamic.
+ */
+export function serverPortsSpec(server: string, action: ServerPortsAction, rpcClientAccess = 0, addressBook = 0, before?: PortPair): CommandSpec {
+  // -1: nothing to keep (the script's default, so a command without it has no such arguments).
+  const beforeRpc = before === undefined ? -1 : portArgument(before.rpcClientAccess);
+  const beforeAb = before === undefined ? -1 : portArgument(before.addressBook);
   for (const port of [rpcClientAccess, addressBook]) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExchangeCasError("invalid-inputs", `Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`, { port });
   }
+  for (const port of [beforeRpc, beforeAb]) {
+    if (!Number.isInteger(port) || port < -1 || port > 65535) throw new ExchangeCasError("invalid-inputs", `Invalid earlier port ${port}: it is 0 (dynamic) or 1-65535.`, { port });
+  }
   // One command with literal arguments, run where the session's ExcasServer module is: this
   // machine (lab, winrm) or, imported from it, the SSH jump host, which reaches the server.
-  const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(staticRpcPortsScript())} -ArgumentList ${psQuote(action)}, ${rpcClientAccess}, ${addressBook}`;
+  const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(staticRpcPortsScript())} -ArgumentList ${psQuote(action)}, ${rpcClientAccess}, ${addressBook}${before === undefined ? "" : `, ${beforeRpc}, ${beforeAb}`}`;
   return { cmdlet: "Invoke-ExcasServerScript", target: server, script, select: SELECT };
 }
 
@@ -108,26 +143,42 @@ export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
     addressBook: setting(row.AddressBookKind, row.AddressBookValue, "String", row.AddressBookListening, row.AddressBookState),
     ...(row.UserCount >= 0 ? { outlookSessions: row.UserCount } : {}),
     restarted: row.Restarted,
+    ...(row.RpcClientAccessBefore >= 0 && row.AddressBookBefore >= 0 ? { kept: { rpcClientAccess: keptPort(row.RpcClientAccessBefore), addressBook: keptPort(row.AddressBookBefore) } } : {}),
   };
+}
+
+function keptPort(port: number): number | null {
+  return port === 0 ? null : port;
 }
 
 /** Reads the static RPC ports of `server` (its FQDN), changing nothing. */
 export async function readServerPorts(connection: SessionConnection, server: string): Promise<ServerPorts> {
-  const envelope = await sessions()
-    .invoke(connection, serverPortsSpec(server, "Read"))
-    .catch((e: unknown) => {
-      throw serverAccessError(server, connection, e);
-    });
-  return parseServerPorts(server, envelope.data);
+  return runServerPorts(connection, server, serverPortsSpec(server, "Read"));
 }
 
 /**
- * Writes the ports of `server` (0: remove the value, back to dynamic) and restarts MSExchangeRPC
+ * Keeps `before` on the server (unless something is kept there already), writes the ports of
+ * `server` (null: remove the value, back to dynamic) and restarts MSExchangeRPC
  * and MSExchangeAB there, which drops the server's Outlook sessions; returns what it reads after.
  */
-export async function setServerPorts(connection: SessionConnection, server: string, rpcClientAccess: number, addressBook: number): Promise<ServerPorts> {
+export async function setServerPorts(connection: SessionConnection, server: string, rpcClientAccess: number, addressBook: number, before?: PortPair): Promise<ServerPorts> {
+  return runServerPorts(connection, server, serverPortsSpec(server, "Set", rpcClientAccess, addressBook, before));
+}
+
+/** Puts back what `server` had (the same restarts as setServerPorts), then forgets what was kept there. */
+export async function restoreServerPorts(connection: SessionConnection, server: string, wanted: PortPair): Promise<ServerPorts> {
+  return runServerPorts(connection, server, serverPortsSpec(server, "Restore", portArgument(wanted.rpcClientAccess), portArgument(wanted.addressBook)));
+}
+
+/** Forgets what was kept on `server` (it is back as it was); changes no port and restarts nothing. */
+export async function forgetServerPorts(connection: SessionConnection, server: string): Promise<ServerPorts> {
+  return runServerPorts(connection, server, serverPortsSpec(server, "Forget"));
+}
+
+/** Runs one action of the script on `server`; a server that cannot be reached is said as such (access.ts). */
+async function runServerPorts(connection: SessionConnection, server: string, spec: CommandSpec): Promise<ServerPorts> {
   const envelope = await sessions()
-    .invoke(connection, serverPortsSpec(server, "Set", rpcClientAccess, addressBook))
+    .invoke(connection, spec)
     .catch((e: unknown) => {
       throw serverAccessError(server, connection, e);
     });

@@ -57,10 +57,12 @@ export interface Outcome {
 }
 
 /**
- * The waves in which the engine creates a CasArraySite's children: static RPC ports, record,
- * array, databases, then the verification that reads them all.
+ * The waves in which the engine creates a CasArraySite's children: the site's claim (every other
+ * child depends on it), static RPC ports, the NLB cluster, record, array, databases, then the
+ * verification that reads them all. Destroy goes the other way.
  */
-const WAVES = ["StaticRpcPorts", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "CasArrayVerification"];
+const WAVES = ["CasArraySiteClaim", "StaticRpcPorts", "NlbCluster", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "CasArrayVerification"];
+const DATABASES = WAVES.indexOf("MailboxDatabaseRpcSetting");
 function wave(reg: Registration): number {
   const i = WAVES.indexOf(resourceType(reg));
   return i < 0 ? 0 : i;
@@ -90,11 +92,11 @@ export async function applyAll(host: Host, regs: Registration[], state: Map<stri
       outcome.failed.push({ name: reg.name, error: e instanceof Error ? e.message : String(e) });
     }
   };
-  for (const w of [0, 1, 2]) await Promise.all(regs.filter((r) => !isDatabase(r) && wave(r) === w).map(one));
+  for (let w = 0; w < DATABASES; w++) await Promise.all(regs.filter((r) => !isDatabase(r) && wave(r) === w).map(one));
   const databases = regs.filter(isDatabase).sort((a, b) => a.name.localeCompare(b.name));
   if (sequentialDatabases) for (const reg of databases) await one(reg);
   else await Promise.all(databases.map(one));
-  await Promise.all(regs.filter((r) => wave(r) === 4).map(one));
+  await Promise.all(regs.filter((r) => wave(r) > DATABASES).map(one));
   for (const list of [outcome.created, outcome.updated, outcome.unchanged]) list.sort();
   return outcome;
 }
@@ -127,7 +129,7 @@ export async function preview(host: Host, regs: Registration[], state: Map<strin
   return out;
 }
 
-/** Deletes what the engine deletes: `names` (default: everything in state), dependents first (verification, databases, array, record, ports). */
+/** Deletes what the engine deletes: `names` (default: everything in state), dependents first (verification, databases, array, record, ports, claim). */
 export async function destroy(host: Host, state: Map<string, Applied>, names: string[] = [...state.keys()]): Promise<void> {
   const order = (name: string) => {
     const urn = state.get(name)?.urn ?? "";

@@ -24,6 +24,8 @@ function row(over: Record<string, unknown> = {}): Record<string, unknown> {
     AddressBookListening: [59533],
     UserCount: 12,
     Restarted: false,
+    RpcClientAccessBefore: -1,
+    AddressBookBefore: -1,
     ...over,
   };
 }

@@ -5,14 +5,27 @@
 #
 #   Action 'Read'  reads the two static RPC ports, their registry types, the services and the
 #                  ports each service listens on now (bound when it last started).
-#   Action 'Set'   writes the RPC Client Access port (REG_DWORD) and the Address Book port (REG_SZ,
-#                  Exchange 2010 SP1 and later), a port of 0 removing the value (dynamic ports),
-#                  then restarts MSExchangeRPC and MSExchangeAB, which drops this server's Outlook
-#                  sessions: the provider calls it for one server at a time.
+#   Action 'Set'   first keeps what the server had before exchange-cas changed it (the Before
+#                  arguments, 0 = dynamic) in HKLM:\SOFTWARE\exchange-cas, unless kept already,
+#                  then writes the RPC Client Access port (REG_DWORD) and the Address Book port
+#                  (REG_SZ, Exchange 2010 SP1 and later), a port of 0 removing the value (dynamic
+#                  ports), then restarts MSExchangeRPC and MSExchangeAB, which drops this server's
+#                  Outlook sessions: the provider calls it for one server at a time.
+#   Action 'Restore'  writes the ports given (what the server had before) and restarts the same
+#                  way, then forgets what was kept.
+#   Action 'Forget'   only forgets what was kept (a server already back as it was).
+#
+# Why the earlier ports are kept here, on the server: a rolling restart interrupted after some
+# servers were changed (the machine running Pulumi killed, a server unreachable) fails its create
+# or update, and Pulumi keeps no state from a failed create; the next run would read the changed
+# servers' new ports as what they had. Kept once, beside the value and never overwritten until
+# given back, they survive any interruption, whoever runs the next apply and from where.
 param(
     [string]$Action,
     [int]$RpcClientAccessPort,
-    [int]$AddressBookPort
+    [int]$AddressBookPort,
+    [int]$RpcClientAccessBefore = -1,
+    [int]$AddressBookBefore = -1
 )
 
 $ErrorActionPreference = 'Stop'
@@ -20,6 +33,9 @@ $rpcKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchangeRPC\ParametersSyste
 $rpcName = 'TCP/IP Port'
 $abKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\MSExchangeAB\Parameters'
 $abName = 'RpcTcpPort'
+$keptKey = 'HKLM:\SOFTWARE\exchange-cas'
+$keptRpcName = 'RpcClientAccessPortBefore'
+$keptAbName = 'AddressBookPortBefore'
 
 # A missing key or value is "not configured" (dynamic ports), not an error.
 function Read-ExcasValue([string]$Path, [string]$Name) {
@@ -43,6 +59,32 @@ function Write-ExcasValue([string]$Path, [string]$Name, [int]$Port, [string]$Kin
     if (-not (Test-Path -LiteralPath $Path)) { New-Item -Path $Path | Out-Null }
     if ($Kind -eq 'DWord') { $value = $Port } else { $value = [string]$Port }
     New-ItemProperty -LiteralPath $Path -Name $Name -PropertyType $Kind -Value $value -Force | Out-Null
+}
+
+# What was kept: the port (0 = dynamic), or -1 when nothing is kept.
+function Read-ExcasKept([string]$Name) {
+    $kept = Read-ExcasValue $keptKey $Name
+    if ($kept.Kind -ne 'DWord') { return -1 }
+    return [int]$kept.Value
+}
+
+# Keeps what the server had, once: values already kept are never overwritten.
+function Save-ExcasKept([int]$Rpc, [int]$Ab) {
+    if ($Rpc -lt 0 -or $Ab -lt 0) { return }
+    if ((Read-ExcasKept $keptRpcName) -ge 0 -and (Read-ExcasKept $keptAbName) -ge 0) { return }
+    if (-not (Test-Path -LiteralPath $keptKey)) { New-Item -Path $keptKey | Out-Null }
+    New-ItemProperty -LiteralPath $keptKey -Name $keptRpcName -PropertyType DWord -Value $Rpc -Force | Out-Null
+    New-ItemProperty -LiteralPath $keptKey -Name $keptAbName -PropertyType DWord -Value $Ab -Force | Out-Null
+}
+
+# Forgets what was kept; the key goes too when nothing else is in it (the server as it was).
+function Clear-ExcasKept {
+    foreach ($name in @($keptRpcName, $keptAbName)) {
+        if ((Read-ExcasValue $keptKey $name).Kind -ne 'None') { Remove-ItemProperty -LiteralPath $keptKey -Name $name }
+    }
+    if (-not (Test-Path -LiteralPath $keptKey)) { return }
+    $key = Get-Item -LiteralPath $keptKey
+    if ($key.ValueCount -eq 0 -and $key.SubKeyCount -eq 0) { Remove-Item -LiteralPath $keptKey }
 }
 
 # The TCP ports a service's process listens on, from netstat -ano (2008 R2 has it;
@@ -82,18 +124,22 @@ function Get-ExcasUserCount {
 }
 
 $restarted = $false
-if ($Action -eq 'Set') {
+if ($Action -eq 'Set' -or $Action -eq 'Restore') {
     if ($RpcClientAccessPort -lt 0 -or $RpcClientAccessPort -gt 65535 -or $AddressBookPort -lt 0 -or $AddressBookPort -gt 65535) {
         throw ('Static RPC ports must be 0 (dynamic) or 1-65535, not ' + $RpcClientAccessPort + ' and ' + $AddressBookPort + '.')
     }
+    if ($Action -eq 'Set') { Save-ExcasKept $RpcClientAccessBefore $AddressBookBefore }
     Write-ExcasValue $rpcKey $rpcName $RpcClientAccessPort 'DWord'
     Write-ExcasValue $abKey $abName $AddressBookPort 'String'
     # A service binds its port when it starts: the new ports are used only after a restart.
     Restart-Service -Name 'MSExchangeRPC' -Force
     Restart-Service -Name 'MSExchangeAB' -Force
     $restarted = $true
+    if ($Action -eq 'Restore') { Clear-ExcasKept }
+} elseif ($Action -eq 'Forget') {
+    Clear-ExcasKept
 } elseif ($Action -ne 'Read') {
-    throw ("Unknown action '" + $Action + "': use Read or Set.")
+    throw ("Unknown action '" + $Action + "': use Read, Set, Restore or Forget.")
 }
 
 $rpc = Read-ExcasValue $rpcKey $rpcName
@@ -110,4 +156,6 @@ New-Object PSObject -Property @{
     AddressBookListening = Get-ExcasListening 'MSExchangeAB' $netstat
     UserCount            = Get-ExcasUserCount
     Restarted            = $restarted
+    RpcClientAccessBefore = Read-ExcasKept $keptRpcName
+    AddressBookBefore    = Read-ExcasKept $keptAbName
 }
