@@ -159,10 +159,18 @@ function warnRoundRobin(inputs: DnsARecordInputs): void {
  * name without an address: the new records are added and confirmed present before any old one
  * is removed, and removals go one -RecordData at a time.
  */
-async function converge(connection: Connection, at: DnsName, actual: ARecord[], wanted: DnsARecordInputs): Promise<void> {
+/**
+ * Adds, removes and re-times records until the name holds exactly `wanted`. `owned` false (a create
+ * without adopt): an address that turns out to be there already when it is added (WIN32 9711: a
+ * record made meanwhile, by someone else) is not this stack's, and is refused like one found first.
+ */
+async function converge(connection: Connection, at: DnsName, actual: ARecord[], wanted: DnsARecordInputs, owned = true): Promise<void> {
   const have = new Set(actual.map((r) => r.address));
   const toAdd = wanted.addresses.filter((a) => !have.has(a));
-  for (const address of toAdd) await addARecord(connection, at, address, wanted.ttl);
+  for (const address of toAdd) {
+    const added = await addARecord(connection, at, address, wanted.ttl);
+    if (!added && !owned) throw new ExchangeCasError("foreign-object", foreignMessage([address], wanted), { fqdn: fqdnOf(at), addresses: [address] });
+  }
   let current = actual;
   if (toAdd.length > 0) {
     current = await getARecords(connection, at);
@@ -246,7 +254,7 @@ export const dnsARecord = {
       throw new ExchangeCasError("foreign-object", foreignMessage(addresses, inputs), { fqdn: fqdnOf(inputs), addresses });
     }
     warnRoundRobin(inputs);
-    await converge(connection, inputs, existing, inputs);
+    await converge(connection, inputs, existing, inputs, inputs.adopt === true);
     const records = await readBack(connection, inputs, "created");
     // Records that were there before are the site's, not this stack's: released on delete.
     const adopted = inputs.adopt === true && existing.length > 0;

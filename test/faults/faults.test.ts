@@ -168,7 +168,7 @@ describe("faults", () => {
     await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Error -Times 1 | Out-Null");
     const outcome2 = await applyAll(host, [dbs[2] as Registration], state, true);
     expect(outcome1.failed).toEqual([]);
-    expect(outcome1.created).toEqual(["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
+    expect(outcome1.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
     expect(outcome2.failed).toHaveLength(1);
     expect(outcome2.failed[0]?.name).toBe("headoffice-mb-ho-03");
     expect(outcome2.failed[0]?.error).toMatch(/Set-MailboxDatabase 'MB-HO-0\d' failed/);
@@ -177,7 +177,7 @@ describe("faults", () => {
     const again = await applyAll(host, await declare(), state);
     expect(again.failed).toEqual([]);
     expect(again.created).toEqual(["headoffice-mb-ho-03"]);
-    expect(again.unchanged).toEqual(["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
+    expect(again.unchanged).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
     expect(await lab.json<unknown[]>("Get-ClientAccessArray")).toHaveLength(1);
     expect(
       await lab.json<string[]>(

@@ -199,9 +199,20 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await labRecords(lab)).toEqual([{ ip: "10.1.0.99", ttl: 1200 }]);
   });
 
-  it("creates over a name that already holds one of its addresses, adding only the missing one and converging the TTL", async ({ lab, host }) => {
+  it("refuses a name that already holds one of its addresses (a record it did not create); with adopt, takes it and adds only the missing one, converging the TTL", async ({ lab, host }) => {
     await labAdd(lab, CAS1);
-    const state = await create(host, await declare(lab, { addresses: [CAS1, CAS2] }));
+    const urn = urnOf("DnsARecord", "outlook-ho");
+    const checked = await host.check(urn, {}, (await declare(lab, { addresses: [CAS1, CAS2] })).inputs);
+    expect(checked.failures).toEqual([
+      {
+        property: "addresses",
+        reason: expect.stringMatching(
+          /^outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.11 that this stack does not own \(10\.1\.0\.11 is a declared address, but a record this stack did not create is not its own/,
+        ),
+      },
+    ]);
+    expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 1200 }]);
+    const state = await create(host, await declare(lab, { addresses: [CAS1, CAS2], adopt: true }));
     expect(state.outputs.addresses).toEqual([CAS1, CAS2]);
     expect(await labRecords(lab)).toEqual([
       { ip: CAS1, ttl: 3600 },
@@ -209,26 +220,26 @@ describe("DnsARecord through the dynamic-provider host", () => {
     ]);
   });
 
-  it("treats WIN32 9711 from Add as 'already there' when the record appears between its read and its add", async ({ lab, host }) => {
+  it("refuses a record that appears at the name while it creates (someone else's: seen by its read, or WIN32 9711 from its Add), adding nothing", async ({ lab, host }) => {
     // Warm the session so the create's Get runs at once, then make every DNS command take 3 s:
-    // create reads (t≈0), sleeps, then its Add takes the lock at t≈6 s. The record lands at t≈1.5 s.
+    // the record lands while the create's read or add waits. Either way it is not this stack's.
     expect(await labRecords(lab)).toEqual([]);
     const warm = await create(host, await declare(lab, { name: "warm-up", addresses: [VIP] }, "warm-up"));
     expect(warm.outputs.addresses).toEqual([VIP]);
     await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 3000 | Out-Null");
     const reg = await declare(lab, { addresses: [CAS1] });
-    const creating = create(host, reg);
+    const creating = create(host, reg).then(
+      () => "created",
+      (e: Error) => e.message,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as {
-      dns: { servers: { Name: string; Zones: { Name: string; Records: Record<string, unknown>[] }[] }[] };
-    };
-    const zone = state.dns.servers.find((s) => s.Name === "DC01")?.Zones.find((z) => z.Name === ZONE);
-    if (zone === undefined) throw new Error("no zone");
-    zone.Records.push({ HostName: "outlook-ho", RecordType: "A", TimeToLive: "01:00:00", Timestamp: null, IPv4Address: CAS1 });
-    fs.writeFileSync(`${lab.statePath}.race`, JSON.stringify(state, null, 2));
-    fs.renameSync(`${lab.statePath}.race`, lab.statePath);
-    const created = await creating;
-    expect(created.outputs.addresses).toEqual([CAS1]);
+    lab.edit((state) => {
+      const dns = state.dns as { servers: { Name: string; Zones: { Name: string; Records: Record<string, unknown>[] }[] }[] };
+      const zone = dns.servers.find((s) => s.Name === "DC01")?.Zones.find((z) => z.Name === ZONE);
+      if (zone === undefined) throw new Error("no zone");
+      zone.Records.push({ HostName: "outlook-ho", RecordType: "A", TimeToLive: "01:00:00", Timestamp: null, IPv4Address: CAS1 });
+    });
+    expect(await creating).toMatch(/outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.11 that this stack does not own/);
     await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 0 | Out-Null");
     expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 3600 }]);
   });

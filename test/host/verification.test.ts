@@ -50,6 +50,19 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** When a check ran: an ISO 8601 time (the verification says when it checked). */
+const ISO_TIME = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+
+/** A verification's outputs without the time of its check (for comparing two checks' findings). */
+function findings(outputs: Record<string, unknown> | undefined): Record<string, unknown> {
+  const verification = { ...(outputs?.verification as Record<string, unknown>) };
+  delete verification.checkedAt;
+  return { ...outputs, verification };
+}
+
+/** When the check of `outputs` ran, in ms since the epoch. */
+const checkedAt = (outputs: Record<string, unknown> | undefined): number => Date.parse(String((outputs?.verification as { checkedAt?: unknown } | undefined)?.checkedAt));
+
 const open = (address: string) => PORTS.map((port) => ({ address, port, result: "open" }));
 const HO_MEMBERS = { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true };
 
@@ -73,6 +86,7 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(state.outputs.connection).toEqual(lab.connection);
     expect(state.outputs.dnsConnection).toEqual(lab.connection);
     expect(state.outputs.verification).toEqual({
+      checkedAt: ISO_TIME,
       ok: true,
       dns: { server: "DC01", resolved: [VIP], expected: [VIP], ok: true },
       members: HO_MEMBERS,
@@ -98,6 +112,7 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     const reg = await declare(lab, { addresses: [expected] });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.outputs.verification).toEqual({
+      checkedAt: ISO_TIME,
       ok: false,
       dns: { server: "DC01", resolved: ["127.0.0.162"], expected: [expected], ok: false },
       members: HO_MEMBERS,
@@ -159,6 +174,7 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
     const sentence = `From the machine running Pulumi, ${VIP}:59533 refused the connection: nothing listens on port 59533 there, so Outlook clients that reach the array at ${VIP} fail.`;
     expect(state.outputs.verification).toEqual({
+      checkedAt: ISO_TIME,
       ok: false,
       dns: { server: "DC01", resolved: [VIP], expected: [VIP], ok: true },
       members: HO_MEMBERS,
@@ -183,9 +199,10 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     const state = await create(host, reg);
     expect(state.outputs.verification).toMatchObject({ ok: true, failures: [] });
 
-    // Nothing changed: a refresh reports exactly what create stored.
+    // Nothing changed: a refresh finds exactly what create found, and says it checked again.
     const same = await refresh(host, state);
-    expect(same?.outputs).toEqual(state.outputs);
+    expect(findings(same?.outputs)).toEqual(findings(state.outputs));
+    expect(checkedAt(same?.outputs)).toBeGreaterThanOrEqual(checkedAt(state.outputs));
     expect(same?.inputs).toEqual(state.inputs);
 
     // Someone repoints the name and port 59532 stops listening.
@@ -220,7 +237,8 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     );
     await vip.reopen(59532);
     const repaired = await refresh(host, drifted);
-    expect(repaired?.outputs).toEqual(state.outputs);
+    expect(findings(repaired?.outputs)).toEqual(findings(state.outputs));
+    expect(checkedAt(repaired?.outputs)).toBeGreaterThanOrEqual(checkedAt(drifted.outputs));
   });
 
   it("changes in place when any input differs (connections included), never replaces; rejects bad inputs per property and lets unknowns through", async ({ lab, host }) => {

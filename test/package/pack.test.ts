@@ -66,7 +66,7 @@ describe("npm pack of provider/", () => {
         "winrmConnection",
       ]),
     );
-    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "nlbCluster", "staticRpcPorts"]);
+    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "nlbCluster", "siteClaim", "staticRpcPorts"]);
     expect(out.script).toBe(true);
   });
 

@@ -230,6 +230,7 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
           }),
       );
     const allOk = (address: string) => ({
+      checkedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
       ok: true,
       dns: { server: "DC01", resolved: [address], expected: [address], ok: true },
       members: { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true },
