@@ -71,14 +71,15 @@ describe("a second checkout of the project at another path", () => {
   it("registers the same inputs and previews every resource of the applied stack as no change", async () => {
     const first = checkout(path.join(ROOT, "lab/scenarios/article.json"));
     const regs = await runProgram(first);
-    const connections = regs.map((r) => r.inputs.connection);
-    expect(connections).toHaveLength(5);
+    // The site's claim, record, array and three database settings; the claim also keeps the DNS connection.
+    const connections = [...regs.map((r) => r.inputs.connection), ...regs.filter((r) => resourceType(r) === "CasArraySiteClaim").map((r) => r.inputs.dnsConnection)];
+    expect(connections).toHaveLength(7);
     for (const connection of connections) expect(connection).toEqual({ kind: "lab", statePath: ".lab/state.json", modulePath: "lab/ExchangeLab.psd1" });
 
     const state = new Map<string, Applied>();
     const outcome = await applyAll(await startHost(first), regs, state);
     expect(outcome.failed).toEqual([]);
-    expect(outcome.created).toHaveLength(5);
+    expect(outcome.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"]);
     // The apply wrote the first checkout's lab, not the repository's.
     expect(fs.readFileSync(path.join(first, ".lab/state.json"), "utf8")).toContain("cas-headoffice");
 

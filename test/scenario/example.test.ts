@@ -46,7 +46,8 @@ describe("the example site program (the main job) with each stack's config", () 
       expect(declaredDatabases(regs)).toEqual([...databases]);
       const outcome = await applyAll(host, regs, new Map<string, Applied>());
       expect(outcome.failed).toEqual([]);
-      expect(outcome.created).toHaveLength(2 + databases.length);
+      // The site's claim, its record, its array and one setting per database.
+      expect(outcome.created).toEqual([`${stack}-array`, `${stack}-claim`, `${stack}-dns`, ...databases.map((d) => `${stack}-${d.toLowerCase()}`)]);
       const values = await lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
       for (const db of databases) expect(values.find((v) => v.Name === db)?.RpcClientAccessServer).toBe(fqdn);
       expect(await lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
@@ -57,9 +58,9 @@ describe("the example site program (the main job) with each stack's config", () 
     // The headoffice stack as applied (what the engine keeps for it), then its VIP config.
     const headofficeState = new Map<string, Applied>();
     expect((await applyAll(host, await runProgram(lab, "headoffice"), headofficeState)).failed).toEqual([]);
-    expect(headofficeState.size).toBe(5);
+    expect(headofficeState.size).toBe(6);
     const regs = await runProgram(lab, "headoffice-vip");
-    expect(regs.map(resourceType)[0]).toBe("StaticRpcPorts");
+    expect(regs.map(resourceType).slice(0, 2)).toEqual(["CasArraySiteClaim", "StaticRpcPorts"]);
     const outcome = await applyAll(host, regs, headofficeState);
     expect(outcome.failed).toEqual([]);
     expect(outcome.created).toEqual(["headoffice-rpc-ports", "headoffice-verify"]);
@@ -76,10 +77,20 @@ describe("the example site program (the main job) with each stack's config", () 
 
   it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async ({ lab }) => {
     const regs = await runProgram(lab, "branchoffice", { "exchange-cas:onDelete": "retain" });
-    const onDelete = Object.fromEntries(regs.map((r) => [resourceType(r), r.inputs.onDelete]));
-    expect(onDelete).toEqual({ ClientAccessArray: "retain", DnsARecord: "retain", MailboxDatabaseRpcSetting: "retain" });
+    // The site's claim has no onDelete: it changes nothing in Exchange or DNS, and deleting it only forgets it.
+    const onDelete = regs.map((r) => [resourceType(r), r.inputs.onDelete]);
+    expect(onDelete).toEqual([
+      ["CasArraySiteClaim", undefined],
+      ["DnsARecord", "retain"],
+      ["ClientAccessArray", "retain"],
+      ["MailboxDatabaseRpcSetting", "retain"],
+    ]);
     const defaults = await runProgram(lab, "branchoffice");
-    expect(defaults.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => r.inputs.onDelete)).toEqual(["restore", "restore"]);
+    expect(defaults.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => [resourceType(r), r.inputs.onDelete])).toEqual([
+      ["CasArraySiteClaim", undefined],
+      ["DnsARecord", "restore"],
+      ["ClientAccessArray", "restore"],
+    ]);
   });
 });
 

@@ -67,6 +67,7 @@ describe("the HeadOffice site of the article, through the host", () => {
     const warnings: string[][] = [];
     const regs = await declareSite(lab, ["10.1.0.11"], warnings);
     expect(regs.map((r) => `${resourceType(r)} ${r.name}`).sort()).toEqual([
+      "CasArraySiteClaim headoffice-claim",
       "ClientAccessArray headoffice-array",
       "DnsARecord headoffice-dns",
       "MailboxDatabaseRpcSetting headoffice-mb-ho-01",
@@ -81,7 +82,7 @@ describe("the HeadOffice site of the article, through the host", () => {
   it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async ({ lab, host }) => {
     const state = new Map<string, Applied>();
     const outcome = await applyFirst(lab, host, state);
-    expect(outcome.created).toHaveLength(5);
+    expect(outcome.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"]);
     expect(state.get("headoffice-array")?.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: HO.fqdn, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
     expect(await labRecord(lab)).toEqual(["10.1.0.11"]);
     expect(await labDatabases(lab)).toEqual({
@@ -100,7 +101,7 @@ describe("the HeadOffice site of the article, through the host", () => {
     expect({ ...outcome, unchanged: [...outcome.unchanged].sort() }).toEqual({
       created: [],
       updated: [],
-      unchanged: ["headoffice-array", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"],
+      unchanged: ["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"],
     });
   });
 

@@ -46,7 +46,7 @@ describe("moving HeadOffice to a load balancer VIP with static RPC ports, verifi
     const vip = listening.address;
     const moved = await declareSite(lab.connection, { dns: { addresses: [vip] }, rpcPorts: PORTS, verify: { tcp: true } });
     expect(moved.error).toBeUndefined();
-    expect(moved.regs.map(resourceType).slice(0, 3)).toEqual(["StaticRpcPorts", "DnsARecord", "ClientAccessArray"]);
+    expect(moved.regs.map(resourceType).slice(0, 4)).toEqual(["CasArraySiteClaim", "StaticRpcPorts", "DnsARecord", "ClientAccessArray"]);
     expect(moved.regs.map(resourceType).at(-1)).toBe("CasArrayVerification");
     expect(moved.warnings).toContain(
       "Static RPC ports 59532 (RPC Client Access) and 59533 (Address Book) on HO-EX2010-MB1 and HO-EX2010-MB2, one server restarted at a time: the load balancer must publish TCP 135, 59532 and 59533 to these servers, with client-IP affinity for the whole Outlook session.",
@@ -90,11 +90,30 @@ describe("moving HeadOffice to a load balancer VIP with static RPC ports, verifi
     expect(outcome.failed).toEqual([{ name: "headoffice-verify", error: expect.stringMatching(new RegExp(`failed 1 check.*${listening.pattern}:59533 refused the connection`, "s")) }]);
   });
 
-  it("refuses the whole site, registering nothing, when a Client Access server cannot be reached for its ports", async ({ lab }) => {
+  it("refuses the first apply of the ports at preview, changing no server, when a Client Access server cannot be reached for them; the plan names the server", async ({ lab, host }) => {
     await lab.pwsh("Set-ExchangeLabServerWindows -Server HO-EX2010-MB2 -Remoting Disabled");
+    // An unreachable server blocks only what needs it (a site outage must never stop the DNS
+    // move): the plan goes ahead and says so; the static ports, which need every server, refuse
+    // their first apply at preview, and everything after them in the site waits for them.
     const site = await declareSite(lab.connection, { rpcPorts: PORTS });
-    expect(site.regs).toEqual([]);
-    expect(site.error).toMatch(/^CasArraySite HeadOffice: Static RPC ports of site HeadOffice: a server could not be read .*HO-EX2010-MB2: .*The client cannot connect to the destination/);
+    expect(site.error).toBeUndefined();
+    expect(site.warnings).toContainEqual(
+      expect.stringMatching(
+        /^Static RPC ports of site HeadOffice: HO-EX2010-MB2 cannot be reached with PowerShell remoting \(.*The client cannot connect to the destination.*\)\. Its ports keep their last known state, and only changing them waits until it is back \(a first apply of rpcPorts or new ports are refused meanwhile\)/,
+      ),
+    );
+    expect(site.warnings.filter((w) => w.includes("HO-EX2010-MB1 cannot be reached"))).toEqual([]);
+    const seen = await preview(host, site.regs, new Map<string, Applied>());
+    expect(seen.failures).toEqual([
+      {
+        name: "headoffice-rpc-ports",
+        property: "site",
+        reason: expect.stringMatching(
+          /^Static RPC ports of site HeadOffice: a server could not be read .*\(HO-EX2010-MB2: .*The client cannot connect to the destination.*\)\. Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; no server was changed\.$/,
+        ),
+      },
+    ]);
+    for (const s of ["HO-EX2010-MB1", "HO-EX2010-MB2"]) expect(await rpcPortOf(lab, s)).toBeNull();
   });
 
   it("refuses equal ports and an unknown verify setting in the plan, registering nothing", async ({ lab }) => {

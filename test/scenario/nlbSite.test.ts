@@ -73,6 +73,7 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
     expect(run.error).toBeUndefined();
     const regs = run.regs;
     expect(regs.map(resourceType)).toEqual([
+      "CasArraySiteClaim",
       "StaticRpcPorts",
       "NlbCluster",
       "DnsARecord",
@@ -82,13 +83,18 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
       "MailboxDatabaseRpcSetting",
       "CasArrayVerification",
     ]);
-    const [ports, nlb, record, , , , , verification] = [byType(regs, "StaticRpcPorts"), byType(regs, "NlbCluster"), byType(regs, "DnsARecord"), ...regs.slice(3)];
-    // The cluster after the ports, the name after the cluster (its addresses are the cluster's VIP output).
-    expect(nlb.dependencies).toContain(ports.urn);
-    expect(record.dependencies).toContain(nlb.urn);
-    expect(record.inputs.addresses).toEqual(["10.1.0.100"]);
-    expect(verification?.dependencies).toContain(nlb.urn);
-    expect(nlb.inputs).toMatchObject({ site: "HeadOffice", vip: "10.1.0.100", ports: [135, 59532, 59533], clusterName: "outlook-ho.exchangeserverpro.net", mode: "multicast" });
+    const [claim, ports, nlb, record, verification] = ["CasArraySiteClaim", "StaticRpcPorts", "NlbCluster", "DnsARecord", "CasArrayVerification"].map((t) => byType(regs, t));
+    // The claim before everything (the cluster waits for it), the cluster after the ports, the
+    // name after the cluster (its addresses are the cluster's VIP output).
+    expect(claim?.dependencies).toEqual([]);
+    expect(claim?.inputs).toMatchObject({ site: "HeadOffice", fqdn: "outlook-ho.exchangeserverpro.net", addresses: ["10.1.0.100"] });
+    expect(ports?.dependencies).toEqual([claim?.urn]);
+    expect(nlb?.dependencies).toContain(claim?.urn);
+    expect(nlb?.dependencies).toContain(ports?.urn);
+    expect(record?.dependencies).toContain(nlb?.urn);
+    expect(record?.inputs.addresses).toEqual(["10.1.0.100"]);
+    expect(verification?.dependencies).toContain(nlb?.urn);
+    expect(nlb?.inputs).toMatchObject({ site: "HeadOffice", vip: "10.1.0.100", ports: [135, 59532, 59533], clusterName: "outlook-ho.exchangeserverpro.net", mode: "multicast" });
     expect(run.printed).toContain("Microsoft recommends a hardware or virtual load balancer for Exchange 2010");
 
     const state = new Map<string, Applied>();

@@ -76,7 +76,8 @@ async function declareSite(lab: Lab, c: SiteCase): Promise<Registration[]> {
 async function applySite(lab: Lab, host: Host, c: SiteCase, state: Map<string, Applied>): Promise<void> {
   const outcome = await applyAll(host, await declareSite(lab, c), state);
   expect(outcome.failed).toEqual([]);
-  expect(outcome.created).toHaveLength(2 + c.databases.length);
+  // The site's claim, its record, its array and one setting per database.
+  expect(outcome.created).toHaveLength(3 + c.databases.length);
 }
 
 describe("AD site names with a space or an apostrophe, through the host", () => {
@@ -115,7 +116,9 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
         const before = await labDatabases(lab);
         const outcome = await applyAll(host, regs, state);
         expect(outcome.failed).toEqual([]);
-        expect(outcome.created).toHaveLength(2 + c.databases.length);
+        expect(outcome.created).toEqual([`${c.key}-array`, `${c.key}-claim`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort());
+        // The claim's check read the site's array and records by the name as given.
+        expect(state.get(`${c.key}-claim`)?.outputs).toMatchObject({ site: c.site, arrayName: c.arrayName, fqdn: c.fqdn });
         expect(state.get(`${c.key}-array`)?.outputs).toMatchObject({
           arrayName: c.arrayName,
           fqdn: c.fqdn,
@@ -138,8 +141,8 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
         expect(outcome.failed).toEqual([]);
         expect(outcome.created).toEqual([]);
         expect(outcome.updated).toEqual([]);
-        expect(outcome.unchanged).toHaveLength(2 + c.databases.length);
-        expect(outcome.unchanged).toEqual([`${c.key}-array`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort());
+        expect(outcome.unchanged).toHaveLength(3 + c.databases.length);
+        expect(outcome.unchanged).toEqual([`${c.key}-array`, `${c.key}-claim`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort());
       });
     });
   }

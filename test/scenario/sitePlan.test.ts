@@ -157,30 +157,38 @@ describe("the order the engine applies a site's children in (each registration's
   };
   const sorted = (urns: string[]) => [...urns].sort();
 
-  it("the record first, then the array, then each database setting, which waits for both the array and the record", async ({ lab }) => {
+  it("the site's claim first, then the record, then the array, then each database setting, which waits for both the array and the record", async ({ lab }) => {
     const { regs } = await accepted(lab);
+    const claim = one(regs, "CasArraySiteClaim");
     const record = one(regs, "DnsARecord");
     const array = one(regs, "ClientAccessArray");
     const settings = byType(regs, "MailboxDatabaseRpcSetting");
     expect(settings).toHaveLength(3);
     for (const r of regs) expect(r.urn).toMatch(/^urn:pulumi:/);
-    expect(record.dependencies).toEqual([]);
+    // The claim is registered first and waits for nothing; everything else waits for it (the
+    // array and the settings through the record).
+    expect(regs[0]).toBe(claim);
+    expect(claim.dependencies).toEqual([]);
+    expect(record.dependencies).toEqual([claim.urn]);
     expect(array.dependencies).toEqual([record.urn]);
     for (const s of settings) expect([s.name, sorted(s.dependencies)]).toEqual([s.name, sorted([array.urn, record.urn])]);
   });
 
-  it("with rpcPorts and verify: the record waits for the static ports, and the verification for every other child", async ({ lab }) => {
+  it("with rpcPorts and verify: the static ports wait for the claim, the record for both, and the verification for every other child", async ({ lab }) => {
     const { regs } = await accepted(lab, { rpcPorts: { rpcClientAccess: 59532, addressBook: 59533 }, verify: true });
+    const claim = one(regs, "CasArraySiteClaim");
     const ports = one(regs, "StaticRpcPorts");
     const record = one(regs, "DnsARecord");
     const array = one(regs, "ClientAccessArray");
     const settings = byType(regs, "MailboxDatabaseRpcSetting");
     const verification = one(regs, "CasArrayVerification");
-    expect(ports.dependencies).toEqual([]);
-    expect(record.dependencies).toEqual([ports.urn]);
+    expect(regs[0]).toBe(claim);
+    expect(claim.dependencies).toEqual([]);
+    expect(ports.dependencies).toEqual([claim.urn]);
+    expect(sorted(record.dependencies)).toEqual(sorted([claim.urn, ports.urn]));
     expect(array.dependencies).toEqual([record.urn]);
     for (const s of settings) expect([s.name, sorted(s.dependencies)]).toEqual([s.name, sorted([array.urn, record.urn])]);
     expect(sorted(verification.dependencies)).toEqual(sorted([ports.urn, record.urn, array.urn, ...settings.map((s) => s.urn)]));
-    expect(regs).toHaveLength(7);
+    expect(regs).toHaveLength(8);
   });
 });

@@ -18,6 +18,11 @@ function labArrays(lab: Lab): Promise<{ Name: string; Fqdn: string }[]> {
 
 const ORIGINAL = ARTICLE_DATABASES;
 
+/** A preview's failures by resource name (the checks run concurrently, so they come in any order). */
+function byName<T extends { name: string }>(failures: T[]): T[] {
+  return [...failures].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** Applies and expects no failure. */
 async function apply(host: Host, regs: Registration[], state: Map<string, Applied>) {
   const outcome = await applyAll(host, regs, state);
@@ -86,12 +91,17 @@ describe("nothing changes unless the whole declaration is valid", () => {
     const again = await apply(host, (await declare(lab, dotted)).regs, state);
     expect(again.created).toEqual([]);
     expect(again.updated).toEqual([]);
-    expect(again.unchanged).toHaveLength(5);
+    expect(again.unchanged).toHaveLength(6);
+    // The site's claim holds the names as normalised too.
+    expect(state.get("headoffice-claim")?.outputs).toMatchObject({ fqdn: FQDN, zone: "exchangeserverpro.net" });
   });
 });
 
 describe("an interrupted apply", () => {
-  it("recognises the declared array and record as this stack's, converges on a re-run, and never records the array as a database's previous value", async ({ lab, host }) => {
+  it("recognises the declared array as this stack's, refuses the record it cannot tell from a hand-made one (remove it, or adopt), converges once it is removed, and never records the array as a database's previous value", async ({
+    lab,
+    host,
+  }) => {
     const declared = await declare(lab);
     // The first apply got as far as the record, the array and MB-HO-01, then the process was
     // killed: Exchange has them, the stack recorded nothing.
@@ -105,13 +115,27 @@ describe("an interrupted apply", () => {
 
     const state = new Map<string, Applied>();
     const again = await declare(lab);
+    // An A record the stack did not create is never taken, even at a declared address: it cannot
+    // be told from one made by hand. The array, exactly as declared, is not refused.
+    const refused = await preview(host, again.regs, state);
+    expect(refused.failures).toEqual([
+      {
+        name: "headoffice-dns",
+        property: "addresses",
+        reason:
+          "outlook-ho.exchangeserverpro.net on DNS server 'DC01' already has A record 10.1.0.11 that this stack does not own (10.1.0.11 is a declared address, but a record this stack did not create is not its own: one made by hand, or by an apply of this stack that was interrupted before it could record it). Remove it from DNS and run again, or set 'adopt: true' to take the name over as it is: records not in 'addresses' are then removed, and on destroy the name is released, never deleted.",
+      },
+    ]);
+    // What the sentence says to do; then the preview finds nothing to refuse.
+    await lab.pwsh("Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name outlook-ho -RecordData 10.1.0.11 -ComputerName DC01 -Force");
     const { result: seen, printed } = await host.printedBy(() => preview(host, again.regs, state));
     expect(seen.failures).toEqual([]);
-    expect(seen.creates).toHaveLength(5);
+    expect(seen.creates).toHaveLength(6);
     expect(printed).toMatch(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared \(an earlier apply was probably interrupted\)/);
 
     const outcome = await apply(host, again.regs, state);
-    expect(outcome.created).toHaveLength(5);
+    expect(outcome.created).toHaveLength(6);
+    expect(await labRecord(lab)).toEqual(["10.1.0.11"]);
     expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
     for (const [name, s] of state) {
       if (name.includes("-mb-")) expect(String(s.outputs.previousRpcClientAccessServer).toLowerCase()).not.toBe(FQDN);
@@ -157,21 +181,25 @@ describe("the preview tells the truth", () => {
   it("without adopt, refuses at preview a site that already has an array, naming it and suggesting adopt", async ({ lab, host }) => {
     await lab.pwsh("New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
     const seen = await preview(host, (await declare(lab)).regs, new Map());
-    expect(seen.failures).toEqual([
-      {
-        name: "headoffice-array",
-        property: "site",
-        reason: expect.stringMatching(
-          /^Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-headoffice' and its FQDN changed/,
-        ),
-      },
+    // The site's claim refuses it first (everything else waits for the claim); the array's own check says the same.
+    const reason = expect.stringMatching(
+      /^Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-headoffice' and its FQDN changed/,
+    );
+    expect(byName(seen.failures)).toEqual([
+      { name: "headoffice-array", property: "site", reason },
+      { name: "headoffice-claim", property: "site", reason },
     ]);
   });
 
   it("without adopt, refuses at preview A records at the name that the stack does not own", async ({ lab, host }) => {
     await lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01");
     const seen = await preview(host, (await declare(lab)).regs, new Map());
-    expect(seen.failures).toEqual([{ name: "headoffice-dns", property: "addresses", reason: expect.stringMatching(/already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/) }]);
+    // The site's claim refuses it first (everything else waits for the claim); the record's own check says the same.
+    const reason = expect.stringMatching(/already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/);
+    expect(byName(seen.failures)).toEqual([
+      { name: "headoffice-claim", property: "fqdn", reason },
+      { name: "headoffice-dns", property: "addresses", reason },
+    ]);
   });
 
   it("with adopt, says what it takes over and changes; destroying the site releases what was adopted and puts the databases back", async ({ lab, host }) => {
@@ -219,7 +247,12 @@ describe("leaving management", () => {
   it("onDelete: retain leaves the array, the record and the databases as they are when the site is destroyed", async ({ lab, host }) => {
     const state = new Map<string, Applied>();
     const declared = await declare(lab, { onDelete: "retain" });
-    expect(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => r.inputs.onDelete)).toEqual(["retain", "retain"]);
+    // The site's claim has no onDelete: deleting it only forgets it.
+    expect(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => [resourceType(r), r.inputs.onDelete])).toEqual([
+      ["CasArraySiteClaim", undefined],
+      ["DnsARecord", "retain"],
+      ["ClientAccessArray", "retain"],
+    ]);
     await apply(host, declared.regs, state);
     await destroy(host, state);
     expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
@@ -246,7 +279,7 @@ describe("Pulumi inputs", () => {
     });
     const record = regs.find((r) => resourceType(r) === "DnsARecord");
     expect(record?.inputs).toMatchObject({ addresses: ["10.1.0.11"], ttl: 600 });
-    expect(regs).toHaveLength(5);
+    expect(regs).toHaveLength(6);
     expect(warnings.join("\n")).toMatch(/points at 10\.1\.0\.11, the address of Client Access server HO-EX2010-MB1/);
     const state = new Map<string, Applied>();
     await apply(host, regs, state);
