@@ -86,12 +86,14 @@ function Resolve-LabSite {
 # legacyExchangeDN or distinguished name (CN=<name>,CN=<container>,<admin group DN>), and by FQDN
 # where the object has one. -NameWithoutSpaces: a name with spaces does not match as a name.
 function Get-LabAdminGroupMatch {
-    param([object]$State, [string]$Section, [string]$Container, [string]$Identity, [switch]$ByFqdn, [switch]$NameWithoutSpaces)
+    param([object]$State, [string]$Section, [string]$Container, [string]$Identity, [switch]$ByFqdn, [switch]$NameWithoutSpaces, [object[]]$Among)
     $id = $Identity.Trim()
     $agDn = Get-LabAdminGroupDn $State
     $spacesRefused = [bool]$NameWithoutSpaces
     $fqdnMatches = [bool]$ByFqdn
-    return @(Get-LabSection $State $Section | Where-Object {
+    $items = $Among
+    if ($null -eq $items) { $items = Get-LabSection $State $Section }
+    return @($items | Where-Object {
             ($_.Name -eq $id -and -not ($spacesRefused -and ([string]$_.Name).Contains(' '))) -or
             ($fqdnMatches -and $_.Fqdn -eq $id) -or
             $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
@@ -110,8 +112,18 @@ function Get-LabArrayMatch {
     return @(Get-LabAdminGroupMatch $State 'clientAccessArrays' 'Arrays' $Identity -ByFqdn -NameWithoutSpaces)
 }
 
+# An organisation may hold thousands of databases: the candidates come from an index of their
+# names, Guids and legacyExchangeDNs (built once per list), and are checked as before; only an
+# identity no candidate answers to is looked for in every database.
 function Get-LabDatabaseMatch {
     param([object]$State, [string]$Identity)
+    $section = $State.PSObject.Properties['mailboxDatabases']
+    $candidates = @()
+    if ($null -ne $section) { $candidates = (Get-LabStateCache).Candidates($section.Value, $Identity) }
+    if ($candidates.Count -gt 0) {
+        $found = @(Get-LabAdminGroupMatch $State 'mailboxDatabases' 'Databases' $Identity -Among $candidates)
+        if ($found.Count -gt 0) { return $found }
+    }
     return @(Get-LabAdminGroupMatch $State 'mailboxDatabases' 'Databases' $Identity)
 }
 

@@ -41,6 +41,7 @@ function Complete-LabSet {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$Context, [object]$Object, [bool]$Changed)
     if ($Changed) {
         $Object.WhenChanged = Get-LabNow
+        Set-LabChanged $Context $Object
         $Context.Commit = $true
     }
     else {
@@ -500,6 +501,7 @@ function Move-ActiveMailboxDatabase {
             if (-not $confirmed) { return }
             $db.Server = [string]$target.Name
             $db.WhenChanged = Get-LabNow
+            Set-LabChanged $c $db
             $c.Commit = $true
             New-LabOutputObject 'Microsoft.Exchange.Management.SystemConfigurationTasks.DatabaseMoveResult' ([ordered]@{
                     Identity            = [string]$db.Name
