@@ -320,7 +320,8 @@ function Get-MailboxDatabase {
             $databases = @(Get-LabDatabaseMatch $state $Identity)
             if ($databases.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
         }
-        foreach ($db in $databases) { ConvertTo-LabDatabaseOutput $state $db -Status:$Status }
+        $view = New-LabDatabaseView $state
+        foreach ($db in $databases) { ConvertTo-LabDatabaseOutput $state $db -Status:$Status -View $view }
     }
 }
 
