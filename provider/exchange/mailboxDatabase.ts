@@ -298,6 +298,14 @@ export async function setRpcClientAccessServer(connection: Connection, identity:
 }
 
 /**
+ * What `load` found, kept for the current burst of database reads and writes on `connection`, for
+ * a lookup every database's rendering depends on (see TableSnapshot.memo).
+ */
+export function rememberForDatabases<T>(connection: Connection, key: string, load: () => Promise<T>): Promise<T> {
+  return client(connection).table.memo(key, load);
+}
+
+/**
  * A write is starting that may change how databases read (a CAS array renamed or removed changes
  * the RpcClientAccessServer they show): no table read taken before it ends answers a later read.
  * Call the returned function when the write has ended.

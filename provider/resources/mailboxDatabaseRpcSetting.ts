@@ -29,7 +29,7 @@ export class MailboxDatabaseRpcSetting extends DynamicResource {
   declare readonly rpcClientAccessServer: pulumi.Output<string>;
   /** The value as given in the program. */
   declare readonly wantedRpcClientAccessServer: pulumi.Output<string>;
-  /** What Exchange reported right after the wanted value was set. */
+  /** What Exchange shows once the wanted value is set: the FQDN of the array or server it names. */
   declare readonly appliedRpcClientAccessServer: pulumi.Output<string>;
   /** The value before this resource took the database over; restored on delete unless onDelete is "retain". */
   declare readonly previousRpcClientAccessServer: pulumi.Output<string>;

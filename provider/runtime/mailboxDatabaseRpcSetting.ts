@@ -4,7 +4,7 @@
 // Identity is the database's Guid. Exchange reports the value as the FQDN of the server or array
 // it references, so the wanted value (as given) and what it resolved to are kept apart in state.
 import { z } from "zod";
-import { getMailboxDatabase, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
+import { getMailboxDatabase, renderedRpcClientAccessServer, setRpcClientAccessServer, type MailboxDatabase } from "../exchange";
 import { ConnectionSchema, PowerShellError, type Connection } from "../shell";
 import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -33,7 +33,7 @@ const OutputsSchema = z.object({
   rpcClientAccessServer: z.string(),
   /** The input as given (a name or an FQDN). */
   wantedRpcClientAccessServer: z.string(),
-  /** What Exchange reported right after the wanted value was set; a different `rpcClientAccessServer` is drift. */
+  /** What Exchange shows once the wanted value is set (the FQDN of the array or server it names, as found when it was set); a different `rpcClientAccessServer` is drift. */
   appliedRpcClientAccessServer: z.string(),
   /** The value the database had before this resource took it over; delete restores it. */
   previousRpcClientAccessServer: z.string(),
@@ -101,10 +101,15 @@ function refuseRecovery(db: MailboxDatabase): void {
   }
 }
 
-/** Sets the wanted value and reads it back; warns when what Exchange reports changed. */
+/**
+ * Sets the wanted value; warns when what Exchange reports changed. What Exchange reports after the
+ * Set is the FQDN of the array or server the value names, looked up once for all the databases set
+ * to it in this operation; the database is read back only when that lookup cannot tell.
+ */
 async function apply(connection: Connection, db: MailboxDatabase, wanted: string): Promise<MailboxDatabase> {
   await setRpcClientAccessServer(connection, db.guid, wanted, db.name);
-  const after = await readBack(connection, db.guid, db.name);
+  const rendered = await renderedRpcClientAccessServer(connection, wanted);
+  const after = rendered !== undefined ? { ...db, rpcClientAccessServer: rendered } : await readBack(connection, db.guid, db.name);
   if (!sameName(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
   return after;
 }

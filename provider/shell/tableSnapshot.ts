@@ -9,6 +9,10 @@
 // What it gives up: such a read may miss a change made by SOMEONE ELSE after the table read
 // started (at most maxAgeMs earlier, within one burst of activity). See the bench README; the
 // batching itself is in batcher.ts.
+//
+// `memo` keeps, under the same bounds, what a lookup found that every object of the kind depends
+// on (for databases: the FQDN a CAS array's name renders as): once per burst, and again after
+// this process started a write that may change every object ("*").
 
 interface Table<R> {
   /** The write clock when the table read started. */
@@ -38,6 +42,9 @@ export class TableSnapshot<R> {
   /** Reads and writes of this kind under way, and when that count last changed. */
   private active = 0;
   private lastActivityMs = 0;
+  /** Bursts of activity so far (a pause longer than idleMs starts the next). */
+  private burst = 0;
+  private readonly memos = new Map<string, { startedAt: number; startedMs: number; burst: number; value: Promise<unknown> }>();
 
   constructor(private readonly options: TableSnapshotOptions<R>) {}
 
@@ -47,7 +54,10 @@ export class TableSnapshot<R> {
    */
   enter(): () => void {
     const now = Date.now();
-    if (this.active === 0 && now - this.lastActivityMs > this.options.idleMs) this.current = undefined;
+    if (this.active === 0 && now - this.lastActivityMs > this.options.idleMs) {
+      this.current = undefined;
+      this.burst++;
+    }
     this.active++;
     this.lastActivityMs = now;
     let ended = false;
@@ -149,6 +159,32 @@ export class TableSnapshot<R> {
     }
     for (const row of rows) table.served.add(row);
     return rows;
+  }
+
+  /**
+   * What `load` gives for `key`, loaded once per burst: again when the burst ended, when the value
+   * is older than maxAgeMs, or when a write of this process that may change every object ("*")
+   * ended after the load started. A failed load is not kept.
+   */
+  async memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const leave = this.enter();
+    try {
+      const kept = this.memos.get(key);
+      if (kept !== undefined && kept.burst === this.burst && Date.now() - kept.startedMs <= this.options.maxAgeMs && this.wholeTableWrite <= kept.startedAt) {
+        return (await kept.value) as T;
+      }
+      this.clock++;
+      const entry = { startedAt: this.clock, startedMs: Date.now(), burst: this.burst, value: load() as Promise<unknown> };
+      this.memos.set(key, entry);
+      try {
+        return (await entry.value) as T;
+      } catch (error) {
+        if (this.memos.get(key) === entry) this.memos.delete(key);
+        throw error;
+      }
+    } finally {
+      leave();
+    }
   }
 
   private expired(table: Table<R>): boolean {
