@@ -181,7 +181,28 @@ function Set-ExcasOwner {
         $process = [System.Diagnostics.Process]::GetProcessById($ProcessId)
         try { $startTime = $process.StartTime } catch { $startTime = $null } finally { $process.Dispose() }
     } catch { $startTime = $null }
-    $script:ExcasOwner = @{ Id = $ProcessId; StartTime = $startTime }
+    # Where /proc exists (Linux), the check reads the owner's /proc/<pid>/stat only, a file read
+    # instead of a process lookup (it runs before every command of a batch): its start time in
+    # clock ticks since boot (field 22), which a reused pid does not have.
+    $stat = $null
+    $ticks = $null
+    $fields = Get-ExcasProcStat ('/proc/' + $ProcessId + '/stat')
+    if ($null -ne $fields -and $fields.Count -gt 19) {
+        $stat = '/proc/' + $ProcessId + '/stat'
+        $ticks = $fields[19]
+    }
+    $script:ExcasOwner = @{ Id = $ProcessId; StartTime = $startTime; Stat = $stat; Ticks = $ticks }
+}
+
+# The fields of a /proc/<pid>/stat after the command name (state first), or $null when the file
+# cannot be read.
+function Get-ExcasProcStat {
+    param([string]$Path)
+    $text = $null
+    try { $text = [System.IO.File]::ReadAllText($Path) } catch { return $null }
+    $close = $text.LastIndexOf(')')
+    if ($close -lt 0 -or $text.Length -le $close + 2) { return $null }
+    return , ($text.Substring($close + 2).Split(' '))
 }
 
 # Whether the owner is still running: false when its pid is gone, has exited, is a zombie (Linux:
@@ -190,6 +211,17 @@ function Set-ExcasOwner {
 function Test-ExcasOwnerAlive {
     $owner = $script:ExcasOwner
     if ($null -eq $owner) { return $true }
+    if ($null -ne $owner.Stat) {
+        # Inline (no function call): this runs before every command of a batch.
+        $text = $null
+        try { $text = [System.IO.File]::ReadAllText($owner.Stat) }
+        catch [System.IO.FileNotFoundException], [System.IO.DirectoryNotFoundException] { return $false }
+        catch { return $true }
+        $close = $text.LastIndexOf(')')
+        if ($close -lt 0 -or $text.Length -le $close + 2) { return $true }
+        $fields = $text.Substring($close + 2).Split(' ')
+        return (-not ($fields[0] -ceq 'Z') -and $fields.Count -gt 19 -and $fields[19] -eq $owner.Ticks)
+    }
     try { $process = [System.Diagnostics.Process]::GetProcessById($owner.Id) } catch { return $false }
     try {
         if ($process.HasExited) { return $false }
