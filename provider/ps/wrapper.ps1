@@ -66,21 +66,6 @@ function Get-ExcasPath {
     return ,$current
 }
 
-# One output object as a row of the selected properties. Called once per object of a Get of every
-# database, so the common cases (a plain property; a string, boolean or null value) take no
-# function call.
-function ConvertTo-ExcasRow {
-    param($Object, [string[]]$Select)
-    if ($null -eq $Select -or $Select.Count -eq 0) { return ,(ConvertTo-ExcasPlain $Object) }
-    $row = [ordered]@{}
-    foreach ($path in $Select) {
-        if ($path.IndexOf('.') -lt 0) { $value = $Object.$path } else { $value = Get-ExcasPath $Object $path }
-        if ($null -eq $value -or $value -is [string] -or $value -is [bool]) { $row[$path] = $value }
-        else { $row[$path] = ConvertTo-ExcasPlain $value }
-    }
-    return $row
-}
-
 function ConvertTo-ExcasErrorInfo {
     param($Record)
     $type = ''
@@ -114,10 +99,23 @@ function Get-ExcasEnvelope {
     $warnings = New-Object System.Collections.ArrayList
     try {
         $block = [scriptblock]::Create($Script)
+        $rows = $null -ne $Select -and $Select.Count -gt 0
         & $block 2>&1 3>&1 | ForEach-Object {
-            if ($_ -is [System.Management.Automation.ErrorRecord]) { [void]$errors.Add((ConvertTo-ExcasErrorInfo $_)) }
-            elseif ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add([string]$_.Message) }
-            else { [void]$data.Add((ConvertTo-ExcasRow $_ $Select)) }
+            if ($_ -is [System.Management.Automation.ErrorRecord]) { [void]$errors.Add((ConvertTo-ExcasErrorInfo $_)); return }
+            if ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add([string]$_.Message); return }
+            if (-not $rows) { [void]$data.Add((ConvertTo-ExcasPlain $_)); return }
+            # The object as a row of the selected properties, built here: this runs once per object
+            # of a Get of every database (a function call per row and per value cost more than the rest).
+            $object = $_
+            $row = [ordered]@{}
+            foreach ($path in $Select) {
+                if ($path.IndexOf('.') -lt 0) { $value = $object.$path } else { $value = Get-ExcasPath $object $path }
+                if ($null -eq $value -or $value -is [string] -or $value -is [bool]) { $row[$path] = $value }
+                elseif ($value -is [guid]) { $row[$path] = $value.ToString() }
+                elseif ($value -is [string[]]) { $row[$path] = $value }
+                else { $row[$path] = ConvertTo-ExcasPlain $value }
+            }
+            [void]$data.Add($row)
         }
     } catch {
         [void]$errors.Add((ConvertTo-ExcasErrorInfo $_))
