@@ -4,6 +4,7 @@ export { DnsARecord, type DnsARecordArgs } from "./resources/dnsARecord";
 export { CasArrayVerification, type CasArrayVerificationArgs, type Verification } from "./resources/casArrayVerification";
 export { StaticRpcPorts, type StaticRpcPortsArgs, type StaticRpcPortsServer } from "./resources/staticRpcPorts";
 export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
+export { MailboxDatabaseRpcSettings, type MailboxDatabaseRpcSettingsArgs, type MailboxDatabaseRpcSettingsEntry } from "./resources/mailboxDatabaseRpcSettings";
 export { ExchangeCasError, isExchangeCasError, type ExchangeCasErrorCode } from "./errors";
 export { DnsZoneNotFoundError } from "./dns";
 export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput, type ServerConnectionInput } from "./shell";

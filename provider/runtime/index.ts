@@ -5,6 +5,7 @@ import { clientAccessArray } from "./clientAccessArray";
 import { runtimeOf, type ResourceRuntime } from "./contract";
 import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
+import { mailboxDatabaseRpcSettings } from "./mailboxDatabaseRpcSettings";
 import { staticRpcPorts } from "./staticRpcPorts";
 import { casArrayVerification } from "./verification";
 
@@ -13,6 +14,7 @@ export const resources = {
   clientAccessArray: runtimeOf(clientAccessArray),
   dnsARecord: runtimeOf(dnsARecord),
   mailboxDatabaseRpcSetting: runtimeOf(mailboxDatabaseRpcSetting),
+  mailboxDatabaseRpcSettings: runtimeOf(mailboxDatabaseRpcSettings),
   staticRpcPorts: runtimeOf(staticRpcPorts),
   casArrayVerification: runtimeOf(casArrayVerification),
 } satisfies Record<string, ResourceRuntime>;

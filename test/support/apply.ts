@@ -58,9 +58,9 @@ export interface Outcome {
 
 /**
  * The waves in which the engine creates a CasArraySite's children: static RPC ports, record,
- * array, databases, then the verification that reads them all.
+ * array, databases (one resource each, or one for them all), then the verification that reads them all.
  */
-const WAVES = ["StaticRpcPorts", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "CasArrayVerification"];
+const WAVES = ["StaticRpcPorts", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "MailboxDatabaseRpcSettings", "CasArrayVerification"];
 function wave(reg: Registration): number {
   const i = WAVES.indexOf(resourceType(reg));
   return i < 0 ? 0 : i;
@@ -94,7 +94,7 @@ export async function applyAll(host: Host, regs: Registration[], state: Map<stri
   const databases = regs.filter(isDatabase).sort((a, b) => a.name.localeCompare(b.name));
   if (sequentialDatabases) for (const reg of databases) await one(reg);
   else await Promise.all(databases.map(one));
-  await Promise.all(regs.filter((r) => wave(r) === 4).map(one));
+  for (const w of [4, 5]) await Promise.all(regs.filter((r) => wave(r) === w).map(one));
   for (const list of [outcome.created, outcome.updated, outcome.unchanged]) list.sort();
   return outcome;
 }
