@@ -34,7 +34,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "100,500,2000").split(",").map((s) => 
 const RUNS = int("BENCH_RUNS", 3);
 const LARGE_RUNS = int("BENCH_LARGE_RUNS", RUNS);
 /** Runs for N >= 2,000 (each takes minutes). */
-const HUGE_RUNS = int("BENCH_HUGE_RUNS", Math.min(LARGE_RUNS, 2));
+const HUGE_RUNS = int("BENCH_HUGE_RUNS", 1);
 const runsFor = (n: number) => (n >= 2000 ? HUGE_RUNS : n >= 500 ? LARGE_RUNS : RUNS);
 /** The engine's default --parallel: 4 x GOMAXPROCS (the number of CPUs). */
 const PARALLEL = int("BENCH_PARALLEL", 4 * os.availableParallelism());
@@ -43,6 +43,8 @@ const STRICT = (process.env.BENCH_STRICT ?? "refresh").trim();
 /** Also measure the site with its databases as one resource (CasArraySite databaseResources "one"): "on" or "off". */
 const ONE = (process.env.BENCH_ONE_RESOURCE ?? "on").trim() !== "off";
 const PWSH = findPwsh();
+/** The machine's load when the bench started: another process's work shows in every time measured. */
+const LOAD_AT_START = os.loadavg();
 
 interface Sample {
   ms: number;
@@ -300,7 +302,11 @@ function commandsText(sample: Sample | undefined): string {
 function report(): string {
   const lines: string[] = [];
   lines.push("# Benchmark: a CasArraySite of N mailbox databases", "");
-  lines.push(`Machine: ${machine(PWSH)}.`, "");
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+  lines.push(
+    `Machine: ${machine(PWSH)}. Load average (1 / 5 / 15 min) at the start ${load(LOAD_AT_START)}, at the end ${load(os.loadavg())}: on an idle machine both stay near the bench's own (about 1-2 on 2 CPUs).`,
+    "",
+  );
   lines.push(
     `Lab latency: session open ${LATENCY.SessionOpenMs} ms, ${LATENCY.ExchangeCommandMs} ms per Exchange command, ${LATENCY.DnsCommandMs} ms per DNS command (charged once per cmdlet invocation). ` +
       `Engine parallelism: ${PARALLEL} resources in flight (4 x ${os.availableParallelism()} CPUs). ` +
