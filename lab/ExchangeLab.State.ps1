@@ -159,7 +159,7 @@ function Update-LabState {
         $cache.Forget()
         $record = $_
         if ($record.Exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $record.Exception.InnerException) {
-            $record = New-Object System.Management.Automation.ErrorRecord($record.Exception.InnerException, 'ExchangeLabStateWriteFailed', 'WriteError', $path)
+            $record = New-Object System.Management.Automation.ErrorRecord($record.Exception.InnerException, 'ExchangeLabStateUpdateFailed', 'NotSpecified', $path)
         }
         $Cmdlet.ThrowTerminatingError($record)
     }
