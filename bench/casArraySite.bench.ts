@@ -30,25 +30,45 @@ const LATENCY: Latency = {
   ExchangeCommandMs: int("BENCH_EXCHANGE_MS", 30),
   DnsCommandMs: int("BENCH_DNS_MS", 10),
 };
-const SIZES = (process.env.BENCH_SIZES ?? "10,100,500").split(",").map((s) => Number(s.trim()));
+const SIZES = (process.env.BENCH_SIZES ?? "100,500,2000").split(",").map((s) => Number(s.trim()));
 const RUNS = int("BENCH_RUNS", 3);
 const LARGE_RUNS = int("BENCH_LARGE_RUNS", RUNS);
+/** Runs for N >= 2,000 (each takes minutes). */
+const HUGE_RUNS = int("BENCH_HUGE_RUNS", 1);
+const runsFor = (n: number) => (n >= 2000 ? HUGE_RUNS : n >= 500 ? LARGE_RUNS : RUNS);
 /** The engine's default --parallel: 4 x GOMAXPROCS (the number of CPUs). */
 const PARALLEL = int("BENCH_PARALLEL", 4 * os.availableParallelism());
 /** Also measure with the table read off (every read answered by a command started after it): "none", "refresh" or "all". */
 const STRICT = (process.env.BENCH_STRICT ?? "refresh").trim();
+/** Also measure the site with its databases as one resource (CasArraySite databaseResources "one"): "on" or "off". */
+const ONE = (process.env.BENCH_ONE_RESOURCE ?? "on").trim() !== "off";
 const PWSH = findPwsh();
+/** The machine's load when the bench started: another process's work shows in every time measured. */
+const LOAD_AT_START = os.loadavg();
 
 interface Sample {
   ms: number;
   peakRssMb: number;
   pwshStarted: number;
+  /** CPU time of the measured processes: the host and its pwsh, or the baseline's pwsh. */
+  cpuMs: number;
+  /** CPU time of this process (the engine's side: the gRPC client) during a provider run. */
+  harnessCpuMs?: number;
   commands?: Record<string, number>;
   roundTrips?: number;
   hostStartMs?: number;
 }
 
-type Workload = "apply" | "refresh" | "refresh: engine boundary only" | "no-op apply" | "apply (strict reads)" | "refresh (strict reads)";
+type Workload =
+  | "apply"
+  | "refresh"
+  | "refresh: engine boundary only"
+  | "no-op apply"
+  | "apply (strict reads)"
+  | "refresh (strict reads)"
+  | "apply, databases as one resource"
+  | "refresh, databases as one resource"
+  | "no-op apply, databases as one resource";
 
 interface Row {
   n: number;
@@ -60,7 +80,7 @@ interface Row {
 const rows: Row[] = [];
 /** The program's site plan (preview) on a warm session: with every database changing (mailboxes counted) and with none changing. */
 const planCost: { n: number; changing: number[]; unchanged: number[] }[] = [];
-const stateBytes: { n: number; provider: number; settingOutputs: number; settingInputs: number; arrayOutputs: number; recordOutputs: number }[] = [];
+const stateBytes: { n: number; provider: number; settingOutputs: number; settingInputs: number; arrayOutputs: number; recordOutputs: number; oneResourcePerDatabase?: number }[] = [];
 
 function log(message: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -73,20 +93,24 @@ async function runProvider<T>(env: Record<string, string>, work: (host: Host) =>
   await host.configure();
   const hostStartMs = performance.now() - t0;
   const sampler = new TreeSampler(() => host.child.pid).start();
+  const harness = process.cpuUsage();
   const started = performance.now();
   let result: T;
   let ms: number;
-  let usage: { peakRssMb: number; pwshStarted: number };
+  let usage: { peakRssMb: number; pwshStarted: number; cpuMs: number };
+  let harnessCpuMs: number;
   try {
     result = await work(host);
   } finally {
     ms = performance.now() - started;
+    const used = process.cpuUsage(harness);
+    harnessCpuMs = (used.user + used.system) / 1000;
     usage = sampler.stop();
     await host.stop();
   }
   const line = /exchange-cas stats: (\{.*\})/.exec(host.log)?.[1];
   const stats = line ? (JSON.parse(line) as { commands: Record<string, number>; roundTrips: number }) : undefined;
-  return { sample: { ms, ...usage, hostStartMs, commands: stats?.commands, roundTrips: stats?.roundTrips }, result };
+  return { sample: { ms, ...usage, harnessCpuMs, hostStartMs, commands: stats?.commands, roundTrips: stats?.roundTrips }, result };
 }
 
 async function runBaseline(dir: string, script: string): Promise<Sample> {
@@ -105,7 +129,9 @@ async function runBaseline(dir: string, script: string): Promise<Sample> {
   const ms = performance.now() - started;
   const usage = sampler.stop();
   if (code !== 0) throw new Error(`the baseline script failed (${code}): ${output}`);
-  return { ms, ...usage };
+  // The script's own count of its CPU time (the sampler may miss its last 100 ms).
+  const own = /##BENCH-CPU-MS## (\d+)/.exec(output)?.[1];
+  return { ms, ...usage, cpuMs: own === undefined ? usage.cpuMs : Math.max(usage.cpuMs, Number(own)) };
 }
 
 function bytes(value: unknown): number {
@@ -118,7 +144,7 @@ async function closeProgramSessions(): Promise<void> {
   await runtime.sessions().closeAll();
 }
 
-async function declare(connection: ConnectionInput): Promise<Registration[]> {
+async function declare(connection: ConnectionInput, databaseResources: "each" | "one" = "each"): Promise<Registration[]> {
   return register(async (lib) => {
     const site = new lib.CasArraySite("headoffice", {
       site: SITE.site,
@@ -126,6 +152,7 @@ async function declare(connection: ConnectionInput): Promise<Registration[]> {
       fqdn: SITE.fqdn,
       dns: { zone: SITE.zone, server: SITE.dnsServer, addresses: [SITE.address] },
       connection,
+      databaseResources,
     });
     await settleSite(site);
     return [];
@@ -138,7 +165,7 @@ function settingsOf(resources: Resource[]): Resource[] {
 
 function benchSize(n: number): void {
   it(`a site of ${n} databases`, async () => {
-    const runs = n >= 500 ? LARGE_RUNS : RUNS;
+    const runs = runsFor(n);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `excas-bench-${n}-`));
     const statePath = path.join(dir, "state.json");
     const pristine = siteState(n, LATENCY);
@@ -147,8 +174,10 @@ function benchSize(n: number): void {
       fs.writeFileSync(statePath, pristine);
       log(`N=${n}: declaring the site (the program's planSite runs here, not measured)`);
       const regs = await declare(connection);
+      const regsOne = ONE ? await declare(connection, "one") : [];
       await closeProgramSessions();
       expect(regs.filter((r) => r.type.endsWith(":MailboxDatabaseRpcSetting"))).toHaveLength(n);
+      if (ONE) expect(regsOne.find((r) => r.type.endsWith(":MailboxDatabaseRpcSettings"))?.inputs.databases).toHaveLength(n);
       const row = (workload: Workload): Row => {
         let r = rows.find((x) => x.n === n && x.workload === workload);
         if (r === undefined) rows.push((r = { n, workload, provider: [], baseline: [] }));
@@ -221,6 +250,30 @@ function benchSize(n: number): void {
           row("refresh (strict reads)").baseline.push(...row("refresh").baseline.slice(-1));
           log(`N=${n} run ${run}: provider refresh, strict reads ${Math.round(strict.sample.ms)} ms ${JSON.stringify(strict.sample.commands)}`);
         }
+        if (ONE) {
+          // The same site with its databases as one resource: one Create, one Read, one Diff for them all.
+          fs.writeFileSync(statePath, pristine);
+          const one = await runProvider({}, (host) => apply(host, regsOne, PARALLEL));
+          row("apply, databases as one resource").provider.push(one.sample);
+          row("apply, databases as one resource").baseline.push(...row("apply").baseline.slice(-1));
+          expect(allPointAtArray(statePath, n)).toBe(true);
+          const set = one.result.find((r) => r.reg.type.endsWith(":MailboxDatabaseRpcSettings"));
+          const entries = (set?.outputs.settings ?? []) as { rpcClientAccessServer: string }[];
+          expect(entries.filter((e) => e.rpcClientAccessServer === SITE.fqdn)).toHaveLength(n);
+          if (run === 1 && set !== undefined) {
+            const sizes = stateBytes.find((b) => b.n === n);
+            if (sizes !== undefined) sizes.oneResourcePerDatabase = Math.round((bytes(set.outputs) + bytes(set.inputs)) / n);
+          }
+          log(`N=${n} run ${run}: provider apply, databases as one resource ${Math.round(one.sample.ms)} ms ${JSON.stringify(one.sample.commands)}`);
+          const oneRefreshed = await runProvider({}, (host) => refresh(host, one.result, PARALLEL));
+          row("refresh, databases as one resource").provider.push(oneRefreshed.sample);
+          row("refresh, databases as one resource").baseline.push(...row("refresh").baseline.slice(-1));
+          row("no-op apply, databases as one resource").provider.push((await runProvider({}, (host) => noop(host, one.result, PARALLEL))).sample);
+          row("no-op apply, databases as one resource").baseline.push(...row("no-op apply").baseline.slice(-1));
+          log(
+            `N=${n} run ${run}: databases as one resource: refresh ${Math.round(oneRefreshed.sample.ms)} ms, no-op ${Math.round(row("no-op apply, databases as one resource").provider.at(-1)?.ms ?? 0)} ms`,
+          );
+        }
         if (STRICT === "all") {
           fs.writeFileSync(statePath, pristine);
           const strict = await runProvider(strictEnv, (host) => apply(host, regs, PARALLEL));
@@ -249,11 +302,15 @@ function commandsText(sample: Sample | undefined): string {
 function report(): string {
   const lines: string[] = [];
   lines.push("# Benchmark: a CasArraySite of N mailbox databases", "");
-  lines.push(`Machine: ${machine(PWSH)}.`, "");
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+  lines.push(
+    `Machine: ${machine(PWSH)}. Load average (1 / 5 / 15 min) at the start ${load(LOAD_AT_START)}, at the end ${load(os.loadavg())}: on an idle machine both stay near the bench's own (about 1-2 on 2 CPUs).`,
+    "",
+  );
   lines.push(
     `Lab latency: session open ${LATENCY.SessionOpenMs} ms, ${LATENCY.ExchangeCommandMs} ms per Exchange command, ${LATENCY.DnsCommandMs} ms per DNS command (charged once per cmdlet invocation). ` +
       `Engine parallelism: ${PARALLEL} resources in flight (4 x ${os.availableParallelism()} CPUs). ` +
-      `Medians over ${RUNS} runs (${LARGE_RUNS} at N >= 500). Provider time runs from the first RPC to the last answer on a freshly started host (its own start is the last column); baseline time is one pwsh from start to exit.`,
+      `Medians over ${RUNS} runs (${LARGE_RUNS} at N >= 500, ${HUGE_RUNS} at N >= 2,000). Provider time runs from the first RPC to the last answer on a freshly started host (its own start is the last column); baseline time is one pwsh from start to exit.`,
     "",
   );
   lines.push(
@@ -283,14 +340,38 @@ function report(): string {
     const b = median(r.baseline.map((x) => x.ms));
     lines.push(`| ${r.n} | ${s(p)} | ${s(f)} | ${s(p - f)} | ${s(b)} | ${(p / b).toFixed(2)} | ${((p - f) / b).toFixed(2)} |`);
   }
-  lines.push("", "Apply per database (growth in N; the lab's own cost per command grows with the size of its state):", "");
-  lines.push("| N | provider apply s / database | baseline apply s / database | provider commands / database | provider round trips to pwsh / database |", "|---:|---:|---:|---:|---:|");
+  lines.push(
+    "",
+    "Per database (the session open, 2 s, spread over more databases as N grows; a lab whose cost per command grew with its size would show here; *vs N = 500*: this N's time per database over N = 500's, provider / baseline):",
+    "",
+  );
+  lines.push(
+    "| N | apply s / database, provider | apply s / database, baseline | vs N = 500 | refresh ms / database, provider | refresh ms / database, baseline | vs N = 500 | provider commands / database | provider round trips to pwsh / database |",
+    "|---:|---:|---:|---|---:|---:|---|---:|---:|",
+  );
+  const perDb = (n: number, workload: Workload, side: "provider" | "baseline") => {
+    const r = rows.find((x) => x.n === n && x.workload === workload);
+    return r === undefined ? NaN : median(r[side].map((x) => x.ms)) / n;
+  };
+  const versus = (n: number, workload: Workload) =>
+    rows.some((x) => x.n === 500 && x.workload === workload)
+      ? `${(perDb(n, workload, "provider") / perDb(500, workload, "provider")).toFixed(2)} / ${(perDb(n, workload, "baseline") / perDb(500, workload, "baseline")).toFixed(2)}`
+      : "";
   for (const r of rows.filter((x) => x.workload === "apply")) {
     const mid = [...r.provider].sort((a, c) => a.ms - c.ms)[Math.floor(r.provider.length / 2)];
     const commands = Object.values(mid?.commands ?? {}).reduce((a, c) => a + c, 0);
     lines.push(
-      `| ${r.n} | ${(median(r.provider.map((x) => x.ms)) / 1000 / r.n).toFixed(3)} | ${(median(r.baseline.map((x) => x.ms)) / 1000 / r.n).toFixed(3)} | ${(commands / r.n).toFixed(2)} | ${((mid?.roundTrips ?? 0) / r.n).toFixed(2)} |`,
+      `| ${r.n} | ${(perDb(r.n, "apply", "provider") / 1000).toFixed(3)} | ${(perDb(r.n, "apply", "baseline") / 1000).toFixed(3)} | ${versus(r.n, "apply")} | ${perDb(r.n, "refresh", "provider").toFixed(2)} | ${perDb(r.n, "refresh", "baseline").toFixed(2)} | ${versus(r.n, "refresh")} | ${(commands / r.n).toFixed(2)} | ${((mid?.roundTrips ?? 0) / r.n).toFixed(2)} |`,
     );
+  }
+  lines.push(
+    "",
+    "CPU time (seconds; less sensitive to other load on the machine than the times above: on an idle machine a run takes about the lab's sleeps, session opens and command latencies, plus the CPU time on its critical path). Provider: the host and its pwsh; engine harness: this process's gRPC client, which the real engine replaces; baseline: its pwsh:",
+    "",
+  );
+  lines.push("| N | workload | provider CPU s | engine harness CPU s | baseline CPU s |", "|---:|---|---:|---:|---:|");
+  for (const r of rows) {
+    lines.push(`| ${r.n} | ${r.workload} | ${s(median(r.provider.map((x) => x.cpuMs)))} | ${s(median(r.provider.map((x) => x.harnessCpuMs ?? 0)))} | ${s(median(r.baseline.map((x) => x.cpuMs)))} |`);
   }
   lines.push(
     "",
@@ -303,13 +384,19 @@ function report(): string {
     const b = median(c.unchanged);
     lines.push(`| ${c.n} | ${3 * c.n} | ${s(a)} | ${s(b)} | ${s(a - b)} |`);
   }
-  lines.push("", "State size (bytes of JSON as the engine stores them; every resource's inputs and outputs each carry the `__provider` text):", "");
   lines.push(
-    "| N | `__provider` | setting outputs (mean) | setting inputs (mean) | per database in state (inputs + outputs) | array outputs | record outputs |",
-    "|---:|---:|---:|---:|---:|---:|---:|",
+    "",
+    "State size (bytes of JSON as the engine stores them; every resource's inputs and outputs each carry the `__provider` text; *as one resource*: the MailboxDatabaseRpcSettings' inputs and outputs over N):",
+    "",
+  );
+  lines.push(
+    "| N | `__provider` | setting outputs (mean) | setting inputs (mean) | per database in state (inputs + outputs) | per database, as one resource | array outputs | record outputs |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const b of stateBytes) {
-    lines.push(`| ${b.n} | ${b.provider} | ${b.settingOutputs} | ${b.settingInputs} | ${b.settingOutputs + b.settingInputs} | ${b.arrayOutputs} | ${b.recordOutputs} |`);
+    lines.push(
+      `| ${b.n} | ${b.provider} | ${b.settingOutputs} | ${b.settingInputs} | ${b.settingOutputs + b.settingInputs} | ${b.oneResourcePerDatabase ?? ""} | ${b.arrayOutputs} | ${b.recordOutputs} |`,
+    );
   }
   lines.push("", "Method, knobs and the read trade-off: bench/README.md.");
   return lines.join("\n") + "\n";

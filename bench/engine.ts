@@ -31,7 +31,8 @@ class Limiter {
 }
 
 const typeOf = (reg: Registration) => reg.type.split(":").pop() ?? reg.type;
-const isSetting = (reg: Registration) => typeOf(reg) === "MailboxDatabaseRpcSetting";
+/** A database setting: one per database, or one for all of them (databaseResources "one"). */
+const isSetting = (reg: Registration) => typeOf(reg) === "MailboxDatabaseRpcSetting" || typeOf(reg) === "MailboxDatabaseRpcSettings";
 
 /** Runs `step` for the array and the record, then for every database setting, `parallel` at a time. */
 async function inOrder<T>(regs: Registration[], parallel: number, step: (reg: Registration) => Promise<T>): Promise<T[]> {

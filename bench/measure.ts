@@ -33,15 +33,31 @@ function rssKb(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms; undefined once it is gone. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Samples a process tree every `everyMs`: the peak of the summed RSS of the root and its
- * descendants, and the pwsh processes seen (a session is one pwsh started by the root; the .NET
- * global tool's launcher starts the real pwsh below it, which is not counted again).
+ * descendants, the pwsh processes seen (a session is one pwsh started by the root; the .NET
+ * global tool's launcher starts the real pwsh below it, which is not counted again), and the CPU
+ * time the tree used since start() (the root's from then, its descendants' all: they start later;
+ * a descendant that exits between two samples loses what it used after the last one).
  */
 export class TreeSampler {
   private timer: NodeJS.Timeout | undefined;
   peakRssKb = 0;
   private readonly sessions = new Set<number>();
+  private readonly cpuSeen = new Map<number, number>();
+  private rootCpuAtStart: number | undefined;
 
   constructor(
     private readonly root: () => number | undefined,
@@ -49,15 +65,20 @@ export class TreeSampler {
   ) {}
 
   start(): this {
+    const root = this.root();
+    if (root !== undefined) this.rootCpuAtStart = cpuMs(root);
     this.sample();
     this.timer = setInterval(() => this.sample(), this.everyMs);
     return this;
   }
 
-  stop(): { peakRssMb: number; pwshStarted: number } {
+  stop(): { peakRssMb: number; pwshStarted: number; cpuMs: number } {
     if (this.timer) clearInterval(this.timer);
     this.sample();
-    return { peakRssMb: Math.round(this.peakRssKb / 1024), pwshStarted: this.sessions.size };
+    const root = this.root();
+    let cpu = 0;
+    for (const [pid, used] of this.cpuSeen) cpu += pid === root ? used - (this.rootCpuAtStart ?? 0) : used;
+    return { peakRssMb: Math.round(this.peakRssKb / 1024), pwshStarted: this.sessions.size, cpuMs: cpu };
   }
 
   private sample(): void {
@@ -75,7 +96,11 @@ export class TreeSampler {
       }
     }
     let rss = 0;
-    for (const pid of tree) rss += rssKb(pid);
+    for (const pid of tree) {
+      rss += rssKb(pid);
+      const used = cpuMs(pid);
+      if (used !== undefined) this.cpuSeen.set(pid, used);
+    }
     this.peakRssKb = Math.max(this.peakRssKb, rss);
     const byPid = new Map(all.map((p) => [p.pid, p]));
     for (const pid of tree) {

@@ -31,6 +31,12 @@ function onDelete(value: string | undefined): "restore" | "retain" | undefined {
   throw new pulumi.RunError(`exchange-cas:onDelete must be 'restore' or 'retain', not '${value}'.`);
 }
 
+/** exchange-cas:databaseResources: "each" (default) or "one". */
+function databaseResources(value: string | undefined): "each" | "one" | undefined {
+  if (value === undefined || value === "each" || value === "one") return value;
+  throw new Error(`exchange-cas:databaseResources must be 'each' or 'one', not '${value}'.`);
+}
+
 /** A list-valued key; a single YAML value where the list belongs fails with a sentence saying to write a list. */
 function list(key: string, what: string, example: string): string[] | undefined {
   const raw = config.get(key);
@@ -84,6 +90,9 @@ const site = new CasArraySite(siteName.toLowerCase(), {
   // "all-in-site" (the default) or a YAML list of database names.
   databases: (config.get("databases") ?? "all-in-site") === "all-in-site" ? "all-in-site" : list("databases", "mailbox database names", "MB-HO-01"),
   exclude: list("exclude", "mailbox database names", "MB-HO-01"),
+  // "each" (default): one MailboxDatabaseRpcSetting per database, each its own line in a preview;
+  // "one": one MailboxDatabaseRpcSettings for all of them (a site of hundreds refreshes and previews faster).
+  databaseResources: databaseResources(config.get("databaseResources")),
   adopt: config.getBoolean("adopt"),
   // "restore" (default): destroying the stack puts the databases back and removes what it created;
   // "retain": destroying the stack leaves Exchange and DNS as they are.

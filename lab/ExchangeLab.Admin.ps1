@@ -37,7 +37,7 @@ function Initialize-ExchangeLab {
         $message = "The scenario file '$Scenario' does not exist."
         Stop-LabCommand $PSCmdlet (New-Object System.IO.FileNotFoundException($message, $Scenario)) 'ExchangeLabScenarioMissing' 'ObjectNotFound' $Scenario
     }
-    [void](Read-LabStateFile $PSCmdlet $Scenario)
+    [void](ConvertFrom-LabStateText $PSCmdlet $Scenario $text)
     [void][System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($Path))
     [ExchangeLab.StateFile]::WriteAtomic($Path, $text)
     $Path
@@ -45,12 +45,13 @@ function Initialize-ExchangeLab {
 
 <#
 .SYNOPSIS
-Returns the whole lab state as parsed from the state file.
+Returns the whole lab state as parsed from the state file (the caller's own copy).
 #>
 function Get-ExchangeLabState {
     [CmdletBinding()]
     param()
-    Read-LabState $PSCmdlet
+    [void](Read-LabState $PSCmdlet)
+    (Get-LabStateCache).CopyState()
 }
 
 <#

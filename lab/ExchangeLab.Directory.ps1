@@ -86,12 +86,14 @@ function Resolve-LabSite {
 # legacyExchangeDN or distinguished name (CN=<name>,CN=<container>,<admin group DN>), and by FQDN
 # where the object has one. -NameWithoutSpaces: a name with spaces does not match as a name.
 function Get-LabAdminGroupMatch {
-    param([object]$State, [string]$Section, [string]$Container, [string]$Identity, [switch]$ByFqdn, [switch]$NameWithoutSpaces)
+    param([object]$State, [string]$Section, [string]$Container, [string]$Identity, [switch]$ByFqdn, [switch]$NameWithoutSpaces, [object[]]$Among)
     $id = $Identity.Trim()
     $agDn = Get-LabAdminGroupDn $State
     $spacesRefused = [bool]$NameWithoutSpaces
     $fqdnMatches = [bool]$ByFqdn
-    return @(Get-LabSection $State $Section | Where-Object {
+    $items = $Among
+    if ($null -eq $items) { $items = Get-LabSection $State $Section }
+    return @($items | Where-Object {
             ($_.Name -eq $id -and -not ($spacesRefused -and ([string]$_.Name).Contains(' '))) -or
             ($fqdnMatches -and $_.Fqdn -eq $id) -or
             $_.ExchangeLegacyDN -eq $id -or (Test-LabGuidMatch $id $_.Guid) -or
@@ -110,8 +112,18 @@ function Get-LabArrayMatch {
     return @(Get-LabAdminGroupMatch $State 'clientAccessArrays' 'Arrays' $Identity -ByFqdn -NameWithoutSpaces)
 }
 
+# An organisation may hold thousands of databases: the candidates come from an index of their
+# names, Guids and legacyExchangeDNs (built once per list), and are checked as before; only an
+# identity no candidate answers to is looked for in every database.
 function Get-LabDatabaseMatch {
     param([object]$State, [string]$Identity)
+    $section = $State.PSObject.Properties['mailboxDatabases']
+    $candidates = @()
+    if ($null -ne $section) { $candidates = (Get-LabStateCache).Candidates($section.Value, $Identity) }
+    if ($candidates.Count -gt 0) {
+        $found = @(Get-LabAdminGroupMatch $State 'mailboxDatabases' 'Databases' $Identity -Among $candidates)
+        if ($found.Count -gt 0) { return $found }
+    }
     return @(Get-LabAdminGroupMatch $State 'mailboxDatabases' 'Databases' $Identity)
 }
 
@@ -128,7 +140,7 @@ function Get-LabDatabaseCopyServer {
     param([object]$Database)
     $names = @()
     $property = $Database.PSObject.Properties['Copies']
-    if ($null -ne $property -and $null -ne $property.Value) { $names = @($property.Value | ForEach-Object { [string]$_ }) }
+    if ($null -ne $property -and $null -ne $property.Value) { $names = @(foreach ($name in @($property.Value)) { [string]$name }) }
     if (-not ($names -contains [string]$Database.Server)) { $names = @([string]$Database.Server) + $names }
     return , ([string[]]$names)
 }
@@ -199,20 +211,17 @@ function Test-LabVersionRefused {
 # array's current FQDN, or '' when no object has that legacyExchangeDN any more (a removed array or
 # server): Exchange's Database.CalculateRpcClientAccessServer sets the FQDN to string.Empty when
 # TryFindByExchangeLegacyDN fails (LAB-FIDELITY E4). RpcClientAccessServerFqdn is not shown.
+# $View: New-LabDatabaseView's.
 function Get-LabRpcClientAccessFqdn {
-    param([object]$State, [object]$Database)
+    param([hashtable]$View, [object]$Database)
     $legacyDn = [string]$Database.RpcClientAccessServerLegacyDN
-    if (-not [string]::IsNullOrEmpty($legacyDn)) {
-        foreach ($item in @(Get-LabSection $State 'clientAccessArrays') + @(Get-LabSection $State 'servers')) {
-            if ($item.ExchangeLegacyDN -eq $legacyDn) { return [string]$item.Fqdn }
-        }
-    }
+    if ($legacyDn -ne '' -and $View.Fqdns.ContainsKey($legacyDn)) { return $View.Fqdns[$legacyDn] }
     return ''
 }
 
 function New-LabOutputObject {
     param([string]$TypeName, [System.Collections.Specialized.OrderedDictionary]$Properties)
-    $object = New-Object System.Management.Automation.PSObject -Property $Properties
+    $object = [pscustomobject]$Properties
     $object.PSObject.TypeNames.Insert(0, $TypeName)
     $object.PSObject.TypeNames.Insert(0, 'Deserialized.' + $TypeName)
     return $object
@@ -317,10 +326,38 @@ function ConvertTo-LabArrayOutput {
     return (New-LabOutputObject 'Microsoft.Exchange.Data.Directory.SystemConfiguration.ClientAccessArray' $properties)
 }
 
+# What every database's output needs from the rest of the organisation, looked up once per command
+# (a Get-MailboxDatabase of thousands of databases then costs per database): the servers by name,
+# each server's first DAG, the FQDN each legacyExchangeDN of an array or server renders as, the
+# administrative group's DN.
+function New-LabDatabaseView {
+    param([object]$State)
+    $view = @{ Servers = @{}; Dags = @{}; Fqdns = @{}; AdminGroupDn = (Get-LabAdminGroupDn $State) }
+    foreach ($server in (Get-LabSection $State 'servers')) {
+        $name = [string]$server.Name
+        if (-not $view.Servers.ContainsKey($name)) { $view.Servers[$name] = $server }
+    }
+    foreach ($dag in (Get-LabSection $State 'databaseAvailabilityGroups')) {
+        foreach ($member in @($dag.Servers)) {
+            $name = [string]$member
+            if (-not $view.Dags.ContainsKey($name)) { $view.Dags[$name] = $dag }
+        }
+    }
+    foreach ($item in @(Get-LabSection $State 'clientAccessArrays') + @(Get-LabSection $State 'servers')) {
+        $legacyDn = [string]$item.ExchangeLegacyDN
+        if ($legacyDn -ne '' -and -not $view.Fqdns.ContainsKey($legacyDn)) { $view.Fqdns[$legacyDn] = [string]$item.Fqdn }
+    }
+    return $view
+}
+
 function ConvertTo-LabDatabaseOutput {
-    param([object]$State, [object]$Database, [switch]$Status)
-    $owner = @(Get-LabServerMatch $State $Database.Server) | Microsoft.PowerShell.Utility\Select-Object -First 1
-    $dag = Get-LabDagOfServer $State $Database.Server
+    param([object]$State, [object]$Database, [switch]$Status, [hashtable]$View)
+    if ($null -eq $View) { $View = New-LabDatabaseView $State }
+    # The owner by name, as the state stores it; anything else is matched as an identity.
+    $serverName = ([string]$Database.Server).Trim()
+    $owner = $View.Servers[$serverName]
+    if ($null -eq $owner) { foreach ($match in @(Get-LabServerMatch $State $Database.Server)) { $owner = $match; break } }
+    $dag = $View.Dags[[string]$Database.Server]
     $master = [string]$Database.Server
     $masterType = 'Server'
     if ($null -ne $dag) { $master = [string]$dag.Name; $masterType = 'DatabaseAvailabilityGroup' }
@@ -338,13 +375,13 @@ function ConvertTo-LabDatabaseOutput {
         Server                          = [string]$Database.Server
         ServerName                      = [string]$Database.Server
         Servers                         = $copyServers
-        DatabaseCopies                  = [string[]]@($copyServers | ForEach-Object { [string]$Database.Name + '\' + $_ })
+        DatabaseCopies                  = [string[]]@(foreach ($copy in $copyServers) { [string]$Database.Name + '\' + $copy })
         ActivationPreference            = Get-LabActivationPreference $copyServers
         MasterServerOrAvailabilityGroup = $master
         MasterType                      = $masterType
         Recovery                        = [bool]$Database.Recovery
         ReplicationType                 = $replication
-        RpcClientAccessServer           = Get-LabRpcClientAccessFqdn $State $Database
+        RpcClientAccessServer           = Get-LabRpcClientAccessFqdn $View $Database
         Mounted                         = $mounted
         MountedOnServer                 = $mountedOn
         BackupInProgress                = $(if ($Status) { $false } else { $null })
@@ -354,7 +391,7 @@ function ConvertTo-LabDatabaseOutput {
         ExchangeVersion                 = $script:ExchangeVersion2010
         Identity                        = [string]$Database.Name
         Guid                            = [guid][string]$Database.Guid
-        DistinguishedName               = 'CN=' + $Database.Name + ',CN=Databases,' + (Get-LabAdminGroupDn $State)
+        DistinguishedName               = 'CN=' + $Database.Name + ',CN=Databases,' + $View.AdminGroupDn
         ObjectCategory                  = [string]$State.organization.Domain + '/Configuration/Schema/ms-Exch-Private-MDB'
         ObjectClass                     = [string[]]@('top', 'msExchMDB', 'msExchPrivateMDB')
         WhenChanged                     = [string]$Database.WhenChanged

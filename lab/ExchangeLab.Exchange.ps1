@@ -41,6 +41,7 @@ function Complete-LabSet {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [object]$Context, [object]$Object, [bool]$Changed)
     if ($Changed) {
         $Object.WhenChanged = Get-LabNow
+        Set-LabChanged $Context $Object
         $Context.Commit = $true
     }
     else {
@@ -319,7 +320,8 @@ function Get-MailboxDatabase {
             $databases = @(Get-LabDatabaseMatch $state $Identity)
             if ($databases.Count -eq 0) { Write-NotFoundError $PSCmdlet $state $Identity $DomainController; return }
         }
-        foreach ($db in $databases) { ConvertTo-LabDatabaseOutput $state $db -Status:$Status }
+        $view = New-LabDatabaseView $state
+        foreach ($db in $databases) { ConvertTo-LabDatabaseOutput $state $db -Status:$Status -View $view }
     }
 }
 
@@ -502,6 +504,7 @@ function Move-ActiveMailboxDatabase {
             if (-not $confirmed) { return }
             $db.Server = [string]$target.Name
             $db.WhenChanged = Get-LabNow
+            Set-LabChanged $c $db
             $c.Commit = $true
             New-LabOutputObject 'Microsoft.Exchange.Management.SystemConfigurationTasks.DatabaseMoveResult' ([ordered]@{
                     Identity            = [string]$db.Name

@@ -2,8 +2,14 @@
 ExchangeLab.State: the lab's JSON state file, named by $env:EXCHANGE_LAB_STATE and read at every
 call. Readers read it without a lock; Update-LabState, the one read-change-write every writing
 cmdlet goes through, takes the exclusive lock file, re-reads, and writes a temp file renamed over
-the state. Also the small accessors every other file uses (Set-LabProperty, Get-LabSection,
-Get-LabNow).
+the state. Also the small accessors every other file uses (Set-LabProperty, Set-LabChanged,
+Get-LabSection, Get-LabNow).
+
+What a command costs does not grow with the organisation (types/ExchangeLabState.cs): a file whose
+bytes are those this process last read or wrote is not parsed again; the sections that grow with
+the organisation (mailboxDatabases, mailboxes) are shared by the commands and written element by
+element, so a writer that changes one of their elements in place marks it with Set-LabChanged;
+everything else each command gets as its own copy.
 
 Dot-sourced by ExchangeLab.psm1, in the module's scope. Same rules as the module: runs on Windows
 PowerShell 5.1 and PowerShell 7, so no null-coalescing, null-conditional, ternary or pipeline-chain
@@ -33,13 +39,12 @@ function Stop-LabStateMissing {
     Stop-LabCommand $Cmdlet (New-Object System.IO.FileNotFoundException($message, $Path)) 'ExchangeLabStateMissing' 'ObjectNotFound' $Path
 }
 
-function Read-LabStateFile {
-    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Path)
-    $text = [ExchangeLab.StateFile]::ReadText($Path)
-    if ($null -eq $text) { Stop-LabStateMissing $Cmdlet $Path }
+# The state a text holds, or the corrupt-state error.
+function ConvertFrom-LabStateText {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Path, [string]$Text)
     $state = $null
     $problem = $null
-    try { $state = ConvertFrom-Json -InputObject $text -ErrorAction Stop }
+    try { $state = ConvertFrom-Json -InputObject $Text -ErrorAction Stop }
     catch { $problem = 'it is not valid JSON (' + $_.Exception.Message + ')' }
     if ($null -eq $problem) {
         if ($null -eq $state -or -not ($state.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject])) {
@@ -53,6 +58,25 @@ function Read-LabStateFile {
         $message = "The Exchange lab state file '$Path' is corrupt: $problem; restore it, or initialise the lab again by copying lab/scenarios/article.json over it."
         Stop-LabCommand $Cmdlet (New-Object System.IO.InvalidDataException($message)) 'ExchangeLabStateCorrupt' 'InvalidData' $Path
     }
+    return $state
+}
+
+# This module instance's parsed state (one file at a time).
+function Get-LabStateCache {
+    if ($null -eq $script:LabStateCache) { $script:LabStateCache = New-Object ExchangeLab.StateCache }
+    return $script:LabStateCache
+}
+
+# The state as the file holds it now: parsed again only when its bytes are not those this process
+# last read or wrote.
+function Read-LabStateFile {
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Path)
+    $cache = Get-LabStateCache
+    $bytes = $cache.ReadFile($Path)
+    if ($null -eq $bytes) { Stop-LabStateMissing $Cmdlet $Path }
+    if ($cache.Holds($Path, $bytes)) { return $cache.NewState() }
+    $state = ConvertFrom-LabStateText $Cmdlet $Path ([ExchangeLab.StateBytes]::Decode($bytes))
+    $cache.Load($Path, $bytes, $state)
     return $state
 }
 
@@ -81,34 +105,63 @@ function Enter-LabLock {
     }
 }
 
+# Writes the state an update changed ($Changed: the elements of the shared sections it marked),
+# then keeps it as this process's parsed state: the small part and the changed elements parsed
+# again from what was written, so the next commands see what a fresh read would give.
 function Write-LabStateFile {
-    param([string]$Path, [object]$State)
-    [ExchangeLab.StateFile]::WriteAtomic($Path, (ConvertTo-Json -InputObject $State -Depth 32))
+    param([string]$Path, [object]$State, [object]$Changed)
+    $cache = Get-LabStateCache
+    $written = $null
+    try { $written = $cache.Compose($State, $Changed) }
+    catch {
+        if (-not ($_.Exception.InnerException -is [System.NotSupportedException])) { throw }
+    }
+    if ($null -eq $written) {
+        # A value the lab's JSON writer has no form for: ConvertTo-Json writes it, as it always did.
+        [ExchangeLab.StateFile]::WriteAtomic($Path, (ConvertTo-Json -InputObject $State -Depth 32))
+        $cache.Forget()
+        return
+    }
+    $cache.WriteFile($Path, $written)
+    for ($i = 0; $i -lt $written.Elements.Count; $i++) {
+        [ExchangeLab.StateJson]::Refill($written.Elements[$i], (ConvertFrom-Json -InputObject $written.Texts[$i]))
+    }
+    $cache.Commit($Path, $written, $State, (ConvertFrom-Json -InputObject $written.SmallText))
 }
 
 # Runs $Update against a freshly read state while holding the lock. $Update gets ($state, $context)
-# and sets $context.Commit = $true to have the state written. Its output is returned after the write
-# and the unlock, so nobody downstream sees an object before it is stored.
+# and sets $context.Commit = $true to have the state written (after Set-LabChanged on each element
+# of mailboxDatabases or mailboxes it changed in place). Its output is returned after the write and
+# the unlock, so nobody downstream sees an object before it is stored.
 function Update-LabState {
     param([System.Management.Automation.PSCmdlet]$Cmdlet, [scriptblock]$Update)
     $path = Get-LabStatePath $Cmdlet
     $lock = Enter-LabLock $Cmdlet $path
+    $cache = Get-LabStateCache
     $output = @()
     try {
         $state = Read-LabStateFile $Cmdlet $path
-        $context = @{ Commit = $false }
+        $context = @{ Commit = $false; Changed = New-Object 'System.Collections.Generic.List[object]' }
         $output = @(& $Update $state $context)
         if ($context.Commit) {
             $revision = 0
             if ($null -ne $state.PSObject.Properties['revision']) { $revision = [int]$state.revision }
             Set-LabProperty $state 'revision' ($revision + 1)
-            Write-LabStateFile $path $state
+            Write-LabStateFile $path $state $context.Changed
         }
+        else { $cache.CheckUnchanged() }
     }
     catch {
         # Anything that stops the update (a bug, a failed write, -ErrorAction Stop turning an
-        # Exchange error into an exception) ends the command without writing a half-done state.
-        $Cmdlet.ThrowTerminatingError($_)
+        # Exchange error into an exception) ends the command without writing a half-done state,
+        # and what this process had parsed is read again. A .NET method's own exception (a failed
+        # write, the state cache's checks) is given as it is, not wrapped in "Exception calling".
+        $cache.Forget()
+        $record = $_
+        if ($record.Exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $record.Exception.InnerException) {
+            $record = New-Object System.Management.Automation.ErrorRecord($record.Exception.InnerException, 'ExchangeLabStateUpdateFailed', 'NotSpecified', $path)
+        }
+        $Cmdlet.ThrowTerminatingError($record)
     }
     finally { $lock.Dispose() }
     $output
@@ -120,6 +173,13 @@ function Set-LabProperty {
         Add-Member -InputObject $Object -MemberType NoteProperty -Name $Name -Value $Value
     }
     else { $Object.$Name = $Value }
+}
+
+# Marks an element of mailboxDatabases or mailboxes that an update changed in place (a new or
+# removed element needs no mark): only marked elements are written again.
+function Set-LabChanged {
+    param([object]$Context, [object]$Object)
+    $Context.Changed.Add($Object)
 }
 
 function Get-LabSection {

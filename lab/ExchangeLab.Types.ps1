@@ -1,8 +1,9 @@
 <#
 ExchangeLab.Types: the .NET types of the lab (types/ExchangeLabTypes.cs: Exchange's exception
 types, the error-record factory, the -Identity/-Server argument transformation, the state file's
-reader and writer), compiled once per source and PowerShell version into a DLL in the lab's
-per-user cache folder under temp, and loaded from there (Import-LabType, run at import).
+reader and writer; types/ExchangeLabState.cs: the parsed state kept between commands), compiled
+once per source and PowerShell version into a DLL in the lab's per-user cache folder under temp,
+and loaded from there (Import-LabType, run at import).
 
 Dot-sourced by ExchangeLab.psm1, in the module's scope. Same rules as the module: runs on Windows
 PowerShell 5.1 and PowerShell 7, so no null-coalescing, null-conditional, ternary or pipeline-chain
@@ -31,22 +32,27 @@ function Get-LabCacheFile {
 # DLL cached under the temp folder (written to a temp name, then renamed) and loaded from there.
 function Import-LabType {
     if ('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' -as [type]) { return }
-    $source = [System.IO.File]::ReadAllText(([System.IO.Path]::Combine($PSScriptRoot, 'types', 'ExchangeLabTypes.cs')))
-    $keyText = $source + '|' + $PSVersionTable.PSVersion.ToString() + '|' + (Get-LabPSEdition) + '|' + [Environment]::Version.ToString()
+    $files = @('ExchangeLabTypes.cs', 'ExchangeLabState.cs' | ForEach-Object { [System.IO.Path]::Combine($PSScriptRoot, 'types', $_) })
+    $source = ($files | ForEach-Object { [System.IO.File]::ReadAllText($_) }) -join "`n"
+    # PowerShell 7 compiles with Roslyn against .NET, whose spans compare memory vectorized
+    # (Windows PowerShell's Add-Type has no -CompilerOptions).
+    $options = @{}
+    if ((Get-Command Add-Type).Parameters.ContainsKey('CompilerOptions')) { $options.CompilerOptions = '-define:EXCHANGELAB_CORE' }
+    $keyText = $source + '|' + [string]$options.CompilerOptions + '|' + $PSVersionTable.PSVersion.ToString() + '|' + (Get-LabPSEdition) + '|' + [Environment]::Version.ToString()
     $dll = Get-LabCacheFile 'ExchangeLabTypes-' $keyText '.dll'
     $cacheDir = [System.IO.Path]::GetDirectoryName($dll)
     if (-not [System.IO.File]::Exists($dll)) {
         $tmp = [System.IO.Path]::Combine($cacheDir, 'build-' + [guid]::NewGuid().ToString('N') + '.dll')
         try {
             [void][System.IO.Directory]::CreateDirectory($cacheDir)
-            Add-Type -TypeDefinition $source -OutputAssembly $tmp -OutputType Library -ErrorAction Stop
+            Add-Type -Path $files @options -OutputAssembly $tmp -OutputType Library -ErrorAction Stop
             try { [System.IO.File]::Move($tmp, $dll) }
             catch { [System.IO.File]::Delete($tmp) }   # another process won the race; its DLL is identical
         }
         catch {
             # No usable cache (read-only temp folder, ...): compile in memory instead.
             if (-not ('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' -as [type])) {
-                Add-Type -TypeDefinition $source
+                Add-Type -Path $files @options
             }
             return
         }

@@ -26,6 +26,8 @@ export type ExchangeCasErrorCode =
   | "refused"
   /** A change on one server failed or did not take; the error says which servers were changed. */
   | "server-failed"
+  /** Some of the objects one resource manages failed; the error names them, the state keeps what was done. */
+  | "partly-failed"
   /** A verification in strict mode failed. */
   | "verification-failed"
   /** A cmdlet or script answered with something the provider does not understand. */

@@ -5,6 +5,7 @@ export { CasArrayVerification, type CasArrayVerificationArgs, type Verification 
 export { StaticRpcPorts, type StaticRpcPortsArgs, type StaticRpcPortsServer } from "./resources/staticRpcPorts";
 export { NlbCluster, type NlbClusterArgs, type NlbClusterNode } from "./resources/nlbCluster";
 export { MailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingArgs } from "./resources/mailboxDatabaseRpcSetting";
+export { MailboxDatabaseRpcSettings, type MailboxDatabaseRpcSettingsArgs, type MailboxDatabaseRpcSettingsEntry } from "./resources/mailboxDatabaseRpcSettings";
 export { ExchangeCasError, isExchangeCasError, type ExchangeCasErrorCode } from "./errors";
 export { DnsZoneNotFoundError } from "./dns";
 export { PowerShellError, PowerShellSessionError, psQuote, type ConnectionInput, type ServerConnectionInput } from "./shell";

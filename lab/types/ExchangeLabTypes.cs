@@ -181,9 +181,23 @@ namespace ExchangeLab
         // Retries while a Windows reader still has the old file open.
         public static void WriteAtomic(string path, string text)
         {
+            WriteAtomic(path, new UTF8Encoding(false).GetBytes(text));
+        }
+
+        public static void WriteAtomic(string path, byte[] bytes)
+        {
+            WriteAtomic(path, bytes, bytes.Length);
+        }
+
+        // Writes bytes[0..count) as above.
+        public static void WriteAtomic(string path, byte[] bytes, int count)
+        {
             string folder = Path.GetDirectoryName(Path.GetFullPath(path));
             string temp = Path.Combine(folder, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-            File.WriteAllText(temp, text, new UTF8Encoding(false));
+            using (FileStream stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes, 0, count);
+            }
             for (int attempt = 0; ; attempt++)
             {
                 try

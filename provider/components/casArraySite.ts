@@ -18,6 +18,7 @@ import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePla
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
 import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSetting";
+import { MailboxDatabaseRpcSettings } from "../resources/mailboxDatabaseRpcSettings";
 import { StaticRpcPorts, type StaticRpcPortsServer } from "../resources/staticRpcPorts";
 import { CasArrayVerification, type Verification } from "../resources/casArrayVerification";
 import { NlbCluster, type NlbClusterNode } from "../resources/nlbCluster";
@@ -46,6 +47,15 @@ export interface CasArraySiteArgs extends SiteOptions {
   databases?: string[] | "all-in-site";
   /** Databases to leave alone (with "all-in-site"). */
   exclude?: string[];
+  /**
+   * How the databases are declared: "each" (default), one MailboxDatabaseRpcSetting per database,
+   * so every database is its own line in a preview and its own entry in state; or "one", one
+   * MailboxDatabaseRpcSettings for all of them, which the engine creates, reads and diffs in one
+   * call each (a site of hundreds of databases refreshes and previews in a fraction of the time,
+   * and its state is a fifth of the size), while a preview shows one line for them all: the
+   * site's plan still warns, at every preview, about each database whose value changes.
+   */
+  databaseResources?: "each" | "one";
 }
 
 export interface ManagedDatabase {
@@ -64,7 +74,10 @@ export class CasArraySite extends pulumi.ComponentResource {
   /** The site's children, registered once the plan has accepted the whole declaration. */
   readonly array: pulumi.Output<ClientAccessArray | undefined>;
   readonly record: pulumi.Output<DnsARecord | undefined>;
+  /** One per database (databaseResources "each"); empty with "one". */
   readonly settings: pulumi.Output<MailboxDatabaseRpcSetting[]>;
+  /** All the databases as one resource (databaseResources "one"; undefined with "each" or no database). */
+  readonly databaseSet: pulumi.Output<MailboxDatabaseRpcSettings | undefined>;
   /** The array's FQDN and computed members. */
   readonly fqdn: pulumi.Output<string>;
   readonly members: pulumi.Output<string[]>;
@@ -218,14 +231,25 @@ export class CasArraySite extends pulumi.ComponentResource {
       );
       // The databases never restore on their own delete: a database that leaves the declaration
       // keeps its value; destroying the whole site puts them all back through the array.
-      const settings = p.databases.map(
-        (db) =>
-          new MailboxDatabaseRpcSetting(
-            `${name}-${db.name.toLowerCase()}`,
-            { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
-            { parent: this, dependsOn: [array, record] },
-          ),
-      );
+      const one = args.databaseResources === "one";
+      const settings = one
+        ? []
+        : p.databases.map(
+            (db) =>
+              new MailboxDatabaseRpcSetting(
+                `${name}-${db.name.toLowerCase()}`,
+                { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
+                { parent: this, dependsOn: [array, record] },
+              ),
+          );
+      const databaseSet =
+        one && p.databases.length > 0
+          ? new MailboxDatabaseRpcSettings(
+              `${name}-databases`,
+              { databases: p.databases.map((db) => db.name), rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
+              { parent: this, dependsOn: [array, record] },
+            )
+          : undefined;
       // Last, once everything it checks exists: read-only, it changes nothing.
       const checks = verifySettings(args.verify);
       const verification =
@@ -244,10 +268,13 @@ export class CasArraySite extends pulumi.ComponentResource {
                 mode: checks.mode,
                 ...(checks.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: checks.tcpTimeoutMs } : {}),
               },
-              { parent: this, dependsOn: [record, array, ...settings, ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
+              {
+                parent: this,
+                dependsOn: [record, array, ...settings, ...(databaseSet === undefined ? [] : [databaseSet]), ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])],
+              },
             );
       for (const w of p.warnings) void pulumi.log.warn(w, this);
-      return { plan: p, claim, ports, nlb, record, array, settings, verification };
+      return { plan: p, claim, ports, nlb, record, array, settings, databaseSet, verification };
     });
     const later: pulumi.Output<string[]> = addressesLater
       ? pulumi.all([pulumi.output(outcome), pulumi.output(args.dns.addresses)]).apply(async ([o, addresses]) => {
@@ -262,17 +289,22 @@ export class CasArraySite extends pulumi.ComponentResource {
     this.array = children.apply((c) => c?.array);
     this.record = children.apply((c) => c?.record);
     this.settings = children.apply((c) => c?.settings ?? []);
+    this.databaseSet = children.apply((c) => c?.databaseSet);
     this.fqdn = children.apply((c) => (c === undefined ? pulumi.output("") : c.array.fqdn));
     this.members = children.apply((c) => (c === undefined ? pulumi.output<string[]>([]) : c.array.members));
     this.addresses = children.apply((c) => (c === undefined ? pulumi.output<string[]>([]) : c.record.addresses));
-    this.databases = children.apply((c) =>
-      pulumi.all((c?.settings ?? []).map((s) => pulumi.all([s.database, s.rpcClientAccessServer]))).apply((pairs) =>
-        pairs.map(([database, rpcClientAccessServer]) => {
+    this.databases = children.apply((c) => {
+      const pairs =
+        c?.databaseSet !== undefined
+          ? c.databaseSet.settings.apply((entries) => (entries ?? []).map((e): [string, string] => [e.database, e.rpcClientAccessServer]))
+          : pulumi.all((c?.settings ?? []).map((s) => pulumi.all([s.database, s.rpcClientAccessServer])));
+      return pairs.apply((list) =>
+        list.map(([database, rpcClientAccessServer]) => {
           const mailboxes = c?.plan.databases.find((d) => d.name.toLowerCase() === database.toLowerCase())?.mailboxes;
           return { database, rpcClientAccessServer, ...(mailboxes !== undefined ? { mailboxes } : {}) };
         }),
-      ),
-    );
+      );
+    });
     this.rpcPorts = children.apply((c) => c?.ports);
     this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
     // Outputs that do not apply are absent, not empty shells.

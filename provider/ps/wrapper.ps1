@@ -66,21 +66,6 @@ function Get-ExcasPath {
     return ,$current
 }
 
-# One output object as a row of the selected properties. Called once per object of a Get of every
-# database, so the common cases (a plain property; a string, boolean or null value) take no
-# function call.
-function ConvertTo-ExcasRow {
-    param($Object, [string[]]$Select)
-    if ($null -eq $Select -or $Select.Count -eq 0) { return ,(ConvertTo-ExcasPlain $Object) }
-    $row = [ordered]@{}
-    foreach ($path in $Select) {
-        if ($path.IndexOf('.') -lt 0) { $value = $Object.$path } else { $value = Get-ExcasPath $Object $path }
-        if ($null -eq $value -or $value -is [string] -or $value -is [bool]) { $row[$path] = $value }
-        else { $row[$path] = ConvertTo-ExcasPlain $value }
-    }
-    return $row
-}
-
 function ConvertTo-ExcasErrorInfo {
     param($Record)
     $type = ''
@@ -114,10 +99,23 @@ function Get-ExcasEnvelope {
     $warnings = New-Object System.Collections.ArrayList
     try {
         $block = [scriptblock]::Create($Script)
+        $rows = $null -ne $Select -and $Select.Count -gt 0
         & $block 2>&1 3>&1 | ForEach-Object {
-            if ($_ -is [System.Management.Automation.ErrorRecord]) { [void]$errors.Add((ConvertTo-ExcasErrorInfo $_)) }
-            elseif ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add([string]$_.Message) }
-            else { [void]$data.Add((ConvertTo-ExcasRow $_ $Select)) }
+            if ($_ -is [System.Management.Automation.ErrorRecord]) { [void]$errors.Add((ConvertTo-ExcasErrorInfo $_)); return }
+            if ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add([string]$_.Message); return }
+            if (-not $rows) { [void]$data.Add((ConvertTo-ExcasPlain $_)); return }
+            # The object as a row of the selected properties, built here: this runs once per object
+            # of a Get of every database (a function call per row and per value cost more than the rest).
+            $object = $_
+            $row = [ordered]@{}
+            foreach ($path in $Select) {
+                if ($path.IndexOf('.') -lt 0) { $value = $object.$path } else { $value = Get-ExcasPath $object $path }
+                if ($null -eq $value -or $value -is [string] -or $value -is [bool]) { $row[$path] = $value }
+                elseif ($value -is [guid]) { $row[$path] = $value.ToString() }
+                elseif ($value -is [string[]]) { $row[$path] = $value }
+                else { $row[$path] = ConvertTo-ExcasPlain $value }
+            }
+            [void]$data.Add($row)
         }
     } catch {
         [void]$errors.Add((ConvertTo-ExcasErrorInfo $_))
@@ -181,7 +179,28 @@ function Set-ExcasOwner {
         $process = [System.Diagnostics.Process]::GetProcessById($ProcessId)
         try { $startTime = $process.StartTime } catch { $startTime = $null } finally { $process.Dispose() }
     } catch { $startTime = $null }
-    $script:ExcasOwner = @{ Id = $ProcessId; StartTime = $startTime }
+    # Where /proc exists (Linux), the check reads the owner's /proc/<pid>/stat only, a file read
+    # instead of a process lookup (it runs before every command of a batch): its start time in
+    # clock ticks since boot (field 22), which a reused pid does not have.
+    $stat = $null
+    $ticks = $null
+    $fields = Get-ExcasProcStat ('/proc/' + $ProcessId + '/stat')
+    if ($null -ne $fields -and $fields.Count -gt 19) {
+        $stat = '/proc/' + $ProcessId + '/stat'
+        $ticks = $fields[19]
+    }
+    $script:ExcasOwner = @{ Id = $ProcessId; StartTime = $startTime; Stat = $stat; Ticks = $ticks }
+}
+
+# The fields of a /proc/<pid>/stat after the command name (state first), or $null when the file
+# cannot be read.
+function Get-ExcasProcStat {
+    param([string]$Path)
+    $text = $null
+    try { $text = [System.IO.File]::ReadAllText($Path) } catch { return $null }
+    $close = $text.LastIndexOf(')')
+    if ($close -lt 0 -or $text.Length -le $close + 2) { return $null }
+    return , ($text.Substring($close + 2).Split(' '))
 }
 
 # Whether the owner is still running: false when its pid is gone, has exited, is a zombie (Linux:
@@ -190,6 +209,17 @@ function Set-ExcasOwner {
 function Test-ExcasOwnerAlive {
     $owner = $script:ExcasOwner
     if ($null -eq $owner) { return $true }
+    if ($null -ne $owner.Stat) {
+        # Inline (no function call): this runs before every command of a batch.
+        $text = $null
+        try { $text = [System.IO.File]::ReadAllText($owner.Stat) }
+        catch [System.IO.FileNotFoundException], [System.IO.DirectoryNotFoundException] { return $false }
+        catch { return $true }
+        $close = $text.LastIndexOf(')')
+        if ($close -lt 0 -or $text.Length -le $close + 2) { return $true }
+        $fields = $text.Substring($close + 2).Split(' ')
+        return (-not ($fields[0] -ceq 'Z') -and $fields.Count -gt 19 -and $fields[19] -eq $owner.Ticks)
+    }
     try { $process = [System.Diagnostics.Process]::GetProcessById($owner.Id) } catch { return $false }
     try {
         if ($process.HasExited) { return $false }

@@ -3,7 +3,7 @@
 // registered. Runtime logic (and why it exists): runtime/siteClaim.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("siteClaim");
 
@@ -21,7 +21,7 @@ export interface CasArraySiteClaimArgs {
   dnsConnection: pulumi.Input<ConnectionInput>;
 }
 
-export class CasArraySiteClaim extends pulumi.dynamic.Resource {
+export class CasArraySiteClaim extends DynamicResource {
   declare readonly site: pulumi.Output<string>;
   declare readonly fqdn: pulumi.Output<string>;
 

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Verification } from "../runtime/verification";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("casArrayVerification");
 
@@ -33,7 +33,7 @@ export interface CasArrayVerificationArgs {
   tcpTimeoutMs?: pulumi.Input<number>;
 }
 
-export class CasArrayVerification extends pulumi.dynamic.Resource {
+export class CasArrayVerification extends DynamicResource {
   declare readonly fqdn: pulumi.Output<string>;
   declare readonly dnsServer: pulumi.Output<string>;
   declare readonly addresses: pulumi.Output<string[]>;

@@ -2,7 +2,7 @@
 // array of one AD site. Runtime logic lives in runtime/clientAccessArray.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("clientAccessArray");
 
@@ -25,7 +25,7 @@ export interface ClientAccessArrayArgs {
   plannedBySite?: pulumi.Input<boolean>;
 }
 
-export class ClientAccessArray extends pulumi.dynamic.Resource {
+export class ClientAccessArray extends DynamicResource {
   declare readonly arrayName: pulumi.Output<string>;
   declare readonly fqdn: pulumi.Output<string>;
   /** The site as Exchange renders it: contoso.com/Configuration/Sites/HeadOffice. */

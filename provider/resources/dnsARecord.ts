@@ -3,7 +3,7 @@
 // address or the load balancer's VIP. Runtime logic lives in runtime/dnsARecord.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("dnsARecord");
 
@@ -28,7 +28,7 @@ export interface DnsARecordArgs {
   plannedBySite?: pulumi.Input<boolean>;
 }
 
-export class DnsARecord extends pulumi.dynamic.Resource {
+export class DnsARecord extends DynamicResource {
   declare readonly zone: pulumi.Output<string>;
   /** Relative to the zone. */
   declare readonly name: pulumi.Output<string>;

@@ -3,7 +3,7 @@
 // a Client Access server or CAS array. Runtime logic lives in runtime/mailboxDatabaseRpcSetting.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("mailboxDatabaseRpcSetting");
 
@@ -20,7 +20,7 @@ export interface MailboxDatabaseRpcSettingArgs {
   plannedBySite?: pulumi.Input<boolean>;
 }
 
-export class MailboxDatabaseRpcSetting extends pulumi.dynamic.Resource {
+export class MailboxDatabaseRpcSetting extends DynamicResource {
   /** The database's name as Exchange reports it. */
   declare readonly database: pulumi.Output<string>;
   declare readonly guid: pulumi.Output<string>;

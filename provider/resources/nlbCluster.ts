@@ -4,7 +4,7 @@
 // Runtime logic: runtime/nlbCluster.ts (rules: runtime/nlbRules.ts).
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("nlbCluster");
 
@@ -47,7 +47,7 @@ export interface NlbClusterNode {
   hostId: number;
 }
 
-export class NlbCluster extends pulumi.dynamic.Resource {
+export class NlbCluster extends DynamicResource {
   declare readonly site: pulumi.Output<string>;
   /** The VIP: what the array's DNS name points at. */
   declare readonly vip: pulumi.Output<string>;

@@ -3,7 +3,7 @@
 // a load balancer can publish TCP 135 and those two ports. Runtime logic: runtime/staticRpcPorts.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
-import { thinProvider } from "./serializedProvider";
+import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("staticRpcPorts");
 
@@ -49,7 +49,7 @@ export interface StaticRpcPortsServer {
   unreachable?: string;
 }
 
-export class StaticRpcPorts extends pulumi.dynamic.Resource {
+export class StaticRpcPorts extends DynamicResource {
   declare readonly site: pulumi.Output<string>;
   declare readonly rpcClientAccess: pulumi.Output<number>;
   declare readonly addressBook: pulumi.Output<number>;

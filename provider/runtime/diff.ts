@@ -1,7 +1,7 @@
 // One helper that every resource's diff goes through. Each resource declares, beside its input
 // schema, a DiffRules table: for each input, how it compares with what state holds (as a value,
 // as a name whose case does not count, as an FQDN whose case and trailing dot do not count, as a
-// set of IPv4 addresses), what a value left out stands for, and whether a change means another
+// set of IPv4 addresses or of names), what a value left out stands for, and whether a change means another
 // object (a replace). diffInputs applies the table; no Exchange, no pwsh, so unit tests and
 // mutation testing reach it. What needs the servers (StaticRpcPorts' survey) is added by the
 // resource.
@@ -20,7 +20,9 @@ export type Comparison =
   /** The same IPv4 addresses in any order. */
   | "ipv4Set"
   /** Never a change: an input about how the resource reports (plannedBySite), not about what it manages. */
-  | "ignored";
+  | "ignored"
+  /** The same names in any order, case not counting (a set of databases). */
+  | "nameSet";
 
 export interface PropertyRule<O> {
   compare: Comparison;
@@ -70,6 +72,10 @@ export function sameAs(compare: Comparison, a: unknown, b: unknown): boolean {
       return typeof a === "string" && typeof b === "string" && hostName(a) === hostName(b);
     case "ignored":
       return true;
+    case "nameSet": {
+      const names = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...new Set(v.map((x) => x.toLowerCase()))].sort() : v);
+      return canonicalJson(names(a)) === canonicalJson(names(b));
+    }
     case "ipv4Set": {
       const sorted = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...v].sort(compareIPv4) : v);
       return canonicalJson(sorted(a)) === canonicalJson(sorted(b));

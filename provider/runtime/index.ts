@@ -7,6 +7,7 @@ import { dnsARecord } from "./dnsARecord";
 import { mailboxDatabaseRpcSetting } from "./mailboxDatabaseRpcSetting";
 import { nlbCluster } from "./nlbCluster";
 import { siteClaim } from "./siteClaim";
+import { mailboxDatabaseRpcSettings } from "./mailboxDatabaseRpcSettings";
 import { staticRpcPorts } from "./staticRpcPorts";
 import { casArrayVerification } from "./verification";
 
@@ -15,6 +16,7 @@ export const resources = {
   clientAccessArray: runtimeOf(clientAccessArray),
   dnsARecord: runtimeOf(dnsARecord),
   mailboxDatabaseRpcSetting: runtimeOf(mailboxDatabaseRpcSetting),
+  mailboxDatabaseRpcSettings: runtimeOf(mailboxDatabaseRpcSettings),
   staticRpcPorts: runtimeOf(staticRpcPorts),
   casArrayVerification: runtimeOf(casArrayVerification),
   nlbCluster: runtimeOf(nlbCluster),

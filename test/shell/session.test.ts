@@ -149,7 +149,8 @@ describe("a batch whose owner (the provider process) is gone", () => {
   it("counts its pid taken by a process started at another time (pid reuse) as gone", async () => {
     const s = await start();
     // The wrapper's record of the owner, seen from a command: make it another start time.
-    const reuse = "$ExcasOwner.StartTime = $ExcasOwner.StartTime.AddSeconds(-1); 'moved'";
+    // (Where /proc exists the wrapper compares the start time in clock ticks from /proc/<pid>/stat.)
+    const reuse = "$ExcasOwner.StartTime = $ExcasOwner.StartTime.AddSeconds(-1); if ($ExcasOwner.Ticks) { $ExcasOwner.Ticks = [string]([long]$ExcasOwner.Ticks - 100) }; 'moved'";
     const envelopes = await s.runBatch(() => [command(reuse), command("'second'")], 60_000);
     expect(envelopes).toEqual([{ ok: true, data: ["moved"], errors: [], warnings: [] }, stopped]);
   });

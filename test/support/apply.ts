@@ -58,10 +58,10 @@ export interface Outcome {
 
 /**
  * The waves in which the engine creates a CasArraySite's children: the site's claim (every other
- * child depends on it), static RPC ports, the NLB cluster, record, array, databases, then the
- * verification that reads them all. Destroy goes the other way.
+ * child depends on it), static RPC ports, the NLB cluster, record, array, databases (one resource
+ * each, or one for them all), then the verification that reads them all. Destroy goes the other way.
  */
-const WAVES = ["CasArraySiteClaim", "StaticRpcPorts", "NlbCluster", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "CasArrayVerification"];
+const WAVES = ["CasArraySiteClaim", "StaticRpcPorts", "NlbCluster", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "MailboxDatabaseRpcSettings", "CasArrayVerification"];
 const DATABASES = WAVES.indexOf("MailboxDatabaseRpcSetting");
 function wave(reg: Registration): number {
   const i = WAVES.indexOf(resourceType(reg));
@@ -96,7 +96,7 @@ export async function applyAll(host: Host, regs: Registration[], state: Map<stri
   const databases = regs.filter(isDatabase).sort((a, b) => a.name.localeCompare(b.name));
   if (sequentialDatabases) for (const reg of databases) await one(reg);
   else await Promise.all(databases.map(one));
-  await Promise.all(regs.filter((r) => wave(r) > DATABASES).map(one));
+  for (let w = DATABASES + 1; w < WAVES.length; w++) await Promise.all(regs.filter((r) => wave(r) === w).map(one));
   for (const list of [outcome.created, outcome.updated, outcome.unchanged]) list.sort();
   return outcome;
 }

@@ -53,7 +53,16 @@ describe("the runtime contract", () => {
   });
 
   it("gives every resource kind an outputs schema", () => {
-    expect(Object.keys(resources).sort()).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "nlbCluster", "siteClaim", "staticRpcPorts"]);
+    expect(Object.keys(resources).sort()).toEqual([
+      "casArrayVerification",
+      "clientAccessArray",
+      "dnsARecord",
+      "mailboxDatabaseRpcSetting",
+      "mailboxDatabaseRpcSettings",
+      "nlbCluster",
+      "siteClaim",
+      "staticRpcPorts",
+    ]);
     for (const runtime of Object.values(resources)) {
       expect(typeof runtime.diff).toBe("function");
     }
