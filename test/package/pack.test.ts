@@ -59,6 +59,7 @@ describe("npm pack of provider/", () => {
         "ClientAccessArray",
         "DnsARecord",
         "MailboxDatabaseRpcSetting",
+        "MailboxDatabaseRpcSettings",
         "StaticRpcPorts",
         "CasArrayVerification",
         "NlbCluster",
@@ -66,7 +67,7 @@ describe("npm pack of provider/", () => {
         "winrmConnection",
       ]),
     );
-    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "nlbCluster", "siteClaim", "staticRpcPorts"]);
+    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "mailboxDatabaseRpcSettings", "nlbCluster", "siteClaim", "staticRpcPorts"]);
     expect(out.script).toBe(true);
   });
 

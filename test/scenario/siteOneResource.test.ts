@@ -15,6 +15,7 @@ describe("a CasArraySite whose databases are one resource", () => {
     const declared = await declareSite(lab.connection, { databaseResources: "one" });
     expect(declared.error).toBeUndefined();
     expect(declared.regs.map((r) => `${resourceType(r)} ${r.name}`).sort()).toEqual([
+      "CasArraySiteClaim headoffice-claim",
       "ClientAccessArray headoffice-array",
       "DnsARecord headoffice-dns",
       "MailboxDatabaseRpcSettings headoffice-databases",
@@ -30,7 +31,7 @@ describe("a CasArraySite whose databases are one resource", () => {
     const state = new Map<string, Applied>();
     const first = await applyAll(host, (await declareSite(lab.connection, { databaseResources: "one" })).regs, state);
     expect(first.failed).toEqual([]);
-    expect(first.created).toEqual(["headoffice-array", "headoffice-databases", "headoffice-dns"]);
+    expect(first.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-databases", "headoffice-dns"]);
     expect(await labDatabases(lab)).toEqual({ ...ARTICLE_DATABASES, "MB-HO-01": HO_FQDN, "MB-HO-02": HO_FQDN, "MB-HO-03": HO_FQDN });
     const entries = state.get("headoffice-databases")?.outputs.settings as { database: string; rpcClientAccessServer: string }[];
     expect(entries.map((e) => [e.database, e.rpcClientAccessServer])).toEqual(HO_DATABASES.map((db) => [db, HO_FQDN]));
