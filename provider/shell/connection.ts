@@ -3,7 +3,7 @@
 // fresh session runs to reach it is in bootstrap.ts.
 import * as path from "node:path";
 import { z } from "zod";
-import { describeIssue } from "../runtime/check";
+import { describeIssue } from "../issues";
 
 const timeouts = {
   /** Seconds one command may run before its session is killed and the command fails. */
