@@ -3,7 +3,8 @@
 // else on stdout (a profile's banner, terminal escapes) is ignored; no marker line is a protocol
 // error.
 import { z } from "zod";
-import { PowerShellSessionError, type PsErrorRecord } from "./errors";
+import { PowerShellSessionError } from "./errors";
+import type { PsErrorRecord } from "./types";
 
 export const ENVELOPE_MARKER = "##EXCAS-ENVELOPE##";
 export const BATCH_MARKER = "##EXCAS-BATCH##";

@@ -3,17 +3,9 @@
 // credential) or a secret.
 import type { SessionConnection } from "./connection";
 import { lookupPassword } from "./credentials";
-import type { CommandSpec } from "./session";
+import type { CommandSpec, PsErrorRecord } from "./types";
 
-/** One error record as the wrapper reports it (see wrapper.ps1). */
-export interface PsErrorRecord {
-  type: string;
-  category: string;
-  fqid: string;
-  message: string;
-  target: string;
-  cmdlet: string;
-}
+export type { PsErrorRecord } from "./types";
 
 /** An Exchange or DNS cmdlet reported an error. */
 export class PowerShellError extends Error {

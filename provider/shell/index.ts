@@ -19,7 +19,8 @@ export {
 } from "./connection";
 export { bootstrapScript, teardownScript, EXCHANGE_CMDLETS } from "./bootstrap";
 export { setConfigSource, lookupPassword } from "./credentials";
-export { PwshSession, findPwsh, type CommandSpec } from "./session";
+export { PwshSession, findPwsh } from "./session";
+export type { CommandSpec } from "./types";
 export { SessionRegistry, sessions } from "./registry";
 export { query, parseRows, stringList } from "./query";
 export { isNoWsmanError, noWsmanMessage } from "./wsman";

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { type Connection } from "./connection";
 import { sessions } from "./registry";
-import { type CommandSpec } from "./session";
+import type { CommandSpec } from "./types";
 
 export const stringList = z
   .union([z.array(z.string()), z.string()])

@@ -8,9 +8,10 @@ import { commandTimeoutMs, connectionKey, describeConnection, type SessionConnec
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
-import { noEnvelopeError, PowerShellError, PowerShellSessionError, printed, type PsErrorRecord } from "./errors";
+import { noEnvelopeError, PowerShellError, PowerShellSessionError, printed } from "./errors";
 import { processGlobal } from "./processGlobal";
-import { findPwsh, PwshSession, type CommandSpec, type TurnOptions } from "./session";
+import { findPwsh, PwshSession, type TurnOptions } from "./session";
+import type { CommandSpec, PsErrorRecord } from "./types";
 import { isNoWsmanError, needsWsman, noWsmanMessage, WSMAN_CHECK, wsmanRefusal } from "./wsman";
 
 /** Error types that mean the remote session itself is unusable. */

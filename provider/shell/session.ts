@@ -11,17 +11,9 @@ import * as nps from "node-powershell";
 import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
 import { describeBatch, noEnvelopeError, PowerShellSessionError } from "./errors";
 import { killTree } from "./processTree";
+import type { CommandSpec } from "./types";
 
-export interface CommandSpec {
-  /** The cmdlet, for messages. */
-  cmdlet: string;
-  /** The object concerned, for messages. */
-  target: string;
-  /** PowerShell source; every value in it comes from psQuote. */
-  script: string;
-  /** Property paths (dotted) to return from each output object. */
-  select?: readonly string[];
-}
+export type { CommandSpec } from "./types";
 
 // provider/ps/wrapper.ps1, seen from provider/shell (source) or provider/dist/shell (compiled).
 const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve(__dirname, "../../ps/wrapper.ps1")].find((p) => fs.existsSync(p));
