@@ -1,8 +1,7 @@
 // What a fresh session runs to reach its connection (bootstrapScript) and what closes its remote
 // side (teardownScript), with the commands a remote session imports. The connections themselves
 // (schemas, key, description) are in connection.ts.
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { psAsset } from "./assets";
 import { describeConnection, resolveLabPath, type SessionConnection } from "./connection";
 import { psQuote, psQuoteArray } from "./quote";
 
@@ -57,12 +56,9 @@ export const SERVER_MODULE_CMDLETS = [
   "Get-NlbClusterNodeNetworkInterface",
 ] as const;
 
-/** A module of ps/ (ExcasDns, ExcasServer), seen from provider/shell (source) or provider/dist/shell (compiled). */
+/** The manifest of a module of ps/ (ExcasDns, ExcasServer). */
 function psModulePath(name: string): string {
-  const candidates = [path.resolve(__dirname, `../ps/${name}/${name}.psd1`), path.resolve(__dirname, `../../ps/${name}/${name}.psd1`)];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined) throw new Error(`exchange-cas is incomplete: ps/${name} is missing from the package.`);
-  return found;
+  return psAsset(`${name}/${name}.psd1`);
 }
 
 /** ps/ExcasDns. */

@@ -17,6 +17,7 @@ export {
   type SessionConnection,
   type WinrmConnection,
 } from "./connection";
+export { psAsset, psAssetText } from "./assets";
 export { bootstrapScript, teardownScript, EXCHANGE_CMDLETS } from "./bootstrap";
 export { setConfigSource, lookupPassword } from "./credentials";
 export { PwshSession, findPwsh } from "./session";

@@ -8,15 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
+import { psAssetText } from "./assets";
 import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
 import { describeBatch, noEnvelopeError, PowerShellSessionError } from "./errors";
 import { killTree } from "./processTree";
 import type { CommandSpec } from "./types";
 
 export type { CommandSpec } from "./types";
-
-// provider/ps/wrapper.ps1, seen from provider/shell (source) or provider/dist/shell (compiled).
-const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve(__dirname, "../../ps/wrapper.ps1")].find((p) => fs.existsSync(p));
 
 /** The first `exe` on PATH (then in the .NET global tools folder), or undefined. */
 function onPath(exe: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -127,9 +125,9 @@ export class PwshSession {
    */
   static async start(executable: string, timeoutMs: number, owner: number = process.pid): Promise<PwshSession> {
     if (!Number.isSafeInteger(owner) || owner <= 0) throw new Error(`internal error: ${owner} is not a process id`);
+    // Found before pwsh starts: an incomplete package starts no process it would leave behind.
+    const wrapper = psAssetText("wrapper.ps1");
     const session = new PwshSession(executable);
-    if (WRAPPER_PATH === undefined) throw new Error("exchange-cas is incomplete: ps/wrapper.ps1 is missing from the package.");
-    const wrapper = fs.readFileSync(WRAPPER_PATH, "utf8");
     try {
       await session.raw(
         `. ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${base64(wrapper)}')))); Set-ExcasOwner -ProcessId ${owner}`,
