@@ -24,7 +24,7 @@ import { warn } from "./log";
 import { announceStep, isConverged, membershipRefusals, nlbRefusals, nlbWarning, nodeIs, planNlbSteps, SubnetMask, type NlbNodeFacts, type NlbStep } from "./nlbRules";
 import { DnsServerName, DnsZoneName, Fqdn, IPv4Address, OnDelete, relativeRecordName, SiteName } from "./rules";
 import { serverConnectionOf } from "./staticRpcPorts";
-import { ExchangeCasError } from "../errors";
+import { causeOf, ExchangeCasError } from "../errors";
 
 const NlbPort = z
   .number({ error: "must be a TCP port number such as 135" })
@@ -147,6 +147,8 @@ interface Survey {
   nodes: (NlbNodeFacts & { fqdn: string })[];
   /** With `tolerate`: servers that could not be read, and why. */
   unreachable: string[];
+  /** The errors that said so, in the same order (the cause of what refuses them). */
+  failures: unknown[];
   /** Nodes of the cluster that are not Client Access servers of the site (added by hand). */
   strays: { server: string; fqdn: string; sessions: number }[];
   /** The cluster on the VIP, as a member sees it; undefined when none of the servers has it. */
@@ -179,6 +181,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
     if (membership.length > 0) refuseWith(inputs, membership);
   }
   const unreachable: string[] = [];
+  const failures: unknown[] = [];
   const nodes: Survey["nodes"] = [];
   for (const [i, server] of cas.entries()) {
     try {
@@ -187,6 +190,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
       nodes.push({ server: server.name, fqdn: server.fqdn, report, ...(dag !== undefined ? { dag } : {}) });
     } catch (e) {
       unreachable.push(`${server.name}: ${message(e)}`);
+      failures.push(e);
     }
   }
   if (unreachable.length > 0 && options.tolerate !== true) {
@@ -194,6 +198,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
       "refused",
       `NLB cluster ${inputs.vip} of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; nothing was changed.`,
       { site: inputs.site, unreachable },
+      causeOf(failures, `${unreachable.length} servers of site ${inputs.site} could not be read`),
     );
   }
   const views = nodes.map((n) => n.report.cluster).filter((c): c is NlbCluster => c !== undefined && c.vip === inputs.vip);
@@ -209,7 +214,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
     );
     strays.push({ server: known?.name ?? node.name, fqdn, sessions });
   }
-  return { nodes, unreachable, strays, ...(cluster !== undefined ? { cluster } : {}) };
+  return { nodes, unreachable, failures, strays, ...(cluster !== undefined ? { cluster } : {}) };
 }
 
 function refuseWith(inputs: Pick<Settings, "vip" | "site">, refusals: string[]): never {
@@ -465,6 +470,7 @@ export const nlbCluster = {
         "server-failed",
         `NLB cluster ${inputs.vip} of site ${inputs.site} cannot be removed now: none of the servers that could be read has it, and ${found.unreachable.join("; ")}. Bring a node back (or remove the cluster at its console with Remove-NlbCluster), or set onDelete to retain to let the stack forget it.`,
         { site: inputs.site, unreachable: found.unreachable },
+        causeOf(found.failures, `${found.unreachable.length} servers of site ${inputs.site} could not be read`),
       );
     }
     if (found.cluster === undefined || member === undefined) return;

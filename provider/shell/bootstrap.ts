@@ -2,7 +2,8 @@
 // side (teardownScript), with the commands a remote session imports. The connections themselves
 // (schemas, key, description) are in connection.ts.
 import { psAsset } from "./assets";
-import { describeConnection, resolveLabPath, type SessionConnection } from "./connection";
+import { resolveLabPath, type SessionConnection } from "./connection";
+import { missingPasswordError } from "./errors";
 import { psQuote, psQuoteArray } from "./quote";
 
 /** The Exchange cmdlets the provider uses: the only ones a remote session imports. */
@@ -101,11 +102,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
         lines.push(`$global:ExcasServerOptions.SessionOption = New-PSSessionOption -SkipCACheck -SkipCNCheck`);
       }
       if (connection.username !== undefined) {
-        if (password === undefined) {
-          throw new Error(
-            `A username is set for ${describeConnection(connection)} but no password was found; set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.`,
-          );
-        }
+        if (password === undefined) throw missingPasswordError(connection);
         lines.push(
           `$global:ExcasServerOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
         );
@@ -117,11 +114,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
         `$excasOptions = @{ ConfigurationName = 'Microsoft.Exchange'; ConnectionUri = ${psQuote(connection.connectionUri)}; Authentication = ${psQuote(connection.authentication)}; ErrorAction = 'Stop' }`,
       ];
       if (connection.username !== undefined) {
-        if (password === undefined) {
-          throw new Error(
-            `A username is set for ${describeConnection(connection)} but no password was found; set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.`,
-          );
-        }
+        if (password === undefined) throw missingPasswordError(connection);
         lines.push(
           `$excasOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
         );
