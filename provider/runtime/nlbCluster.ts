@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { getARecords } from "../dns";
 import { listDatabaseAvailabilityGroups, listExchangeServers, type ExchangeServer } from "../exchange";
-import { ConnectionSchema, describeConnection, ServerConnectionSchema } from "../shell";
+import { ConnectionSchema, describeConnection, ServerConnectionSchema, siteConnections } from "../shell";
 import { NLB_MODES, runNlb, type NlbArguments, type NlbCluster, type NlbHostReport, type NlbMode } from "../windows/nlb";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -23,7 +23,6 @@ import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { announceStep, isConverged, membershipRefusals, nlbRefusals, nlbWarning, nodeIs, planNlbSteps, SubnetMask, type NlbNodeFacts, type NlbStep } from "./nlbRules";
 import { DnsServerName, DnsZoneName, Fqdn, IPv4Address, OnDelete, relativeRecordName, SiteName } from "./rules";
-import { serverConnectionOf } from "./staticRpcPorts";
 import { causeOf, ExchangeCasError } from "../errors";
 
 const NlbPort = z
@@ -170,7 +169,7 @@ async function siteServers(inputs: NlbClusterInputs): Promise<{ all: ExchangeSer
  */
 export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolean; refuse?: boolean; tolerate?: boolean } = {}): Promise<Survey> {
   const inputs = settingsOf(raw);
-  const via = serverConnectionOf(inputs);
+  const via = siteConnections(inputs).serverConnection;
   const { all, cas, dagOf } = await siteServers(inputs);
   if (options.refuse === true) {
     // What Exchange alone refuses (DAG members, too few servers), before any server is contacted.
@@ -251,7 +250,7 @@ function fqdnOf(found: Survey, server: string): string {
  * not converge stops the run, saying what was done and what was not.
  */
 async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[]): Promise<NlbCluster | undefined> {
-  const via = serverConnectionOf(inputs);
+  const via = siteConnections(inputs).serverConnection;
   const base: NlbArguments = { interface: inputs.interface, waitSeconds: inputs.waitSeconds };
   const done: string[] = [];
   let cluster = found.cluster;
@@ -474,7 +473,7 @@ export const nlbCluster = {
       );
     }
     if (found.cluster === undefined || member === undefined) return;
-    await runNlb(serverConnectionOf(inputs), member.fqdn, "Remove", { interface: inputs.interface });
+    await runNlb(siteConnections(inputs).serverConnection, member.fqdn, "Remove", { interface: inputs.interface });
     warn(`NLB cluster ${inputs.vip} of site ${inputs.site} was removed from ${found.cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`);
   },
 } satisfies ResourceDefinition<NlbClusterOutputs>;

@@ -16,7 +16,7 @@
 // otherwise, and a destroy fails until it answers (or onDelete is retain).
 import { z } from "zod";
 import { listExchangeServers, type ExchangeServer } from "../exchange";
-import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, type Connection, type SessionConnection } from "../shell";
+import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, siteConnections, type ServerConnection } from "../shell";
 import { forgetServerPorts, readServerPorts, restoreServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -94,14 +94,9 @@ interface Wanted {
   addressBook: number | null;
 }
 
-/** How each server is reached: serverConnection, else from the Exchange connection (also NlbCluster's). */
-export function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
-  if (inputs.serverConnection !== undefined) return inputs.serverConnection;
-  const c: Connection = inputs.connection;
-  if (c.kind === "exchange") {
-    return { kind: "winrm", authentication: c.authentication === "Basic" ? "Basic" : "Kerberos", ...(c.username !== undefined ? { username: c.username } : {}) };
-  }
-  return c;
+/** How each server is reached: serverConnection, else its default (siteConnections, beside the schemas). */
+export function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): ServerConnection {
+  return siteConnections(inputs).serverConnection;
 }
 
 function matches(setting: PortSetting, port: number | null): boolean {

@@ -6,6 +6,8 @@ export {
   ServerConnectionSchema,
   WinrmConnectionSchema,
   parseConnection,
+  siteConnections,
+  defaultServerConnection,
   connectionKey,
   describeConnection,
   projectRoot,
@@ -15,6 +17,8 @@ export {
   type ServerConnection,
   type ServerConnectionInput,
   type SessionConnection,
+  type SiteConnections,
+  type SiteConnectionsInput,
   type WinrmConnection,
 } from "./connection";
 export { psAsset, psAssetText } from "./assets";
