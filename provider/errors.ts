@@ -35,7 +35,11 @@ export type ExchangeCasErrorCode =
   /** A module or file the provider needs is missing on a host or from the package. */
   | "missing-component"
   /** A server cannot be reached with PowerShell remoting (off there, denied, unreachable); the message says what to do where. */
-  | "server-unreachable";
+  | "server-unreachable"
+  /** A connection names an account whose password is in neither the stack config nor the environment. */
+  | "missing-password"
+  /** A bug in exchange-cas, or a dependency in a version it does not support: never the admin's doing. */
+  | "internal-error";
 
 export class ExchangeCasError extends Error {
   readonly code: ExchangeCasErrorCode;
@@ -53,4 +57,14 @@ export class ExchangeCasError extends Error {
 /** Whether `error` is the provider's own error with `code`. */
 export function isExchangeCasError(error: unknown, code?: ExchangeCasErrorCode): error is ExchangeCasError {
   return error instanceof ExchangeCasError && (code === undefined || error.code === code);
+}
+
+/**
+ * The cause of an error that sums up several failures (every server that could not be read): the
+ * one failure itself, or an AggregateError holding them all; none when there was no failure.
+ */
+export function causeOf(failures: readonly unknown[], what: string): ErrorOptions | undefined {
+  if (failures.length === 0) return undefined;
+  if (failures.length === 1) return { cause: failures[0] };
+  return { cause: new AggregateError(failures, what) };
 }

@@ -29,12 +29,14 @@ export interface ARecord {
 }
 
 /** The zone is not hosted by the DNS server (WIN32 9601). */
-export class DnsZoneNotFoundError extends Error {
+export class DnsZoneNotFoundError extends ExchangeCasError {
   readonly zone: string;
   readonly dnsServer: string;
   constructor(at: DnsName, cause: PowerShellError) {
     super(
+      "not-found",
       `DNS server '${at.dnsServer}' does not host zone '${at.zone}' (WIN32 9601, from ${cause.cmdlet}): create the zone on that server, or set 'zone' and 'dnsServer' to a zone the server hosts.`,
+      { zone: at.zone, dnsServer: at.dnsServer },
       { cause },
     );
     this.name = "DnsZoneNotFoundError";

@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { getARecords } from "../dns";
 import { listDatabaseAvailabilityGroups, listExchangeServers, type ExchangeServer } from "../exchange";
-import { ConnectionSchema, describeConnection, ServerConnectionSchema } from "../shell";
+import { ConnectionSchema, describeConnection, ServerConnectionSchema, siteConnections } from "../shell";
 import { NLB_MODES, runNlb, type NlbArguments, type NlbCluster, type NlbHostReport, type NlbMode } from "../windows/nlb";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -23,8 +23,7 @@ import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
 import { announceStep, isConverged, membershipRefusals, nlbRefusals, nlbWarning, nodeIs, planNlbSteps, SubnetMask, type NlbNodeFacts, type NlbStep } from "./nlbRules";
 import { DnsServerName, DnsZoneName, Fqdn, IPv4Address, OnDelete, relativeRecordName, SiteName } from "./rules";
-import { serverConnectionOf } from "./staticRpcPorts";
-import { ExchangeCasError } from "../errors";
+import { causeOf, ExchangeCasError } from "../errors";
 
 const NlbPort = z
   .number({ error: "must be a TCP port number such as 135" })
@@ -147,6 +146,8 @@ interface Survey {
   nodes: (NlbNodeFacts & { fqdn: string })[];
   /** With `tolerate`: servers that could not be read, and why. */
   unreachable: string[];
+  /** The errors that said so, in the same order (the cause of what refuses them). */
+  failures: unknown[];
   /** Nodes of the cluster that are not Client Access servers of the site (added by hand). */
   strays: { server: string; fqdn: string; sessions: number }[];
   /** The cluster on the VIP, as a member sees it; undefined when none of the servers has it. */
@@ -168,7 +169,7 @@ async function siteServers(inputs: NlbClusterInputs): Promise<{ all: ExchangeSer
  */
 export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolean; refuse?: boolean; tolerate?: boolean } = {}): Promise<Survey> {
   const inputs = settingsOf(raw);
-  const via = serverConnectionOf(inputs);
+  const via = siteConnections(inputs).serverConnection;
   const { all, cas, dagOf } = await siteServers(inputs);
   if (options.refuse === true) {
     // What Exchange alone refuses (DAG members, too few servers), before any server is contacted.
@@ -179,6 +180,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
     if (membership.length > 0) refuseWith(inputs, membership);
   }
   const unreachable: string[] = [];
+  const failures: unknown[] = [];
   const nodes: Survey["nodes"] = [];
   for (const [i, server] of cas.entries()) {
     try {
@@ -187,6 +189,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
       nodes.push({ server: server.name, fqdn: server.fqdn, report, ...(dag !== undefined ? { dag } : {}) });
     } catch (e) {
       unreachable.push(`${server.name}: ${message(e)}`);
+      failures.push(e);
     }
   }
   if (unreachable.length > 0 && options.tolerate !== true) {
@@ -194,6 +197,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
       "refused",
       `NLB cluster ${inputs.vip} of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; nothing was changed.`,
       { site: inputs.site, unreachable },
+      causeOf(failures, `${unreachable.length} servers of site ${inputs.site} could not be read`),
     );
   }
   const views = nodes.map((n) => n.report.cluster).filter((c): c is NlbCluster => c !== undefined && c.vip === inputs.vip);
@@ -209,7 +213,7 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
     );
     strays.push({ server: known?.name ?? node.name, fqdn, sessions });
   }
-  return { nodes, unreachable, strays, ...(cluster !== undefined ? { cluster } : {}) };
+  return { nodes, unreachable, failures, strays, ...(cluster !== undefined ? { cluster } : {}) };
 }
 
 function refuseWith(inputs: Pick<Settings, "vip" | "site">, refusals: string[]): never {
@@ -246,7 +250,7 @@ function fqdnOf(found: Survey, server: string): string {
  * not converge stops the run, saying what was done and what was not.
  */
 async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[]): Promise<NlbCluster | undefined> {
-  const via = serverConnectionOf(inputs);
+  const via = siteConnections(inputs).serverConnection;
   const base: NlbArguments = { interface: inputs.interface, waitSeconds: inputs.waitSeconds };
   const done: string[] = [];
   let cluster = found.cluster;
@@ -465,10 +469,11 @@ export const nlbCluster = {
         "server-failed",
         `NLB cluster ${inputs.vip} of site ${inputs.site} cannot be removed now: none of the servers that could be read has it, and ${found.unreachable.join("; ")}. Bring a node back (or remove the cluster at its console with Remove-NlbCluster), or set onDelete to retain to let the stack forget it.`,
         { site: inputs.site, unreachable: found.unreachable },
+        causeOf(found.failures, `${found.unreachable.length} servers of site ${inputs.site} could not be read`),
       );
     }
     if (found.cluster === undefined || member === undefined) return;
-    await runNlb(serverConnectionOf(inputs), member.fqdn, "Remove", { interface: inputs.interface });
+    await runNlb(siteConnections(inputs).serverConnection, member.fqdn, "Remove", { interface: inputs.interface });
     warn(`NLB cluster ${inputs.vip} of site ${inputs.site} was removed from ${found.cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`);
   },
 } satisfies ResourceDefinition<NlbClusterOutputs>;

@@ -16,7 +16,7 @@
 // otherwise, and a destroy fails until it answers (or onDelete is retain).
 import { z } from "zod";
 import { listExchangeServers, type ExchangeServer } from "../exchange";
-import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, type Connection, type SessionConnection } from "../shell";
+import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, siteConnections, type ServerConnection } from "../shell";
 import { forgetServerPorts, readServerPorts, restoreServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
@@ -24,7 +24,7 @@ import { diffInputs, sameName, type DiffRules } from "./diff";
 import { info, warn } from "./log";
 import { droppingSessions } from "../messages";
 import { exchangeVersion, OnDelete, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
-import { ExchangeCasError, isExchangeCasError } from "../errors";
+import { causeOf, ExchangeCasError, isExchangeCasError } from "../errors";
 
 const shape = {
   /** The AD site: every Client Access server in it gets the ports. */
@@ -94,14 +94,9 @@ interface Wanted {
   addressBook: number | null;
 }
 
-/** How each server is reached: serverConnection, else from the Exchange connection (also NlbCluster's). */
-export function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): SessionConnection {
-  if (inputs.serverConnection !== undefined) return inputs.serverConnection;
-  const c: Connection = inputs.connection;
-  if (c.kind === "exchange") {
-    return { kind: "winrm", authentication: c.authentication === "Basic" ? "Basic" : "Kerberos", ...(c.username !== undefined ? { username: c.username } : {}) };
-  }
-  return c;
+/** How each server is reached: serverConnection, else its default (siteConnections, beside the schemas). */
+export function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): ServerConnection {
+  return siteConnections(inputs).serverConnection;
 }
 
 function matches(setting: PortSetting, port: number | null): boolean {
@@ -179,8 +174,8 @@ async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> 
 
 interface Survey {
   servers: { server: ExchangeServer; ports: ServerPorts }[];
-  /** The servers that could not be read, each with why (one clause). */
-  unreachable: { server: ExchangeServer; reason: string }[];
+  /** The servers that could not be read, each with why (one clause) and the error that said so. */
+  unreachable: { server: ExchangeServer; reason: string; error: unknown }[];
 }
 
 /**
@@ -205,7 +200,7 @@ async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
       if (e instanceof PowerShellSessionError || (isExchangeCasError(e, "server-unreachable") && e.details.reason === "no-wsman")) {
         throw new ExchangeCasError("refused", `Static RPC ports of site ${inputs.site}: ${(e as Error).message.replace(/\.?\s*$/, "")}. No server was changed.`, { site: inputs.site }, { cause: e });
       }
-      found.unreachable.push({ server, reason: (e as Error).message.replace(/\.?\s*$/, "") });
+      found.unreachable.push({ server, reason: (e as Error).message.replace(/\.?\s*$/, ""), error: e });
     }
   }
   return found;
@@ -221,7 +216,11 @@ function refuseUnreachable(inputs: StaticRpcPortsInputs, found: Survey, change: 
     change === "create"
       ? `Static RPC ports of site ${inputs.site}: ${which} could not be read through ${describeConnection(via)} (${list}). Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; no server was changed.`
       : `Static RPC ports of site ${inputs.site} cannot change${olds === undefined ? "" : ` from ${olds.rpcClientAccess ?? "dynamic"} and ${olds.addressBook ?? "dynamic"}`} to ${inputs.rpcClientAccess} and ${inputs.addressBook} while ${which} cannot be read through ${describeConnection(via)} (${list}): every Client Access server of the array needs the same ports. Keep rpcPorts as they were until ${found.unreachable.length === 1 ? "it is" : "they are"} back (the DNS record, the array and the databases can change meanwhile); no server was changed.`;
-  throw new ExchangeCasError("refused", message, { site: inputs.site, unreachable: found.unreachable.map((u) => u.server.name) });
+  const cause = causeOf(
+    found.unreachable.map((u) => u.error),
+    `${which} of site ${inputs.site} could not be read`,
+  );
+  throw new ExchangeCasError("refused", message, { site: inputs.site, unreachable: found.unreachable.map((u) => u.server.name) }, cause);
 }
 
 /** Says, for each server that cannot be read, that its ports keep their last known state. */
@@ -487,6 +486,10 @@ export const staticRpcPorts = {
         "server-failed",
         `Static RPC ports of site ${inputs.site}: ${found.unreachable.map((u) => `${u.server.name} cannot be reached (${u.reason}), so it could not be given back ${describePair(previousFor(previous, u.server.name) ?? { rpcClientAccess: null, addressBook: null })}`).join("; ")}. ${found.servers.length > 0 ? `${found.servers.map((s) => s.server.name).join(", ")} ${found.servers.length === 1 ? "was" : "were"} put back. ` : ""}Run the destroy again once ${names.length === 1 ? "it answers" : "they answer"}; to leave ${names.length === 1 ? "its" : "their"} ports as they are instead, set onDelete: "retain" and run 'pulumi up' first.`,
         { site: inputs.site, unreachable: names },
+        causeOf(
+          found.unreachable.map((u) => u.error),
+          `${names.length} servers of site ${inputs.site} could not be read`,
+        ),
       );
     }
   },

@@ -1,9 +1,9 @@
 // What a fresh session runs to reach its connection (bootstrapScript) and what closes its remote
 // side (teardownScript), with the commands a remote session imports. The connections themselves
 // (schemas, key, description) are in connection.ts.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { describeConnection, resolveLabPath, type SessionConnection } from "./connection";
+import { psAsset } from "./assets";
+import { resolveLabPath, type SessionConnection } from "./connection";
+import { missingPasswordError } from "./errors";
 import { psQuote, psQuoteArray } from "./quote";
 
 /** The Exchange cmdlets the provider uses: the only ones a remote session imports. */
@@ -57,12 +57,9 @@ export const SERVER_MODULE_CMDLETS = [
   "Get-NlbClusterNodeNetworkInterface",
 ] as const;
 
-/** A module of ps/ (ExcasDns, ExcasServer), seen from provider/shell (source) or provider/dist/shell (compiled). */
+/** The manifest of a module of ps/ (ExcasDns, ExcasServer). */
 function psModulePath(name: string): string {
-  const candidates = [path.resolve(__dirname, `../ps/${name}/${name}.psd1`), path.resolve(__dirname, `../../ps/${name}/${name}.psd1`)];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined) throw new Error(`exchange-cas is incomplete: ps/${name} is missing from the package.`);
-  return found;
+  return psAsset(`${name}/${name}.psd1`);
 }
 
 /** ps/ExcasDns. */
@@ -105,11 +102,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
         lines.push(`$global:ExcasServerOptions.SessionOption = New-PSSessionOption -SkipCACheck -SkipCNCheck`);
       }
       if (connection.username !== undefined) {
-        if (password === undefined) {
-          throw new Error(
-            `A username is set for ${describeConnection(connection)} but no password was found; set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.`,
-          );
-        }
+        if (password === undefined) throw missingPasswordError(connection);
         lines.push(
           `$global:ExcasServerOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
         );
@@ -121,11 +114,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
         `$excasOptions = @{ ConfigurationName = 'Microsoft.Exchange'; ConnectionUri = ${psQuote(connection.connectionUri)}; Authentication = ${psQuote(connection.authentication)}; ErrorAction = 'Stop' }`,
       ];
       if (connection.username !== undefined) {
-        if (password === undefined) {
-          throw new Error(
-            `A username is set for ${describeConnection(connection)} but no password was found; set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.`,
-          );
-        }
+        if (password === undefined) throw missingPasswordError(connection);
         lines.push(
           `$excasOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
         );

@@ -1,9 +1,11 @@
 // Where commands run. A connection is plain data (it is stored in state as an input), so it never
 // holds a password: the password is looked up when a session opens (see credentials.ts). What a
-// fresh session runs to reach it is in bootstrap.ts.
+// fresh session runs to reach it is in bootstrap.ts. A site's three connections and their
+// defaults are resolved in one place, siteConnections, beside the schemas.
 import * as path from "node:path";
 import { z } from "zod";
-import { describeIssue } from "../runtime/check";
+import { ExchangeCasError } from "../errors";
+import { describeIssue } from "../issues";
 
 const timeouts = {
   /** Seconds one command may run before its session is killed and the command fails. */
@@ -108,15 +110,69 @@ export type ServerConnectionInput = z.input<typeof ServerConnectionSchema>;
 export type SessionConnection = Connection | WinrmConnection;
 
 /**
- * `value` as a connection, or one readable Error (never a ZodError's JSON dump), e.g. "Invalid
- * connection of CasArraySite HeadOffice: kind \"lba\" is not a connection kind: use lab, exchange or ssh."
- * `property` names the setting (connection, dnsConnection); `owner` what it belongs to.
+ * `value` parsed by `schema`, or one readable ExchangeCasError("invalid-inputs") (never a
+ * ZodError's JSON dump), e.g. "Invalid connection of CasArraySite HeadOffice: kind \"lba\" is not
+ * a connection kind: use lab, exchange or ssh." `property` names the setting (connection,
+ * dnsConnection, serverConnection); `owner` what it belongs to.
  */
-export function parseConnection(value: unknown, property: string, owner?: string): Connection {
-  const parsed = ConnectionSchema.safeParse(value);
+function parseSetting<T>(schema: z.ZodType<T>, value: unknown, property: string, owner?: string): T {
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const reasons = parsed.error.issues.map((issue) => describeIssue(issue, property, value));
-  throw new Error(`Invalid ${property}${owner !== undefined ? ` of ${owner}` : ""}: ${reasons.join("; ").replace(/\.$/, "")}.`);
+  const of = owner !== undefined ? ` of ${owner}` : "";
+  const details = { property, ...(owner !== undefined ? { owner } : {}) };
+  throw new ExchangeCasError("invalid-inputs", `Invalid ${property}${of}: ${reasons.join("; ").replace(/\.$/, "")}.`, details);
+}
+
+/** `value` as a connection (see parseSetting). */
+export function parseConnection(value: unknown, property: string, owner?: string): Connection {
+  return parseSetting(ConnectionSchema, value, property, owner);
+}
+
+/**
+ * The default serverConnection, from the Exchange connection: the lab's own servers for a lab;
+ * for Exchange, WinRM from this machine with the Exchange connection's account (Basic when the
+ * endpoint uses Basic, else Kerberos); for SSH, the jump host itself, which runs Invoke-Command
+ * -ComputerName for each server.
+ */
+export function defaultServerConnection(connection: Connection): ServerConnection {
+  if (connection.kind === "exchange") {
+    const authentication = connection.authentication === "Basic" ? "Basic" : "Kerberos";
+    return { kind: "winrm", authentication, ...(connection.username !== undefined ? { username: connection.username } : {}) };
+  }
+  return connection;
+}
+
+/** A site's connections as declared: `connection` required, the other two optional. */
+export interface SiteConnectionsInput {
+  connection: unknown;
+  dnsConnection?: unknown;
+  serverConnection?: unknown;
+}
+
+/** Where each part of a site is reached, every default applied. */
+export interface SiteConnections {
+  /** Where the Exchange cmdlets run. */
+  connection: Connection;
+  /** Where the DnsServer cmdlets run: dnsConnection, else `connection`. */
+  dnsConnection: Connection;
+  /** How each Client Access server is reached: serverConnection, else defaultServerConnection(connection). */
+  serverConnection: ServerConnection;
+}
+
+/**
+ * A site's three connections, parsed once and with their defaults: the one place that decides
+ * them. Throws one ExchangeCasError("invalid-inputs") naming the setting and `owner` when one is
+ * invalid (undefined and null count as not given for the optional two).
+ */
+export function siteConnections(input: SiteConnectionsInput, owner?: string): SiteConnections {
+  const connection = parseConnection(input.connection, "connection", owner);
+  const given = (value: unknown) => value !== undefined && value !== null;
+  return {
+    connection,
+    dnsConnection: given(input.dnsConnection) ? parseConnection(input.dnsConnection, "dnsConnection", owner) : connection,
+    serverConnection: given(input.serverConnection) ? parseSetting(ServerConnectionSchema, input.serverConnection, "serverConnection", owner) : defaultServerConnection(connection),
+  };
 }
 
 /**

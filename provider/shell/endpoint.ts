@@ -7,7 +7,7 @@
 // (a load-balanced namespace, a jump host) cannot be checked and is let through.
 import { z } from "zod";
 import { describeConnection, type SessionConnection } from "./connection";
-import type { CommandSpec } from "./session";
+import type { CommandSpec } from "./types";
 import type { Envelope } from "./envelope";
 
 /** The command that reads the endpoint server; run right after the bootstrap. */

@@ -3,7 +3,8 @@
 // else on stdout (a profile's banner, terminal escapes) is ignored; no marker line is a protocol
 // error.
 import { z } from "zod";
-import { PowerShellSessionError, type PsErrorRecord } from "./errors";
+import { PowerShellSessionError } from "./errors";
+import type { PsErrorRecord } from "./types";
 
 export const ENVELOPE_MARKER = "##EXCAS-ENVELOPE##";
 export const BATCH_MARKER = "##EXCAS-BATCH##";
@@ -43,7 +44,9 @@ export function parseEnvelope(stdout: string): Envelope {
   const json = markedJson(stdout, ENVELOPE_MARKER, "result envelope");
   const result = EnvelopeSchema.safeParse(json);
   if (!result.success) {
-    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`);
+    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`, {
+      cause: result.error,
+    });
   }
   return result.data;
 }
@@ -54,7 +57,8 @@ export function parseBatch(stdout: string, count: number): Envelope[] {
   const result = z.array(EnvelopeSchema).safeParse(json);
   if (!result.success || result.data.length !== count) {
     const why = result.success ? `${result.data.length} envelopes for ${count} commands` : (result.error.issues[0]?.message ?? "invalid");
-    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed batch of result envelopes (${why}): ${truncate(JSON.stringify(json))}`);
+    const cause = result.success ? undefined : { cause: result.error };
+    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed batch of result envelopes (${why}): ${truncate(JSON.stringify(json))}`, cause);
   }
   return result.data;
 }
@@ -70,8 +74,8 @@ function markedJson(stdout: string, marker: string, what: string): unknown {
   const json = line.slice(line.indexOf(marker) + marker.length);
   try {
     return JSON.parse(json);
-  } catch {
-    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`);
+  } catch (cause) {
+    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`, { cause });
   }
 }
 

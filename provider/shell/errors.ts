@@ -1,19 +1,12 @@
 // Errors the PowerShell layer raises, and the builders of their message parts. Messages read as
 // sentences an admin can act on; none of them ever carries a script text (which may hold a
 // credential) or a secret.
-import type { SessionConnection } from "./connection";
+import { ExchangeCasError } from "../errors";
+import { describeConnection, type SessionConnection } from "./connection";
 import { lookupPassword } from "./credentials";
-import type { CommandSpec } from "./session";
+import type { CommandSpec, PsErrorRecord } from "./types";
 
-/** One error record as the wrapper reports it (see wrapper.ps1). */
-export interface PsErrorRecord {
-  type: string;
-  category: string;
-  fqid: string;
-  message: string;
-  target: string;
-  cmdlet: string;
-}
+export type { PsErrorRecord } from "./types";
 
 /** An Exchange or DNS cmdlet reported an error. */
 export class PowerShellError extends Error {
@@ -61,16 +54,73 @@ export class PowerShellError extends Error {
 /** The session itself failed: pwsh missing, died, hung past its timeout, or spoke garbage. */
 export class PowerShellSessionError extends Error {
   readonly reason: "not-found" | "exited" | "timeout" | "protocol" | "bootstrap";
-  constructor(reason: PowerShellSessionError["reason"], message: string) {
-    super(message);
+  constructor(reason: PowerShellSessionError["reason"], message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "PowerShellSessionError";
     this.reason = reason;
   }
 }
 
 /** A batch answered with fewer envelopes than commands: a bug here, never an Exchange error. */
-export function noEnvelopeError(): Error {
-  return new Error("internal error: a command produced no envelope");
+export function noEnvelopeError(): ExchangeCasError {
+  return new ExchangeCasError("internal-error", "internal error: a command produced no envelope");
+}
+
+/** A batched request its plan gave no outcome (see batcher.ts): a bug here, never an Exchange error. */
+export function noAnswerError(): ExchangeCasError {
+  return new ExchangeCasError("internal-error", "internal error: a batched request got no answer");
+}
+
+/** The pwsh process node-powershell started is not where this provider looks for it. */
+export function shellInternalsError(): ExchangeCasError {
+  return new ExchangeCasError("internal-error", "internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).", {
+    dependency: "node-powershell",
+  });
+}
+
+/** A session asked to watch a process that is not one. */
+export function notAProcessError(owner: number): ExchangeCasError {
+  return new ExchangeCasError("internal-error", `internal error: ${owner} is not a process id`, { owner });
+}
+
+/** A connection with a username and no password to go with it: said before any pwsh starts. */
+export function missingPasswordError(connection: SessionConnection): ExchangeCasError {
+  return new ExchangeCasError(
+    "missing-password",
+    `A username is set for ${describeConnection(connection)} but no password was found; ` +
+      "set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.",
+    { connection: describeConnection(connection) },
+  );
+}
+
+/** Exchange refused a session because the account has used up its shells (see registry.ts). */
+export function shellQuotaMessage(connection: SessionConnection): string {
+  return (
+    `${describeConnection(connection)} refused to open a session because this account already has the most concurrent shells Exchange allows ` +
+    "(18 per user by default): close other Exchange Management Shell or remote PowerShell sessions of this account, " +
+    "or wait for idle ones to time out, then run again."
+  );
+}
+
+/** A session that would not open, with what the endpoint and the process said. */
+export function sessionOpenMessage(connection: SessionConnection, errors: readonly PsErrorRecord[], noise: string): string {
+  const reason = errors
+    .map((e) => e.message)
+    .join("; ")
+    .replace(/\.?\s*$/, "");
+  return `Could not open a session to ${describeConnection(connection)}: ${reason}${printed(connection, noise)}; check the connection settings and that the endpoint is reachable.`;
+}
+
+/** A command whose session hung past its timeout and was stopped. */
+export function timeoutMessage(what: string, timeoutMs: number): string {
+  return (
+    `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its PowerShell session was stopped and the next operation starts a new one. ` + "Refresh to see whether the change was applied."
+  );
+}
+
+/** A command whose pwsh exited under it. */
+export function exitedMessage(what: string): string {
+  return `PowerShell exited while running ${what}; the next operation starts a new session. Refresh to see whether the change was applied.`;
 }
 
 function describeCommand(spec: CommandSpec): string {
@@ -94,7 +144,7 @@ export function batchMemberError(error: unknown, specs: readonly CommandSpec[], 
   const batch = describeBatch(specs);
   if (!error.message.includes(batch)) return error;
   const member = `${describeCommand(spec)} (one of ${specs.length} commands in one batch)`;
-  return new PowerShellSessionError(error.reason, error.message.replace(batch, member));
+  return new PowerShellSessionError(error.reason, error.message.replace(batch, member), { cause: error });
 }
 
 /**

@@ -6,6 +6,8 @@ export {
   ServerConnectionSchema,
   WinrmConnectionSchema,
   parseConnection,
+  siteConnections,
+  defaultServerConnection,
   connectionKey,
   describeConnection,
   projectRoot,
@@ -15,11 +17,15 @@ export {
   type ServerConnection,
   type ServerConnectionInput,
   type SessionConnection,
+  type SiteConnections,
+  type SiteConnectionsInput,
   type WinrmConnection,
 } from "./connection";
+export { psAsset, psAssetText } from "./assets";
 export { bootstrapScript, teardownScript, EXCHANGE_CMDLETS } from "./bootstrap";
 export { setConfigSource, lookupPassword } from "./credentials";
-export { PwshSession, findPwsh, type CommandSpec } from "./session";
+export { PwshSession, findPwsh } from "./session";
+export type { CommandSpec } from "./types";
 export { SessionRegistry, sessions } from "./registry";
 export { query, parseRows, stringList } from "./query";
 export { isNoWsmanError, noWsmanMessage } from "./wsman";

@@ -2,9 +2,10 @@
 // flattens them: strings, numbers, booleans, arrays; a multi-valued property with one element may
 // arrive as a bare string from Windows PowerShell 5.1, so lists accept both.
 import { z } from "zod";
+import { ExchangeCasError } from "../errors";
 import { type Connection } from "./connection";
 import { sessions } from "./registry";
-import { type CommandSpec } from "./session";
+import type { CommandSpec } from "./types";
 
 export const stringList = z
   .union([z.array(z.string()), z.string()])
@@ -23,7 +24,9 @@ export function parseRows<T>(cmdlet: string, data: unknown[], row: z.ZodType<T>)
     const parsed = row.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`${cmdlet} returned an object this provider does not understand (item ${i}, ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}).`);
+      const at = issue?.path.join(".") ?? "";
+      const message = `${cmdlet} returned an object this provider does not understand (item ${i}, ${at}: ${issue?.message ?? "invalid"}).`;
+      throw new ExchangeCasError("unexpected-output", message, { cmdlet, item: i, path: at }, { cause: parsed.error });
     }
     return parsed.data;
   });

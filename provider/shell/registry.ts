@@ -4,13 +4,14 @@
 // a dead session replaced on the next command, all sessions closed when the process ends.
 import { setting } from "../settings";
 import { bootstrapScript, teardownScript } from "./bootstrap";
-import { commandTimeoutMs, connectionKey, describeConnection, type SessionConnection } from "./connection";
+import { commandTimeoutMs, connectionKey, type SessionConnection } from "./connection";
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
-import { noEnvelopeError, PowerShellError, PowerShellSessionError, printed, type PsErrorRecord } from "./errors";
+import { noEnvelopeError, PowerShellError, PowerShellSessionError, sessionOpenMessage, shellQuotaMessage } from "./errors";
 import { processGlobal } from "./processGlobal";
-import { findPwsh, PwshSession, type CommandSpec, type TurnOptions } from "./session";
+import { findPwsh, PwshSession, type TurnOptions } from "./session";
+import type { CommandSpec, PsErrorRecord } from "./types";
 import { isNoWsmanError, needsWsman, noWsmanMessage, WSMAN_CHECK, wsmanRefusal } from "./wsman";
 
 /** Error types that mean the remote session itself is unusable. */
@@ -139,20 +140,8 @@ export class SessionRegistry {
       session.kill();
       // A WSMan client the check let through (a PSWSMan that does not work here) still fails at New-PSSession.
       if (envelope.errors.some(isNoWsmanError)) throw new PowerShellSessionError("bootstrap", noWsmanMessage(connection));
-      if (envelope.errors.some(isShellQuotaRefusal)) {
-        throw new PowerShellSessionError(
-          "bootstrap",
-          `${describeConnection(connection)} refused to open a session because this account already has the most concurrent shells Exchange allows (18 per user by default): close other Exchange Management Shell or remote PowerShell sessions of this account, or wait for idle ones to time out, then run again.`,
-        );
-      }
-      const reason = envelope.errors
-        .map((e) => e.message)
-        .join("; ")
-        .replace(/\.?\s*$/, "");
-      throw new PowerShellSessionError(
-        "bootstrap",
-        `Could not open a session to ${describeConnection(connection)}: ${reason}${printed(connection, session.lastNoise)}; check the connection settings and that the endpoint is reachable.`,
-      );
+      if (envelope.errors.some(isShellQuotaRefusal)) throw new PowerShellSessionError("bootstrap", shellQuotaMessage(connection));
+      throw new PowerShellSessionError("bootstrap", sessionOpenMessage(connection, envelope.errors, session.lastNoise));
     }
     let check: Envelope;
     try {

@@ -8,23 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
+import { psAssetText } from "./assets";
 import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
-import { describeBatch, noEnvelopeError, PowerShellSessionError } from "./errors";
+import { describeBatch, exitedMessage, noEnvelopeError, notAProcessError, PowerShellSessionError, shellInternalsError, timeoutMessage } from "./errors";
 import { killTree } from "./processTree";
+import type { CommandSpec } from "./types";
 
-export interface CommandSpec {
-  /** The cmdlet, for messages. */
-  cmdlet: string;
-  /** The object concerned, for messages. */
-  target: string;
-  /** PowerShell source; every value in it comes from psQuote. */
-  script: string;
-  /** Property paths (dotted) to return from each output object. */
-  select?: readonly string[];
-}
-
-// provider/ps/wrapper.ps1, seen from provider/shell (source) or provider/dist/shell (compiled).
-const WRAPPER_PATH = [path.resolve(__dirname, "../ps/wrapper.ps1"), path.resolve(__dirname, "../../ps/wrapper.ps1")].find((p) => fs.existsSync(p));
+export type { CommandSpec } from "./types";
 
 /** The first `exe` on PATH (then in the .NET global tools folder), or undefined. */
 function onPath(exe: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -89,7 +79,7 @@ function shellInternals(shell: nps.PowerShell): { child: ChildProcess; exited: P
   const child: unknown = Reflect.get(shell, "process");
   const exited: unknown = Reflect.get(shell, "exitPromise");
   if (!(child instanceof ChildProcess) || !(exited instanceof Promise)) {
-    throw new Error("internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).");
+    throw shellInternalsError();
   }
   return { child, exited };
 }
@@ -134,10 +124,10 @@ export class PwshSession {
    * two commands (Set-ExcasOwner in the wrapper): this one, which alone reads the answers.
    */
   static async start(executable: string, timeoutMs: number, owner: number = process.pid): Promise<PwshSession> {
-    if (!Number.isSafeInteger(owner) || owner <= 0) throw new Error(`internal error: ${owner} is not a process id`);
+    if (!Number.isSafeInteger(owner) || owner <= 0) throw notAProcessError(owner);
+    // Found before pwsh starts: an incomplete package starts no process it would leave behind.
+    const wrapper = psAssetText("wrapper.ps1");
     const session = new PwshSession(executable);
-    if (WRAPPER_PATH === undefined) throw new Error("exchange-cas is incomplete: ps/wrapper.ps1 is missing from the package.");
-    const wrapper = fs.readFileSync(WRAPPER_PATH, "utf8");
     try {
       await session.raw(
         `. ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${base64(wrapper)}')))); Set-ExcasOwner -ProcessId ${owner}`,
@@ -247,33 +237,33 @@ export class PwshSession {
       timer = setTimeout(() => {
         this.dead = `hung for more than ${Math.round(timeoutMs / 1000)} s`;
         this.kill();
-        reject(
-          new PowerShellSessionError(
-            "timeout",
-            `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its PowerShell session was stopped and the next operation starts a new one. Refresh to see whether the change was applied.`,
-          ),
-        );
+        reject(new PowerShellSessionError("timeout", timeoutMessage(what, timeoutMs)));
       }, timeoutMs);
     });
+    // What ended the command when it did not answer: the error it failed with, if any.
+    let failure: unknown;
     try {
       const result = await Promise.race([this.shell.invoke(line), timeout]);
       // node-powershell keeps every command in memory; a bootstrap may hold a credential.
       this.shell.history.length = 0;
       // Set by the exit and timeout handlers while the command ran, which the type narrowing cannot see.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-      if (this.dead !== undefined) throw new Error(this.dead);
-      const stdout = result.stdout?.toString("utf8") ?? result.raw;
-      this.lastOutput = stdout;
-      return stdout;
+      if (this.dead === undefined) {
+        const stdout = result.stdout?.toString("utf8") ?? result.raw;
+        this.lastOutput = stdout;
+        return stdout;
+      }
     } catch (e) {
       if (e instanceof PowerShellSessionError) throw e;
-      this.dead ??= "exited";
-      this.kill();
-      throw new PowerShellSessionError("exited", `PowerShell exited while running ${what}; the next operation starts a new session. Refresh to see whether the change was applied.`);
+      failure = e;
     } finally {
       clearTimeout(timer);
       this.shell.history.length = 0;
     }
+    // pwsh died under the command (its exit seen while it ran, or node-powershell failing).
+    this.dead ??= "exited";
+    this.kill();
+    throw new PowerShellSessionError("exited", exitedMessage(what), failure === undefined ? undefined : { cause: failure });
   }
 
   /** Runs a last script (best effort, bounded) and ends the process. */

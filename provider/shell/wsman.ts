@@ -10,8 +10,7 @@
 // them: the session is refused with one sentence naming the three ways that work.
 import { describeConnection, type SessionConnection } from "./connection";
 import type { Envelope } from "./envelope";
-import type { PsErrorRecord } from "./errors";
-import type { CommandSpec } from "./session";
+import type { CommandSpec, PsErrorRecord } from "./types";
 import { z } from "zod";
 
 /** The connections whose session speaks WSMan from this machine. */

@@ -5,23 +5,13 @@
 // lab's servers, or an SSH jump host, through ExcasServer's Invoke-ExcasServerScript. Every action
 // answers with the same report (what the server and its cluster look like after it), so each write
 // is followed by a read. Values reach the script only as quoted literals or validated numbers.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { z } from "zod";
-import { parseRows, psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
+import { parseRows, psAssetText, psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
 import { ExchangeCasError } from "../errors";
 
-let scriptText: string | undefined;
-
-/** ps/server/NlbCluster.ps1, seen from provider/windows (source) or provider/dist/windows (compiled). */
+/** ps/server/NlbCluster.ps1, read once. */
 export function nlbScript(): string {
-  if (scriptText !== undefined) return scriptText;
-  const candidates = [path.resolve(__dirname, "../ps/server/NlbCluster.ps1"), path.resolve(__dirname, "../../ps/server/NlbCluster.ps1")];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined)
-    throw new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/NlbCluster.ps1 is missing from the package.", { component: "ps/server/NlbCluster.ps1" });
-  scriptText = fs.readFileSync(found, "utf8");
-  return scriptText;
+  return psAssetText("server/NlbCluster.ps1");
 }
 
 /** NLB's operation modes, as New-NlbCluster -OperationMode takes them. */

@@ -5,10 +5,8 @@
 // jump host (ssh connection: the jump host runs the Invoke-Command), through the ExcasServer
 // module's Invoke-ExcasServerScript. The script travels as a literal and is rebuilt there with
 // [scriptblock]::Create; every value in the command is a quoted literal or a validated number.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { z } from "zod";
-import { parseRows, psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
+import { parseRows, psAssetText, psQuote, sessions, type CommandSpec, type SessionConnection } from "../shell";
 import { ExchangeCasError } from "../errors";
 import { serverAccessError } from "./access";
 
@@ -16,17 +14,9 @@ import { serverAccessError } from "./access";
 export const RPC_CLIENT_ACCESS_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem\\TCP/IP Port";
 export const ADDRESS_BOOK_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeAB\\Parameters\\RpcTcpPort";
 
-let scriptText: string | undefined;
-
-/** ps/server/StaticRpcPorts.ps1, seen from provider/windows (source) or provider/dist/windows (compiled). */
+/** ps/server/StaticRpcPorts.ps1, read once. */
 export function staticRpcPortsScript(): string {
-  if (scriptText !== undefined) return scriptText;
-  const candidates = [path.resolve(__dirname, "../ps/server/StaticRpcPorts.ps1"), path.resolve(__dirname, "../../ps/server/StaticRpcPorts.ps1")];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (found === undefined)
-    throw new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" });
-  scriptText = fs.readFileSync(found, "utf8");
-  return scriptText;
+  return psAssetText("server/StaticRpcPorts.ps1");
 }
 
 const SELECT = [
