@@ -11,6 +11,7 @@
 // project root), as it did in the serializer's text. Only `kind` (a string literal) is in it.
 import * as pulumi from "@pulumi/pulumi";
 import type * as runtime from "../runtime";
+import { ExchangeCasError } from "../errors";
 
 /** What a resource class gives DynamicResource: its kind and the `__provider` text for it. */
 export interface ThinProvider {
@@ -50,7 +51,7 @@ export function thinProvider(kind: runtime.ResourceKind): ThinProvider {
  */
 export class DynamicResource extends pulumi.CustomResource {
   constructor(provider: ThinProvider, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, module: string, type: string) {
-    if ("__provider" in props && props.__provider !== undefined) throw new Error("A dynamic resource must not define the __provider key");
+    if ("__provider" in props && props.__provider !== undefined) throw new ExchangeCasError("internal-error", "A dynamic resource must not define the __provider key");
     super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: provider.text }, opts);
   }
 }

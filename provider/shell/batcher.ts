@@ -11,6 +11,7 @@
 // TableSnapshot (tableSnapshot.ts) relaxes this, within bounds, for reads of one kind of object.
 import { type Connection } from "./connection";
 import type { Envelope } from "./envelope";
+import { noAnswerError } from "./errors";
 import { sessions } from "./registry";
 import type { CommandSpec } from "./session";
 
@@ -83,7 +84,7 @@ export class Batcher<K, V> {
         const outcomes = await plan.settle(envelopes);
         batch.forEach((w, i) => {
           const outcome = outcomes[slotOf[i] as number];
-          if (outcome === undefined) w.reject(new Error("internal error: a batched request got no answer"));
+          if (outcome === undefined) w.reject(noAnswerError());
           else if (outcome.ok) w.resolve(outcome.value);
           else w.reject(outcome.error);
         });

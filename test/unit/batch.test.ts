@@ -147,7 +147,7 @@ describe("Batcher", () => {
     const results = await Promise.allSettled([batcher.load("a"), batcher.load("b")]);
     expect(results).toEqual([
       { status: "fulfilled", value: "only one" },
-      { status: "rejected", reason: new Error("internal error: a batched request got no answer") },
+      { status: "rejected", reason: expect.objectContaining({ name: "ExchangeCasError", code: "internal-error", message: "internal error: a batched request got no answer" }) },
     ]);
   });
 
