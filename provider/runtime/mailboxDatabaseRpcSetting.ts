@@ -24,7 +24,7 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingInputs = z.infer<typeof InputsSchema>;
 
-const OutputsSchema = z.object({
+export const MailboxDatabaseRpcSettingOutputsSchema = z.object({
   /** The database's name as Exchange reports it. */
   database: z.string(),
   guid: z.string(),
@@ -42,6 +42,7 @@ const OutputsSchema = z.object({
   onDelete: OnDeleteState,
   connection: ConnectionSchema,
 });
+const OutputsSchema = MailboxDatabaseRpcSettingOutputsSchema;
 export type MailboxDatabaseRpcSettingOutputs = z.infer<typeof OutputsSchema>;
 
 /**

@@ -15,7 +15,7 @@ import { ConnectionSchema } from "../shell";
 import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { sameName, type DiffRules } from "./diff";
-import { mailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingOutputs } from "./mailboxDatabaseRpcSetting";
+import { mailboxDatabaseRpcSetting, MailboxDatabaseRpcSettingOutputsSchema, type MailboxDatabaseRpcSettingOutputs } from "./mailboxDatabaseRpcSetting";
 import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName } from "./rules";
 import { ExchangeCasError } from "../errors";
 
@@ -36,18 +36,9 @@ const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingsInputs = z.infer<typeof InputsSchema>;
 
 /** One database as a MailboxDatabaseRpcSetting keeps it, less what all of them share, plus the name it was declared by. */
-const EntrySchema = z.object({
+const EntrySchema = MailboxDatabaseRpcSettingOutputsSchema.omit({ onDelete: true, connection: true }).extend({
   /** The database as declared (a name or a Guid). */
   declared: z.string(),
-  database: z.string(),
-  guid: z.string(),
-  server: z.string(),
-  recovery: z.boolean(),
-  rpcClientAccessServer: z.string(),
-  /** The value this database was last set to (as given). */
-  wantedRpcClientAccessServer: z.string(),
-  appliedRpcClientAccessServer: z.string(),
-  previousRpcClientAccessServer: z.string(),
 });
 type Entry = z.infer<typeof EntrySchema>;
 
