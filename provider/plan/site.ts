@@ -153,7 +153,8 @@ function declarationShape(request: SitePlanRequest) {
   };
 }
 
-type Declared = z.output<z.ZodObject<ReturnType<typeof declarationShape>>>;
+type Shape = ReturnType<typeof declarationShape>;
+type Declared = Omit<z.output<z.ZodObject<Shape>>, "addresses"> & { addresses?: string[] | undefined };
 
 /** The whole declaration against the resources' own rules, every failure at once; the values typed when there is none. */
 function validate(request: SitePlanRequest): { failures: string[] } | { failures: []; values: Declared } {
@@ -164,7 +165,8 @@ function validate(request: SitePlanRequest): { failures: string[] } | { failures
   const balancer = LoadBalancerSchema.safeParse(request.loadBalancer);
   if (request.loadBalancer !== undefined && balancer.success) messages.push(...loadBalancerDeclarationErrors(balancer.data, request.rpcPorts, request.addresses));
   if (messages.length > 0) return { failures: messages };
-  return { failures: [], values: z.object(shape).parse(given) };
+  // Typed once checked: `addresses` may be absent (later, or the VIP) whatever its rule.
+  return { failures: [], values: z.object({ ...shape, addresses: shape.addresses.optional() }).parse(given) };
 }
 
 /**
