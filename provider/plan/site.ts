@@ -200,7 +200,7 @@ export function unreachablePortWarnings(site: string, unreachable: { server: { n
 }
 
 /** The refusal of the whole site: every error finding, with the errors that caused them. */
-function refusal(site: string, findings: readonly Finding[]): ExchangeCasError {
+export function siteRefusal(site: string, findings: readonly Finding[]): ExchangeCasError {
   const errors = sentences(findings, "error");
   const caught = findings.flatMap((f) => ((f.code === "nlb-refused" || f.code === "ports-refused") && f.cause !== undefined ? [f.cause] : []));
   return new ExchangeCasError("refused", `CasArraySite ${site}: ${errors.join(" ")}`, { site, refusals: errors }, causeOf([...new Set(caught)], `CasArraySite ${site}: what refused the plan`));
@@ -249,7 +249,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   if (balancer !== undefined && rpcPorts !== undefined && !refused()) facts.nlb = await readNlbFacts(servers, balancer, [135, rpcPorts.rpcClientAccess, rpcPorts.addressBook]);
   if (rpcPorts !== undefined && !refused()) facts.ports = await readPortFacts(servers, rpcPorts);
   const judged = judgeSite(declaration, facts);
-  if (hasErrors(judged.findings)) throw refusal(request.site, judged.findings);
+  if (hasErrors(judged.findings)) throw siteRefusal(request.site, judged.findings);
 
   // What the apply does to Outlook: each database whose value changes, with its mailboxes counted
   // (one query for the site's servers, and only when something changes). A database active in
