@@ -24,6 +24,8 @@ export default {
     "provider/shell/processGlobal.ts",
     "provider/verify/tcp.ts",
     "provider/windows/rpcPorts.ts",
+    "provider/plan/judge.ts",
+    "provider/plan/messages.ts",
   ],
   coverageAnalysis: "perTest",
   concurrency: 2,

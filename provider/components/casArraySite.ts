@@ -14,7 +14,7 @@
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
 import { isExchangeCasError } from "../errors";
-import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePlanRequest } from "../runtime/site";
+import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePlanRequest } from "../plan/site";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
 import { MailboxDatabaseRpcSetting } from "../resources/mailboxDatabaseRpcSetting";

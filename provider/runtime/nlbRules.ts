@@ -1,7 +1,7 @@
 // The rules of Windows NLB on a site's Client Access servers, as pure functions of what was read
 // (LB-WIRING 2): what is refused before anything changes, the warning every NLB site gets, and
 // the changes an apply makes, one node at a time, with the sentence the preview says for each.
-// NlbCluster (runtime/nlbCluster.ts) and CasArraySite's plan (runtime/site.ts) both use them.
+// NlbCluster (runtime/nlbCluster.ts) and CasArraySite's plan (plan/site.ts) both use them.
 import { z } from "zod";
 import type { NlbCluster, NlbHostReport, NlbMode } from "../windows/nlb";
 

@@ -93,7 +93,7 @@ export async function planNlbSite(
   request: { site: string; fqdn: string; connection: Connection; serverConnection?: ServerConnection },
   option: NlbLoadBalancerOption,
   ports: readonly number[],
-): Promise<{ errors: string[] } | NlbPlan> {
+): Promise<{ errors: string[]; cause?: unknown } | NlbPlan> {
   const mode = nlbMode(option);
   const declared = {
     site: request.site,
@@ -112,7 +112,8 @@ export async function planNlbSite(
   } catch (e) {
     if (isExchangeCasError(e, "refused")) {
       const refusals = e.details.refusals;
-      return { errors: Array.isArray(refusals) ? (refusals as string[]) : [e.message] };
+      // The refusal's sentences join the site's; the error itself stays their cause.
+      return { errors: Array.isArray(refusals) ? (refusals as string[]) : [e.message], cause: e };
     }
     throw e;
   }

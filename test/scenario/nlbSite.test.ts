@@ -5,6 +5,8 @@
 // verify { tcp: true }, proves that the VIP forwards: the lab's cluster is given real listeners on
 // loopback (test/support/nlbForwarder.ts), where a drained or stopped node stops receiving new
 // connections while the other answers.
+import { createRequire } from "node:module";
+import * as path from "node:path";
 import { describe, expect } from "vitest";
 import { create, refresh, resourceType, up, type Applied } from "../support/apply";
 import type { Registration } from "../support/contract";
@@ -14,7 +16,8 @@ import { labDatabases, labRecord, type Lab } from "../support/lab";
 import { CAS1, CAS2, IFACE, labClusters, nlbScenario, onServer, setInterface } from "../support/nlb";
 import { startForwarder, type Forwarder } from "../support/nlbForwarder";
 import { runExample, stackFileConfig } from "../support/program";
-import { declareSite } from "../support/site";
+import { ROOT } from "../support/paths";
+import { declareSite, HO_FQDN } from "../support/site";
 
 const RPC_PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
 const NLB = { kind: "nlb" as const, vip: "10.1.0.100", subnetMask: "255.255.255.0", interface: IFACE, mode: "multicast" as const };
@@ -55,6 +58,17 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
     expect(declared.error).toBe(
       "CasArraySite HeadOffice: Windows NLB cannot be used for the Client Access servers of site HeadOffice: HO-EX2010-MB1 and HO-EX2010-MB2 are members of database availability group HO-DAG01, and Network Load Balancing and Failover Clustering cannot run on the same server (Microsoft does not support NLB on DAG members; NLB logs event 4096 and may stop working on them). Use a hardware or virtual load balancer instead: give its team the loadBalancer output (TCP 135 and the two static RPC ports, client-IP affinity for the whole Outlook session) and point the array's name at its VIP.",
     );
+  });
+
+  it("keeps the load balancer's refusal as the cause of the site's", async ({ lab }) => {
+    // The program's runtime, as the site program plans through it (the fixtures close its sessions).
+    const { planSite } = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+    const request = { site: "HeadOffice", fqdn: HO_FQDN, zone: "exchangeserverpro.net", dnsServer: "DC01", databases: "all-in-site" as const, exclude: [] };
+    const refused = await planSite({ ...request, connection: lab.connection, rpcPorts: RPC_PORTS, loadBalancer: NLB }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ name: "ExchangeCasError", code: "refused", cause: { name: "ExchangeCasError", code: "refused" } });
   });
 
   it("refuses a load balancer without static RPC ports, or with addresses other than its VIP, before reading any server", async ({ lab }) => {
