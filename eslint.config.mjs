@@ -7,7 +7,18 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "provider/dist/**", "examples/dist/**", ".pulumi-state/**", ".lab/**", ".pulumi-cli/**", ".stryker-tmp/**", "reports/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "provider/dist/**",
+      "examples/dist/**",
+      ".pulumi-state/**",
+      ".lab/**",
+      ".pulumi-cli/**",
+      ".stryker-tmp/**",
+      "reports/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,6 +34,15 @@ export default {
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
   // The sandbox needs the sources and the unit tests, not the lab, the examples or build output.
-  ignorePatterns: ["/lab", "/examples", "/bench", "/provider/dist", "/.lab", "/.pulumi-state", "/.pulumi-cli", "/reports"],
+  ignorePatterns: [
+    "/lab",
+    "/examples",
+    "/bench",
+    "/provider/dist",
+    "/.lab",
+    "/.pulumi-state",
+    "/.pulumi-cli",
+    "/reports",
+  ],
   thresholds: { high: 85, low: 70, break: null },
 };

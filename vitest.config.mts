@@ -53,7 +53,14 @@ export default defineConfig({
       {
         test: {
           name: "local",
-          include: ["test/host/**/*.test.ts", "test/scenario/**/*.test.ts", "test/shell/**/*.test.ts", "test/faults/**/*.test.ts", "test/security/**/*.test.ts", "test/package/**/*.test.ts"],
+          include: [
+            "test/host/**/*.test.ts",
+            "test/scenario/**/*.test.ts",
+            "test/shell/**/*.test.ts",
+            "test/faults/**/*.test.ts",
+            "test/security/**/*.test.ts",
+            "test/package/**/*.test.ts",
+          ],
           env,
           ...timeouts,
         },

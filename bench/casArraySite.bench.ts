@@ -80,15 +80,28 @@ interface Row {
 const rows: Row[] = [];
 /** The program's site plan (preview) on a warm session: with every database changing (mailboxes counted) and with none changing. */
 const planCost: { n: number; changing: number[]; unchanged: number[] }[] = [];
-const stateBytes: { n: number; provider: number; settingOutputs: number; settingInputs: number; arrayOutputs: number; recordOutputs: number; oneResourcePerDatabase?: number }[] = [];
+const stateBytes: {
+  n: number;
+  provider: number;
+  settingOutputs: number;
+  settingInputs: number;
+  arrayOutputs: number;
+  recordOutputs: number;
+  oneResourcePerDatabase?: number;
+}[] = [];
 
 function log(message: string): void {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function runProvider<T>(env: Record<string, string>, work: (host: Host) => Promise<T>): Promise<{ sample: Sample; result: T }> {
+async function runProvider<T>(
+  env: Record<string, string>,
+  work: (host: Host) => Promise<T>,
+): Promise<{ sample: Sample; result: T }> {
   const t0 = performance.now();
-  const profile: Record<string, string> = process.env.BENCH_HOST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HOST_NODE_OPTIONS } : {};
+  const profile: Record<string, string> = process.env.BENCH_HOST_NODE_OPTIONS
+    ? { NODE_OPTIONS: process.env.BENCH_HOST_NODE_OPTIONS }
+    : {};
   const host = await Host.start({ EXCHANGE_CAS_STATS: "1", ...profile, ...env });
   await host.configure();
   const hostStartMs = performance.now() - t0;
@@ -110,7 +123,10 @@ async function runProvider<T>(env: Record<string, string>, work: (host: Host) =>
   }
   const line = /exchange-cas stats: (\{.*\})/.exec(host.log)?.[1];
   const stats = line ? (JSON.parse(line) as { commands: Record<string, number>; roundTrips: number }) : undefined;
-  return { sample: { ms, ...usage, harnessCpuMs, hostStartMs, commands: stats?.commands, roundTrips: stats?.roundTrips }, result };
+  return {
+    sample: { ms, ...usage, harnessCpuMs, hostStartMs, commands: stats?.commands, roundTrips: stats?.roundTrips },
+    result,
+  };
 }
 
 async function runBaseline(dir: string, script: string): Promise<Sample> {
@@ -140,11 +156,16 @@ function bytes(value: unknown): number {
 
 /** Closes the sessions the program side (planSite, run here) opened. */
 async function closeProgramSessions(): Promise<void> {
-  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+  const runtime = createRequire(path.join(ROOT, "package.json"))(
+    "exchange-cas/runtime",
+  ) as typeof import("exchange-cas/runtime");
   await runtime.sessions().closeAll();
 }
 
-async function declare(connection: ConnectionInput, databaseResources: "each" | "one" = "each"): Promise<Registration[]> {
+async function declare(
+  connection: ConnectionInput,
+  databaseResources: "each" | "one" = "each",
+): Promise<Registration[]> {
   return register(async (lib) => {
     const site = new lib.CasArraySite("headoffice", {
       site: SITE.site,
@@ -177,7 +198,8 @@ function benchSize(n: number): void {
       const regsOne = ONE ? await declare(connection, "one") : [];
       await closeProgramSessions();
       expect(regs.filter((r) => r.type.endsWith(":MailboxDatabaseRpcSetting"))).toHaveLength(n);
-      if (ONE) expect(regsOne.find((r) => r.type.endsWith(":MailboxDatabaseRpcSettings"))?.inputs.databases).toHaveLength(n);
+      if (ONE)
+        expect(regsOne.find((r) => r.type.endsWith(":MailboxDatabaseRpcSettings"))?.inputs.databases).toHaveLength(n);
       const row = (workload: Workload): Row => {
         let r = rows.find((x) => x.n === n && x.workload === workload);
         if (r === undefined) rows.push((r = { n, workload, provider: [], baseline: [] }));
@@ -193,7 +215,9 @@ function benchSize(n: number): void {
         // The preview's own cost: the program's site plan on a warm session, every database changing
         // (so the mailboxes of the site's servers are counted: one Get-Mailbox per server, 3 per database).
         fs.writeFileSync(statePath, pristine);
-        const plans = planCost.find((c) => c.n === n) ?? (planCost.push({ n, changing: [], unchanged: [] }), planCost[planCost.length - 1]);
+        const plans =
+          planCost.find((c) => c.n === n) ??
+          (planCost.push({ n, changing: [], unchanged: [] }), planCost[planCost.length - 1]);
         if (plans === undefined) throw new Error("no plan cost row");
         await declare(connection);
         let t = performance.now();
@@ -205,15 +229,20 @@ function benchSize(n: number): void {
         row("apply").provider.push(applied.sample);
         expect(allPointAtArray(statePath, n)).toBe(true);
         for (const s of settingsOf(applied.result)) expect(s.outputs.rpcClientAccessServer).toBe(SITE.fqdn);
-        log(`N=${n} run ${run}: provider apply ${Math.round(applied.sample.ms)} ms ${JSON.stringify(applied.sample.commands)}`);
+        log(
+          `N=${n} run ${run}: provider apply ${Math.round(applied.sample.ms)} ms ${JSON.stringify(applied.sample.commands)}`,
+        );
         t = performance.now();
         await declare(connection);
         plans.unchanged.push(performance.now() - t);
         await closeProgramSessions();
-        log(`N=${n} run ${run}: site plan ${Math.round(plans.changing.at(-1) ?? 0)} ms with every database changing, ${Math.round(plans.unchanged.at(-1) ?? 0)} ms with none`);
+        log(
+          `N=${n} run ${run}: site plan ${Math.round(plans.changing.at(-1) ?? 0)} ms with every database changing, ${Math.round(plans.unchanged.at(-1) ?? 0)} ms with none`,
+        );
         if (run === 1) {
           const settings = settingsOf(applied.result);
-          const mean = (f: (r: Resource) => number) => Math.round(settings.reduce((sum, r) => sum + f(r), 0) / settings.length);
+          const mean = (f: (r: Resource) => number) =>
+            Math.round(settings.reduce((sum, r) => sum + f(r), 0) / settings.length);
           const other = (suffix: string) => bytes(applied.result.find((r) => r.reg.type.endsWith(suffix))?.outputs);
           stateBytes.push({
             n,
@@ -235,12 +264,16 @@ function benchSize(n: number): void {
 
         // The same Reads, same bytes, answered by a provider that runs nothing: the boundary's share.
         const provider = String(applied.result[0]?.inputs.__provider ?? "");
-        const echo = await runProvider({}, (host) => refresh(host, withProvider(applied.result, echoProvider(provider.length)), PARALLEL));
+        const echo = await runProvider({}, (host) =>
+          refresh(host, withProvider(applied.result, echoProvider(provider.length)), PARALLEL),
+        );
         row("refresh: engine boundary only").provider.push(echo.sample);
         row("refresh: engine boundary only").baseline.push(...row("refresh").baseline.slice(-1));
         log(`N=${n} run ${run}: engine boundary only (echo provider) ${Math.round(echo.sample.ms)} ms`);
 
-        row("no-op apply").provider.push((await runProvider({}, (host) => noop(host, applied.result, PARALLEL))).sample);
+        row("no-op apply").provider.push(
+          (await runProvider({}, (host) => noop(host, applied.result, PARALLEL))).sample,
+        );
         row("no-op apply").baseline.push(await runBaseline(dir, baselineRefresh(statePath)));
         log(`N=${n} run ${run}: provider no-op ${Math.round(row("no-op apply").provider.at(-1)?.ms ?? 0)} ms`);
 
@@ -248,7 +281,9 @@ function benchSize(n: number): void {
           const strict = await runProvider(strictEnv, (host) => refresh(host, applied.result, PARALLEL));
           row("refresh (strict reads)").provider.push(strict.sample);
           row("refresh (strict reads)").baseline.push(...row("refresh").baseline.slice(-1));
-          log(`N=${n} run ${run}: provider refresh, strict reads ${Math.round(strict.sample.ms)} ms ${JSON.stringify(strict.sample.commands)}`);
+          log(
+            `N=${n} run ${run}: provider refresh, strict reads ${Math.round(strict.sample.ms)} ms ${JSON.stringify(strict.sample.commands)}`,
+          );
         }
         if (ONE) {
           // The same site with its databases as one resource: one Create, one Read, one Diff for them all.
@@ -262,13 +297,18 @@ function benchSize(n: number): void {
           expect(entries.filter((e) => e.rpcClientAccessServer === SITE.fqdn)).toHaveLength(n);
           if (run === 1 && set !== undefined) {
             const sizes = stateBytes.find((b) => b.n === n);
-            if (sizes !== undefined) sizes.oneResourcePerDatabase = Math.round((bytes(set.outputs) + bytes(set.inputs)) / n);
+            if (sizes !== undefined)
+              sizes.oneResourcePerDatabase = Math.round((bytes(set.outputs) + bytes(set.inputs)) / n);
           }
-          log(`N=${n} run ${run}: provider apply, databases as one resource ${Math.round(one.sample.ms)} ms ${JSON.stringify(one.sample.commands)}`);
+          log(
+            `N=${n} run ${run}: provider apply, databases as one resource ${Math.round(one.sample.ms)} ms ${JSON.stringify(one.sample.commands)}`,
+          );
           const oneRefreshed = await runProvider({}, (host) => refresh(host, one.result, PARALLEL));
           row("refresh, databases as one resource").provider.push(oneRefreshed.sample);
           row("refresh, databases as one resource").baseline.push(...row("refresh").baseline.slice(-1));
-          row("no-op apply, databases as one resource").provider.push((await runProvider({}, (host) => noop(host, one.result, PARALLEL))).sample);
+          row("no-op apply, databases as one resource").provider.push(
+            (await runProvider({}, (host) => noop(host, one.result, PARALLEL))).sample,
+          );
           row("no-op apply, databases as one resource").baseline.push(...row("no-op apply").baseline.slice(-1));
           log(
             `N=${n} run ${run}: databases as one resource: refresh ${Math.round(oneRefreshed.sample.ms)} ms, no-op ${Math.round(row("no-op apply, databases as one resource").provider.at(-1)?.ms ?? 0)} ms`,
@@ -280,7 +320,9 @@ function benchSize(n: number): void {
           expect(allPointAtArray(statePath, n)).toBe(true);
           row("apply (strict reads)").provider.push(strict.sample);
           row("apply (strict reads)").baseline.push(...row("apply").baseline.slice(-1));
-          log(`N=${n} run ${run}: provider apply, strict reads ${Math.round(strict.sample.ms)} ms ${JSON.stringify(strict.sample.commands)}`);
+          log(
+            `N=${n} run ${run}: provider apply, strict reads ${Math.round(strict.sample.ms)} ms ${JSON.stringify(strict.sample.commands)}`,
+          );
         }
       }
     } finally {
@@ -331,14 +373,19 @@ function report(): string {
     "Refresh with the engine boundary apart (*boundary* = the same Reads, same bytes, through the same host and harness, answered by a provider that runs nothing; *provider's own* = refresh minus boundary, the time the provider adds beyond what any dynamic provider pays for N Reads):",
     "",
   );
-  lines.push("| N | refresh s | boundary s | provider's own s | baseline s | ratio | ratio, provider's own |", "|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push(
+    "| N | refresh s | boundary s | provider's own s | baseline s | ratio | ratio, provider's own |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+  );
   for (const r of rows.filter((x) => x.workload === "refresh")) {
     const floor = rows.find((x) => x.n === r.n && x.workload === "refresh: engine boundary only");
     if (floor === undefined) continue;
     const p = median(r.provider.map((x) => x.ms));
     const f = median(floor.provider.map((x) => x.ms));
     const b = median(r.baseline.map((x) => x.ms));
-    lines.push(`| ${r.n} | ${s(p)} | ${s(f)} | ${s(p - f)} | ${s(b)} | ${(p / b).toFixed(2)} | ${((p - f) / b).toFixed(2)} |`);
+    lines.push(
+      `| ${r.n} | ${s(p)} | ${s(f)} | ${s(p - f)} | ${s(b)} | ${(p / b).toFixed(2)} | ${((p - f) / b).toFixed(2)} |`,
+    );
   }
   lines.push(
     "",
@@ -371,14 +418,19 @@ function report(): string {
   );
   lines.push("| N | workload | provider CPU s | engine harness CPU s | baseline CPU s |", "|---:|---|---:|---:|---:|");
   for (const r of rows) {
-    lines.push(`| ${r.n} | ${r.workload} | ${s(median(r.provider.map((x) => x.cpuMs)))} | ${s(median(r.provider.map((x) => x.harnessCpuMs ?? 0)))} | ${s(median(r.baseline.map((x) => x.cpuMs)))} |`);
+    lines.push(
+      `| ${r.n} | ${r.workload} | ${s(median(r.provider.map((x) => x.cpuMs)))} | ${s(median(r.provider.map((x) => x.harnessCpuMs ?? 0)))} | ${s(median(r.baseline.map((x) => x.cpuMs)))} |`,
+    );
   }
   lines.push(
     "",
     "The preview's site plan (the program's planSite on a warm session; with every database changing, the mailboxes of the site's servers are counted with Get-Mailbox -ResultSize Unlimited, 3 per database; with none changing, nothing is counted):",
     "",
   );
-  lines.push("| N | mailboxes | plan s, every database changing | plan s, none changing | added by the count s |", "|---:|---:|---:|---:|---:|");
+  lines.push(
+    "| N | mailboxes | plan s, every database changing | plan s, none changing | added by the count s |",
+    "|---:|---:|---:|---:|---:|",
+  );
   for (const c of planCost) {
     const a = median(c.changing);
     const b = median(c.unchanged);

@@ -32,10 +32,15 @@ class Limiter {
 
 const typeOf = (reg: Registration) => reg.type.split(":").pop() ?? reg.type;
 /** A database setting: one per database, or one for all of them (databaseResources "one"). */
-const isSetting = (reg: Registration) => typeOf(reg) === "MailboxDatabaseRpcSetting" || typeOf(reg) === "MailboxDatabaseRpcSettings";
+const isSetting = (reg: Registration) =>
+  typeOf(reg) === "MailboxDatabaseRpcSetting" || typeOf(reg) === "MailboxDatabaseRpcSettings";
 
 /** Runs `step` for the array and the record, then for every database setting, `parallel` at a time. */
-async function inOrder<T>(regs: Registration[], parallel: number, step: (reg: Registration) => Promise<T>): Promise<T[]> {
+async function inOrder<T>(
+  regs: Registration[],
+  parallel: number,
+  step: (reg: Registration) => Promise<T>,
+): Promise<T[]> {
   const limiter = new Limiter(parallel);
   const first = await Promise.all(regs.filter((r) => !isSetting(r)).map((r) => limiter.run(() => step(r))));
   const then = await Promise.all(regs.filter(isSetting).map((r) => limiter.run(() => step(r))));
@@ -95,5 +100,9 @@ export function echoProvider(length: number): string {
 
 /** The same resources with another `__provider` in their inputs and outputs. */
 export function withProvider(resources: Resource[], provider: string): Resource[] {
-  return resources.map((r) => ({ ...r, inputs: { ...r.inputs, __provider: provider }, outputs: { ...r.outputs, __provider: provider } }));
+  return resources.map((r) => ({
+    ...r,
+    inputs: { ...r.inputs, __provider: provider },
+    outputs: { ...r.outputs, __provider: provider },
+  }));
 }

@@ -16,7 +16,11 @@ function processes(): Proc[] {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const close = stat.lastIndexOf(")");
-      out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(stat.slice(close + 2).split(" ")[1]) });
+      out.push({
+        pid: Number(entry),
+        comm: stat.slice(stat.indexOf("(") + 1, close),
+        ppid: Number(stat.slice(close + 2).split(" ")[1]),
+      });
     } catch {
       // ended while we looked
     }
@@ -117,11 +121,15 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return NaN;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export function machine(pwsh: string): string {
-  const version = spawnSync(pwsh, ["-NoProfile", "-Command", "$PSVersionTable.PSVersion.ToString()"], { encoding: "utf8" }).stdout.trim();
+  const version = spawnSync(pwsh, ["-NoProfile", "-Command", "$PSVersionTable.PSVersion.ToString()"], {
+    encoding: "utf8",
+  }).stdout.trim();
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   return [
     `${os.availableParallelism()} CPUs (nproc; ${cpu})`,

@@ -74,7 +74,12 @@ export function siteState(n: number, latency: Latency): string {
     for (let k = 0; k < MAILBOXES_PER_DATABASE; k++) {
       const n = i * MAILBOXES_PER_DATABASE + k + 1;
       const id = String(n).padStart(5, "0");
-      mailboxes.push({ Name: `HO User ${id}`, Alias: `HO.User.${id}`, Database: db.Guid, Guid: `0b5e1000-0000-4000-8000-${n.toString(16).padStart(12, "0")}` });
+      mailboxes.push({
+        Name: `HO User ${id}`,
+        Alias: `HO.User.${id}`,
+        Database: db.Guid,
+        Guid: `0b5e1000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`,
+      });
     }
   });
   state.mailboxDatabases = [...generated, ...kept];
@@ -105,7 +110,8 @@ function prelude(statePath: string): string[] {
 }
 
 /** The last line of a baseline script: its own CPU time, which the bench reads from its output. */
-const ownCpu = "'##BENCH-CPU-MS## ' + [int][System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds";
+const ownCpu =
+  "'##BENCH-CPU-MS## ' + [int][System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds";
 
 /** Apply by hand: the array, its record, one Get of every database, one Set per database to change. */
 export function baselineApply(statePath: string): string {

@@ -28,21 +28,59 @@ export interface KeySpec {
 export const STACK_CONFIG_KEYS = {
   site: { kind: "string", required: true, description: "the AD site (one array per site)" },
   arrayName: { kind: "string", description: "the array's name (default: the FQDN's host label)" },
-  fqdn: { kind: "string", required: true, description: "the array's FQDN, internal only; never a server's or the DAG's name" },
+  fqdn: {
+    kind: "string",
+    required: true,
+    description: "the array's FQDN, internal only; never a server's or the DAG's name",
+  },
   dnsZone: { kind: "string", required: true, description: "the DNS zone holding the FQDN" },
   dnsServer: { kind: "string", required: true, description: "the DNS server (-ComputerName)" },
-  addresses: { kind: "list", required: true, description: "one CAS server's IP, or the load balancer's VIP (not set with loadBalancer: the name points at its VIP)" },
+  addresses: {
+    kind: "list",
+    required: true,
+    description:
+      "one CAS server's IP, or the load balancer's VIP (not set with loadBalancer: the name points at its VIP)",
+  },
   ttl: { kind: "integer", default: 3600, description: "the A record's time to live, in seconds" },
-  databases: { kind: "databases", default: "all-in-site", description: "all-in-site (every non-recovery database of the site) or a list of names" },
+  databases: {
+    kind: "databases",
+    default: "all-in-site",
+    description: "all-in-site (every non-recovery database of the site) or a list of names",
+  },
   exclude: { kind: "list", default: [], description: "databases to leave alone" },
-  adopt: { kind: "boolean", default: false, description: "take over an existing array and DNS name (released, not removed, on destroy)" },
-  onDelete: { kind: "string", default: "restore", description: "restore (a destroy puts the databases back and removes what the stack created) or retain (a destroy leaves everything as it is)" },
-  connection: { kind: "object", description: "{kind: lab, statePath, modulePath} (default), or a real Exchange 2010 endpoint ({kind: exchange, ...})" },
+  adopt: {
+    kind: "boolean",
+    default: false,
+    description: "take over an existing array and DNS name (released, not removed, on destroy)",
+  },
+  onDelete: {
+    kind: "string",
+    default: "restore",
+    description:
+      "restore (a destroy puts the databases back and removes what the stack created) or retain (a destroy leaves everything as it is)",
+  },
+  connection: {
+    kind: "object",
+    description:
+      "{kind: lab, statePath, modulePath} (default), or a real Exchange 2010 endpoint ({kind: exchange, ...})",
+  },
   dnsConnection: { kind: "object", description: "where the DnsServer cmdlets run when not on connection" },
-  rpcPorts: { kind: "object", description: "{rpcClientAccess, addressBook}: the same static RPC ports on every CAS of the site" },
+  rpcPorts: {
+    kind: "object",
+    description: "{rpcClientAccess, addressBook}: the same static RPC ports on every CAS of the site",
+  },
   serverConnection: { kind: "object", description: "how each CAS is reached for rpcPorts" },
-  loadBalancer: { kind: "object", description: "{kind: nlb, vip, subnetMask, interface, mode}: Windows NLB on the site's Client Access servers, whose VIP the name points at" },
-  verify: { kind: "verify", default: false, description: "false, warn, strict or {mode, tcp, tcpTimeoutMs}: check DNS, members and (tcp) the VIP's ports after the apply" },
+  loadBalancer: {
+    kind: "object",
+    description:
+      "{kind: nlb, vip, subnetMask, interface, mode}: Windows NLB on the site's Client Access servers, whose VIP the name points at",
+  },
+  verify: {
+    kind: "verify",
+    default: false,
+    description:
+      "false, warn, strict or {mode, tcp, tcpTimeoutMs}: check DNS, members and (tcp) the VIP's ports after the apply",
+  },
   password: { kind: "secret", description: "the password of a connection's username (pulumi config set --secret)" },
 } as const satisfies Record<string, KeySpec>;
 
@@ -125,16 +163,22 @@ function valueMistake(key: StackConfigKey, raw: string): string | undefined {
       }
       return notOneOf(`${fullKey(key)} is`, value, ["all-in-site"], " or a list of database names");
     case "onDelete":
-      return typeof value === "string" && ON_DELETE.includes(value) ? undefined : notOneOf(`${fullKey(key)} is`, value, ON_DELETE);
+      return typeof value === "string" && ON_DELETE.includes(value)
+        ? undefined
+        : notOneOf(`${fullKey(key)} is`, value, ON_DELETE);
     case "adopt":
       return value === true || value === false ? undefined : notOneOf(`${fullKey(key)} is`, raw, ["true", "false"]);
     case "ttl":
-      return typeof value === "number" && Number.isInteger(value) ? undefined : `${fullKey(key)} is ${shown(raw)}, not a whole number of seconds (such as 3600).`;
+      return typeof value === "number" && Number.isInteger(value)
+        ? undefined
+        : `${fullKey(key)} is ${shown(raw)}, not a whole number of seconds (such as 3600).`;
     case "verify": {
       if (typeof value === "boolean" || (typeof value === "string" && VERIFY.includes(value))) return undefined;
       if (value !== null && typeof value === "object" && !Array.isArray(value)) {
         const mode = (value as { mode?: unknown }).mode;
-        return mode === undefined || (typeof mode === "string" && VERIFY_MODES.includes(mode)) ? undefined : notOneOf(`${fullKey(key)} has mode`, mode, VERIFY_MODES);
+        return mode === undefined || (typeof mode === "string" && VERIFY_MODES.includes(mode))
+          ? undefined
+          : notOneOf(`${fullKey(key)} has mode`, mode, VERIFY_MODES);
       }
       return notOneOf(`${fullKey(key)} is`, value, VERIFY, " or {mode, tcp, tcpTimeoutMs}");
     }
@@ -148,7 +192,9 @@ function valueMistake(key: StackConfigKey, raw: string): string | undefined {
         return `${fullKey(key)} is ${shown(value)}, not an object: write {kind: nlb, vip: 10.1.0.100, subnetMask: 255.255.255.0, interface: Local Area Connection, mode: multicast}.`;
       }
       const kind = (value as { kind?: unknown }).kind;
-      return typeof kind === "string" && LOAD_BALANCER_KINDS.includes(kind) ? undefined : notOneOf(`${fullKey(key)} has kind`, kind, LOAD_BALANCER_KINDS);
+      return typeof kind === "string" && LOAD_BALANCER_KINDS.includes(kind)
+        ? undefined
+        : notOneOf(`${fullKey(key)} has kind`, kind, LOAD_BALANCER_KINDS);
     }
     case "rpcPorts":
       return value !== null && typeof value === "object" && !Array.isArray(value)
@@ -165,7 +211,9 @@ function hasUsername(values: Partial<Record<StackConfigKey, string>>): boolean {
     const raw = values[key];
     if (raw === undefined) return false;
     const value = parsed(raw);
-    return value !== null && typeof value === "object" && typeof (value as { username?: unknown }).username === "string";
+    return (
+      value !== null && typeof value === "object" && typeof (value as { username?: unknown }).username === "string"
+    );
   });
 }
 
@@ -184,7 +232,12 @@ export function stackConfigMistakes(config: StackConfig): string[] {
   const known = new Set<string>(KEYS);
   const values = config.values as Partial<Record<StackConfigKey, string>>;
   // With a load balancer declared the name points at its VIP: no addresses to give.
-  const missing = KEYS.filter((k) => "required" in STACK_CONFIG_KEYS[k] && values[k] === undefined && !(k === "addresses" && values.loadBalancer !== undefined));
+  const missing = KEYS.filter(
+    (k) =>
+      "required" in STACK_CONFIG_KEYS[k] &&
+      values[k] === undefined &&
+      !(k === "addresses" && values.loadBalancer !== undefined),
+  );
   const named = new Set<string>();
   for (const key of Object.keys(config.values).filter((k) => !known.has(k))) {
     const meant = nearest(key, KEYS) as StackConfigKey | undefined;
@@ -193,11 +246,15 @@ export function stackConfigMistakes(config: StackConfig): string[] {
     } else {
       const required = missing.includes(meant) && !named.has(meant);
       named.add(meant);
-      mistakes.push(`${fullKey(key)} is not a setting of this program: did you mean ${fullKey(meant)}${required ? ", which is required and not set" : ""}?`);
+      mistakes.push(
+        `${fullKey(key)} is not a setting of this program: did you mean ${fullKey(meant)}${required ? ", which is required and not set" : ""}?`,
+      );
     }
   }
   for (const key of missing.filter((k) => !named.has(k))) {
-    mistakes.push(`${fullKey(key)} is required and not set: \`pulumi config set ${NAMESPACE}:${key} <value> --stack ${config.stack}\`.`);
+    mistakes.push(
+      `${fullKey(key)} is required and not set: \`pulumi config set ${NAMESPACE}:${key} <value> --stack ${config.stack}\`.`,
+    );
   }
   for (const key of KEYS) {
     const raw = values[key];
@@ -223,7 +280,10 @@ export function stackConfigMistakes(config: StackConfig): string[] {
 /** The SDK's record of which keys were set with --secret (internal to the SDK, but what its own Config reads). */
 function isSecret(key: string): boolean {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
-  if (typeof runtime.isConfigSecret !== "function") throw new pulumi.RunError("This @pulumi/pulumi cannot say which config keys are secret (runtime.isConfigSecret is missing).");
+  if (typeof runtime.isConfigSecret !== "function")
+    throw new pulumi.RunError(
+      "This @pulumi/pulumi cannot say which config keys are secret (runtime.isConfigSecret is missing).",
+    );
   return runtime.isConfigSecret(key);
 }
 
@@ -246,5 +306,6 @@ export function currentStackConfig(): StackConfig {
  */
 export function checkStackConfig(config: StackConfig = currentStackConfig()): void {
   const mistakes = stackConfigMistakes(config);
-  if (mistakes.length > 0) throw new pulumi.RunError(`Stack ${config.stack}'s config: ${mistakes.join(" ")} Nothing was declared.`);
+  if (mistakes.length > 0)
+    throw new pulumi.RunError(`Stack ${config.stack}'s config: ${mistakes.join(" ")} Nothing was declared.`);
 }

@@ -3,7 +3,13 @@
 // CAS server's IP or the load balancer's VIP) and the connection: the lab by default, a real
 // Exchange 2010 endpoint by changing `exchange-cas:connection` (see README).
 import * as pulumi from "@pulumi/pulumi";
-import { CasArraySite, labConnection, type CasArraySiteArgs, type ConnectionInput, type ServerConnectionInput } from "exchange-cas";
+import {
+  CasArraySite,
+  labConnection,
+  type CasArraySiteArgs,
+  type ConnectionInput,
+  type ServerConnectionInput,
+} from "exchange-cas";
 import { checkStackConfig } from "./config";
 
 // Every key, value and secret of the stack config first (examples/config.ts): a misspelt key, a
@@ -15,7 +21,8 @@ const config = new pulumi.Config();
 // inputs and state; the provider resolves them when it opens the session, so a moved or re-cloned
 // checkout previews as no change.
 
-type ConnectionConfig = { kind: "lab"; statePath?: string; modulePath?: string } | ({ kind: "exchange" } & Record<string, unknown>);
+type ConnectionConfig =
+  { kind: "lab"; statePath?: string; modulePath?: string } | ({ kind: "exchange" } & Record<string, unknown>);
 
 function connection(key: string): ConnectionInput | undefined {
   const c = config.getObject<ConnectionConfig>(key);
@@ -48,7 +55,9 @@ function list(key: string, what: string, example: string): string[] | undefined 
     // a plain YAML scalar such as 10.1.0.11
   }
   if (!Array.isArray(value)) {
-    throw new pulumi.RunError(`exchange-cas:${key} must be a list of ${what}, such as ["${example}"], not the single value ${raw}: in stack config write it as a YAML list (- ${example}).`);
+    throw new pulumi.RunError(
+      `exchange-cas:${key} must be a list of ${what}, such as ["${example}"], not the single value ${raw}: in stack config write it as a YAML list (- ${example}).`,
+    );
   }
   return value as string[];
 }
@@ -84,11 +93,16 @@ const site = new CasArraySite(siteName.toLowerCase(), {
     zone: config.require("dnsZone"),
     server: config.require("dnsServer"),
     // With a load balancer declared, the name points at its VIP: no addresses.
-    addresses: list("addresses", "IPv4 addresses", "10.1.0.100") ?? (balancer === undefined ? config.requireObject<string[]>("addresses") : undefined),
+    addresses:
+      list("addresses", "IPv4 addresses", "10.1.0.100") ??
+      (balancer === undefined ? config.requireObject<string[]>("addresses") : undefined),
     ttl: config.getNumber("ttl"),
   },
   // "all-in-site" (the default) or a YAML list of database names.
-  databases: (config.get("databases") ?? "all-in-site") === "all-in-site" ? "all-in-site" : list("databases", "mailbox database names", "MB-HO-01"),
+  databases:
+    (config.get("databases") ?? "all-in-site") === "all-in-site"
+      ? "all-in-site"
+      : list("databases", "mailbox database names", "MB-HO-01"),
   exclude: list("exclude", "mailbox database names", "MB-HO-01"),
   // "each" (default): one MailboxDatabaseRpcSetting per database, each its own line in a preview;
   // "one": one MailboxDatabaseRpcSettings for all of them (a site of hundreds refreshes and previews faster).

@@ -15,7 +15,14 @@ export function labConnection(statePath: string, modulePath: string): Connection
  * username, the password is read at run time from the secret stack config `exchange-cas:password`
  * or the EXCHANGE_CAS_PASSWORD environment variable: it is never an input and never in state.
  */
-export function exchangeConnection(connectionUri: string, options: { authentication?: "Kerberos" | "Negotiate" | "Basic"; username?: string; skipCertificateChecks?: boolean } = {}): ConnectionInput {
+export function exchangeConnection(
+  connectionUri: string,
+  options: {
+    authentication?: "Kerberos" | "Negotiate" | "Basic";
+    username?: string;
+    skipCertificateChecks?: boolean;
+  } = {},
+): ConnectionInput {
   return { kind: "exchange", connectionUri, ...options };
 }
 

@@ -46,7 +46,12 @@ export class ExchangeCasError extends Error {
   /** The facts the error is about (names, addresses, servers), for callers and tests. */
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: ExchangeCasErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ExchangeCasErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "ExchangeCasError";
     this.code = code;

@@ -42,5 +42,7 @@ export function describeIssue(issue: Issue, property: string, value: unknown): s
   if (path.length === 0) return issue.message;
   const end = path[path.length - 1];
   const parent = [property, ...path.slice(0, -1).map(String)].join(".");
-  return typeof end === "number" ? `${issue.message} (item ${end + 1} of ${parent})` : `${issue.message} (in ${parent}.${end})`;
+  return typeof end === "number"
+    ? `${issue.message} (item ${end + 1} of ${parent})`
+    : `${issue.message} (in ${parent}.${end})`;
 }

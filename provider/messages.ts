@@ -28,7 +28,11 @@ export function mailboxes(n: number): string {
 
 /** What dropping a server's sessions means, for the restart of its RPC services. */
 export function droppingSessions(sessions: number | undefined): string {
-  return sessions === undefined ? "dropping its Outlook sessions" : sessions === 0 ? "dropping no Outlook sessions" : `dropping its ${outlookSessions(sessions)}`;
+  return sessions === undefined
+    ? "dropping its Outlook sessions"
+    : sessions === 0
+      ? "dropping no Outlook sessions"
+      : `dropping its ${outlookSessions(sessions)}`;
 }
 
 /** The array's FQDN is not in the declared zone: a refusal. */
@@ -57,12 +61,21 @@ export function databaseChanges(site: string, changes: readonly DatabaseChange[]
   if (changes.length === 0) return [];
   const profiles = `Existing Outlook profiles keep connecting to the old endpoint until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.`;
   const [only] = changes;
-  if (changes.length === 1 && only !== undefined) return [`${databaseChange(only, to)} ${profiles.replace("the old endpoint", only.from || "the old endpoint")}`];
+  if (changes.length === 1 && only !== undefined)
+    return [`${databaseChange(only, to)} ${profiles.replace("the old endpoint", only.from || "the old endpoint")}`];
   const total = changes.reduce((sum, d) => sum + d.mailboxes, 0);
   const summary = `${count(changes.length)} mailbox databases of site ${site} (${mailboxes(total)}): RpcClientAccessServer changes to ${to}. ${profiles} The list is in the \`databases\` output.`;
   const shown = changes.slice(0, DATABASE_LINES).map((d) => databaseChange(d, to));
   const rest = changes.length - shown.length;
-  return [summary, ...shown, ...(rest > 0 ? [`And ${count(rest)} more mailbox database${rest === 1 ? "" : "s"} of site ${site} (see the \`databases\` output).`] : [])];
+  return [
+    summary,
+    ...shown,
+    ...(rest > 0
+      ? [
+          `And ${count(rest)} more mailbox database${rest === 1 ? "" : "s"} of site ${site} (see the \`databases\` output).`,
+        ]
+      : []),
+  ];
 }
 
 /** The site's existing array will be taken over (adopt): what changes, and what destroy does. */

@@ -20,11 +20,17 @@ export function nearest(written: string, valid: readonly string[]): string | und
     }
   }
   if (best === undefined || bestDistance === 0) return best;
-  return bestDistance <= Math.max(2, Math.floor(best.length / 3)) && bestDistance < Math.max(typed.length, 2) ? best : undefined;
+  return bestDistance <= Math.max(2, Math.floor(best.length / 3)) && bestDistance < Math.max(typed.length, 2)
+    ? best
+    : undefined;
 }
 
 /** " Did you mean 'x'?" for a message, or "" when nothing valid is near. */
-export function didYouMean(written: string, valid: readonly string[], quote: (word: string) => string = (w) => `'${w}'`): string {
+export function didYouMean(
+  written: string,
+  valid: readonly string[],
+  quote: (word: string) => string = (w) => `'${w}'`,
+): string {
   const word = nearest(written, valid);
   return word === undefined ? "" : ` Did you mean ${quote(word)}?`;
 }
@@ -34,7 +40,10 @@ export function didYouMean(written: string, valid: readonly string[], quote: (wo
  * or `, not 5` when nothing valid is near (an object's `mode` is looked at too).
  */
 export function notWhatWasWritten(input: unknown, valid: readonly string[]): string {
-  const mode = input !== null && typeof input === "object" && !Array.isArray(input) ? (input as { mode?: unknown }).mode : undefined;
+  const mode =
+    input !== null && typeof input === "object" && !Array.isArray(input)
+      ? (input as { mode?: unknown }).mode
+      : undefined;
   const typed = typeof input === "string" ? input : typeof mode === "string" ? mode : undefined;
   const near = typed === undefined ? undefined : nearest(typed, valid);
   const what = input === undefined ? "undefined" : JSON.stringify(input);

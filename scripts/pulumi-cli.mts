@@ -26,7 +26,8 @@ export interface CliSeams {
   say(line: string): void;
 }
 
-export type CliResult = { ok: true; pulumi: string; source: "path" | "project" | "installed" } | { ok: false; message: string };
+export type CliResult =
+  { ok: true; pulumi: string; source: "path" | "project" | "installed" } | { ok: false; message: string };
 
 /** The binary of an installation rooted at `root`, where PulumiCommand.install puts it. */
 export function cliBinary(root: string): string {
@@ -45,26 +46,45 @@ export function installFailedMessage(version: string, reason: string): string {
 }
 
 /** Decides which CLI to run; installs `version` into the project folder when there is none. */
-export async function resolvePulumiCli(projectRoot: string, version: string, seams: CliSeams, timeoutMs: number = INSTALL_TIMEOUT_MS): Promise<CliResult> {
+export async function resolvePulumiCli(
+  projectRoot: string,
+  version: string,
+  seams: CliSeams,
+  timeoutMs: number = INSTALL_TIMEOUT_MS,
+): Promise<CliResult> {
   const onPath = seams.findOnPath();
   if (onPath !== undefined) return { ok: true, pulumi: onPath, source: "path" };
   const root = path.join(projectRoot, INSTALL_DIR);
   const binary = cliBinary(root);
   if (seams.isExecutable(binary)) return { ok: true, pulumi: binary, source: "project" };
-  seams.say(`up: no Pulumi CLI on PATH; installing v${version} (the SDK's version) into ${INSTALL_DIR}/ with Pulumi's install script`);
+  seams.say(
+    `up: no Pulumi CLI on PATH; installing v${version} (the SDK's version) into ${INSTALL_DIR}/ with Pulumi's install script`,
+  );
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the installer did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`the installer did not finish within ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([seams.install(root, version), timedOut]);
   } catch (error) {
-    return { ok: false, message: installFailedMessage(version, error instanceof Error ? error.message : String(error)) };
+    return {
+      ok: false,
+      message: installFailedMessage(version, error instanceof Error ? error.message : String(error)),
+    };
   } finally {
     clearTimeout(timer);
   }
   if (!seams.isExecutable(binary)) {
-    return { ok: false, message: installFailedMessage(version, `the installer finished but left no ${path.relative(projectRoot, binary)}`) };
+    return {
+      ok: false,
+      message: installFailedMessage(
+        version,
+        `the installer finished but left no ${path.relative(projectRoot, binary)}`,
+      ),
+    };
   }
   return { ok: true, pulumi: binary, source: "installed" };
 }

@@ -107,7 +107,8 @@ export class CasArraySite extends pulumi.ComponentResource {
     // warnings follow once they are known.
     const given = args.dns.addresses as unknown;
     const plainAddresses = Array.isArray(given) && given.every((a) => typeof a === "string") ? given : undefined;
-    const addressesLater = plainAddresses === undefined && given !== undefined && given !== null && typeof given === "object";
+    const addressesLater =
+      plainAddresses === undefined && given !== undefined && given !== null && typeof given === "object";
     // With a load balancer declared and no addresses, the name points at its VIP.
     const addressesGiven = given !== undefined;
     const request: SitePlanRequest = {
@@ -157,7 +158,11 @@ export class CasArraySite extends pulumi.ComponentResource {
           dnsServer: p.dnsServer,
           adopt: args.adopt,
           // The declared addresses (the NLB's VIP when the cluster is declared), for what a refusal says.
-          ...(p.loadBalancer !== undefined ? { addresses: [p.loadBalancer.vip] } : p.addresses !== undefined ? { addresses: p.addresses } : {}),
+          ...(p.loadBalancer !== undefined
+            ? { addresses: [p.loadBalancer.vip] }
+            : p.addresses !== undefined
+              ? { addresses: p.addresses }
+              : {}),
           connection: args.connection,
           dnsConnection: args.dnsConnection ?? args.connection,
         },
@@ -199,7 +204,12 @@ export class CasArraySite extends pulumi.ComponentResource {
                 clusterName: p.fqdn,
                 drainTimeoutSeconds: lb.drainTimeoutSeconds,
                 convergenceTimeoutSeconds: lb.convergenceTimeoutSeconds,
-                dns: { fqdn: p.fqdn, zone: p.zone, dnsServer: p.dnsServer, connection: args.dnsConnection ?? args.connection },
+                dns: {
+                  fqdn: p.fqdn,
+                  zone: p.zone,
+                  dnsServer: p.dnsServer,
+                  connection: args.dnsConnection ?? args.connection,
+                },
                 onDelete,
                 connection: args.connection,
                 ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
@@ -220,13 +230,25 @@ export class CasArraySite extends pulumi.ComponentResource {
           connection: args.dnsConnection ?? args.connection,
           plannedBySite: true,
         },
-        { parent: this, dependsOn: [claim, ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])] },
+        {
+          parent: this,
+          dependsOn: [claim, ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])],
+        },
       );
       // After its record (the name resolves before anything points at it); on destroy before it,
       // so the databases are put back while the name still resolves.
       const array = new ClientAccessArray(
         `${name}-array`,
-        { name: p.arrayName, fqdn: p.fqdn, site: p.site, adopt: args.adopt, restore: p.restore, onDelete, connection: args.connection, plannedBySite: true },
+        {
+          name: p.arrayName,
+          fqdn: p.fqdn,
+          site: p.site,
+          adopt: args.adopt,
+          restore: p.restore,
+          onDelete,
+          connection: args.connection,
+          plannedBySite: true,
+        },
         { parent: this, dependsOn: [record] },
       );
       // The databases never restore on their own delete: a database that leaves the declaration
@@ -238,7 +260,13 @@ export class CasArraySite extends pulumi.ComponentResource {
             (db) =>
               new MailboxDatabaseRpcSetting(
                 `${name}-${db.name.toLowerCase()}`,
-                { database: db.name, rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
+                {
+                  database: db.name,
+                  rpcClientAccessServer: array.fqdn,
+                  onDelete: "retain",
+                  connection: args.connection,
+                  plannedBySite: true,
+                },
                 { parent: this, dependsOn: [array, record] },
               ),
           );
@@ -246,7 +274,13 @@ export class CasArraySite extends pulumi.ComponentResource {
         one && p.databases.length > 0
           ? new MailboxDatabaseRpcSettings(
               `${name}-databases`,
-              { databases: p.databases.map((db) => db.name), rpcClientAccessServer: array.fqdn, onDelete: "retain", connection: args.connection, plannedBySite: true },
+              {
+                databases: p.databases.map((db) => db.name),
+                rpcClientAccessServer: array.fqdn,
+                onDelete: "retain",
+                connection: args.connection,
+                plannedBySite: true,
+              },
               { parent: this, dependsOn: [array, record] },
             )
           : undefined;
@@ -264,13 +298,27 @@ export class CasArraySite extends pulumi.ComponentResource {
                 addresses,
                 site: p.site,
                 connection: args.connection,
-                ...(checks.tcp ? { ports: [135, ...(p.rpcPorts !== undefined ? [p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook] : [])] } : {}),
+                ...(checks.tcp
+                  ? {
+                      ports: [
+                        135,
+                        ...(p.rpcPorts !== undefined ? [p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook] : []),
+                      ],
+                    }
+                  : {}),
                 mode: checks.mode,
                 ...(checks.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: checks.tcpTimeoutMs } : {}),
               },
               {
                 parent: this,
-                dependsOn: [record, array, ...settings, ...(databaseSet === undefined ? [] : [databaseSet]), ...(ports === undefined ? [] : [ports]), ...(nlb === undefined ? [] : [nlb])],
+                dependsOn: [
+                  record,
+                  array,
+                  ...settings,
+                  ...(databaseSet === undefined ? [] : [databaseSet]),
+                  ...(ports === undefined ? [] : [ports]),
+                  ...(nlb === undefined ? [] : [nlb]),
+                ],
               },
             );
       for (const w of p.warnings) void pulumi.log.warn(w, this);
@@ -296,7 +344,9 @@ export class CasArraySite extends pulumi.ComponentResource {
     this.databases = children.apply((c) => {
       const pairs =
         c?.databaseSet !== undefined
-          ? c.databaseSet.settings.apply((entries) => (entries ?? []).map((e): [string, string] => [e.database, e.rpcClientAccessServer]))
+          ? c.databaseSet.settings.apply((entries) =>
+              (entries ?? []).map((e): [string, string] => [e.database, e.rpcClientAccessServer]),
+            )
           : pulumi.all((c?.settings ?? []).map((s) => pulumi.all([s.database, s.rpcClientAccessServer])));
       return pairs.apply((list) =>
         list.map(([database, rpcClientAccessServer]) => {
@@ -306,12 +356,20 @@ export class CasArraySite extends pulumi.ComponentResource {
       );
     });
     this.rpcPorts = children.apply((c) => c?.ports);
-    this.verification = children.apply((c) => (c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification));
+    this.verification = children.apply((c) =>
+      c?.verification === undefined ? pulumi.output<Verification | undefined>(undefined) : c.verification.verification,
+    );
     // Outputs that do not apply are absent, not empty shells.
-    this.rpcPortServers = children.apply((c) => (c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[] | undefined>(undefined) : c.ports.servers));
-    this.loadBalancer = children.apply((c) => (c?.ports === undefined ? pulumi.output(undefined) : c.ports.loadBalancer));
+    this.rpcPortServers = children.apply((c) =>
+      c?.ports === undefined ? pulumi.output<StaticRpcPortsServer[] | undefined>(undefined) : c.ports.servers,
+    );
+    this.loadBalancer = children.apply((c) =>
+      c?.ports === undefined ? pulumi.output(undefined) : c.ports.loadBalancer,
+    );
     this.nlbCluster = children.apply((c) => c?.nlb);
-    this.nlbNodes = children.apply((c) => (c?.nlb === undefined ? pulumi.output<NlbClusterNode[] | undefined>(undefined) : c.nlb.nodes));
+    this.nlbNodes = children.apply((c) =>
+      c?.nlb === undefined ? pulumi.output<NlbClusterNode[] | undefined>(undefined) : c.nlb.nodes,
+    );
     this.warnings = pulumi.all([children, later]).apply(([c, l]) => [...(c?.plan.warnings ?? []), ...l]);
     this.registerOutputs({
       fqdn: this.fqdn,

@@ -55,7 +55,12 @@ const ARecordRow = z
     TimeToLive: z.number(),
     IPv4Address: z.string(),
   })
-  .transform((r) => ({ hostName: r.HostName, recordType: r.RecordType, address: r.IPv4Address, ttl: Math.round(r.TimeToLive) }));
+  .transform((r) => ({
+    hostName: r.HostName,
+    recordType: r.RecordType,
+    address: r.IPv4Address,
+    ttl: Math.round(r.TimeToLive),
+  }));
 
 function win32(e: unknown): number | undefined {
   return e instanceof PowerShellError ? e.win32Code : undefined;
@@ -79,7 +84,8 @@ function rethrow(e: unknown, at: DnsName, connection: Connection): never {
 }
 
 const target = (at: DnsName) => `${at.name}.${at.zone}`;
-const where = (at: DnsName) => `-ZoneName ${psQuote(at.zone)} -Name ${psQuote(at.name)} -ComputerName ${psQuote(at.dnsServer)}`;
+const where = (at: DnsName) =>
+  `-ZoneName ${psQuote(at.zone)} -Name ${psQuote(at.name)} -ComputerName ${psQuote(at.dnsServer)}`;
 
 /**
  * The A records at exactly this name (children of the name are not included); an empty list
@@ -103,11 +109,18 @@ export async function getARecords(connection: Connection, at: DnsName): Promise<
     rethrow(e, at, connection);
   }
   // Without -Node the server also returns records below the name (x.outlook-ho); keep the name's own.
-  return rows.filter((r) => r.recordType.toUpperCase() === "A" && r.hostName.toLowerCase() === at.name.toLowerCase()).map(({ hostName, address, ttl }) => ({ hostName, address, ttl }));
+  return rows
+    .filter((r) => r.recordType.toUpperCase() === "A" && r.hostName.toLowerCase() === at.name.toLowerCase())
+    .map(({ hostName, address, ttl }) => ({ hostName, address, ttl }));
 }
 
 /** Adds one A record; false when the name already had this address (WIN32 9711). */
-export async function addARecord(connection: Connection, at: DnsName, address: string, ttlSeconds: number): Promise<boolean> {
+export async function addARecord(
+  connection: Connection,
+  at: DnsName,
+  address: string,
+  ttlSeconds: number,
+): Promise<boolean> {
   try {
     await sessions().invoke(connection, {
       cmdlet: "Add-DnsServerResourceRecordA",
@@ -146,10 +159,19 @@ export async function removeARecord(connection: Connection, at: DnsName, address
  * no record crosses a remote session. (The server makes the record static: its Timestamp goes.)
  * False when the record was not there.
  */
-export async function setARecordTtl(connection: Connection, at: DnsName, address: string, ttlSeconds: number): Promise<boolean> {
+export async function setARecordTtl(
+  connection: Connection,
+  at: DnsName,
+  address: string,
+  ttlSeconds: number,
+): Promise<boolean> {
   const script = `Set-ExcasDnsARecordTtl ${where(at)} -IPv4Address ${psQuote(address)} -TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`;
   try {
-    const envelope = await sessions().invoke(connection, { cmdlet: "Set-DnsServerResourceRecord", target: target(at), script });
+    const envelope = await sessions().invoke(connection, {
+      cmdlet: "Set-DnsServerResourceRecord",
+      target: target(at),
+      script,
+    });
     return envelope.data.includes("set");
   } catch (e) {
     const code = win32(e);

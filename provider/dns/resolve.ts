@@ -22,7 +22,10 @@ const numberList = z
 const ResolutionRow = z
   .object({ Exists: z.boolean(), IPAddress: stringList, TTL: numberList })
   .refine((r) => r.IPAddress.length === r.TTL.length, { message: "IPAddress and TTL differ in length" })
-  .transform((r) => ({ exists: r.Exists, records: r.IPAddress.map((address, i) => ({ address, ttl: Math.round(r.TTL[i] ?? 0) })) }));
+  .transform((r) => ({
+    exists: r.Exists,
+    records: r.IPAddress.map((address, i) => ({ address, ttl: Math.round(r.TTL[i] ?? 0) })),
+  }));
 
 /** The A answers for `name` at DNS server `server`, asked on the host of `connection`. */
 export async function resolveARecords(connection: Connection, name: string, server: string): Promise<Resolution> {
@@ -39,7 +42,11 @@ export async function resolveARecords(connection: Connection, name: string, serv
       ResolutionRow,
     );
   } catch (e) {
-    if (e instanceof PowerShellError && e.exceptionType === "CommandNotFoundException" && /Excas|Resolve-DnsName/.test(e.shortMessage)) {
+    if (
+      e instanceof PowerShellError &&
+      e.exceptionType === "CommandNotFoundException" &&
+      /Excas|Resolve-DnsName/.test(e.shortMessage)
+    ) {
       throw new ExchangeCasError(
         "missing-component",
         `Resolve-ExcasDnsName or Resolve-DnsName is missing on ${describeConnection(connection)}: the host of the DNS connection needs the DnsClient module (Windows Server 2012 or later) and the exchange-cas package's ps/ExcasDns folder in a PSModulePath folder (a restricted endpoint must also make Resolve-ExcasDnsName visible).`,
@@ -50,6 +57,11 @@ export async function resolveARecords(connection: Connection, name: string, serv
     throw e;
   }
   const row = rows[0];
-  if (row === undefined) throw new ExchangeCasError("unexpected-output", `Resolve-ExcasDnsName '${name}' at DNS server '${server}' returned nothing.`, { name, server });
+  if (row === undefined)
+    throw new ExchangeCasError(
+      "unexpected-output",
+      `Resolve-ExcasDnsName '${name}' at DNS server '${server}' returned nothing.`,
+      { name, server },
+    );
   return row;
 }

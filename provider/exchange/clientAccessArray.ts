@@ -44,7 +44,16 @@ export type CasArray = z.output<typeof CasArrayRow>;
 /** The array with this identity, or undefined when Exchange says it does not exist. */
 export async function getClientAccessArray(connection: Connection, identity: string): Promise<CasArray | undefined> {
   try {
-    const rows = await query(connection, { cmdlet: "Get-ClientAccessArray", target: identity, script: `Get-ClientAccessArray -Identity ${psQuote(identity)}`, select: SELECT }, CasArrayRow);
+    const rows = await query(
+      connection,
+      {
+        cmdlet: "Get-ClientAccessArray",
+        target: identity,
+        script: `Get-ClientAccessArray -Identity ${psQuote(identity)}`,
+        select: SELECT,
+      },
+      CasArrayRow,
+    );
     return rows[0];
   } catch (e) {
     if (e instanceof PowerShellError && e.isNotFound) return undefined;
@@ -55,10 +64,17 @@ export async function getClientAccessArray(connection: Connection, identity: str
 /** Every array, or those of one AD site. */
 export async function listClientAccessArrays(connection: Connection, site?: string): Promise<CasArray[]> {
   const script = site === undefined ? "Get-ClientAccessArray" : `Get-ClientAccessArray -Site ${psQuote(site)}`;
-  return query(connection, { cmdlet: "Get-ClientAccessArray", target: site ?? "", script, select: SELECT }, CasArrayRow);
+  return query(
+    connection,
+    { cmdlet: "Get-ClientAccessArray", target: site ?? "", script, select: SELECT },
+    CasArrayRow,
+  );
 }
 
-export async function newClientAccessArray(connection: Connection, args: { name: string; fqdn: string; site: string }): Promise<CasArray> {
+export async function newClientAccessArray(
+  connection: Connection,
+  args: { name: string; fqdn: string; site: string },
+): Promise<CasArray> {
   const spec = {
     cmdlet: "New-ClientAccessArray",
     target: args.name,
@@ -67,17 +83,28 @@ export async function newClientAccessArray(connection: Connection, args: { name:
   };
   const rows = await arrayWrite(connection, () => query(connection, spec, CasArrayRow));
   const created = rows[0];
-  if (created === undefined) throw new ExchangeCasError("unexpected-output", `New-ClientAccessArray '${args.name}' reported success but returned no array.`, { name: args.name });
+  if (created === undefined)
+    throw new ExchangeCasError(
+      "unexpected-output",
+      `New-ClientAccessArray '${args.name}' reported success but returned no array.`,
+      { name: args.name },
+    );
   return created;
 }
 
-export async function setClientAccessArray(connection: Connection, identity: string, changes: { name?: string; fqdn?: string; site?: string }): Promise<void> {
+export async function setClientAccessArray(
+  connection: Connection,
+  identity: string,
+  changes: { name?: string; fqdn?: string; site?: string },
+): Promise<void> {
   const parts = [`Set-ClientAccessArray -Identity ${psQuote(identity)}`];
   if (changes.name !== undefined) parts.push(`-Name ${psQuote(changes.name)}`);
   if (changes.fqdn !== undefined) parts.push(`-Fqdn ${psQuote(changes.fqdn)}`);
   if (changes.site !== undefined) parts.push(`-Site ${psQuote(changes.site)}`);
   if (parts.length === 1) return;
-  await arrayWrite(connection, () => sessions().invoke(connection, { cmdlet: "Set-ClientAccessArray", target: identity, script: parts.join(" ") }));
+  await arrayWrite(connection, () =>
+    sessions().invoke(connection, { cmdlet: "Set-ClientAccessArray", target: identity, script: parts.join(" ") }),
+  );
 }
 
 /** Removes the array; false when it was already gone. */

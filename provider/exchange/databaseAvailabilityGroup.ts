@@ -5,10 +5,16 @@ import { query, stringList, type Connection } from "../shell";
 
 const SELECT = ["Name", "Servers"] as const;
 
-const DagRow = z.object({ Name: z.string(), Servers: stringList }).transform((r) => ({ name: r.Name, servers: r.Servers }));
+const DagRow = z
+  .object({ Name: z.string(), Servers: stringList })
+  .transform((r) => ({ name: r.Name, servers: r.Servers }));
 
 export type DatabaseAvailabilityGroup = z.output<typeof DagRow>;
 
 export async function listDatabaseAvailabilityGroups(connection: Connection): Promise<DatabaseAvailabilityGroup[]> {
-  return query(connection, { cmdlet: "Get-DatabaseAvailabilityGroup", target: "", script: "Get-DatabaseAvailabilityGroup", select: SELECT }, DagRow);
+  return query(
+    connection,
+    { cmdlet: "Get-DatabaseAvailabilityGroup", target: "", script: "Get-DatabaseAvailabilityGroup", select: SELECT },
+    DagRow,
+  );
 }

@@ -3,7 +3,17 @@ import { z } from "zod";
 import { psQuote, query, type Connection } from "../shell";
 import { leafName } from "./rows";
 
-const SELECT = ["Name", "Fqdn", "Site", "ServerRole", "IsClientAccessServer", "IsMailboxServer", "ExchangeLegacyDN", "Guid", "AdminDisplayVersion"] as const;
+const SELECT = [
+  "Name",
+  "Fqdn",
+  "Site",
+  "ServerRole",
+  "IsClientAccessServer",
+  "IsMailboxServer",
+  "ExchangeLegacyDN",
+  "Guid",
+  "AdminDisplayVersion",
+] as const;
 
 const ServerRow = z
   .object({

@@ -32,7 +32,8 @@ const GROUP = "Group-Object -Property { [string]$_.Database } -NoElement";
  */
 export function countMailboxesScript(servers: readonly string[]): string {
   const remote = servers.map(
-    (server, i) => `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-Mailbox -Server ${psQuote(server)} -ResultSize Unlimited } -WarningVariable excasWarnings${i} | ${GROUP}`,
+    (server, i) =>
+      `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-Mailbox -Server ${psQuote(server)} -ResultSize Unlimited } -WarningVariable excasWarnings${i} | ${GROUP}`,
   );
   const warnings = servers.map((_, i) => `@($excasWarnings${i})`).join(" + ");
   return [
@@ -52,7 +53,10 @@ export function countMailboxesScript(servers: readonly string[]): string {
  * servers. Throws PowerShellError when Exchange reports an error (an unknown server, a missing
  * permission) and an Error when Exchange says it cut the result short: never a partial count.
  */
-export async function countMailboxesByDatabase(connection: Connection, servers: string[]): Promise<Map<string, number>> {
+export async function countMailboxesByDatabase(
+  connection: Connection,
+  servers: string[],
+): Promise<Map<string, number>> {
   const seen = new Set<string>();
   const unique = servers.filter((s) => {
     const key = s.toLowerCase();
@@ -61,7 +65,12 @@ export async function countMailboxesByDatabase(connection: Connection, servers: 
     return true;
   });
   if (unique.length === 0) return new Map();
-  const spec = { cmdlet: "Get-Mailbox", target: unique.join(", "), script: countMailboxesScript(unique), select: SELECT };
+  const spec = {
+    cmdlet: "Get-Mailbox",
+    target: unique.join(", "),
+    script: countMailboxesScript(unique),
+    select: SELECT,
+  };
   return mailboxCounts(spec.target, await sessions().invoke(connection, spec));
 }
 
@@ -73,10 +82,14 @@ export async function countMailboxesByDatabase(connection: Connection, servers: 
 export function mailboxCounts(target: string, envelope: Envelope): Map<string, number> {
   const truncated = envelope.warnings.find((w) => TRUNCATION_WARNING.test(w));
   if (truncated !== undefined) {
-    throw new ExchangeCasError("unexpected-output", `Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`, {
-      target,
-      warning: truncated,
-    });
+    throw new ExchangeCasError(
+      "unexpected-output",
+      `Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`,
+      {
+        target,
+        warning: truncated,
+      },
+    );
   }
   const counts = new Map<string, number>();
   for (const row of parseRows("Get-Mailbox", envelope.data, CountRow)) {

@@ -18,14 +18,35 @@ import { Batcher, type BatchPlan, type Outcome } from "../shell/batcher";
 import { perConnection } from "../shell/processGlobal";
 import { TableSnapshot } from "../shell/tableSnapshot";
 import { batchMemberError, noEnvelopeError } from "../shell/errors";
-import { parseRows, PowerShellError, psQuote, query, sessions, stringList, type CommandSpec, type Connection, type Envelope, type PsErrorRecord } from "../shell";
+import {
+  parseRows,
+  PowerShellError,
+  psQuote,
+  query,
+  sessions,
+  stringList,
+  type CommandSpec,
+  type Connection,
+  type Envelope,
+  type PsErrorRecord,
+} from "../shell";
 import { leafName } from "./rows";
 import { ExchangeCasError } from "../errors";
 
 // Server is the ACTIVE copy's host (Active Manager rewrites it on every mount or move, possibly
 // into another AD site); Servers lists every server with a copy; ActivationPreference numbers the
 // copies, 1 being the one Active Manager prefers: the database's home (DOMAIN.md §1.10).
-const SELECT = ["Name", "Guid", "Server", "Servers", "ActivationPreference", "RpcClientAccessServer", "Recovery", "ExchangeLegacyDN", "DistinguishedName"] as const;
+const SELECT = [
+  "Name",
+  "Guid",
+  "Server",
+  "Servers",
+  "ActivationPreference",
+  "RpcClientAccessServer",
+  "Recovery",
+  "ExchangeLegacyDN",
+  "DistinguishedName",
+] as const;
 
 function copyServers(active: string, listed: string[]): string[] {
   return listed.some((n) => n.toLowerCase() === active.toLowerCase()) ? listed : [active, ...listed];
@@ -49,10 +70,17 @@ const PreferenceEntry = z.union([
 const ActivationPreference = z
   .union([z.array(PreferenceEntry), PreferenceEntry])
   .nullable()
-  .transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]).filter((e): e is { server: string; preference: number } => e !== undefined).sort((a, b) => a.preference - b.preference));
+  .transform((v) =>
+    (v === null ? [] : Array.isArray(v) ? v : [v])
+      .filter((e): e is { server: string; preference: number } => e !== undefined)
+      .sort((a, b) => a.preference - b.preference),
+  );
 
 /** The server of the preferred copy (the lowest ActivationPreference, 1), else the active one. */
-export function homeServer(db: { server: string; activationPreference: { server: string; preference: number }[] }): string {
+export function homeServer(db: {
+  server: string;
+  activationPreference: { server: string; preference: number }[];
+}): string {
   return db.activationPreference[0]?.server ?? db.server;
 }
 
@@ -129,11 +157,21 @@ function outcomeOf(identity: string, rows: MailboxDatabase[], errors: PsErrorRec
 }
 
 function getOne(identity: string): CommandSpec {
-  return { cmdlet: GET, target: identity, script: `Get-MailboxDatabase -Identity ${psQuote(identity)}`, select: SELECT };
+  return {
+    cmdlet: GET,
+    target: identity,
+    script: `Get-MailboxDatabase -Identity ${psQuote(identity)}`,
+    select: SELECT,
+  };
 }
 
 class DatabaseClient {
-  readonly table = new TableSnapshot<MailboxDatabase>({ aliases, normalize: normalizeIdentity, maxAgeMs: TABLE_MAX_AGE_MS, idleMs: tableIdleMs() });
+  readonly table = new TableSnapshot<MailboxDatabase>({
+    aliases,
+    normalize: normalizeIdentity,
+    maxAgeMs: TABLE_MAX_AGE_MS,
+    idleMs: tableIdleMs(),
+  });
   readonly reads: Batcher<string, MailboxDatabase[]>;
   readonly sets: Batcher<{ identity: string; value: string; label: string }, void>;
 
@@ -183,7 +221,9 @@ class DatabaseClient {
           const missing = ids.filter((_, i) => answers[i] === undefined);
           const again = missing.length > 0 ? await this.readEach(missing) : [];
           let next = 0;
-          return answers.map((rows) => (rows !== undefined ? found(rows) : (again[next++] as Outcome<MailboxDatabase[]>)));
+          return answers.map((rows) =>
+            rows !== undefined ? found(rows) : (again[next++] as Outcome<MailboxDatabase[]>),
+          );
         } finally {
           if (!settled) table.fail();
         }
@@ -259,7 +299,11 @@ class DatabaseClient {
     const unresolved = ids.filter((_, i) => !answered[i]);
     const again = unattributed > 0 && unresolved.length > 0 ? await this.readEach(unresolved) : [];
     let next = 0;
-    return ids.map((id, i) => (!answered[i] && again.length > 0 ? (again[next++] as Outcome<MailboxDatabase[]>) : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? [])));
+    return ids.map((id, i) =>
+      !answered[i] && again.length > 0
+        ? (again[next++] as Outcome<MailboxDatabase[]>)
+        : outcomeOf(id, rowsOf[i] ?? [], errorsOf[i] ?? []),
+    );
   }
 
   /** Reads each identity with its own command (one round trip, one envelope each). */
@@ -285,7 +329,9 @@ class DatabaseClient {
         requests.map((r, i): Outcome<void> => {
           const envelope = envelopes[i];
           if (envelope === undefined) return { ok: false, error: noEnvelopeError() };
-          return envelope.ok ? { ok: true, value: undefined } : { ok: false, error: new PowerShellError("Set-MailboxDatabase", r.label, envelope.errors) };
+          return envelope.ok
+            ? { ok: true, value: undefined }
+            : { ok: false, error: new PowerShellError("Set-MailboxDatabase", r.label, envelope.errors) };
         }),
       failed: (error, i) => batchMemberError(error, commands, i),
     };
@@ -300,13 +346,20 @@ function client(connection: Connection): DatabaseClient {
  * The database with this identity (name, Guid or DN), or undefined when Exchange does not find
  * it. Exchange returns every database of a duplicated name; that is an error here.
  */
-export async function getMailboxDatabase(connection: Connection, identity: string): Promise<MailboxDatabase | undefined> {
+export async function getMailboxDatabase(
+  connection: Connection,
+  identity: string,
+): Promise<MailboxDatabase | undefined> {
   const rows = await client(connection).get(identity);
   if (rows.length > 1) {
-    throw new ExchangeCasError("ambiguous", `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`, {
-      identity,
-      guids: rows.map((r) => r.guid),
-    });
+    throw new ExchangeCasError(
+      "ambiguous",
+      `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`,
+      {
+        identity,
+        guids: rows.map((r) => r.guid),
+      },
+    );
   }
   return rows[0];
 }
@@ -314,14 +367,23 @@ export async function getMailboxDatabase(connection: Connection, identity: strin
 /** Every mailbox database, or those of one server. */
 export async function listMailboxDatabases(connection: Connection, server?: string): Promise<MailboxDatabase[]> {
   const script = server === undefined ? "Get-MailboxDatabase" : `Get-MailboxDatabase -Server ${psQuote(server)}`;
-  return query(connection, { cmdlet: "Get-MailboxDatabase", target: server ?? "", script, select: SELECT }, MailboxDatabaseRow);
+  return query(
+    connection,
+    { cmdlet: "Get-MailboxDatabase", target: server ?? "", script, select: SELECT },
+    MailboxDatabaseRow,
+  );
 }
 
 /**
  * Points the database's RPC Client Access endpoint at a Client Access server or CAS array.
  * Exchange refuses a name that resolves to neither (a PowerShellError naming `label`).
  */
-export async function setRpcClientAccessServer(connection: Connection, identity: string, value: string, label: string = identity): Promise<void> {
+export async function setRpcClientAccessServer(
+  connection: Connection,
+  identity: string,
+  value: string,
+  label: string = identity,
+): Promise<void> {
   const databases = client(connection);
   const ended = databases.table.beginWrite(identity);
   try {
@@ -341,7 +403,10 @@ export function beginDatabaseRenderingChange(connection: Connection): () => void
 }
 
 /** Batching counters of this process for `connection`, for tests. */
-export function mailboxDatabaseBatching(connection: Connection): { reads: { turns: number; requests: number }; sets: { turns: number; requests: number } } {
+export function mailboxDatabaseBatching(connection: Connection): {
+  reads: { turns: number; requests: number };
+  sets: { turns: number; requests: number };
+} {
   const c = client(connection);
   return { reads: { ...c.reads.counts }, sets: { ...c.sets.counts } };
 }

@@ -30,7 +30,9 @@ export interface AddressOwner {
 export type NlbFacts = NlbPlan | { errors: string[]; cause?: unknown };
 
 /** The static RPC ports survey: the servers read and the ones unreachable, or the error that stopped it. */
-export type PortFacts = { servers: string[]; unreachable: { server: string; reason: string; error: unknown }[] } | { failed: unknown; message: string };
+export type PortFacts =
+  | { servers: string[]; unreachable: { server: string; reason: string; error: unknown }[] }
+  | { failed: unknown; message: string };
 
 export interface SiteFacts {
   servers: ExchangeServer[];
@@ -67,7 +69,11 @@ export interface AddressSource {
  * declared address (the one rule that needs them). A server whose records cannot be read counts
  * as having none, and the error is kept.
  */
-export async function readAddressOwners(at: AddressSource, addresses: readonly string[], siteServers: readonly ExchangeServer[]): Promise<AddressOwner[]> {
+export async function readAddressOwners(
+  at: AddressSource,
+  addresses: readonly string[],
+  siteServers: readonly ExchangeServer[],
+): Promise<AddressOwner[]> {
   if (addresses.length !== 1) return [];
   return Promise.all(
     siteServers
@@ -76,7 +82,11 @@ export async function readAddressOwners(at: AddressSource, addresses: readonly s
         const rel = relativeRecordName(s.fqdn.toLowerCase(), at.zone);
         if ("error" in rel) return { server: s.name, addresses: [] };
         try {
-          const records = await getARecords(at.dnsConnection, { dnsServer: at.dnsServer, zone: at.zone, name: rel.name });
+          const records = await getARecords(at.dnsConnection, {
+            dnsServer: at.dnsServer,
+            zone: at.zone,
+            name: rel.name,
+          });
           return { server: s.name, addresses: records.map((r) => r.address) };
         } catch (e) {
           return { server: s.name, addresses: [], unreadable: e };
@@ -94,12 +104,19 @@ export interface ServerAccess {
 }
 
 /** The load balancer read from every Client Access server of the site (refused on DAG members first). */
-export async function readNlbFacts(at: ServerAccess, option: NlbLoadBalancerOption, ports: readonly number[]): Promise<NlbFacts> {
+export async function readNlbFacts(
+  at: ServerAccess,
+  option: NlbLoadBalancerOption,
+  ports: readonly number[],
+): Promise<NlbFacts> {
   return planNlbSite(at, option, ports);
 }
 
 /** The static RPC ports survey of the site's Client Access servers; a failure is a fact, with its error. */
-export async function readPortFacts(at: ServerAccess, rpcPorts: { rpcClientAccess: number; addressBook: number }): Promise<PortFacts> {
+export async function readPortFacts(
+  at: ServerAccess,
+  rpcPorts: { rpcClientAccess: number; addressBook: number },
+): Promise<PortFacts> {
   try {
     const surveyed = await surveyStaticRpcPorts({
       site: at.site,
@@ -117,6 +134,10 @@ export async function readPortFacts(at: ServerAccess, rpcPorts: { rpcClientAcces
 }
 
 /** Mailboxes by database on the given servers (one query; none when nothing changes). */
-export async function readMailboxCounts(connection: Connection, servers: readonly string[], anythingChanges: boolean): Promise<ReadonlyMap<string, number>> {
+export async function readMailboxCounts(
+  connection: Connection,
+  servers: readonly string[],
+  anythingChanges: boolean,
+): Promise<ReadonlyMap<string, number>> {
   return anythingChanges ? countMailboxesByDatabase(connection, [...servers]) : new Map<string, number>();
 }

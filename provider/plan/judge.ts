@@ -4,7 +4,13 @@
 // (test/unit/planJudge.test.ts); the sentences an admin reads are rendered in plan/messages.ts.
 // An error refuses the whole site (nothing is declared); a warning is shown; a note is kept for
 // whoever reads the findings and never shown.
-import { homeServer, type CasArray, type DatabaseAvailabilityGroup, type ExchangeServer, type MailboxDatabase } from "../exchange";
+import {
+  homeServer,
+  type CasArray,
+  type DatabaseAvailabilityGroup,
+  type ExchangeServer,
+  type MailboxDatabase,
+} from "../exchange";
 import { RECOMMENDED_RPC_PORTS, relativeRecordName } from "../runtime/rules";
 import type { DatabaseChange } from "../messages";
 import type { SiteFacts, AddressOwner, NlbFacts, PortFacts } from "./facts";
@@ -24,16 +30,76 @@ export type Finding =
   | { code: "fqdn-is-server"; severity: "error"; fqdn: string; server: string; zone: string }
   | { code: "fqdn-is-dag"; severity: "error"; fqdn: string; dag: string }
   | { code: "fqdn-outside-zone"; severity: "error"; fqdn: string; zone: string }
-  | { code: "array-taken-over"; severity: "warning"; array: { name: string; fqdn: string }; site: string; renamedTo?: string; fqdnTo?: string }
-  | { code: "exclude-not-in-site"; severity: "error"; name: string; site: string; inSite?: string; siteDatabases: string[] }
+  | {
+      code: "array-taken-over";
+      severity: "warning";
+      array: { name: string; fqdn: string };
+      site: string;
+      renamedTo?: string;
+      fqdnTo?: string;
+    }
+  | {
+      code: "exclude-not-in-site";
+      severity: "error";
+      name: string;
+      site: string;
+      inSite?: string;
+      siteDatabases: string[];
+    }
   | { code: "db-missing"; severity: "error"; name: string; site: string; siteDatabases: string[] }
-  | { code: "db-in-other-site"; severity: "error"; database: string; homeSite: string; homeServer: string; site: string }
+  | {
+      code: "db-in-other-site";
+      severity: "error";
+      database: string;
+      homeSite: string;
+      homeServer: string;
+      site: string;
+    }
   | { code: "db-is-recovery"; severity: "error"; database: string }
-  | { code: "db-named-from-other-site"; severity: "warning"; database: string; homeSite: string; homeServer: string; site: string; fqdn: string }
-  | { code: "db-active-elsewhere"; severity: "warning"; database: string; activeSite: string; activeServer: string; site: string; homeServer: string; fqdn: string }
-  | { code: "db-stretched"; severity: "warning"; database: string; sites: string[]; servers: string[]; otherSites: string[]; fqdn: string }
-  | { code: "db-visiting"; severity: "warning"; database: string; site: string; activeServer: string; homeServer: string; homeSite: string; rpcClientAccessServer: string }
-  | { code: "dbs-passive-here"; severity: "warning"; site: string; databases: { name: string; homeSite: string; activeServer: string; rpcClientAccessServer: string }[] }
+  | {
+      code: "db-named-from-other-site";
+      severity: "warning";
+      database: string;
+      homeSite: string;
+      homeServer: string;
+      site: string;
+      fqdn: string;
+    }
+  | {
+      code: "db-active-elsewhere";
+      severity: "warning";
+      database: string;
+      activeSite: string;
+      activeServer: string;
+      site: string;
+      homeServer: string;
+      fqdn: string;
+    }
+  | {
+      code: "db-stretched";
+      severity: "warning";
+      database: string;
+      sites: string[];
+      servers: string[];
+      otherSites: string[];
+      fqdn: string;
+    }
+  | {
+      code: "db-visiting";
+      severity: "warning";
+      database: string;
+      site: string;
+      activeServer: string;
+      homeServer: string;
+      homeSite: string;
+      rpcClientAccessServer: string;
+    }
+  | {
+      code: "dbs-passive-here";
+      severity: "warning";
+      site: string;
+      databases: { name: string; homeSite: string; activeServer: string; rpcClientAccessServer: string }[];
+    }
   | { code: "dns-round-robin"; severity: "warning"; fqdn: string; addresses: string[] }
   | { code: "address-is-server"; severity: "warning"; fqdn: string; address: string; server: string }
   | { code: "address-unread"; severity: "note"; server: string; cause: unknown }
@@ -88,22 +154,50 @@ export function siteServersOf(site: string, servers: readonly ExchangeServer[]):
 /** The site must have servers, and one of them a Client Access server. */
 export function siteServerRule(site: string, servers: readonly ExchangeServer[]): Finding[] {
   const siteServers = siteServersOf(site, servers);
-  if (siteServers.length === 0) return [{ code: "no-site-servers", severity: "error", site, sitesWithServers: [...new Set(servers.map((s) => s.siteName))] }];
+  if (siteServers.length === 0)
+    return [
+      {
+        code: "no-site-servers",
+        severity: "error",
+        site,
+        sitesWithServers: [...new Set(servers.map((s) => s.siteName))],
+      },
+    ];
   if (!siteServers.some((s) => s.isClientAccessServer)) {
-    return [{ code: "no-client-access-server", severity: "error", site, servers: siteServers.map((s) => ({ name: s.name, role: s.serverRole })) }];
+    return [
+      {
+        code: "no-client-access-server",
+        severity: "error",
+        site,
+        servers: siteServers.map((s) => ({ name: s.name, role: s.serverRole })),
+      },
+    ];
   }
   return [];
 }
 
 /** The array's name must be its own: not a server's FQDN, not a DAG's cluster name, and in the zone. */
-export function nameRules(d: Pick<SiteDeclaration, "declaredFqdn" | "declaredZone" | "fqdn" | "zone">, servers: readonly ExchangeServer[], dags: readonly DatabaseAvailabilityGroup[]): Finding[] {
+export function nameRules(
+  d: Pick<SiteDeclaration, "declaredFqdn" | "declaredZone" | "fqdn" | "zone">,
+  servers: readonly ExchangeServer[],
+  dags: readonly DatabaseAvailabilityGroup[],
+): Finding[] {
   const findings: Finding[] = [];
   const label = d.fqdn.split(".")[0] ?? d.fqdn;
   const clashServer = servers.find((s) => lower(s.fqdn) === d.fqdn || lower(s.name) === label);
-  if (clashServer !== undefined) findings.push({ code: "fqdn-is-server", severity: "error", fqdn: d.declaredFqdn, server: clashServer.name, zone: d.zone });
+  if (clashServer !== undefined)
+    findings.push({
+      code: "fqdn-is-server",
+      severity: "error",
+      fqdn: d.declaredFqdn,
+      server: clashServer.name,
+      zone: d.zone,
+    });
   const clashDag = dags.find((g) => lower(g.name) === label);
-  if (clashDag !== undefined) findings.push({ code: "fqdn-is-dag", severity: "error", fqdn: d.declaredFqdn, dag: clashDag.name });
-  if ("error" in relativeRecordName(d.fqdn, d.zone)) findings.push({ code: "fqdn-outside-zone", severity: "error", fqdn: d.declaredFqdn, zone: d.declaredZone });
+  if (clashDag !== undefined)
+    findings.push({ code: "fqdn-is-dag", severity: "error", fqdn: d.declaredFqdn, dag: clashDag.name });
+  if ("error" in relativeRecordName(d.fqdn, d.zone))
+    findings.push({ code: "fqdn-outside-zone", severity: "error", fqdn: d.declaredFqdn, zone: d.declaredZone });
   return findings;
 }
 
@@ -111,7 +205,10 @@ export function nameRules(d: Pick<SiteDeclaration, "declaredFqdn" | "declaredZon
  * The site's existing array: the same as declared (an earlier apply of this stack, perhaps
  * interrupted) is fine; another one is taken over only with adopt, and the preview says how.
  */
-export function adoptRule(d: Pick<SiteDeclaration, "site" | "arrayName" | "fqdn" | "adopt">, arrays: readonly CasArray[]): Finding[] {
+export function adoptRule(
+  d: Pick<SiteDeclaration, "site" | "arrayName" | "fqdn" | "adopt">,
+  arrays: readonly CasArray[],
+): Finding[] {
   const siteArray = arrays.find((a) => lower(a.siteName) === lower(d.site));
   if (siteArray === undefined || d.adopt !== true) return [];
   const renamed = siteArray.name !== d.arrayName;
@@ -185,31 +282,63 @@ export function excludeRule(d: Pick<SiteDeclaration, "site" | "exclude">, at: Pl
   for (const name of d.exclude) {
     const db = byName.get(lower(name));
     if (db === undefined || (!at.inSite(db) && !at.hasCopyHere(db))) {
-      findings.push({ code: "exclude-not-in-site", severity: "error", name, site: d.site, ...(db !== undefined ? { inSite: at.siteOf(db) } : {}), siteDatabases: at.siteDatabaseNames() });
+      findings.push({
+        code: "exclude-not-in-site",
+        severity: "error",
+        name,
+        site: d.site,
+        ...(db !== undefined ? { inSite: at.siteOf(db) } : {}),
+        siteDatabases: at.siteDatabaseNames(),
+      });
     }
   }
   return findings;
 }
 
 /** The databases the declaration chooses, and what is wrong with the names it gives. */
-export function chooseDatabases(d: Pick<SiteDeclaration, "site" | "fqdn" | "databases" | "exclude">, at: Placement): Judgement {
+export function chooseDatabases(
+  d: Pick<SiteDeclaration, "site" | "fqdn" | "databases" | "exclude">,
+  at: Placement,
+): Judgement {
   const exclude = new Set(d.exclude.map(lower));
-  if (d.databases === "all-in-site") return { findings: [], chosen: at.siteDbs.filter((db) => !db.recovery && !exclude.has(lower(db.name))) };
+  if (d.databases === "all-in-site")
+    return { findings: [], chosen: at.siteDbs.filter((db) => !db.recovery && !exclude.has(lower(db.name))) };
   const byName = new Map(at.facts.databases.map((db) => [lower(db.name), db]));
   const findings: Finding[] = [];
   const chosen: MailboxDatabase[] = [];
   for (const name of d.databases) {
     const db = byName.get(lower(name));
     if (db === undefined) {
-      findings.push({ code: "db-missing", severity: "error", name, site: d.site, siteDatabases: at.siteDatabaseNames() });
+      findings.push({
+        code: "db-missing",
+        severity: "error",
+        name,
+        site: d.site,
+        siteDatabases: at.siteDatabaseNames(),
+      });
     } else if (!at.inSite(db) && !at.hasCopyHere(db)) {
-      findings.push({ code: "db-in-other-site", severity: "error", database: db.name, homeSite: at.siteOf(db), homeServer: homeServer(db), site: d.site });
+      findings.push({
+        code: "db-in-other-site",
+        severity: "error",
+        database: db.name,
+        homeSite: at.siteOf(db),
+        homeServer: homeServer(db),
+        site: d.site,
+      });
     } else if (db.recovery) {
       findings.push({ code: "db-is-recovery", severity: "error", database: db.name });
     } else if (!exclude.has(lower(db.name))) {
       if (!at.inSite(db)) {
         // Named, with a copy here, its home elsewhere: the declaration decides.
-        findings.push({ code: "db-named-from-other-site", severity: "warning", database: db.name, homeSite: at.siteOf(db), homeServer: homeServer(db), site: d.site, fqdn: d.fqdn });
+        findings.push({
+          code: "db-named-from-other-site",
+          severity: "warning",
+          database: db.name,
+          homeSite: at.siteOf(db),
+          homeServer: homeServer(db),
+          site: d.site,
+          fqdn: d.fqdn,
+        });
       }
       chosen.push(db);
     }
@@ -218,7 +347,11 @@ export function chooseDatabases(d: Pick<SiteDeclaration, "site" | "fqdn" | "data
 }
 
 /** What failovers, switchovers and stretched DAGs mean for the chosen databases and the site's others. */
-export function failoverRules(d: Pick<SiteDeclaration, "site" | "fqdn" | "exclude">, at: Placement, chosen: readonly MailboxDatabase[]): Finding[] {
+export function failoverRules(
+  d: Pick<SiteDeclaration, "site" | "fqdn" | "exclude">,
+  at: Placement,
+  chosen: readonly MailboxDatabase[],
+): Finding[] {
   const findings: Finding[] = [];
   // Home here, active in another site now: a failover or switchover. It stays this site's.
   for (const db of chosen.filter((x) => at.inSite(x) && !at.activeHere(x))) {
@@ -237,11 +370,21 @@ export function failoverRules(d: Pick<SiteDeclaration, "site" | "fqdn" | "exclud
   for (const db of chosen.filter((x) => at.inSite(x) && at.activeHere(x))) {
     const sites = at.copySites(db);
     if (sites.length < 2) continue;
-    findings.push({ code: "db-stretched", severity: "warning", database: db.name, sites, servers: db.servers, otherSites: sites.filter((s) => lower(s) !== lower(d.site)), fqdn: d.fqdn });
+    findings.push({
+      code: "db-stretched",
+      severity: "warning",
+      database: db.name,
+      sites,
+      servers: db.servers,
+      otherSites: sites.filter((s) => lower(s) !== lower(d.site)),
+      fqdn: d.fqdn,
+    });
   }
   const exclude = new Set(d.exclude.map(lower));
   const chosenNames = new Set(chosen.map((db) => lower(db.name)));
-  const others = at.facts.databases.filter((db) => !db.recovery && !at.inSite(db) && !chosenNames.has(lower(db.name)) && !exclude.has(lower(db.name)));
+  const others = at.facts.databases.filter(
+    (db) => !db.recovery && !at.inSite(db) && !chosenNames.has(lower(db.name)) && !exclude.has(lower(db.name)),
+  );
   // Active here, home elsewhere, not declared by name: here only because of a failover or
   // switchover; its home site's stack keeps it.
   for (const db of others.filter((x) => at.activeHere(x))) {
@@ -263,7 +406,12 @@ export function failoverRules(d: Pick<SiteDeclaration, "site" | "fqdn" | "exclud
       code: "dbs-passive-here",
       severity: "warning",
       site: d.site,
-      databases: passiveHere.map((db) => ({ name: db.name, homeSite: at.siteOf(db), activeServer: db.server, rpcClientAccessServer: db.rpcClientAccessServer })),
+      databases: passiveHere.map((db) => ({
+        name: db.name,
+        homeSite: at.siteOf(db),
+        activeServer: db.server,
+        rpcClientAccessServer: db.rpcClientAccessServer,
+      })),
     });
   }
   return findings;
@@ -275,35 +423,69 @@ export function failoverRules(d: Pick<SiteDeclaration, "site" | "fqdn" | "exclud
  */
 export function addressRules(fqdn: string, addresses: readonly string[], owners: readonly AddressOwner[]): Finding[] {
   const findings: Finding[] = [];
-  if (addresses.length > 1) findings.push({ code: "dns-round-robin", severity: "warning", fqdn, addresses: [...addresses] });
+  if (addresses.length > 1)
+    findings.push({ code: "dns-round-robin", severity: "warning", fqdn, addresses: [...addresses] });
   if (addresses.length === 1) {
-    for (const o of owners) if (o.unreadable !== undefined) findings.push({ code: "address-unread", severity: "note", server: o.server, cause: o.unreadable });
+    for (const o of owners)
+      if (o.unreadable !== undefined)
+        findings.push({ code: "address-unread", severity: "note", server: o.server, cause: o.unreadable });
     const own = owners.find((o) => o.addresses.includes(addresses[0] ?? ""));
-    if (own !== undefined) findings.push({ code: "address-is-server", severity: "warning", fqdn, address: addresses[0] ?? "", server: own.server });
+    if (own !== undefined)
+      findings.push({
+        code: "address-is-server",
+        severity: "warning",
+        fqdn,
+        address: addresses[0] ?? "",
+        server: own.server,
+      });
   }
   return findings;
 }
 
 /** The site's databases the declaration leaves alone: on a single server, or on the array already. */
-export function leftAloneRules(d: Pick<SiteDeclaration, "site" | "fqdn">, at: Placement, chosen: readonly MailboxDatabase[]): Finding[] {
+export function leftAloneRules(
+  d: Pick<SiteDeclaration, "site" | "fqdn">,
+  at: Placement,
+  chosen: readonly MailboxDatabase[],
+): Finding[] {
   const findings: Finding[] = [];
   const managed = new Set(chosen.map((db) => lower(db.name)));
   const serverFqdns = new Set(at.facts.servers.map((s) => lower(s.fqdn)));
-  const leftOnServer = at.siteDbs.filter((db) => !db.recovery && !managed.has(lower(db.name)) && serverFqdns.has(lower(db.rpcClientAccessServer)));
+  const leftOnServer = at.siteDbs.filter(
+    (db) => !db.recovery && !managed.has(lower(db.name)) && serverFqdns.has(lower(db.rpcClientAccessServer)),
+  );
   if (leftOnServer.length > 0) {
-    findings.push({ code: "dbs-left-on-server", severity: "warning", site: d.site, databases: leftOnServer.map((db) => ({ name: db.name, rpcClientAccessServer: db.rpcClientAccessServer })) });
+    findings.push({
+      code: "dbs-left-on-server",
+      severity: "warning",
+      site: d.site,
+      databases: leftOnServer.map((db) => ({ name: db.name, rpcClientAccessServer: db.rpcClientAccessServer })),
+    });
   }
   // A database that is not (or no longer) declared keeps whatever it has: the stack does not
   // point it back at a single server; destroying the whole site still puts it back.
-  const leftOnArray = at.siteDbs.filter((db) => !managed.has(lower(db.name)) && lower(db.rpcClientAccessServer) === d.fqdn);
-  if (leftOnArray.length > 0) findings.push({ code: "dbs-left-on-array", severity: "warning", fqdn: d.fqdn, databases: leftOnArray.map((db) => db.name) });
+  const leftOnArray = at.siteDbs.filter(
+    (db) => !managed.has(lower(db.name)) && lower(db.rpcClientAccessServer) === d.fqdn,
+  );
+  if (leftOnArray.length > 0)
+    findings.push({
+      code: "dbs-left-on-array",
+      severity: "warning",
+      fqdn: d.fqdn,
+      databases: leftOnArray.map((db) => db.name),
+    });
   return findings;
 }
 
 /** The load balancer's own plan (runtime/siteLoadBalancer.ts words its refusals and warnings). */
 export function nlbRules(nlb: NlbFacts): Finding[] {
   if ("errors" in nlb) {
-    return nlb.errors.map((text) => ({ code: "nlb-refused", severity: "error", text, ...(nlb.cause !== undefined ? { cause: nlb.cause } : {}) }));
+    return nlb.errors.map((text) => ({
+      code: "nlb-refused",
+      severity: "error",
+      text,
+      ...(nlb.cause !== undefined ? { cause: nlb.cause } : {}),
+    }));
   }
   return nlb.warnings.map((text) => ({ code: "nlb-planned", severity: "warning", text }));
 }
@@ -328,11 +510,29 @@ export function portRangeRules(rpcPorts: { rpcClientAccess: number; addressBook:
  * plan says so and goes on, so the DNS move that a site outage calls for (DOMAIN.md §1.10) is
  * never refused because of it.
  */
-export function portSurveyRules(site: string, rpcPorts: { rpcClientAccess: number; addressBook: number }, ports: PortFacts): Finding[] {
-  if ("failed" in ports) return [{ code: "ports-refused", severity: "error", text: ports.message, cause: ports.failed }];
+export function portSurveyRules(
+  site: string,
+  rpcPorts: { rpcClientAccess: number; addressBook: number },
+  ports: PortFacts,
+): Finding[] {
+  if ("failed" in ports)
+    return [{ code: "ports-refused", severity: "error", text: ports.message, cause: ports.failed }];
   return [
-    ...ports.unreachable.map((u): Finding => ({ code: "cas-unreachable", severity: "warning", site, server: u.server, reason: u.reason, cause: u.error })),
-    { code: "ports-published", severity: "warning", rpcClientAccess: rpcPorts.rpcClientAccess, addressBook: rpcPorts.addressBook, servers: portServers(ports) },
+    ...ports.unreachable.map((u): Finding => ({
+      code: "cas-unreachable",
+      severity: "warning",
+      site,
+      server: u.server,
+      reason: u.reason,
+      cause: u.error,
+    })),
+    {
+      code: "ports-published",
+      severity: "warning",
+      rpcClientAccess: rpcPorts.rpcClientAccess,
+      addressBook: rpcPorts.addressBook,
+      servers: portServers(ports),
+    },
   ];
 }
 
@@ -347,13 +547,26 @@ export function changingDatabases(fqdn: string, chosen: readonly MailboxDatabase
 }
 
 /** Where the changing databases' mailboxes are counted: the site's servers, and the active server of a database active in another site. */
-export function mailboxCountServers(site: string, facts: Pick<SiteFacts, "servers" | "databases">, changing: readonly MailboxDatabase[]): string[] {
+export function mailboxCountServers(
+  site: string,
+  facts: Pick<SiteFacts, "servers" | "databases">,
+  changing: readonly MailboxDatabase[],
+): string[] {
   const at = new Placement(site, facts);
-  return [...new Set([...siteServersOf(site, facts.servers).map((s) => s.name), ...changing.filter((db) => !at.activeHere(db)).map((db) => db.server)])];
+  return [
+    ...new Set([
+      ...siteServersOf(site, facts.servers).map((s) => s.name),
+      ...changing.filter((db) => !at.activeHere(db)).map((db) => db.server),
+    ]),
+  ];
 }
 
 /** What the apply does to Outlook: each database whose value changes, with its mailboxes, by name. */
-export function databaseChangeRule(d: Pick<SiteDeclaration, "site" | "fqdn">, chosen: readonly MailboxDatabase[], counts: ReadonlyMap<string, number>): Finding[] {
+export function databaseChangeRule(
+  d: Pick<SiteDeclaration, "site" | "fqdn">,
+  chosen: readonly MailboxDatabase[],
+  counts: ReadonlyMap<string, number>,
+): Finding[] {
   const changing = [...changingDatabases(d.fqdn, chosen)].sort((a, b) => a.name.localeCompare(b.name));
   if (changing.length === 0) return [];
   return [
@@ -362,7 +575,11 @@ export function databaseChangeRule(d: Pick<SiteDeclaration, "site" | "fqdn">, ch
       severity: "warning",
       site: d.site,
       fqdn: d.fqdn,
-      changes: changing.map((db) => ({ name: db.name, from: db.rpcClientAccessServer, mailboxes: counts.get(lower(db.name)) ?? 0 })),
+      changes: changing.map((db) => ({
+        name: db.name,
+        from: db.rpcClientAccessServer,
+        mailboxes: counts.get(lower(db.name)) ?? 0,
+      })),
     },
   ];
 }
@@ -374,13 +591,20 @@ export function databaseChangeRule(d: Pick<SiteDeclaration, "site" | "fqdn">, ch
  */
 export function judgeSite(d: SiteDeclaration, facts: SiteFacts): Judgement {
   const at = new Placement(d.site, facts);
-  const findings: Finding[] = [...siteServerRule(d.site, facts.servers), ...nameRules(d, facts.servers, facts.dags), ...adoptRule(d, facts.arrays), ...excludeRule(d, at)];
+  const findings: Finding[] = [
+    ...siteServerRule(d.site, facts.servers),
+    ...nameRules(d, facts.servers, facts.dags),
+    ...adoptRule(d, facts.arrays),
+    ...excludeRule(d, at),
+  ];
   const chosen = chooseDatabases(d, at);
   findings.push(...chosen.findings, ...failoverRules(d, at, chosen.chosen));
-  if (d.addresses !== undefined && facts.addressOwners !== undefined) findings.push(...addressRules(d.fqdn, d.addresses, facts.addressOwners));
+  if (d.addresses !== undefined && facts.addressOwners !== undefined)
+    findings.push(...addressRules(d.fqdn, d.addresses, facts.addressOwners));
   findings.push(...leftAloneRules(d, at, chosen.chosen));
   if (facts.nlb !== undefined) findings.push(...nlbRules(facts.nlb));
-  if (d.rpcPorts !== undefined && facts.ports !== undefined) findings.push(...portRangeRules(d.rpcPorts), ...portSurveyRules(d.site, d.rpcPorts, facts.ports));
+  if (d.rpcPorts !== undefined && facts.ports !== undefined)
+    findings.push(...portRangeRules(d.rpcPorts), ...portSurveyRules(d.site, d.rpcPorts, facts.ports));
   if (facts.mailboxCounts !== undefined) findings.push(...databaseChangeRule(d, chosen.chosen, facts.mailboxCounts));
   return { findings, chosen: chosen.chosen };
 }

@@ -29,19 +29,28 @@ export function casUnreachable(site: string, server: string, reason: string): st
 export function render(f: Finding): string[] {
   switch (f.code) {
     case "no-site-servers":
-      return [`No Exchange server is in AD site '${f.site}'; check the site name (sites with servers: ${f.sitesWithServers.join(", ")}).`];
+      return [
+        `No Exchange server is in AD site '${f.site}'; check the site name (sites with servers: ${f.sitesWithServers.join(", ")}).`,
+      ];
     case "no-client-access-server":
       return [
         `AD site '${f.site}' has no Client Access server (its servers: ${f.servers.map((s) => `${s.name} (${s.role || "no role"})`).join(", ")}); a CAS array's members are the site's Client Access servers, so an array here would have none and Outlook could not connect. Install the Client Access role in the site first.`,
       ];
     case "fqdn-is-server":
-      return [`The array FQDN '${f.fqdn}' is the name of Exchange server ${f.server}; give the array a name of its own (such as outlook-ho.${f.zone}), so it can later point at a load balancer.`];
+      return [
+        `The array FQDN '${f.fqdn}' is the name of Exchange server ${f.server}; give the array a name of its own (such as outlook-ho.${f.zone}), so it can later point at a load balancer.`,
+      ];
     case "fqdn-is-dag":
-      return [`The array FQDN '${f.fqdn}' is the name of database availability group ${f.dag}; the DAG's cluster name and the CAS array are separate and cannot share a name.`];
+      return [
+        `The array FQDN '${f.fqdn}' is the name of database availability group ${f.dag}; the DAG's cluster name and the CAS array are separate and cannot share a name.`,
+      ];
     case "fqdn-outside-zone":
       return [fqdnOutsideZone(f.fqdn, f.zone)];
     case "array-taken-over": {
-      const changes = [...(f.renamedTo !== undefined ? [`renamed to '${f.renamedTo}'`] : []), ...(f.fqdnTo !== undefined ? [`its FQDN changed from ${f.array.fqdn} to ${f.fqdnTo}`] : [])];
+      const changes = [
+        ...(f.renamedTo !== undefined ? [`renamed to '${f.renamedTo}'`] : []),
+        ...(f.fqdnTo !== undefined ? [`its FQDN changed from ${f.array.fqdn} to ${f.fqdnTo}`] : []),
+      ];
       return [arrayTakenOver(f.array, f.site, changes.join(" and "))];
     }
     case "exclude-not-in-site":
@@ -49,9 +58,13 @@ export function render(f: Finding): string[] {
         `'exclude' names '${f.name}', which is not a mailbox database of site ${f.site}${f.inSite !== undefined ? ` (it is in site ${f.inSite})` : ""}; the site's databases are: ${listOrNone(f.siteDatabases)}. Correct the name, or the database you meant to leave alone would be changed.`,
       ];
     case "db-missing":
-      return [`Mailbox database '${f.name}' does not exist; the databases of site ${f.site} are: ${listOrNone(f.siteDatabases)}.`];
+      return [
+        `Mailbox database '${f.name}' does not exist; the databases of site ${f.site} are: ${listOrNone(f.siteDatabases)}.`,
+      ];
     case "db-in-other-site":
-      return [`Mailbox database '${f.database}' is in AD site ${f.homeSite} (server ${f.homeServer}), not ${f.site}; declare it in the ${f.homeSite} stack.`];
+      return [
+        `Mailbox database '${f.database}' is in AD site ${f.homeSite} (server ${f.homeServer}), not ${f.site}; declare it in the ${f.homeSite} stack.`,
+      ];
     case "db-is-recovery":
       return [
         `Mailbox database '${f.database}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'.`,
@@ -85,7 +98,9 @@ export function render(f: Finding): string[] {
         `${f.fqdn} points at ${f.address}, the address of Client Access server ${f.server}: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).`,
       ];
     case "address-unread":
-      return [`The A records of Client Access server ${f.server} could not be read, so whether the array's address is its own was not checked.`];
+      return [
+        `The A records of Client Access server ${f.server} could not be read, so whether the array's address is its own was not checked.`,
+      ];
     case "dbs-left-on-server":
       return [
         `Databases of site ${f.site} left pointing at a single server: ${f.databases.map((d) => `${d.name} → ${d.rpcClientAccessServer}`).join(", ")}. Their Outlook clients do not use the array.`,

@@ -5,16 +5,55 @@
 // mailboxes). The resources re-check their own rules at apply time; this is the whole-site view
 // no single resource has, and it runs every resource's own input rules first.
 import { z } from "zod";
-import { ConnectionSchema, ServerConnectionSchema, siteConnections, type ConnectionInput, type ServerConnectionInput } from "../shell";
+import {
+  ConnectionSchema,
+  ServerConnectionSchema,
+  siteConnections,
+  type ConnectionInput,
+  type ServerConnectionInput,
+} from "../shell";
 import { checkProperties } from "../runtime/check";
-import { ArrayName, DnsServerName, DnsZoneName, ExchangeName, Fqdn, IPv4AddressSet, SiteName, StaticRpcPortPair, TimeToLiveSeconds, OnDelete } from "../runtime/rules";
-import { LoadBalancerSchema, loadBalancerDeclarationErrors, type LoadBalancerOption } from "../runtime/siteLoadBalancer";
+import {
+  ArrayName,
+  DnsServerName,
+  DnsZoneName,
+  ExchangeName,
+  Fqdn,
+  IPv4AddressSet,
+  SiteName,
+  StaticRpcPortPair,
+  TimeToLiveSeconds,
+  OnDelete,
+} from "../runtime/rules";
+import {
+  LoadBalancerSchema,
+  loadBalancerDeclarationErrors,
+  type LoadBalancerOption,
+} from "../runtime/siteLoadBalancer";
 import type { NlbMode } from "../windows/nlb";
 import { causeOf, ExchangeCasError } from "../errors";
 import { notWhatWasWritten } from "../nearest";
 import { listExchangeServers } from "../exchange";
-import { readAddressOwners, readExchangeFacts, readMailboxCounts, readNlbFacts, readPortFacts, type ServerAccess, type SiteFacts } from "./facts";
-import { addressRules, changingDatabases, hasErrors, judgeSite, mailboxCountServers, portServers, siteServersOf, type Finding, type SiteDeclaration } from "./judge";
+import {
+  readAddressOwners,
+  readExchangeFacts,
+  readMailboxCounts,
+  readNlbFacts,
+  readPortFacts,
+  type ServerAccess,
+  type SiteFacts,
+} from "./facts";
+import {
+  addressRules,
+  changingDatabases,
+  hasErrors,
+  judgeSite,
+  mailboxCountServers,
+  portServers,
+  siteServersOf,
+  type Finding,
+  type SiteDeclaration,
+} from "./judge";
 import { casUnreachable, sentences } from "./messages";
 
 /** What a site declares besides its names and its DNS record: CasArraySite's options, as the plan takes them. */
@@ -69,7 +108,8 @@ export interface SitePlanRequest extends SiteOptions {
 }
 
 /** CasArraySite's `verify`: true/"warn", "strict", or the full form. */
-export type VerifyOption = boolean | "warn" | "strict" | { mode?: "warn" | "strict"; tcp?: boolean; tcpTimeoutMs?: number };
+export type VerifyOption =
+  boolean | "warn" | "strict" | { mode?: "warn" | "strict"; tcp?: boolean; tcpTimeoutMs?: number };
 
 const VerifyOptionSchema = z.union(
   [
@@ -83,15 +123,24 @@ const VerifyOptionSchema = z.union(
       })
       .strict(),
   ],
-  { error: (issue) => `must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }${notWhatWasWritten(issue.input, ["warn", "strict"])}` },
+  {
+    error: (issue) =>
+      `must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }${notWhatWasWritten(issue.input, ["warn", "strict"])}`,
+  },
 );
 
 /** What `verify` asks: nothing, or the mode, whether to connect, and the connect timeout. */
-export function verifySettings(option: VerifyOption | undefined): { mode: "warn" | "strict"; tcp: boolean; tcpTimeoutMs?: number } | undefined {
+export function verifySettings(
+  option: VerifyOption | undefined,
+): { mode: "warn" | "strict"; tcp: boolean; tcpTimeoutMs?: number } | undefined {
   if (option === undefined || option === false) return undefined;
   if (option === true || option === "warn") return { mode: "warn", tcp: false };
   if (option === "strict") return { mode: "strict", tcp: false };
-  return { mode: option.mode ?? "warn", tcp: option.tcp ?? false, ...(option.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: option.tcpTimeoutMs } : {}) };
+  return {
+    mode: option.mode ?? "warn",
+    tcp: option.tcp ?? false,
+    ...(option.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: option.tcpTimeoutMs } : {}),
+  };
 }
 
 export interface PlannedDatabase {
@@ -121,11 +170,23 @@ export interface SitePlan {
   /** The static RPC ports, checked, and the servers that will get them. */
   rpcPorts?: { rpcClientAccess: number; addressBook: number; servers: string[] };
   /** Windows NLB on the site's Client Access servers (the nodes), checked. */
-  loadBalancer?: { kind: "nlb"; vip: string; subnetMask: string; interface: string; mode: NlbMode; nodes: string[]; drainTimeoutSeconds: number; convergenceTimeoutSeconds: number };
+  loadBalancer?: {
+    kind: "nlb";
+    vip: string;
+    subnetMask: string;
+    interface: string;
+    mode: NlbMode;
+    nodes: string[];
+    drainTimeoutSeconds: number;
+    convergenceTimeoutSeconds: number;
+  };
   warnings: string[];
 }
 
-const OnDeleteOption = OnDelete("destroying the site puts the databases back", "destroying the site leaves everything as it is");
+const OnDeleteOption = OnDelete(
+  "destroying the site puts the databases back",
+  "destroying the site leaves everything as it is",
+);
 
 /** The declaration's shape, by the resources' own rules; `addresses` absent when they come later or from the load balancer's VIP. */
 function declarationShape(request: SitePlanRequest) {
@@ -136,10 +197,14 @@ function declarationShape(request: SitePlanRequest) {
     zone: DnsZoneName,
     dnsServer: DnsServerName,
     // Later (another resource's output), or the NLB cluster's VIP (a load balancer declared).
-    addresses: request.addressesLater === true || (request.loadBalancer !== undefined && request.addresses === undefined) ? z.undefined() : IPv4AddressSet,
+    addresses:
+      request.addressesLater === true || (request.loadBalancer !== undefined && request.addresses === undefined)
+        ? z.undefined()
+        : IPv4AddressSet,
     ttl: TimeToLiveSeconds.optional(),
     databases: z.union([z.literal("all-in-site"), z.array(ExchangeName)], {
-      error: (issue) => `must be "all-in-site" or a list of mailbox database names${notWhatWasWritten(issue.input, ["all-in-site"])}`,
+      error: (issue) =>
+        `must be "all-in-site" or a list of mailbox database names${notWhatWasWritten(issue.input, ["all-in-site"])}`,
     }),
     exclude: z.array(ExchangeName, { error: "must be a list of mailbox database names" }),
     adopt: z.boolean({ error: "must be true or false" }).optional(),
@@ -159,11 +224,14 @@ type Declared = Omit<z.output<z.ZodObject<Shape>>, "addresses"> & { addresses?: 
 /** The whole declaration against the resources' own rules, every failure at once; the values typed when there is none. */
 function validate(request: SitePlanRequest): { failures: string[] } | { failures: []; values: Declared } {
   const shape = declarationShape(request);
-  const given: Record<string, unknown> = Object.fromEntries(Object.entries(request).filter(([k, v]) => v !== undefined && k !== "addressesLater"));
+  const given: Record<string, unknown> = Object.fromEntries(
+    Object.entries(request).filter(([k, v]) => v !== undefined && k !== "addressesLater"),
+  );
   const { failures } = checkProperties(shape, given);
   const messages = failures.map((f) => `${f.property} ${f.reason.replace(/\.$/, "")}.`);
   const balancer = LoadBalancerSchema.safeParse(request.loadBalancer);
-  if (request.loadBalancer !== undefined && balancer.success) messages.push(...loadBalancerDeclarationErrors(balancer.data, request.rpcPorts, request.addresses));
+  if (request.loadBalancer !== undefined && balancer.success)
+    messages.push(...loadBalancerDeclarationErrors(balancer.data, request.rpcPorts, request.addresses));
   if (messages.length > 0) return { failures: messages };
   // Typed once checked: `addresses` may be absent (later, or the VIP) whatever its rule.
   return { failures: [], values: z.object({ ...shape, addresses: shape.addresses.optional() }).parse(given) };
@@ -181,11 +249,19 @@ export async function planAddresses(
 ): Promise<string[]> {
   const parsed = IPv4AddressSet.safeParse(addresses);
   if (!parsed.success) {
-    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${plan.site}: addresses ${parsed.error.issues.map((i) => i.message).join("; ")}.`, { site: plan.site, property: "addresses" });
+    throw new ExchangeCasError(
+      "invalid-inputs",
+      `CasArraySite ${plan.site}: addresses ${parsed.error.issues.map((i) => i.message).join("; ")}.`,
+      { site: plan.site, property: "addresses" },
+    );
   }
   const { connection, dnsConnection } = siteConnections(request, `CasArraySite ${plan.site}`);
   const siteServers = parsed.data.length === 1 ? siteServersOf(plan.site, await listExchangeServers(connection)) : [];
-  const owners = await readAddressOwners({ zone: plan.zone, dnsServer: plan.dnsServer, dnsConnection }, parsed.data, siteServers);
+  const owners = await readAddressOwners(
+    { zone: plan.zone, dnsServer: plan.dnsServer, dnsConnection },
+    parsed.data,
+    siteServers,
+  );
   return sentences(addressRules(plan.fqdn, parsed.data, owners), "warning");
 }
 
@@ -195,15 +271,25 @@ export async function planAddresses(
  * (DOMAIN.md §1.10) is never refused because of it. StaticRpcPorts refuses a first apply or new
  * ports while it is unreachable, and keeps its last known state otherwise.
  */
-export function unreachablePortWarnings(site: string, unreachable: { server: { name: string }; reason: string }[]): string[] {
+export function unreachablePortWarnings(
+  site: string,
+  unreachable: { server: { name: string }; reason: string }[],
+): string[] {
   return unreachable.map(({ server, reason }) => casUnreachable(site, server.name, reason));
 }
 
 /** The refusal of the whole site: every error finding, with the errors that caused them. */
 export function siteRefusal(site: string, findings: readonly Finding[]): ExchangeCasError {
   const errors = sentences(findings, "error");
-  const caught = findings.flatMap((f) => ((f.code === "nlb-refused" || f.code === "ports-refused") && f.cause !== undefined ? [f.cause] : []));
-  return new ExchangeCasError("refused", `CasArraySite ${site}: ${errors.join(" ")}`, { site, refusals: errors }, causeOf([...new Set(caught)], `CasArraySite ${site}: what refused the plan`));
+  const caught = findings.flatMap((f) =>
+    (f.code === "nlb-refused" || f.code === "ports-refused") && f.cause !== undefined ? [f.cause] : [],
+  );
+  return new ExchangeCasError(
+    "refused",
+    `CasArraySite ${site}: ${errors.join(" ")}`,
+    { site, refusals: errors },
+    causeOf([...new Set(caught)], `CasArraySite ${site}: what refused the plan`),
+  );
 }
 
 /**
@@ -216,11 +302,18 @@ export function siteRefusal(site: string, findings: readonly Finding[]): Exchang
 export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const checked = validate(request);
   if (!("values" in checked)) {
-    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${request.site}: ${checked.failures.join(" ")}`, { site: request.site, failures: checked.failures });
+    throw new ExchangeCasError("invalid-inputs", `CasArraySite ${request.site}: ${checked.failures.join(" ")}`, {
+      site: request.site,
+      failures: checked.failures,
+    });
   }
   const values = checked.values;
   const { connection, dnsConnection, serverConnection } = siteConnections(
-    { connection: request.connection, dnsConnection: request.dnsConnection, serverConnection: request.serverConnection },
+    {
+      connection: request.connection,
+      dnsConnection: request.dnsConnection,
+      serverConnection: request.serverConnection,
+    },
     `CasArraySite ${request.site}`,
   );
   const fqdn = values.fqdn;
@@ -237,16 +330,26 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
     ...(values.adopt !== undefined ? { adopt: values.adopt } : {}),
     ...(values.rpcPorts !== undefined ? { rpcPorts: values.rpcPorts } : {}),
   };
-  const servers: ServerAccess = { site: request.site, fqdn, connection, ...(request.serverConnection !== undefined ? { serverConnection } : {}) };
+  const servers: ServerAccess = {
+    site: request.site,
+    fqdn,
+    connection,
+    ...(request.serverConnection !== undefined ? { serverConnection } : {}),
+  };
 
   const facts: SiteFacts = await readExchangeFacts(connection);
   const refused = () => hasErrors(judgeSite(declaration, facts).findings);
   if (declaration.addresses !== undefined && !refused()) {
-    facts.addressOwners = await readAddressOwners({ zone: declaration.zone, dnsServer: values.dnsServer, dnsConnection }, declaration.addresses, siteServersOf(request.site, facts.servers));
+    facts.addressOwners = await readAddressOwners(
+      { zone: declaration.zone, dnsServer: values.dnsServer, dnsConnection },
+      declaration.addresses,
+      siteServersOf(request.site, facts.servers),
+    );
   }
   const rpcPorts = declaration.rpcPorts;
   const balancer = values.loadBalancer;
-  if (balancer !== undefined && rpcPorts !== undefined && !refused()) facts.nlb = await readNlbFacts(servers, balancer, [135, rpcPorts.rpcClientAccess, rpcPorts.addressBook]);
+  if (balancer !== undefined && rpcPorts !== undefined && !refused())
+    facts.nlb = await readNlbFacts(servers, balancer, [135, rpcPorts.rpcClientAccess, rpcPorts.addressBook]);
   if (rpcPorts !== undefined && !refused()) facts.ports = await readPortFacts(servers, rpcPorts);
   const judged = judgeSite(declaration, facts);
   if (hasErrors(judged.findings)) throw siteRefusal(request.site, judged.findings);
@@ -257,7 +360,11 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   // database up to a readable number (the full list is the `databases` output); the databases'
   // own resources do not warn again (plannedBySite).
   const changing = changingDatabases(fqdn, judged.chosen);
-  const counts = await readMailboxCounts(connection, mailboxCountServers(request.site, facts, changing), changing.length > 0);
+  const counts = await readMailboxCounts(
+    connection,
+    mailboxCountServers(request.site, facts, changing),
+    changing.length > 0,
+  );
   facts.mailboxCounts = counts;
   const { findings, chosen } = judgeSite(declaration, facts);
   const nlb = facts.nlb !== undefined && !("errors" in facts.nlb) ? facts.nlb : undefined;
@@ -289,7 +396,9 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
       .filter((d) => d.rpcClientAccessServer !== "" && d.rpcClientAccessServer.toLowerCase() !== fqdn)
       .map((d) => ({ database: d.name, rpcClientAccessServer: d.rpcClientAccessServer }))
       .sort((a, b) => a.database.localeCompare(b.database)),
-    ...(rpcPorts !== undefined ? { rpcPorts: { ...rpcPorts, servers: ports !== undefined ? portServers(ports) : [] } } : {}),
+    ...(rpcPorts !== undefined
+      ? { rpcPorts: { ...rpcPorts, servers: ports !== undefined ? portServers(ports) : [] } }
+      : {}),
     ...(balancer !== undefined && nlb !== undefined
       ? {
           loadBalancer: {

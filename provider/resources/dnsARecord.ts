@@ -44,6 +44,21 @@ export class DnsARecord extends DynamicResource {
   declare readonly adopted: pulumi.Output<boolean | undefined>;
 
   constructor(name: string, args: DnsARecordArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, ttl: args.ttl, adopt: args.adopt, onDelete: args.onDelete, fqdn: undefined, records: undefined, adopted: undefined }, opts, "exchange-cas", "DnsARecord");
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        ttl: args.ttl,
+        adopt: args.adopt,
+        onDelete: args.onDelete,
+        fqdn: undefined,
+        records: undefined,
+        adopted: undefined,
+      },
+      opts,
+      "exchange-cas",
+      "DnsARecord",
+    );
   }
 }

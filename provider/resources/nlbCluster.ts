@@ -28,7 +28,12 @@ export interface NlbClusterArgs {
   /** Seconds each change may take to converge (default 60). */
   convergenceTimeoutSeconds?: pulumi.Input<number>;
   /** The array's name and its A record: the cluster is not removed while that name points at the VIP. */
-  dns?: pulumi.Input<{ fqdn: pulumi.Input<string>; zone: pulumi.Input<string>; dnsServer: pulumi.Input<string>; connection: pulumi.Input<ConnectionInput> }>;
+  dns?: pulumi.Input<{
+    fqdn: pulumi.Input<string>;
+    zone: pulumi.Input<string>;
+    dnsServer: pulumi.Input<string>;
+    connection: pulumi.Input<ConnectionInput>;
+  }>;
   /** On delete: "restore" (default) removes the cluster from its nodes; "retain" leaves it. */
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run (which servers the site has, which DAGs). */
@@ -52,7 +57,9 @@ export class NlbCluster extends DynamicResource {
   /** The VIP: what the array's DNS name points at. */
   declare readonly vip: pulumi.Output<string>;
   declare readonly nodes: pulumi.Output<NlbClusterNode[]>;
-  declare readonly portRules: pulumi.Output<{ startPort: number; endPort: number; protocol: string; filteringMode: string; affinity: string }[]>;
+  declare readonly portRules: pulumi.Output<
+    { startPort: number; endPort: number; protocol: string; filteringMode: string; affinity: string }[]
+  >;
   /** Every node converged and the rules exactly the ports. */
   declare readonly inSync: pulumi.Output<boolean>;
   declare readonly loadBalancer: pulumi.Output<{ vip: string; protocol: "TCP"; ports: number[]; affinity: string }>;

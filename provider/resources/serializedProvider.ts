@@ -21,7 +21,8 @@ export interface ThinProvider {
 
 /** The `__provider` text of a resource kind (see the top of this file). */
 export function providerText(kind: runtime.ResourceKind): string {
-  const call = (method: string, params: string, args = params) => `${method}: async (${params}) => r().resources[k].${method}(${args})`;
+  const call = (method: string, params: string, args = params) =>
+    `${method}: async (${params}) => r().resources[k].${method}(${args})`;
   return [
     `exports.handler = () => {`,
     `  const k = ${JSON.stringify(kind)};`,
@@ -50,8 +51,16 @@ export function thinProvider(kind: runtime.ResourceKind): ThinProvider {
  * host, and the same constructor arguments.
  */
 export class DynamicResource extends pulumi.CustomResource {
-  constructor(provider: ThinProvider, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, module: string, type: string) {
-    if ("__provider" in props && props.__provider !== undefined) throw new ExchangeCasError("internal-error", "A dynamic resource must not define the __provider key");
+  constructor(
+    provider: ThinProvider,
+    name: string,
+    props: pulumi.Inputs,
+    opts: pulumi.CustomResourceOptions | undefined,
+    module: string,
+    type: string,
+  ) {
+    if ("__provider" in props && props.__provider !== undefined)
+      throw new ExchangeCasError("internal-error", "A dynamic resource must not define the __provider key");
     super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: provider.text }, opts);
   }
 }

@@ -62,7 +62,15 @@ export class StaticRpcPorts extends DynamicResource {
     super(
       provider,
       name,
-      { ...args, onDelete: args.onDelete, serverConnection: args.serverConnection, siteName: undefined, servers: undefined, loadBalancer: undefined, previous: undefined },
+      {
+        ...args,
+        onDelete: args.onDelete,
+        serverConnection: args.serverConnection,
+        siteName: undefined,
+        servers: undefined,
+        loadBalancer: undefined,
+        previous: undefined,
+      },
       opts,
       "exchange-cas",
       "StaticRpcPorts",

@@ -26,7 +26,10 @@ export function containsUnknown(value: unknown): boolean {
  * Validates `news` against `shape`. Known values are replaced by their parsed (normalised) form;
  * unknown ones pass through untouched; properties not in `shape` are reported.
  */
-export function checkProperties(shape: Record<string, z.ZodType>, news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkProperties(
+  shape: Record<string, z.ZodType>,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const inputs: Record<string, unknown> = {};
   const failures: CheckFailure[] = [];
   for (const [key, value] of Object.entries(news)) {
@@ -46,7 +49,8 @@ export function checkProperties(shape: Record<string, z.ZodType>, news: Record<s
     if (parsed.success) {
       if (parsed.data !== undefined) inputs[key] = parsed.data;
     } else {
-      for (const issue of parsed.error.issues) failures.push({ property: key, reason: describeIssue(issue, key, value) });
+      for (const issue of parsed.error.issues)
+        failures.push({ property: key, reason: describeIssue(issue, key, value) });
     }
   }
   return { inputs, failures };
@@ -58,7 +62,11 @@ export function parseChecked<T>(schema: z.ZodType<T>, inputs: unknown, resource:
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const property = issue?.path.join(".") ?? "";
-    throw new ExchangeCasError("invalid-inputs", `Invalid ${resource} inputs: ${property}: ${issue?.message ?? "invalid"}`, { resource, property });
+    throw new ExchangeCasError(
+      "invalid-inputs",
+      `Invalid ${resource} inputs: ${property}: ${issue?.message ?? "invalid"}`,
+      { resource, property },
+    );
   }
   return parsed.data;
 }

@@ -108,7 +108,10 @@ function outputs(array: CasArray, inputs: Kept): ClientAccessArrayOutputs {
 }
 
 /** The array exactly as declared: name, FQDN and site. */
-export function identical(array: Pick<CasArray, "name" | "fqdn" | "siteName">, wanted: { name: string; fqdn: string; site: string }): boolean {
+export function identical(
+  array: Pick<CasArray, "name" | "fqdn" | "siteName">,
+  wanted: { name: string; fqdn: string; site: string },
+): boolean {
   return array.name === wanted.name && sameName(array.fqdn, wanted.fqdn) && sameName(array.siteName, wanted.site);
 }
 
@@ -120,7 +123,10 @@ function describeChanges(array: Pick<CasArray, "name" | "fqdn">, wanted: { name:
 }
 
 /** The refusal of a site that already has another array (without adopt). */
-export function foreignArrayMessage(array: Pick<CasArray, "name" | "fqdn">, wanted: { name: string; fqdn: string; site: string }): string {
+export function foreignArrayMessage(
+  array: Pick<CasArray, "name" | "fqdn">,
+  wanted: { name: string; fqdn: string; site: string },
+): string {
   return `Site ${wanted.site} already has CAS array '${array.name}' (${array.fqdn}), which this stack does not manage, and Exchange allows one array per site. Set adopt: true to take it over (it will be ${describeChanges(array, wanted)}), or declare it as it is (name '${array.name}', fqdn ${array.fqdn}).`;
 }
 
@@ -136,7 +142,10 @@ function mergeRestore(olds: unknown, news: unknown): RestoreEntry[] | undefined 
 }
 
 /** What Set-ClientAccessArray must change to turn `actual` into `wanted`. */
-function changesFor(actual: CasArray, wanted: ClientAccessArrayInputs): { name?: string; fqdn?: string; site?: string } {
+function changesFor(
+  actual: CasArray,
+  wanted: ClientAccessArrayInputs,
+): { name?: string; fqdn?: string; site?: string } {
   return {
     ...(actual.name !== wanted.name ? { name: wanted.name } : {}),
     ...(!sameName(actual.fqdn, wanted.fqdn) ? { fqdn: wanted.fqdn } : {}),
@@ -146,7 +155,12 @@ function changesFor(actual: CasArray, wanted: ClientAccessArrayInputs): { name?:
 
 async function readBack(connection: Connection, guid: string, action: string): Promise<CasArray> {
   const array = await getClientAccessArray(connection, guid);
-  if (array === undefined) throw new ExchangeCasError("gone-after-write", `The CAS array ${guid} was ${action} but Exchange no longer finds it.`, { guid });
+  if (array === undefined)
+    throw new ExchangeCasError(
+      "gone-after-write",
+      `The CAS array ${guid} was ${action} but Exchange no longer finds it.`,
+      { guid },
+    );
   return array;
 }
 
@@ -165,7 +179,9 @@ async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFail
   }
   if (existing === undefined) return [];
   if (identical(existing, inputs) && inputs.adopt === true) {
-    warn(`CAS array '${existing.name}' (${existing.fqdn}) of site ${inputs.site} is exactly as declared: it will be taken over as it is (adopt); on destroy it is released, not removed.`);
+    warn(
+      `CAS array '${existing.name}' (${existing.fqdn}) of site ${inputs.site} is exactly as declared: it will be taken over as it is (adopt); on destroy it is released, not removed.`,
+    );
     return [];
   }
   if (identical(existing, inputs)) {
@@ -207,9 +223,14 @@ export function restoreTarget(
 ): RestoreTarget {
   const names = (o: Named, value: string) => sameName(o.fqdn, value) || sameName(o.name, value);
   const usable = recorded !== undefined && !names(array, recorded) ? recorded : undefined;
-  const exists = usable !== undefined && [...found.servers, ...found.arrays.filter((a) => !names(a, array.fqdn))].some((o) => names(o, usable));
+  const exists =
+    usable !== undefined &&
+    [...found.servers, ...found.arrays.filter((a) => !names(a, array.fqdn))].some((o) => names(o, usable));
   if (usable !== undefined && exists) return { value: usable };
-  const stale = usable !== undefined ? `its recorded earlier value ${usable} no longer names an existing CAS array or server` : undefined;
+  const stale =
+    usable !== undefined
+      ? `its recorded earlier value ${usable} no longer names an existing CAS array or server`
+      : undefined;
   if (!removing) {
     if (stale === undefined) return {};
     return {
@@ -217,14 +238,31 @@ export function restoreTarget(
     };
   }
   const own = found.servers.find((s) => sameName(s.name, db.server));
-  const cas = own?.isClientAccessServer === true ? own : found.servers.find((s) => s.isClientAccessServer && own !== undefined && sameName(s.siteName, own.siteName));
+  const cas =
+    own?.isClientAccessServer === true
+      ? own
+      : found.servers.find((s) => s.isClientAccessServer && own !== undefined && sameName(s.siteName, own.siteName));
   if (cas === undefined) return {};
-  return { value: cas.fqdn, ...(stale !== undefined ? { note: `Mailbox database '${db.name}': ${stale}, so it goes to ${cas.fqdn}, a Client Access server of its site, instead.` } : {}) };
+  return {
+    value: cas.fqdn,
+    ...(stale !== undefined
+      ? {
+          note: `Mailbox database '${db.name}': ${stale}, so it goes to ${cas.fqdn}, a Client Access server of its site, instead.`,
+        }
+      : {}),
+  };
 }
 
 /** Every database pointing at the array goes back to its recorded value, or to a Client Access server of its own site. */
-async function releaseDatabases(connection: Connection, array: Pick<CasArray, "name" | "fqdn">, restore: RestoreEntry[], removing: boolean): Promise<void> {
-  const databases = (await listMailboxDatabases(connection)).filter((d) => sameName(d.rpcClientAccessServer, array.fqdn));
+async function releaseDatabases(
+  connection: Connection,
+  array: Pick<CasArray, "name" | "fqdn">,
+  restore: RestoreEntry[],
+  removing: boolean,
+): Promise<void> {
+  const databases = (await listMailboxDatabases(connection)).filter((d) =>
+    sameName(d.rpcClientAccessServer, array.fqdn),
+  );
   if (databases.length === 0) return;
   const recorded = new Map(restore.map((e) => [e.database.toLowerCase(), e.rpcClientAccessServer]));
   const [servers, arrays] = await Promise.all([listExchangeServers(connection), listClientAccessArrays(connection)]);
@@ -242,7 +280,9 @@ async function releaseDatabases(connection: Connection, array: Pick<CasArray, "n
       continue;
     }
     await setRpcClientAccessServer(connection, db.guid, target.value, db.name);
-    warn(`Mailbox database '${db.name}': RpcClientAccessServer put back from ${array.fqdn} to ${target.value}. Existing Outlook profiles keep connecting to ${array.fqdn} until they are repaired.`);
+    warn(
+      `Mailbox database '${db.name}': RpcClientAccessServer put back from ${array.fqdn} to ${target.value}. Existing Outlook profiles keep connecting to ${array.fqdn} until they are repaired.`,
+    );
   }
 }
 
@@ -287,7 +327,10 @@ export const clientAccessArray = {
       guid = existing.guid;
       adopted = true;
     } else if (existing !== undefined) {
-      throw new ExchangeCasError("foreign-object", foreignArrayMessage(existing, inputs), { site: inputs.site, array: existing.name });
+      throw new ExchangeCasError("foreign-object", foreignArrayMessage(existing, inputs), {
+        site: inputs.site,
+        array: existing.name,
+      });
     } else {
       guid = (await newClientAccessArray(connection, inputs)).guid;
     }
@@ -300,7 +343,15 @@ export const clientAccessArray = {
     const array = await getClientAccessArray(connection, id);
     if (array === undefined) return { id: "" };
     const outs = outputs(array, { ...props, connection });
-    const inputs = plain({ name: array.name, fqdn: array.fqdn, site: array.siteName, adopt: props.adopt, restore: props.restore, onDelete: props.onDelete, connection });
+    const inputs = plain({
+      name: array.name,
+      fqdn: array.fqdn,
+      site: array.siteName,
+      adopt: props.adopt,
+      restore: props.restore,
+      onDelete: props.onDelete,
+      connection,
+    });
     return { id, props: outs, inputs };
   },
 
@@ -309,7 +360,11 @@ export const clientAccessArray = {
     const { connection } = inputs;
     const actual = await getClientAccessArray(connection, id);
     if (actual === undefined) {
-      throw new ExchangeCasError("gone", `The CAS array ${id} no longer exists in Exchange; run 'pulumi refresh' so it is created again on the next 'pulumi up'.`, { guid: id });
+      throw new ExchangeCasError(
+        "gone",
+        `The CAS array ${id} no longer exists in Exchange; run 'pulumi refresh' so it is created again on the next 'pulumi up'.`,
+        { guid: id },
+      );
     }
     await setClientAccessArray(connection, id, changesFor(actual, inputs));
     const array = await readBack(connection, id, "updated");
@@ -324,7 +379,9 @@ export const clientAccessArray = {
     if (props.adopted === true || props.onDelete === "retain") {
       // Released, not removed: it was there before this stack (or the site says retain).
       if (props.onDelete !== "retain") await releaseDatabases(connection, array, restore, false);
-      warn(`CAS array '${array.name}' (${array.fqdn}) is released, not removed: ${props.adopted === true ? "it existed before this stack took it over" : "onDelete is retain"}. It stays in Exchange.`);
+      warn(
+        `CAS array '${array.name}' (${array.fqdn}) is released, not removed: ${props.adopted === true ? "it existed before this stack took it over" : "onDelete is retain"}. It stays in Exchange.`,
+      );
       return;
     }
     // No database may be left pointing at a name that is about to disappear.

@@ -59,7 +59,11 @@ export function parseState<O>(schema: z.ZodType<O>, props: unknown, kind: string
 }
 
 /** What diff decides from state alone: the declared rules, and the drift the resource reports. */
-export function diffState<O extends object>(definition: Pick<ResourceDefinition<O>, "diffRules" | "drift">, olds: O, news: Props): InputDiff {
+export function diffState<O extends object>(
+  definition: Pick<ResourceDefinition<O>, "diffRules" | "drift">,
+  olds: O,
+  news: Props,
+): InputDiff {
   return diffInputs(definition.diffRules, olds, news, definition.drift?.(olds, news) ?? false);
 }
 
@@ -67,7 +71,8 @@ export function diffState<O extends object>(definition: Pick<ResourceDefinition<
 export function runtimeOf<O extends object>(definition: ResourceDefinition<O>): ResourceRuntime {
   const state = (props: Props): O => parseState(definition.outputs, props, definition.kind);
   return {
-    check: async (olds, news) => (definition.check !== undefined ? definition.check(olds, news) : checkProperties(definition.inputs, news)),
+    check: async (olds, news) =>
+      definition.check !== undefined ? definition.check(olds, news) : checkProperties(definition.inputs, news),
     diff: async (id, olds, news) => {
       const parsed = state(olds);
       if (definition.diff !== undefined) return definition.diff(id, parsed, news);

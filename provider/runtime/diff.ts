@@ -73,11 +73,15 @@ export function sameAs(compare: Comparison, a: unknown, b: unknown): boolean {
     case "ignored":
       return true;
     case "nameSet": {
-      const names = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...new Set(v.map((x) => x.toLowerCase()))].sort() : v);
+      const names = (v: unknown) =>
+        Array.isArray(v) && v.every((x) => typeof x === "string")
+          ? [...new Set(v.map((x) => x.toLowerCase()))].sort()
+          : v;
       return canonicalJson(names(a)) === canonicalJson(names(b));
     }
     case "ipv4Set": {
-      const sorted = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? [...v].sort(compareIPv4) : v);
+      const sorted = (v: unknown) =>
+        Array.isArray(v) && v.every((x) => typeof x === "string") ? [...v].sort(compareIPv4) : v;
       return canonicalJson(sorted(a)) === canonicalJson(sorted(b));
     }
   }

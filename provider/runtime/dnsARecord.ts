@@ -2,13 +2,31 @@
 // server. Identity is <dnsServer>/<zone>/<name>. The address set and the TTL converge in place,
 // one record at a time; zone, name and server are the identity, so changing one replaces.
 import { z } from "zod";
-import { addARecord, DnsZoneNotFoundError, getARecords, removeARecord, setARecordTtl, type ARecord, type DnsName } from "../dns";
+import {
+  addARecord,
+  DnsZoneNotFoundError,
+  getARecords,
+  removeARecord,
+  setARecordTtl,
+  type ARecord,
+  type DnsName,
+} from "../dns";
 import { ConnectionSchema, type Connection } from "../shell";
 import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import type { DiffRules } from "./diff";
 import { warn } from "./log";
-import { compareIPv4, DnsRecordName, DnsServerName, DnsZoneName, IPv4AddressSet, OnDelete, OnDeleteState, relativeRecordName, TimeToLiveSeconds } from "./rules";
+import {
+  compareIPv4,
+  DnsRecordName,
+  DnsServerName,
+  DnsZoneName,
+  IPv4AddressSet,
+  OnDelete,
+  OnDeleteState,
+  relativeRecordName,
+  TimeToLiveSeconds,
+} from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const DEFAULT_TTL = 3600;
@@ -76,7 +94,11 @@ function parseInputs(raw: unknown): DnsARecordInputs {
   const inputs = parseChecked(InputsSchema, raw, "DnsARecord");
   const relative = relativeRecordName(inputs.name, inputs.zone);
   if ("error" in relative) {
-    throw new ExchangeCasError("invalid-inputs", `Invalid DnsARecord inputs: name '${inputs.name}' ${relative.error}.`, { resource: "DnsARecord", property: "name" });
+    throw new ExchangeCasError(
+      "invalid-inputs",
+      `Invalid DnsARecord inputs: name '${inputs.name}' ${relative.error}.`,
+      { resource: "DnsARecord", property: "name" },
+    );
   }
   return { ...inputs, name: relative.name };
 }
@@ -122,7 +144,10 @@ function foreignOf(existing: ARecord[], inputs: DnsARecordInputs): string[] {
  * stack owns only what it created; a record with a declared address may have been made by hand,
  * and taking it silently would delete it on destroy). Refused without adopt.
  */
-export function foreignMessage(existing: string[], inputs: Pick<DnsARecordInputs, "addresses" | "dnsServer" | "zone" | "name">): string {
+export function foreignMessage(
+  existing: string[],
+  inputs: Pick<DnsARecordInputs, "addresses" | "dnsServer" | "zone" | "name">,
+): string {
   const sorted = [...existing].sort(compareIPv4);
   const them = sorted.length > 1 ? "them" : "it";
   const declared = sorted.filter((a) => inputs.addresses.includes(a));
@@ -164,12 +189,22 @@ function warnRoundRobin(inputs: DnsARecordInputs): void {
  * without adopt): an address that turns out to be there already when it is added (WIN32 9711: a
  * record made meanwhile, by someone else) is not this stack's, and is refused like one found first.
  */
-async function converge(connection: Connection, at: DnsName, actual: ARecord[], wanted: DnsARecordInputs, owned = true): Promise<void> {
+async function converge(
+  connection: Connection,
+  at: DnsName,
+  actual: ARecord[],
+  wanted: DnsARecordInputs,
+  owned = true,
+): Promise<void> {
   const have = new Set(actual.map((r) => r.address));
   const toAdd = wanted.addresses.filter((a) => !have.has(a));
   for (const address of toAdd) {
     const added = await addARecord(connection, at, address, wanted.ttl);
-    if (!added && !owned) throw new ExchangeCasError("foreign-object", foreignMessage([address], wanted), { fqdn: fqdnOf(at), addresses: [address] });
+    if (!added && !owned)
+      throw new ExchangeCasError("foreign-object", foreignMessage([address], wanted), {
+        fqdn: fqdnOf(at),
+        addresses: [address],
+      });
   }
   let current = actual;
   if (toAdd.length > 0) {
@@ -189,17 +224,22 @@ async function converge(connection: Connection, at: DnsName, actual: ARecord[], 
     if (!keep.has(record.address)) await removeARecord(connection, at, record.address);
   }
   for (const record of current) {
-    if (keep.has(record.address) && record.ttl !== wanted.ttl) await setARecordTtl(connection, at, record.address, wanted.ttl);
+    if (keep.has(record.address) && record.ttl !== wanted.ttl)
+      await setARecordTtl(connection, at, record.address, wanted.ttl);
   }
 }
 
 async function readBack(connection: Connection, at: DnsName, action: string): Promise<ARecord[]> {
   const records = await getARecords(connection, at);
   if (records.length === 0) {
-    throw new ExchangeCasError("gone-after-write", `The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`, {
-      fqdn: fqdnOf(at),
-      dnsServer: at.dnsServer,
-    });
+    throw new ExchangeCasError(
+      "gone-after-write",
+      `The A records of ${fqdnOf(at)} were ${action} on DNS server '${at.dnsServer}', but the server lists none.`,
+      {
+        fqdn: fqdnOf(at),
+        dnsServer: at.dnsServer,
+      },
+    );
   }
   return records;
 }
@@ -251,7 +291,10 @@ export const dnsARecord = {
     const existing = await getARecords(connection, inputs);
     if (existing.length > 0 && inputs.adopt !== true) {
       const addresses = existing.map((r) => r.address).sort(compareIPv4);
-      throw new ExchangeCasError("foreign-object", foreignMessage(addresses, inputs), { fqdn: fqdnOf(inputs), addresses });
+      throw new ExchangeCasError("foreign-object", foreignMessage(addresses, inputs), {
+        fqdn: fqdnOf(inputs),
+        addresses,
+      });
     }
     warnRoundRobin(inputs);
     await converge(connection, inputs, existing, inputs, inputs.adopt === true);
@@ -273,7 +316,13 @@ export const dnsARecord = {
       throw e;
     }
     if (records.length === 0) return { id: "" };
-    const outs = outputs(records, { ...at, adopt: props.adopt, adopted: props.adopted, onDelete: props.onDelete, connection });
+    const outs = outputs(records, {
+      ...at,
+      adopt: props.adopt,
+      adopted: props.adopted,
+      onDelete: props.onDelete,
+      connection,
+    });
     const inputs = plain({
       zone: outs.zone,
       name: outs.name,

@@ -59,7 +59,14 @@ export const mailboxDatabaseRpcSettingDiffRules: DiffRules<MailboxDatabaseRpcSet
 
 function outputs(
   db: MailboxDatabase,
-  kept: Pick<MailboxDatabaseRpcSettingOutputs, "wantedRpcClientAccessServer" | "appliedRpcClientAccessServer" | "previousRpcClientAccessServer" | "onDelete" | "connection">,
+  kept: Pick<
+    MailboxDatabaseRpcSettingOutputs,
+    | "wantedRpcClientAccessServer"
+    | "appliedRpcClientAccessServer"
+    | "previousRpcClientAccessServer"
+    | "onDelete"
+    | "connection"
+  >,
 ): MailboxDatabaseRpcSettingOutputs {
   return plain({
     database: db.name,
@@ -90,7 +97,12 @@ function dangles(db: MailboxDatabase): boolean {
 
 async function readBack(connection: Connection, guid: string, name: string): Promise<MailboxDatabase> {
   const db = await getMailboxDatabase(connection, guid);
-  if (db === undefined) throw new ExchangeCasError("gone-after-write", `Mailbox database '${name}' (${guid}) was updated but Exchange no longer finds it.`, { database: name, guid });
+  if (db === undefined)
+    throw new ExchangeCasError(
+      "gone-after-write",
+      `Mailbox database '${name}' (${guid}) was updated but Exchange no longer finds it.`,
+      { database: name, guid },
+    );
   return db;
 }
 
@@ -110,10 +122,16 @@ function refuseRecovery(db: MailboxDatabase): void {
  * site's plan warned about it already (one warning per fact: the site says it once, at preview
  * and up, with the mailboxes, for all its databases).
  */
-async function apply(connection: Connection, db: MailboxDatabase, wanted: string, plannedBySite: boolean | undefined): Promise<MailboxDatabase> {
+async function apply(
+  connection: Connection,
+  db: MailboxDatabase,
+  wanted: string,
+  plannedBySite: boolean | undefined,
+): Promise<MailboxDatabase> {
   await setRpcClientAccessServer(connection, db.guid, wanted, db.name);
   const after = await readBack(connection, db.guid, db.name);
-  if (plannedBySite !== true && !sameName(db.rpcClientAccessServer, after.rpcClientAccessServer)) warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
+  if (plannedBySite !== true && !sameName(db.rpcClientAccessServer, after.rpcClientAccessServer))
+    warnProfiles(db.name, db.rpcClientAccessServer, after.rpcClientAccessServer);
   return after;
 }
 
@@ -143,7 +161,8 @@ export const mailboxDatabaseRpcSetting = {
     if (isCreate && checked.failures.length === 0 && !containsUnknown(checked.inputs)) {
       const inputs = parseChecked(InputsSchema, checked.inputs, "MailboxDatabaseRpcSetting");
       const db = await getMailboxDatabase(inputs.connection, inputs.database).catch(() => undefined);
-      if (db !== undefined && pointsAt(db.rpcClientAccessServer, inputs.rpcClientAccessServer)) warn(alreadyPointing(db.name, db.rpcClientAccessServer));
+      if (db !== undefined && pointsAt(db.rpcClientAccessServer, inputs.rpcClientAccessServer))
+        warn(alreadyPointing(db.name, db.rpcClientAccessServer));
     }
     return checked;
   },
@@ -153,14 +172,20 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = inputs;
     const db = await getMailboxDatabase(connection, inputs.database);
     if (db === undefined) {
-      throw new ExchangeCasError("not-found", `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`, {
-        database: inputs.database,
-      });
+      throw new ExchangeCasError(
+        "not-found",
+        `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`,
+        {
+          database: inputs.database,
+        },
+      );
     }
     refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer, inputs.plannedBySite);
     if (dangles(db)) {
-      warn(`Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`);
+      warn(
+        `Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`,
+      );
     }
     // Already pointing at the wanted endpoint (an earlier apply was interrupted after its Set):
     // the value it had before is not known, and the endpoint itself is never recorded as it.
@@ -197,7 +222,12 @@ export const mailboxDatabaseRpcSetting = {
       onDelete: props.onDelete,
       connection,
     });
-    const inputs = plain({ database: db.name, rpcClientAccessServer: db.rpcClientAccessServer, onDelete: props.onDelete, connection });
+    const inputs = plain({
+      database: db.name,
+      rpcClientAccessServer: db.rpcClientAccessServer,
+      onDelete: props.onDelete,
+      connection,
+    });
     return { id, props: outs, inputs };
   },
 
@@ -206,10 +236,14 @@ export const mailboxDatabaseRpcSetting = {
     const { connection } = inputs;
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined) {
-      throw new ExchangeCasError("gone", `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`, {
-        database: olds.database,
-        guid: id,
-      });
+      throw new ExchangeCasError(
+        "gone",
+        `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`,
+        {
+          database: olds.database,
+          guid: id,
+        },
+      );
     }
     refuseRecovery(db);
     const after = await apply(connection, db, inputs.rpcClientAccessServer, inputs.plannedBySite);

@@ -15,14 +15,20 @@ import { ConnectionSchema } from "../shell";
 import { parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { sameName, type DiffRules } from "./diff";
-import { mailboxDatabaseRpcSetting, MailboxDatabaseRpcSettingOutputsSchema, type MailboxDatabaseRpcSettingOutputs } from "./mailboxDatabaseRpcSetting";
+import {
+  mailboxDatabaseRpcSetting,
+  MailboxDatabaseRpcSettingOutputsSchema,
+  type MailboxDatabaseRpcSettingOutputs,
+} from "./mailboxDatabaseRpcSetting";
 import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const DatabaseList = z
   .array(ExchangeName, { error: "must be a list of mailbox database names or Guids" })
   .min(1, "must name at least one mailbox database")
-  .refine((names) => new Set(names.map((n) => n.toLowerCase())).size === names.length, { message: "must not name a database twice" });
+  .refine((names) => new Set(names.map((n) => n.toLowerCase())).size === names.length, {
+    message: "must not name a database twice",
+  });
 
 const shape = {
   databases: DatabaseList,
@@ -70,7 +76,10 @@ function lower(name: string): string {
 }
 
 /** A database's entry as the MailboxDatabaseRpcSetting of it would keep it in state. */
-function asSingle(entry: Entry, shared: Pick<MailboxDatabaseRpcSettingsOutputs, "onDelete" | "connection">): MailboxDatabaseRpcSettingOutputs {
+function asSingle(
+  entry: Entry,
+  shared: Pick<MailboxDatabaseRpcSettingsOutputs, "onDelete" | "connection">,
+): MailboxDatabaseRpcSettingOutputs {
   return {
     database: entry.database,
     guid: entry.guid,
@@ -100,7 +109,10 @@ function asEntry(declared: string, outs: MailboxDatabaseRpcSettingOutputs): Entr
 
 /** Whether an entry is as declared now: set to the declared value, and still showing what that applied. */
 function current(entry: Entry, wanted: string): boolean {
-  return sameName(entry.wantedRpcClientAccessServer, wanted) && sameName(entry.rpcClientAccessServer, entry.appliedRpcClientAccessServer);
+  return (
+    sameName(entry.wantedRpcClientAccessServer, wanted) &&
+    sameName(entry.rpcClientAccessServer, entry.appliedRpcClientAccessServer)
+  );
 }
 
 /**
@@ -111,7 +123,10 @@ function current(entry: Entry, wanted: string): boolean {
 function drifted(olds: MailboxDatabaseRpcSettingsOutputs): boolean {
   const held = new Set(olds.settings.map((d) => lower(d.declared)));
   const declared = new Set(olds.declaredDatabases.map(lower));
-  return olds.settings.some((d) => !current(d, olds.wantedRpcClientAccessServer) || !declared.has(lower(d.declared))) || olds.declaredDatabases.some((d) => !held.has(lower(d)));
+  return (
+    olds.settings.some((d) => !current(d, olds.wantedRpcClientAccessServer) || !declared.has(lower(d.declared))) ||
+    olds.declaredDatabases.some((d) => !held.has(lower(d)))
+  );
 }
 
 function message(e: unknown): string {
@@ -122,7 +137,13 @@ function message(e: unknown): string {
  * The error of an operation on several databases of which some failed: every failure named, and,
  * when something was changed, the state to keep (the engine stores `properties` for `id`).
  */
-function partialFailure(action: "Pointing" | "Restoring", failures: { database: string; error: unknown }[], done: number, id?: string, outs?: MailboxDatabaseRpcSettingsOutputs): Error {
+function partialFailure(
+  action: "Pointing" | "Restoring",
+  failures: { database: string; error: unknown }[],
+  done: number,
+  id?: string,
+  outs?: MailboxDatabaseRpcSettingsOutputs,
+): Error {
   const total = failures.length + done;
   const each = failures.map((f) => `'${f.database}': ${message(f.error)}`).join("; ");
   const others = `the other ${done} ${done === 1 ? "was" : "were"}`;
@@ -137,7 +158,11 @@ function partialFailure(action: "Pointing" | "Restoring", failures: { database: 
     { cause: failures[0]?.error },
   );
   if (id === undefined || outs === undefined) return error;
-  return Object.assign(error, { id, properties: plain(outs), reasons: failures.map((f) => `${f.database}: ${message(f.error)}`) });
+  return Object.assign(error, {
+    id,
+    properties: plain(outs),
+    reasons: failures.map((f) => `${f.database}: ${message(f.error)}`),
+  });
 }
 
 export const mailboxDatabaseRpcSettings = {
@@ -150,7 +175,11 @@ export const mailboxDatabaseRpcSettings = {
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, KIND);
     const { connection, onDelete, rpcClientAccessServer, plannedBySite } = inputs;
-    const results = await Promise.allSettled(inputs.databases.map((database) => single.create({ database, rpcClientAccessServer, onDelete, connection, plannedBySite })));
+    const results = await Promise.allSettled(
+      inputs.databases.map((database) =>
+        single.create({ database, rpcClientAccessServer, onDelete, connection, plannedBySite }),
+      ),
+    );
     const entries: Entry[] = [];
     const failures: { database: string; error: unknown }[] = [];
     results.forEach((r, i) => {
@@ -159,8 +188,15 @@ export const mailboxDatabaseRpcSettings = {
       else failures.push({ database: declared, error: r.reason });
     });
     const id = randomUUID();
-    const outs = plain({ declaredDatabases: inputs.databases, settings: entries, wantedRpcClientAccessServer: rpcClientAccessServer, onDelete, connection });
-    if (failures.length > 0) throw partialFailure("Pointing", failures, entries.length, entries.length > 0 ? id : undefined, outs);
+    const outs = plain({
+      declaredDatabases: inputs.databases,
+      settings: entries,
+      wantedRpcClientAccessServer: rpcClientAccessServer,
+      onDelete,
+      connection,
+    });
+    if (failures.length > 0)
+      throw partialFailure("Pointing", failures, entries.length, entries.length > 0 ? id : undefined, outs);
     return { id, outs };
   },
 
@@ -175,7 +211,12 @@ export const mailboxDatabaseRpcSettings = {
       if (r.id !== "" && r.props !== undefined) entries.push(asEntry(entry.declared, r.props));
     });
     const outs = plain({ ...props, settings: entries });
-    const inputs = plain({ databases: props.declaredDatabases, rpcClientAccessServer: props.wantedRpcClientAccessServer, onDelete: props.onDelete, connection: props.connection });
+    const inputs = plain({
+      databases: props.declaredDatabases,
+      rpcClientAccessServer: props.wantedRpcClientAccessServer,
+      onDelete: props.onDelete,
+      connection: props.connection,
+    });
     return { id, props: outs, inputs };
   },
 
@@ -225,7 +266,13 @@ export const mailboxDatabaseRpcSettings = {
         }),
     );
     const entries = [...kept, ...released].filter((e): e is Entry => e !== undefined);
-    const outs = plain({ declaredDatabases: inputs.databases, settings: entries, wantedRpcClientAccessServer: rpcClientAccessServer, onDelete, connection });
+    const outs = plain({
+      declaredDatabases: inputs.databases,
+      settings: entries,
+      wantedRpcClientAccessServer: rpcClientAccessServer,
+      onDelete,
+      connection,
+    });
     // What did change is kept; what did not is still to do, and the next diff sees it (drifted).
     if (failures.length > 0) throw partialFailure("Pointing", failures, done, done > 0 ? id : undefined, outs);
     return { outs };
@@ -234,8 +281,12 @@ export const mailboxDatabaseRpcSettings = {
   async delete(_id: string, props: MailboxDatabaseRpcSettingsOutputs) {
     if (props.onDelete === "retain") return;
     const shared = { onDelete: props.onDelete, connection: props.connection };
-    const results = await Promise.allSettled(props.settings.map((entry) => single.delete(entry.guid, asSingle(entry, shared))));
-    const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ database: (props.settings[i] as Entry).declared, error: r.reason as unknown }] : []));
+    const results = await Promise.allSettled(
+      props.settings.map((entry) => single.delete(entry.guid, asSingle(entry, shared))),
+    );
+    const failures = results.flatMap((r, i) =>
+      r.status === "rejected" ? [{ database: (props.settings[i] as Entry).declared, error: r.reason as unknown }] : [],
+    );
     // Deleting again puts back only what is still to put back (a database already restored is left).
     if (failures.length > 0) throw partialFailure("Restoring", failures, results.length - failures.length);
   },

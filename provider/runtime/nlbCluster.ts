@@ -16,12 +16,30 @@ import { z } from "zod";
 import { getARecords } from "../dns";
 import { listDatabaseAvailabilityGroups, listExchangeServers, type ExchangeServer } from "../exchange";
 import { ConnectionSchema, describeConnection, ServerConnectionSchema, siteConnections } from "../shell";
-import { NLB_MODES, runNlb, type NlbArguments, type NlbCluster, type NlbHostReport, type NlbMode } from "../windows/nlb";
+import {
+  NLB_MODES,
+  runNlb,
+  type NlbArguments,
+  type NlbCluster,
+  type NlbHostReport,
+  type NlbMode,
+} from "../windows/nlb";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { announceStep, isConverged, membershipRefusals, nlbRefusals, nlbWarning, nodeIs, planNlbSteps, SubnetMask, type NlbNodeFacts, type NlbStep } from "./nlbRules";
+import {
+  announceStep,
+  isConverged,
+  membershipRefusals,
+  nlbRefusals,
+  nlbWarning,
+  nodeIs,
+  planNlbSteps,
+  SubnetMask,
+  type NlbNodeFacts,
+  type NlbStep,
+} from "./nlbRules";
 import { DnsServerName, DnsZoneName, Fqdn, IPv4Address, OnDelete, relativeRecordName, SiteName } from "./rules";
 import { causeOf, ExchangeCasError } from "../errors";
 
@@ -34,7 +52,11 @@ const NlbPort = z
 /** The mode as the user writes it (any case), as NLB names it. */
 const Mode = z.string({ error: 'must be "unicast", "multicast" or "igmpMulticast"' }).transform((v, ctx) => {
   const found = NLB_MODES.find((m) => m.toLowerCase() === v.toLowerCase());
-  if (found === undefined) ctx.addIssue({ code: "custom", message: `"${v}" is not an NLB operation mode: use "unicast", "multicast" or "igmpMulticast"` });
+  if (found === undefined)
+    ctx.addIssue({
+      code: "custom",
+      message: `"${v}" is not an NLB operation mode: use "unicast", "multicast" or "igmpMulticast"`,
+    });
   return found ?? "Unicast";
 });
 
@@ -104,8 +126,20 @@ export const nlbClusterDiffRules: DiffRules<NlbClusterOutputs> = {
   serverConnection: { compare: "value", default: null },
 };
 
-const NodeStateSchema = z.object({ server: z.string(), fqdn: z.string(), address: z.string(), state: z.string(), hostId: z.number() });
-const RuleSchema = z.object({ startPort: z.number(), endPort: z.number(), protocol: z.string(), filteringMode: z.string(), affinity: z.string() });
+const NodeStateSchema = z.object({
+  server: z.string(),
+  fqdn: z.string(),
+  address: z.string(),
+  state: z.string(),
+  hostId: z.number(),
+});
+const RuleSchema = z.object({
+  startPort: z.number(),
+  endPort: z.number(),
+  protocol: z.string(),
+  filteringMode: z.string(),
+  affinity: z.string(),
+});
 
 const OutputsSchema = InputsSchema.extend({
   siteName: z.string(),
@@ -116,7 +150,12 @@ const OutputsSchema = InputsSchema.extend({
   /** The cluster is as declared: every node converged, the rules exactly the ports. */
   inSync: z.boolean(),
   /** What the VIP publishes, for whoever reads the stack. */
-  loadBalancer: z.object({ vip: z.string(), protocol: z.literal("TCP"), ports: z.array(z.number()), affinity: z.string() }),
+  loadBalancer: z.object({
+    vip: z.string(),
+    protocol: z.literal("TCP"),
+    ports: z.array(z.number()),
+    affinity: z.string(),
+  }),
 });
 export type NlbClusterOutputs = z.infer<typeof OutputsSchema>;
 
@@ -155,9 +194,16 @@ interface Survey {
 }
 
 /** The site's Client Access servers and the DAG each is in. */
-async function siteServers(inputs: NlbClusterInputs): Promise<{ all: ExchangeServer[]; cas: ExchangeServer[]; dagOf: Map<string, string> }> {
-  const [all, dags] = await Promise.all([listExchangeServers(inputs.connection), listDatabaseAvailabilityGroups(inputs.connection)]);
-  const cas = all.filter((s) => sameName(s.siteName, inputs.site) && s.isClientAccessServer).sort((a, b) => a.name.localeCompare(b.name));
+async function siteServers(
+  inputs: NlbClusterInputs,
+): Promise<{ all: ExchangeServer[]; cas: ExchangeServer[]; dagOf: Map<string, string> }> {
+  const [all, dags] = await Promise.all([
+    listExchangeServers(inputs.connection),
+    listDatabaseAvailabilityGroups(inputs.connection),
+  ]);
+  const cas = all
+    .filter((s) => sameName(s.siteName, inputs.site) && s.isClientAccessServer)
+    .sort((a, b) => a.name.localeCompare(b.name));
   const dagOf = new Map<string, string>();
   for (const dag of dags) for (const member of dag.servers) dagOf.set(member.toLowerCase(), dag.name);
   return { all, cas, dagOf };
@@ -167,7 +213,10 @@ async function siteServers(inputs: NlbClusterInputs): Promise<{ all: ExchangeSer
  * Reads every Client Access server of the site (and any stray node of the cluster); a server that
  * cannot be reached refuses the whole site. With `probe`, the first server pings the VIP.
  */
-export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolean; refuse?: boolean; tolerate?: boolean } = {}): Promise<Survey> {
+export async function surveyNlb(
+  raw: NlbClusterInputs,
+  options: { probe?: boolean; refuse?: boolean; tolerate?: boolean } = {},
+): Promise<Survey> {
   const inputs = settingsOf(raw);
   const via = siteConnections(inputs).serverConnection;
   const { all, cas, dagOf } = await siteServers(inputs);
@@ -175,7 +224,10 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
     // What Exchange alone refuses (DAG members, too few servers), before any server is contacted.
     const membership = membershipRefusals(
       inputs.site,
-      cas.map((s) => ({ server: s.name, ...(dagOf.has(s.name.toLowerCase()) ? { dag: dagOf.get(s.name.toLowerCase()) } : {}) })),
+      cas.map((s) => ({
+        server: s.name,
+        ...(dagOf.has(s.name.toLowerCase()) ? { dag: dagOf.get(s.name.toLowerCase()) } : {}),
+      })),
     );
     if (membership.length > 0) refuseWith(inputs, membership);
   }
@@ -184,7 +236,10 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
   const nodes: Survey["nodes"] = [];
   for (const [i, server] of cas.entries()) {
     try {
-      const report = await runNlb(via, server.fqdn, "Read", { interface: inputs.interface, ...(options.probe === true && i === 0 ? { vip: inputs.vip } : {}) });
+      const report = await runNlb(via, server.fqdn, "Read", {
+        interface: inputs.interface,
+        ...(options.probe === true && i === 0 ? { vip: inputs.vip } : {}),
+      });
       const dag = dagOf.get(server.name.toLowerCase());
       nodes.push({ server: server.name, fqdn: server.fqdn, report, ...(dag !== undefined ? { dag } : {}) });
     } catch (e) {
@@ -200,7 +255,9 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
       causeOf(failures, `${unreachable.length} servers of site ${inputs.site} could not be read`),
     );
   }
-  const views = nodes.map((n) => n.report.cluster).filter((c): c is NlbCluster => c !== undefined && c.vip === inputs.vip);
+  const views = nodes
+    .map((n) => n.report.cluster)
+    .filter((c): c is NlbCluster => c !== undefined && c.vip === inputs.vip);
   const cluster = views.find((c) => c.nodes.some((n) => isConverged(n.state))) ?? views[0];
   const strays: Survey["strays"] = [];
   for (const node of cluster?.nodes ?? []) {
@@ -217,7 +274,11 @@ export async function surveyNlb(raw: NlbClusterInputs, options: { probe?: boolea
 }
 
 function refuseWith(inputs: Pick<Settings, "vip" | "site">, refusals: string[]): never {
-  throw new ExchangeCasError("refused", `NLB cluster ${inputs.vip} of site ${inputs.site} is refused: ${refusals.join(" ")} Nothing was changed.`, { site: inputs.site, refusals });
+  throw new ExchangeCasError(
+    "refused",
+    `NLB cluster ${inputs.vip} of site ${inputs.site} is refused: ${refusals.join(" ")} Nothing was changed.`,
+    { site: inputs.site, refusals },
+  );
 }
 
 /** Refuses the declaration when a rule says no; nothing has been changed. */
@@ -227,7 +288,10 @@ function refuse(inputs: Settings, found: Survey): void {
 }
 
 function stepsOf(inputs: Settings, found: Survey): NlbStep[] {
-  const sessions = (server: string) => found.nodes.find((n) => sameName(n.server, server))?.report.outlookSessions ?? found.strays.find((s) => nodeIs(s.server, server))?.sessions ?? -1;
+  const sessions = (server: string) =>
+    found.nodes.find((n) => sameName(n.server, server))?.report.outlookSessions ??
+    found.strays.find((s) => nodeIs(s.server, server))?.sessions ??
+    -1;
   return planNlbSteps(
     inputs,
     found.nodes.map((n) => n.server),
@@ -242,7 +306,11 @@ function announce(inputs: Settings, steps: readonly NlbStep[]): void {
 }
 
 function fqdnOf(found: Survey, server: string): string {
-  return found.nodes.find((n) => sameName(n.server, server))?.fqdn ?? found.strays.find((s) => nodeIs(s.server, server))?.fqdn ?? server;
+  return (
+    found.nodes.find((n) => sameName(n.server, server))?.fqdn ??
+    found.strays.find((s) => nodeIs(s.server, server))?.fqdn ??
+    server
+  );
 }
 
 /**
@@ -255,11 +323,14 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
   const done: string[] = [];
   let cluster = found.cluster;
   const operator = () => {
-    const member = found.nodes.find((n) => cluster?.nodes.some((c) => nodeIs(c.name, n.server) && isConverged(c.state)));
+    const member = found.nodes.find((n) =>
+      cluster?.nodes.some((c) => nodeIs(c.name, n.server) && isConverged(c.state)),
+    );
     return member?.server;
   };
   // The cluster as it is now, settled, before the first change.
-  const settle = async (server: string | undefined): Promise<NlbHostReport | undefined> => (server === undefined ? undefined : runNlb(via, fqdnOf(found, server), "Read", base));
+  const settle = async (server: string | undefined): Promise<NlbHostReport | undefined> =>
+    server === undefined ? undefined : runNlb(via, fqdnOf(found, server), "Read", base);
   const stable = (state: string) => isConverged(state) || state === "Stopped" || state === "Suspended";
   if (cluster !== undefined && steps.length > 0 && !cluster.nodes.every((n) => stable(n.state))) {
     const settled = await settle(operator() ?? found.nodes[0]?.server);
@@ -288,13 +359,21 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
           });
           break;
         case "join":
-          report = await runNlb(via, fqdnOf(found, step.via), "Join", { ...base, node: fqdnOf(found, step.server), nodeInterface: inputs.interface });
+          report = await runNlb(via, fqdnOf(found, step.via), "Join", {
+            ...base,
+            node: fqdnOf(found, step.server),
+            nodeInterface: inputs.interface,
+          });
           break;
         case "start":
           report = await runNlb(via, fqdnOf(found, step.server), "Start", { ...base, node: step.server });
           break;
         case "settings":
-          report = await runNlb(via, fqdnOf(found, step.server), "Mode", { ...base, mode: inputs.mode, clusterName: inputs.clusterName });
+          report = await runNlb(via, fqdnOf(found, step.server), "Mode", {
+            ...base,
+            mode: inputs.mode,
+            clusterName: inputs.clusterName,
+          });
           break;
         case "rules":
           report = await runNlb(via, fqdnOf(found, step.server), "Rules", { ...base, ports: inputs.ports });
@@ -308,9 +387,15 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
               { server: step.server },
             );
           }
-          await runNlb(via, fqdnOf(found, step.server), "Leave", { interface: inputs.interface, node: step.server, drainSeconds: inputs.drainSeconds });
+          await runNlb(via, fqdnOf(found, step.server), "Leave", {
+            interface: inputs.interface,
+            node: step.server,
+            drainSeconds: inputs.drainSeconds,
+          });
           // The others re-converge without it: read (and wait for) them from one that stays.
-          const stays = found.nodes.find((n) => !sameName(n.server, step.server) && others.some((o) => nodeIs(o.name, n.server)));
+          const stays = found.nodes.find(
+            (n) => !sameName(n.server, step.server) && others.some((o) => nodeIs(o.name, n.server)),
+          );
           report = await runNlb(via, stays?.fqdn ?? fqdnOf(found, others[0]?.name ?? step.server), "Read", base);
           break;
         }
@@ -342,7 +427,11 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
 /** The survey with the cluster as the last change reported it (each change reads back what it did). */
 function after(found: Survey, cluster: NlbCluster | undefined): Survey {
   const { cluster: _before, ...rest } = found;
-  return { ...rest, strays: rest.strays.filter((s) => cluster?.nodes.some((n) => nodeIs(n.name, s.server)) === true), ...(cluster !== undefined ? { cluster } : {}) };
+  return {
+    ...rest,
+    strays: rest.strays.filter((s) => cluster?.nodes.some((n) => nodeIs(n.name, s.server)) === true),
+    ...(cluster !== undefined ? { cluster } : {}),
+  };
 }
 
 function outputs(raw: NlbClusterInputs, found: Survey): NlbClusterOutputs {
@@ -359,16 +448,55 @@ function outputs(raw: NlbClusterInputs, found: Survey): NlbClusterOutputs {
       const address = f?.report.interfaces.find((i) => sameName(i.name, inputs.interface))?.address ?? "";
       return { server: f?.server ?? n.name, fqdn: f?.fqdn ?? n.name, address, state: n.state, hostId: n.hostId };
     }),
-    portRules: (cluster?.rules ?? []).map((r) => ({ startPort: r.startPort, endPort: r.endPort, protocol: r.protocol, filteringMode: r.filteringMode, affinity: r.affinity })),
+    portRules: (cluster?.rules ?? []).map((r) => ({
+      startPort: r.startPort,
+      endPort: r.endPort,
+      protocol: r.protocol,
+      filteringMode: r.filteringMode,
+      affinity: r.affinity,
+    })),
     inSync: cluster !== undefined && steps.length === 0,
-    loadBalancer: { vip: raw.vip, protocol: "TCP" as const, ports: raw.ports, affinity: "Single: one node per client IP for the whole Outlook session (NLB's only persistence)" },
+    loadBalancer: {
+      vip: raw.vip,
+      protocol: "TCP" as const,
+      ports: raw.ports,
+      affinity: "Single: one node per client IP for the whole Outlook session (NLB's only persistence)",
+    },
   });
 }
 
 /** The inputs among stored outputs. */
 function pick(props: Partial<NlbClusterOutputs>): Record<string, unknown> {
-  const { site, vip, subnetMask, interface: iface, mode, ports, clusterName, drainTimeoutSeconds, convergenceTimeoutSeconds, dns, onDelete, connection, serverConnection } = props;
-  return plain({ site, vip, subnetMask, interface: iface, mode, ports, clusterName, drainTimeoutSeconds, convergenceTimeoutSeconds, dns, onDelete, connection, serverConnection });
+  const {
+    site,
+    vip,
+    subnetMask,
+    interface: iface,
+    mode,
+    ports,
+    clusterName,
+    drainTimeoutSeconds,
+    convergenceTimeoutSeconds,
+    dns,
+    onDelete,
+    connection,
+    serverConnection,
+  } = props;
+  return plain({
+    site,
+    vip,
+    subnetMask,
+    interface: iface,
+    mode,
+    ports,
+    clusterName,
+    drainTimeoutSeconds,
+    convergenceTimeoutSeconds,
+    dns,
+    onDelete,
+    connection,
+    serverConnection,
+  });
 }
 
 /**
@@ -387,7 +515,11 @@ async function nameOnVip(inputs: NlbClusterInputs): Promise<boolean> {
   if (inputs.dns === undefined) return false;
   const relative = relativeRecordName(inputs.dns.fqdn, inputs.dns.zone);
   if ("error" in relative) return false;
-  const records = await getARecords(inputs.dns.connection, { dnsServer: inputs.dns.dnsServer, zone: inputs.dns.zone, name: relative.name });
+  const records = await getARecords(inputs.dns.connection, {
+    dnsServer: inputs.dns.dnsServer,
+    zone: inputs.dns.zone,
+    name: relative.name,
+  });
   return records.some((r) => r.address === inputs.vip);
 }
 
@@ -474,6 +606,8 @@ export const nlbCluster = {
     }
     if (found.cluster === undefined || member === undefined) return;
     await runNlb(siteConnections(inputs).serverConnection, member.fqdn, "Remove", { interface: inputs.interface });
-    warn(`NLB cluster ${inputs.vip} of site ${inputs.site} was removed from ${found.cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`);
+    warn(
+      `NLB cluster ${inputs.vip} of site ${inputs.site} was removed from ${found.cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`,
+    );
   },
 } satisfies ResourceDefinition<NlbClusterOutputs>;

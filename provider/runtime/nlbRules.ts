@@ -78,11 +78,20 @@ export interface NlbMembership {
 export function clusteringRefusal(site: string, nodes: readonly NlbMembership[]): string | undefined {
   const byDag = new Map<string, string[]>();
   for (const n of nodes) if (n.dag !== undefined) byDag.set(n.dag, [...(byDag.get(n.dag) ?? []), n.server]);
-  const clusSvc = nodes.filter((n) => n.dag === undefined && n.clusterService !== undefined && n.clusterService !== "Missing").map((n) => n.server);
+  const clusSvc = nodes
+    .filter((n) => n.dag === undefined && n.clusterService !== undefined && n.clusterService !== "Missing")
+    .map((n) => n.server);
   if (byDag.size === 0 && clusSvc.length === 0) return undefined;
   const reasons = [
-    ...[...byDag.entries()].map(([dag, servers]) => `${list(servers)} ${servers.length === 1 ? "is a member" : "are members"} of database availability group ${dag}`),
-    ...(clusSvc.length > 0 ? [`${list(clusSvc)} ${clusSvc.length === 1 ? "runs" : "run"} the Cluster service (Failover Clustering is installed)`] : []),
+    ...[...byDag.entries()].map(
+      ([dag, servers]) =>
+        `${list(servers)} ${servers.length === 1 ? "is a member" : "are members"} of database availability group ${dag}`,
+    ),
+    ...(clusSvc.length > 0
+      ? [
+          `${list(clusSvc)} ${clusSvc.length === 1 ? "runs" : "run"} the Cluster service (Failover Clustering is installed)`,
+        ]
+      : []),
   ];
   const all = [...[...byDag.values()].flat(), ...clusSvc];
   return `Windows NLB cannot be used for the Client Access servers of site ${site}: ${reasons.join(", and ")}, and Network Load Balancing and Failover Clustering cannot run on the same server (Microsoft does not support NLB on DAG members; NLB logs event 4096 and may stop working on ${all.length === 1 ? "it" : "them"}). ${HARDWARE_ALTERNATIVE}`;
@@ -109,7 +118,10 @@ export function nodeCountRefusal(site: string, servers: readonly string[]): stri
  * What is wrong with the declared interface and VIP on each node: the interface missing or on
  * DHCP, the VIP a node's own address, or outside a node's subnet.
  */
-export function addressRefusals(declared: Pick<NlbDeclaration, "vip" | "subnetMask" | "interface">, nodes: readonly NlbNodeFacts[]): string[] {
+export function addressRefusals(
+  declared: Pick<NlbDeclaration, "vip" | "subnetMask" | "interface">,
+  nodes: readonly NlbNodeFacts[],
+): string[] {
   const refusals: string[] = [];
   for (const n of nodes) {
     const found = n.report.interfaces.find((i) => i.name.toLowerCase() === declared.interface.toLowerCase());
@@ -127,13 +139,17 @@ export function addressRefusals(declared: Pick<NlbDeclaration, "vip" | "subnetMa
     }
     const own = n.report.interfaces.find((i) => i.address === declared.vip);
     if (own !== undefined) {
-      refusals.push(`The VIP ${declared.vip} is ${n.server}'s own address (interface '${own.name}'): the cluster needs an address of its own, which no server uses.`);
+      refusals.push(
+        `The VIP ${declared.vip} is ${n.server}'s own address (interface '${own.name}'): the cluster needs an address of its own, which no server uses.`,
+      );
     } else if (!sameSubnet(declared.vip, found.address, found.subnetMask)) {
       refusals.push(
         `The VIP ${declared.vip} is outside the subnet of ${n.server}'s interface '${found.name}' (${found.address}, mask ${found.subnetMask}): NLB answers for the VIP only on the network its nodes are on; choose a free address in that subnet.`,
       );
     } else if (declared.subnetMask !== found.subnetMask) {
-      refusals.push(`The subnet mask ${declared.subnetMask} is not the mask of ${n.server}'s interface '${found.name}' (${found.subnetMask}); give the cluster the mask of its nodes' network.`);
+      refusals.push(
+        `The subnet mask ${declared.subnetMask} is not the mask of ${n.server}'s interface '${found.name}' (${found.subnetMask}); give the cluster the mask of its nodes' network.`,
+      );
     }
   }
   return refusals;
@@ -148,7 +164,10 @@ export function vipInUseRefusal(vip: string, nodes: readonly NlbNodeFacts[]): st
 }
 
 /** A node already in another cluster on the interface (another VIP) is not ours to move. */
-export function foreignClusterRefusals(declared: Pick<NlbDeclaration, "vip" | "interface">, nodes: readonly NlbNodeFacts[]): string[] {
+export function foreignClusterRefusals(
+  declared: Pick<NlbDeclaration, "vip" | "interface">,
+  nodes: readonly NlbNodeFacts[],
+): string[] {
   return nodes
     .filter((n) => n.report.cluster !== undefined && n.report.cluster.vip !== declared.vip)
     .map(
@@ -171,13 +190,21 @@ export function moduleRefusals(nodes: readonly NlbNodeFacts[]): string[] {
 export function nlbRefusals(declared: NlbDeclaration, nodes: readonly NlbNodeFacts[]): string[] {
   const membership = membershipRefusals(
     declared.site,
-    nodes.map((n) => ({ server: n.server, ...(n.dag !== undefined ? { dag: n.dag } : {}), clusterService: n.report.clusterService })),
+    nodes.map((n) => ({
+      server: n.server,
+      ...(n.dag !== undefined ? { dag: n.dag } : {}),
+      clusterService: n.report.clusterService,
+    })),
   );
   if (membership.length > 0) return membership;
   const modules = moduleRefusals(nodes);
   if (modules.length > 0) return modules;
   const inUse = vipInUseRefusal(declared.vip, nodes);
-  return [...foreignClusterRefusals(declared, nodes), ...addressRefusals(declared, nodes), ...(inUse !== undefined ? [inUse] : [])];
+  return [
+    ...foreignClusterRefusals(declared, nodes),
+    ...addressRefusals(declared, nodes),
+    ...(inUse !== undefined ? [inUse] : []),
+  ];
 }
 
 /** The warning every NLB site gets (LB-WIRING 0.4, [QUISITIVE]). */
@@ -196,7 +223,13 @@ export type NlbStep =
   | { kind: "settings"; server: string; fromMode: string; toMode: NlbMode; fromName: string; toName: string }
   | { kind: "start"; server: string; from: string }
   | { kind: "join"; server: string; via: string }
-  | { kind: "rules"; server: string; add: number[]; remove: { startPort: number; endPort: number; protocol: string }[]; fix: number[] }
+  | {
+      kind: "rules";
+      server: string;
+      add: number[];
+      remove: { startPort: number; endPort: number; protocol: string }[];
+      fix: number[];
+    }
   | { kind: "leave"; server: string; sessions: number };
 
 /** Whether NLB's node name is the server (NLB may name a node by its FQDN). */
@@ -212,7 +245,17 @@ export function isConverged(state: string): boolean {
 }
 
 /** A port rule exactly as NlbCluster writes it for `port`. */
-export function isDeclaredRule(rule: { startPort: number; endPort: number; protocol: string; filteringMode: string; affinity: string; state: string }, port: number): boolean {
+export function isDeclaredRule(
+  rule: {
+    startPort: number;
+    endPort: number;
+    protocol: string;
+    filteringMode: string;
+    affinity: string;
+    state: string;
+  },
+  port: number,
+): boolean {
   return (
     rule.startPort === port &&
     rule.endPort === port &&
@@ -224,12 +267,17 @@ export function isDeclaredRule(rule: { startPort: number; endPort: number; proto
 }
 
 /** What the rules need: ports to add, rules to remove, declared ports whose rule is not as declared. */
-export function ruleChanges(cluster: Pick<NlbCluster, "rules">, ports: readonly number[]): { add: number[]; remove: { startPort: number; endPort: number; protocol: string }[]; fix: number[] } {
+export function ruleChanges(
+  cluster: Pick<NlbCluster, "rules">,
+  ports: readonly number[],
+): { add: number[]; remove: { startPort: number; endPort: number; protocol: string }[]; fix: number[] } {
   const exact = (port: number) => cluster.rules.some((r) => isDeclaredRule(r, port));
   const covers = (r: { startPort: number; endPort: number }, port: number) => port >= r.startPort && port <= r.endPort;
   const fix = ports.filter((p) => !exact(p) && cluster.rules.some((r) => covers(r, p)));
   const add = ports.filter((p) => !exact(p) && !fix.includes(p));
-  const remove = cluster.rules.filter((r) => !ports.some((p) => covers(r, p))).map((r) => ({ startPort: r.startPort, endPort: r.endPort, protocol: r.protocol }));
+  const remove = cluster.rules
+    .filter((r) => !ports.some((p) => covers(r, p)))
+    .map((r) => ({ startPort: r.startPort, endPort: r.endPort, protocol: r.protocol }));
   return { add: [...add].sort((a, b) => a - b), remove, fix: [...fix].sort((a, b) => a - b) };
 }
 
@@ -240,28 +288,47 @@ export function ruleChanges(cluster: Pick<NlbCluster, "rules">, ports: readonly 
  * hand started again, missing nodes joined, port rules, then nodes that must go drained and
  * removed last (when every other node is up). Each step is made once the cluster has converged.
  */
-export function planNlbSteps(declared: NlbDeclaration & { clusterName: string }, servers: readonly string[], cluster: NlbCluster | undefined, sessionsOf: (server: string) => number): NlbStep[] {
+export function planNlbSteps(
+  declared: NlbDeclaration & { clusterName: string },
+  servers: readonly string[],
+  cluster: NlbCluster | undefined,
+  sessionsOf: (server: string) => number,
+): NlbStep[] {
   const first = servers[0];
   if (first === undefined) return [];
   if (cluster === undefined) {
-    return [{ kind: "create", server: first }, ...servers.slice(1).map((server) => ({ kind: "join" as const, server, via: first }))];
+    return [
+      { kind: "create", server: first },
+      ...servers.slice(1).map((server) => ({ kind: "join" as const, server, via: first })),
+    ];
   }
   const member = (server: string) => cluster.nodes.find((n) => nodeIs(n.name, server));
-  const operator = servers.find((s) => isConverged(member(s)?.state ?? "")) ?? servers.find((s) => member(s) !== undefined) ?? first;
+  const operator =
+    servers.find((s) => isConverged(member(s)?.state ?? "")) ?? servers.find((s) => member(s) !== undefined) ?? first;
   const steps: NlbStep[] = [];
   const modeChanged = cluster.mode.toLowerCase() !== declared.mode.toLowerCase();
   if (modeChanged || cluster.name.toLowerCase() !== declared.clusterName.toLowerCase()) {
-    steps.push({ kind: "settings", server: operator, fromMode: cluster.mode, toMode: declared.mode, fromName: cluster.name, toName: declared.clusterName });
+    steps.push({
+      kind: "settings",
+      server: operator,
+      fromMode: cluster.mode,
+      toMode: declared.mode,
+      fromName: cluster.name,
+      toName: declared.clusterName,
+    });
   }
   for (const server of servers) {
     const node = member(server);
-    if (node !== undefined && !isConverged(node.state) && node.state !== "Converging") steps.push({ kind: "start", server, from: node.state });
+    if (node !== undefined && !isConverged(node.state) && node.state !== "Converging")
+      steps.push({ kind: "start", server, from: node.state });
   }
   for (const server of servers) if (member(server) === undefined) steps.push({ kind: "join", server, via: operator });
   const rules = ruleChanges(cluster, declared.ports);
-  if (rules.add.length + rules.remove.length + rules.fix.length > 0) steps.push({ kind: "rules", server: operator, ...rules });
+  if (rules.add.length + rules.remove.length + rules.fix.length > 0)
+    steps.push({ kind: "rules", server: operator, ...rules });
   for (const node of cluster.nodes) {
-    if (!servers.some((s) => nodeIs(node.name, s))) steps.push({ kind: "leave", server: node.name, sessions: sessionsOf(node.name) });
+    if (!servers.some((s) => nodeIs(node.name, s)))
+      steps.push({ kind: "leave", server: node.name, sessions: sessionsOf(node.name) });
   }
   return steps;
 }
@@ -273,18 +340,27 @@ function sessions(n: number): string {
 
 function ports(list: readonly number[]): string {
   const words = list.map(String);
-  return words.length <= 1 ? `TCP ${words.join("")}` : `TCP ${words.slice(0, -1).join(", ")} and ${words[words.length - 1] ?? ""}`;
+  return words.length <= 1
+    ? `TCP ${words.join("")}`
+    : `TCP ${words.slice(0, -1).join(", ")} and ${words[words.length - 1] ?? ""}`;
 }
 
 /** What one step does, as the preview says it. */
-export function describeStep(declared: NlbDeclaration & { clusterName: string; drainSeconds: number }, step: NlbStep): string {
+export function describeStep(
+  declared: NlbDeclaration & { clusterName: string; drainSeconds: number },
+  step: NlbStep,
+): string {
   switch (step.kind) {
     case "create":
       return `New-NlbCluster ${declared.clusterName} (VIP ${declared.vip}, mask ${declared.subnetMask}, ${modeName(declared.mode)}) on its '${declared.interface}'; the default all-ports rule is replaced by ${ports(declared.ports)}, each with affinity Single (one node per client IP for the whole Outlook session), and nothing else goes through the VIP`;
     case "settings": {
       const parts = [
-        ...(step.fromMode.toLowerCase() !== step.toMode.toLowerCase() ? [`operation mode ${modeName(step.fromMode)} → ${modeName(step.toMode)}`] : []),
-        ...(step.fromName.toLowerCase() !== step.toName.toLowerCase() ? [`cluster name ${step.fromName} → ${step.toName}`] : []),
+        ...(step.fromMode.toLowerCase() !== step.toMode.toLowerCase()
+          ? [`operation mode ${modeName(step.fromMode)} → ${modeName(step.toMode)}`]
+          : []),
+        ...(step.fromName.toLowerCase() !== step.toName.toLowerCase()
+          ? [`cluster name ${step.fromName} → ${step.toName}`]
+          : []),
       ];
       return `Set-NlbCluster: ${parts.join(", ")}; every node re-converges and every Outlook client reconnects`;
     }
@@ -296,7 +372,11 @@ export function describeStep(declared: NlbDeclaration & { clusterName: string; d
       const parts = [
         ...(step.add.length > 0 ? [`add ${ports(step.add)}`] : []),
         ...(step.fix.length > 0 ? [`replace the rules covering ${ports(step.fix)}`] : []),
-        ...(step.remove.length > 0 ? [`remove ${step.remove.map((r) => (r.startPort === r.endPort ? `${r.protocol} ${r.startPort}` : `${r.protocol} ${r.startPort}-${r.endPort}`)).join(", ")}`] : []),
+        ...(step.remove.length > 0
+          ? [
+              `remove ${step.remove.map((r) => (r.startPort === r.endPort ? `${r.protocol} ${r.startPort}` : `${r.protocol} ${r.startPort}-${r.endPort}`)).join(", ")}`,
+            ]
+          : []),
       ];
       return `port rules: ${parts.join("; ")} (new rules before old ones go, once the servers listen on the new ports), affinity Single`;
     }
@@ -306,7 +386,11 @@ export function describeStep(declared: NlbDeclaration & { clusterName: string; d
 }
 
 /** The preview's line for step `i` of `steps`. */
-export function announceStep(declared: NlbDeclaration & { clusterName: string; drainSeconds: number }, steps: readonly NlbStep[], i: number): string {
+export function announceStep(
+  declared: NlbDeclaration & { clusterName: string; drainSeconds: number },
+  steps: readonly NlbStep[],
+  i: number,
+): string {
   const step = steps[i];
   if (step === undefined) return "";
   const next = steps[i + 1];

@@ -20,7 +20,8 @@ export const Fqdn = z
   .string({ error: "must be a string such as outlook-ho.contoso.com" })
   .trim()
   .refine((v) => isHostName(v) && v.replace(/\.$/, "").includes("."), {
-    message: "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels)",
+    message:
+      "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels)",
   })
   .transform((v) => v.replace(/\.$/, "").toLowerCase());
 
@@ -49,12 +50,17 @@ export const SiteName = z
     if (SITE_INVISIBLE.test(v)) {
       ctx.addIssue({
         code: "custom",
-        message: "must not contain control or invisible characters such as newlines, tabs or zero-width spaces; type the site name as Active Directory Sites and Services shows it",
+        message:
+          "must not contain control or invisible characters such as newlines, tabs or zero-width spaces; type the site name as Active Directory Sites and Services shows it",
       });
       return;
     }
     if (v.trim() !== v) {
-      ctx.addIssue({ code: "custom", message: "must not start or end with spaces: give the site name exactly as Active Directory shows it (such as Head Office)" });
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "must not start or end with spaces: give the site name exactly as Active Directory shows it (such as Head Office)",
+      });
       return;
     }
     const bad = Array.from(v).find((c) => SITE_FORBIDDEN.has(c));
@@ -72,9 +78,12 @@ export const ArrayName = z
   .min(1, "must not be empty")
   .max(64, "must be at most 64 characters (Exchange's limit for a CAS array name)")
   .refine((v) => !CONTROL.test(v), { message: "must not contain control characters such as newlines" })
-  .refine((v) => !/\s/.test(v), { message: "must not contain spaces: Exchange cannot use such a name as an Identity later" })
+  .refine((v) => !/\s/.test(v), {
+    message: "must not contain spaces: Exchange cannot use such a name as an Identity later",
+  })
   .refine((v) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v), {
-    message: "must be letters, digits, hyphens, underscores and dots, starting with a letter or digit (such as cas-headoffice)",
+    message:
+      "must be letters, digits, hyphens, underscores and dots, starting with a letter or digit (such as cas-headoffice)",
   });
 
 /** An Exchange object identity we send as a value (a database name, a server name). */
@@ -90,7 +99,8 @@ export const DnsZoneName = z
   .string({ error: "must be a DNS zone name such as exchangeserverpro.net" })
   .trim()
   .refine((v) => isHostName(v), {
-    message: "must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+    message:
+      "must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
   })
   .transform((v) => v.replace(/\.$/, "").toLowerCase());
 
@@ -100,10 +110,13 @@ export const DnsZoneName = z
  * Whether it lies inside the zone is decided by `relativeRecordName`, which knows the zone.
  */
 export const DnsRecordName = z
-  .string({ error: "must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net" })
+  .string({
+    error: "must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net",
+  })
   .trim()
   .refine((v) => v === "@" || isHostName(v), {
-    message: "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+    message:
+      "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
   })
   .transform((v) => v.toLowerCase());
 
@@ -115,7 +128,9 @@ export const DnsRecordName = z
 export function relativeRecordName(name: string, zone: string): { name: string } | { error: string } {
   const fqdn = name.replace(/\.$/, "");
   if (fqdn === "@" || fqdn === zone) {
-    return { error: `is the apex of zone ${zone}, which DnsARecord does not manage; give a host name inside the zone, such as outlook-ho` };
+    return {
+      error: `is the apex of zone ${zone}, which DnsARecord does not manage; give a host name inside the zone, such as outlook-ho`,
+    };
   }
   if (fqdn.endsWith(`.${zone}`)) return { name: fqdn.slice(0, -(zone.length + 1)) };
   if (fqdn.includes(".") || name.endsWith(".")) {
@@ -160,7 +175,10 @@ export const IPv4Address = z
     }
     const parts = v.split(".");
     if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p))) {
-      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} must be an IPv4 address in dotted-quad form, such as 192.168.10.50` });
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(v)} must be an IPv4 address in dotted-quad form, such as 192.168.10.50`,
+      });
       return;
     }
     if (parts.some((p) => Number(p) > 255)) {
@@ -199,7 +217,8 @@ export const RpcClientAccessServerName = z
   .refine((v) => !CONTROL.test(v), { message: "must not contain control characters such as newlines" })
   .refine((v) => !/\s/.test(v), { message: "must not contain spaces" })
   .refine((v) => isHostName(v) || /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v), {
-    message: "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
+    message:
+      "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
   });
 
 /** The range Exchange's Best Practices Analyzer recommends for the static RPC ports (LB-WIRING §1.3). */
@@ -214,7 +233,10 @@ export const StaticRpcPort = z
 
 /** The two static ports of a CAS array's servers: distinct. */
 export const StaticRpcPortPair = z
-  .object({ rpcClientAccess: StaticRpcPort, addressBook: StaticRpcPort }, { error: "must be { rpcClientAccess, addressBook }: two TCP port numbers" })
+  .object(
+    { rpcClientAccess: StaticRpcPort, addressBook: StaticRpcPort },
+    { error: "must be { rpcClientAccess, addressBook }: two TCP port numbers" },
+  )
   .strict()
   .refine((p) => p.rpcClientAccess !== p.addressBook, {
     message: "rpcClientAccess and addressBook must be two different ports: each service listens on its own",
@@ -238,7 +260,10 @@ export const ON_DELETE = ["restore", "retain"] as const;
 
 /** `onDelete` as an input: `restore` does `restores`, `retain` does `retains` (the message says both). */
 export function OnDelete(restores: string, retains: string) {
-  return z.enum(ON_DELETE, { error: (issue) => `must be 'restore' (${restores}) or 'retain' (${retains})${notWhatWasWritten(issue.input, ON_DELETE)}` });
+  return z.enum(ON_DELETE, {
+    error: (issue) =>
+      `must be 'restore' (${restores}) or 'retain' (${retains})${notWhatWasWritten(issue.input, ON_DELETE)}`,
+  });
 }
 
 /** `onDelete` as state keeps it. */

@@ -65,20 +65,36 @@ export interface SiteFacts {
  * declared is the trace of an interrupted first apply and is not refused (ClientAccessArray
  * takes it as this stack's, or as adopted with adopt).
  */
-export function brownfieldRefusals(claim: Pick<SiteClaimInputs, "site" | "arrayName" | "fqdn" | "zone" | "dnsServer" | "adopt" | "addresses">, facts: SiteFacts): CheckFailure[] {
+export function brownfieldRefusals(
+  claim: Pick<SiteClaimInputs, "site" | "arrayName" | "fqdn" | "zone" | "dnsServer" | "adopt" | "addresses">,
+  facts: SiteFacts,
+): CheckFailure[] {
   if (claim.adopt === true) return [];
   const failures: CheckFailure[] = [];
   const wanted = { name: claim.arrayName, fqdn: claim.fqdn, site: claim.site };
-  if (facts.array !== undefined && !identical(facts.array, wanted)) failures.push({ property: "site", reason: foreignArrayMessage(facts.array, wanted) });
+  if (facts.array !== undefined && !identical(facts.array, wanted))
+    failures.push({ property: "site", reason: foreignArrayMessage(facts.array, wanted) });
   // The whole site exactly as this stack leaves it (the array as declared, only declared
   // addresses at its name) is a stack from before the claim existed: its record is in its state,
   // and refusing it would leave that stack stuck. A record that is really not the stack's is
   // still refused by DnsARecord's own create.
-  const asDeclared = facts.array !== undefined && identical(facts.array, wanted) && claim.addresses !== undefined && (facts.records ?? []).every((a) => claim.addresses?.includes(a) === true);
+  const asDeclared =
+    facts.array !== undefined &&
+    identical(facts.array, wanted) &&
+    claim.addresses !== undefined &&
+    (facts.records ?? []).every((a) => claim.addresses?.includes(a) === true);
   if (facts.records !== undefined && facts.records.length > 0 && !asDeclared) {
     const relative = relativeRecordName(claim.fqdn, claim.zone);
     const name = "error" in relative ? claim.fqdn : relative.name;
-    failures.push({ property: "fqdn", reason: foreignMessage(facts.records, { addresses: claim.addresses ?? [], dnsServer: claim.dnsServer, zone: claim.zone, name }) });
+    failures.push({
+      property: "fqdn",
+      reason: foreignMessage(facts.records, {
+        addresses: claim.addresses ?? [],
+        dnsServer: claim.dnsServer,
+        zone: claim.zone,
+        name,
+      }),
+    });
   }
   return failures;
 }
@@ -86,7 +102,11 @@ export function brownfieldRefusals(claim: Pick<SiteClaimInputs, "site" | "arrayN
 /** What is new to the claim: the site (first claim, or another site), the name (first claim, or another name, zone or server). */
 export function newToClaim(olds: Record<string, unknown>, claim: SiteClaimInputs): { site: boolean; name: boolean } {
   const site = typeof olds.site !== "string" || !sameName(olds.site, claim.site);
-  const name = typeof olds.fqdn !== "string" || !sameAs("fqdn", olds.fqdn, claim.fqdn) || !sameAs("fqdn", olds.zone, claim.zone) || !sameAs("name", olds.dnsServer, claim.dnsServer);
+  const name =
+    typeof olds.fqdn !== "string" ||
+    !sameAs("fqdn", olds.fqdn, claim.fqdn) ||
+    !sameAs("fqdn", olds.zone, claim.zone) ||
+    !sameAs("name", olds.dnsServer, claim.dnsServer);
   return { site, name };
 }
 
@@ -101,7 +121,11 @@ async function factsFor(claim: SiteClaimInputs, what: { site: boolean; name: boo
   }
   const relative = relativeRecordName(claim.fqdn, claim.zone);
   if (what.name && !("error" in relative)) {
-    const records = await getARecords(claim.dnsConnection, { dnsServer: claim.dnsServer, zone: claim.zone, name: relative.name }).catch(() => []);
+    const records = await getARecords(claim.dnsConnection, {
+      dnsServer: claim.dnsServer,
+      zone: claim.zone,
+      name: relative.name,
+    }).catch(() => []);
     facts.records = records.map((r) => r.address);
   }
   return facts;

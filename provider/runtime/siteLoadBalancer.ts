@@ -40,10 +40,14 @@ export const LoadBalancerSchema = z.discriminatedUnion(
         kind: z.literal("nlb"),
         vip: IPv4Address,
         subnetMask: SubnetMask,
-        interface: z.string({ error: "must be the name of a network interface, such as Local Area Connection" }).min(1, "must not be empty"),
+        interface: z
+          .string({ error: "must be the name of a network interface, such as Local Area Connection" })
+          .min(1, "must not be empty"),
         mode: z
           .string()
-          .refine((v) => modes.some((m) => m.toLowerCase() === v.toLowerCase()), { message: 'must be "unicast", "multicast" or "igmpMulticast"' })
+          .refine((v) => modes.some((m) => m.toLowerCase() === v.toLowerCase()), {
+            message: 'must be "unicast", "multicast" or "igmpMulticast"',
+          })
           .transform((v) => modes.find((m) => m.toLowerCase() === v.toLowerCase()) ?? "unicast")
           .optional(),
         drainTimeoutSeconds: z.number().int().min(0).max(3600).optional(),
@@ -51,7 +55,10 @@ export const LoadBalancerSchema = z.discriminatedUnion(
       })
       .strict(),
   ],
-  { error: 'must be { kind: "nlb", vip, subnetMask, interface, mode }: Windows NLB on the site\'s Client Access servers (the only kind so far)' },
+  {
+    error:
+      'must be { kind: "nlb", vip, subnetMask, interface, mode }: Windows NLB on the site\'s Client Access servers (the only kind so far)',
+  },
 );
 
 /** The declared mode as NLB names it. */
@@ -63,7 +70,11 @@ export function nlbMode(option: Pick<NlbLoadBalancerOption, "mode">): NlbMode {
  * What the rest of the declaration must be for the load balancer: static RPC ports (the cluster
  * forwards TCP 135 and those two, nothing else), and the record's addresses left to the VIP.
  */
-export function loadBalancerDeclarationErrors(option: NlbLoadBalancerOption, rpcPorts: unknown, addresses: readonly string[] | undefined): string[] {
+export function loadBalancerDeclarationErrors(
+  option: NlbLoadBalancerOption,
+  rpcPorts: unknown,
+  addresses: readonly string[] | undefined,
+): string[] {
   const errors: string[] = [];
   if (rpcPorts === undefined) {
     errors.push(
@@ -71,7 +82,9 @@ export function loadBalancerDeclarationErrors(option: NlbLoadBalancerOption, rpc
     );
   }
   if (addresses !== undefined && !(addresses.length === 1 && addresses[0] === option.vip)) {
-    errors.push(`dns.addresses must be left out with loadBalancer (the array's name points at the NLB cluster's VIP ${option.vip}), not ${addresses.join(", ")}.`);
+    errors.push(
+      `dns.addresses must be left out with loadBalancer (the array's name points at the NLB cluster's VIP ${option.vip}), not ${addresses.join(", ")}.`,
+    );
   }
   return errors;
 }
@@ -106,7 +119,12 @@ export async function planNlbSite(
   let found;
   try {
     found = await surveyNlb(
-      { ...declared, clusterName: request.fqdn, connection: request.connection, ...(request.serverConnection !== undefined ? { serverConnection: request.serverConnection } : {}) },
+      {
+        ...declared,
+        clusterName: request.fqdn,
+        connection: request.connection,
+        ...(request.serverConnection !== undefined ? { serverConnection: request.serverConnection } : {}),
+      },
       { probe: true, refuse: true },
     );
   } catch (e) {

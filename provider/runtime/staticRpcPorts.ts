@@ -16,8 +16,22 @@
 // otherwise, and a destroy fails until it answers (or onDelete is retain).
 import { z } from "zod";
 import { listExchangeServers, type ExchangeServer } from "../exchange";
-import { ConnectionSchema, describeConnection, PowerShellSessionError, ServerConnectionSchema, siteConnections, type ServerConnection } from "../shell";
-import { forgetServerPorts, readServerPorts, restoreServerPorts, setServerPorts, type PortSetting, type ServerPorts } from "../windows/rpcPorts";
+import {
+  ConnectionSchema,
+  describeConnection,
+  PowerShellSessionError,
+  ServerConnectionSchema,
+  siteConnections,
+  type ServerConnection,
+} from "../shell";
+import {
+  forgetServerPorts,
+  readServerPorts,
+  restoreServerPorts,
+  setServerPorts,
+  type PortSetting,
+  type ServerPorts,
+} from "../windows/rpcPorts";
 import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
@@ -40,7 +54,11 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type StaticRpcPortsInputs = z.infer<typeof InputsSchema>;
 
-const Previous = z.object({ server: z.string(), rpcClientAccess: z.number().int().nullable(), addressBook: z.number().int().nullable() });
+const Previous = z.object({
+  server: z.string(),
+  rpcClientAccess: z.number().int().nullable(),
+  addressBook: z.number().int().nullable(),
+});
 type Previous = z.infer<typeof Previous>;
 
 /**
@@ -95,7 +113,9 @@ interface Wanted {
 }
 
 /** How each server is reached: serverConnection, else its default (siteConnections, beside the schemas). */
-export function serverConnectionOf(inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">): ServerConnection {
+export function serverConnectionOf(
+  inputs: Pick<StaticRpcPortsInputs, "connection" | "serverConnection">,
+): ServerConnection {
   return siteConnections(inputs).serverConnection;
 }
 
@@ -108,15 +128,31 @@ function inSync(ports: ServerPorts, wanted: Wanted): boolean {
   return matches(ports.rpcClientAccess, wanted.rpcClientAccess) && matches(ports.addressBook, wanted.addressBook);
 }
 
-const VALUE_TYPE: Record<string, string> = { DWord: "REG_DWORD", String: "REG_SZ", ExpandString: "REG_EXPAND_SZ", QWord: "REG_QWORD", Binary: "REG_BINARY", MultiString: "REG_MULTI_SZ" };
+const VALUE_TYPE: Record<string, string> = {
+  DWord: "REG_DWORD",
+  String: "REG_SZ",
+  ExpandString: "REG_EXPAND_SZ",
+  QWord: "REG_QWORD",
+  Binary: "REG_BINARY",
+  MultiString: "REG_MULTI_SZ",
+};
 
 /** What is wrong with one value and its service, in words ("RpcTcpPort is not set"). */
-function describeSetting(name: string, service: string, setting: PortSetting, port: number | null, wantedType: string): string | undefined {
+function describeSetting(
+  name: string,
+  service: string,
+  setting: PortSetting,
+  port: number | null,
+  wantedType: string,
+): string | undefined {
   if (port === null) {
-    return setting.kind === "None" ? undefined : `${name} is ${setting.value} (${VALUE_TYPE[setting.kind] ?? setting.kind})`;
+    return setting.kind === "None"
+      ? undefined
+      : `${name} is ${setting.value} (${VALUE_TYPE[setting.kind] ?? setting.kind})`;
   }
   if (setting.kind === "None") return `${name} is not set (dynamic)`;
-  if (VALUE_TYPE[setting.kind] !== wantedType) return `${name} is a ${VALUE_TYPE[setting.kind] ?? setting.kind} '${setting.value}', a type ${service} does not read (it must be ${wantedType})`;
+  if (VALUE_TYPE[setting.kind] !== wantedType)
+    return `${name} is a ${VALUE_TYPE[setting.kind] ?? setting.kind} '${setting.value}', a type ${service} does not read (it must be ${wantedType})`;
   if (setting.configured !== port) return `${name} is ${setting.value}`;
   if (setting.state !== "Running") return `${service} is ${setting.state.toLowerCase()}`;
   if (!setting.listening.includes(port)) {
@@ -134,7 +170,10 @@ function describeDrift(ports: ServerPorts, wanted: Wanted): string {
 }
 
 function describeTarget(wanted: Wanted, tense: "will be" | "was"): string {
-  const rpc = wanted.rpcClientAccess === null ? `TCP/IP Port ${tense} removed` : `TCP/IP Port ${tense} set to ${wanted.rpcClientAccess} (REG_DWORD)`;
+  const rpc =
+    wanted.rpcClientAccess === null
+      ? `TCP/IP Port ${tense} removed`
+      : `TCP/IP Port ${tense} set to ${wanted.rpcClientAccess} (REG_DWORD)`;
   const ab = wanted.addressBook === null ? "RpcTcpPort removed" : `RpcTcpPort to '${wanted.addressBook}' (REG_SZ)`;
   return `${rpc} and ${ab}`;
 }
@@ -142,7 +181,8 @@ function describeTarget(wanted: Wanted, tense: "will be" | "was"): string {
 /** Why a server cannot take static RPC ports from this provider, or undefined. */
 function versionRefusal(server: ExchangeServer): string | undefined {
   const version = exchangeVersion(server.adminDisplayVersion);
-  if (version === undefined) return `${server.name} did not report its Exchange version (AdminDisplayVersion '${server.adminDisplayVersion}'), so it cannot be told to be Exchange 2010 SP1 or later`;
+  if (version === undefined)
+    return `${server.name} did not report its Exchange version (AdminDisplayVersion '${server.adminDisplayVersion}'), so it cannot be told to be Exchange 2010 SP1 or later`;
   if (version.major !== 14) {
     return `${server.name} runs ${version.major >= 15 ? "Exchange 2013 or later" : "an Exchange version other than 2010"} (${server.adminDisplayVersion}), where these registry values are not Exchange 2010's static RPC ports`;
   }
@@ -167,7 +207,11 @@ async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> 
   }
   const refusals = cas.map(versionRefusal).filter((r): r is string => r !== undefined);
   if (refusals.length > 0) {
-    throw new ExchangeCasError("refused", `Static RPC ports of site ${inputs.site} cannot be managed: ${refusals.join("; ")}. No server was changed.`, { site: inputs.site, refusals });
+    throw new ExchangeCasError(
+      "refused",
+      `Static RPC ports of site ${inputs.site} cannot be managed: ${refusals.join("; ")}. No server was changed.`,
+      { site: inputs.site, refusals },
+    );
   }
   return cas;
 }
@@ -197,8 +241,16 @@ async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
     } catch (e) {
       // This machine cannot reach any server (no WSMan client, its session would not open): said
       // once, as the fault it is, not as every server's.
-      if (e instanceof PowerShellSessionError || (isExchangeCasError(e, "server-unreachable") && e.details.reason === "no-wsman")) {
-        throw new ExchangeCasError("refused", `Static RPC ports of site ${inputs.site}: ${(e as Error).message.replace(/\.?\s*$/, "")}. No server was changed.`, { site: inputs.site }, { cause: e });
+      if (
+        e instanceof PowerShellSessionError ||
+        (isExchangeCasError(e, "server-unreachable") && e.details.reason === "no-wsman")
+      ) {
+        throw new ExchangeCasError(
+          "refused",
+          `Static RPC ports of site ${inputs.site}: ${(e as Error).message.replace(/\.?\s*$/, "")}. No server was changed.`,
+          { site: inputs.site },
+          { cause: e },
+        );
       }
       found.unreachable.push({ server, reason: (e as Error).message.replace(/\.?\s*$/, ""), error: e });
     }
@@ -207,7 +259,12 @@ async function survey(inputs: StaticRpcPortsInputs): Promise<Survey> {
 }
 
 /** Refuses a change that needs every server (a first apply, new ports) while one cannot be read. */
-function refuseUnreachable(inputs: StaticRpcPortsInputs, found: Survey, change: "create" | "ports", olds?: Wanted): void {
+function refuseUnreachable(
+  inputs: StaticRpcPortsInputs,
+  found: Survey,
+  change: "create" | "ports",
+  olds?: Wanted,
+): void {
   if (found.unreachable.length === 0) return;
   const via = serverConnectionOf(inputs);
   const list = found.unreachable.map((u) => `${u.server.name}: ${u.reason}`).join("; ");
@@ -220,7 +277,12 @@ function refuseUnreachable(inputs: StaticRpcPortsInputs, found: Survey, change: 
     found.unreachable.map((u) => u.error),
     `${which} of site ${inputs.site} could not be read`,
   );
-  throw new ExchangeCasError("refused", message, { site: inputs.site, unreachable: found.unreachable.map((u) => u.server.name) }, cause);
+  throw new ExchangeCasError(
+    "refused",
+    message,
+    { site: inputs.site, unreachable: found.unreachable.map((u) => u.server.name) },
+    cause,
+  );
 }
 
 /** Says, for each server that cannot be read, that its ports keep their last known state. */
@@ -282,7 +344,12 @@ function serverState(server: ExchangeServer, ports: ServerPorts, wanted: Wanted)
 }
 
 /** The outputs: every server as read now, and each one that cannot be read as it was last read. */
-function outputs(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous[], last: ServerPortState[] = []): StaticRpcPortsOutputs {
+function outputs(
+  inputs: StaticRpcPortsInputs,
+  found: Survey,
+  previous: Previous[],
+  last: ServerPortState[] = [],
+): StaticRpcPortsOutputs {
   const wanted = wantedOf(inputs);
   const read = found.servers.map(({ server, ports }) => serverState(server, ports, wanted));
   const kept = found.unreachable.flatMap(({ server, reason }) => {
@@ -312,7 +379,10 @@ export function recordPrevious(previous: Previous[], found: Pick<Survey, "server
   const kept = new Map(previous.map((p) => [p.server.toLowerCase(), p]));
   for (const { server, ports } of found.servers) {
     if (kept.has(server.name.toLowerCase())) continue;
-    const before = ports.kept ?? { rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured };
+    const before = ports.kept ?? {
+      rpcClientAccess: ports.rpcClientAccess.configured,
+      addressBook: ports.addressBook.configured,
+    };
     kept.set(server.name.toLowerCase(), { server: server.name, ...before });
   }
   return [...kept.values()].sort((a, b) => a.server.localeCompare(b.server));
@@ -329,20 +399,32 @@ function previousFor(previous: Previous[], server: string): Wanted | undefined {
  * "apply" keeps what each server had (`previous`) on the server before its first change;
  * "restore" puts it back and forgets it there (a server already as it was only forgets it).
  */
-async function converge(inputs: StaticRpcPortsInputs, found: Survey, previous: Previous[], mode: "apply" | "restore"): Promise<Survey> {
+async function converge(
+  inputs: StaticRpcPortsInputs,
+  found: Survey,
+  previous: Previous[],
+  mode: "apply" | "restore",
+): Promise<Survey> {
   const via = serverConnectionOf(inputs);
   const done: string[] = [];
   const after: Survey["servers"] = [];
-  const wantedFor = (server: string): Wanted => (mode === "apply" ? wantedOf(inputs) : (previousFor(previous, server) ?? { rpcClientAccess: null, addressBook: null }));
+  const wantedFor = (server: string): Wanted =>
+    mode === "apply"
+      ? wantedOf(inputs)
+      : (previousFor(previous, server) ?? { rpcClientAccess: null, addressBook: null });
   for (const [i, { server, ports }] of found.servers.entries()) {
     const wanted = wantedFor(server.name);
     if (inSync(ports, wanted)) {
-      after.push({ server, ports: mode === "restore" && ports.kept !== undefined ? await forgetServerPorts(via, server.fqdn) : ports });
+      after.push({
+        server,
+        ports: mode === "restore" && ports.kept !== undefined ? await forgetServerPorts(via, server.fqdn) : ports,
+      });
       continue;
     }
     let now: ServerPorts;
     const untouched = found.servers.slice(i + 1).map((s) => s.server.name);
-    const rest = untouched.length === 0 ? "" : ` ${untouched.join(", ")} ${untouched.length === 1 ? "was" : "were"} not touched.`;
+    const rest =
+      untouched.length === 0 ? "" : ` ${untouched.join(", ")} ${untouched.length === 1 ? "was" : "were"} not touched.`;
     try {
       now =
         mode === "apply"
@@ -351,7 +433,10 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, previous: P
               server.fqdn,
               wanted.rpcClientAccess ?? 0,
               wanted.addressBook ?? 0,
-              previousFor(previous, server.name) ?? { rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured },
+              previousFor(previous, server.name) ?? {
+                rpcClientAccess: ports.rpcClientAccess.configured,
+                addressBook: ports.addressBook.configured,
+              },
             )
           : await restoreServerPorts(via, server.fqdn, wanted);
     } catch (e) {
@@ -379,7 +464,10 @@ async function converge(inputs: StaticRpcPortsInputs, found: Survey, previous: P
   return { servers: after, unreachable: found.unreachable };
 }
 
-function portsChanged(olds: Record<string, unknown>, news: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">): boolean {
+function portsChanged(
+  olds: Record<string, unknown>,
+  news: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">,
+): boolean {
   return olds.rpcClientAccess !== news.rpcClientAccess || olds.addressBook !== news.addressBook;
 }
 
@@ -399,7 +487,11 @@ export const staticRpcPorts = {
     const rpc = inputs.rpcClientAccess;
     const ab = inputs.addressBook;
     if (typeof rpc === "number" && typeof ab === "number") {
-      if (rpc === ab) failures.push({ property: "addressBook", reason: `rpcClientAccess and addressBook are both ${rpc}: each service needs its own port.` });
+      if (rpc === ab)
+        failures.push({
+          property: "addressBook",
+          reason: `rpcClientAccess and addressBook are both ${rpc}: each service needs its own port.`,
+        });
       for (const [label, port] of [
         ["RPC Client Access", rpc],
         ["Address Book", ab],

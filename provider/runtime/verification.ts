@@ -44,7 +44,11 @@ const shape = {
     .array(TcpPort, { error: "must be a list of TCP port numbers, such as [135, 59532, 59533]" })
     .transform((list) => [...new Set(list)].sort((a, b) => a - b))
     .optional(),
-  mode: z.enum(["warn", "strict"], { error: "must be 'warn' (report failures as warnings) or 'strict' (fail the apply on any failure)" }).default("warn"),
+  mode: z
+    .enum(["warn", "strict"], {
+      error: "must be 'warn' (report failures as warnings) or 'strict' (fail the apply on any failure)",
+    })
+    .default("warn"),
   /** Milliseconds each TCP connect may take (default 3000). */
   tcpTimeoutMs: z
     .number({ error: "must be a number of milliseconds, such as 3000" })
@@ -61,7 +65,13 @@ const VerificationSchema = z.object({
   ok: z.boolean(),
   dns: z.object({ server: z.string(), resolved: z.array(z.string()), expected: z.array(z.string()), ok: z.boolean() }),
   members: z.object({ names: z.array(z.string()), ok: z.boolean() }),
-  tcp: z.array(z.object({ address: z.string(), port: z.number(), result: z.string().describe("open, refused, timeout or the error code") })),
+  tcp: z.array(
+    z.object({
+      address: z.string(),
+      port: z.number(),
+      result: z.string().describe("open, refused, timeout or the error code"),
+    }),
+  ),
   /** One sentence per failed check, in the order dns, members, tcp. */
   failures: z.array(z.string()),
   /** When these checks ran (ISO 8601, UTC). Absent in the state of versions that did not say. */
@@ -103,7 +113,9 @@ function plural(n: number, one: string, many: string): string {
   return n === 1 ? one : many;
 }
 
-async function checkDns(inputs: CasArrayVerificationInputs): Promise<{ result: Verification["dns"]; failures: string[] }> {
+async function checkDns(
+  inputs: CasArrayVerificationInputs,
+): Promise<{ result: Verification["dns"]; failures: string[] }> {
   const { fqdn, dnsServer: server, addresses: expected } = inputs;
   const records = plural(expected.length, "record", "records");
   try {
@@ -116,7 +128,9 @@ async function checkDns(inputs: CasArrayVerificationInputs): Promise<{ result: V
         `${fqdn} does not exist at DNS server ${server} (DNS name does not exist): Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`,
       );
     } else if (resolved.length === 0) {
-      failures.push(`${fqdn} has no A record at DNS server ${server}: Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`);
+      failures.push(
+        `${fqdn} has no A record at DNS server ${server}: Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`,
+      );
     } else if (!ok) {
       failures.push(
         `${fqdn} resolves at ${server} to ${list(resolved)}, not to the declared ${list(expected)}: Outlook clients that use ${server} are sent to ${plural(resolved.length, "that address", "those addresses")}; check the A records of the name on ${server} (a record added by hand, or a change that has not replicated yet).`,
@@ -126,12 +140,16 @@ async function checkDns(inputs: CasArrayVerificationInputs): Promise<{ result: V
   } catch (e) {
     return {
       result: { server, resolved: [], expected, ok: false },
-      failures: [`Could not resolve ${fqdn} at DNS server ${server}, so where Outlook clients that use it are sent is unknown: ${message(e)}.`],
+      failures: [
+        `Could not resolve ${fqdn} at DNS server ${server}, so where Outlook clients that use it are sent is unknown: ${message(e)}.`,
+      ],
     };
   }
 }
 
-async function checkMembers(inputs: CasArrayVerificationInputs): Promise<{ result: Verification["members"]; failures: string[] }> {
+async function checkMembers(
+  inputs: CasArrayVerificationInputs,
+): Promise<{ result: Verification["members"]; failures: string[] }> {
   const { fqdn, site } = inputs;
   try {
     const arrays = await listClientAccessArrays(inputs.connection, site);
@@ -157,14 +175,17 @@ async function checkMembers(inputs: CasArrayVerificationInputs): Promise<{ resul
   } catch (e) {
     return {
       result: { names: [], ok: false },
-      failures: [`Could not read the Client Access array of site ${site}, so whether ${fqdn} has members is unknown: ${message(e)}.`],
+      failures: [
+        `Could not read the Client Access array of site ${site}, so whether ${fqdn} has members is unknown: ${message(e)}.`,
+      ],
     };
   }
 }
 
 function tcpFailure(address: string, port: number, result: TcpResult, timeoutMs: number): string | undefined {
   const at = `From the machine running Pulumi, ${address}:${port}`;
-  const role = port === 135 ? "port 135 (the RPC endpoint mapper every Outlook connection starts with)" : `port ${port}`;
+  const role =
+    port === 135 ? "port 135 (the RPC endpoint mapper every Outlook connection starts with)" : `port ${port}`;
   switch (result) {
     case "open":
       return undefined;
@@ -177,20 +198,34 @@ function tcpFailure(address: string, port: number, result: TcpResult, timeoutMs:
   }
 }
 
-async function checkTcp(inputs: CasArrayVerificationInputs): Promise<{ result: Verification["tcp"]; failures: string[] }> {
+async function checkTcp(
+  inputs: CasArrayVerificationInputs,
+): Promise<{ result: Verification["tcp"]; failures: string[] }> {
   const ports = inputs.ports ?? [];
   const targets = inputs.addresses.flatMap((address) => ports.map((port) => ({ address, port })));
   const timeoutMs = inputs.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
   const result = await probeTcp(targets, { timeoutMs });
-  const failures = result.map((r) => tcpFailure(r.address, r.port, r.result, timeoutMs)).filter((f): f is string => f !== undefined);
+  const failures = result
+    .map((r) => tcpFailure(r.address, r.port, r.result, timeoutMs))
+    .filter((f): f is string => f !== undefined);
   return { result, failures };
 }
 
 /** Runs every check; never throws because of what it finds (or cannot find). */
-export async function verify(inputs: CasArrayVerificationInputs, now: () => Date = () => new Date()): Promise<Verification> {
+export async function verify(
+  inputs: CasArrayVerificationInputs,
+  now: () => Date = () => new Date(),
+): Promise<Verification> {
   const [dns, members, tcp] = await Promise.all([checkDns(inputs), checkMembers(inputs), checkTcp(inputs)]);
   const failures = [...dns.failures, ...members.failures, ...tcp.failures];
-  return { ok: failures.length === 0, dns: dns.result, members: members.result, tcp: tcp.result, failures, checkedAt: now().toISOString() };
+  return {
+    ok: failures.length === 0,
+    dns: dns.result,
+    members: members.result,
+    tcp: tcp.result,
+    failures,
+    checkedAt: now().toISOString(),
+  };
 }
 
 /**
@@ -222,10 +257,14 @@ async function apply(inputs: CasArrayVerificationInputs): Promise<CasArrayVerifi
   for (const failure of verification.failures) warn(failure);
   if (inputs.mode === "strict" && !verification.ok) {
     const n = verification.failures.length;
-    throw new ExchangeCasError("verification-failed", `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} (mode "strict"):\n- ${verification.failures.join("\n- ")}`, {
-      fqdn: inputs.fqdn,
-      failures: verification.failures,
-    });
+    throw new ExchangeCasError(
+      "verification-failed",
+      `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} (mode "strict"):\n- ${verification.failures.join("\n- ")}`,
+      {
+        fqdn: inputs.fqdn,
+        failures: verification.failures,
+      },
+    );
   }
   return outputs(inputs, verification);
 }

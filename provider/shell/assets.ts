@@ -15,10 +15,15 @@ export function missingAssetMessage(relativePath: string): string {
  * "server/NlbCluster.ps1"), or ExchangeCasError("missing-component") naming it.
  */
 export function psAsset(relativePath: string): string {
-  const candidates = [path.resolve(__dirname, "../ps", relativePath), path.resolve(__dirname, "../../ps", relativePath)];
+  const candidates = [
+    path.resolve(__dirname, "../ps", relativePath),
+    path.resolve(__dirname, "../../ps", relativePath),
+  ];
   const found = candidates.find((p) => fs.existsSync(p));
   if (found === undefined) {
-    throw new ExchangeCasError("missing-component", missingAssetMessage(relativePath), { component: `ps/${relativePath}` });
+    throw new ExchangeCasError("missing-component", missingAssetMessage(relativePath), {
+      component: `ps/${relativePath}`,
+    });
   }
   return found;
 }

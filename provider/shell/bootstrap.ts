@@ -25,7 +25,13 @@ export const EXCHANGE_CMDLETS = [
  * records and errors are CimInstances, which a Linux/macOS pwsh cannot rebuild: no libmi.) An SSH
  * jump host must have ExcasDns installed; imported from it with the Exchange commands.
  */
-export const DNS_CMDLETS = ["Get-ExcasDnsARecord", "Add-ExcasDnsARecord", "Remove-ExcasDnsARecord", "Set-ExcasDnsARecordTtl", "Resolve-ExcasDnsName"] as const;
+export const DNS_CMDLETS = [
+  "Get-ExcasDnsARecord",
+  "Add-ExcasDnsARecord",
+  "Remove-ExcasDnsARecord",
+  "Set-ExcasDnsARecordTtl",
+  "Resolve-ExcasDnsName",
+] as const;
 
 /**
  * The command that runs a provider script on an Exchange server with PowerShell remoting: the
@@ -168,5 +174,7 @@ function remoteSessionScript(options: readonly string[], commands: readonly stri
 
 /** What closes the session's remote side, so Exchange's 18-shells-per-user quota is not used up. */
 export function teardownScript(connection: SessionConnection): string | undefined {
-  return connection.kind === "exchange" || connection.kind === "ssh" ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }` : undefined;
+  return connection.kind === "exchange" || connection.kind === "ssh"
+    ? `if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }`
+    : undefined;
 }

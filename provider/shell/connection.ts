@@ -80,16 +80,23 @@ function kindErrors(kinds: string, what: string): z.core.$ZodErrorMap {
   return (issue) => {
     if (issue.code === "invalid_union") {
       const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
-      return kind === undefined ? `kind is missing: set kind to ${kinds}` : `kind ${JSON.stringify(kind)} is not a ${what} kind: use ${kinds}`;
+      return kind === undefined
+        ? `kind is missing: set kind to ${kinds}`
+        : `kind ${JSON.stringify(kind)} is not a ${what} kind: use ${kinds}`;
     }
-    if (issue.code === "invalid_type") return `must be a ${what}: an object whose kind is ${kinds}, with that kind's settings`;
+    if (issue.code === "invalid_type")
+      return `must be a ${what}: an object whose kind is ${kinds}, with that kind's settings`;
     return undefined;
   };
 }
 
-export const ConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema], {
-  error: kindErrors(KINDS, "connection"),
-});
+export const ConnectionSchema = z.discriminatedUnion(
+  "kind",
+  [LabConnectionSchema, ExchangeConnectionSchema, SshConnectionSchema],
+  {
+    error: kindErrors(KINDS, "connection"),
+  },
+);
 export type Connection = z.infer<typeof ConnectionSchema>;
 export type ConnectionInput = z.input<typeof ConnectionSchema>;
 
@@ -100,9 +107,13 @@ const SERVER_KINDS = "lab, winrm or ssh";
  * from this machine, or WinRM from an SSH jump host (the ssh connection's host runs
  * Invoke-Command -ComputerName for each server).
  */
-export const ServerConnectionSchema = z.discriminatedUnion("kind", [LabConnectionSchema, WinrmConnectionSchema, SshConnectionSchema], {
-  error: kindErrors(SERVER_KINDS, "server connection"),
-});
+export const ServerConnectionSchema = z.discriminatedUnion(
+  "kind",
+  [LabConnectionSchema, WinrmConnectionSchema, SshConnectionSchema],
+  {
+    error: kindErrors(SERVER_KINDS, "server connection"),
+  },
+);
 export type ServerConnection = z.infer<typeof ServerConnectionSchema>;
 export type ServerConnectionInput = z.input<typeof ServerConnectionSchema>;
 
@@ -121,7 +132,11 @@ function parseSetting<T>(schema: z.ZodType<T>, value: unknown, property: string,
   const reasons = parsed.error.issues.map((issue) => describeIssue(issue, property, value));
   const of = owner !== undefined ? ` of ${owner}` : "";
   const details = { property, ...(owner !== undefined ? { owner } : {}) };
-  throw new ExchangeCasError("invalid-inputs", `Invalid ${property}${of}: ${reasons.join("; ").replace(/\.$/, "")}.`, details);
+  throw new ExchangeCasError(
+    "invalid-inputs",
+    `Invalid ${property}${of}: ${reasons.join("; ").replace(/\.$/, "")}.`,
+    details,
+  );
 }
 
 /** `value` as a connection (see parseSetting). */
@@ -138,7 +153,11 @@ export function parseConnection(value: unknown, property: string, owner?: string
 export function defaultServerConnection(connection: Connection): ServerConnection {
   if (connection.kind === "exchange") {
     const authentication = connection.authentication === "Basic" ? "Basic" : "Kerberos";
-    return { kind: "winrm", authentication, ...(connection.username !== undefined ? { username: connection.username } : {}) };
+    return {
+      kind: "winrm",
+      authentication,
+      ...(connection.username !== undefined ? { username: connection.username } : {}),
+    };
   }
   return connection;
 }
@@ -170,8 +189,12 @@ export function siteConnections(input: SiteConnectionsInput, owner?: string): Si
   const given = (value: unknown) => value !== undefined && value !== null;
   return {
     connection,
-    dnsConnection: given(input.dnsConnection) ? parseConnection(input.dnsConnection, "dnsConnection", owner) : connection,
-    serverConnection: given(input.serverConnection) ? parseSetting(ServerConnectionSchema, input.serverConnection, "serverConnection", owner) : defaultServerConnection(connection),
+    dnsConnection: given(input.dnsConnection)
+      ? parseConnection(input.dnsConnection, "dnsConnection", owner)
+      : connection,
+    serverConnection: given(input.serverConnection)
+      ? parseSetting(ServerConnectionSchema, input.serverConnection, "serverConnection", owner)
+      : defaultServerConnection(connection),
   };
 }
 
@@ -180,7 +203,14 @@ export function siteConnections(input: SiteConnectionsInput, owner?: string): Si
  * resolved now, so the same relative paths under another project root are another lab.
  */
 export function connectionKey(connection: SessionConnection): string {
-  const resolved = connection.kind === "lab" ? { ...connection, statePath: resolveLabPath(connection.statePath), modulePath: resolveLabPath(connection.modulePath) } : connection;
+  const resolved =
+    connection.kind === "lab"
+      ? {
+          ...connection,
+          statePath: resolveLabPath(connection.statePath),
+          modulePath: resolveLabPath(connection.modulePath),
+        }
+      : connection;
   const entries = Object.entries(resolved).sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify(entries);
 }

@@ -44,9 +44,13 @@ export function parseEnvelope(stdout: string): Envelope {
   const json = markedJson(stdout, ENVELOPE_MARKER, "result envelope");
   const result = EnvelopeSchema.safeParse(json);
   if (!result.success) {
-    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`, {
-      cause: result.error,
-    });
+    throw new PowerShellSessionError(
+      "protocol",
+      `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`,
+      {
+        cause: result.error,
+      },
+    );
   }
   return result.data;
 }
@@ -56,9 +60,15 @@ export function parseBatch(stdout: string, count: number): Envelope[] {
   const json = markedJson(stdout, BATCH_MARKER, "batch of result envelopes");
   const result = z.array(EnvelopeSchema).safeParse(json);
   if (!result.success || result.data.length !== count) {
-    const why = result.success ? `${result.data.length} envelopes for ${count} commands` : (result.error.issues[0]?.message ?? "invalid");
+    const why = result.success
+      ? `${result.data.length} envelopes for ${count} commands`
+      : (result.error.issues[0]?.message ?? "invalid");
     const cause = result.success ? undefined : { cause: result.error };
-    throw new PowerShellSessionError("protocol", `PowerShell returned a malformed batch of result envelopes (${why}): ${truncate(JSON.stringify(json))}`, cause);
+    throw new PowerShellSessionError(
+      "protocol",
+      `PowerShell returned a malformed batch of result envelopes (${why}): ${truncate(JSON.stringify(json))}`,
+      cause,
+    );
   }
   return result.data;
 }
@@ -69,13 +79,18 @@ function markedJson(stdout: string, marker: string, what: string): unknown {
     .reverse()
     .find((l) => l.includes(marker));
   if (line === undefined) {
-    throw new PowerShellSessionError("protocol", `PowerShell returned no ${what}; its output was: ${truncate(stdout.trim()) || "(nothing)"}`);
+    throw new PowerShellSessionError(
+      "protocol",
+      `PowerShell returned no ${what}; its output was: ${truncate(stdout.trim()) || "(nothing)"}`,
+    );
   }
   const json = line.slice(line.indexOf(marker) + marker.length);
   try {
     return JSON.parse(json);
   } catch (cause) {
-    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`, { cause });
+    throw new PowerShellSessionError("protocol", `PowerShell returned a result that is not JSON: ${truncate(json)}`, {
+      cause,
+    });
   }
 }
 

@@ -73,9 +73,13 @@ export function noAnswerError(): ExchangeCasError {
 
 /** The pwsh process node-powershell started is not where this provider looks for it. */
 export function shellInternalsError(): ExchangeCasError {
-  return new ExchangeCasError("internal-error", "internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).", {
-    dependency: "node-powershell",
-  });
+  return new ExchangeCasError(
+    "internal-error",
+    "internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).",
+    {
+      dependency: "node-powershell",
+    },
+  );
 }
 
 /** A session asked to watch a process that is not one. */
@@ -103,7 +107,11 @@ export function shellQuotaMessage(connection: SessionConnection): string {
 }
 
 /** A session that would not open, with what the endpoint and the process said. */
-export function sessionOpenMessage(connection: SessionConnection, errors: readonly PsErrorRecord[], noise: string): string {
+export function sessionOpenMessage(
+  connection: SessionConnection,
+  errors: readonly PsErrorRecord[],
+  noise: string,
+): string {
   const reason = errors
     .map((e) => e.message)
     .join("; ")
@@ -114,7 +122,8 @@ export function sessionOpenMessage(connection: SessionConnection, errors: readon
 /** A command whose session hung past its timeout and was stopped. */
 export function timeoutMessage(what: string, timeoutMs: number): string {
   return (
-    `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its PowerShell session was stopped and the next operation starts a new one. ` + "Refresh to see whether the change was applied."
+    `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its PowerShell session was stopped and the next operation starts a new one. ` +
+    "Refresh to see whether the change was applied."
   );
 }
 

@@ -8,14 +8,25 @@ import { commandTimeoutMs, connectionKey, type SessionConnection } from "./conne
 import { lookupPassword } from "./credentials";
 import { ENDPOINT_CHECK, endpointRefusal } from "./endpoint";
 import type { Envelope } from "./envelope";
-import { noEnvelopeError, PowerShellError, PowerShellSessionError, sessionOpenMessage, shellQuotaMessage } from "./errors";
+import {
+  noEnvelopeError,
+  PowerShellError,
+  PowerShellSessionError,
+  sessionOpenMessage,
+  shellQuotaMessage,
+} from "./errors";
 import { processGlobal } from "./processGlobal";
 import { findPwsh, PwshSession, type TurnOptions } from "./session";
 import type { CommandSpec, PsErrorRecord } from "./types";
 import { isNoWsmanError, needsWsman, noWsmanMessage, WSMAN_CHECK, wsmanRefusal } from "./wsman";
 
 /** Error types that mean the remote session itself is unusable. */
-const BROKEN_SESSION_ERRORS = new Set(["PSRemotingTransportException", "PSRemotingDataStructureException", "InvalidRunspaceStateException", "PSInvalidOperationException"]);
+const BROKEN_SESSION_ERRORS = new Set([
+  "PSRemotingTransportException",
+  "PSRemotingDataStructureException",
+  "InvalidRunspaceStateException",
+  "PSInvalidOperationException",
+]);
 
 /**
  * Exchange's WinRM refusing a shell over the per-user quota (PSSessionOpenFailed, "This user is
@@ -23,7 +34,11 @@ const BROKEN_SESSION_ERRORS = new Set(["PSRemotingTransportException", "PSRemoti
  * fails, not a command. Told by the error type and id; the quota text only confirms it.
  */
 function isShellQuotaRefusal(error: PsErrorRecord): boolean {
-  return error.type === "PSRemotingTransportException" && /PSSessionOpenFailed/.test(error.fqid) && /concurrent shells/i.test(error.message);
+  return (
+    error.type === "PSRemotingTransportException" &&
+    /PSSessionOpenFailed/.test(error.fqid) &&
+    /concurrent shells/i.test(error.message)
+  );
 }
 
 interface Entry {
@@ -59,7 +74,11 @@ export class SessionRegistry {
    * Takes a turn on the session for `connection` and runs what `build` returns when the turn
    * comes (see PwshSession.runBatch): one envelope per command, in order.
    */
-  async runBatch(connection: SessionConnection, build: () => readonly CommandSpec[], options: TurnOptions = {}): Promise<Envelope[]> {
+  async runBatch(
+    connection: SessionConnection,
+    build: () => readonly CommandSpec[],
+    options: TurnOptions = {},
+  ): Promise<Envelope[]> {
     const session = await this.session(connection);
     const envelopes = await session.runBatch(
       () => {
@@ -139,8 +158,10 @@ export class SessionRegistry {
     if (!envelope.ok) {
       session.kill();
       // A WSMan client the check let through (a PSWSMan that does not work here) still fails at New-PSSession.
-      if (envelope.errors.some(isNoWsmanError)) throw new PowerShellSessionError("bootstrap", noWsmanMessage(connection));
-      if (envelope.errors.some(isShellQuotaRefusal)) throw new PowerShellSessionError("bootstrap", shellQuotaMessage(connection));
+      if (envelope.errors.some(isNoWsmanError))
+        throw new PowerShellSessionError("bootstrap", noWsmanMessage(connection));
+      if (envelope.errors.some(isShellQuotaRefusal))
+        throw new PowerShellSessionError("bootstrap", shellQuotaMessage(connection));
       throw new PowerShellSessionError("bootstrap", sessionOpenMessage(connection, envelope.errors, session.lastNoise));
     }
     let check: Envelope;
@@ -161,7 +182,9 @@ export class SessionRegistry {
   /** Live sessions' pwsh process ids. */
   async pids(): Promise<number[]> {
     const sessions = await Promise.allSettled([...this.entries.values()].map((e) => e.session));
-    return sessions.flatMap((s) => (s.status === "fulfilled" && s.value.alive && s.value.pid !== undefined ? [s.value.pid] : []));
+    return sessions.flatMap((s) =>
+      s.status === "fulfilled" && s.value.alive && s.value.pid !== undefined ? [s.value.pid] : [],
+    );
   }
 
   async closeAll(): Promise<void> {

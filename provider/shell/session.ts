@@ -10,7 +10,15 @@ import { ChildProcess } from "node:child_process";
 import * as nps from "node-powershell";
 import { psAssetText } from "./assets";
 import { outputNoise, parseBatch, parseEnvelope, type Envelope } from "./envelope";
-import { describeBatch, exitedMessage, noEnvelopeError, notAProcessError, PowerShellSessionError, shellInternalsError, timeoutMessage } from "./errors";
+import {
+  describeBatch,
+  exitedMessage,
+  noEnvelopeError,
+  notAProcessError,
+  PowerShellSessionError,
+  shellInternalsError,
+  timeoutMessage,
+} from "./errors";
 import { killTree } from "./processTree";
 import type { CommandSpec } from "./types";
 
@@ -36,18 +44,27 @@ export function findPwsh(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.
   const explicit = setting("EXCHANGE_CAS_PWSH", env);
   if (explicit !== undefined) {
     if (fs.existsSync(explicit)) return explicit;
-    throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_PWSH points at ${explicit}, which does not exist; fix the path or unset it.`);
+    throw new PowerShellSessionError(
+      "not-found",
+      `EXCHANGE_CAS_PWSH points at ${explicit}, which does not exist; fix the path or unset it.`,
+    );
   }
   const chosen = setting("EXCHANGE_CAS_POWERSHELL", env) ?? "";
   if (chosen !== "") {
     if (chosen.includes("/") || chosen.includes("\\")) {
       if (fs.existsSync(chosen)) return chosen;
-      throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_POWERSHELL points at ${chosen}, which does not exist; fix the path or unset it.`);
+      throw new PowerShellSessionError(
+        "not-found",
+        `EXCHANGE_CAS_POWERSHELL points at ${chosen}, which does not exist; fix the path or unset it.`,
+      );
     }
     const exe = platform === "win32" && path.extname(chosen) === "" ? `${chosen}.exe` : chosen;
     const found = onPath(exe, env);
     if (found !== undefined) return found;
-    throw new PowerShellSessionError("not-found", `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.`);
+    throw new PowerShellSessionError(
+      "not-found",
+      `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.`,
+    );
   }
   const found = onPath(platform === "win32" ? "pwsh.exe" : "pwsh", env);
   if (found !== undefined) return found;
@@ -150,7 +167,10 @@ export class PwshSession {
    */
   private keepAlive(on: boolean): void {
     // The pipes are sockets (ref/unref), though typed as plain streams.
-    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as ({ ref?(): void; unref?(): void } | null)[];
+    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as ({
+      ref?(): void;
+      unref?(): void;
+    } | null)[];
     for (const handle of handles) {
       if (on) handle?.ref?.();
       else handle?.unref?.();
@@ -230,7 +250,10 @@ export class PwshSession {
 
   private async raw(line: string, timeoutMs: number, what: string): Promise<string> {
     if (this.dead !== undefined) {
-      throw new PowerShellSessionError("exited", `PowerShell is no longer running (it ${this.dead}); ${what} was not run.`);
+      throw new PowerShellSessionError(
+        "exited",
+        `PowerShell is no longer running (it ${this.dead}); ${what} was not run.`,
+      );
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -263,7 +286,11 @@ export class PwshSession {
     // pwsh died under the command (its exit seen while it ran, or node-powershell failing).
     this.dead ??= "exited";
     this.kill();
-    throw new PowerShellSessionError("exited", exitedMessage(what), failure === undefined ? undefined : { cause: failure });
+    throw new PowerShellSessionError(
+      "exited",
+      exitedMessage(what),
+      failure === undefined ? undefined : { cause: failure },
+    );
   }
 
   /** Runs a last script (best effort, bounded) and ends the process. */
@@ -278,6 +305,7 @@ export class PwshSession {
   /** Ends the process at once (synchronous: usable from an 'exit' handler). */
   kill(): void {
     this.dead ??= "was stopped";
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) killTree(this.child.pid);
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined)
+      killTree(this.child.pid);
   }
 }

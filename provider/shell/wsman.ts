@@ -56,16 +56,26 @@ function platformName(platform: NodeJS.Platform): string {
 
 /** What needs WSMan, for the sentence: the Exchange endpoint or the servers. */
 function needing(connection: SessionConnection): string {
-  return connection.kind === "winrm" ? "PowerShell remoting (WinRM) to the Client Access servers" : `a remote session to ${describeConnection(connection)}`;
+  return connection.kind === "winrm"
+    ? "PowerShell remoting (WinRM) to the Client Access servers"
+    : `a remote session to ${describeConnection(connection)}`;
 }
 
 /** The one sentence for a machine whose PowerShell has no WSMan client. */
-export function noWsmanMessage(connection: SessionConnection, version = "7", platform: NodeJS.Platform = process.platform): string {
+export function noWsmanMessage(
+  connection: SessionConnection,
+  version = "7",
+  platform: NodeJS.Platform = process.platform,
+): string {
   return `This machine's PowerShell (pwsh ${version} on ${platformName(platform)}) has no working WSMan client, so it cannot open ${needing(connection)}: run Pulumi on Windows, reach Exchange through a Windows jump host (a 'kind: ssh' connection), or install the PSWSMan module for this pwsh (Install-Module PSWSMan).`;
 }
 
 /** Why `connection` cannot be opened from this machine, read from the check's envelope, or undefined when it can. */
-export function wsmanRefusal(connection: SessionConnection, envelope: Envelope, platform: NodeJS.Platform = process.platform): string | undefined {
+export function wsmanRefusal(
+  connection: SessionConnection,
+  envelope: Envelope,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   if (!envelope.ok) {
     const reason = envelope.errors.map((e) => e.message.replace(/\.?\s*$/, "")).join("; ");
     return `${noWsmanMessage(connection, undefined, platform).replace(/\.$/, "")} (PSWSMan is installed but could not be enabled: ${reason}).`;
@@ -81,5 +91,9 @@ export function wsmanRefusal(connection: SessionConnection, envelope: Envelope, 
  * PowerShell's English text (pwsh ships its messages in English only).
  */
 export function isNoWsmanError(error: Pick<PsErrorRecord, "type" | "fqid" | "message">): boolean {
-  return error.type === "PSRemotingTransportException" && /PSRemotingDataStructureException/.test(error.fqid) && /requires WSMan/.test(error.message);
+  return (
+    error.type === "PSRemotingTransportException" &&
+    /PSRemotingDataStructureException/.test(error.fqid) &&
+    /requires WSMan/.test(error.message)
+  );
 }

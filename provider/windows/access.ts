@@ -6,7 +6,14 @@
 //   hand on to the servers) and the two configurations that work; from this machine, the account;
 // - this machine's PowerShell has no WSMan client: the controller, not the server.
 // Anything else is left as it is.
-import { describeConnection, isNoWsmanError, noWsmanMessage, PowerShellError, type PsErrorRecord, type SessionConnection } from "../shell";
+import {
+  describeConnection,
+  isNoWsmanError,
+  noWsmanMessage,
+  PowerShellError,
+  type PsErrorRecord,
+  type SessionConnection,
+} from "../shell";
 import { ExchangeCasError } from "../errors";
 
 /** The record a failed Invoke-Command reported first, when it is a broken WinRM session's. */
@@ -38,7 +45,12 @@ function who(via: SessionConnection): string {
 export function serverAccessError(server: string, via: SessionConnection, error: unknown): unknown {
   if (!(error instanceof PowerShellError)) return error;
   if (error.records.some(isNoWsmanError)) {
-    return new ExchangeCasError("server-unreachable", noWsmanMessage(via.kind === "winrm" ? via : { kind: "winrm", authentication: "Kerberos" }), { server, reason: "no-wsman" }, { cause: error });
+    return new ExchangeCasError(
+      "server-unreachable",
+      noWsmanMessage(via.kind === "winrm" ? via : { kind: "winrm", authentication: "Kerberos" }),
+      { server, reason: "no-wsman" },
+      { cause: error },
+    );
   }
   const record = transportRecord(error);
   if (record === undefined) return error;

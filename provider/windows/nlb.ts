@@ -91,7 +91,13 @@ const Row = z.discriminatedUnion("Kind", [
     ClusterPrimaryIP: text,
   }),
   z.object({ Kind: z.literal("Cluster"), Name: text, IPAddress: z.string(), SubnetMask: text, Mode: z.string() }),
-  z.object({ Kind: z.literal("Node"), Name: z.string(), State: z.string(), HostID: z.number().int(), InterfaceName: text }),
+  z.object({
+    Kind: z.literal("Node"),
+    Name: z.string(),
+    State: z.string(),
+    HostID: z.number().int(),
+    InterfaceName: text,
+  }),
   z.object({
     Kind: z.literal("Rule"),
     VirtualIPAddress: text,
@@ -170,9 +176,24 @@ export interface NlbHostReport {
 export function nlbSpec(server: string, action: NlbAction, args: NlbArguments): CommandSpec {
   const numbers = [args.drainSeconds ?? 0, args.waitSeconds ?? 0, ...(args.ports ?? [])];
   for (const n of numbers) {
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ExchangeCasError("invalid-inputs", `Invalid number ${n} for the NLB script: a port or a number of seconds is 0-65535.`, { value: n });
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new ExchangeCasError(
+        "invalid-inputs",
+        `Invalid number ${n} for the NLB script: a port or a number of seconds is 0-65535.`,
+        { value: n },
+      );
   }
-  const list = [action, args.interface, args.vip ?? "", args.subnetMask ?? "", args.mode ?? "", args.clusterName ?? "", (args.ports ?? []).join(","), args.node ?? "", args.nodeInterface ?? ""]
+  const list = [
+    action,
+    args.interface,
+    args.vip ?? "",
+    args.subnetMask ?? "",
+    args.mode ?? "",
+    args.clusterName ?? "",
+    (args.ports ?? []).join(","),
+    args.node ?? "",
+    args.nodeInterface ?? "",
+  ]
     .map(psQuote)
     .join(", ");
   const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(nlbScript())} -ArgumentList ${list}, ${args.drainSeconds ?? 0}, ${args.waitSeconds ?? 0}`;
@@ -183,7 +204,10 @@ export function nlbSpec(server: string, action: NlbAction, args: NlbArguments): 
 export function parseNlbReport(server: string, data: unknown[]): NlbHostReport {
   const rows = parseRows(`Invoke-ExcasServerScript -ComputerName ${server} (NLB)`, data, Row);
   const host = rows.find((r) => r.Kind === "Host");
-  if (host === undefined) throw new ExchangeCasError("unexpected-output", `${server} answered the NLB script without its report.`, { server });
+  if (host === undefined)
+    throw new ExchangeCasError("unexpected-output", `${server} answered the NLB script without its report.`, {
+      server,
+    });
   const cluster = rows.find((r) => r.Kind === "Cluster");
   const report: NlbHostReport = {
     clusterService: host.ClusterService,
@@ -194,7 +218,18 @@ export function parseNlbReport(server: string, data: unknown[]): NlbHostReport {
     converged: host.Converged,
     ...(host.VipAnswers !== null ? { vipAnswers: host.VipAnswers } : {}),
     interfaces: rows.flatMap((r) =>
-      r.Kind === "Interface" ? [{ name: r.InterfaceName, address: r.InterfaceIP, subnetMask: r.InterfaceSubnetMask, dhcp: r.DhcpEnabled, nlbBound: r.NlbBound, clusterVip: r.ClusterPrimaryIP }] : [],
+      r.Kind === "Interface"
+        ? [
+            {
+              name: r.InterfaceName,
+              address: r.InterfaceIP,
+              subnetMask: r.InterfaceSubnetMask,
+              dhcp: r.DhcpEnabled,
+              nlbBound: r.NlbBound,
+              clusterVip: r.ClusterPrimaryIP,
+            },
+          ]
+        : [],
     ),
   };
   if (cluster === undefined) return report;
@@ -205,11 +240,25 @@ export function parseNlbReport(server: string, data: unknown[]): NlbHostReport {
       vip: cluster.IPAddress,
       subnetMask: cluster.SubnetMask,
       mode: cluster.Mode,
-      nodes: rows.flatMap((r) => (r.Kind === "Node" ? [{ name: r.Name, state: r.State, hostId: r.HostID, interface: r.InterfaceName }] : [])).sort((a, b) => a.hostId - b.hostId),
+      nodes: rows
+        .flatMap((r) =>
+          r.Kind === "Node" ? [{ name: r.Name, state: r.State, hostId: r.HostID, interface: r.InterfaceName }] : [],
+        )
+        .sort((a, b) => a.hostId - b.hostId),
       rules: rows
         .flatMap((r) =>
           r.Kind === "Rule"
-            ? [{ vip: r.VirtualIPAddress, startPort: r.StartPort, endPort: r.EndPort, protocol: r.Protocol, filteringMode: r.FilteringMode, affinity: r.Affinity, state: r.PortState }]
+            ? [
+                {
+                  vip: r.VirtualIPAddress,
+                  startPort: r.StartPort,
+                  endPort: r.EndPort,
+                  protocol: r.Protocol,
+                  filteringMode: r.FilteringMode,
+                  affinity: r.Affinity,
+                  state: r.PortState,
+                },
+              ]
             : [],
         )
         .sort((a, b) => a.startPort - b.startPort),
@@ -218,7 +267,12 @@ export function parseNlbReport(server: string, data: unknown[]): NlbHostReport {
 }
 
 /** Runs `action` on `server` and returns what the server reports afterwards. */
-export async function runNlb(connection: SessionConnection, server: string, action: NlbAction, args: NlbArguments): Promise<NlbHostReport> {
+export async function runNlb(
+  connection: SessionConnection,
+  server: string,
+  action: NlbAction,
+  args: NlbArguments,
+): Promise<NlbHostReport> {
   const envelope = await sessions().invoke(connection, nlbSpec(server, action, args));
   return parseNlbReport(server, envelope.data);
 }

@@ -11,7 +11,8 @@ import { ExchangeCasError } from "../errors";
 import { serverAccessError } from "./access";
 
 /** Registry locations (LB-WIRING §1.2), for messages. */
-export const RPC_CLIENT_ACCESS_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem\\TCP/IP Port";
+export const RPC_CLIENT_ACCESS_VALUE =
+  "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem\\TCP/IP Port";
 export const ADDRESS_BOOK_VALUE = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeAB\\Parameters\\RpcTcpPort";
 
 /** ps/server/StaticRpcPorts.ps1, read once. */
@@ -34,7 +35,9 @@ const SELECT = [
   "AddressBookBefore",
 ] as const;
 
-const ports = z.union([z.array(z.number().int()), z.number().int(), z.null()]).transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
+const ports = z
+  .union([z.array(z.number().int()), z.number().int(), z.null()])
+  .transform((v) => (v === null ? [] : Array.isArray(v) ? v : [v]));
 
 const Row = z.object({
   RpcClientAccessKind: z.string(),
@@ -89,7 +92,13 @@ export interface PortPair {
 /** What the script does: read; set (keeping what was there first); put back and forget what was kept; only forget. */
 export type ServerPortsAction = "Read" | "Set" | "Restore" | "Forget";
 
-function setting(kind: string, value: string | null, wanted: "DWord" | "String", listening: number[], state: string): PortSetting {
+function setting(
+  kind: string,
+  value: string | null,
+  wanted: "DWord" | "String",
+  listening: number[],
+  state: string,
+): PortSetting {
   const text = value ?? "";
   const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;
   const configured = kind === wanted && port >= 1 && port <= 65535 ? port : null;
@@ -106,15 +115,29 @@ function portArgument(port: number | null): number {
  * unless something is kept already), puts back and restarts (Restore) or forgets what was kept
  * (Forget) for `server`; a port of 0 means dynamic.
  */
-export function serverPortsSpec(server: string, action: ServerPortsAction, rpcClientAccess = 0, addressBook = 0, before?: PortPair): CommandSpec {
+export function serverPortsSpec(
+  server: string,
+  action: ServerPortsAction,
+  rpcClientAccess = 0,
+  addressBook = 0,
+  before?: PortPair,
+): CommandSpec {
   // -1: nothing to keep (the script's default, so a command without it has no such arguments).
   const beforeRpc = before === undefined ? -1 : portArgument(before.rpcClientAccess);
   const beforeAb = before === undefined ? -1 : portArgument(before.addressBook);
   for (const port of [rpcClientAccess, addressBook]) {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExchangeCasError("invalid-inputs", `Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`, { port });
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ExchangeCasError(
+        "invalid-inputs",
+        `Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`,
+        { port },
+      );
   }
   for (const port of [beforeRpc, beforeAb]) {
-    if (!Number.isInteger(port) || port < -1 || port > 65535) throw new ExchangeCasError("invalid-inputs", `Invalid earlier port ${port}: it is 0 (dynamic) or 1-65535.`, { port });
+    if (!Number.isInteger(port) || port < -1 || port > 65535)
+      throw new ExchangeCasError("invalid-inputs", `Invalid earlier port ${port}: it is 0 (dynamic) or 1-65535.`, {
+        port,
+      });
   }
   // One command with literal arguments, run where the session's ExcasServer module is: this
   // machine (lab, winrm) or, imported from it, the SSH jump host, which reaches the server.
@@ -127,13 +150,31 @@ export function parseServerPorts(server: string, data: unknown[]): ServerPorts {
   const rows = parseRows(`Invoke-ExcasServerScript -ComputerName ${server}`, data, Row);
   const row = rows[0];
   if (row === undefined || rows.length !== 1)
-    throw new ExchangeCasError("unexpected-output", `${server} answered the static RPC port script with ${rows.length} objects instead of one.`, { server, objects: rows.length });
+    throw new ExchangeCasError(
+      "unexpected-output",
+      `${server} answered the static RPC port script with ${rows.length} objects instead of one.`,
+      { server, objects: rows.length },
+    );
   return {
-    rpcClientAccess: setting(row.RpcClientAccessKind, row.RpcClientAccessValue, "DWord", row.RpcClientAccessListening, row.RpcClientAccessState),
-    addressBook: setting(row.AddressBookKind, row.AddressBookValue, "String", row.AddressBookListening, row.AddressBookState),
+    rpcClientAccess: setting(
+      row.RpcClientAccessKind,
+      row.RpcClientAccessValue,
+      "DWord",
+      row.RpcClientAccessListening,
+      row.RpcClientAccessState,
+    ),
+    addressBook: setting(
+      row.AddressBookKind,
+      row.AddressBookValue,
+      "String",
+      row.AddressBookListening,
+      row.AddressBookState,
+    ),
     ...(row.UserCount >= 0 ? { outlookSessions: row.UserCount } : {}),
     restarted: row.Restarted,
-    ...(row.RpcClientAccessBefore >= 0 && row.AddressBookBefore >= 0 ? { kept: { rpcClientAccess: keptPort(row.RpcClientAccessBefore), addressBook: keptPort(row.AddressBookBefore) } } : {}),
+    ...(row.RpcClientAccessBefore >= 0 && row.AddressBookBefore >= 0
+      ? { kept: { rpcClientAccess: keptPort(row.RpcClientAccessBefore), addressBook: keptPort(row.AddressBookBefore) } }
+      : {}),
   };
 }
 
@@ -151,13 +192,27 @@ export async function readServerPorts(connection: SessionConnection, server: str
  * `server` (null: remove the value, back to dynamic) and restarts MSExchangeRPC
  * and MSExchangeAB there, which drops the server's Outlook sessions; returns what it reads after.
  */
-export async function setServerPorts(connection: SessionConnection, server: string, rpcClientAccess: number, addressBook: number, before?: PortPair): Promise<ServerPorts> {
+export async function setServerPorts(
+  connection: SessionConnection,
+  server: string,
+  rpcClientAccess: number,
+  addressBook: number,
+  before?: PortPair,
+): Promise<ServerPorts> {
   return runServerPorts(connection, server, serverPortsSpec(server, "Set", rpcClientAccess, addressBook, before));
 }
 
 /** Puts back what `server` had (the same restarts as setServerPorts), then forgets what was kept there. */
-export async function restoreServerPorts(connection: SessionConnection, server: string, wanted: PortPair): Promise<ServerPorts> {
-  return runServerPorts(connection, server, serverPortsSpec(server, "Restore", portArgument(wanted.rpcClientAccess), portArgument(wanted.addressBook)));
+export async function restoreServerPorts(
+  connection: SessionConnection,
+  server: string,
+  wanted: PortPair,
+): Promise<ServerPorts> {
+  return runServerPorts(
+    connection,
+    server,
+    serverPortsSpec(server, "Restore", portArgument(wanted.rpcClientAccess), portArgument(wanted.addressBook)),
+  );
 }
 
 /** Forgets what was kept on `server` (it is back as it was); changes no port and restarts nothing. */

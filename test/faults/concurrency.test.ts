@@ -17,7 +17,14 @@ async function createFifty(lab: Lab, host: Host): Promise<{ created: Applied[]; 
   const regs = await register((lib) =>
     Array.from(
       { length: N },
-      (_, i) => new lib.DnsARecord(`r${i}`, { zone: "exchangeserverpro.net", name: `host-${i}`, addresses: [`10.9.0.${i + 1}`], dnsServer: "DC01", connection: lab.connection }),
+      (_, i) =>
+        new lib.DnsARecord(`r${i}`, {
+          zone: "exchangeserverpro.net",
+          name: `host-${i}`,
+          addresses: [`10.9.0.${i + 1}`],
+          dnsServer: "DC01",
+          connection: lab.connection,
+        }),
     ),
   );
   expect(regs).toHaveLength(N);
@@ -32,15 +39,26 @@ async function createFifty(lab: Lab, host: Host): Promise<{ created: Applied[]; 
 }
 
 describe("fifty operations in flight", () => {
-  it("creates fifty records at once on one pwsh, each answer going to its own resource", async ({ lab, freshHost: host }) => {
+  it("creates fifty records at once on one pwsh, each answer going to its own resource", async ({
+    lab,
+    freshHost: host,
+  }) => {
     const { created, peak } = await createFifty(lab, host);
     created.forEach((c, i) => {
-      expect(c.outputs).toMatchObject({ name: `host-${i}`, fqdn: `host-${i}.exchangeserverpro.net`, addresses: [`10.9.0.${i + 1}`] });
+      expect(c.outputs).toMatchObject({
+        name: `host-${i}`,
+        fqdn: `host-${i}.exchangeserverpro.net`,
+        addresses: [`10.9.0.${i + 1}`],
+      });
       expect(c.id).toBe(`dc01/exchangeserverpro.net/host-${i}`);
     });
     expect(peak).toBe(1);
-    const state = lab.readState() as unknown as { dns: { servers: { Name: string; Zones: { Name: string; Records: { HostName: string }[] }[] }[] } };
-    const zone = state.dns.servers.find((s) => s.Name === "DC01")?.Zones.find((z) => z.Name === "exchangeserverpro.net");
+    const state = lab.readState() as unknown as {
+      dns: { servers: { Name: string; Zones: { Name: string; Records: { HostName: string }[] }[] }[] };
+    };
+    const zone = state.dns.servers
+      .find((s) => s.Name === "DC01")
+      ?.Zones.find((z) => z.Name === "exchangeserverpro.net");
     expect(zone?.Records.filter((r) => r.HostName.startsWith("host-"))).toHaveLength(N);
   });
 

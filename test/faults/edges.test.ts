@@ -8,7 +8,15 @@ import { labTest as it } from "../support/fixtures";
 import { Host, urnOf } from "../support/host";
 
 async function declare(connection: unknown): Promise<Registration> {
-  const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }));
+  const regs = await register(
+    (lib) =>
+      new lib.ClientAccessArray("ho", {
+        name: "cas-headoffice",
+        fqdn: "outlook-ho.exchangeserverpro.net",
+        site: "HeadOffice",
+        connection: connection as never,
+      }),
+  );
   return regs[0] as Registration;
 }
 
@@ -29,7 +37,10 @@ describe("bad input at the edges", () => {
     const cases: [unknown, RegExp][] = [
       [{ kind: "exchange", connectionUri: "not a url" }, /connectionUri/],
       [{ kind: "exchange", connectionUri: "ftp://mail.contoso.com/PowerShell/" }, /connectionUri/],
-      [{ kind: "exchange", connectionUri: "http://mail.contoso.com/PowerShell/", authentication: "Digest" }, /authentication/],
+      [
+        { kind: "exchange", connectionUri: "http://mail.contoso.com/PowerShell/", authentication: "Digest" },
+        /authentication/,
+      ],
       [{ kind: "telnet" }, /^kind "telnet" is not a connection kind: use lab, exchange or ssh$/],
       [{ kind: "lab", statePath: "", modulePath: "/x" }, /statePath/],
       [{ kind: "lab", statePath: "/x", modulePath: "/x", commandTimeoutSeconds: 0 }, /commandTimeoutSeconds/],
@@ -42,7 +53,10 @@ describe("bad input at the edges", () => {
     }
   });
 
-  it("an unreachable endpoint (a jump host where nothing listens): the session cannot open, and the message says what to check", async ({ lab, host }) => {
+  it("an unreachable endpoint (a jump host where nothing listens): the session cannot open, and the message says what to check", async ({
+    lab,
+    host,
+  }) => {
     // An exchange endpoint cannot be tried here: pwsh on Linux has no WSMan client, which the
     // provider says before it tries (test/host/realServers.test.ts). An ssh one can: a loopback
     // port nothing listens on (taken from the system, then released).
@@ -53,16 +67,23 @@ describe("bad input at the edges", () => {
       });
     });
     const keyFilePath = path.join(lab.dir, "no-such-key");
-    const error = await createError(host, await declare({ kind: "ssh", hostName: "127.0.0.1", port, userName: "svc-pulumi", keyFilePath }));
+    const error = await createError(
+      host,
+      await declare({ kind: "ssh", hostName: "127.0.0.1", port, userName: "svc-pulumi", keyFilePath }),
+    );
     expect(error).toMatch(
-      new RegExp(`^Could not open a session to PowerShell over SSH at svc-pulumi@127\\.0\\.0\\.1:${port}: .+; check the connection settings and that the endpoint is reachable\\.$`),
+      new RegExp(
+        `^Could not open a session to PowerShell over SSH at svc-pulumi@127\\.0\\.0\\.1:${port}: .+; check the connection settings and that the endpoint is reachable\\.$`,
+      ),
     );
   });
 
   it("a missing lab state file: says to initialise the lab", async ({ lab, host }) => {
     fs.rmSync(lab.statePath);
     const error = await createError(host, await declare(lab.connection));
-    expect(error).toMatch(/The Exchange lab state file '.*state\.json' named by EXCHANGE_LAB_STATE does not exist; initialise the lab by copying lab\/scenarios\/article\.json to that path/);
+    expect(error).toMatch(
+      /The Exchange lab state file '.*state\.json' named by EXCHANGE_LAB_STATE does not exist; initialise the lab by copying lab\/scenarios\/article\.json to that path/,
+    );
   });
 
   it("a corrupt lab state file: names it and says how to recover", async ({ lab, host }) => {
@@ -70,12 +91,19 @@ describe("bad input at the edges", () => {
     fs.writeFileSync(`${lab.statePath}.corrupt`, '{"sites": [');
     fs.renameSync(`${lab.statePath}.corrupt`, lab.statePath);
     const error = await createError(host, await declare(lab.connection));
-    expect(error).toMatch(/The Exchange lab state file '.*state\.json' is corrupt: .*; restore it, or initialise the lab again/);
+    expect(error).toMatch(
+      /The Exchange lab state file '.*state\.json' is corrupt: .*; restore it, or initialise the lab again/,
+    );
   });
 
   it("a lab module path that does not exist: says which module could not be loaded", async ({ lab, host }) => {
-    const error = await createError(host, await declare({ ...lab.connection, modulePath: "/nonexistent/ExchangeLab.psd1" }));
-    expect(error).toMatch(/^Could not open a session to the lab \(state .*\): .*\/nonexistent\/ExchangeLab\.psd1.*; check the connection settings/);
+    const error = await createError(
+      host,
+      await declare({ ...lab.connection, modulePath: "/nonexistent/ExchangeLab.psd1" }),
+    );
+    expect(error).toMatch(
+      /^Could not open a session to the lab \(state .*\): .*\/nonexistent\/ExchangeLab\.psd1.*; check the connection settings/,
+    );
   });
 
   it("pwsh not on PATH: says how to install it", async ({ lab, onTestFinished }) => {
@@ -84,6 +112,8 @@ describe("bad input at the edges", () => {
     onTestFinished(() => host.stop());
     await host.configure();
     const error = await createError(host, await declare(lab.connection));
-    expect(error).toBe("pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.");
+    expect(error).toBe(
+      "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.",
+    );
   });
 });

@@ -12,7 +12,10 @@ import type { Lab } from "../support/lab";
 import { pwshChildren } from "../support/procs";
 
 async function declareDatabase(database: string, value: string, connection: Lab["connection"]): Promise<Registration> {
-  const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: value, connection }));
+  const regs = await register(
+    (lib) =>
+      new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: value, connection }),
+  );
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
   return reg;
@@ -24,7 +27,16 @@ async function labValue(lab: Lab, database: string): Promise<string> {
 
 /** What state holds for an object that does not exist (the runtime parses state before a read). */
 const NO_OBJECT: Record<string, Record<string, unknown>> = {
-  ClientAccessArray: { arrayName: "", fqdn: "", site: "", siteName: "", members: [], guid: "", distinguishedName: "", exchangeLegacyDn: "" },
+  ClientAccessArray: {
+    arrayName: "",
+    fqdn: "",
+    site: "",
+    siteName: "",
+    members: [],
+    guid: "",
+    distinguishedName: "",
+    exchangeLegacyDn: "",
+  },
   MailboxDatabaseRpcSetting: {
     database: "",
     guid: "",
@@ -49,8 +61,19 @@ async function warmSession(host: Host, reg: Registration): Promise<number[]> {
 }
 
 /** HeadOffice's array declared and checked (the check opens the host's session). */
-async function checkArray(lab: Lab, host: Host): Promise<{ reg: Registration; urn: string; checked: Awaited<ReturnType<Host["check"]>> }> {
-  const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }));
+async function checkArray(
+  lab: Lab,
+  host: Host,
+): Promise<{ reg: Registration; urn: string; checked: Awaited<ReturnType<Host["check"]>> }> {
+  const regs = await register(
+    (lib) =>
+      new lib.ClientAccessArray("ho", {
+        name: "cas-headoffice",
+        fqdn: "outlook-ho.exchangeserverpro.net",
+        site: "HeadOffice",
+        connection: lab.connection,
+      }),
+  );
   const reg = regs[0] as Registration;
   const urn = urnOf("ClientAccessArray", "ho");
   return { reg, urn, checked: await host.check(urn, {}, reg.inputs) };
@@ -68,7 +91,10 @@ async function createFails(host: Host, reg: Registration): Promise<string> {
 }
 
 describe("faults", () => {
-  it("pwsh killed in the middle of a command (over SSH: the remote session drops): a clear error, then a fresh session, and a read that tells the truth", async ({ lab, freshHost: host }) => {
+  it("pwsh killed in the middle of a command (over SSH: the remote session drops): a clear error, then a fresh session, and a read that tells the truth", async ({
+    lab,
+    freshHost: host,
+  }) => {
     await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
     const reg = await declareDatabase("MB-HO-01", "HO-EX2010-MB2", lab.connection);
     const first = await warmSession(host, reg);
@@ -87,21 +113,31 @@ describe("faults", () => {
     expect(now).not.toEqual(first);
   });
 
-  it("a session that hangs past its timeout: the operation fails saying so, the next one works", async ({ lab, freshHost: host }) => {
+  it("a session that hangs past its timeout: the operation fails saying so, the next one works", async ({
+    lab,
+    freshHost: host,
+  }) => {
     await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Hang -Times 1 | Out-Null");
     const connection = { ...lab.connection, commandTimeoutSeconds: 4 } as Lab["connection"];
     const reg = await declareDatabase("MB-HO-02", "HO-EX2010-MB2", connection);
-    expect(await createFails(host, reg)).toMatch(/Set-MailboxDatabase 'MB-HO-0\d' did not finish within 4 s; its PowerShell session was stopped/);
+    expect(await createFails(host, reg)).toMatch(
+      /Set-MailboxDatabase 'MB-HO-0\d' did not finish within 4 s; its PowerShell session was stopped/,
+    );
     const state = await create(host, reg);
     expect(state.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
     expect(await labValue(lab, "MB-HO-02")).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });
 
-  it("Exchange's throttling error (18 concurrent shells): the message says so, and the next operation opens a fresh session", async ({ lab, freshHost: host }) => {
+  it("Exchange's throttling error (18 concurrent shells): the message says so, and the next operation opens a fresh session", async ({
+    lab,
+    freshHost: host,
+  }) => {
     await lab.pwsh("Add-ExchangeLabFault -Command New-ClientAccessArray -Kind Throttle -Times 1 | Out-Null");
     const { reg, urn, checked } = await checkArray(lab, host);
     const before = await warmSession(host, reg);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow(/New-ClientAccessArray 'cas-headoffice' failed: This user is allowed a maximum of 18 concurrent shells, which has been exceeded/);
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
+      /New-ClientAccessArray 'cas-headoffice' failed: This user is allowed a maximum of 18 concurrent shells, which has been exceeded/,
+    );
     const created = await host.create(urn, checked.inputs);
     expect(created.properties.arrayName).toBe("cas-headoffice");
     const after = pwshChildren(host.child.pid ?? 0);
@@ -118,7 +154,8 @@ describe("faults", () => {
     const before = await warmSession(host, reg);
     for (const pid of before) process.kill(pid, "SIGKILL");
     // Wait until the host has reaped it (then it knows the session is dead); bounded, never asserted on.
-    for (let i = 0; i < 100 && pwshChildren(host.child.pid ?? 0).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && pwshChildren(host.child.pid ?? 0).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     await lab.pwsh("Add-ExchangeLabFault -Command * -Kind SessionOpen -Times 1 | Out-Null");
     const refused = await host.create(urn, checked.inputs).then(
       () => "created",
@@ -128,25 +165,34 @@ describe("faults", () => {
       /(?:^|: )\S.* refused to open a session because this account already has the most concurrent shells Exchange allows \(18 per user by default\): close other Exchange Management Shell or remote PowerShell sessions of this account, or wait for idle ones to time out, then run again\.$/,
     );
     // The refused session's pwsh is ended; wait until the host has reaped it (bounded).
-    for (let i = 0; i < 300 && pwshChildren(host.child.pid ?? 0).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 300 && pwshChildren(host.child.pid ?? 0).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(0);
     const created = await host.create(urn, checked.inputs);
     expect(created.properties.arrayName).toBe("cas-headoffice");
     expect(pwshChildren(host.child.pid ?? 0)).toHaveLength(1);
   });
 
-  it("an Exchange error on a write: the read afterwards reports the value Exchange really has", async ({ lab, host }) => {
+  it("an Exchange error on a write: the read afterwards reports the value Exchange really has", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declareDatabase("MB-HO-03", "HO-EX2010-MB2", lab.connection);
     const state = await create(host, reg);
     await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Error -Times 1 | Out-Null");
     const moved = await declareDatabase("MB-HO-03", "HO-EX2010-MB1", lab.connection);
     const checked = await host.check(state.urn, state.inputs, moved.inputs);
-    await expect(host.update(state.id, state.urn, state.outputs, checked.inputs)).rejects.toThrow(/Set-MailboxDatabase 'MB-HO-0\d' failed: .*not available/);
+    await expect(host.update(state.id, state.urn, state.outputs, checked.inputs)).rejects.toThrow(
+      /Set-MailboxDatabase 'MB-HO-0\d' failed: .*not available/,
+    );
     const refreshed = await refresh(host, state);
     expect(refreshed?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });
 
-  it("a site apply whose third database fails is reported per resource, and applying again converges with nothing duplicated or lost", async ({ lab, host }) => {
+  it("a site apply whose third database fails is reported per resource, and applying again converges with nothing duplicated or lost", async ({
+    lab,
+    host,
+  }) => {
     const declare = () =>
       register(async (lib) => {
         const site = new lib.CasArraySite("headoffice", {
@@ -168,7 +214,13 @@ describe("faults", () => {
     await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Error -Times 1 | Out-Null");
     const outcome2 = await applyAll(host, [dbs[2] as Registration], state, true);
     expect(outcome1.failed).toEqual([]);
-    expect(outcome1.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
+    expect(outcome1.created).toEqual([
+      "headoffice-array",
+      "headoffice-claim",
+      "headoffice-dns",
+      "headoffice-mb-ho-01",
+      "headoffice-mb-ho-02",
+    ]);
     expect(outcome2.failed).toHaveLength(1);
     expect(outcome2.failed[0]?.name).toBe("headoffice-mb-ho-03");
     expect(outcome2.failed[0]?.error).toMatch(/Set-MailboxDatabase 'MB-HO-0\d' failed/);
@@ -177,14 +229,21 @@ describe("faults", () => {
     const again = await applyAll(host, await declare(), state);
     expect(again.failed).toEqual([]);
     expect(again.created).toEqual(["headoffice-mb-ho-03"]);
-    expect(again.unchanged).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02"]);
+    expect(again.unchanged).toEqual([
+      "headoffice-array",
+      "headoffice-claim",
+      "headoffice-dns",
+      "headoffice-mb-ho-01",
+      "headoffice-mb-ho-02",
+    ]);
     expect(await lab.json<unknown[]>("Get-ClientAccessArray")).toHaveLength(1);
     expect(
       await lab.json<string[]>(
         "Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }",
       ),
     ).toEqual(["10.1.0.100"]);
-    for (const db of ["MB-HO-01", "MB-HO-02", "MB-HO-03"]) expect(await labValue(lab, db)).toBe("outlook-ho.exchangeserverpro.net");
+    for (const db of ["MB-HO-01", "MB-HO-02", "MB-HO-03"])
+      expect(await labValue(lab, db)).toBe("outlook-ho.exchangeserverpro.net");
     // Three site applies and a preview's worth of Exchange reads: about a minute idle, over three on a loaded 2-CPU machine.
   });
 });

@@ -47,13 +47,25 @@ function pwshBelow(parent: number): number[] {
 }
 
 describe("host gone in the middle of a batch", () => {
-  it("a SIGKILLed host's pwsh stops its batch of Set-MailboxDatabase at the next item (at most the one in flight lands) and exits", async ({ lab, freshHost: host }) => {
-    lab.writeState(JSON.parse(siteState(DATABASES, { SessionOpenMs: 0, ExchangeCommandMs: 200, DnsCommandMs: 0 })) as JsonObject);
+  it("a SIGKILLed host's pwsh stops its batch of Set-MailboxDatabase at the next item (at most the one in flight lands) and exits", async ({
+    lab,
+    freshHost: host,
+  }) => {
+    lab.writeState(
+      JSON.parse(siteState(DATABASES, { SessionOpenMs: 0, ExchangeCommandMs: 200, DnsCommandMs: 0 })) as JsonObject,
+    );
     const pristine = records(lab);
     expect(pristine.size).toBe(DATABASES);
 
     const regs = await register((lib) =>
-      names.map((database) => new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection })),
+      names.map(
+        (database) =>
+          new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), {
+            database,
+            rpcClientAccessServer: "HO-EX2010-MB2",
+            connection: lab.connection,
+          }),
+      ),
     );
     expect(regs).toHaveLength(DATABASES);
     // The engine's creates, all at once: the host batches their sets into one Invoke-ExcasBatch.
@@ -86,6 +98,9 @@ describe("host gone in the middle of a batch", () => {
 
     const after = changedSince(lab, pristine);
     expect(after).toEqual(expect.arrayContaining(atFreeze));
-    expect(after.length - atFreeze.length, `databases written after the host was gone: ${after.length - atFreeze.length}`).toBeLessThanOrEqual(1);
+    expect(
+      after.length - atFreeze.length,
+      `databases written after the host was gone: ${after.length - atFreeze.length}`,
+    ).toBeLessThanOrEqual(1);
   });
 });

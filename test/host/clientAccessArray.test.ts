@@ -18,7 +18,9 @@ interface ArrayArgs {
 }
 
 async function declare(lab: Lab, args: ArrayArgs, resourceName = "ho"): Promise<Registration> {
-  const regs = await register((lib) => new lib.ClientAccessArray(resourceName, { ...args, connection: lab.connection }));
+  const regs = await register(
+    (lib) => new lib.ClientAccessArray(resourceName, { ...args, connection: lab.connection }),
+  );
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
   return reg;
@@ -33,7 +35,9 @@ interface LabArray {
   SiteName: string;
 }
 function labArrays(lab: Lab): Promise<LabArray[]> {
-  return lab.json<LabArray[]>("Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}}");
+  return lab.json<LabArray[]>(
+    "Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}}",
+  );
 }
 
 describe("ClientAccessArray through the dynamic-provider host", () => {
@@ -58,11 +62,16 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     });
     expect(state.outputs.distinguishedName).toMatch(/^CN=cas-headoffice,CN=Arrays,/);
     expect(state.outputs.exchangeLegacyDn).toMatch(/cas-headoffice/);
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: state.id }]);
+    expect(await labArrays(lab)).toEqual([
+      { Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: state.id },
+    ]);
   });
 
   it("defaults the name to the FQDN's host label, as New-ClientAccessArray does", async ({ lab, host }) => {
-    const state = await create(host, await declare(lab, { fqdn: "outlook-br.exchangeserverpro.net", site: "BranchOffice" }));
+    const state = await create(
+      host,
+      await declare(lab, { fqdn: "outlook-br.exchangeserverpro.net", site: "BranchOffice" }),
+    );
     expect(state.outputs.arrayName).toBe("outlook-br");
     expect(state.outputs.members).toEqual(["BR-EX2010-MB"]);
   });
@@ -74,7 +83,9 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(changed).toBe(true);
     expect(state.id).toBe(first.id);
     expect(state.outputs).toMatchObject({ arrayName: "cas-ho", fqdn: "outlook.exchangeserverpro.net", guid: first.id });
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-ho", Fqdn: "outlook.exchangeserverpro.net", SiteName: "HeadOffice", Guid: first.id }]);
+    expect(await labArrays(lab)).toEqual([
+      { Name: "cas-ho", Fqdn: "outlook.exchangeserverpro.net", SiteName: "HeadOffice", Guid: first.id },
+    ]);
     const again = await up(host, state, renamed);
     expect(again.changed).toBe(false);
   });
@@ -85,17 +96,31 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     await lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net -Name cas-renamed");
     const refreshed = await refresh(host, state);
     expect(refreshed?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", arrayName: "cas-renamed" });
-    expect(refreshed?.inputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", name: "cas-renamed", site: "HeadOffice" });
+    expect(refreshed?.inputs).toMatchObject({
+      fqdn: "mail.exchangeserverpro.net",
+      name: "cas-renamed",
+      site: "HeadOffice",
+    });
     if (refreshed === undefined) throw new Error("vanished");
     const { state: repaired, changed } = await up(host, refreshed, reg);
     expect(changed).toBe(true);
     expect(repaired.outputs).toMatchObject({ fqdn: "outlook-ho.exchangeserverpro.net", arrayName: "cas-headoffice" });
-    expect((await labArrays(lab))[0]).toMatchObject({ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net" });
+    expect((await labArrays(lab))[0]).toMatchObject({
+      Name: "cas-headoffice",
+      Fqdn: "outlook-ho.exchangeserverpro.net",
+    });
   });
 
-  it("refuses a second array in the same site at preview (Check) and at create, naming the existing one and suggesting adopt", async ({ lab, host }) => {
+  it("refuses a second array in the same site at preview (Check) and at create, naming the existing one and suggesting adopt", async ({
+    lab,
+    host,
+  }) => {
     await create(host, await declare(lab, HO));
-    const second = await declare(lab, { name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" }, "second");
+    const second = await declare(
+      lab,
+      { name: "cas-second", fqdn: "outlook2.exchangeserverpro.net", site: "HeadOffice" },
+      "second",
+    );
     const urn = urnOf("ClientAccessArray", "second");
     const refusal =
       /^Site HeadOffice already has CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\), which this stack does not manage.*Set adopt: true to take it over \(it will be renamed to 'cas-second' and its FQDN changed from outlook-ho\.exchangeserverpro\.net to outlook2\.exchangeserverpro\.net\)/;
@@ -105,31 +130,70 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect((await labArrays(lab)).map((a) => a.Name)).toEqual(["cas-headoffice"]);
   });
 
-  it("takes an array identical to the declaration as its own (an interrupted apply), and removes it on delete", async ({ lab, host }) => {
-    await lab.pwsh("New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+  it("takes an array identical to the declaration as its own (an interrupted apply), and removes it on delete", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      "New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const existing = (await labArrays(lab))[0];
     const { result: state, printed } = await host.printedBy(async () => create(host, await declare(lab, HO)));
-    expect(printed).toMatch(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared/);
+    expect(printed).toMatch(
+      /CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared/,
+    );
     expect(state.id).toBe(existing?.Guid);
     expect(state.outputs.adopted).toBe(false);
     await host.delete(state.id, state.urn, state.outputs);
     expect(await labArrays(lab)).toEqual([]);
   });
 
-  it("adopts the site's existing array when asked, converging it instead of failing; delete releases it", async ({ lab, host }) => {
-    await lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+  it("adopts the site's existing array when asked, converging it instead of failing; delete releases it", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      "New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const existing = (await labArrays(lab))[0];
-    const { result: state, printed } = await host.printedBy(async () => create(host, await declare(lab, { ...HO, adopt: true })));
-    expect(printed).toMatch(/CAS array 'legacy-ho' \(legacy\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice' and its FQDN changed/);
+    const { result: state, printed } = await host.printedBy(async () =>
+      create(host, await declare(lab, { ...HO, adopt: true })),
+    );
+    expect(printed).toMatch(
+      /CAS array 'legacy-ho' \(legacy\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice' and its FQDN changed/,
+    );
     expect(state.id).toBe(existing?.Guid);
     expect(state.outputs.adopted).toBe(true);
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+    expect(await labArrays(lab)).toEqual([
+      {
+        Name: "cas-headoffice",
+        Fqdn: "outlook-ho.exchangeserverpro.net",
+        SiteName: "HeadOffice",
+        Guid: existing?.Guid,
+      },
+    ]);
     await host.delete(state.id, state.urn, state.outputs);
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: "outlook-ho.exchangeserverpro.net", SiteName: "HeadOffice", Guid: existing?.Guid }]);
+    expect(await labArrays(lab)).toEqual([
+      {
+        Name: "cas-headoffice",
+        Fqdn: "outlook-ho.exchangeserverpro.net",
+        SiteName: "HeadOffice",
+        Guid: existing?.Guid,
+      },
+    ]);
   });
 
-  it("puts the databases pointing at it back before it is removed: to the recorded value, else to a Client Access server of their site", async ({ lab, host }) => {
-    const state = await create(host, await declare(lab, { ...HO, restore: [{ database: "MB-HO-02", rpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }] }));
+  it("puts the databases pointing at it back before it is removed: to the recorded value, else to a Client Access server of their site", async ({
+    lab,
+    host,
+  }) => {
+    const state = await create(
+      host,
+      await declare(lab, {
+        ...HO,
+        restore: [{ database: "MB-HO-02", rpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }],
+      }),
+    );
     await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
     await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer outlook-ho.exchangeserverpro.net");
     await host.delete(state.id, state.urn, state.outputs);
@@ -158,27 +222,52 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     expect(diff2.replaces).toEqual([]);
   });
 
-  it("diffs a changed connection as a change (an update in place), and the same declaration as no change", async ({ lab, host }) => {
+  it("diffs a changed connection as a change (an update in place), and the same declaration as no change", async ({
+    lab,
+    host,
+  }) => {
     const state = await create(host, await declare(lab, HO));
     const again = await declare(lab, HO);
     const same = await host.check(state.urn, state.inputs, again.inputs);
     expect(same.failures).toEqual([]);
-    expect(await host.diff(state.id, state.urn, state.outputs, same.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(state.id, state.urn, state.outputs, same.inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
 
-    const slower = await register((lib) => new lib.ClientAccessArray("ho", { ...HO, connection: { ...lab.connection, commandTimeoutSeconds: 300 } }));
+    const slower = await register(
+      (lib) =>
+        new lib.ClientAccessArray("ho", { ...HO, connection: { ...lab.connection, commandTimeoutSeconds: 300 } }),
+    );
     const checked = await host.check(state.urn, state.inputs, (slower[0] as Registration).inputs);
     expect(checked.failures).toEqual([]);
     expect(checked.inputs.connection).toMatchObject({ commandTimeoutSeconds: 300 });
-    expect(await host.diff(state.id, state.urn, state.outputs, checked.inputs)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(state.id, state.urn, state.outputs, checked.inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     // The update stores the new connection: the next diff of the same declaration is no change.
     const outputs = await host.update(state.id, state.urn, state.outputs, checked.inputs);
-    expect(await host.diff(state.id, state.urn, outputs, checked.inputs)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(state.id, state.urn, outputs, checked.inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
-  it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async ({ lab, host }) => {
+  it("rejects bad inputs in check with one reason per property, and lets unknown preview values through", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, HO);
     const urn = urnOf("ClientAccessArray", "ho");
-    const bad = await host.check(urn, {}, { ...reg.inputs, name: "x".repeat(65), fqdn: "not a host!", site: "Head;Office" });
+    const bad = await host.check(
+      urn,
+      {},
+      { ...reg.inputs, name: "x".repeat(65), fqdn: "not a host!", site: "Head;Office" },
+    );
     expect(bad.failures.map((f) => f.property).sort()).toEqual(["fqdn", "name", "site"]);
     expect(bad.failures.find((f) => f.property === "fqdn")?.reason).toMatch(/fully qualified DNS name/);
     expect(bad.failures.find((f) => f.property === "name")?.reason).toMatch(/at most 64 characters/);
@@ -194,10 +283,20 @@ describe("ClientAccessArray through the dynamic-provider host", () => {
     // Ten more AD sites, written into the lab's state the way its scenario files declare sites.
     const state = JSON.parse(fs.readFileSync(lab.statePath, "utf8")) as { sites: { Name: string; Guid: string }[] };
     const sites = Array.from({ length: 10 }, (_, i) => `Site${i}`);
-    state.sites.push(...sites.map((Name, i) => ({ Name, Guid: `00000000-0000-4000-8000-0000000000${String(i).padStart(2, "0")}` })));
+    state.sites.push(
+      ...sites.map((Name, i) => ({ Name, Guid: `00000000-0000-4000-8000-0000000000${String(i).padStart(2, "0")}` })),
+    );
     fs.writeFileSync(lab.statePath, JSON.stringify(state));
     const regs = await register((lib) =>
-      sites.map((site, i) => new lib.ClientAccessArray(`a${i}`, { name: `cas-${i}`, fqdn: `outlook-${i}.exchangeserverpro.net`, site, connection: lab.connection })),
+      sites.map(
+        (site, i) =>
+          new lib.ClientAccessArray(`a${i}`, {
+            name: `cas-${i}`,
+            fqdn: `outlook-${i}.exchangeserverpro.net`,
+            site,
+            connection: lab.connection,
+          }),
+      ),
     );
     expect(regs).toHaveLength(10);
     const created = await Promise.all(regs.map((r) => create(host, r)));

@@ -38,11 +38,22 @@ async function commandsRun(h: Host): Promise<Record<string, number>> {
 }
 
 async function settings(lab: Lab, databases: string[], value: string): Promise<Registration[]> {
-  return register((lib) => databases.map((database) => new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), { database, rpcClientAccessServer: value, connection: lab.connection })));
+  return register((lib) =>
+    databases.map(
+      (database) =>
+        new lib.MailboxDatabaseRpcSetting(database.toLowerCase(), {
+          database,
+          rpcClientAccessServer: value,
+          connection: lab.connection,
+        }),
+    ),
+  );
 }
 
 describe("MailboxDatabaseRpcSetting's writes", () => {
-  it("sets each database once and reads it back after its Set: the outputs are what Exchange shows, and nothing else runs per database", async ({ lab }) => {
+  it("sets each database once and reads it back after its Set: the outputs are what Exchange shows, and nothing else runs per database", async ({
+    lab,
+  }) => {
     await lab.pwsh(`$null = New-ClientAccessArray -Name cas-headoffice -Fqdn ${ARRAY_FQDN} -Site HeadOffice`);
     const h = await startHost();
     const databases = ["MB-HO-01", "MB-HO-02", "MB-HO-03"];
@@ -50,9 +61,17 @@ describe("MailboxDatabaseRpcSetting's writes", () => {
     // The array's name, in another case: Exchange shows the array's FQDN as it stores it.
     for (const reg of await settings(lab, databases, "CAS-HEADOFFICE")) created.push(await create(h, reg));
     for (const state of created) {
-      expect(state.outputs).toMatchObject({ rpcClientAccessServer: ARRAY_FQDN, appliedRpcClientAccessServer: ARRAY_FQDN, wantedRpcClientAccessServer: "CAS-HEADOFFICE" });
+      expect(state.outputs).toMatchObject({
+        rpcClientAccessServer: ARRAY_FQDN,
+        appliedRpcClientAccessServer: ARRAY_FQDN,
+        wantedRpcClientAccessServer: "CAS-HEADOFFICE",
+      });
     }
-    expect(await labDatabases(lab)).toMatchObject({ "MB-HO-01": ARRAY_FQDN, "MB-HO-02": ARRAY_FQDN, "MB-HO-03": ARRAY_FQDN });
+    expect(await labDatabases(lab)).toMatchObject({
+      "MB-HO-01": ARRAY_FQDN,
+      "MB-HO-02": ARRAY_FQDN,
+      "MB-HO-03": ARRAY_FQDN,
+    });
     const commands = await commandsRun(h);
     // Each database: its check's read, its create's read, its Set, its read back.
     expect(commands).toEqual({ "Get-MailboxDatabase": 9, "Set-MailboxDatabase": 3 });

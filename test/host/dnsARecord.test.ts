@@ -49,7 +49,9 @@ async function labRecords(lab: Lab, name = "outlook-ho", zone = ZONE, server = "
 }
 
 async function labAdd(lab: Lab, ip: string, name = "outlook-ho", ttl = "00:20:00"): Promise<void> {
-  await lab.pwsh(`Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name '${name}' -IPv4Address '${ip}' -TimeToLive '${ttl}' -ComputerName DC01`);
+  await lab.pwsh(
+    `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name '${name}' -IPv4Address '${ip}' -TimeToLive '${ttl}' -ComputerName DC01`,
+  );
 }
 
 interface Observation {
@@ -96,7 +98,10 @@ function startReader(lab: Lab, name: string): { started: Promise<void>; stop(): 
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
-    started: Promise.race([started, exited.then((code) => Promise.reject(new Error(`reader exited ${code}: ${stderr}`)))]),
+    started: Promise.race([
+      started,
+      exited.then((code) => Promise.reject(new Error(`reader exited ${code}: ${stderr}`))),
+    ]),
     async stop() {
       fs.writeFileSync(stopFile, "");
       const code = await exited;
@@ -121,7 +126,10 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(reg.provider.length).toBeLessThan(4096);
   });
 
-  it("creates the array's A record pointing at one Client Access server, with the default TTL", async ({ lab, host }) => {
+  it("creates the array's A record pointing at one Client Access server, with the default TTL", async ({
+    lab,
+    host,
+  }) => {
     const state = await create(host, await declare(lab, { addresses: [CAS1] }));
     expect(state.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
     expect(state.outputs).toMatchObject({
@@ -138,18 +146,28 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await labRecords(lab, "HO-EX2010-MB1")).toEqual([{ ip: CAS1, ttl: 1200 }]);
   });
 
-  it("takes the name as an FQDN inside the zone, stores it relative, and a second apply reports no change", async ({ lab, host }) => {
+  it("takes the name as an FQDN inside the zone, stores it relative, and a second apply reports no change", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, { name: "Outlook-HO.exchangeserverpro.net.", addresses: [VIP, CAS1, CAS1] });
     const state = await create(host, reg);
     expect(state.inputs).toMatchObject({ name: "outlook-ho", addresses: [CAS1, VIP], ttl: 3600 });
-    expect(state.outputs).toMatchObject({ name: "outlook-ho", fqdn: "outlook-ho.exchangeserverpro.net", addresses: [CAS1, VIP] });
+    expect(state.outputs).toMatchObject({
+      name: "outlook-ho",
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      addresses: [CAS1, VIP],
+    });
     const again = await up(host, state, reg);
     expect(again.changed).toBe(false);
     const reordered = await up(host, state, await declare(lab, { name: "outlook-ho", addresses: [CAS1, VIP] }));
     expect(reordered.changed).toBe(false);
   });
 
-  it("moves the name from one CAS to the VIP in place; a concurrent reader never sees it without an address", async ({ lab, host }) => {
+  it("moves the name from one CAS to the VIP in place; a concurrent reader never sees it without an address", async ({
+    lab,
+    host,
+  }) => {
     const state = await create(host, await declare(lab, { addresses: [CAS1] }));
     // Every DNS command now takes 250 ms, which widens every window the move could open.
     await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 250 | Out-Null");
@@ -167,12 +185,17 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await labRecords(lab)).toEqual([{ ip: VIP, ttl: 3600 }]);
   });
 
-  it("allows DNS round robin (two CAS addresses) with a warning that it is not load balancing", async ({ lab, host }) => {
+  it("allows DNS round robin (two CAS addresses) with a warning that it is not load balancing", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, { addresses: [CAS2, CAS1] });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.outputs.addresses).toEqual([CAS1, CAS2]);
     expect((await labRecords(lab)).map((r) => r.ip)).toEqual([CAS1, CAS2]);
-    expect(printed).toMatch(/outlook-ho\.exchangeserverpro\.net gets 2 A records \(10\.1\.0\.11, 10\.1\.0\.12\): that is DNS round robin, not load balancing/);
+    expect(printed).toMatch(
+      /outlook-ho\.exchangeserverpro\.net gets 2 A records \(10\.1\.0\.11, 10\.1\.0\.12\): that is DNS round robin, not load balancing/,
+    );
   });
 
   it("changes the TTL in place with Set-DnsServerResourceRecord's old/new objects", async ({ lab, host }) => {
@@ -186,11 +209,15 @@ describe("DnsARecord through the dynamic-provider host", () => {
     ]);
   });
 
-  it("refuses to create over A records it does not declare, naming them, at preview (Check) and at create, and leaves them alone", async ({ lab, host }) => {
+  it("refuses to create over A records it does not declare, naming them, at preview (Check) and at create, and leaves them alone", async ({
+    lab,
+    host,
+  }) => {
     await labAdd(lab, "10.1.0.99");
     const reg = await declare(lab, { addresses: [CAS1] });
     const urn = urnOf("DnsARecord", "outlook-ho");
-    const refusal = /outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.99 that this stack does not own.*adopt: true/;
+    const refusal =
+      /outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.99 that this stack does not own.*adopt: true/;
     const checked = await host.check(urn, {}, reg.inputs);
     expect(checked.failures).toEqual([{ property: "addresses", reason: expect.stringMatching(refusal) }]);
     // An update (something in state) is not a take-over: Check leaves the name's records to Diff.
@@ -199,7 +226,10 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await labRecords(lab)).toEqual([{ ip: "10.1.0.99", ttl: 1200 }]);
   });
 
-  it("refuses a name that already holds one of its addresses (a record it did not create); with adopt, takes it and adds only the missing one, converging the TTL", async ({ lab, host }) => {
+  it("refuses a name that already holds one of its addresses (a record it did not create); with adopt, takes it and adds only the missing one, converging the TTL", async ({
+    lab,
+    host,
+  }) => {
     await labAdd(lab, CAS1);
     const urn = urnOf("DnsARecord", "outlook-ho");
     const checked = await host.check(urn, {}, (await declare(lab, { addresses: [CAS1, CAS2] })).inputs);
@@ -220,7 +250,10 @@ describe("DnsARecord through the dynamic-provider host", () => {
     ]);
   });
 
-  it("refuses a record that appears at the name while it creates (someone else's: seen by its read, or WIN32 9711 from its Add), adding nothing", async ({ lab, host }) => {
+  it("refuses a record that appears at the name while it creates (someone else's: seen by its read, or WIN32 9711 from its Add), adding nothing", async ({
+    lab,
+    host,
+  }) => {
     // Warm the session so the create's Get runs at once, then make every DNS command take 3 s:
     // the record lands while the create's read or add waits. Either way it is not this stack's.
     expect(await labRecords(lab)).toEqual([]);
@@ -234,12 +267,22 @@ describe("DnsARecord through the dynamic-provider host", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     lab.edit((state) => {
-      const dns = state.dns as { servers: { Name: string; Zones: { Name: string; Records: Record<string, unknown>[] }[] }[] };
+      const dns = state.dns as {
+        servers: { Name: string; Zones: { Name: string; Records: Record<string, unknown>[] }[] }[];
+      };
       const zone = dns.servers.find((s) => s.Name === "DC01")?.Zones.find((z) => z.Name === ZONE);
       if (zone === undefined) throw new Error("no zone");
-      zone.Records.push({ HostName: "outlook-ho", RecordType: "A", TimeToLive: "01:00:00", Timestamp: null, IPv4Address: CAS1 });
+      zone.Records.push({
+        HostName: "outlook-ho",
+        RecordType: "A",
+        TimeToLive: "01:00:00",
+        Timestamp: null,
+        IPv4Address: CAS1,
+      });
     });
-    expect(await creating).toMatch(/outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.11 that this stack does not own/);
+    expect(await creating).toMatch(
+      /outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.11 that this stack does not own/,
+    );
     await lab.pwsh("Set-ExchangeLabLatency -DnsCommandMs 0 | Out-Null");
     expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 3600 }]);
   });
@@ -249,7 +292,9 @@ describe("DnsARecord through the dynamic-provider host", () => {
     await labAdd(lab, CAS1);
     const reg = await declare(lab, { addresses: [VIP], adopt: true });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
-    expect(printed).toMatch(/outlook-ho\.exchangeserverpro\.net will be taken over \(adopt\): A records 10\.1\.0\.11, 10\.1\.0\.99 will be removed, leaving 10\.1\.0\.100/);
+    expect(printed).toMatch(
+      /outlook-ho\.exchangeserverpro\.net will be taken over \(adopt\): A records 10\.1\.0\.11, 10\.1\.0\.99 will be removed, leaving 10\.1\.0\.100/,
+    );
     expect(state.outputs).toMatchObject({ addresses: [VIP], adopt: true, adopted: true });
     expect(await labRecords(lab)).toEqual([{ ip: VIP, ttl: 3600 }]);
     // It was there before this stack: deleting releases it, the name keeps its records.
@@ -258,7 +303,10 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(deleted.printed).toMatch(/outlook-ho\.exchangeserverpro\.net is released, not removed/);
   });
 
-  it("shows drift made behind its back on refresh (an extra record, another TTL), and the next up repairs it", async ({ lab, host }) => {
+  it("shows drift made behind its back on refresh (an extra record, another TTL), and the next up repairs it", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, { addresses: [CAS1] });
     const state = await create(host, reg);
     await labAdd(lab, CAS2);
@@ -273,7 +321,10 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect((await up(host, repaired, reg)).changed).toBe(false);
   });
 
-  it("keeps showing one record's TTL changed by hand as drift across refreshes, and the next up repairs it", async ({ lab, host }) => {
+  it("keeps showing one record's TTL changed by hand as drift across refreshes, and the next up repairs it", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, { addresses: [CAS1, CAS2] });
     const state = await create(host, reg);
     await lab.pwsh(
@@ -304,27 +355,49 @@ describe("DnsARecord through the dynamic-provider host", () => {
 
   it("reads a name deleted behind its back as gone (WIN32 9714 gives id '')", async ({ lab, host }) => {
     const state = await create(host, await declare(lab, { addresses: [CAS1, CAS2] }));
-    await lab.pwsh(`Remove-DnsServerResourceRecord -ZoneName '${ZONE}' -RRType A -Name outlook-ho -Force -ComputerName DC01`);
+    await lab.pwsh(
+      `Remove-DnsServerResourceRecord -ZoneName '${ZONE}' -RRType A -Name outlook-ho -Force -ComputerName DC01`,
+    );
     expect(await labRecords(lab)).toEqual([]);
     expect(await refresh(host, state)).toBeUndefined();
     // Deleting what is already gone succeeds.
     await host.delete(state.id, state.urn, state.outputs);
   });
 
-  it("fails create in a zone the DNS server does not host, naming zone and server (WIN32 9601)", async ({ lab, host }) => {
-    const reg = await declare(lab, { zone: "branch.exchangeserverpro.net", name: "outlook-br", addresses: ["10.2.0.11"] }, "outlook-br");
+  it("fails create in a zone the DNS server does not host, naming zone and server (WIN32 9601)", async ({
+    lab,
+    host,
+  }) => {
+    const reg = await declare(
+      lab,
+      { zone: "branch.exchangeserverpro.net", name: "outlook-br", addresses: ["10.2.0.11"] },
+      "outlook-br",
+    );
     const urn = urnOf("DnsARecord", "outlook-br");
     const checked = await host.check(urn, {}, reg.inputs);
     expect(checked.failures).toEqual([]);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow("DNS server 'DC01' does not host zone 'branch.exchangeserverpro.net' (WIN32 9601, from Get-DnsServerResourceRecord)");
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
+      "DNS server 'DC01' does not host zone 'branch.exchangeserverpro.net' (WIN32 9601, from Get-DnsServerResourceRecord)",
+    );
   });
 
   it("manages the branch's record on the branch DNS server DC02, leaving DC01 alone", async ({ lab, host }) => {
-    const reg = await declare(lab, { zone: "branch.exchangeserverpro.net", name: "outlook-br.branch.exchangeserverpro.net", addresses: ["10.2.0.11"], dnsServer: "DC02" }, "outlook-br");
+    const reg = await declare(
+      lab,
+      {
+        zone: "branch.exchangeserverpro.net",
+        name: "outlook-br.branch.exchangeserverpro.net",
+        addresses: ["10.2.0.11"],
+        dnsServer: "DC02",
+      },
+      "outlook-br",
+    );
     const state = await create(host, reg);
     expect(state.id).toBe("dc02/branch.exchangeserverpro.net/outlook-br");
     expect(state.outputs.fqdn).toBe("outlook-br.branch.exchangeserverpro.net");
-    expect(await labRecords(lab, "outlook-br", "branch.exchangeserverpro.net", "DC02")).toEqual([{ ip: "10.2.0.11", ttl: 3600 }]);
+    expect(await labRecords(lab, "outlook-br", "branch.exchangeserverpro.net", "DC02")).toEqual([
+      { ip: "10.2.0.11", ttl: 3600 },
+    ]);
     expect(await labRecords(lab, "outlook-br.branch")).toEqual([]);
   });
 
@@ -339,7 +412,10 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await labRecords(lab)).toEqual([{ ip: "10.1.0.77", ttl: 1200 }]);
   });
 
-  it("replaces on a zone, name or server change; changes addresses, TTL, adopt and connection in place", async ({ lab, host }) => {
+  it("replaces on a zone, name or server change; changes addresses, TTL, adopt and connection in place", async ({
+    lab,
+    host,
+  }) => {
     const state = await create(host, await declare(lab, { addresses: [CAS1] }));
     const diffOf = async (args: RecordArgs, connection = lab.connection) => {
       const reg = await declare(lab, args);
@@ -347,24 +423,45 @@ describe("DnsARecord through the dynamic-provider host", () => {
       expect(checked.failures).toEqual([]);
       return host.diff(state.id, state.urn, state.outputs, checked.inputs);
     };
-    expect(await diffOf({ addresses: [CAS1], name: "outlook" })).toEqual({ changes: "some", replaces: ["name"], deleteBeforeReplace: false });
+    expect(await diffOf({ addresses: [CAS1], name: "outlook" })).toEqual({
+      changes: "some",
+      replaces: ["name"],
+      deleteBeforeReplace: false,
+    });
     expect(await diffOf({ addresses: [CAS1], dnsServer: "DC02", zone: "branch.exchangeserverpro.net" })).toEqual({
       changes: "some",
       replaces: ["zone", "dnsServer"],
       deleteBeforeReplace: false,
     });
-    expect(await diffOf({ addresses: [CAS1], dnsServer: "dc01" })).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    expect(await diffOf({ addresses: [CAS1], dnsServer: "dc01" })).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     expect(await diffOf({ addresses: [VIP] })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-    expect(await diffOf({ addresses: [CAS1], ttl: 60 })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-    expect(await diffOf({ addresses: [CAS1], adopt: true })).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-    expect(await diffOf({ addresses: [CAS1] }, { ...lab.connection, commandTimeoutSeconds: 300 } as typeof lab.connection)).toEqual({
+    expect(await diffOf({ addresses: [CAS1], ttl: 60 })).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await diffOf({ addresses: [CAS1], adopt: true })).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(
+      await diffOf({ addresses: [CAS1] }, { ...lab.connection, commandTimeoutSeconds: 300 } as typeof lab.connection),
+    ).toEqual({
       changes: "some",
       replaces: [],
       deleteBeforeReplace: false,
     });
   });
 
-  it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async ({ lab, host }) => {
+  it("rejects bad inputs in check with a reason per property, and lets unknown preview values through", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, { addresses: [CAS1] });
     const urn = urnOf("DnsARecord", "outlook-ho");
     const reasons = async (news: Record<string, unknown>) => {
@@ -374,11 +471,15 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect(await reasons({ name: "outlook-ho.contoso.com" })).toEqual([
       "name: 'outlook-ho.contoso.com' is outside zone exchangeserverpro.net: give a name relative to the zone (such as outlook-ho) or an FQDN that ends in .exchangeserverpro.net, or put the record in the zone that holds outlook-ho.contoso.com",
     ]);
-    expect((await reasons({ name: "exchangeserverpro.net" }))[0]).toMatch(/^name: .* is the apex of zone exchangeserverpro\.net/);
+    expect((await reasons({ name: "exchangeserverpro.net" }))[0]).toMatch(
+      /^name: .* is the apex of zone exchangeserverpro\.net/,
+    );
     expect((await reasons({ name: "@" }))[0]).toMatch(/is the apex of zone/);
     expect(await reasons({ name: "outlook ho" })).toHaveLength(1);
     expect(await reasons({ zone: "exchange server pro" })).toHaveLength(1);
-    expect(await reasons({ addresses: ["fe80::1"] })).toEqual(["addresses: fe80::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed"]);
+    expect(await reasons({ addresses: ["fe80::1"] })).toEqual([
+      "addresses: fe80::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed",
+    ]);
     expect((await reasons({ addresses: ["10.1.0.256"] }))[0]).toMatch(/each of its four numbers must be 0-255/);
     expect((await reasons({ addresses: ["10.01.0.1"] }))[0]).toMatch(/leading zero/);
     expect((await reasons({ addresses: ["10.1.0"] }))[0]).toMatch(/dotted-quad/);
@@ -387,7 +488,15 @@ describe("DnsARecord through the dynamic-provider host", () => {
     expect((await reasons({ ttl: 1.5 }))[0]).toMatch(/^ttl: must be a whole number of seconds/);
     expect((await reasons({ ttl: 2147483648 }))[0]).toMatch(/^ttl: must be at most 2147483647 seconds/);
     expect((await reasons({ dnsServer: "DC 01" }))[0]).toMatch(/^dnsServer: /);
-    const preview = await host.check(urn, {}, { ...reg.inputs, addresses: ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"], name: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+    const preview = await host.check(
+      urn,
+      {},
+      {
+        ...reg.inputs,
+        addresses: ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"],
+        name: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+      },
+    );
     expect(preview.failures).toEqual([]);
   });
 });

@@ -14,8 +14,17 @@ const REFUSAL =
 
 async function declareAll(lab: Lab): Promise<Registration[]> {
   return register((lib) => [
-    new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
-    new lib.MailboxDatabaseRpcSetting("mb-ho-01", { database: "MB-HO-01", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }),
+    new lib.ClientAccessArray("ho", {
+      name: "cas-headoffice",
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      site: "HeadOffice",
+      connection: lab.connection,
+    }),
+    new lib.MailboxDatabaseRpcSetting("mb-ho-01", {
+      database: "MB-HO-01",
+      rpcClientAccessServer: "HO-EX2010-MB2",
+      connection: lab.connection,
+    }),
   ]);
 }
 
@@ -28,7 +37,9 @@ describe("endpoint version", () => {
   // on the file's lab (an Exchange 2010 endpoint). So this test has a lab of its own, whose session
   // endpoint is an Exchange 2016 server (HO-EX2016) of the same organisation: another connection,
   // so the host opens a new session for it, and checks that session's endpoint.
-  it("an Exchange 2016 endpoint: the first command of each resource fails with the one sentence, and nothing changes", async ({ host }) => {
+  it("an Exchange 2016 endpoint: the first command of each resource fails with the one sentence, and nothing changes", async ({
+    host,
+  }) => {
     const lab = createLab({ edit: modernEndpoint });
     onTestFinished(() => lab.remove());
     const regs = await declareAll(lab);
@@ -48,7 +59,9 @@ describe("endpoint version", () => {
   it("an Exchange 2010 endpoint: the same resources are created", async ({ lab, host }) => {
     const regs = await declareAll(lab);
     for (const reg of regs) await create(host, reg);
-    expect((await lab.json<{ Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Fqdn")).map((a) => a.Fqdn)).toEqual(["outlook-ho.exchangeserverpro.net"]);
+    expect(
+      (await lab.json<{ Fqdn: string }[]>("Get-ClientAccessArray | Select-Object Fqdn")).map((a) => a.Fqdn),
+    ).toEqual(["outlook-ho.exchangeserverpro.net"]);
     expect(await labRpc(lab)).toBe("HO-EX2010-MB2.exchangeserverpro.net");
   });
 });

@@ -8,7 +8,18 @@ import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import { urnOf } from "../support/host";
 import type { JsonObject, Lab } from "../support/lab";
-import { CAS1, CAS2, IFACE, labClusters, nlbScenario, onServer, PORTS, serverIn, sessionsOf, VIP } from "../support/nlb";
+import {
+  CAS1,
+  CAS2,
+  IFACE,
+  labClusters,
+  nlbScenario,
+  onServer,
+  PORTS,
+  serverIn,
+  sessionsOf,
+  VIP,
+} from "../support/nlb";
 
 const URN = urnOf("NlbCluster", "ho-nlb");
 
@@ -39,7 +50,10 @@ interface NodeOut {
   address: string;
 }
 const nodesOf = (state: Applied) => (state.outputs.nodes as NodeOut[]).map((n) => `${n.server} ${n.state}`);
-const rulesOf = (state: Applied) => (state.outputs.portRules as { startPort: number; protocol: string; affinity: string }[]).map((r) => `${r.protocol} ${r.startPort} ${r.affinity}`);
+const rulesOf = (state: Applied) =>
+  (state.outputs.portRules as { startPort: number; protocol: string; affinity: string }[]).map(
+    (r) => `${r.protocol} ${r.startPort} ${r.affinity}`,
+  );
 
 /** A third dedicated Client Access server, HO-EX2010-CAS3 (10.1.0.15), like CAS2. */
 function addCas3(state: JsonObject): void {
@@ -48,16 +62,22 @@ function addCas3(state: JsonObject): void {
     Name: "HO-EX2010-CAS3",
     Fqdn: "HO-EX2010-CAS3.exchangeserverpro.net",
     Guid: "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f613",
-    ExchangeLegacyDN: "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=HO-EX2010-CAS3",
+    ExchangeLegacyDN:
+      "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=HO-EX2010-CAS3",
   });
   const windows = copy.Windows as JsonObject;
-  windows.NetworkInterfaces = [{ InterfaceName: IFACE, IPAddress: "10.1.0.15", SubnetMask: "255.255.255.0", DhcpEnabled: false }];
+  windows.NetworkInterfaces = [
+    { InterfaceName: IFACE, IPAddress: "10.1.0.15", SubnetMask: "255.255.255.0", DhcpEnabled: false },
+  ];
   windows.OutlookSessions = 1;
   (state.servers as JsonObject[]).push(copy);
 }
 
 describe("NlbCluster through the dynamic-provider host", () => {
-  it("says at preview what it does node by node, with Microsoft's advice; then makes the cluster on both Client Access servers with only the declared ports", async ({ lab, host }) => {
+  it("says at preview what it does node by node, with Microsoft's advice; then makes the cluster on both Client Access servers with only the declared ports", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(nlbScenario());
     const reg = await declare(lab);
     const { result: checked, printed } = await host.printedBy(() => host.check(URN, {}, reg.inputs));
@@ -66,7 +86,9 @@ describe("NlbCluster through the dynamic-provider host", () => {
     expect(printed).toContain(
       "NLB cluster 10.1.0.100 of site HeadOffice, change 1 of 2, HO-EX2010-CAS1: New-NlbCluster outlook-ho.exchangeserverpro.net (VIP 10.1.0.100, mask 255.255.255.0, multicast) on its 'Local Area Connection'; the default all-ports rule is replaced by TCP 135, 59532 and 59533, each with affinity Single",
     );
-    expect(printed).toContain("change 2 of 2, HO-EX2010-CAS2: joins the cluster (Add-NlbClusterNode from HO-EX2010-CAS1)");
+    expect(printed).toContain(
+      "change 2 of 2, HO-EX2010-CAS2: joins the cluster (Add-NlbClusterNode from HO-EX2010-CAS1)",
+    );
     // The preview changed nothing.
     expect(await labClusters(lab)).toEqual([]);
 
@@ -75,7 +97,12 @@ describe("NlbCluster through the dynamic-provider host", () => {
     const state: Applied = { urn: URN, id: created.id, outputs: created.properties, inputs: checked.inputs };
     expect(nodesOf(state)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`]);
     expect(rulesOf(state)).toEqual(["Tcp 135 Single", "Tcp 59532 Single", "Tcp 59533 Single"]);
-    expect(state.outputs).toMatchObject({ vip: VIP, inSync: true, reportedMode: "MULTICAST", loadBalancer: { vip: VIP, ports: PORTS } });
+    expect(state.outputs).toMatchObject({
+      vip: VIP,
+      inSync: true,
+      reportedMode: "MULTICAST",
+      loadBalancer: { vip: VIP, ports: PORTS },
+    });
     const [cluster] = await labClusters(lab);
     expect(cluster).toMatchObject({ Name: "outlook-ho.exchangeserverpro.net", IPAddress: VIP, Mode: "Multicast" });
     expect(cluster?.PortRules.map((r) => [r.StartPort, r.EndPort, r.Protocol, r.Mode, r.Affinity])).toEqual([
@@ -87,7 +114,10 @@ describe("NlbCluster through the dynamic-provider host", () => {
     expect((await up(host, state, reg)).changed).toBe(false);
   });
 
-  it("refuses the article's Client Access servers, DAG members, up front with the sentence, and changes nothing", async ({ lab, host }) => {
+  it("refuses the article's Client Access servers, DAG members, up front with the sentence, and changes nothing", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, { vip: "10.1.0.100" });
     const checked = await host.check(URN, {}, reg.inputs);
     expect(checked.failures).toEqual([
@@ -104,7 +134,10 @@ describe("NlbCluster through the dynamic-provider host", () => {
   it.for([
     [
       "a server that runs the Cluster service",
-      (s: JsonObject) => Object.assign((serverIn(s, CAS2).Windows as JsonObject).Services as JsonObject, { ClusSvc: { Status: "Running", ProcessId: 1600, ListeningPorts: [] } }),
+      (s: JsonObject) =>
+        Object.assign((serverIn(s, CAS2).Windows as JsonObject).Services as JsonObject, {
+          ClusSvc: { Status: "Running", ProcessId: 1600, ListeningPorts: [] },
+        }),
       {},
       /HO-EX2010-CAS2 runs the Cluster service/,
     ],
@@ -114,7 +147,12 @@ describe("NlbCluster through the dynamic-provider host", () => {
       {},
       /needs at least two Client Access servers to balance between, and the site has only HO-EX2010-CAS1/,
     ],
-    ["a VIP that is a server's own address", () => undefined, { vip: "10.1.0.14" }, /The VIP 10\.1\.0\.14 is HO-EX2010-CAS2's own address/],
+    [
+      "a VIP that is a server's own address",
+      () => undefined,
+      { vip: "10.1.0.14" },
+      /The VIP 10\.1\.0\.14 is HO-EX2010-CAS2's own address/,
+    ],
     [
       "a VIP outside the nodes' subnet",
       () => undefined,
@@ -127,7 +165,12 @@ describe("NlbCluster through the dynamic-provider host", () => {
       {},
       /The VIP 10\.1\.0\.100 already answers on the network \(a ping from HO-EX2010-CAS1 got a reply\)/,
     ],
-    ["an interface the nodes do not have", () => undefined, { interface: "NLB" }, /HO-EX2010-CAS1 has no network interface named 'NLB' \(its interfaces: 'Local Area Connection' \(10\.1\.0\.13\)\)/],
+    [
+      "an interface the nodes do not have",
+      () => undefined,
+      { interface: "NLB" },
+      /HO-EX2010-CAS1 has no network interface named 'NLB' \(its interfaces: 'Local Area Connection' \(10\.1\.0\.13\)\)/,
+    ],
   ] as const)("refuses %s before anything changes", async ([, edit, args, reason], { lab, host }) => {
     lab.reset(nlbScenario(edit));
     const reg = await declare(lab, args);
@@ -136,7 +179,10 @@ describe("NlbCluster through the dynamic-provider host", () => {
     expect(await labClusters(lab)).toEqual([]);
   });
 
-  it("joins a Client Access server added to the site, and drains one that leaves before removing it, node by node", async ({ lab, host }) => {
+  it("joins a Client Access server added to the site, and drains one that leaves before removing it, node by node", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(nlbScenario());
     const reg = await declare(lab);
     const first = await create(host, reg);
@@ -145,9 +191,15 @@ describe("NlbCluster through the dynamic-provider host", () => {
     // A third CAS in the site: it joins.
     lab.edit(addCas3);
     const { result: joined, printed } = await host.printedBy(() => up(host, first, reg));
-    expect(printed).toContain("NLB cluster 10.1.0.100 of site HeadOffice, change 1 of 1, HO-EX2010-CAS3: joins the cluster (Add-NlbClusterNode from HO-EX2010-CAS1)");
+    expect(printed).toContain(
+      "NLB cluster 10.1.0.100 of site HeadOffice, change 1 of 1, HO-EX2010-CAS3: joins the cluster (Add-NlbClusterNode from HO-EX2010-CAS1)",
+    );
     expect(joined.changed).toBe(true);
-    expect(nodesOf(joined.state)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`, "HO-EX2010-CAS3 Converged"]);
+    expect(nodesOf(joined.state)).toEqual([
+      `${CAS1} Converged(default)`,
+      `${CAS2} Converged`,
+      "HO-EX2010-CAS3 Converged",
+    ]);
 
     // CAS2 stops being a Client Access server: drained (its 2 Outlook sessions cut after the
     // timeout, reconnecting to the others), then removed.
@@ -175,20 +227,39 @@ describe("NlbCluster through the dynamic-provider host", () => {
     const first = await create(host, await declare(lab));
     const moved = await declare(lab, { ports: [135, 59600, 59533] });
     const checked = await host.check(first.urn, first.inputs, moved.inputs);
-    const { result: diff, printed } = await host.printedBy(() => host.diff(first.id, first.urn, first.outputs, checked.inputs));
+    const { result: diff, printed } = await host.printedBy(() =>
+      host.diff(first.id, first.urn, first.outputs, checked.inputs),
+    );
     expect(diff.changes).toBe("some");
-    expect(printed).toContain("HO-EX2010-CAS1: port rules: add TCP 59600; remove Tcp 59532 (new rules before old ones go, once the servers listen on the new ports), affinity Single.");
+    expect(printed).toContain(
+      "HO-EX2010-CAS1: port rules: add TCP 59600; remove Tcp 59532 (new rules before old ones go, once the servers listen on the new ports), affinity Single.",
+    );
     const outputs = await host.update(first.id, first.urn, first.outputs, checked.inputs);
     expect((outputs.portRules as { startPort: number }[]).map((r) => r.startPort)).toEqual([135, 59533, 59600]);
   });
 
-  it("sees drift on refresh (a node stopped and one added by hand, a rule edited, the mode changed) and the next up puts it back, node by node", async ({ lab, host }) => {
+  it("sees drift on refresh (a node stopped and one added by hand, a rule edited, the mode changed) and the next up puts it back, node by node", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(nlbScenario());
     const reg = await declare(lab);
     const state = await create(host, reg);
-    await onServer(lab, CAS1, "Set-NlbCluster -InterfaceName 'Local Area Connection' -OperationMode Unicast | Out-Null");
-    await onServer(lab, CAS1, "Set-NlbClusterPortRule -InterfaceName 'Local Area Connection' -Port 59533 -NewAffinity None | Out-Null");
-    await onServer(lab, CAS1, "Get-NlbCluster | Add-NlbClusterNode -NewNodeName BR-EX2010-MB -NewNodeInterface 'Local Area Connection' -Force | Out-Null");
+    await onServer(
+      lab,
+      CAS1,
+      "Set-NlbCluster -InterfaceName 'Local Area Connection' -OperationMode Unicast | Out-Null",
+    );
+    await onServer(
+      lab,
+      CAS1,
+      "Set-NlbClusterPortRule -InterfaceName 'Local Area Connection' -Port 59533 -NewAffinity None | Out-Null",
+    );
+    await onServer(
+      lab,
+      CAS1,
+      "Get-NlbCluster | Add-NlbClusterNode -NewNodeName BR-EX2010-MB -NewNodeInterface 'Local Area Connection' -Force | Out-Null",
+    );
     await onServer(lab, CAS2, "Stop-NlbClusterNode | Out-Null");
 
     const refreshed = await refresh(host, state);
@@ -200,7 +271,9 @@ describe("NlbCluster through the dynamic-provider host", () => {
     const { result: repaired, printed } = await host.printedBy(() => up(host, refreshed, reg));
     expect(repaired.changed).toBe(true);
     expect(printed).toContain("change 1 of 4, HO-EX2010-CAS1: Set-NlbCluster: operation mode unicast → multicast");
-    expect(printed).toContain("change 2 of 4, HO-EX2010-CAS2: is Stopped (stopped at the console?): Start-NlbClusterNode");
+    expect(printed).toContain(
+      "change 2 of 4, HO-EX2010-CAS2: is Stopped (stopped at the console?): Start-NlbClusterNode",
+    );
     expect(printed).toContain("change 3 of 4, HO-EX2010-CAS1: port rules: replace the rules covering TCP 59533");
     expect(printed).toContain("change 4 of 4, BR-EX2010-MB: leaves the cluster: drained first");
     expect(nodesOf(repaired.state)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`]);
@@ -217,11 +290,16 @@ describe("NlbCluster through the dynamic-provider host", () => {
     if (refreshed === undefined) throw new Error("the cluster read as gone");
     expect(nodesOf(refreshed)).toContain(`${CAS2} Suspended`);
     const { result, printed } = await host.printedBy(() => up(host, refreshed, reg));
-    expect(printed).toContain("HO-EX2010-CAS2: is Suspended (stopped at the console?): Resume-NlbClusterNode, then Start-NlbClusterNode");
+    expect(printed).toContain(
+      "HO-EX2010-CAS2: is Suspended (stopped at the console?): Resume-NlbClusterNode, then Start-NlbClusterNode",
+    );
     expect(nodesOf(result.state)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`]);
   });
 
-  it("reads a cluster removed by hand as gone, and takes over one an interrupted create left on the first node", async ({ lab, host }) => {
+  it("reads a cluster removed by hand as gone, and takes over one an interrupted create left on the first node", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(nlbScenario());
     const reg = await declare(lab);
     const state = await create(host, reg);
@@ -235,22 +313,36 @@ describe("NlbCluster through the dynamic-provider host", () => {
       "New-NlbCluster -InterfaceName 'Local Area Connection' -ClusterPrimaryIP 10.1.0.100 -SubnetMask 255.255.255.0 -ClusterName outlook-ho.exchangeserverpro.net -OperationMode Multicast | Out-Null",
     );
     const { result: again, printed } = await host.printedBy(() => create(host, reg));
-    expect(printed).toContain("already exists on the Client Access servers of site HeadOffice (an earlier apply, perhaps interrupted): it is taken as this stack's");
+    expect(printed).toContain(
+      "already exists on the Client Access servers of site HeadOffice (an earlier apply, perhaps interrupted): it is taken as this stack's",
+    );
     expect(nodesOf(again)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`]);
     expect(rulesOf(again)).toEqual(["Tcp 135 Single", "Tcp 59532 Single", "Tcp 59533 Single"]);
   });
 
-  it("refuses to remove the cluster while the array's name points at the VIP; once the name has moved it removes it, and retain leaves it", async ({ lab, host }) => {
+  it("refuses to remove the cluster while the array's name points at the VIP; once the name has moved it removes it, and retain leaves it", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(nlbScenario());
-    const dns = { fqdn: "outlook-ho.exchangeserverpro.net", zone: "exchangeserverpro.net", dnsServer: "DC01", connection: lab.connection };
+    const dns = {
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      zone: "exchangeserverpro.net",
+      dnsServer: "DC01",
+      connection: lab.connection,
+    };
     const state = await create(host, await declare(lab, { dns }));
-    await lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.100 -ComputerName DC01");
+    await lab.pwsh(
+      "Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.100 -ComputerName DC01",
+    );
     await expect(host.delete(state.id, state.urn, state.outputs)).rejects.toThrow(
       "NLB cluster 10.1.0.100 of site HeadOffice is not removed: outlook-ho.exchangeserverpro.net still points at it (A record on DC01), and removing the cluster would leave Outlook clients with a name that answers nothing. Move the name off the VIP first",
     );
     expect(await labClusters(lab)).toHaveLength(1);
 
-    await lab.pwsh("Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -RRType A -RecordData 10.1.0.100 -ComputerName DC01 -Force");
+    await lab.pwsh(
+      "Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -Name outlook-ho -RRType A -RecordData 10.1.0.100 -ComputerName DC01 -Force",
+    );
     await host.delete(state.id, state.urn, state.outputs);
     expect(await labClusters(lab)).toEqual([]);
 
@@ -260,7 +352,10 @@ describe("NlbCluster through the dynamic-provider host", () => {
     expect(await labClusters(lab)).toHaveLength(1);
   });
 
-  it("stops when the cluster does not converge, saying what was done and what was not; the next up carries on from there", async ({ lab, host }) => {
+  it("stops when the cluster does not converge, saying what was done and what was not; the next up carries on from there", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(nlbScenario());
     await onServer(
       lab,
@@ -275,7 +370,9 @@ describe("NlbCluster through the dynamic-provider host", () => {
     );
     // Still converging: the next attempt makes no change at all.
     const before = await labClusters(lab);
-    await expect(create(host, reg)).rejects.toThrow(/is still converging after 2 s \(nodes: HO-EX2010-CAS1 Converging, HO-EX2010-CAS2 Converging\), so no change was made/);
+    await expect(create(host, reg)).rejects.toThrow(
+      /is still converging after 2 s \(nodes: HO-EX2010-CAS1 Converging, HO-EX2010-CAS2 Converging\), so no change was made/,
+    );
     expect((await labClusters(lab))[0]?.PortRules).toEqual(before[0]?.PortRules);
     lab.edit((s) => {
       const cluster = (s.nlbClusters as JsonObject[])[0] as JsonObject;

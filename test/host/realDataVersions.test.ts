@@ -105,30 +105,41 @@ describe("the endpoint guard on the real objects (a session per endpoint server)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.for(["exported", 1] as const)("listExchangeServers reads every real server with its AdminDisplayVersion as Exchange prints it (depth %s)", async (depth) => {
-    const servers = await listExchangeServers(standIn(depth));
-    expect(servers.map((s) => ({ name: s.name, version: s.adminDisplayVersion }))).toEqual(REAL);
-    await sessions().closeAll();
-  });
+  it.for(["exported", 1] as const)(
+    "listExchangeServers reads every real server with its AdminDisplayVersion as Exchange prints it (depth %s)",
+    async (depth) => {
+      const servers = await listExchangeServers(standIn(depth));
+      expect(servers.map((s) => ({ name: s.name, version: s.adminDisplayVersion }))).toEqual(REAL);
+      await sessions().closeAll();
+    },
+  );
 
-  it.for(REAL.filter((s) => s.version.startsWith("Version 14.")).map((s) => [s.name, s.version] as const))("opens a session whose endpoint is %s (%s): Exchange 2010", async ([name, version]) => {
-    // The endpoint the guard read, as the session sees it: the real string.
-    const envelope = await sessions().run(standIn(1, name), {
-      cmdlet: "Get-ExchangeServer",
-      target: "",
-      script: "Get-ExchangeServer -Identity ([System.Net.Dns]::GetHostName())",
-      select: ["Name", "AdminDisplayVersion"],
-    });
-    expect(envelope.data).toEqual([{ Name: name, AdminDisplayVersion: version }]);
-    await sessions().closeAll();
-  });
+  it.for(REAL.filter((s) => s.version.startsWith("Version 14.")).map((s) => [s.name, s.version] as const))(
+    "opens a session whose endpoint is %s (%s): Exchange 2010",
+    async ([name, version]) => {
+      // The endpoint the guard read, as the session sees it: the real string.
+      const envelope = await sessions().run(standIn(1, name), {
+        cmdlet: "Get-ExchangeServer",
+        target: "",
+        script: "Get-ExchangeServer -Identity ([System.Net.Dns]::GetHostName())",
+        select: ["Name", "AdminDisplayVersion"],
+      });
+      expect(envelope.data).toEqual([{ Name: name, AdminDisplayVersion: version }]);
+      await sessions().closeAll();
+    },
+  );
 
-  it.for(REAL.filter((s) => is2013OrLater(s.version)).map((s) => [s.name, s.version] as const))("refuses a session whose endpoint is %s (%s): Exchange 2013 or later", async ([name, version]) => {
-    await expect(sessions().run(standIn(1, name), { cmdlet: "Get-Date", target: "", script: "'opened'" })).rejects.toThrow(
-      `runs on ${name}, which runs Exchange 2013 or later (${version}); CAS arrays and RpcClientAccessServer of Exchange 2010 can only be managed through an Exchange 2010 endpoint`,
-    );
-    await sessions().closeAll();
-  });
+  it.for(REAL.filter((s) => is2013OrLater(s.version)).map((s) => [s.name, s.version] as const))(
+    "refuses a session whose endpoint is %s (%s): Exchange 2013 or later",
+    async ([name, version]) => {
+      await expect(
+        sessions().run(standIn(1, name), { cmdlet: "Get-Date", target: "", script: "'opened'" }),
+      ).rejects.toThrow(
+        `runs on ${name}, which runs Exchange 2013 or later (${version}); CAS arrays and RpcClientAccessServer of Exchange 2010 can only be managed through an Exchange 2010 endpoint`,
+      );
+      await sessions().closeAll();
+    },
+  );
 });
 
 describe("StaticRpcPorts' guard on the real version strings, through the host", () => {
@@ -138,11 +149,20 @@ describe("StaticRpcPorts' guard on the real version strings, through the host", 
   const onVersion =
     (version: string) =>
     (state: JsonObject): void => {
-      for (const server of state.servers as JsonObject[]) if (server.Site === "HeadOffice") server.AdminDisplayVersion = version;
+      for (const server of state.servers as JsonObject[])
+        if (server.Site === "HeadOffice") server.AdminDisplayVersion = version;
     };
 
   async function check(connection: unknown, host: import("../support/host").Host) {
-    const regs = await register((lib) => new lib.StaticRpcPorts("ho-ports", { site: "HeadOffice", rpcClientAccess: 59532, addressBook: 59533, connection } as never));
+    const regs = await register(
+      (lib) =>
+        new lib.StaticRpcPorts("ho-ports", {
+          site: "HeadOffice",
+          rpcClientAccess: 59532,
+          addressBook: 59533,
+          connection,
+        } as never),
+    );
     const reg = regs[0];
     if (reg === undefined) throw new Error("no registration");
     return host.check(URN, {}, reg.inputs);
@@ -150,21 +170,32 @@ describe("StaticRpcPorts' guard on the real version strings, through the host", 
 
   const versions = [...new Set(REAL.map((s) => s.version))];
 
-  it.for(versions.filter(isSp1ToSp3))("accepts servers on %s (Exchange 2010 SP1-SP3)", async (version, { lab, host }) => {
-    lab.reset(onVersion(version));
-    expect((await check(lab.connection, host)).failures).toEqual([]);
-  });
+  it.for(versions.filter(isSp1ToSp3))(
+    "accepts servers on %s (Exchange 2010 SP1-SP3)",
+    async (version, { lab, host }) => {
+      lab.reset(onVersion(version));
+      expect((await check(lab.connection, host)).failures).toEqual([]);
+    },
+  );
 
-  it.for(versions.filter(is2013OrLater))("refuses servers on %s (Exchange 2013 or later)", async (version, { lab, host }) => {
-    lab.reset(onVersion(version));
-    const reasons = (await check(lab.connection, host)).failures.map((f) => f.reason).join(" ");
-    expect(reasons).toContain(`HO-EX2010-MB1 runs Exchange 2013 or later (${version})`);
-    expect(reasons).toContain(`HO-EX2010-MB2 runs Exchange 2013 or later (${version})`);
-  });
+  it.for(versions.filter(is2013OrLater))(
+    "refuses servers on %s (Exchange 2013 or later)",
+    async (version, { lab, host }) => {
+      lab.reset(onVersion(version));
+      const reasons = (await check(lab.connection, host)).failures.map((f) => f.reason).join(" ");
+      expect(reasons).toContain(`HO-EX2010-MB1 runs Exchange 2013 or later (${version})`);
+      expect(reasons).toContain(`HO-EX2010-MB2 runs Exchange 2013 or later (${version})`);
+    },
+  );
 
-  it("refuses servers on Exchange 2010 RTM (Version 14.0 (Build 639.21)), whose Address Book reads its port from a .config file", async ({ lab, host }) => {
+  it("refuses servers on Exchange 2010 RTM (Version 14.0 (Build 639.21)), whose Address Book reads its port from a .config file", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(onVersion("Version 14.0 (Build 639.21)"));
     const reasons = (await check(lab.connection, host)).failures.map((f) => f.reason).join(" ");
-    expect(reasons).toMatch(/HO-EX2010-MB1 runs Exchange 2010 RTM \(Version 14\.0 \(Build 639\.21\)\).*install Service Pack 1 or later first/);
+    expect(reasons).toMatch(
+      /HO-EX2010-MB1 runs Exchange 2010 RTM \(Version 14\.0 \(Build 639\.21\)\).*install Service Pack 1 or later first/,
+    );
   });
 });

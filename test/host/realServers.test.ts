@@ -20,7 +20,15 @@ const NO_WSMAN =
   /This machine's PowerShell \(pwsh 7(\.[\d.]+)? on Linux\) has no working WSMan client, so it cannot open .*: run Pulumi on Windows, reach Exchange through a Windows jump host \(a 'kind: ssh' connection\), or install the PSWSMan module for this pwsh \(Install-Module PSWSMan\)/;
 
 async function declarePorts(connection: unknown, serverConnection?: unknown): Promise<Registration> {
-  const regs = await register((lib) => new lib.StaticRpcPorts("ho-ports", { site: "HeadOffice", ...PORTS, connection, ...(serverConnection ? { serverConnection } : {}) } as never));
+  const regs = await register(
+    (lib) =>
+      new lib.StaticRpcPorts("ho-ports", {
+        site: "HeadOffice",
+        ...PORTS,
+        connection,
+        ...(serverConnection ? { serverConnection } : {}),
+      } as never),
+  );
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
   return reg;
@@ -68,9 +76,16 @@ describe("the controller: pwsh on Linux and macOS has no WSMan client", () => {
     }
   });
 
-  it("an exchange connection is refused when its session opens, with one sentence naming the three ways that work", async ({ host }) => {
+  it("an exchange connection is refused when its session opens, with one sentence naming the three ways that work", async ({
+    host,
+  }) => {
     const regs = await register(
-      (lib) => new lib.ClientAccessArray("ho", { fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lib.exchangeConnection("http://127.0.0.1:9/PowerShell/") }),
+      (lib) =>
+        new lib.ClientAccessArray("ho", {
+          fqdn: "outlook-ho.exchangeserverpro.net",
+          site: "HeadOffice",
+          connection: lib.exchangeConnection("http://127.0.0.1:9/PowerShell/"),
+        }),
     );
     const reg = regs[0];
     if (reg === undefined) throw new Error("no registration");
@@ -86,7 +101,10 @@ describe("the controller: pwsh on Linux and macOS has no WSMan client", () => {
     expect(error?.message).not.toMatch(/requires WSMan|check the connection settings/);
   });
 
-  it("a winrm server connection is refused before any server is read, and never sends the admin to Enable-PSRemoting", async ({ lab, host }) => {
+  it("a winrm server connection is refused before any server is read, and never sends the admin to Enable-PSRemoting", async ({
+    lab,
+    host,
+  }) => {
     const reason = await refusal(host, lab.connection, { kind: "winrm", authentication: "Kerberos" });
     expect(reason).toMatch(NO_WSMAN);
     expect(reason).toMatch(/cannot open PowerShell remoting \(WinRM\) to the Client Access servers/);
@@ -115,19 +133,31 @@ describe("the controller: pwsh on Linux and macOS has no WSMan client", () => {
 });
 
 describe("the servers: Windows Server 2008 R2 Client Access servers as they are", () => {
-  it("refuses at preview a server whose remoting is off (2008 R2's default), naming it and the one command to run there", async ({ lab, host }) => {
+  it("refuses at preview a server whose remoting is off (2008 R2's default), naming it and the one command to run there", async ({
+    lab,
+    host,
+  }) => {
     lab.reset((state) => {
       delete serverOf(state, "HO-EX2010-MB2").Windows;
     });
     const reason = await refusal(host, lab.connection);
-    expect(reason).toMatch(new RegExp(`HO-EX2010-MB2: PowerShell remoting is off on ${MB2.replace(/\./g, "\\.")} \\(WinRM: The client cannot connect to the destination specified in the request`));
-    expect(reason).toMatch(new RegExp(`run 'Enable-PSRemoting -Force' in an elevated PowerShell on ${MB2.replace(/\./g, "\\.")}\\b`));
+    expect(reason).toMatch(
+      new RegExp(
+        `HO-EX2010-MB2: PowerShell remoting is off on ${MB2.replace(/\./g, "\\.")} \\(WinRM: The client cannot connect to the destination specified in the request`,
+      ),
+    );
+    expect(reason).toMatch(
+      new RegExp(`run 'Enable-PSRemoting -Force' in an elevated PowerShell on ${MB2.replace(/\./g, "\\.")}\\b`),
+    );
     expect(reason).toMatch(/no server was changed\.$/);
     // Only MB2 is named: MB1 answered.
     expect(reason).not.toMatch(/HO-EX2010-MB1/);
   });
 
-  it("creates MSExchangeRPC\\ParametersSystem where it is missing, and keeps what an existing one holds", async ({ lab, host }) => {
+  it("creates MSExchangeRPC\\ParametersSystem where it is missing, and keeps what an existing one holds", async ({
+    lab,
+    host,
+  }) => {
     lab.reset((state) => {
       const registry = (serverOf(state, "HO-EX2010-MB1").Windows as JsonObject).Registry as JsonObject;
       registry[RPC_KEY] = { EnablePreferredSiteEnforcement: { Kind: "DWord", Value: 0 } };
@@ -136,11 +166,17 @@ describe("the servers: Windows Server 2008 R2 Client Access servers as they are"
     const checked = await host.check(URN, {}, reg.inputs);
     expect(checked.failures).toEqual([]);
     await host.create(URN, checked.inputs);
-    expect(await keyValues(lab, "HO-EX2010-MB1", RPC_KEY)).toEqual({ EnablePreferredSiteEnforcement: { Kind: "DWord", Value: 0 }, "TCP/IP Port": { Kind: "DWord", Value: 59532 } });
+    expect(await keyValues(lab, "HO-EX2010-MB1", RPC_KEY)).toEqual({
+      EnablePreferredSiteEnforcement: { Kind: "DWord", Value: 0 },
+      "TCP/IP Port": { Kind: "DWord", Value: 59532 },
+    });
     expect(await keyValues(lab, "HO-EX2010-MB2", RPC_KEY)).toEqual({ "TCP/IP Port": { Kind: "DWord", Value: 59532 } });
   });
 
-  it("reads the listening ports of a server whose netstat speaks German, so the apply completes in sync", async ({ lab, host }) => {
+  it("reads the listening ports of a server whose netstat speaks German, so the apply completes in sync", async ({
+    lab,
+    host,
+  }) => {
     lab.reset((state) => {
       (serverOf(state, "HO-EX2010-MB1").Windows as JsonObject).Culture = "de-DE";
     });
@@ -148,7 +184,12 @@ describe("the servers: Windows Server 2008 R2 Client Access servers as they are"
     const checked = await host.check(URN, {}, reg.inputs);
     expect(checked.failures).toEqual([]);
     const created = await host.create(URN, checked.inputs);
-    const servers = created.properties.servers as { server: string; inSync: boolean; rpcClientAccess: { listening: number[] }; addressBook: { listening: number[] } }[];
+    const servers = created.properties.servers as {
+      server: string;
+      inSync: boolean;
+      rpcClientAccess: { listening: number[] };
+      addressBook: { listening: number[] };
+    }[];
     expect(servers.map((s) => [s.server, s.inSync, s.rpcClientAccess.listening, s.addressBook.listening])).toEqual([
       ["HO-EX2010-MB1", true, [59532], [59533]],
       ["HO-EX2010-MB2", true, [59532], [59533]],
@@ -157,7 +198,9 @@ describe("the servers: Windows Server 2008 R2 Client Access servers as they are"
 });
 
 describe("the second hop: servers reached from an SSH jump host", () => {
-  it("says a jump host reached with an SSH key has no Kerberos ticket to hand on, and the two configurations that work", async ({ host }) => {
+  it("says a jump host reached with an SSH key has no Kerberos ticket to hand on, and the two configurations that work", async ({
+    host,
+  }) => {
     const lab = createLab({ transport: "ssh" });
     try {
       const reason = await refusal(host, lab.connection);

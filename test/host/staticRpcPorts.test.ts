@@ -13,7 +13,10 @@ const AB_KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeAB\\Parame
 const PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
 
 async function declare(lab: Lab, args: Record<string, unknown>, name = "ho-ports"): Promise<Registration> {
-  const regs = await register((lib) => new lib.StaticRpcPorts(name, { site: "HeadOffice", ...PORTS, ...args, connection: lab.connection } as never));
+  const regs = await register(
+    (lib) =>
+      new lib.StaticRpcPorts(name, { site: "HeadOffice", ...PORTS, ...args, connection: lab.connection } as never),
+  );
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
   return reg;
@@ -52,7 +55,10 @@ interface ServerOut {
 }
 
 describe("StaticRpcPorts through the dynamic-provider host", () => {
-  it("says at preview which servers restart, one at a time, with their Outlook sessions; then sets both ports on every CAS of the site", async ({ lab, host }) => {
+  it("says at preview which servers restart, one at a time, with their Outlook sessions; then sets both ports on every CAS of the site", async ({
+    lab,
+    host,
+  }) => {
     const reg = await declare(lab, {});
     const urn = urnOf("StaticRpcPorts", "ho-ports");
     const { result: checked, printed: log } = await host.printedBy(() => host.check(urn, {}, reg.inputs));
@@ -75,7 +81,11 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       expect(s.rpcClientAccess.listening).toContain(59532);
       expect(s.addressBook.listening).toContain(59533);
     }
-    expect(created.properties.loadBalancer).toEqual({ protocol: "TCP", ports: [135, 59532, 59533], affinity: expect.stringMatching(/client IP/) });
+    expect(created.properties.loadBalancer).toEqual({
+      protocol: "TCP",
+      ports: [135, 59532, 59533],
+      affinity: expect.stringMatching(/client IP/),
+    });
     const after = await consoles(lab);
     for (const name of ["HO-EX2010-MB1", "HO-EX2010-MB2"]) {
       const c = after[name] as Console;
@@ -98,7 +108,10 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
     expect((await server(lab, "HO-EX2010-MB1")).RpcPid).toBe(pid);
   });
 
-  it("stops after the first server whose service does not come back on its port, and says the next was not touched", async ({ lab, host }) => {
+  it("stops after the first server whose service does not come back on its port, and says the next was not touched", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh("Add-ExchangeLabServiceFault -Server HO-EX2010-MB1 -Name MSExchangeAB");
     const reg = await declare(lab, {});
     const urn = urnOf("StaticRpcPorts", "ho-ports");
@@ -109,33 +122,53 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
     expect(mb2.Sessions).toBe(2);
   });
 
-  it("refuses at preview a site with a server that PowerShell remoting cannot reach, changing no server", async ({ lab, host }) => {
+  it("refuses at preview a site with a server that PowerShell remoting cannot reach, changing no server", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh("Set-ExchangeLabServerWindows -Server HO-EX2010-MB2 -Remoting Disabled");
     const reg = await declare(lab, {});
     const checked = await host.check(urnOf("StaticRpcPorts", "ho-ports"), {}, reg.inputs);
     expect(checked.failures).toHaveLength(1);
     expect(checked.failures[0]?.property).toBe("site");
-    expect(checked.failures[0]?.reason).toMatch(/HO-EX2010-MB2: .*The client cannot connect to the destination specified in the request/);
+    expect(checked.failures[0]?.reason).toMatch(
+      /HO-EX2010-MB2: .*The client cannot connect to the destination specified in the request/,
+    );
     expect(checked.failures[0]?.reason).toMatch(/Enable-PSRemoting.*no server was changed/);
     expect((await server(lab, "HO-EX2010-MB1")).RpcValue).toBeNull();
   });
 
-  it("refuses a site whose Client Access servers are not all Exchange 2010 SP1 or later (2013+, RTM)", async ({ lab, host }) => {
+  it("refuses a site whose Client Access servers are not all Exchange 2010 SP1 or later (2013+, RTM)", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh("Update-ExchangeLabServer -Server HO-EX2010-MB2 -AdminDisplayVersion 'Version 15.0 (Build 1497.2)'");
     const reg = await declare(lab, {});
     const checked = await host.check(urnOf("StaticRpcPorts", "ho-ports"), {}, reg.inputs);
-    expect(checked.failures.map((f) => f.reason).join(" ")).toMatch(/HO-EX2010-MB2 runs Exchange 2013 or later \(Version 15\.0 \(Build 1497\.2\)\)/);
+    expect(checked.failures.map((f) => f.reason).join(" ")).toMatch(
+      /HO-EX2010-MB2 runs Exchange 2013 or later \(Version 15\.0 \(Build 1497\.2\)\)/,
+    );
     await lab.pwsh("Update-ExchangeLabServer -Server HO-EX2010-MB2 -AdminDisplayVersion 'Version 14.0 (Build 639.21)'");
     const rtm = await host.check(urnOf("StaticRpcPorts", "ho-ports"), {}, reg.inputs);
-    expect(rtm.failures.map((f) => f.reason).join(" ")).toMatch(/HO-EX2010-MB2 runs Exchange 2010 RTM .*install Service Pack 1 or later first/);
+    expect(rtm.failures.map((f) => f.reason).join(" ")).toMatch(
+      /HO-EX2010-MB2 runs Exchange 2010 RTM .*install Service Pack 1 or later first/,
+    );
   });
 
   it("refuses equal ports and ports below 1024, and warns outside 59531-60554", async ({ lab, host }) => {
     const urn = urnOf("StaticRpcPorts", "ho-ports");
     const same = await host.check(urn, {}, (await declare(lab, { addressBook: 59532 })).inputs);
-    expect(same.failures).toEqual([{ property: "addressBook", reason: "rpcClientAccess and addressBook are both 59532: each service needs its own port." }]);
+    expect(same.failures).toEqual([
+      {
+        property: "addressBook",
+        reason: "rpcClientAccess and addressBook are both 59532: each service needs its own port.",
+      },
+    ]);
     const low = await host.check(urn, {}, (await declare(lab, { rpcClientAccess: 135 })).inputs);
-    expect(low.failures[0]).toMatchObject({ property: "rpcClientAccess", reason: expect.stringMatching(/from 1024 to 65535/) });
+    expect(low.failures[0]).toMatchObject({
+      property: "rpcClientAccess",
+      reason: expect.stringMatching(/from 1024 to 65535/),
+    });
     const outsideReg = await declare(lab, { rpcClientAccess: 6001, addressBook: 6002 });
     const { result: outside, printed } = await host.printedBy(() => host.check(urn, {}, outsideReg.inputs));
     expect(outside.failures).toEqual([]);
@@ -149,7 +182,10 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       return { reg, state: await create(host, reg) };
     }
 
-    it("a TCP/IP Port of the wrong type (REG_SZ) shows as drift at refresh and is written back as REG_DWORD", async ({ lab, host }) => {
+    it("a TCP/IP Port of the wrong type (REG_SZ) shows as drift at refresh and is written back as REG_DWORD", async ({
+      lab,
+      host,
+    }) => {
       const { reg, state } = await applied(lab, host);
       await lab.pwsh(
         `Set-ExchangeLabRegistryValue -Server HO-EX2010-MB2 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind String -Value '59532'; Restart-ExchangeLabService -Server HO-EX2010-MB2 -Name MSExchangeRPC`,
@@ -168,10 +204,15 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
       expect(fixed.RpcPorts).toContain(59532);
     });
 
-    it("an Address Book value an upgrade lost shows as drift, even without a refresh, and is put back", async ({ lab, host }) => {
+    it("an Address Book value an upgrade lost shows as drift, even without a refresh, and is put back", async ({
+      lab,
+      host,
+    }) => {
       const { reg, state } = await applied(lab, host);
       const mb1Pid = (await server(lab, "HO-EX2010-MB1")).RpcPid;
-      await lab.pwsh(`Set-ExchangeLabRegistryValue -Server HO-EX2010-MB2 -Path '${AB_KEY}' -Name RpcTcpPort -Remove; Restart-ExchangeLabService -Server HO-EX2010-MB2 -Name MSExchangeAB`);
+      await lab.pwsh(
+        `Set-ExchangeLabRegistryValue -Server HO-EX2010-MB2 -Path '${AB_KEY}' -Name RpcTcpPort -Remove; Restart-ExchangeLabService -Server HO-EX2010-MB2 -Name MSExchangeAB`,
+      );
       const {
         result: { changed },
         printed,
@@ -190,9 +231,13 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
         `Set-ExchangeLabRegistryValue -Server HO-EX2010-MB1 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind DWord -Value 59540; Restart-ExchangeLabService -Server HO-EX2010-MB1 -Name MSExchangeRPC; Set-ExchangeLabRegistryValue -Server HO-EX2010-MB1 -Path '${RPC_KEY}' -Name 'TCP/IP Port' -Kind DWord -Value 59532`,
       );
       const checked = await host.check(state.urn, state.inputs, reg.inputs);
-      const { result: diff, printed } = await host.printedBy(() => host.diff(state.id, state.urn, state.outputs, checked.inputs));
+      const { result: diff, printed } = await host.printedBy(() =>
+        host.diff(state.id, state.urn, state.outputs, checked.inputs),
+      );
       expect(diff.changes).toBe("some");
-      expect(printed).toMatch(/MSExchangeRPC still listens on [\d, ]*59540[\d, ]*, not 59532 \(it has not restarted since the value was set\)/);
+      expect(printed).toMatch(
+        /MSExchangeRPC still listens on [\d, ]*59540[\d, ]*, not 59532 \(it has not restarted since the value was set\)/,
+      );
     });
   });
 

@@ -16,7 +16,15 @@ const KEPT_KEY = "HKLM:\\SOFTWARE\\exchange-cas";
 const PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
 
 async function declare(lab: Lab, args: Record<string, unknown> = {}): Promise<Registration> {
-  const regs = await register((lib) => new lib.StaticRpcPorts("ho-ports", { site: "HeadOffice", ...PORTS, ...args, connection: lab.connection } as never));
+  const regs = await register(
+    (lib) =>
+      new lib.StaticRpcPorts("ho-ports", {
+        site: "HeadOffice",
+        ...PORTS,
+        ...args,
+        connection: lab.connection,
+      } as never),
+  );
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
   return reg;
@@ -48,7 +56,10 @@ async function staticAtConsole(lab: Lab, server: string, rpc: number, ab: number
 }
 
 describe("what a destroy gives back", () => {
-  it("the ports each server had when the stack first saw it, whatever a refresh or an update read since", async ({ lab, host }) => {
+  it("the ports each server had when the stack first saw it, whatever a refresh or an update read since", async ({
+    lab,
+    host,
+  }) => {
     // MB2 had the declared ports already (set by hand): the stack does not touch it, and nothing
     // is kept on it; what state recorded first is all there is to give back.
     await staticAtConsole(lab, "HO-EX2010-MB2", 59532, 59533);
@@ -57,7 +68,11 @@ describe("what a destroy gives back", () => {
     await staticAtConsole(lab, "HO-EX2010-MB2", 59000, 59001);
     const refreshed = await refresh(host, state);
     if (refreshed === undefined) throw new Error("the ports vanished on refresh");
-    const { state: moved, changed } = await up(host, refreshed, await declare(lab, { rpcClientAccess: 59540, addressBook: 59541 }));
+    const { state: moved, changed } = await up(
+      host,
+      refreshed,
+      await declare(lab, { rpcClientAccess: 59540, addressBook: 59541 }),
+    );
     expect(changed).toBe(true);
     expect(moved.outputs.previous).toEqual([
       { server: "HO-EX2010-MB1", rpcClientAccess: null, addressBook: null },
@@ -66,17 +81,28 @@ describe("what a destroy gives back", () => {
     await host.delete(moved.id, moved.urn, moved.outputs);
     const after = await consoles(lab);
     expect(after["HO-EX2010-MB1"]).toMatchObject({ Rpc: null, Ab: null, Kept: [] });
-    expect(after["HO-EX2010-MB2"]).toMatchObject({ Rpc: { Kind: "DWord", Value: 59532 }, Ab: { Kind: "String", Value: "59533" }, Kept: [] });
+    expect(after["HO-EX2010-MB2"]).toMatchObject({
+      Rpc: { Kind: "DWord", Value: 59532 },
+      Ab: { Kind: "String", Value: "59533" },
+      Kept: [],
+    });
     expect(after["HO-EX2010-MB2"]?.RpcPorts).toContain(59532);
   });
 
-  it("static ports included: a server that was on its own static ports gets them back, the other its dynamic ones", async ({ lab, host }) => {
+  it("static ports included: a server that was on its own static ports gets them back, the other its dynamic ones", async ({
+    lab,
+    host,
+  }) => {
     await staticAtConsole(lab, "HO-EX2010-MB2", 59000, 59001);
     const state = await create(host, await declare(lab));
     expect((await consoles(lab))["HO-EX2010-MB2"]?.RpcPorts).toContain(59532);
     await host.delete(state.id, state.urn, state.outputs);
     const after = await consoles(lab);
-    expect(after["HO-EX2010-MB2"]).toMatchObject({ Rpc: { Kind: "DWord", Value: 59000 }, Ab: { Kind: "String", Value: "59001" }, Kept: [] });
+    expect(after["HO-EX2010-MB2"]).toMatchObject({
+      Rpc: { Kind: "DWord", Value: 59000 },
+      Ab: { Kind: "String", Value: "59001" },
+      Kept: [],
+    });
     expect(after["HO-EX2010-MB2"]?.RpcPorts).toContain(59000);
     expect(after["HO-EX2010-MB2"]?.AbPorts).toContain(59001);
     expect(after["HO-EX2010-MB1"]).toMatchObject({ Rpc: null, Ab: null, Kept: [] });
@@ -84,7 +110,10 @@ describe("what a destroy gives back", () => {
 });
 
 describe("the roll", () => {
-  it("stops at a server whose services restart without an error but do not listen on the new ports, before the next is touched", async ({ lab, host }) => {
+  it("stops at a server whose services restart without an error but do not listen on the new ports, before the next is touched", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh("Add-ExchangeLabServiceFault HO-EX2010-MB1 MSExchangeRPC -Kind IgnorePort");
     const reg = await declare(lab);
     const urn = urnOf("StaticRpcPorts", "ho-ports");
@@ -96,15 +125,29 @@ describe("the roll", () => {
     expect((await consoles(lab))["HO-EX2010-MB2"]).toMatchObject({ Rpc: null, Ab: null, Kept: [] });
   });
 
-  it("creates the ParametersSystem key only when it is missing: the other values in it survive", async ({ lab, host }) => {
-    await lab.pwsh(`Set-ExchangeLabRegistryValue HO-EX2010-MB1 -Path '${RPC_KEY}' -Name EnablePreferredSiteEnforcement -Kind DWord -Value 1`);
+  it("creates the ParametersSystem key only when it is missing: the other values in it survive", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      `Set-ExchangeLabRegistryValue HO-EX2010-MB1 -Path '${RPC_KEY}' -Name EnablePreferredSiteEnforcement -Kind DWord -Value 1`,
+    );
     const state = await create(host, await declare(lab));
-    expect((await consoles(lab))["HO-EX2010-MB1"]).toMatchObject({ Rpc: { Kind: "DWord", Value: 59532 }, Enforcement: { Kind: "DWord", Value: 1 } });
+    expect((await consoles(lab))["HO-EX2010-MB1"]).toMatchObject({
+      Rpc: { Kind: "DWord", Value: 59532 },
+      Enforcement: { Kind: "DWord", Value: 1 },
+    });
     await host.delete(state.id, state.urn, state.outputs);
-    expect((await consoles(lab))["HO-EX2010-MB1"]).toMatchObject({ Rpc: null, Enforcement: { Kind: "DWord", Value: 1 } });
+    expect((await consoles(lab))["HO-EX2010-MB1"]).toMatchObject({
+      Rpc: null,
+      Enforcement: { Kind: "DWord", Value: 1 },
+    });
   });
 
-  it("keeps what each server had on the server itself before changing it, and forgets it once given back", async ({ lab, host }) => {
+  it("keeps what each server had on the server itself before changing it, and forgets it once given back", async ({
+    lab,
+    host,
+  }) => {
     const state = await create(host, await declare(lab));
     const kept = await lab.json<{ Rpc: number; Ab: number }[]>(
       `$k = (Get-ExchangeLabServerWindows HO-EX2010-MB1).Registry.'${KEPT_KEY}'; [pscustomobject]@{ Rpc = $k.RpcClientAccessPortBefore.Value; Ab = $k.AddressBookPortBefore.Value }`,
@@ -149,7 +192,10 @@ describe("a server that cannot be reached", () => {
     ]);
   });
 
-  it("fails a destroy until it answers, after giving back every server that does; then the destroy completes", async ({ lab, host }) => {
+  it("fails a destroy until it answers, after giving back every server that does; then the destroy completes", async ({
+    lab,
+    host,
+  }) => {
     const state = await create(host, await declare(lab));
     await lab.pwsh("$null = Set-ExchangeLabServerWindows HO-EX2010-MB2 -Remoting Unreachable");
     await expect(host.delete(state.id, state.urn, state.outputs)).rejects.toThrow(

@@ -25,7 +25,14 @@ interface VerifyArgs {
 }
 
 async function declare(lab: Lab, args: VerifyArgs): Promise<Registration> {
-  const full = { fqdn: FQDN, site: "HeadOffice", dnsServer: "DC01", ...args, connection: lab.connection, dnsConnection: lab.connection };
+  const full = {
+    fqdn: FQDN,
+    site: "HeadOffice",
+    dnsServer: "DC01",
+    ...args,
+    connection: lab.connection,
+    dnsConnection: lab.connection,
+  };
   const regs = await register((lib) => new lib.CasArrayVerification("outlook-ho-verify", full));
   const reg = regs[0];
   if (reg === undefined) throw new Error("no registration");
@@ -34,7 +41,9 @@ async function declare(lab: Lab, args: VerifyArgs): Promise<Registration> {
 
 /** The array name's A record(s) on DC01 and, unless `array` is false, the HeadOffice array with that FQDN. */
 async function wire(lab: Lab, addresses: string[], array = true): Promise<void> {
-  const lines = addresses.map((a) => `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${a}' -ComputerName DC01`);
+  const lines = addresses.map(
+    (a) => `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${a}' -ComputerName DC01`,
+  );
   if (array) lines.push(`New-ClientAccessArray -Name cas-headoffice -Fqdn '${FQDN}' -Site HeadOffice | Out-Null`);
   await lab.pwsh(lines.join("\n"));
 }
@@ -61,7 +70,8 @@ function findings(outputs: Record<string, unknown> | undefined): Record<string, 
 }
 
 /** When the check of `outputs` ran, in ms since the epoch. */
-const checkedAt = (outputs: Record<string, unknown> | undefined): number => Date.parse(String((outputs?.verification as { checkedAt?: unknown } | undefined)?.checkedAt));
+const checkedAt = (outputs: Record<string, unknown> | undefined): number =>
+  Date.parse(String((outputs?.verification as { checkedAt?: unknown } | undefined)?.checkedAt));
 
 const open = (address: string) => PORTS.map((port) => ({ address, port, result: "open" }));
 const HO_MEMBERS = { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true };
@@ -75,14 +85,24 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(reg.provider.length).toBeLessThan(4096);
   });
 
-  it("finds a wired array all ok: the name resolves at DC01 to the VIP, the array has members, 135 and the static ports accept connections", async ({ lab, host }) => {
+  it("finds a wired array all ok: the name resolves at DC01 to the VIP, the array has members, 135 and the static ports accept connections", async ({
+    lab,
+    host,
+  }) => {
     const vip = await vipListening();
     const VIP = vip.address;
     await wire(lab, [VIP]);
     const reg = await declare(lab, { addresses: [VIP], ports: [59533, 135, 59532, 135] });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
     expect(state.id).toBe(`${FQDN}@dc01`);
-    expect(state.outputs).toMatchObject({ fqdn: FQDN, dnsServer: "DC01", site: "HeadOffice", addresses: [VIP], ports: PORTS, mode: "warn" });
+    expect(state.outputs).toMatchObject({
+      fqdn: FQDN,
+      dnsServer: "DC01",
+      site: "HeadOffice",
+      addresses: [VIP],
+      ports: PORTS,
+      mode: "warn",
+    });
     expect(state.outputs.connection).toEqual(lab.connection);
     expect(state.outputs.dnsConnection).toEqual(lab.connection);
     expect(state.outputs.verification).toEqual({
@@ -100,12 +120,17 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect((await up(host, state, reg)).changed).toBe(false);
     await host.delete(state.id, state.urn, state.outputs);
     expect(
-      await lab.json<string>(`Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }`),
+      await lab.json<string>(
+        `Get-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.RecordData.IPv4Address }`,
+      ),
     ).toEqual([VIP]);
     expect(await lab.json<string>("Get-ClientAccessArray | ForEach-Object Name")).toEqual(["cas-headoffice"]);
   });
 
-  it("reports the name resolving at DC01 to another address than declared, in one sentence; 'strict' fails create with it", async ({ lab, host }) => {
+  it("reports the name resolving at DC01 to another address than declared, in one sentence; 'strict' fails create with it", async ({
+    lab,
+    host,
+  }) => {
     await wire(lab, ["127.0.0.162"]);
     const expected = "127.0.0.163";
     const sentence = `${FQDN} resolves at DC01 to 127.0.0.162, not to the declared 127.0.0.163: Outlook clients that use DC01 are sent to that address; check the A records of the name on DC01 (a record added by hand, or a change that has not replicated yet).`;
@@ -125,10 +150,15 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     const urn = urnOf("CasArrayVerification", "outlook-ho-verify");
     const checked = await host.check(urn, {}, strict.inputs);
     expect(checked.failures).toEqual([]);
-    await expect(host.create(urn, checked.inputs)).rejects.toThrow(`The wiring of CAS array ${FQDN} failed 1 check (mode "strict"):\n- ${sentence}`);
+    await expect(host.create(urn, checked.inputs)).rejects.toThrow(
+      `The wiring of CAS array ${FQDN} failed 1 check (mode "strict"):\n- ${sentence}`,
+    );
   });
 
-  it("reports a name the DNS server does not know (asked at DC02, which does not host the zone) as not existing there", async ({ lab, host }) => {
+  it("reports a name the DNS server does not know (asked at DC02, which does not host the zone) as not existing there", async ({
+    lab,
+    host,
+  }) => {
     await wire(lab, ["127.0.0.164"]);
     const reg = await declare(lab, { addresses: ["127.0.0.164"], dnsServer: "DC02" });
     const { result: state, printed } = await host.printedBy(() => create(host, reg));
@@ -141,12 +171,20 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(printed).toMatch(new RegExp(escape(sentence)));
   });
 
-  it("reports a site without a CAS array, and an array without members (no Client Access server left in its site), as failures", async ({ lab, host }) => {
+  it("reports a site without a CAS array, and an array without members (no Client Access server left in its site), as failures", async ({
+    lab,
+    host,
+  }) => {
     await wire(lab, ["127.0.0.165"], false);
     const noneReg = await declare(lab, { addresses: ["127.0.0.165"] });
     const { result: none, printed: nonePrinted } = await host.printedBy(() => create(host, noneReg));
     const noArray = `Site HeadOffice has no Client Access array, so Outlook clients sent to ${FQDN} reach no array: create it (New-ClientAccessArray -Fqdn ${FQDN} -Site 'HeadOffice').`;
-    expect(none.outputs.verification).toMatchObject({ ok: false, dns: { ok: true }, members: { names: [], ok: false }, failures: [noArray] });
+    expect(none.outputs.verification).toMatchObject({
+      ok: false,
+      dns: { ok: true },
+      members: { names: [], ok: false },
+      failures: [noArray],
+    });
     expect(nonePrinted).toMatch(new RegExp(escape(noArray)));
 
     // The branch's only Client Access server stops serving RPC Client Access: its array has no members.
@@ -155,16 +193,25 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-br -IPv4Address 127.0.0.165 -ComputerName DC01\nNew-ClientAccessArray -Name cas-branch -Fqdn '${BR}' -Site BranchOffice | Out-Null`,
     );
     lab.edit((state) => {
-      for (const server of state.servers as { Name: string; RpcClientAccessEnabled: boolean }[]) if (server.Name === "BR-EX2010-MB") server.RpcClientAccessEnabled = false;
+      for (const server of state.servers as { Name: string; RpcClientAccessEnabled: boolean }[])
+        if (server.Name === "BR-EX2010-MB") server.RpcClientAccessEnabled = false;
     });
     const emptyReg = await declare(lab, { addresses: ["127.0.0.165"], fqdn: BR, site: "BranchOffice" });
     const { result: empty, printed: emptyPrinted } = await host.printedBy(() => create(host, emptyReg));
     const noMembers = `The Client Access array cas-branch (${BR}) of site BranchOffice has no members: Exchange finds no Client Access server in the site, so no server answers the Outlook clients that connect to ${BR}.`;
-    expect(empty.outputs.verification).toMatchObject({ ok: false, dns: { ok: true }, members: { names: [], ok: false }, failures: [noMembers] });
+    expect(empty.outputs.verification).toMatchObject({
+      ok: false,
+      dns: { ok: true },
+      members: { names: [], ok: false },
+      failures: [noMembers],
+    });
     expect(emptyPrinted).toMatch(new RegExp(escape(noMembers)));
   });
 
-  it("reports a port that refuses connections by address:port, among the ones that accept them; 'strict' fails create with it", async ({ lab, host }) => {
+  it("reports a port that refuses connections by address:port, among the ones that accept them; 'strict' fails create with it", async ({
+    lab,
+    host,
+  }) => {
     // 59533 bound too, then closed: free at this address, so a connection to it is refused.
     const vip = await vipListening();
     await vip.close(59533);
@@ -187,11 +234,18 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     });
     expect(printed).toMatch(new RegExp(escape(sentence)));
     const urn = urnOf("CasArrayVerification", "outlook-ho-verify");
-    const checked = await host.check(urn, {}, (await declare(lab, { addresses: [VIP], ports: PORTS, mode: "strict" })).inputs);
+    const checked = await host.check(
+      urn,
+      {},
+      (await declare(lab, { addresses: [VIP], ports: PORTS, mode: "strict" })).inputs,
+    );
     await expect(host.create(urn, checked.inputs)).rejects.toThrow(`${VIP}:59533 refused the connection`);
   });
 
-  it("re-checks on refresh: reports what changed behind its back (a moved record, a stopped listener), never failing, and the same outputs once repaired", async ({ lab, host }) => {
+  it("re-checks on refresh: reports what changed behind its back (a moved record, a stopped listener), never failing, and the same outputs once repaired", async ({
+    lab,
+    host,
+  }) => {
     const vip = await vipListening();
     const VIP = vip.address;
     await wire(lab, [VIP]);
@@ -241,7 +295,10 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(checkedAt(repaired?.outputs)).toBeGreaterThanOrEqual(checkedAt(drifted.outputs));
   });
 
-  it("changes in place when any input differs (connections included), never replaces; rejects bad inputs per property and lets unknowns through", async ({ lab, host }) => {
+  it("changes in place when any input differs (connections included), never replaces; rejects bad inputs per property and lets unknowns through", async ({
+    lab,
+    host,
+  }) => {
     await wire(lab, ["127.0.0.169"]);
     const reg = await declare(lab, { addresses: ["127.0.0.169"] });
     const state = await create(host, reg);
@@ -260,16 +317,29 @@ describe("CasArrayVerification through the dynamic-provider host", () => {
     expect(await diffOf({ addresses: ["127.0.0.169"], ports: [135] })).toEqual(some);
     expect(await diffOf({ addresses: ["127.0.0.169"], mode: "strict" })).toEqual(some);
     expect(await diffOf({ addresses: ["127.0.0.169"], tcpTimeoutMs: 1000 })).toEqual(some);
-    expect(await diffOf({ addresses: ["127.0.0.169"] }, { ...lab.connection, commandTimeoutSeconds: 300 } as typeof lab.connection)).toEqual(some);
+    expect(
+      await diffOf({ addresses: ["127.0.0.169"] }, {
+        ...lab.connection,
+        commandTimeoutSeconds: 300,
+      } as typeof lab.connection),
+    ).toEqual(some);
 
     const urn = urnOf("CasArrayVerification", "outlook-ho-verify");
-    const reasons = async (news: Record<string, unknown>) => (await host.check(urn, {}, { ...reg.inputs, ...news })).failures.map((f) => `${f.property}: ${f.reason}`);
-    expect(await reasons({ ports: [0, 70000] })).toEqual(["ports: must be a TCP port number from 1 to 65535 (item 1 of ports)", "ports: must be a TCP port number from 1 to 65535 (item 2 of ports)"]);
-    expect(await reasons({ mode: "loud" })).toEqual(["mode: must be 'warn' (report failures as warnings) or 'strict' (fail the apply on any failure)"]);
+    const reasons = async (news: Record<string, unknown>) =>
+      (await host.check(urn, {}, { ...reg.inputs, ...news })).failures.map((f) => `${f.property}: ${f.reason}`);
+    expect(await reasons({ ports: [0, 70000] })).toEqual([
+      "ports: must be a TCP port number from 1 to 65535 (item 1 of ports)",
+      "ports: must be a TCP port number from 1 to 65535 (item 2 of ports)",
+    ]);
+    expect(await reasons({ mode: "loud" })).toEqual([
+      "mode: must be 'warn' (report failures as warnings) or 'strict' (fail the apply on any failure)",
+    ]);
     expect((await reasons({ addresses: [] }))[0]).toMatch(/^addresses: must list at least one IPv4 address/);
     expect((await reasons({ tcpTimeoutMs: 5 }))[0]).toBe("tcpTimeoutMs: must be at least 100 ms");
     expect((await reasons({ fqdn: "outlook ho" }))[0]).toMatch(/^fqdn: must be a fully qualified DNS name/);
-    expect(await reasons({ dnsConnection: { kind: "lba" } })).toEqual(['dnsConnection: kind "lba" is not a connection kind: use lab, exchange or ssh']);
+    expect(await reasons({ dnsConnection: { kind: "lba" } })).toEqual([
+      'dnsConnection: kind "lba" is not a connection kind: use lab, exchange or ssh',
+    ]);
     expect(await reasons({ verify: true })).toEqual(["verify: 'verify' is not a property of this resource."]);
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     expect((await host.check(urn, {}, { ...reg.inputs, addresses: [unknown], fqdn: unknown })).failures).toEqual([]);

@@ -4,15 +4,23 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LabBatch, type JsonObject } from "../support/lab";
 import { exchangeFqid, psq, type Captured } from "../support/pwsh";
 
-const agDn = "CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=ExchangeServerPro,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=exchangeserverpro,DC=net";
-const legacyPrefix = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
-const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
-const casNotFound = (id: string): string => `Client Access array "${id}" wasn't found. Please make sure you have typed it correctly.`;
-const oneArrayPerSite = (site: string): string => `The Client Access array already exists in site ${site}. At most, one Client Access array can exist per site.`;
-const nameTaken = (name: string): string => `A Client Access array or an Exchange server "${name}" already exists. Please specify a new unique value.`;
-const siteNotFound = (site: string): string => `Exchange can't find Active Directory site ${site}. Make sure the site exists.`;
+const agDn =
+  "CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN=ExchangeServerPro,CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=exchangeserverpro,DC=net";
+const legacyPrefix =
+  "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
+const notFound = (id: string): string =>
+  `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
+const casNotFound = (id: string): string =>
+  `Client Access array "${id}" wasn't found. Please make sure you have typed it correctly.`;
+const oneArrayPerSite = (site: string): string =>
+  `The Client Access array already exists in site ${site}. At most, one Client Access array can exist per site.`;
+const nameTaken = (name: string): string =>
+  `A Client Access array or an Exchange server "${name}" already exists. Please specify a new unique value.`;
+const siteNotFound = (site: string): string =>
+  `Exchange can't find Active Directory site ${site}. Make sure the site exists.`;
 
-const createHeadOffice = "$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice";
+const createHeadOffice =
+  "$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice";
 
 interface ArrayView {
   Name: string;
@@ -78,10 +86,19 @@ describe("Get-ExchangeServer", () => {
       HasIp: false,
     });
     expect(mb1?.AdminDisplayVersion).toMatch(/^Version 14\.3 /);
-    expect(br).toMatchObject({ Site: "exchangeserverpro.net/Configuration/Sites/BranchOffice", ServerRole: "Mailbox, ClientAccess" });
+    expect(br).toMatchObject({
+      Site: "exchangeserverpro.net/Configuration/Sites/BranchOffice",
+      ServerRole: "Mailbox, ClientAccess",
+    });
   });
 
-  const serverIds = ["ho-ex2010-mb2", "HO-EX2010-MB2.EXCHANGESERVERPRO.NET", "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f602", `CN=HO-EX2010-MB2,CN=Servers,${agDn}`, `${legacyPrefix}HO-EX2010-MB2`];
+  const serverIds = [
+    "ho-ex2010-mb2",
+    "HO-EX2010-MB2.EXCHANGESERVERPRO.NET",
+    "8c3f1a2b-4d5e-4f60-8a71-b2c3d4e5f602",
+    `CN=HO-EX2010-MB2,CN=Servers,${agDn}`,
+    `${legacyPrefix}HO-EX2010-MB2`,
+  ];
   const s1 = batch.add<{ Names: string[]; Missing: Captured<unknown> }>(
     `$ids = ${psq(JSON.stringify(serverIds))} | ConvertFrom-Json
        Emit ([ordered]@{ Names = @($ids | ForEach-Object { (Get-ExchangeServer -Identity $_).Name }); Missing = Invoke-Captured { Get-ExchangeServer NOPE-01 } })`,
@@ -90,7 +107,10 @@ describe("Get-ExchangeServer", () => {
     const result = await s1();
     expect(result.Names).toEqual(Array(5).fill("HO-EX2010-MB2"));
     expect(result.Missing.Errors).toHaveLength(1);
-    expect(result.Missing.Errors[0]).toMatchObject({ Message: notFound("NOPE-01"), Reason: "ManagementObjectNotFoundException" });
+    expect(result.Missing.Errors[0]).toMatchObject({
+      Message: notFound("NOPE-01"),
+      Reason: "ManagementObjectNotFoundException",
+    });
     expect(result.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetExchangeServer"));
   });
 });
@@ -171,12 +191,24 @@ describe("New-ClientAccessArray", () => {
   );
   it("keeps names unique among arrays and servers", async () => {
     const result = await s6();
-    expect(result.Server.Errors[0]).toMatchObject({ Message: nameTaken("ho-ex2010-mb1"), Reason: "InvalidOperationException" });
-    expect(result.Array.Errors[0]).toMatchObject({ Message: nameTaken("CAS-HEADOFFICE"), Reason: "InvalidOperationException" });
+    expect(result.Server.Errors[0]).toMatchObject({
+      Message: nameTaken("ho-ex2010-mb1"),
+      Reason: "InvalidOperationException",
+    });
+    expect(result.Array.Errors[0]).toMatchObject({
+      Message: nameTaken("CAS-HEADOFFICE"),
+      Reason: "InvalidOperationException",
+    });
     expect(result.Array.Errors[0]?.Fqid).toMatch(exchangeFqid("NewClientAccessArray"));
   });
 
-  const s7 = batch.add<{ Site: Captured<unknown>; Long: Captured<unknown>; Ok64: string; Fqdn: Captured<unknown>; Count: number }>(
+  const s7 = batch.add<{
+    Site: Captured<unknown>;
+    Long: Captured<unknown>;
+    Ok64: string;
+    Fqdn: Captured<unknown>;
+    Count: number;
+  }>(
     `Emit ([ordered]@{
          Site = Invoke-Captured { New-ClientAccessArray -Fqdn outlook-x.exchangeserverpro.net -Site Paris }
          Long = Invoke-Captured { New-ClientAccessArray -Name ('a' * 65) -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice }
@@ -186,13 +218,23 @@ describe("New-ClientAccessArray", () => {
   );
   it("rejects an unknown site, a name over 64 characters and an invalid FQDN", async () => {
     const result = await s7();
-    expect(result.Site.Errors[0]).toMatchObject({ Message: siteNotFound("Paris"), Reason: "ManagementObjectNotFoundException", Category: "NotSpecified" });
+    expect(result.Site.Errors[0]).toMatchObject({
+      Message: siteNotFound("Paris"),
+      Reason: "ManagementObjectNotFoundException",
+      Category: "NotSpecified",
+    });
     expect(result.Long.Errors[0]).toMatchObject({
-      Message: "The length of the property is too long. The maximum length is 64 and the length of the value provided is 65.",
+      Message:
+        "The length of the property is too long. The maximum length is 64 and the length of the value provided is 65.",
       Reason: "DataValidationException",
     });
-    expect(result.Fqdn.Errors[0]?.Message).toContain('Cannot convert value "outlook ho!.exchangeserverpro.net" to type "Microsoft.Exchange.Data.Fqdn"');
-    expect(result.Fqdn.Errors[0]).toMatchObject({ Category: "InvalidData", Fqid: "ParameterArgumentTransformationError,New-ClientAccessArray" });
+    expect(result.Fqdn.Errors[0]?.Message).toContain(
+      'Cannot convert value "outlook ho!.exchangeserverpro.net" to type "Microsoft.Exchange.Data.Fqdn"',
+    );
+    expect(result.Fqdn.Errors[0]).toMatchObject({
+      Category: "InvalidData",
+      Fqid: "ParameterArgumentTransformationError,New-ClientAccessArray",
+    });
     expect(result.Ok64).toBe("b".repeat(64));
     expect(result.Count).toBe(1);
   });
@@ -232,7 +274,13 @@ describe("Get-ClientAccessArray", () => {
     });
   });
 
-  const s11 = batch.add<{ All: string[]; Branch: string[]; Missing: Captured<unknown>; OtherDc: Captured<unknown>; BadSite: Captured<unknown> }>(
+  const s11 = batch.add<{
+    All: string[];
+    Branch: string[];
+    Missing: Captured<unknown>;
+    OtherDc: Captured<unknown>;
+    BadSite: Captured<unknown>;
+  }>(
     `${createHeadOffice}
        $null = New-ClientAccessArray -Fqdn outlook-br.exchangeserverpro.net -Site BranchOffice
        Emit ([ordered]@{
@@ -255,7 +303,9 @@ describe("Get-ClientAccessArray", () => {
       Target: "",
     });
     expect(result.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetClientAccessArray"));
-    expect(result.OtherDc.Errors[0]?.Message).toBe("The operation couldn't be performed because object 'nope' couldn't be found on 'DC02.exchangeserverpro.net'.");
+    expect(result.OtherDc.Errors[0]?.Message).toBe(
+      "The operation couldn't be performed because object 'nope' couldn't be found on 'DC02.exchangeserverpro.net'.",
+    );
     expect(result.BadSite.Errors[0]?.Message).toBe(siteNotFound("Atlantis"));
   });
 
@@ -310,7 +360,14 @@ describe("Set-ClientAccessArray and Remove-ClientAccessArray", () => {
     });
   });
 
-  const s14 = batch.add<{ Site: Captured<unknown>; Name: Captured<unknown>; ServerName: Captured<unknown>; Missing: Captured<unknown>; BadSite: Captured<unknown>; Fqdn: string }>(
+  const s14 = batch.add<{
+    Site: Captured<unknown>;
+    Name: Captured<unknown>;
+    ServerName: Captured<unknown>;
+    Missing: Captured<unknown>;
+    BadSite: Captured<unknown>;
+    Fqdn: string;
+  }>(
     `${createHeadOffice}
        $null = New-ClientAccessArray -Fqdn outlook-br.exchangeserverpro.net -Site BranchOffice
        Emit ([ordered]@{
@@ -323,11 +380,18 @@ describe("Set-ClientAccessArray and Remove-ClientAccessArray", () => {
   );
   it("enforces one array per site and unique names on Set, and reports unknown arrays with the 2010 message", async () => {
     const result = await s14();
-    expect(result.Site.Errors[0]).toMatchObject({ Message: oneArrayPerSite("HeadOffice"), Reason: "InvalidOperationException" });
+    expect(result.Site.Errors[0]).toMatchObject({
+      Message: oneArrayPerSite("HeadOffice"),
+      Reason: "InvalidOperationException",
+    });
     expect(result.Site.Errors[0]?.Fqid).toMatch(exchangeFqid("SetClientAccessArray"));
     expect(result.Name.Errors[0]?.Message).toBe(nameTaken("cas-headoffice"));
     expect(result.ServerName.Errors[0]?.Message).toBe(nameTaken("BR-EX2010-MB"));
-    expect(result.Missing.Errors[0]).toMatchObject({ Message: casNotFound("outlook-xx"), Reason: "ManagementObjectNotFoundException", Target: "" });
+    expect(result.Missing.Errors[0]).toMatchObject({
+      Message: casNotFound("outlook-xx"),
+      Reason: "ManagementObjectNotFoundException",
+      Target: "",
+    });
     expect(result.BadSite.Errors[0]?.Message).toBe(siteNotFound("Mars"));
     expect(result.Fqdn).toBe("BranchOffice");
   });
@@ -339,7 +403,10 @@ describe("Set-ClientAccessArray and Remove-ClientAccessArray", () => {
   );
   it("may keep its own name and site, and warns when nothing changes", async () => {
     const result = await s15();
-    expect(result).toEqual({ Errors: 0, Warning: "The command completed successfully but no settings of 'cas-headoffice' have been modified." });
+    expect(result).toEqual({
+      Errors: 0,
+      Warning: "The command completed successfully but no settings of 'cas-headoffice' have been modified.",
+    });
   });
 
   const s16 = batch.add<{ Missing: Captured<unknown>; AfterOne: number; AfterAll: number }>(
@@ -353,7 +420,10 @@ describe("Set-ClientAccessArray and Remove-ClientAccessArray", () => {
   );
   it("removes an array without prompting, from the pipeline too, and reports unknown ones", async () => {
     const result = await s16();
-    expect(result.Missing.Errors[0]).toMatchObject({ Message: casNotFound("outlook-zz"), Reason: "ManagementObjectNotFoundException" });
+    expect(result.Missing.Errors[0]).toMatchObject({
+      Message: casNotFound("outlook-zz"),
+      Reason: "ManagementObjectNotFoundException",
+    });
     expect(result.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("RemoveClientAccessArray"));
     expect(result.AfterOne).toBe(1);
     expect(result.AfterAll).toBe(0);

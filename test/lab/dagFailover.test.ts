@@ -64,7 +64,11 @@ describe("Move-ActiveMailboxDatabase in a stretched DAG", () => {
       Copies: ["MB-HO-01\\HO-EX2010-MB1", "MB-HO-01\\HO-EX2010-MB2", "MB-HO-01\\BR-EX2010-MB"],
       Master: "HO-DAG01",
     });
-    expect(r.Single).toMatchObject({ Server: "BR-EX2010-MB", Servers: ["BR-EX2010-MB"], Copies: ["MB-BR-01\\BR-EX2010-MB"] });
+    expect(r.Single).toMatchObject({
+      Server: "BR-EX2010-MB",
+      Servers: ["BR-EX2010-MB"],
+      Copies: ["MB-BR-01\\BR-EX2010-MB"],
+    });
   });
 
   it("prompts (ConfirmImpact High): in a -NonInteractive host the move fails and nothing moves", async () => {
@@ -76,7 +80,9 @@ describe("Move-ActiveMailboxDatabase in a stretched DAG", () => {
   it("moves the active copy into the other site: Server, MountedOnServer and -Server follow it; RpcClientAccessServer does not", async () => {
     const r = await s0();
     expect(r.Move.Errors).toEqual([]);
-    expect(r.Move.Out).toEqual([{ ActiveServerAtStart: "HO-EX2010-MB1", ActiveServerAtEnd: "BR-EX2010-MB", Status: "Succeeded" }]);
+    expect(r.Move.Out).toEqual([
+      { ActiveServerAtStart: "HO-EX2010-MB1", ActiveServerAtEnd: "BR-EX2010-MB", Status: "Succeeded" },
+    ]);
     expect(r.After).toEqual({
       Server: "BR-EX2010-MB",
       Servers: ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"],

@@ -95,7 +95,10 @@ describe("Get-DnsServerResourceRecord", () => {
       Category: "ObjectNotFound",
       Message: "Failed to get the zone information for branch.exchangeserverpro.net on server DC01.",
     });
-    expect(result.Server.Errors[0]).toMatchObject({ Fqid: "WIN32 1722,Get-DnsServerResourceRecord", Reason: "CimException" });
+    expect(result.Server.Errors[0]).toMatchObject({
+      Fqid: "WIN32 1722,Get-DnsServerResourceRecord",
+      Reason: "CimException",
+    });
     expect(result.Server.Errors[0]?.Message).toContain('"DC09"');
   });
 });
@@ -183,7 +186,11 @@ describe("Remove-DnsServerResourceRecord", () => {
     const result = await s7();
     expect(result.Passed).toEqual(["10.1.0.12"]);
     expect(result.Left).toEqual(["10.1.0.11"]);
-    expect(result.Data.Errors[0]).toMatchObject({ Fqid: "WIN32 9701,Remove-DnsServerResourceRecord", Reason: "CimException", Category: "ObjectNotFound" });
+    expect(result.Data.Errors[0]).toMatchObject({
+      Fqid: "WIN32 9701,Remove-DnsServerResourceRecord",
+      Reason: "CimException",
+      Category: "ObjectNotFound",
+    });
     expect(result.Name.Errors[0]).toMatchObject({
       Fqid: "WIN32 9714,Remove-DnsServerResourceRecord",
       Message: "Failed to get outlook-xx record in exchangeserverpro.net zone on DC01 server.",
@@ -233,8 +240,14 @@ describe("Set-DnsServerResourceRecord", () => {
   );
   it("refuses an address another record of the name has (9711), a stale old record (9701) and a renamed record", async () => {
     const result = await s10();
-    expect(result.Taken.Errors[0]).toMatchObject({ Fqid: "WIN32 9711,Set-DnsServerResourceRecord", Category: "ResourceExists" });
-    expect(result.Stale.Errors[0]).toMatchObject({ Fqid: "WIN32 9701,Set-DnsServerResourceRecord", Category: "ObjectNotFound" });
+    expect(result.Taken.Errors[0]).toMatchObject({
+      Fqid: "WIN32 9711,Set-DnsServerResourceRecord",
+      Category: "ResourceExists",
+    });
+    expect(result.Stale.Errors[0]).toMatchObject({
+      Fqid: "WIN32 9701,Set-DnsServerResourceRecord",
+      Category: "ObjectNotFound",
+    });
     expect(result.Renamed.Errors[0]?.Fqid).toBe("WIN32 87,Set-DnsServerResourceRecord");
   });
 });

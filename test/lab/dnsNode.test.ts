@@ -17,7 +17,14 @@ const view = `function View { process { [string]$_.HostName + '=' + [string]$_.R
 describe("Get-DnsServerResourceRecord -Name and -Node", () => {
   it("returns a name's own records and those below it without -Node, only its own with -Node; 9714 only when nothing is at or below", async () => {
     lab = makeLab();
-    const result = await runLab<{ Children: Captured<string>; OnlyChildNode: Captured<string>; Both: string[]; BothNode: string[]; Upper: string[]; Missing: Captured<string> }>(
+    const result = await runLab<{
+      Children: Captured<string>;
+      OnlyChildNode: Captured<string>;
+      Both: string[];
+      BothNode: string[];
+      Upper: string[];
+      Missing: Captured<string>;
+    }>(
       `${view}
        $children = Invoke-Captured { Get-DnsServerResourceRecord -ZoneName ${zone} -Name outlook-ho -RRType A -ComputerName DC01 | View }
        $onlyChildNode = Invoke-Captured { Get-DnsServerResourceRecord -ZoneName ${zone} -Name outlook-ho -Node -RRType A -ComputerName DC01 | View }

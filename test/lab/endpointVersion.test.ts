@@ -42,7 +42,11 @@ describe("endpoint version (Exchange 2013+ endpoint in a 2010 organisation)", ()
     expect(r.Set.Errors.map((e) => [e.Message, e.Reason])).toEqual([[versionTooOld, "TaskException"]]);
     expect(r.Remove.Errors.map((e) => [e.Message, e.Reason])).toEqual([[versionTooOld, "TaskException"]]);
     expect(r.Rpc.Errors.map((e) => [e.Message, e.Reason, e.Fqid])).toEqual([
-      ["A parameter cannot be found that matches parameter name 'RpcClientAccessServer'.", "ParameterBindingException", "NamedParameterNotFound,Set-MailboxDatabase"],
+      [
+        "A parameter cannot be found that matches parameter name 'RpcClientAccessServer'.",
+        "ParameterBindingException",
+        "NamedParameterNotFound,Set-MailboxDatabase",
+      ],
     ]);
     expect(r.Arrays).toEqual(["outlook-ho.exchangeserverpro.net"]);
     expect(r.Rpcs).toEqual(["HO-EX2010-MB1.exchangeserverpro.net"]);

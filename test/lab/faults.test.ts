@@ -13,7 +13,8 @@ let lab: Lab | undefined;
 const newLab = (): Lab => (lab = makeLab());
 afterEach(() => lab?.remove());
 
-const throttled = "This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.";
+const throttled =
+  "This user is allowed a maximum of 18 concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.";
 
 describe("latency", () => {
   it("delays each Exchange and DNS command, and the module import, by the configured milliseconds", async () => {
@@ -28,7 +29,14 @@ describe("latency", () => {
        Emit ([ordered]@{ Set = $set; Read = Get-ExchangeLabLatency; Exchange = $exchange; Dns = $dns; Admin = $admin; Import = $import })`,
       { statePath },
     );
-    const result = resultOf<{ Set: Record<string, number>; Read: Record<string, number>; Exchange: number; Dns: number; Admin: number; Import: number }>(run);
+    const result = resultOf<{
+      Set: Record<string, number>;
+      Read: Record<string, number>;
+      Exchange: number;
+      Dns: number;
+      Admin: number;
+      Import: number;
+    }>(run);
     const knobs = { SessionOpenMs: 600, ExchangeCommandMs: 400, DnsCommandMs: 250 };
     expect(result.Set).toEqual(knobs);
     expect(result.Read).toEqual(knobs);
@@ -40,7 +48,14 @@ describe("latency", () => {
   });
 
   // In the file's batch (its own lab, the module's charge counter read before and after).
-  const piped = batch.add<{ Piped: string[]; PipedMs: number; PipedCharges: number; Separate: string[]; SeparateMs: number; SeparateCharges: number }>(
+  const piped = batch.add<{
+    Piped: string[];
+    PipedMs: number;
+    PipedCharges: number;
+    Separate: string[];
+    SeparateMs: number;
+    SeparateCharges: number;
+  }>(
     `$null = Set-ExchangeLabLatency -ExchangeCommandMs 500
      $charges = { & (Get-Module ExchangeLab) { $script:LatencyCharges } }
      $before = & $charges
@@ -64,7 +79,12 @@ describe("latency", () => {
 });
 
 describe("faults", () => {
-  const error = batch.add<{ Add: { Command: string; Kind: string; Times: number }; Calls: Captured<{ Name: string }>[]; Pending: number; After: string }>(
+  const error = batch.add<{
+    Add: { Command: string; Kind: string; Times: number };
+    Calls: Captured<{ Name: string }>[];
+    Pending: number;
+    After: string;
+  }>(
     `$add = Add-ExchangeLabFault -Command Get-ClientAccessArray -Kind Error -Times 2
      $null = New-ClientAccessArray -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice
      $calls = @(1..3 | ForEach-Object { Invoke-Captured { Get-ClientAccessArray | Select-Object Name } })
@@ -80,7 +100,8 @@ describe("faults", () => {
       expect(call?.Out).toEqual([]);
       expect(call?.Errors).toHaveLength(1);
       expect(call?.Errors[0]).toMatchObject({
-        Message: "Active Directory server DC01.exchangeserverpro.net is not available. Error message: Active directory response: The LDAP server is unavailable.",
+        Message:
+          "Active Directory server DC01.exchangeserverpro.net is not available. Error message: Active directory response: The LDAP server is unavailable.",
         Type: "Microsoft.Exchange.Data.Directory.ADTransientException",
         Reason: "ADTransientException",
         Category: "NotSpecified",
@@ -109,7 +130,14 @@ describe("faults", () => {
     expect(result.Next).toBe(1);
   });
 
-  const throttle = batch.add<{ Caught: boolean; Message: string; Type: string; Fqid: string; Category: string; Arrays: number }>(
+  const throttle = batch.add<{
+    Caught: boolean;
+    Message: string;
+    Type: string;
+    Fqid: string;
+    Category: string;
+    Arrays: number;
+  }>(
     `$null = Add-ExchangeLabFault -Command New-ClientAccessArray -Kind Throttle
      $r = [ordered]@{ Caught = $false; Message = ''; Type = ''; Fqid = ''; Category = ''; Arrays = 0 }
      try { $null = New-ClientAccessArray -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice }
@@ -167,7 +195,11 @@ describe("faults", () => {
      Emit ([ordered]@{ Before = $before; AfterOne = $afterOne; AfterAll = @(Get-ExchangeLabFault).Count })`,
   );
   it("lists and clears pending faults", async () => {
-    expect(await clear()).toEqual({ Before: ["Get-ExchangeServer/Exit/3", "Get-MailboxDatabase/Hang/1"], AfterOne: ["Get-MailboxDatabase"], AfterAll: 0 });
+    expect(await clear()).toEqual({
+      Before: ["Get-ExchangeServer/Exit/3", "Get-MailboxDatabase/Hang/1"],
+      AfterOne: ["Get-MailboxDatabase"],
+      AfterAll: 0,
+    });
   });
 
   it("Hang: the command never returns", async () => {
@@ -219,7 +251,9 @@ describe("faults", () => {
       $failed = 0
       for ($i = 0; $i -lt 10; $i++) { $c = Invoke-Captured { Get-ExchangeServer HO-EX2010-MB1 }; $failed += $c.Errors.Count }
       Emit $failed`;
-    const setup = await runPwsh(`Emit (Add-ExchangeLabFault -Command Get-ExchangeServer -Kind Error -Times 5).Times`, { statePath });
+    const setup = await runPwsh(`Emit (Add-ExchangeLabFault -Command Get-ExchangeServer -Kind Error -Times 5).Times`, {
+      statePath,
+    });
     expect(resultOf<number>(setup)).toBe(5);
     const [a, b] = await Promise.all([runPwsh(caller, { statePath }), runPwsh(caller, { statePath })]);
     expect(resultOf<number>(a) + resultOf<number>(b)).toBe(5);

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LabBatch, type JsonObject } from "../support/lab";
 import { exchangeFqid, type Captured } from "../support/pwsh";
 
-const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
+const notFound = (id: string): string =>
+  `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
 const DEFAULT_WARNING =
   'By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending upon the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.';
 const MB_HO_02 = "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c702";
@@ -16,7 +17,9 @@ afterAll(() => batch.cleanup());
 /** Adds `count` generated mailboxes, spread over the article's four mailbox (non-recovery) databases. */
 function addMailboxes(count: number): (state: JsonObject) => void {
   return (state) => {
-    const databases = (state.mailboxDatabases as JsonObject[]).filter((d) => d.Recovery === false).map((d) => String(d.Guid));
+    const databases = (state.mailboxDatabases as JsonObject[])
+      .filter((d) => d.Recovery === false)
+      .map((d) => String(d.Guid));
     const mailboxes = state.mailboxes as JsonObject[];
     for (let i = 0; i < count; i++) {
       const n = String(i + 1).padStart(4, "0");
@@ -88,11 +91,22 @@ describe("Get-Mailbox on the article's organisation", () => {
     expect(r.Recovery).toEqual({ Names: [], Warnings: [], Errors: [] });
     expect(r.Missing.Names).toEqual([]);
     expect(r.Missing.Errors).toHaveLength(1);
-    expect(r.Missing.Errors[0]).toMatchObject({ Message: notFound("MB-XX-01"), Reason: "ManagementObjectNotFoundException", Target: "" });
+    expect(r.Missing.Errors[0]).toMatchObject({
+      Message: notFound("MB-XX-01"),
+      Reason: "ManagementObjectNotFoundException",
+      Target: "",
+    });
     expect(r.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetMailbox"));
   });
 
-  const byServer = batch.add<{ Mb1: Listing; Mb1Fqdn: Listing; Mb2: Listing; Branch: Listing; Missing: Listing; All: Listing }>(
+  const byServer = batch.add<{
+    Mb1: Listing;
+    Mb1Fqdn: Listing;
+    Mb2: Listing;
+    Branch: Listing;
+    Missing: Listing;
+    All: Listing;
+  }>(
     emitListings({
       Mb1: "Get-Mailbox -Server HO-EX2010-MB1",
       Mb1Fqdn: "Get-Mailbox -Server ho-ex2010-mb1.exchangeserverpro.net",
@@ -127,14 +141,27 @@ describe("Get-Mailbox on the article's organisation", () => {
     expect(r.Missing.Errors.map((e) => e.Message)).toEqual([notFound("Nobody.Here")]);
   });
 
-  const noSection = batch.add<{ All: Listing; Database: Listing }>(emitListings({ All: "Get-Mailbox", Database: "Get-Mailbox -Database MB-HO-01" }), { edit: (state) => void delete state.mailboxes });
+  const noSection = batch.add<{ All: Listing; Database: Listing }>(
+    emitListings({ All: "Get-Mailbox", Database: "Get-Mailbox -Database MB-HO-01" }),
+    { edit: (state) => void delete state.mailboxes },
+  );
   it("reads a state without a mailboxes section as an organisation without mailboxes", async () => {
-    expect(await noSection()).toEqual({ All: { Names: [], Warnings: [], Errors: [] }, Database: { Names: [], Warnings: [], Errors: [] } });
+    expect(await noSection()).toEqual({
+      All: { Names: [], Warnings: [], Errors: [] },
+      Database: { Names: [], Warnings: [], Errors: [] },
+    });
   });
 });
 
 describe("Get-Mailbox -ResultSize on 1,408 mailboxes", () => {
-  const sized = batch.add<{ Default: Listing; Unlimited: Listing; Five: Listing; Server: Listing; ServerUnlimited: Listing; Bad: Listing }>(
+  const sized = batch.add<{
+    Default: Listing;
+    Unlimited: Listing;
+    Five: Listing;
+    Server: Listing;
+    ServerUnlimited: Listing;
+    Bad: Listing;
+  }>(
     emitListings({
       Default: "Get-Mailbox",
       Unlimited: "Get-Mailbox -ResultSize Unlimited",
@@ -180,7 +207,9 @@ describe("Get-Mailbox -ResultSize on 1,408 mailboxes", () => {
     const r = await sized();
     expect(r.Bad.Names).toEqual([]);
     expect(r.Bad.Errors).toHaveLength(1);
-    expect(r.Bad.Errors[0]?.Message).toMatch(/^Cannot process argument transformation on parameter 'ResultSize'\. Cannot convert value "lots"/);
+    expect(r.Bad.Errors[0]?.Message).toMatch(
+      /^Cannot process argument transformation on parameter 'ResultSize'\. Cannot convert value "lots"/,
+    );
   });
 });
 

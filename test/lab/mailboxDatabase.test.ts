@@ -4,9 +4,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LabBatch, type JsonObject } from "../support/lab";
 import { exchangeFqid, type Captured } from "../support/pwsh";
 
-const legacyServers = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
-const notFound = (id: string): string => `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
-const createHeadOffice = "$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice";
+const legacyServers =
+  "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
+const notFound = (id: string): string =>
+  `The operation couldn't be performed because object '${id}' couldn't be found on 'DC01.exchangeserverpro.net'.`;
+const createHeadOffice =
+  "$null = New-ClientAccessArray -Name cas-headoffice -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice";
 const rpcOf = (db: string): string => `(Get-MailboxDatabase ${db}).RpcClientAccessServer`;
 
 // Every scenario below runs in one pwsh process, each against its own copy of the scenario.
@@ -43,7 +46,9 @@ const itSees = (name: string, scenario: () => Promise<string[]>, expected: strin
 };
 
 describe("Get-MailboxDatabase", () => {
-  const s0 = batch.add<{ Name: string; Rpc: string; Server: string; Master: string; Recovery: boolean; Guid: string; TypeName: string }[]>(
+  const s0 = batch.add<
+    { Name: string; Rpc: string; Server: string; Master: string; Recovery: boolean; Guid: string; TypeName: string }[]
+  >(
     `Emit @(Get-MailboxDatabase | ForEach-Object { [ordered]@{ Name = $_.Name; Rpc = $_.RpcClientAccessServer; Server = $_.Server
          Master = $_.MasterServerOrAvailabilityGroup; Recovery = $_.Recovery; Guid = $_.Guid.ToString(); TypeName = $_.PSObject.TypeNames[1] } })`,
   );
@@ -56,14 +61,28 @@ describe("Get-MailboxDatabase", () => {
       ["MB-HO-03", "HO-EX2010-MB1.exchangeserverpro.net"],
       ["RDB-HO-01", "HO-EX2010-MB1.exchangeserverpro.net"],
     ]);
-    expect(dbs.find((d) => d.Name === "MB-HO-01")).toMatchObject({ Server: "HO-EX2010-MB1", Master: "HO-DAG01", Recovery: false });
+    expect(dbs.find((d) => d.Name === "MB-HO-01")).toMatchObject({
+      Server: "HO-EX2010-MB1",
+      Master: "HO-DAG01",
+      Recovery: false,
+    });
     expect(dbs.find((d) => d.Name === "MB-BR-01")).toMatchObject({ Server: "BR-EX2010-MB", Master: "BR-EX2010-MB" });
     expect(dbs.find((d) => d.Name === "RDB-HO-01")?.Recovery).toBe(true);
     expect(dbs[0]?.Guid).toBe("b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c701");
     expect(dbs[0]?.TypeName).toBe("Microsoft.Exchange.Data.Directory.SystemConfiguration.MailboxDatabase");
   });
 
-  const s1 = batch.add<{ Branch: string[]; ByFqdn: string[]; ByGuid: string; ByDn: string; Plain: null; Status: boolean; MountedOn: string; Missing: Captured<unknown>; BadServer: Captured<unknown> }>(
+  const s1 = batch.add<{
+    Branch: string[];
+    ByFqdn: string[];
+    ByGuid: string;
+    ByDn: string;
+    Plain: null;
+    Status: boolean;
+    MountedOn: string;
+    Missing: Captured<unknown>;
+    BadServer: Captured<unknown>;
+  }>(
     `$dn = (Get-MailboxDatabase MB-HO-02).DistinguishedName
        Emit ([ordered]@{
          Branch = @(Get-MailboxDatabase -Server BR-EX2010-MB | ForEach-Object Name)
@@ -85,7 +104,10 @@ describe("Get-MailboxDatabase", () => {
     expect(result.Plain).toBeNull();
     expect(result.Status).toBe(true);
     expect(result.MountedOn).toBe("HO-EX2010-MB1.exchangeserverpro.net");
-    expect(result.Missing.Errors[0]).toMatchObject({ Message: notFound("MB-XX-01"), Reason: "ManagementObjectNotFoundException" });
+    expect(result.Missing.Errors[0]).toMatchObject({
+      Message: notFound("MB-XX-01"),
+      Reason: "ManagementObjectNotFoundException",
+    });
     expect(result.Missing.Errors[0]?.Fqid).toMatch(exchangeFqid("GetMailboxDatabase"));
     expect(result.BadServer.Errors[0]?.Message).toBe(notFound("HO-EX2010-MB9"));
   });
@@ -164,17 +186,21 @@ describe("Set-MailboxDatabase -RpcClientAccessServer", () => {
        $seen += ${rpcOf("MB-HO-01")}
        Emit $seen`,
   );
-  itSees("shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name", s5, [
-    "",
-    "outlook2-ho.exchangeserverpro.net",
-  ]);
+  itSees(
+    "shows '' once the array is removed (the reference names nothing: Exchange's CalculateRpcClientAccessServer), and follows a new array of the same name",
+    s5,
+    ["", "outlook2-ho.exchangeserverpro.net"],
+  );
 
   const s5b = batch.add<string[]>(
     `Set-MailboxDatabase MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2
        Edit-LabState { param($s) $s.servers = @($s.servers | Where-Object { $_.Name -ne 'HO-EX2010-MB2' }) }
        Emit @(${rpcOf("MB-HO-01")}, ${rpcOf("MB-HO-02")})`,
   );
-  itSees("shows '' when the referenced server is removed; other databases keep their FQDN", s5b, ["", "HO-EX2010-MB1.exchangeserverpro.net"]);
+  itSees("shows '' when the referenced server is removed; other databases keep their FQDN", s5b, [
+    "",
+    "HO-EX2010-MB1.exchangeserverpro.net",
+  ]);
 
   const s6 = batch.add<{ Lb: Captured<unknown>; MailboxOnly: Captured<unknown>; Db: Captured<unknown>; Value: string }>(
     `Emit ([ordered]@{
@@ -233,14 +259,26 @@ describe("New-MailboxDatabase", () => {
   );
   it("points a new database at the site's array when there is one", async () => {
     const result = await s8();
-    expect(result.Db).toEqual({ Name: "MB-HO-04", Rpc: "outlook-ho.exchangeserverpro.net", Server: "HO-EX2010-MB2", Master: "HO-DAG01", Recovery: false });
+    expect(result.Db).toEqual({
+      Name: "MB-HO-04",
+      Rpc: "outlook-ho.exchangeserverpro.net",
+      Server: "HO-EX2010-MB2",
+      Master: "HO-DAG01",
+      Recovery: false,
+    });
     expect(result.Again).toBe("outlook.exchangeserverpro.net");
   });
 
   const s9 = batch.add<NewDb>(`Emit (${newDb("MB-BR-02 -Server BR-EX2010-MB -Recovery")})`);
   it("uses the owning server when its site has no array and it runs RPC Client Access", async () => {
     const db = await s9();
-    expect(db).toEqual({ Name: "MB-BR-02", Rpc: "BR-EX2010-MB.exchangeserverpro.net", Server: "BR-EX2010-MB", Master: "BR-EX2010-MB", Recovery: true });
+    expect(db).toEqual({
+      Name: "MB-BR-02",
+      Rpc: "BR-EX2010-MB.exchangeserverpro.net",
+      Server: "BR-EX2010-MB",
+      Master: "BR-EX2010-MB",
+      Recovery: true,
+    });
   });
 
   const s10 = batch.add<NewDb>(`Emit (${newDb("MB-HO-05 -Server HO-EX2010-MB2")})`, {

@@ -10,9 +10,23 @@ import { psq } from "../support/pwsh";
 
 const modulePath = join(ROOT, "lab", "ExchangeLab.psm1");
 // The module's files split out of the .psm1 by concern (dot-sourced by it), checked as the .psm1 is.
-const splitPaths = ["Types", "State", "Faults", "Errors", "Directory", "Exchange", "Dns", "Admin", "Windows", "Registry", "Services", "RemoteHost", "WindowsAdmin", "Nlb", "NlbRemote"].map((part) =>
-  join(ROOT, "lab", `ExchangeLab.${part}.ps1`),
-);
+const splitPaths = [
+  "Types",
+  "State",
+  "Faults",
+  "Errors",
+  "Directory",
+  "Exchange",
+  "Dns",
+  "Admin",
+  "Windows",
+  "Registry",
+  "Services",
+  "RemoteHost",
+  "WindowsAdmin",
+  "Nlb",
+  "NlbRemote",
+].map((part) => join(ROOT, "lab", `ExchangeLab.${part}.ps1`));
 // The PowerShell 2.0 check, a module of its own nested in the lab (its messages name the 7-only operators).
 const windowsPath = join(ROOT, "lab", "Ps2Compat", "Ps2Compat.Checks.ps1");
 const manifestPath = join(ROOT, "lab", "ExchangeLab.psd1");
@@ -63,7 +77,17 @@ describe("Windows PowerShell 5.1 compatibility", () => {
       ["Ps2Compat.Checks.ps1", tokens["Ps2Compat.Checks.ps1"] ?? ""],
     ] as const) {
       expect(source.length, name).toBeGreaterThan(1000);
-      for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel", "ForEach-Object -Parallel", "-SkipNull"]) {
+      for (const token of [
+        "??",
+        "?.",
+        "&&",
+        "||",
+        "-AsArray",
+        "-AsHashtable",
+        "-Parallel",
+        "ForEach-Object -Parallel",
+        "-SkipNull",
+      ]) {
         expect(source.includes(token), `${name} contains ${token}`).toBe(false);
       }
       expect(source).not.toMatch(/\s\?\s[^\s]+\s:\s/); // ternary
@@ -111,7 +135,8 @@ describe("files", () => {
       ...readdirSync(join(ROOT, "lab", "Ps2Compat")).map((f) => join(ROOT, "lab", "Ps2Compat", f)),
     ];
     expect(files.length).toBeGreaterThan(15);
-    for (const file of files) expect(readFileSync(file, "utf8").split("\n").length, basename(file)).toBeLessThanOrEqual(700);
+    for (const file of files)
+      expect(readFileSync(file, "utf8").split("\n").length, basename(file)).toBeLessThanOrEqual(700);
   });
 });
 
@@ -159,13 +184,32 @@ describe("exports and help", () => {
     ]);
     expect(p["Set-ClientAccessArray"]).toContain("Identity:String:0");
     expect(p["Remove-ClientAccessArray"]).toContain("Identity:String:0");
-    expect(p["Get-ClientAccessArray"]).toEqual(["DomainController:String:named", "Identity:String:0", "Site:String:named"]);
+    expect(p["Get-ClientAccessArray"]).toEqual([
+      "DomainController:String:named",
+      "Identity:String:0",
+      "Site:String:named",
+    ]);
     expect(p["Set-MailboxDatabase"]).toContain("RpcClientAccessServer:String:named");
     expect(p["Add-DnsServerResourceRecordA"]).toEqual(
-      expect.arrayContaining(["ZoneName:String:0", "Name:String:1", "IPv4Address:String[]:2", "TimeToLive:TimeSpan:named", "PassThru:SwitchParameter:named"]),
+      expect.arrayContaining([
+        "ZoneName:String:0",
+        "Name:String:1",
+        "IPv4Address:String[]:2",
+        "TimeToLive:TimeSpan:named",
+        "PassThru:SwitchParameter:named",
+      ]),
     );
-    expect(p["Get-DnsServerResourceRecord"]).toEqual(expect.arrayContaining(["ZoneName:String:0", "Name:String:1", "RRType:String:named", "ComputerName:String:named"]));
-    expect(p["Set-DnsServerResourceRecord"]).toEqual(expect.arrayContaining(["ZoneName:String:0", "OldInputObject:Object:1", "NewInputObject:Object:2"]));
+    expect(p["Get-DnsServerResourceRecord"]).toEqual(
+      expect.arrayContaining([
+        "ZoneName:String:0",
+        "Name:String:1",
+        "RRType:String:named",
+        "ComputerName:String:named",
+      ]),
+    );
+    expect(p["Set-DnsServerResourceRecord"]).toEqual(
+      expect.arrayContaining(["ZoneName:String:0", "OldInputObject:Object:1", "NewInputObject:Object:2"]),
+    );
   });
 });
 
@@ -193,14 +237,20 @@ describe("the article scenario", () => {
   const list = (key: string): JsonObject[] => state[key] as JsonObject[];
 
   it("seeds the ExchangeServerPro organisation of the article", () => {
-    expect(state.organization).toMatchObject({ Name: "ExchangeServerPro", Domain: "exchangeserverpro.net", DomainController: "DC01.exchangeserverpro.net" });
+    expect(state.organization).toMatchObject({
+      Name: "ExchangeServerPro",
+      Domain: "exchangeserverpro.net",
+      DomainController: "DC01.exchangeserverpro.net",
+    });
     expect(list("sites").map((s) => s.Name)).toEqual(["HeadOffice", "BranchOffice"]);
     expect(list("servers").map((s) => [s.Name, s.Site, s.Fqdn])).toEqual([
       ["HO-EX2010-MB1", "HeadOffice", "HO-EX2010-MB1.exchangeserverpro.net"],
       ["HO-EX2010-MB2", "HeadOffice", "HO-EX2010-MB2.exchangeserverpro.net"],
       ["BR-EX2010-MB", "BranchOffice", "BR-EX2010-MB.exchangeserverpro.net"],
     ]);
-    expect(list("databaseAvailabilityGroups")).toEqual([expect.objectContaining({ Name: "HO-DAG01", Servers: ["HO-EX2010-MB1", "HO-EX2010-MB2"] })]);
+    expect(list("databaseAvailabilityGroups")).toEqual([
+      expect.objectContaining({ Name: "HO-DAG01", Servers: ["HO-EX2010-MB1", "HO-EX2010-MB2"] }),
+    ]);
     expect(list("clientAccessArrays")).toEqual([]);
     expect(list("mailboxDatabases").map((d) => [d.Name, d.Server, d.Recovery])).toEqual([
       ["MB-HO-01", "HO-EX2010-MB1", false],
@@ -223,9 +273,14 @@ describe("the article scenario", () => {
   });
 
   it("has fixed GUIDs, unique across the scenario", () => {
-    const guids = [state.organization as JsonObject, ...list("sites"), ...list("servers"), ...list("databaseAvailabilityGroups"), ...list("mailboxDatabases"), ...list("mailboxes")].map((o) =>
-      String(o.Guid),
-    );
+    const guids = [
+      state.organization as JsonObject,
+      ...list("sites"),
+      ...list("servers"),
+      ...list("databaseAvailabilityGroups"),
+      ...list("mailboxDatabases"),
+      ...list("mailboxes"),
+    ].map((o) => String(o.Guid));
     for (const guid of guids) expect(guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Set(guids).size).toBe(guids.length);
   });

@@ -15,12 +15,22 @@ const onServer = (server: string, body: string) => `Invoke-Command -ComputerName
   Import-Module NetworkLoadBalancingClusters
   ${body}
 }`;
-const caught = (block: string) => `$(try { ${block}; 'no error' } catch { [string]$_.FullyQualifiedErrorId + ' | ' + $_.Exception.Message })`;
-const NEW = "New-NlbCluster -InterfaceName 'Local Area Connection' -ClusterPrimaryIP 10.1.0.100 -SubnetMask 255.255.255.0 -ClusterName outlook-ho";
-const JOIN = "Get-NlbCluster | Add-NlbClusterNode -NewNodeName HO-EX2010-CAS2.exchangeserverpro.net -NewNodeInterface 'Local Area Connection' -Force | Out-Null";
+const caught = (block: string) =>
+  `$(try { ${block}; 'no error' } catch { [string]$_.FullyQualifiedErrorId + ' | ' + $_.Exception.Message })`;
+const NEW =
+  "New-NlbCluster -InterfaceName 'Local Area Connection' -ClusterPrimaryIP 10.1.0.100 -SubnetMask 255.255.255.0 -ClusterName outlook-ho";
+const JOIN =
+  "Get-NlbCluster | Add-NlbClusterNode -NewNodeName HO-EX2010-CAS2.exchangeserverpro.net -NewNodeInterface 'Local Area Connection' -Force | Out-Null";
 
 describe("Windows NLB on the lab's servers", () => {
-  const created = batch.add<{ Mode: string; First: string[]; Second: string[]; Rules: string[]; Nodes: string[]; Interface: string[] }>(
+  const created = batch.add<{
+    Mode: string;
+    First: string[];
+    Second: string[];
+    Rules: string[];
+    Nodes: string[];
+    Interface: string[];
+  }>(
     `$r = ${onServer(
       "HO-EX2010-CAS1",
       `$c = ${NEW}
@@ -49,7 +59,15 @@ Emit ([ordered]@{ Mode = $r.Mode; First = @($r.First); Second = @($r.Second); Ru
     expect((await created()).Nodes).toEqual(["HO-EX2010-CAS1 Converging 1", "HO-EX2010-CAS2 Converging 2"]);
   });
 
-  const binding = batch.add<{ Missing: string; Pipeline: string; Overlap: string; NoForce: string; After: number; NoImport: string; NoFeature: string }>(
+  const binding = batch.add<{
+    Missing: string;
+    Pipeline: string;
+    Overlap: string;
+    NoForce: string;
+    After: number;
+    NoImport: string;
+    NoFeature: string;
+  }>(
     `$r = ${onServer(
       "HO-EX2010-CAS1",
       `$null = ${NEW}
@@ -74,14 +92,18 @@ Emit ([ordered]@{ Missing = $r.Missing; Pipeline = $r.Pipeline; Overlap = $r.Ove
 
   it("refuses a port rule that overlaps another, and asks before Remove-NlbCluster unless -Force (which fails without a console)", async () => {
     const r = await binding();
-    expect(r.Overlap).toBe("NlbError,Microsoft.NetworkLoadBalancingClusters.PowerShell.AddNlbClusterPortRule | The new port rule (ports 135-135) overlaps the existing port rule for ports 0-65535.");
+    expect(r.Overlap).toBe(
+      "NlbError,Microsoft.NetworkLoadBalancingClusters.PowerShell.AddNlbClusterPortRule | The new port rule (ports 135-135) overlaps the existing port rule for ports 0-65535.",
+    );
     expect(r.NoForce).toMatch(/NonInteractive/);
     expect(r.After).toBe(1);
   });
 
   it("loads the module only when asked (PowerShell 2.0), and not where the NLB feature is missing", async () => {
     const r = await binding();
-    expect(r.NoImport).toMatch(/Get-NlbCluster without Import-Module NetworkLoadBalancingClusters \(module autoloading\)/);
+    expect(r.NoImport).toMatch(
+      /Get-NlbCluster without Import-Module NetworkLoadBalancingClusters \(module autoloading\)/,
+    );
     expect(r.NoFeature).toBe(
       "Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand | The specified module 'NetworkLoadBalancingClusters' was not loaded because no valid module file was found in any module directory.",
     );
@@ -118,7 +140,12 @@ Emit ([ordered]@{ State = [string]$c.Name; Events = @($cluster.Events | ForEach-
     const r = await dagMember();
     expect(r.State).toBe("10.1.0.100");
     expect(r.Events).toEqual([
-      { Server: "HO-EX2010-MB1", Id: 4096, Message: "Configuration completed. Microsoft Cluster Service is also installed on this machine, and this may prevent the proper operation of both." },
+      {
+        Server: "HO-EX2010-MB1",
+        Id: 4096,
+        Message:
+          "Configuration completed. Microsoft Cluster Service is also installed on this machine, and this may prevent the proper operation of both.",
+      },
     ]);
   });
 
@@ -140,13 +167,17 @@ Emit ([ordered]@{ Dag = $r.Dag; Free = $r.Free; Device = $r.Device; Cluster = $r
   it("answers a ping where something is: the DAG's address, a device of the network, a cluster's VIP once it has a node", async () => {
     const r = await pings();
     expect(r).toMatchObject({ Dag: true, Free: false, Device: true, Cluster: true });
-    expect(r.Failure).toBe("TestConnectionException,Microsoft.PowerShell.Commands.TestConnectionCommand | Testing connection to computer '10.1.0.101' failed: Error due to lack of resources");
+    expect(r.Failure).toBe(
+      "TestConnectionException,Microsoft.PowerShell.Commands.TestConnectionCommand | Testing connection to computer '10.1.0.101' failed: Error due to lack of resources",
+    );
   });
 
   const looks = batch.add<string[]>(
     `$r = ${onServer("HO-EX2010-CAS1", `$null = ${NEW}; foreach ($i in 1..3) { [string]@(Get-NlbClusterNode)[0].State }`)}
 Emit @($r)`,
-    { edit: nlbScenario((s: JsonObject) => ((serverIn(s, "HO-EX2010-CAS1").Windows as JsonObject).OutlookSessions = 0)) },
+    {
+      edit: nlbScenario((s: JsonObject) => ((serverIn(s, "HO-EX2010-CAS1").Windows as JsonObject).OutlookSessions = 0)),
+    },
   );
 
   it("converges after one look by default", async () => {

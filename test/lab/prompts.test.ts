@@ -44,7 +44,9 @@ describe("confirmation in a -NonInteractive pwsh", () => {
     expectPromptRefusedThenRemoved(await array(), "Remove-ClientAccessArray");
   });
 
-  const missing = batch.add<{ Reason: string[] }>(`Emit ([ordered]@{ Reason = @(Remove-ClientAccessArray outlook-zz 2>&1 | ForEach-Object { $_.CategoryInfo.Reason }) })`);
+  const missing = batch.add<{ Reason: string[] }>(
+    `Emit ([ordered]@{ Reason = @(Remove-ClientAccessArray outlook-zz 2>&1 | ForEach-Object { $_.CategoryInfo.Reason }) })`,
+  );
   it("Remove-ClientAccessArray of a missing array is not-found before any prompt", async () => {
     const result = await missing();
     expect(result.Reason).toEqual(["ManagementObjectNotFoundException"]);

@@ -23,7 +23,8 @@ const call = (server: string, action: string, rpc: number, ab: number, extra = "
   `Invoke-Command -ComputerName ${psq(server)} -ScriptBlock ([scriptblock]::Create(${psq(scriptText)})) -ArgumentList ${psq(action)}, ${rpc}, ${ab}${extra} -ErrorAction Stop`;
 
 /** A command run on a lab server as over WinRM. */
-const onServer = (server: string, script: string): string => `Invoke-Command -ComputerName ${psq(server)} -ScriptBlock { ${script} } -ErrorAction Stop`;
+const onServer = (server: string, script: string): string =>
+  `Invoke-Command -ComputerName ${psq(server)} -ScriptBlock { ${script} } -ErrorAction Stop`;
 
 const prelude = `
 function Get-Reading { param($r) [ordered]@{ RpcKind = $r.RpcClientAccessKind; RpcValue = $r.RpcClientAccessValue
@@ -59,7 +60,8 @@ interface Failure {
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
-const scenario = <T>(script: string, edit?: (state: JsonObject) => void): (() => Promise<T>) => batch.add<T>(prelude + script, edit ? { edit } : {});
+const scenario = <T>(script: string, edit?: (state: JsonObject) => void): (() => Promise<T>) =>
+  batch.add<T>(prelude + script, edit ? { edit } : {});
 
 /** A server of the scenario. */
 function serverOf(state: JsonObject, name: string): JsonObject {
@@ -86,11 +88,15 @@ describe("remoting is off on Windows Server 2008 R2 unless someone enabled it", 
       Fqid: "CannotConnect,PSSessionStateBroken",
       Category: "OpenError",
       Code: -2144108526,
-      Message: expect.stringContaining(`Connecting to remote server ${MB2} failed with the following error message : The client cannot connect to the destination`) as unknown,
+      Message: expect.stringContaining(
+        `Connecting to remote server ${MB2} failed with the following error message : The client cannot connect to the destination`,
+      ) as unknown,
     });
   });
 
-  const article = scenario<string[]>(`Emit @(Get-ExchangeLabServerWindows | ForEach-Object { $_.Server + ' ' + $_.Remoting })`);
+  const article = scenario<string[]>(
+    `Emit @(Get-ExchangeLabServerWindows | ForEach-Object { $_.Server + ' ' + $_.Remoting })`,
+  );
   it("the article's servers have it enabled, because the scenario says so", async () => {
     expect(await article()).toEqual(["HO-EX2010-MB1 Enabled", "HO-EX2010-MB2 Enabled", "BR-EX2010-MB Enabled"]);
   });
@@ -110,7 +116,13 @@ describe("MSExchangeRPC\\ParametersSystem does not exist until the static-port p
     // ParametersSystem, MSExchangeAB\Parameters, the MSExchangeRPC service key.
     expect(r.Article).toEqual([false, false, true]);
     expect(r.Default).toEqual([false, false, true]);
-    expect(r.Set).toMatchObject({ RpcKind: "DWord", RpcValue: "59532", RpcListening: [59532], AbListening: [59533], Restarted: true });
+    expect(r.Set).toMatchObject({
+      RpcKind: "DWord",
+      RpcValue: "59532",
+      RpcListening: [59532],
+      AbListening: [59533],
+      Restarted: true,
+    });
     expect(r.Values).toEqual({ "TCP/IP Port": { Kind: "DWord", Value: 59532 } });
   });
 
@@ -122,7 +134,10 @@ describe("MSExchangeRPC\\ParametersSystem does not exist until the static-port p
   );
   it("New-Item on an existing key fails, and New-Item -Force empties it (the registry provider recreates the key)", async () => {
     const r = await force();
-    expect(r.Plain).toMatchObject({ Message: "A key at this path already exists.", Fqid: "System.IO.IOException,Microsoft.PowerShell.Commands.NewItemCommand" });
+    expect(r.Plain).toMatchObject({
+      Message: "A key at this path already exists.",
+      Fqid: "System.IO.IOException,Microsoft.PowerShell.Commands.NewItemCommand",
+    });
     expect(r.Forced).toEqual({});
   });
 
@@ -134,7 +149,10 @@ describe("MSExchangeRPC\\ParametersSystem does not exist until the static-port p
   it("the provider's script keeps what an existing ParametersSystem key holds (EnablePreferredSiteEnforcement)", async () => {
     const r = await kept();
     expect(r.Set).toMatchObject({ RpcKind: "DWord", RpcValue: "59532", RpcListening: [59532] });
-    expect(r.Values).toEqual({ EnablePreferredSiteEnforcement: { Kind: "DWord", Value: 0 }, "TCP/IP Port": { Kind: "DWord", Value: 59532 } });
+    expect(r.Values).toEqual({
+      EnablePreferredSiteEnforcement: { Kind: "DWord", Value: 0 },
+      "TCP/IP Port": { Kind: "DWord", Value: 59532 },
+    });
   });
 });
 
@@ -151,7 +169,9 @@ describe("netstat speaks the server's language", () => {
     expect(r.Lines).toContain("Aktive Verbindungen");
     expect(r.Lines).toContain("  Proto  Lokale Adresse         Remoteadresse          Status          PID");
     expect(r.Lines).toContain("  TCP    0.0.0.0:6405           0.0.0.0:0              ABHÖREN         2412");
-    expect(r.Lines.some((l) => /^\s+TCP\s+10\.1\.0\.11:6405\s+10\.8\.1\.21:51200\s+HERGESTELLT\s+2412$/.test(l))).toBe(true);
+    expect(r.Lines.some((l) => /^\s+TCP\s+10\.1\.0\.11:6405\s+10\.8\.1\.21:51200\s+HERGESTELLT\s+2412$/.test(l))).toBe(
+      true,
+    );
     expect(r.Lines.join("\n")).not.toMatch(/LISTENING|ESTABLISHED|Active Connections/);
   });
 
@@ -163,12 +183,16 @@ describe("netstat speaks the server's language", () => {
 });
 
 describe("PowerShell 2.0 on the server is .NET 2.0/3.5", () => {
-  const dotNet4 = scenario<Failure>(`Emit (Get-Failure { ${onServer(MB1, "if ([string]::IsNullOrWhiteSpace($env:COMPUTERNAME)) { 'none' }")} })`);
+  const dotNet4 = scenario<Failure>(
+    `Emit (Get-Failure { ${onServer(MB1, "if ([string]::IsNullOrWhiteSpace($env:COMPUTERNAME)) { 'none' }")} })`,
+  );
   it("refuses a script that calls a .NET Framework 4 member, as the server's PowerShell 2.0 would fail on it", async () => {
     expect(await dotNet4()).toMatchObject({
       Type: "System.Management.Automation.RemoteException",
       Category: "ParserError",
-      Message: expect.stringContaining("runs Windows PowerShell 2.0, which cannot run this script: line 1: [System.String]::IsNullOrWhiteSpace (.NET Framework 4.0) (PowerShell 3.0)") as unknown,
+      Message: expect.stringContaining(
+        "runs Windows PowerShell 2.0, which cannot run this script: line 1: [System.String]::IsNullOrWhiteSpace (.NET Framework 4.0) (PowerShell 3.0)",
+      ) as unknown,
     });
   });
 });

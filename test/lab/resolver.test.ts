@@ -29,7 +29,14 @@ const answerView = `function View { process { $o = [ordered]@{ Name = $_.Name; T
   $o } }`;
 
 describe("Resolve-DnsName in the lab", () => {
-  const answers = batch.add<{ Ho: Answer[]; Fqdn: Answer[]; Default: Answer[]; ByAddress: Answer[]; RoundRobin: string[]; Branch: Answer[] }>(
+  const answers = batch.add<{
+    Ho: Answer[];
+    Fqdn: Answer[];
+    Default: Answer[];
+    ByAddress: Answer[];
+    RoundRobin: string[];
+    Branch: Answer[];
+  }>(
     `${answerView}
      Add-DnsServerResourceRecordA -ZoneName ${zone} -Name outlook-ho -IPv4Address 10.1.0.12, 10.1.0.11 -TimeToLive 00:05:00 -ComputerName DC01
      Emit ([ordered]@{
@@ -42,7 +49,14 @@ describe("Resolve-DnsName in the lab", () => {
   );
   it("answers a name's A records from the zones of the server asked, as DnsRecord_A answers with the TTL in seconds", async () => {
     const r = await answers();
-    const ho = { Name: `HO-EX2010-MB1.${zone}`, Type: "A", TTL: 1200, Section: "Answer", IPAddress: "10.1.0.11", TypeName: "Microsoft.DnsClient.Commands.DnsRecord_A" };
+    const ho = {
+      Name: `HO-EX2010-MB1.${zone}`,
+      Type: "A",
+      TTL: 1200,
+      Section: "Answer",
+      IPAddress: "10.1.0.11",
+      TypeName: "Microsoft.DnsClient.Commands.DnsRecord_A",
+    };
     expect(r.Ho).toEqual([ho]);
     // By FQDN (server) and with a trailing dot (name); the name as asked.
     expect(r.Fqdn).toEqual([{ ...ho, Name: `ho-ex2010-mb1.${zone}` }]);
@@ -68,7 +82,12 @@ describe("Resolve-DnsName in the lab", () => {
     expect(await changes()).toEqual({ Before: [], After: ["10.1.0.11"], Moved: ["10.1.0.100"] });
   });
 
-  const nx = batch.add<{ Missing: Captured<unknown>; OtherZone: Captured<unknown>; Stop: { Fqid: string; Message: string; Code: number }; After: string }>(
+  const nx = batch.add<{
+    Missing: Captured<unknown>;
+    OtherZone: Captured<unknown>;
+    Stop: { Fqid: string; Message: string; Code: number };
+    After: string;
+  }>(
     `$missing = Invoke-Captured { Resolve-DnsName -Name nothing-here.${zone} -Type A -Server DC01 -DnsOnly -NoHostsFile }
      $other = Invoke-Captured { Resolve-DnsName -Name BR-FILE01.branch.${zone} -Type A -Server DC01 }
      $stop = $null
@@ -90,7 +109,9 @@ describe("Resolve-DnsName in the lab", () => {
     expect(r.Missing).toEqual({ Out: [], Errors: [error] });
     expect(r.OtherZone).toEqual({
       Out: [],
-      Errors: [{ ...error, Message: `BR-FILE01.branch.${zone} : DNS name does not exist`, Target: `BR-FILE01.branch.${zone}` }],
+      Errors: [
+        { ...error, Message: `BR-FILE01.branch.${zone} : DNS name does not exist`, Target: `BR-FILE01.branch.${zone}` },
+      ],
     });
     // Non-terminating, as the real cmdlet's; -ErrorAction Stop makes it catchable with the same id.
     expect(r.After).toBe("continued");
@@ -104,10 +125,20 @@ describe("Resolve-DnsName in the lab", () => {
   it("gives a name that exists only through names below it (outlook-ho above legacy.outlook-ho) a NODATA answer: the zone's SOA, no A", async () => {
     const r = await nodata();
     expect(r.Errors).toEqual([]);
-    expect(r.Out).toEqual([{ Name: zone, Type: "SOA", TTL: 3600, Section: "Authority", TypeName: "Microsoft.DnsClient.Commands.DnsRecord_SOA" }]);
+    expect(r.Out).toEqual([
+      {
+        Name: zone,
+        Type: "SOA",
+        TTL: 3600,
+        Section: "Authority",
+        TypeName: "Microsoft.DnsClient.Commands.DnsRecord_SOA",
+      },
+    ]);
   });
 
-  const unreachable = batch.add<Captured<unknown>>(`Emit (Invoke-Captured { Resolve-DnsName -Name HO-EX2010-MB1.${zone} -Type A -Server DC09 -QuickTimeout })`);
+  const unreachable = batch.add<Captured<unknown>>(
+    `Emit (Invoke-Captured { Resolve-DnsName -Name HO-EX2010-MB1.${zone} -Type A -Server DC09 -QuickTimeout })`,
+  );
   it("times out, as a real client does, on a DNS server the lab does not know", async () => {
     expect(await unreachable()).toEqual({
       Out: [],
@@ -164,18 +195,34 @@ describe("Resolve-ExcasDnsName over the lab's Resolve-DnsName", () => {
     {
       edit: (state) => {
         const dns = state.dns as { servers: { Zones: { Records: Record<string, unknown>[] }[] }[] };
-        dns.servers[0]?.Zones[0]?.Records.push({ HostName: "x.legacy-parent", RecordType: "A", TimeToLive: "01:00:00", Timestamp: null, IPv4Address: "10.1.0.31" });
+        dns.servers[0]?.Zones[0]?.Records.push({
+          HostName: "x.legacy-parent",
+          RecordType: "A",
+          TimeToLive: "01:00:00",
+          Timestamp: null,
+          IPv4Address: "10.1.0.31",
+        });
       },
     },
   );
   it("returns the A addresses and TTLs as primitives, NXDOMAIN and NODATA as data, and any other failure as the cmdlet's error", async () => {
     const r = await excas();
-    expect(r.Found).toEqual({ Name: `outlook-ho.${zone}`, Server: "DC01", Exists: true, IPAddress: ["10.1.0.100"], TTL: [600] });
+    expect(r.Found).toEqual({
+      Name: `outlook-ho.${zone}`,
+      Server: "DC01",
+      Exists: true,
+      IPAddress: ["10.1.0.100"],
+      TTL: [600],
+    });
     expect(r.Missing).toEqual({ Name: `nothing-here.${zone}`, Server: "DC01", Exists: false, IPAddress: [], TTL: [] });
     expect(r.NoData).toEqual({ Name: `legacy-parent.${zone}`, Server: "DC01", Exists: true, IPAddress: [], TTL: [] });
     expect(r.Timeout.Out).toEqual([]);
     expect(r.Timeout.Errors.map((e) => [e.Fqid, e.Category, e.Message])).toEqual([
-      ["ERROR_TIMEOUT,Microsoft.DnsClient.Commands.ResolveDnsName", "OperationTimeout", `outlook-ho.${zone} : This operation returned because the timeout period expired`],
+      [
+        "ERROR_TIMEOUT,Microsoft.DnsClient.Commands.ResolveDnsName",
+        "OperationTimeout",
+        `outlook-ho.${zone} : This operation returned because the timeout period expired`,
+      ],
     ]);
   });
 });
@@ -207,7 +254,8 @@ describe("Resolve-ExcasDnsName over a Windows-shaped answer", () => {
 describe("the resolver file", () => {
   it("uses none of the PowerShell 7 operators Windows PowerShell 5.1 lacks", () => {
     const source = readFileSync(resolverPath, "utf8");
-    for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel"]) expect(source.includes(token), token).toBe(false);
+    for (const token of ["??", "?.", "&&", "||", "-AsArray", "-AsHashtable", "-Parallel"])
+      expect(source.includes(token), token).toBe(false);
     expect(source).not.toMatch(/\s\?\s[^\s]+\s:\s/);
   });
 

@@ -48,7 +48,12 @@ describe("state file problems", () => {
   });
   it("says how to initialise the lab when the state file is missing", async () => {
     const result = await missing();
-    expect(result).toMatchObject({ Caught: true, Type: "System.IO.FileNotFoundException", Fqid: "ExchangeLabStateMissing,Get-ClientAccessArray", Next: "ran" });
+    expect(result).toMatchObject({
+      Caught: true,
+      Type: "System.IO.FileNotFoundException",
+      Fqid: "ExchangeLabStateMissing,Get-ClientAccessArray",
+      Next: "ran",
+    });
     expect(result.Message).toBe(
       `The Exchange lab state file '${missingPath}' named by EXCHANGE_LAB_STATE does not exist; initialise the lab by copying lab/scenarios/article.json to that path (or run Initialize-ExchangeLab).`,
     );
@@ -62,7 +67,9 @@ describe("state file problems", () => {
   it("says EXCHANGE_LAB_STATE is not set when it is not, and writers fail the same way", async () => {
     const result = await unset();
     expect(result.Caught).toBe(true);
-    expect(result.Message).toMatch(/^EXCHANGE_LAB_STATE is not set; .*initialise the lab by copying lab\/scenarios\/article\.json/);
+    expect(result.Message).toMatch(
+      /^EXCHANGE_LAB_STATE is not set; .*initialise the lab by copying lab\/scenarios\/article\.json/,
+    );
   });
 
   let brokenPath = "";
@@ -75,8 +82,14 @@ describe("state file problems", () => {
   });
   it("names a corrupt state file as such, for non-JSON and for JSON that is not a lab", async () => {
     const result = await broken();
-    expect(result).toMatchObject({ Caught: true, Type: "System.IO.InvalidDataException", Fqid: "ExchangeLabStateCorrupt,Get-MailboxDatabase" });
-    expect(result.Message.startsWith(`The Exchange lab state file '${brokenPath}' is corrupt: it is not valid JSON`)).toBe(true);
+    expect(result).toMatchObject({
+      Caught: true,
+      Type: "System.IO.InvalidDataException",
+      Fqid: "ExchangeLabStateCorrupt,Get-MailboxDatabase",
+    });
+    expect(
+      result.Message.startsWith(`The Exchange lab state file '${brokenPath}' is corrupt: it is not valid JSON`),
+    ).toBe(true);
     expect((await notLab()).Message).toBe(
       `The Exchange lab state file '${arrayPath}' is corrupt: it does not hold a JSON object; restore it, or initialise the lab again by copying lab/scenarios/article.json over it.`,
     );
@@ -128,7 +141,11 @@ describe("writes", () => {
         try { $null = @(Get-DnsServerResourceRecord -ZoneName exchangeserverpro.net -ComputerName DC01 -ErrorAction Stop); $reads++ } catch { $failures++ }
       }
       Emit ([ordered]@{ Reads = $reads; Failures = $failures })`;
-    const [a, b, r] = await Promise.all([runPwsh(writer("alpha", 1), { statePath }), runPwsh(writer("beta", 2), { statePath }), runPwsh(reader, { statePath })]);
+    const [a, b, r] = await Promise.all([
+      runPwsh(writer("alpha", 1), { statePath }),
+      runPwsh(writer("beta", 2), { statePath }),
+      runPwsh(reader, { statePath }),
+    ]);
     expect(resultOf<{ Errors: number }>(a)).toEqual({ Errors: 0 });
     expect(resultOf<{ Errors: number }>(b)).toEqual({ Errors: 0 });
     expect(resultOf<{ Reads: number; Failures: number }>(r)).toEqual({ Reads: 60, Failures: 0 });
@@ -168,7 +185,9 @@ describe("writes", () => {
       { env: { EXCHANGE_LAB_LOCK_TIMEOUT_MS: "700" } },
     );
     expect(result).toMatchObject({ Caught: true, Type: "System.TimeoutException", Read: 5 });
-    expect(result.Message).toBe(`Timed out after 700 ms waiting for the Exchange lab state lock '${statePath}.lock'; another process is holding it.`);
+    expect(result.Message).toBe(
+      `Timed out after 700 ms waiting for the Exchange lab state lock '${statePath}.lock'; another process is holding it.`,
+    );
     const unchanged = JSON.parse(readFileSync(statePath, "utf8")) as JsonObject;
     expect(unchanged.clientAccessArrays).toEqual([]);
     writeFileSync(release, "release");

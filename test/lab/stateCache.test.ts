@@ -13,8 +13,10 @@ import { runLab } from "../support/pwsh";
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
 
-const legacyDatabases = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Databases/cn=";
-const legacyServers = "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
+const legacyDatabases =
+  "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Databases/cn=";
+const legacyServers =
+  "/o=ExchangeServerPro/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=";
 const GENERATED = 40;
 const name = (i: number) => `MB-X-${String(i).padStart(4, "0")}`;
 
@@ -40,13 +42,19 @@ function bigger(state: JsonObject): void {
     });
     for (let k = 0; k < 3; k++) {
       const id = `${i}-${k}`;
-      mailboxes.push({ Name: `X User ${id}`, Alias: `X.User.${id}`, Database: guid, Guid: `0b5e1000-0000-4000-8${k}00-${i.toString(16).padStart(12, "0")}` });
+      mailboxes.push({
+        Name: `X User ${id}`,
+        Alias: `X.User.${id}`,
+        Database: guid,
+        Guid: `0b5e1000-0000-4000-8${k}00-${i.toString(16).padStart(12, "0")}`,
+      });
     }
   }
 }
 
 const cache = "$cache = & (Get-Module ExchangeLab) { Get-LabStateCache }";
-const rows = "@(Get-MailboxDatabase | ForEach-Object { [ordered]@{ Name = $_.Name; Server = $_.Server; Rpc = $_.RpcClientAccessServer; WhenChanged = $_.WhenChanged } })";
+const rows =
+  "@(Get-MailboxDatabase | ForEach-Object { [ordered]@{ Name = $_.Name; Server = $_.Server; Rpc = $_.RpcClientAccessServer; WhenChanged = $_.WhenChanged } })";
 
 interface Written {
   Loads: number;
@@ -95,16 +103,23 @@ describe("a big organisation's writes", () => {
     await written();
     const before = original.state as JsonObject;
     const after = JSON.parse(readFileSync((bigLab as Lab).statePath, "utf8")) as JsonObject;
-    const byName = (state: JsonObject) => new Map((state.mailboxDatabases as JsonObject[]).map((d) => [String(d.Name), d]));
+    const byName = (state: JsonObject) =>
+      new Map((state.mailboxDatabases as JsonObject[]).map((d) => [String(d.Name), d]));
     const was = byName(before);
     const now = byName(after);
     expect([...now.keys()]).toEqual([...was.keys(), "MB-X-NEW"]);
     for (const [db, value] of now) {
       if (db === name(1) || db === name(2)) {
-        expect(value).toMatchObject({ RpcClientAccessServerLegacyDN: `${legacyServers}HO-EX2010-MB2`, RpcClientAccessServerFqdn: "HO-EX2010-MB2.exchangeserverpro.net" });
+        expect(value).toMatchObject({
+          RpcClientAccessServerLegacyDN: `${legacyServers}HO-EX2010-MB2`,
+          RpcClientAccessServerFqdn: "HO-EX2010-MB2.exchangeserverpro.net",
+        });
         expect(value.WhenChanged).not.toBe("2012-03-01 10:00:00Z");
       } else if (db === name(3)) {
-        expect(value).toMatchObject({ Server: "HO-EX2010-MB2", RpcClientAccessServerLegacyDN: `${legacyServers}HO-EX2010-MB1` });
+        expect(value).toMatchObject({
+          Server: "HO-EX2010-MB2",
+          RpcClientAccessServerLegacyDN: `${legacyServers}HO-EX2010-MB1`,
+        });
       } else if (db !== "MB-X-NEW") {
         expect(value).toEqual(was.get(db));
       }
@@ -149,7 +164,9 @@ describe("changes the process did not make", () => {
     expect(result.Before).toBe("HO-EX2010-MB1.exchangeserverpro.net");
     expect(result.After).toBe("HO-EX2010-MB2.exchangeserverpro.net");
     expect(result.Loads).toBe(1);
-    expect(readFileSync((labOf as Lab).statePath, "utf8")).toContain(`"RpcClientAccessServerLegacyDN": "${legacyServers}HO-EX2010-MB2"`);
+    expect(readFileSync((labOf as Lab).statePath, "utf8")).toContain(
+      `"RpcClientAccessServerLegacyDN": "${legacyServers}HO-EX2010-MB2"`,
+    );
   });
 });
 
@@ -180,7 +197,9 @@ describe("what never reaches the file", () => {
   );
   it("refuses a write that changed an element of mailboxDatabases without Set-LabChanged (small states check every write)", async () => {
     const result = await unmarked();
-    expect(result.Message).toBe("Internal error in the Exchange lab: an element of mailboxDatabases or mailboxes was changed without Set-LabChanged; the state was not written.");
+    expect(result.Message).toBe(
+      "Internal error in the Exchange lab: an element of mailboxDatabases or mailboxes was changed without Set-LabChanged; the state was not written.",
+    );
     expect(result.WhenChanged).not.toBe("changed");
     expect(first(labs.unmarked as Lab).WhenChanged).not.toBe("changed");
   });
@@ -192,7 +211,9 @@ describe("what never reaches the file", () => {
   );
   it("refuses an update that changed an element and wrote nothing, and reads the file again", async () => {
     const result = await uncommitted();
-    expect(result.Message).toBe("Internal error in the Exchange lab: an element of mailboxDatabases was changed by an update that wrote nothing.");
+    expect(result.Message).toBe(
+      "Internal error in the Exchange lab: an element of mailboxDatabases was changed by an update that wrote nothing.",
+    );
     expect(result.WhenChanged).not.toBe("changed");
   });
 
@@ -225,7 +246,10 @@ describe("what never reaches the file", () => {
   );
   it("writes a value its JSON writer has no form for as ConvertTo-Json does", async () => {
     expect(await unknownValue()).toEqual({ Message: "written", Latency: 0 });
-    expect((state(labs.unknownValue as Lab).lab as JsonObject).window).toMatchObject({ Ticks: 3_000_000_000, Minutes: 5 });
+    expect((state(labs.unknownValue as Lab).lab as JsonObject).window).toMatchObject({
+      Ticks: 3_000_000_000,
+      Minutes: 5,
+    });
   });
 });
 
@@ -254,7 +278,15 @@ describe("the file as the lab writes it", () => {
     expect(await roundTrip()).toBe("written Double");
     const text = readFileSync((labOf as Lab).statePath, "utf8");
     const org = (JSON.parse(text) as JsonObject).organization as JsonObject;
-    expect(org).toMatchObject({ Note: 'quote " backslash \\ tab \t newline \n é 😀 \u0001', Ratio: 1.5, Whole: 2, Big: 9007199254740991, Nothing: null, Empty: [], Object: {} });
+    expect(org).toMatchObject({
+      Note: 'quote " backslash \\ tab \t newline \n é 😀 \u0001',
+      Ratio: 1.5,
+      Whole: 2,
+      Big: 9007199254740991,
+      Nothing: null,
+      Empty: [],
+      Object: {},
+    });
     // A whole double keeps its fraction, so PowerShell reads it back as a double (2 would be an integer).
     expect(text).toContain('"Whole": 2.0');
   });

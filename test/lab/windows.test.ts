@@ -90,7 +90,8 @@ interface Failure {
 
 const batch = new LabBatch();
 afterAll(() => batch.cleanup());
-const scenario = <T>(script: string, edit?: (state: JsonObject) => void): (() => Promise<T>) => batch.add<T>(prelude + script, { edit });
+const scenario = <T>(script: string, edit?: (state: JsonObject) => void): (() => Promise<T>) =>
+  batch.add<T>(prelude + script, { edit });
 
 const servers = (state: JsonObject): JsonObject[] => state.servers as JsonObject[];
 const serverNamed = (state: JsonObject, name: string): JsonObject => {
@@ -149,7 +150,15 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   );
   it("'Set' writes TCP/IP Port as REG_DWORD and RpcTcpPort as REG_SZ, and the restart it does moves both services to them", async () => {
     const r = await set();
-    expect(r.Set).toMatchObject({ RpcKind: "DWord", RpcValue: "59532", AbKind: "String", AbValue: "59533", RpcListening: [59532], AbListening: [59533], Restarted: true });
+    expect(r.Set).toMatchObject({
+      RpcKind: "DWord",
+      RpcValue: "59532",
+      AbKind: "String",
+      AbValue: "59533",
+      RpcListening: [59532],
+      AbListening: [59533],
+      Restarted: true,
+    });
     // The restart ended the Outlook sessions and started new processes.
     expect(r.Set.UserCount).toBe(0);
     expect(r.After.Sessions).toBe(0);
@@ -159,7 +168,13 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
     expect(r.After.AbValue).toEqual({ Kind: "String", Value: "59533" });
     expect(r.After.RpcPorts).toEqual([6001, 59532]);
     expect(r.After.AbPorts).toEqual([6002, 6004, 59533]);
-    expect(r.Read).toMatchObject({ RpcKind: "DWord", AbKind: "String", RpcListening: [59532], AbListening: [59533], Restarted: false });
+    expect(r.Read).toMatchObject({
+      RpcKind: "DWord",
+      AbKind: "String",
+      RpcListening: [59532],
+      AbListening: [59533],
+      Restarted: false,
+    });
     // What the remote pipeline did stays on the server: this session's $Error is empty.
     expect(r.Errors).toBe(0);
   });
@@ -173,7 +188,13 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   it("a registry change alone moves no port: the service listens on it from its next start", async () => {
     const r = await noRestart();
     expect(r.Written).toMatchObject({ RpcKind: "DWord", RpcValue: "59540", RpcListening: [6405], UserCount: 4 });
-    expect(r.Restarted).toMatchObject({ RpcKind: "DWord", RpcValue: "59540", RpcListening: [59540], AbListening: [6407], UserCount: 0 });
+    expect(r.Restarted).toMatchObject({
+      RpcKind: "DWord",
+      RpcValue: "59540",
+      RpcListening: [59540],
+      AbListening: [6407],
+      UserCount: 0,
+    });
     // Per server: MB2 is untouched.
     expect(r.Other).toMatchObject({ RpcKind: "None", RpcListening: [7114], UserCount: 2, Computer: "HO-EX2010-MB2" });
   });
@@ -186,7 +207,15 @@ describe("StaticRpcPorts.ps1 through the lab's Invoke-Command", () => {
   it("'Set' 0, 0 removes both values and the restart returns the services to dynamic ports", async () => {
     const r = await dynamic();
     // Dynamic ports come from the server's counter (NextDynamicPort 6412 in the scenario).
-    expect(r.Cleared).toMatchObject({ RpcKind: "None", RpcValue: "", AbKind: "None", AbValue: "", RpcListening: [6412], AbListening: [6413], Restarted: true });
+    expect(r.Cleared).toMatchObject({
+      RpcKind: "None",
+      RpcValue: "",
+      AbKind: "None",
+      AbValue: "",
+      RpcListening: [6412],
+      AbListening: [6413],
+      Restarted: true,
+    });
     expect(r.Console.RpcValue).toBeNull();
     expect(r.Console.AbValue).toBeNull();
   });
@@ -276,7 +305,8 @@ describe("what stays on the server", () => {
        Caught = @($caught | ForEach-Object { $_.GetType().Name + ' ' + $_.FullyQualifiedErrorId }) })`,
   );
   it("keeps the remote pipeline's own $Error, and -ErrorVariable gets only the errors Invoke-Command passes on", async () => {
-    const remoteError = "RemotingErrorRecord NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand";
+    const remoteError =
+      "RemotingErrorRecord NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand";
     expect(await streams()).toEqual({ Out: "done", Errors: [remoteError], Caught: [remoteError] });
   });
 });
@@ -353,8 +383,12 @@ describe("the remote host runs PowerShell 2.0", () => {
   );
   it("refuses a script with [ordered]@{} as a parse error of the remote host, before any of it runs", async () => {
     const r = await refused();
-    expect(r.Failure).toMatchObject(remoteScriptError({ Category: "ParserError", Reason: "ParseException", Fqid: "ExchangeLabPowerShell2Script" }));
-    expect(r.Failure.Message).toBe("The remote computer HO-EX2010-MB1 runs Windows PowerShell 2.0, which cannot run this script: line 3: [ordered] (PowerShell 3.0)");
+    expect(r.Failure).toMatchObject(
+      remoteScriptError({ Category: "ParserError", Reason: "ParseException", Fqid: "ExchangeLabPowerShell2Script" }),
+    );
+    expect(r.Failure.Message).toBe(
+      "The remote computer HO-EX2010-MB1 runs Windows PowerShell 2.0, which cannot run this script: line 3: [ordered] (PowerShell 3.0)",
+    );
     expect(r.Console.RpcValue).toBeNull();
   });
 });
@@ -367,7 +401,13 @@ describe("every other Invoke-Command goes to the real cmdlet", () => {
        Proxy = (Get-Command Invoke-Command).Module.Name; Real = (Get-Command Microsoft.PowerShell.Core\\Invoke-Command).CommandType.ToString() })`,
   );
   it("runs a script block in process, live (not deserialized), in the caller's scope with -NoNewScope", async () => {
-    expect(await inProcess()).toEqual({ Value: 42, Computer: null, Scoped: "set by the block", Proxy: "ExchangeLab", Real: "Cmdlet" });
+    expect(await inProcess()).toEqual({
+      Value: 42,
+      Computer: null,
+      Scoped: "set by the block",
+      Proxy: "ExchangeLab",
+      Real: "Cmdlet",
+    });
   });
 
   let lab: Lab;
@@ -391,6 +431,10 @@ describe("every other Invoke-Command goes to the real cmdlet", () => {
        } finally { Remove-PSSession -Session $session }`,
       { statePath: lab.statePath },
     );
-    expect(resultOf(run)).toEqual({ Name: "HO-EX2010-MB1", Computer: "127.0.0.1", Type: "Deserialized.Microsoft.Exchange.Data.Directory.Management.ExchangeServer" });
+    expect(resultOf(run)).toEqual({
+      Name: "HO-EX2010-MB1",
+      Computer: "127.0.0.1",
+      Type: "Deserialized.Microsoft.Exchange.Data.Directory.Management.ExchangeServer",
+    });
   });
 });

@@ -14,14 +14,20 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "excas-pack-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function run(command: string, args: string[], cwd: string): string {
-  const r = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" } });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" },
+  });
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status}): ${r.stderr}\n${r.stdout}`);
   return r.stdout;
 }
 
 describe("npm pack of provider/", () => {
   it("holds dist, the PowerShell modules and the README, and installs and imports in an empty folder", () => {
-    const packed = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], path.join(ROOT, "provider"))) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(
+      run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], path.join(ROOT, "provider")),
+    ) as { filename: string; files: { path: string }[] }[];
     const entry = packed[0];
     if (entry === undefined) throw new Error("npm pack printed no package");
     const files = entry.files.map((f) => f.path).sort();
@@ -52,7 +58,11 @@ describe("npm pack of provider/", () => {
       "const root = path.dirname(require.resolve('exchange-cas/package.json'));",
       "console.log(JSON.stringify({ exports: Object.keys(cas).sort(), kinds: Object.keys(runtime.resources).sort(), script: fs.existsSync(path.join(root, 'ps/server/StaticRpcPorts.ps1')) }));",
     ].join(" ");
-    const out = JSON.parse(run(process.execPath, ["-e", probe], app)) as { exports: string[]; kinds: string[]; script: boolean };
+    const out = JSON.parse(run(process.execPath, ["-e", probe], app)) as {
+      exports: string[];
+      kinds: string[];
+      script: boolean;
+    };
     expect(out.exports).toEqual(
       expect.arrayContaining([
         "CasArraySite",
@@ -67,13 +77,26 @@ describe("npm pack of provider/", () => {
         "winrmConnection",
       ]),
     );
-    expect(out.kinds).toEqual(["casArrayVerification", "clientAccessArray", "dnsARecord", "mailboxDatabaseRpcSetting", "mailboxDatabaseRpcSettings", "nlbCluster", "siteClaim", "staticRpcPorts"]);
+    expect(out.kinds).toEqual([
+      "casArrayVerification",
+      "clientAccessArray",
+      "dnsARecord",
+      "mailboxDatabaseRpcSetting",
+      "mailboxDatabaseRpcSettings",
+      "nlbCluster",
+      "siteClaim",
+      "staticRpcPorts",
+    ]);
     expect(out.script).toBe(true);
   });
 
   it("builds dist/ before it packs (prepack)", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "provider/package.json"), "utf8")) as { scripts?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "provider/package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
     expect(pkg.scripts?.prepack).toBe("tsc -p ../tsconfig.build.json");
-    expect(JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8"))).toMatchObject({ compilerOptions: { outDir: "provider/dist" } });
+    expect(JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8"))).toMatchObject({
+      compilerOptions: { outDir: "provider/dist" },
+    });
   });
 });

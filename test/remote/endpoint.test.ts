@@ -25,7 +25,8 @@ import * as path from "node:path";
 
 /** The lab's sshd: every lab has one in the ssh project (EXCHANGE_CAS_TEST_REMOTE=ssh). */
 function sshdOf(lab: Pick<Lab, "sshd">): Sshd {
-  if (lab.sshd === undefined) throw new Error("test/remote runs in the ssh project only (vitest run --project ssh): this lab has no sshd.");
+  if (lab.sshd === undefined)
+    throw new Error("test/remote runs in the ssh project only (vitest run --project ssh): this lab has no sshd.");
   return lab.sshd;
 }
 
@@ -49,30 +50,56 @@ describe("the lab behind PowerShell remoting over SSH", () => {
     // The host key is the run's (made once by the ssh project's global setup), not a file of its own.
     expect(config).toContain(`HostKey ${sshKeys().hostKey}\n`);
     expect(fs.readFileSync(path.join(sshd.dir, "sshd.pid"), "utf8").trim()).toBe(String(sshd.pid));
-    expect(fs.readFileSync(sshd.knownHostsFile, "utf8")).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
+    expect(fs.readFileSync(sshd.knownHostsFile, "utf8")).toMatch(
+      new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `),
+    );
   });
 
   // Its own host, not the file's: the test is about the remote session closing with the host.
-  it("(a) takes the provider's bootstrap, and a create and a read through the dynamic-provider host", async ({ lab }) => {
+  it("(a) takes the provider's bootstrap, and a create and a read through the dynamic-provider host", async ({
+    lab,
+  }) => {
     const sshd = sshdOf(lab);
     const host = await Host.start();
     try {
       await host.configure();
       const connection = sshd.connection;
       const regs = await register((lib) => [
-        new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection }),
-        new lib.DnsARecord("outlook-ho", { zone: "exchangeserverpro.net", name: "outlook-ho", addresses: ["10.1.0.11"], dnsServer: "DC01", connection }),
+        new lib.ClientAccessArray("ho", {
+          name: "cas-headoffice",
+          fqdn: "outlook-ho.exchangeserverpro.net",
+          site: "HeadOffice",
+          connection,
+        }),
+        new lib.DnsARecord("outlook-ho", {
+          zone: "exchangeserverpro.net",
+          name: "outlook-ho",
+          addresses: ["10.1.0.11"],
+          dnsServer: "DC01",
+          connection,
+        }),
       ]);
       const [arrayReg, recordReg] = regs;
       if (arrayReg === undefined || recordReg === undefined) throw new Error("no registration");
       const array = await create(host, arrayReg);
-      expect(array.outputs).toMatchObject({ arrayName: "cas-headoffice", site: "exchangeserverpro.net/Configuration/Sites/HeadOffice", members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
+      expect(array.outputs).toMatchObject({
+        arrayName: "cas-headoffice",
+        site: "exchangeserverpro.net/Configuration/Sites/HeadOffice",
+        members: ["HO-EX2010-MB1", "HO-EX2010-MB2"],
+      });
       const record = await create(host, recordReg);
       expect(record.outputs).toMatchObject({ addresses: ["10.1.0.11"], ttl: 3600 });
       // What the admin at the console sees (a local pwsh on the same state): the changes landed.
-      expect(await lab.json<{ Name: string; Guid: string }[]>("Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}")).toEqual([{ Name: "cas-headoffice", Guid: array.id }]);
+      expect(
+        await lab.json<{ Name: string; Guid: string }[]>(
+          "Get-ClientAccessArray | Select-Object Name,@{n='Guid';e={[string]$_.Guid}}",
+        ),
+      ).toEqual([{ Name: "cas-headoffice", Guid: array.id }]);
       await lab.pwsh("Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.exchangeserverpro.net");
-      expect((await refresh(host, array))?.outputs).toMatchObject({ fqdn: "mail.exchangeserverpro.net", guid: array.id });
+      expect((await refresh(host, array))?.outputs).toMatchObject({
+        fqdn: "mail.exchangeserverpro.net",
+        guid: array.id,
+      });
       // The session is real: sshd runs it, for this host's one pwsh.
       expect(sshdChildren(sshd).length).toBeGreaterThan(0);
     } finally {
@@ -102,19 +129,31 @@ describe("the lab behind PowerShell remoting over SSH", () => {
     });
 
     it("imported exactly the provider's Exchange, DNS and server commands", async () => {
-      const env = await run("Get-Command -Module (Get-Command -Name Get-ClientAccessArray).Module | ForEach-Object { $_.Name }");
+      const env = await run(
+        "Get-Command -Module (Get-Command -Name Get-ClientAccessArray).Module | ForEach-Object { $_.Name }",
+      );
       expect(env.ok).toBe(true);
-      expect([...(env.data as string[])].sort()).toEqual([...EXCHANGE_CMDLETS, ...DNS_CMDLETS, ...SERVER_CMDLETS].sort());
+      expect([...(env.data as string[])].sort()).toEqual(
+        [...EXCHANGE_CMDLETS, ...DNS_CMDLETS, ...SERVER_CMDLETS].sort(),
+      );
     });
 
     it("runs a single command sent as a command (what implicit remoting sends)", async () => {
-      const env = await run("Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-ExchangeServer -Identity HO-EX2010-MB1 } | ForEach-Object { $_.Name }");
+      const env = await run(
+        "Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-ExchangeServer -Identity HO-EX2010-MB1 } | ForEach-Object { $_.Name }",
+      );
       expect(env.errors).toEqual([]);
       expect(env.data).toEqual(["HO-EX2010-MB1"]);
     });
 
     it("refuses script blocks: variables, .NET calls, control flow, script block arguments", async () => {
-      for (const block of ["$x = 'x'; $x", "[System.IO.File]::ReadAllText('/etc/hostname')", "if ($true) { 'x' }", "Get-ExchangeServer | Where-Object { $_.Name }", "$PSVersionTable"]) {
+      for (const block of [
+        "$x = 'x'; $x",
+        "[System.IO.File]::ReadAllText('/etc/hostname')",
+        "if ($true) { 'x' }",
+        "Get-ExchangeServer | Where-Object { $_.Name }",
+        "$PSVersionTable",
+      ]) {
         expect(await refusal(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { ${block} }`)).toMatch(
           /The syntax is not supported by this runspace\. This can occur if the runspace is in no-language mode\./,
         );
@@ -122,13 +161,22 @@ describe("the lab behind PowerShell remoting over SSH", () => {
     });
 
     it("refuses commands the endpoint does not show: the lab's administration, the file system, Invoke-Expression", async () => {
-      for (const command of ["Set-ExchangeLabLatency -ExchangeCommandMs 1", "Initialize-ExchangeLab -Force", "Get-ChildItem -Path /", "Invoke-Expression -Command 'whoami'"]) {
-        expect(await refusal(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { ${command} }`)).toMatch(/is not recognized/);
+      for (const command of [
+        "Set-ExchangeLabLatency -ExchangeCommandMs 1",
+        "Initialize-ExchangeLab -Force",
+        "Get-ChildItem -Path /",
+        "Invoke-Expression -Command 'whoami'",
+      ]) {
+        expect(await refusal(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { ${command} }`)).toMatch(
+          /is not recognized/,
+        );
       }
       // Not even importable: the endpoint's Get-Command does not know it.
-      expect(await refusal("Import-PSSession -Session $global:ExcasRemoteSession -CommandName Add-ExchangeLabFault -AllowClobber -ErrorAction Stop")).toMatch(
-        /Running the Get-Command command in a remote session returned no results/,
-      );
+      expect(
+        await refusal(
+          "Import-PSSession -Session $global:ExcasRemoteSession -CommandName Add-ExchangeLabFault -AllowClobber -ErrorAction Stop",
+        ),
+      ).toMatch(/Running the Get-Command command in a remote session returned no results/);
     });
   });
 
@@ -137,11 +185,14 @@ describe("the lab behind PowerShell remoting over SSH", () => {
     async function firstCommand(sshd: Sshd, changes: Record<string, unknown>): Promise<unknown> {
       const registry = new SessionRegistry();
       try {
-        return await registry.run(ConnectionSchema.parse({ ...sshd.connection, ...changes, commandTimeoutSeconds: 60 }), {
-          cmdlet: "Get-ExchangeServer",
-          target: "",
-          script: "Get-ExchangeServer",
-        });
+        return await registry.run(
+          ConnectionSchema.parse({ ...sshd.connection, ...changes, commandTimeoutSeconds: 60 }),
+          {
+            cmdlet: "Get-ExchangeServer",
+            target: "",
+            script: "Get-ExchangeServer",
+          },
+        );
       } finally {
         await registry.closeAll();
       }
@@ -167,14 +218,18 @@ describe("the lab behind PowerShell remoting over SSH", () => {
       // The run's host key is a private key the server does not authorize for anyone.
       await expect(firstCommand(sshdOf(lab), { keyFilePath: sshKeys().hostKey })).rejects.toMatchObject({
         reason: "bootstrap",
-        message: expect.stringMatching(/\(the SSH client said: .*Permission denied \(publickey\)\); check the connection settings/),
+        message: expect.stringMatching(
+          /\(the SSH client said: .*Permission denied \(publickey\)\); check the connection settings/,
+        ),
       });
     });
 
     it("says that nothing listens when the port is closed", async ({ lab }) => {
       await expect(firstCommand(sshdOf(lab), { port: 1 })).rejects.toMatchObject({
         reason: "bootstrap",
-        message: expect.stringMatching(/\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/),
+        message: expect.stringMatching(
+          /\(the SSH client said: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\)/,
+        ),
       });
     });
   });
@@ -186,10 +241,14 @@ describe("the lab behind PowerShell remoting over SSH", () => {
 // cmdlets on the server and send back primitives only.
 describe("(d) DNS records and errors over the wire", () => {
   let s: PwshSession;
-  const run = (script: string, select?: string[]): Promise<Envelope> => s.run({ cmdlet: "test", target: "", script, ...(select ? { select } : {}) }, 60_000);
+  const run = (script: string, select?: string[]): Promise<Envelope> =>
+    s.run({ cmdlet: "test", target: "", script, ...(select ? { select } : {}) }, 60_000);
   const where = "-ZoneName 'exchangeserverpro.net' -ComputerName 'DC01'";
   /** The record these tests read over the wire, added at the console (the lab is the scenario again at each test). */
-  const addWire = (lab: Lab) => lab.pwsh("Add-DnsServerResourceRecordA -ZoneName 'exchangeserverpro.net' -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLive '00:20:00' -ComputerName DC01");
+  const addWire = (lab: Lab) =>
+    lab.pwsh(
+      "Add-DnsServerResourceRecordA -ZoneName 'exchangeserverpro.net' -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLive '00:20:00' -ComputerName DC01",
+    );
 
   it.beforeAll(async ({ fileLab }) => {
     s = await PwshSession.start(pwshPath(), 60_000);
@@ -200,33 +259,50 @@ describe("(d) DNS records and errors over the wire", () => {
     await s.close("if ($global:ExcasRemoteSession) { Remove-PSSession -Session $global:ExcasRemoteSession }");
   });
 
-  it("a DnsServer record sent as is cannot be rebuilt without libmi, nor can the target of its 9714 error", async ({ lab }) => {
+  it("a DnsServer record sent as is cannot be rebuilt without libmi, nor can the target of its 9714 error", async ({
+    lab,
+  }) => {
     await addWire(lab);
-    const record = await run(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'wire' -RRType 'A' ${where} }`);
+    const record = await run(
+      `Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'wire' -RRType 'A' ${where} }`,
+    );
     expect(record.ok).toBe(false);
     expect(record.errors.map((e) => e.message).join(" | ")).toMatch(/libmi/);
-    const missing = await run(`Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'no-such-name' -RRType 'A' ${where} }`);
+    const missing = await run(
+      `Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-DnsServerResourceRecord -Name 'no-such-name' -RRType 'A' ${where} }`,
+    );
     expect(missing.errors.map((e) => `${e.fqid}: ${e.message}`).join(" | ")).toMatch(/libmi/);
   });
 
   it("Get-ExcasDnsARecord sends the record as primitives: TTL in seconds, the address as a string", async ({ lab }) => {
     await addWire(lab);
-    const env = await run(`Get-ExcasDnsARecord -Name 'wire' ${where}`, ["HostName", "RecordType", "TimeToLive", "IPv4Address"]);
+    const env = await run(`Get-ExcasDnsARecord -Name 'wire' ${where}`, [
+      "HostName",
+      "RecordType",
+      "TimeToLive",
+      "IPv4Address",
+    ]);
     expect(env.errors).toEqual([]);
     expect(env.data).toEqual([{ HostName: "wire", RecordType: "A", TimeToLive: 1200, IPv4Address: "10.1.0.21" }]);
   });
 
   it("Set-ExcasDnsARecordTtl edits the record on the server, inside the restricted endpoint", async ({ lab }) => {
     await addWire(lab);
-    const set = await run(`Set-ExcasDnsARecordTtl -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 600 ${where}`);
+    const set = await run(
+      `Set-ExcasDnsARecordTtl -Name 'wire' -IPv4Address '10.1.0.21' -TimeToLiveSeconds 600 ${where}`,
+    );
     expect(set.errors).toEqual([]);
     expect(set.data).toEqual(["set"]);
     expect(
-      await lab.json<number[]>("Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }"),
+      await lab.json<number[]>(
+        "Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'wire' -Node -RRType A -ComputerName DC01 | ForEach-Object { $_.TimeToLive.TotalSeconds }",
+      ),
     ).toEqual([600]);
   });
 
-  it("ExcasDns errors keep the WIN32 code and message and carry no target (9714, 9711, 9701, 9601)", async ({ lab }) => {
+  it("ExcasDns errors keep the WIN32 code and message and carry no target (9714, 9711, 9701, 9601)", async ({
+    lab,
+  }) => {
     await addWire(lab);
     const cases: [string, number][] = [
       [`Get-ExcasDnsARecord -Name 'no-such-name' ${where}`, 9714],
@@ -238,7 +314,11 @@ describe("(d) DNS records and errors over the wire", () => {
       const env = await run(script);
       expect(env.ok, script).toBe(false);
       expect(
-        env.errors.map((e) => ({ code: /^WIN32 (\d+)/.exec(e.fqid)?.[1], target: e.target, libmi: /libmi/.test(e.message) })),
+        env.errors.map((e) => ({
+          code: /^WIN32 (\d+)/.exec(e.fqid)?.[1],
+          target: e.target,
+          libmi: /libmi/.test(e.message),
+        })),
         script,
       ).toEqual([{ code: String(code), target: "", libmi: false }]);
     }

@@ -36,7 +36,8 @@ async function declare(make: (lib: ExchangeCas) => unknown): Promise<Registratio
 
 /** The lab's sshd: every lab has one in the ssh project (EXCHANGE_CAS_TEST_REMOTE=ssh). */
 function sshdOf(lab: Pick<Lab, "sshd">): Sshd {
-  if (lab.sshd === undefined) throw new Error("test/remote runs in the ssh project only (vitest run --project ssh): this lab has no sshd.");
+  if (lab.sshd === undefined)
+    throw new Error("test/remote runs in the ssh project only (vitest run --project ssh): this lab has no sshd.");
   return lab.sshd;
 }
 
@@ -54,7 +55,9 @@ interface LabArray {
 }
 
 function labArrays(lab: Lab): Promise<LabArray[]> {
-  return lab.json<LabArray[]>("Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}}");
+  return lab.json<LabArray[]>(
+    "Get-ClientAccessArray | Select-Object Name,Fqdn,SiteName,@{n='Guid';e={[string]$_.Guid}}",
+  );
 }
 
 interface LabRecord {
@@ -96,11 +99,19 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
   it("ClientAccessArray: create, read, update and delete, the lab checked after each", async ({ lab, host }) => {
     const sshd = sshdOf(lab);
     expect(lab.connection).toMatchObject({ kind: "ssh", hostName: "127.0.0.1", port: sshd.port });
-    const array = (args: { name: string; fqdn: string }) => declare((lib) => new lib.ClientAccessArray("ho", { ...args, site: "HeadOffice", connection: lab.connection }));
+    const array = (args: { name: string; fqdn: string }) =>
+      declare((lib) => new lib.ClientAccessArray("ho", { ...args, site: "HeadOffice", connection: lab.connection }));
 
     const created = await create(host, await array({ name: "cas-headoffice", fqdn: ARRAY_FQDN }));
-    expect(created.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: ARRAY_FQDN, guid: created.id, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: ARRAY_FQDN, SiteName: "HeadOffice", Guid: created.id }]);
+    expect(created.outputs).toMatchObject({
+      arrayName: "cas-headoffice",
+      fqdn: ARRAY_FQDN,
+      guid: created.id,
+      members: ["HO-EX2010-MB1", "HO-EX2010-MB2"],
+    });
+    expect(await labArrays(lab)).toEqual([
+      { Name: "cas-headoffice", Fqdn: ARRAY_FQDN, SiteName: "HeadOffice", Guid: created.id },
+    ]);
     // The host's session is a real remote one: sshd runs it.
     expect(sshdChildren(sshd).length).toBeGreaterThan(0);
 
@@ -108,25 +119,46 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
     await lab.pwsh(`Set-ClientAccessArray -Identity cas-headoffice -Fqdn mail.${ZONE}`);
     const read = present(await refresh(host, created));
     expect(read.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: `mail.${ZONE}`, guid: created.id });
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: `mail.${ZONE}`, SiteName: "HeadOffice", Guid: created.id }]);
+    expect(await labArrays(lab)).toEqual([
+      { Name: "cas-headoffice", Fqdn: `mail.${ZONE}`, SiteName: "HeadOffice", Guid: created.id },
+    ]);
 
     const { state: updated, changed } = await up(host, read, await array({ name: "cas-ho", fqdn: `outlook.${ZONE}` }));
     expect(changed).toBe(true);
     expect(updated.outputs).toMatchObject({ arrayName: "cas-ho", fqdn: `outlook.${ZONE}`, guid: created.id });
-    expect(await labArrays(lab)).toEqual([{ Name: "cas-ho", Fqdn: `outlook.${ZONE}`, SiteName: "HeadOffice", Guid: created.id }]);
+    expect(await labArrays(lab)).toEqual([
+      { Name: "cas-ho", Fqdn: `outlook.${ZONE}`, SiteName: "HeadOffice", Guid: created.id },
+    ]);
 
     await host.delete(updated.id, updated.urn, updated.outputs);
     expect(await labArrays(lab)).toEqual([]);
   });
 
-  it("MailboxDatabaseRpcSetting: create, read, update and delete, the lab checked after each", async ({ lab, host }) => {
+  it("MailboxDatabaseRpcSetting: create, read, update and delete, the lab checked after each", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh(`New-ClientAccessArray -Name cas-headoffice -Fqdn ${ARRAY_FQDN} -Site HeadOffice | Out-Null`);
-    const setting = (rpcClientAccessServer: string) => declare((lib) => new lib.MailboxDatabaseRpcSetting("mb-ho-01", { database: "MB-HO-01", rpcClientAccessServer, connection: lab.connection }));
+    const setting = (rpcClientAccessServer: string) =>
+      declare(
+        (lib) =>
+          new lib.MailboxDatabaseRpcSetting("mb-ho-01", {
+            database: "MB-HO-01",
+            rpcClientAccessServer,
+            connection: lab.connection,
+          }),
+      );
 
     const { result: created, printed } = await host.printedBy(async () => create(host, await setting(ARRAY_FQDN)));
     expect(created.id).toBe(MB_HO_01);
-    expect(created.outputs).toMatchObject({ database: "MB-HO-01", rpcClientAccessServer: ARRAY_FQDN, previousRpcClientAccessServer: MB1_FQDN });
-    expect(printed).toContain(`Mailbox database 'MB-HO-01': RpcClientAccessServer changes from ${MB1_FQDN} to ${ARRAY_FQDN}.`);
+    expect(created.outputs).toMatchObject({
+      database: "MB-HO-01",
+      rpcClientAccessServer: ARRAY_FQDN,
+      previousRpcClientAccessServer: MB1_FQDN,
+    });
+    expect(printed).toContain(
+      `Mailbox database 'MB-HO-01': RpcClientAccessServer changes from ${MB1_FQDN} to ${ARRAY_FQDN}.`,
+    );
     expect(await labDatabases(lab)).toEqual({ ...ARTICLE_DATABASES, "MB-HO-01": ARRAY_FQDN });
 
     await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
@@ -137,7 +169,11 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
     // Update: the array by its name now.
     const { state: updated, changed } = await up(host, read, await setting("cas-headoffice"));
     expect(changed).toBe(true);
-    expect(updated.outputs).toMatchObject({ rpcClientAccessServer: ARRAY_FQDN, wantedRpcClientAccessServer: "cas-headoffice", previousRpcClientAccessServer: MB1_FQDN });
+    expect(updated.outputs).toMatchObject({
+      rpcClientAccessServer: ARRAY_FQDN,
+      wantedRpcClientAccessServer: "cas-headoffice",
+      previousRpcClientAccessServer: MB1_FQDN,
+    });
     expect(await labDatabases(lab)).toEqual({ ...ARTICLE_DATABASES, "MB-HO-01": ARRAY_FQDN });
 
     // Delete restores the value recorded at create.
@@ -145,21 +181,36 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
     expect(await labDatabases(lab)).toEqual(ARTICLE_DATABASES);
   });
 
-  it("StaticRpcPorts: create, read, update and delete on every server of the site, the lab checked after each", async ({ host }) => {
+  it("StaticRpcPorts: create, read, update and delete on every server of the site, the lab checked after each", async ({
+    host,
+  }) => {
     // A jump host with an account of its own for the servers: a key logon has no credential to
     // hand on to them (the second hop, refused: test/host/realServers.test.ts).
     const lab = createLab({ jumpHostAccount: true });
     onTestFinished(() => lab.remove());
     const ports = (rpcClientAccess: number, addressBook: number) =>
-      declare((lib) => new lib.StaticRpcPorts("ho-ports", { site: "HeadOffice", rpcClientAccess, addressBook, connection: lab.connection }));
+      declare(
+        (lib) =>
+          new lib.StaticRpcPorts("ho-ports", {
+            site: "HeadOffice",
+            rpcClientAccess,
+            addressBook,
+            connection: lab.connection,
+          }),
+      );
     const configured = (state: Applied) =>
-      (state.outputs.servers as { server: string; inSync: boolean; rpcClientAccess: { configured: number | null }; addressBook: { configured: number | null } }[]).map((s) => [
-        s.server,
-        s.inSync,
-        s.rpcClientAccess.configured,
-        s.addressBook.configured,
-      ]);
-    const set = (rpc: number, ab: number) => ({ RpcValue: { Kind: "DWord", Value: rpc }, AbValue: { Kind: "String", Value: String(ab) } });
+      (
+        state.outputs.servers as {
+          server: string;
+          inSync: boolean;
+          rpcClientAccess: { configured: number | null };
+          addressBook: { configured: number | null };
+        }[]
+      ).map((s) => [s.server, s.inSync, s.rpcClientAccess.configured, s.addressBook.configured]);
+    const set = (rpc: number, ab: number) => ({
+      RpcValue: { Kind: "DWord", Value: rpc },
+      AbValue: { Kind: "String", Value: String(ab) },
+    });
 
     const created = await create(host, await ports(59532, 59533));
     expect(created.id).toBe("HeadOffice");
@@ -208,7 +259,10 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
     }
   });
 
-  it("CasArrayVerification: create, read, update and delete, DNS resolved over the wire; it never changes the lab", async ({ lab, host }) => {
+  it("CasArrayVerification: create, read, update and delete, DNS resolved over the wire; it never changes the lab", async ({
+    lab,
+    host,
+  }) => {
     // Two VIPs of this test's own, each listening on the published ports.
     const PORTS = [135, 59532, 59533];
     const first = await vipListening(PORTS);
@@ -237,7 +291,10 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
       tcp: PORTS.map((port) => ({ address, port, result: "open" })),
       failures: [],
     });
-    const wired = async () => ({ records: (await labRecords(lab)).map((r) => r.ip), arrays: (await labArrays(lab)).map((a) => a.Name) });
+    const wired = async () => ({
+      records: (await labRecords(lab)).map((r) => r.ip),
+      arrays: (await labArrays(lab)).map((a) => a.Name),
+    });
 
     const created = await create(host, await verify([first]));
     expect(created.id).toBe(`${ARRAY_FQDN}@dc01`);
@@ -249,7 +306,10 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
       `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${second}' -ComputerName DC01\nRemove-DnsServerResourceRecord -ZoneName '${ZONE}' -Name outlook-ho -RRType A -RecordData '${first}' -Force -ComputerName DC01`,
     );
     const read = present(await refresh(host, created));
-    expect(read.outputs.verification).toMatchObject({ ok: false, dns: { server: "DC01", resolved: [second], expected: [first], ok: false } });
+    expect(read.outputs.verification).toMatchObject({
+      ok: false,
+      dns: { server: "DC01", resolved: [second], expected: [first], ok: false },
+    });
     expect(await wired()).toEqual({ records: [second], arrays: ["cas-headoffice"] });
 
     const { state: updated, changed } = await up(host, read, await verify([second]));
@@ -263,16 +323,34 @@ describe("each resource over SSH, through the dynamic-provider host", () => {
 });
 
 describe("DNS over the wire (the ExcasDns commands on the jump host)", () => {
-  const record = (lab: Lab, args: { addresses: string[]; ttl?: number; zone?: string; name?: string }, resourceName = "outlook-ho") =>
-    declare((lib) => new lib.DnsARecord(resourceName, { zone: ZONE, name: "outlook-ho", dnsServer: "DC01", ...args, connection: lab.connection }));
+  const record = (
+    lab: Lab,
+    args: { addresses: string[]; ttl?: number; zone?: string; name?: string },
+    resourceName = "outlook-ho",
+  ) =>
+    declare(
+      (lib) =>
+        new lib.DnsARecord(resourceName, {
+          zone: ZONE,
+          name: "outlook-ho",
+          dnsServer: "DC01",
+          ...args,
+          connection: lab.connection,
+        }),
+    );
 
-  it("DnsARecord: created, read with a record added at the console, its address set changed in place, its TTL changed, deleted; the lab checked after each", async ({ lab, host }) => {
+  it("DnsARecord: created, read with a record added at the console, its address set changed in place, its TTL changed, deleted; the lab checked after each", async ({
+    lab,
+    host,
+  }) => {
     const created = await create(host, await record(lab, { addresses: [CAS1] }));
     expect(created.id).toBe("dc01/exchangeserverpro.net/outlook-ho");
     expect(created.outputs).toMatchObject({ fqdn: ARRAY_FQDN, addresses: [CAS1], ttl: 3600 });
     expect(await labRecords(lab)).toEqual([{ ip: CAS1, ttl: 3600 }]);
 
-    await lab.pwsh(`Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${CAS2}' -TimeToLive '00:20:00' -ComputerName DC01`);
+    await lab.pwsh(
+      `Add-DnsServerResourceRecordA -ZoneName '${ZONE}' -Name outlook-ho -IPv4Address '${CAS2}' -TimeToLive '00:20:00' -ComputerName DC01`,
+    );
     const read = present(await refresh(host, created));
     expect(read.outputs).toMatchObject({
       addresses: [CAS1, CAS2],
@@ -306,8 +384,15 @@ describe("DNS over the wire (the ExcasDns commands on the jump host)", () => {
     expect(await labRecords(lab, "HO-EX2010-MB1")).toEqual([{ ip: CAS1, ttl: 1200 }]);
   });
 
-  it("an error of the DNS server (a zone it does not host) arrives as one clear message, and nothing is created", async ({ lab, host }) => {
-    const reg = await record(lab, { zone: "branch.exchangeserverpro.net", name: "outlook-br", addresses: ["10.2.0.11"] }, "outlook-br");
+  it("an error of the DNS server (a zone it does not host) arrives as one clear message, and nothing is created", async ({
+    lab,
+    host,
+  }) => {
+    const reg = await record(
+      lab,
+      { zone: "branch.exchangeserverpro.net", name: "outlook-br", addresses: ["10.2.0.11"] },
+      "outlook-br",
+    );
     const urn = urnOf("DnsARecord", "outlook-br");
     const checked = await host.check(urn, {}, reg.inputs);
     expect(checked.failures).toEqual([]);

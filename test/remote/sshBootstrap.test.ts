@@ -3,7 +3,13 @@
 // for the `exchange` kind): the same import path, only New-PSSession's parameters differ.
 import { afterEach, describe, expect, it } from "vitest";
 import { exchangeConnection, labConnection, sshConnection } from "../../provider/connections";
-import { DNS_CMDLETS, EXCHANGE_CMDLETS, SERVER_CMDLETS, bootstrapScript, teardownScript } from "../../provider/shell/bootstrap";
+import {
+  DNS_CMDLETS,
+  EXCHANGE_CMDLETS,
+  SERVER_CMDLETS,
+  bootstrapScript,
+  teardownScript,
+} from "../../provider/shell/bootstrap";
 import { ConnectionSchema, connectionKey, describeConnection } from "../../provider/shell/connection";
 import { PwshSession } from "../../provider/shell";
 import { pwshPath } from "../support/paths";
@@ -19,7 +25,20 @@ function global:Import-Module { param($ModuleInfo, [switch]$Global, [switch]$Dis
 function global:Remove-PSSession { param($Session) $global:Recorded.Removed = $Session }
 `;
 
-const KEYS = ["HostName", "Port", "UserName", "KeyFilePath", "Subsystem", "Options", "ErrorAction", "Session", "CommandName", "Imported", "GlobalImport", "Removed"];
+const KEYS = [
+  "HostName",
+  "Port",
+  "UserName",
+  "KeyFilePath",
+  "Subsystem",
+  "Options",
+  "ErrorAction",
+  "Session",
+  "CommandName",
+  "Imported",
+  "GlobalImport",
+  "Removed",
+];
 
 const sessions: PwshSession[] = [];
 afterEach(async () => {
@@ -36,7 +55,10 @@ async function runBootstrap(input: unknown): Promise<Record<string, unknown>> {
   const teardown = teardownScript(connection);
   expect(teardown).toBeDefined();
   if (teardown) await s.run({ cmdlet: "teardown", target: "", script: teardown }, 60_000);
-  const rec = await s.run({ cmdlet: "read", target: "", script: "[pscustomobject]$global:Recorded", select: KEYS }, 60_000);
+  const rec = await s.run(
+    { cmdlet: "read", target: "", script: "[pscustomobject]$global:Recorded", select: KEYS },
+    60_000,
+  );
   return rec.data[0] as Record<string, unknown>;
 }
 
@@ -67,29 +89,54 @@ describe("the ssh connection's bootstrap", () => {
 
   it("leaves port, subsystem and ssh options to ssh's defaults when they are not given", async () => {
     const rec = await runBootstrap({ kind: "ssh", hostName: "10.1.0.5", userName: "admin", keyFilePath: "/k" });
-    expect(rec).toMatchObject({ HostName: ["10.1.0.5"], Port: null, Subsystem: null, Options: null, UserName: "admin", KeyFilePath: "/k" });
+    expect(rec).toMatchObject({
+      HostName: ["10.1.0.5"],
+      Port: null,
+      Subsystem: null,
+      Options: null,
+      UserName: "admin",
+      KeyFilePath: "/k",
+    });
   });
 
   it("shares the import path with the exchange kind: only the New-PSSession lines differ", () => {
     const tail = (script: string) => script.split("\n").slice(-5);
     const ssh = tail(bootstrapScript(ConnectionSchema.parse(sshConnection("h", "u", "/k"))));
-    const exchange = tail(bootstrapScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))));
+    const exchange = tail(
+      bootstrapScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))),
+    );
     expect(ssh[0]).toBe(exchange[0]);
     expect(ssh[1]).toBe(exchange[1]);
     expect(ssh[3]).toBe(exchange[3]);
     expect(ssh[4]).toBe(exchange[4]);
     expect(ssh[2]?.replace(/-CommandName @\([^)]*\)/, "")).toBe(exchange[2]?.replace(/-CommandName @\([^)]*\)/, ""));
-    expect(teardownScript(ConnectionSchema.parse(sshConnection("h", "u", "/k")))).toBe(teardownScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))));
+    expect(teardownScript(ConnectionSchema.parse(sshConnection("h", "u", "/k")))).toBe(
+      teardownScript(ConnectionSchema.parse(exchangeConnection("http://ho-ex2010-mb1/PowerShell/"))),
+    );
     expect(teardownScript(ConnectionSchema.parse(labConnection("/s.json", "/lab.psd1")))).toBeUndefined();
   });
 
   it("validates, keys and describes ssh connections", () => {
     const parsed = ConnectionSchema.parse(sshConnection("jump01", "svc", "/k", { port: 22 }));
     expect(describeConnection(parsed)).toBe("PowerShell over SSH at svc@jump01:22");
-    expect(describeConnection(ConnectionSchema.parse(sshConnection("jump01", "svc", "/k")))).toBe("PowerShell over SSH at svc@jump01:22");
-    expect(connectionKey(parsed)).toBe(connectionKey(ConnectionSchema.parse({ port: 22, keyFilePath: "/k", userName: "svc", hostName: "jump01", kind: "ssh" })));
-    expect(connectionKey(parsed)).not.toBe(connectionKey(ConnectionSchema.parse(sshConnection("jump01", "svc", "/k", { port: 2222 }))));
-    const bad = ConnectionSchema.safeParse({ kind: "ssh", hostName: "root@jump 01", userName: "", keyFilePath: "/k", port: 70000 });
+    expect(describeConnection(ConnectionSchema.parse(sshConnection("jump01", "svc", "/k")))).toBe(
+      "PowerShell over SSH at svc@jump01:22",
+    );
+    expect(connectionKey(parsed)).toBe(
+      connectionKey(
+        ConnectionSchema.parse({ port: 22, keyFilePath: "/k", userName: "svc", hostName: "jump01", kind: "ssh" }),
+      ),
+    );
+    expect(connectionKey(parsed)).not.toBe(
+      connectionKey(ConnectionSchema.parse(sshConnection("jump01", "svc", "/k", { port: 2222 }))),
+    );
+    const bad = ConnectionSchema.safeParse({
+      kind: "ssh",
+      hostName: "root@jump 01",
+      userName: "",
+      keyFilePath: "/k",
+      port: 70000,
+    });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues.map((i) => i.path.join(".")).sort()).toEqual(["hostName", "port", "userName"]);
     expect(ConnectionSchema.safeParse({ kind: "ssh", hostName: "jump01", userName: "svc" }).success).toBe(false);

@@ -15,7 +15,9 @@ import { labTest as it } from "../support/fixtures";
 import { Host, ROOT } from "../support/host";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
-const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as {
+  load(text: string): unknown;
+};
 
 const scratch: string[] = [];
 const hosts: Host[] = [];
@@ -43,9 +45,12 @@ function checkout(labState: string): string {
  * (PULUMI_NODEJS_ROOT_DIRECTORY, set by `pulumi up` for the program's process).
  */
 async function runProgram(dir: string): Promise<Registration[]> {
-  const file = yaml.load(fs.readFileSync(path.join(dir, "Pulumi.headoffice.yaml"), "utf8")) as { config: Record<string, unknown> };
+  const file = yaml.load(fs.readFileSync(path.join(dir, "Pulumi.headoffice.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
   const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(file.config))
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
   process.env.PULUMI_NODEJS_ROOT_DIRECTORY = dir;
   try {
     return await register(async (_lib, pulumi) => {
@@ -72,14 +77,25 @@ describe("a second checkout of the project at another path", () => {
     const first = checkout(path.join(ROOT, "lab/scenarios/article.json"));
     const regs = await runProgram(first);
     // The site's claim, record, array and three database settings; the claim also keeps the DNS connection.
-    const connections = [...regs.map((r) => r.inputs.connection), ...regs.filter((r) => resourceType(r) === "CasArraySiteClaim").map((r) => r.inputs.dnsConnection)];
+    const connections = [
+      ...regs.map((r) => r.inputs.connection),
+      ...regs.filter((r) => resourceType(r) === "CasArraySiteClaim").map((r) => r.inputs.dnsConnection),
+    ];
     expect(connections).toHaveLength(7);
-    for (const connection of connections) expect(connection).toEqual({ kind: "lab", statePath: ".lab/state.json", modulePath: "lab/ExchangeLab.psd1" });
+    for (const connection of connections)
+      expect(connection).toEqual({ kind: "lab", statePath: ".lab/state.json", modulePath: "lab/ExchangeLab.psd1" });
 
     const state = new Map<string, Applied>();
     const outcome = await applyAll(await startHost(first), regs, state);
     expect(outcome.failed).toEqual([]);
-    expect(outcome.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"]);
+    expect(outcome.created).toEqual([
+      "headoffice-array",
+      "headoffice-claim",
+      "headoffice-dns",
+      "headoffice-mb-ho-01",
+      "headoffice-mb-ho-02",
+      "headoffice-mb-ho-03",
+    ]);
     // The apply wrote the first checkout's lab, not the repository's.
     expect(fs.readFileSync(path.join(first, ".lab/state.json"), "utf8")).toContain("cas-headoffice");
 

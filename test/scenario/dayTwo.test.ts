@@ -47,7 +47,11 @@ async function apply(host: Host, regs: Registration[], state: Map<string, Applie
  * Create; a check failure ends the deployment there, and what depends on the failed resource is
  * never registered (its registration waits for that resource).
  */
-async function upWithoutPreview(host: Host, regs: Registration[], state: Map<string, Applied>): Promise<{ name: string; reason: string }[]> {
+async function upWithoutPreview(
+  host: Host,
+  regs: Registration[],
+  state: Map<string, Applied>,
+): Promise<{ name: string; reason: string }[]> {
   for (const reg of regs) {
     const urn = urnOf(resourceType(reg), reg.name);
     const checked = await host.check(urn, {}, reg.inputs);
@@ -68,7 +72,10 @@ async function refreshAll(host: Host, state: Map<string, Applied>): Promise<void
 }
 
 describe("adopt, then destroy", () => {
-  it("completes: a value to give back that no longer names an array or server is replaced by what the adopted array is called now, with a warning", async ({ lab, host }) => {
+  it("completes: a value to give back that no longer names an array or server is replaced by what the adopted array is called now, with a warning", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh(
       "New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null; foreach ($d in 'MB-HO-01','MB-HO-02','MB-HO-03') { Set-MailboxDatabase $d -RpcClientAccessServer casarray-ho.exchangeserverpro.net }",
     );
@@ -87,12 +94,20 @@ describe("adopt, then destroy", () => {
     }
     // Released, not removed; its databases stay on it.
     expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
-    expect(await labDatabases(lab)).toEqual({ ...ARTICLE_DATABASES, "MB-HO-01": FQDN, "MB-HO-02": FQDN, "MB-HO-03": FQDN });
+    expect(await labDatabases(lab)).toEqual({
+      ...ARTICLE_DATABASES,
+      "MB-HO-01": FQDN,
+      "MB-HO-02": FQDN,
+      "MB-HO-03": FQDN,
+    });
   });
 });
 
 describe("an interrupted rolling restart", () => {
-  it("keeps what each server had before the stack touched it: the re-run converges and destroy gives every server back its dynamic ports", async ({ lab, host }) => {
+  it("keeps what each server had before the stack touched it: the re-run converges and destroy gives every server back its dynamic ports", async ({
+    lab,
+    host,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, (await declareSite(lab.connection)).regs, state);
     // rpcPorts added; MB2's Address Book fails to start: MB1 is changed, MB2 half.
@@ -100,7 +115,12 @@ describe("an interrupted rolling restart", () => {
     const withPorts = await declareSite(lab.connection, { rpcPorts: PORTS });
     const stopped = await applyAll(host, withPorts.regs, state);
     expect(stopped.failed).toEqual([
-      { name: "headoffice-rpc-ports", error: expect.stringMatching(/Setting the static RPC ports of HO-EX2010-MB2 failed: .*HO-EX2010-MB1 was already changed and restarted\./) },
+      {
+        name: "headoffice-rpc-ports",
+        error: expect.stringMatching(
+          /Setting the static RPC ports of HO-EX2010-MB2 failed: .*HO-EX2010-MB1 was already changed and restarted\./,
+        ),
+      },
     ]);
     expect((await serverPorts(lab))["HO-EX2010-MB1"]?.Rpc).toBe(59532);
 
@@ -120,10 +140,15 @@ describe("an interrupted rolling restart", () => {
 });
 
 describe("one unreachable Client Access server", () => {
-  it("blocks only what needs it: the DNS move of a site outage goes ahead with a warning naming the servers, and converges when they are back", async ({ lab, host }) => {
+  it("blocks only what needs it: the DNS move of a site outage goes ahead with a warning naming the servers, and converges when they are back", async ({
+    lab,
+    host,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, (await declareSite(lab.connection, { rpcPorts: PORTS })).regs, state);
-    await lab.pwsh("foreach ($n in 'HO-EX2010-MB1','HO-EX2010-MB2') { $null = Set-ExchangeLabServerWindows $n -Remoting Unreachable }");
+    await lab.pwsh(
+      "foreach ($n in 'HO-EX2010-MB1','HO-EX2010-MB2') { $null = Set-ExchangeLabServerWindows $n -Remoting Unreachable }",
+    );
 
     // The HeadOffice datacenter is down: its array's name moves to BranchOffice's server.
     // `npm run up` refreshes first: the servers are read as unreachable, their last state kept.
@@ -154,7 +179,10 @@ describe("one unreachable Client Access server", () => {
     ]);
 
     // New ports need every server: refused while they cannot be reached, with a sentence that says what still works.
-    const newPorts = await declareSite(lab.connection, { rpcPorts: { rpcClientAccess: 59540, addressBook: 59541 }, dns: { addresses: ["10.2.0.11"] } });
+    const newPorts = await declareSite(lab.connection, {
+      rpcPorts: { rpcClientAccess: 59540, addressBook: 59541 },
+      dns: { addresses: ["10.2.0.11"] },
+    });
     const refused = await preview(host, newPorts.regs, state);
     expect(refused.failures).toEqual([
       {
@@ -167,12 +195,18 @@ describe("one unreachable Client Access server", () => {
     ]);
 
     // Back: the name returns home and the ports are read again, as they were.
-    await lab.pwsh("foreach ($n in 'HO-EX2010-MB1','HO-EX2010-MB2') { $null = Set-ExchangeLabServerWindows $n -Remoting Enabled }");
+    await lab.pwsh(
+      "foreach ($n in 'HO-EX2010-MB1','HO-EX2010-MB2') { $null = Set-ExchangeLabServerWindows $n -Remoting Enabled }",
+    );
     await refreshAll(host, state);
     const home = await declareSite(lab.connection, { rpcPorts: PORTS });
     await apply(host, home.regs, state);
     expect(await labRecord(lab)).toEqual(["10.1.0.11"]);
-    const back = state.get("headoffice-rpc-ports")?.outputs.servers as { server: string; inSync: boolean; unreachable?: string }[];
+    const back = state.get("headoffice-rpc-ports")?.outputs.servers as {
+      server: string;
+      inSync: boolean;
+      unreachable?: string;
+    }[];
     expect(back.map((s) => [s.server, s.inSync, s.unreachable])).toEqual([
       ["HO-EX2010-MB1", true, undefined],
       ["HO-EX2010-MB2", true, undefined],
@@ -183,14 +217,30 @@ describe("one unreachable Client Access server", () => {
 describe("a switchover in a DAG stretched across sites", () => {
   /** HO-DAG01 stretched into BranchOffice: MB-HO-01's preferred copy on MB1, others on MB2 and BR. */
   const stretch = (state: Record<string, unknown>) => {
-    const s = state as { databaseAvailabilityGroups: { Servers: string[] }[]; mailboxDatabases: { Name: string; Copies?: string[] }[] };
-    (s.databaseAvailabilityGroups[0] as { Servers: string[] }).Servers = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
-    for (const d of s.mailboxDatabases) if (d.Name === "MB-HO-01") d.Copies = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
+    const s = state as {
+      databaseAvailabilityGroups: { Servers: string[] }[];
+      mailboxDatabases: { Name: string; Copies?: string[] }[];
+    };
+    (s.databaseAvailabilityGroups[0] as { Servers: string[] }).Servers = [
+      "HO-EX2010-MB1",
+      "HO-EX2010-MB2",
+      "BR-EX2010-MB",
+    ];
+    for (const d of s.mailboxDatabases)
+      if (d.Name === "MB-HO-01") d.Copies = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
   };
-  const branch: SiteArgs = { site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: BR_FQDN, dns: { addresses: ["10.2.0.11"] } };
+  const branch: SiteArgs = {
+    site: "BranchOffice",
+    arrayName: "cas-branchoffice",
+    fqdn: BR_FQDN,
+    dns: { addresses: ["10.2.0.11"] },
+  };
   const names = (databases: { database: string }[]) => databases.map((d) => d.database);
 
-  it("never makes the other site take the database: its home site (ActivationPreference 1) keeps it, and the other preview says why", async ({ lab, host }) => {
+  it("never makes the other site take the database: its home site (ActivationPreference 1) keeps it, and the other preview says why", async ({
+    lab,
+    host,
+  }) => {
     lab.reset(stretch);
     const ho = new Map<string, Applied>();
     await apply(host, (await declareSite(lab.connection)).regs, ho);
@@ -200,7 +250,9 @@ describe("a switchover in a DAG stretched across sites", () => {
 
     const branchAfter = await declareSite(lab.connection, branch, "branchoffice");
     expect(branchAfter.error).toBeUndefined();
-    expect(branchAfter.regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database)).toEqual(["MB-BR-01"]);
+    expect(
+      branchAfter.regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database),
+    ).toEqual(["MB-BR-01"]);
     expect(branchAfter.warnings).toContainEqual(
       `Mailbox database 'MB-HO-01' is active in BranchOffice (on BR-EX2010-MB) only because of a failover or switchover: its preferred copy (ActivationPreference 1) is on HO-EX2010-MB1 in HeadOffice, its home site, whose stack keeps it, so 'all-in-site' does not take it here and its RpcClientAccessServer (${FQDN}) is left alone. While HeadOffice is down, repoint HeadOffice's array name, not the database.`,
     );
@@ -212,7 +264,9 @@ describe("a switchover in a DAG stretched across sites", () => {
     const headAfter = await declareSite(lab.connection);
     expect(names(headAfter.databases)).toEqual(["MB-HO-01", "MB-HO-02", "MB-HO-03"]);
     expect(headAfter.warnings).toContainEqual(
-      expect.stringMatching(/^Mailbox database 'MB-HO-01' is active in AD site BranchOffice now \(on BR-EX2010-MB, after a failover or switchover\), but its home is HeadOffice/),
+      expect.stringMatching(
+        /^Mailbox database 'MB-HO-01' is active in AD site BranchOffice now \(on BR-EX2010-MB, after a failover or switchover\), but its home is HeadOffice/,
+      ),
     );
     const hoSeen = await preview(host, headAfter.regs, ho);
     expect(hoSeen).toMatchObject({ failures: [], creates: [], updates: [], deletes: [] });
@@ -220,24 +274,47 @@ describe("a switchover in a DAG stretched across sites", () => {
 
     // And back: neither stack has anything to change.
     await lab.pwsh("$null = Move-ActiveMailboxDatabase MB-HO-01 -ActivateOnServer HO-EX2010-MB1 -Confirm:$false");
-    expect(await preview(host, (await declareSite(lab.connection, branch, "branchoffice")).regs, br)).toMatchObject({ creates: [], updates: [], deletes: [] });
-    expect(await preview(host, (await declareSite(lab.connection)).regs, ho)).toMatchObject({ creates: [], updates: [], deletes: [] });
+    expect(await preview(host, (await declareSite(lab.connection, branch, "branchoffice")).regs, br)).toMatchObject({
+      creates: [],
+      updates: [],
+      deletes: [],
+    });
+    expect(await preview(host, (await declareSite(lab.connection)).regs, ho)).toMatchObject({
+      creates: [],
+      updates: [],
+      deletes: [],
+    });
   });
 });
 
 describe("a record that was already there", () => {
-  it("is refused at preview even when its address is a declared one; with adopt it is taken over and released, never deleted, on destroy", async ({ lab, host }) => {
-    await lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.11 -ComputerName DC01");
+  it("is refused at preview even when its address is a declared one; with adopt it is taken over and released, never deleted, on destroy", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      "Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.11 -ComputerName DC01",
+    );
     const seen = await preview(host, (await declareSite(lab.connection)).regs, new Map());
     const foreign =
       /^outlook-ho\.exchangeserverpro\.net on DNS server 'DC01' already has A record 10\.1\.0\.11 that this stack does not own \(10\.1\.0\.11 is a declared address, but a record this stack did not create is not its own/;
-    expect(seen.failures).toContainEqual({ name: "headoffice-claim", property: "fqdn", reason: expect.stringMatching(foreign) });
-    expect(seen.failures).toContainEqual({ name: "headoffice-dns", property: "addresses", reason: expect.stringMatching(foreign) });
+    expect(seen.failures).toContainEqual({
+      name: "headoffice-claim",
+      property: "fqdn",
+      reason: expect.stringMatching(foreign),
+    });
+    expect(seen.failures).toContainEqual({
+      name: "headoffice-dns",
+      property: "addresses",
+      reason: expect.stringMatching(foreign),
+    });
 
     const state = new Map<string, Applied>();
     const adopted = await declareSite(lab.connection, { adopt: true });
     const { printed } = await host.printedBy(() => apply(host, adopted.regs, state));
-    expect(printed).toContain("outlook-ho.exchangeserverpro.net will be taken over (adopt) as it is (A record 10.1.0.11); on destroy the name is released, not removed.");
+    expect(printed).toContain(
+      "outlook-ho.exchangeserverpro.net will be taken over (adopt) as it is (A record 10.1.0.11); on destroy the name is released, not removed.",
+    );
     await destroy(host, state);
     expect(await labRecord(lab)).toEqual(["10.1.0.11"]);
   });
@@ -247,7 +324,8 @@ describe("the wiring check", () => {
   it("checks again on the apply that repaired the site, and says when it checked", async ({ lab, host }) => {
     const state = new Map<string, Applied>();
     await apply(host, (await declareSite(lab.connection, { verify: true })).regs, state);
-    const checked = () => state.get("headoffice-verify")?.outputs.verification as { ok: boolean; failures: string[]; checkedAt: string };
+    const checked = () =>
+      state.get("headoffice-verify")?.outputs.verification as { ok: boolean; failures: string[]; checkedAt: string };
     expect(checked()).toMatchObject({ ok: true, failures: [] });
 
     // `npm run lab -- --reset`: the refresh sees the array and the record gone, the check fail.
@@ -265,15 +343,22 @@ describe("the wiring check", () => {
 });
 
 describe("a brownfield refusal", () => {
-  it("comes before anything of the site is registered, so an up without a preview changes nothing", async ({ lab, host }) => {
-    await lab.pwsh("New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+  it("comes before anything of the site is registered, so an up without a preview changes nothing", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      "New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const declared = await declareSite(lab.connection, { rpcPorts: PORTS });
     const state = new Map<string, Applied>();
     const refused = await upWithoutPreview(host, declared.regs, state);
     expect(refused).toEqual([
       {
         name: expect.stringMatching(/^headoffice-/),
-        reason: expect.stringMatching(/Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage/),
+        reason: expect.stringMatching(
+          /Site HeadOffice already has CAS array 'CASArray-HO' \(casarray-ho\.exchangeserverpro\.net\), which this stack does not manage/,
+        ),
       },
     ]);
     expect([...state.keys()]).toEqual([]);

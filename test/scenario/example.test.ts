@@ -13,13 +13,18 @@ import type { Lab } from "../support/lab";
 import { runExample, stackFileConfig } from "../support/program";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
-const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as {
+  load(text: string): unknown;
+};
 
 /** The stack's config as the engine hands it to the program, with the lab moved to `lab`. */
 function stackConfig(lab: Lab, stack: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
   const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(file.config))
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
   const connection = JSON.parse(config["exchange-cas:connection"] ?? "{}") as Record<string, unknown>;
   config["exchange-cas:connection"] = JSON.stringify({ ...connection, statePath: lab.statePath });
   return { ...config, ...overrides };
@@ -47,14 +52,28 @@ describe("the example site program (the main job) with each stack's config", () 
       const outcome = await applyAll(host, regs, new Map<string, Applied>());
       expect(outcome.failed).toEqual([]);
       // The site's claim, its record, its array and one setting per database.
-      expect(outcome.created).toEqual([`${stack}-array`, `${stack}-claim`, `${stack}-dns`, ...databases.map((d) => `${stack}-${d.toLowerCase()}`)]);
-      const values = await lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+      expect(outcome.created).toEqual([
+        `${stack}-array`,
+        `${stack}-claim`,
+        `${stack}-dns`,
+        ...databases.map((d) => `${stack}-${d.toLowerCase()}`),
+      ]);
+      const values = await lab.json<{ Name: string; RpcClientAccessServer: string }[]>(
+        "Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer",
+      );
       for (const db of databases) expect(values.find((v) => v.Name === db)?.RpcClientAccessServer).toBe(fqdn);
-      expect(await lab.json<{ SiteName: string; Fqdn: string }[]>(`Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`)).toEqual([{ SiteName: site, Fqdn: fqdn }]);
+      expect(
+        await lab.json<{ SiteName: string; Fqdn: string }[]>(
+          `Get-ClientAccessArray -Site ${site} | Select-Object SiteName,Fqdn`,
+        ),
+      ).toEqual([{ SiteName: site, Fqdn: fqdn }]);
     });
   }
 
-  it("takes the headoffice stack to the VIP with headoffice-vip's config: static ports on both servers first, the record moved, the wiring verified", async ({ lab, host }) => {
+  it("takes the headoffice stack to the VIP with headoffice-vip's config: static ports on both servers first, the record moved, the wiring verified", async ({
+    lab,
+    host,
+  }) => {
     // The headoffice stack as applied (what the engine keeps for it), then its VIP config.
     const headofficeState = new Map<string, Applied>();
     expect((await applyAll(host, await runProgram(lab, "headoffice"), headofficeState)).failed).toEqual([]);
@@ -67,7 +86,11 @@ describe("the example site program (the main job) with each stack's config", () 
     expect(outcome.updated).toEqual(["headoffice-dns"]);
     expect(headofficeState.get("headoffice-dns")?.outputs.addresses).toEqual(["10.1.0.100"]);
     // No connection is made to 10.1.0.100 (no tcp in this stack): DNS at DC01 and the members only.
-    expect(headofficeState.get("headoffice-verify")?.outputs.verification).toMatchObject({ ok: true, tcp: [], dns: { resolved: ["10.1.0.100"] } });
+    expect(headofficeState.get("headoffice-verify")?.outputs.verification).toMatchObject({
+      ok: true,
+      tcp: [],
+      dns: { resolved: ["10.1.0.100"] },
+    });
     const ports = headofficeState.get("headoffice-rpc-ports")?.outputs.servers as { server: string; inSync: boolean }[];
     expect(ports.map((s) => [s.server, s.inSync])).toEqual([
       ["HO-EX2010-MB1", true],
@@ -75,7 +98,9 @@ describe("the example site program (the main job) with each stack's config", () 
     ]);
   });
 
-  it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async ({ lab }) => {
+  it("takes onDelete from the stack config: retain reaches the array and the record, and the databases never restore on their own", async ({
+    lab,
+  }) => {
     const regs = await runProgram(lab, "branchoffice", { "exchange-cas:onDelete": "retain" });
     // The site's claim has no onDelete: it changes nothing in Exchange or DNS, and deleting it only forgets it.
     const onDelete = regs.map((r) => [resourceType(r), r.inputs.onDelete]);
@@ -86,7 +111,11 @@ describe("the example site program (the main job) with each stack's config", () 
       ["MailboxDatabaseRpcSetting", "retain"],
     ]);
     const defaults = await runProgram(lab, "branchoffice");
-    expect(defaults.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => [resourceType(r), r.inputs.onDelete])).toEqual([
+    expect(
+      defaults
+        .filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting")
+        .map((r) => [resourceType(r), r.inputs.onDelete]),
+    ).toEqual([
       ["CasArraySiteClaim", undefined],
       ["DnsARecord", "restore"],
       ["ClientAccessArray", "restore"],
@@ -97,7 +126,9 @@ describe("the example site program (the main job) with each stack's config", () 
 describe("the example site program with a mistake in its stack config: one sentence that says what to write", () => {
   it("a single address where the list belongs (exchange-cas:addresses: 10.1.0.11) says to write a YAML list", async () => {
     const run = await runExample({ ...stackFileConfig("headoffice"), "exchange-cas:addresses": "10.1.0.11" });
-    expect(run.error?.message).toBe("Stack test's config: `exchange-cas:addresses` is the single value '10.1.0.11', not a list: write it as a YAML list (- 10.1.0.11). Nothing was declared.");
+    expect(run.error?.message).toBe(
+      "Stack test's config: `exchange-cas:addresses` is the single value '10.1.0.11', not a list: write it as a YAML list (- 10.1.0.11). Nothing was declared.",
+    );
     expect(run.regs).toEqual([]);
   });
 
@@ -109,8 +140,13 @@ describe("the example site program with a mistake in its stack config: one sente
   });
 
   it("a mistyped connection kind (kind: lba) is refused before anything is declared, naming the kind meant", async () => {
-    const run = await runExample({ ...stackFileConfig("headoffice"), "exchange-cas:connection": JSON.stringify({ kind: "lba" }) });
-    expect(run.error?.message).toBe("Stack test's config: `exchange-cas:connection` has kind 'lba', not lab, exchange or ssh: did you mean 'lab'? Nothing was declared.");
+    const run = await runExample({
+      ...stackFileConfig("headoffice"),
+      "exchange-cas:connection": JSON.stringify({ kind: "lba" }),
+    });
+    expect(run.error?.message).toBe(
+      "Stack test's config: `exchange-cas:connection` has kind 'lba', not lab, exchange or ssh: did you mean 'lab'? Nothing was declared.",
+    );
     expect(run.regs).toEqual([]);
   });
 });

@@ -19,7 +19,11 @@ const HO = {
 
 async function declareSite(lab: Lab, addresses: string[], warnings: string[][] = []): Promise<Registration[]> {
   return register(async (lib) => {
-    const site = new lib.CasArraySite("headoffice", { ...HO, dns: { zone: "exchangeserverpro.net", server: "DC01", addresses }, connection: lab.connection });
+    const site = new lib.CasArraySite("headoffice", {
+      ...HO,
+      dns: { zone: "exchangeserverpro.net", server: "DC01", addresses },
+      connection: lab.connection,
+    });
     warnings.push(await settleSite(site));
     return [];
   });
@@ -63,7 +67,9 @@ async function moveToVip(lab: Lab, host: Host, state: Map<string, Applied>): Pro
 }
 
 describe("the HeadOffice site of the article, through the host", () => {
-  it("declares the array, its record and one setting per non-recovery database of the site, each database after both", async ({ lab }) => {
+  it("declares the array, its record and one setting per non-recovery database of the site, each database after both", async ({
+    lab,
+  }) => {
     const warnings: string[][] = [];
     const regs = await declareSite(lab, ["10.1.0.11"], warnings);
     expect(regs.map((r) => `${resourceType(r)} ${r.name}`).sort()).toEqual([
@@ -79,11 +85,25 @@ describe("the HeadOffice site of the article, through the host", () => {
     expect(warnings[0]?.join("\n")).toMatch(/10\.1\.0\.11, the address of Client Access server HO-EX2010-MB1/);
   });
 
-  it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async ({ lab, host }) => {
+  it("applies: cas-headoffice / outlook-ho, the A record, MB-HO-01..03 behind the array; RDB-HO-01 and MB-BR-01 untouched", async ({
+    lab,
+    host,
+  }) => {
     const state = new Map<string, Applied>();
     const outcome = await applyFirst(lab, host, state);
-    expect(outcome.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"]);
-    expect(state.get("headoffice-array")?.outputs).toMatchObject({ arrayName: "cas-headoffice", fqdn: HO.fqdn, members: ["HO-EX2010-MB1", "HO-EX2010-MB2"] });
+    expect(outcome.created).toEqual([
+      "headoffice-array",
+      "headoffice-claim",
+      "headoffice-dns",
+      "headoffice-mb-ho-01",
+      "headoffice-mb-ho-02",
+      "headoffice-mb-ho-03",
+    ]);
+    expect(state.get("headoffice-array")?.outputs).toMatchObject({
+      arrayName: "cas-headoffice",
+      fqdn: HO.fqdn,
+      members: ["HO-EX2010-MB1", "HO-EX2010-MB2"],
+    });
     expect(await labRecord(lab)).toEqual(["10.1.0.11"]);
     expect(await labDatabases(lab)).toEqual({
       ...ORIGINAL,
@@ -101,7 +121,14 @@ describe("the HeadOffice site of the article, through the host", () => {
     expect({ ...outcome, unchanged: [...outcome.unchanged].sort() }).toEqual({
       created: [],
       updated: [],
-      unchanged: ["headoffice-array", "headoffice-claim", "headoffice-dns", "headoffice-mb-ho-01", "headoffice-mb-ho-02", "headoffice-mb-ho-03"],
+      unchanged: [
+        "headoffice-array",
+        "headoffice-claim",
+        "headoffice-dns",
+        "headoffice-mb-ho-01",
+        "headoffice-mb-ho-02",
+        "headoffice-mb-ho-03",
+      ],
     });
   });
 
@@ -117,7 +144,10 @@ describe("the HeadOffice site of the article, through the host", () => {
     await moveToVip(lab, host, state);
   });
 
-  it("destroys in reverse order: the databases get their previous values back, then the record and the array go", async ({ lab, host }) => {
+  it("destroys in reverse order: the databases get their previous values back, then the record and the array go", async ({
+    lab,
+    host,
+  }) => {
     // The whole story first: a repaired drift and the move to the VIP do not change what a database goes back to.
     const state = new Map<string, Applied>();
     await applyFirst(lab, host, state);

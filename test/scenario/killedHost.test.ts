@@ -72,7 +72,12 @@ async function expectGivenBack(lab: Lab): Promise<void> {
 }
 
 /** (b) and (c): the re-run converges (nothing left to change after it), then the destroy completes and gives back. */
-async function convergeThenDestroy(lab: Lab, host: Host, regs: Registration[], state: Map<string, Applied>): Promise<void> {
+async function convergeThenDestroy(
+  lab: Lab,
+  host: Host,
+  regs: Registration[],
+  state: Map<string, Applied>,
+): Promise<void> {
   await apply(host, regs, state);
   expect(await preview(host, regs, state)).toMatchObject({ failures: [], creates: [], updates: [], deletes: [] });
   await destroy(host, state);
@@ -81,22 +86,36 @@ async function convergeThenDestroy(lab: Lab, host: Host, regs: Registration[], s
 }
 
 describe("the CAS array", () => {
-  it("create, killed after New-ClientAccessArray: the preview says the array exists exactly as declared; the re-run takes it, the destroy removes it", async ({ lab, host, freshHost }) => {
+  it("create, killed after New-ClientAccessArray: the preview says the array exists exactly as declared; the re-run takes it, the destroy removes it", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const regs = await regsOf(lab);
     const state = new Map<string, Applied>();
-    await interruptAt(lab, freshHost, { command: "Get-ClientAccessArray", after: "New-ClientAccessArray" }, () => applyAll(freshHost, regs, state));
+    await interruptAt(lab, freshHost, { command: "Get-ClientAccessArray", after: "New-ClientAccessArray" }, () =>
+      applyAll(freshHost, regs, state),
+    );
     expect([...state.keys()]).not.toContain("headoffice-array");
     const { result: seen, printed } = await previewAfterRefresh(host, regs, state);
     expect(seen.failures).toEqual([]);
-    expect(printed).toMatch(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared \(an earlier apply was probably interrupted\)/);
+    expect(printed).toMatch(
+      /CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared \(an earlier apply was probably interrupted\)/,
+    );
     await convergeThenDestroy(lab, host, regs, state);
   });
 
-  it("update, killed after Set-ClientAccessArray: the refresh finds it renamed; the re-run has nothing left, the destroy removes it", async ({ lab, host, freshHost }) => {
+  it("update, killed after Set-ClientAccessArray: the refresh finds it renamed; the re-run has nothing left, the destroy removes it", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab), state);
     const renamed = await regsOf(lab, { arrayName: "cas-ho" });
-    await interruptAt(lab, freshHost, { command: "Get-ClientAccessArray", after: "Set-ClientAccessArray" }, () => applyAll(freshHost, renamed, state));
+    await interruptAt(lab, freshHost, { command: "Get-ClientAccessArray", after: "Set-ClientAccessArray" }, () =>
+      applyAll(freshHost, renamed, state),
+    );
     expect(state.get("headoffice-array")?.outputs.arrayName).toBe("cas-headoffice");
     const { result: seen } = await previewAfterRefresh(host, renamed, state);
     expect(state.get("headoffice-array")?.outputs.arrayName).toBe("cas-ho");
@@ -105,11 +124,17 @@ describe("the CAS array", () => {
     await convergeThenDestroy(lab, host, renamed, state);
   });
 
-  it("delete, killed between two databases put back: the refresh finds the array still there; the destroy again puts the rest back and removes it", async ({ lab, host, freshHost }) => {
+  it("delete, killed between two databases put back: the refresh finds the array still there; the destroy again puts the rest back and removes it", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     const regs = await regsOf(lab);
     await apply(host, regs, state);
-    await interruptAt(lab, freshHost, { command: "Set-MailboxDatabase", after: "Set-MailboxDatabase" }, () => destroy(freshHost, state));
+    await interruptAt(lab, freshHost, { command: "Set-MailboxDatabase", after: "Set-MailboxDatabase" }, () =>
+      destroy(freshHost, state),
+    );
     const half = await labDatabases(lab);
     expect(Object.values(half).filter((v) => v === FQDN)).toHaveLength(2);
     await refreshAll(host, state);
@@ -120,10 +145,19 @@ describe("the CAS array", () => {
 });
 
 describe("the DNS record", () => {
-  it("create, killed after its A record was added: the one combination refused, with a sentence; once removed, the re-run converges and the destroy gives back", async ({ lab, host, freshHost }) => {
+  it("create, killed after its A record was added: the one combination refused, with a sentence; once removed, the re-run converges and the destroy gives back", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const regs = await regsOf(lab);
     const state = new Map<string, Applied>();
-    await interruptAt(lab, freshHost, { command: "Get-DnsServerResourceRecord", after: "Add-DnsServerResourceRecordA" }, () => applyAll(freshHost, regs, state));
+    await interruptAt(
+      lab,
+      freshHost,
+      { command: "Get-DnsServerResourceRecord", after: "Add-DnsServerResourceRecordA" },
+      () => applyAll(freshHost, regs, state),
+    );
     expect([...state.keys()]).toEqual(["headoffice-claim"]);
     const { result: seen } = await previewAfterRefresh(host, regs, state);
     expect(seen.failures).toEqual([
@@ -136,15 +170,23 @@ describe("the DNS record", () => {
       },
     ]);
     // What the sentence says to do.
-    await lab.pwsh("Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name outlook-ho -RecordData 10.1.0.11 -ComputerName DC01 -Force");
+    await lab.pwsh(
+      "Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name outlook-ho -RecordData 10.1.0.11 -ComputerName DC01 -Force",
+    );
     await convergeThenDestroy(lab, host, regs, state);
   });
 
-  it("update, killed between adding the new address and removing the old: the refresh finds both; the re-run leaves the new one", async ({ lab, host, freshHost }) => {
+  it("update, killed between adding the new address and removing the old: the refresh finds both; the re-run leaves the new one", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab), state);
     const moved = await regsOf(lab, { dns: { addresses: ["10.1.0.100"] } });
-    await interruptAt(lab, freshHost, { command: "Remove-DnsServerResourceRecord" }, () => applyAll(freshHost, moved, state));
+    await interruptAt(lab, freshHost, { command: "Remove-DnsServerResourceRecord" }, () =>
+      applyAll(freshHost, moved, state),
+    );
     const { result: seen } = await previewAfterRefresh(host, moved, state);
     expect(state.get("headoffice-dns")?.outputs.addresses).toEqual(["10.1.0.11", "10.1.0.100"]);
     expect(seen.failures).toEqual([]);
@@ -154,7 +196,11 @@ describe("the DNS record", () => {
     await convergeThenDestroy(lab, host, moved, state);
   });
 
-  it("delete, killed at Remove-DnsServerResourceRecord: the refresh finds the record; the destroy again removes it", async ({ lab, host, freshHost }) => {
+  it("delete, killed at Remove-DnsServerResourceRecord: the refresh finds the record; the destroy again removes it", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab), state);
     await interruptAt(lab, freshHost, { command: "Remove-DnsServerResourceRecord" }, () => destroy(freshHost, state));
@@ -166,26 +212,41 @@ describe("the DNS record", () => {
 });
 
 describe("the database settings", () => {
-  it("create, killed after Set-MailboxDatabase: the preview says the databases already point at the array; the destroy gives back their earlier values", async ({ lab, host, freshHost }) => {
+  it("create, killed after Set-MailboxDatabase: the preview says the databases already point at the array; the destroy gives back their earlier values", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const regs = await regsOf(lab);
     const state = new Map<string, Applied>();
-    await interruptAt(lab, freshHost, { command: "Get-MailboxDatabase", after: "Set-MailboxDatabase" }, () => applyAll(freshHost, regs, state));
+    await interruptAt(lab, freshHost, { command: "Get-MailboxDatabase", after: "Set-MailboxDatabase" }, () =>
+      applyAll(freshHost, regs, state),
+    );
     expect([...state.keys()].filter((n) => n.includes("-mb-"))).toEqual([]);
     const pointing = Object.entries(await labDatabases(lab)).filter(([, v]) => v === FQDN);
     expect(pointing.length).toBeGreaterThan(0);
     const { result: seen, printed } = await previewAfterRefresh(host, regs, state);
     expect(seen.failures).toEqual([]);
-    for (const [db] of pointing) expect(printed).toContain(`Mailbox database '${db}' already points at ${FQDN} (an earlier apply was probably interrupted after setting it)`);
+    for (const [db] of pointing)
+      expect(printed).toContain(
+        `Mailbox database '${db}' already points at ${FQDN} (an earlier apply was probably interrupted after setting it)`,
+      );
     await convergeThenDestroy(lab, host, regs, state);
   });
 
-  it("update, killed after Set-MailboxDatabase: the refresh finds the value repaired; the re-run has nothing left", async ({ lab, host, freshHost }) => {
+  it("update, killed after Set-MailboxDatabase: the refresh finds the value repaired; the re-run has nothing left", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     const regs = await regsOf(lab);
     await apply(host, regs, state);
     await lab.pwsh("Set-MailboxDatabase MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
     await refreshAll(host, state);
-    await interruptAt(lab, freshHost, { command: "Get-MailboxDatabase", after: "Set-MailboxDatabase" }, () => applyAll(freshHost, regs, state));
+    await interruptAt(lab, freshHost, { command: "Get-MailboxDatabase", after: "Set-MailboxDatabase" }, () =>
+      applyAll(freshHost, regs, state),
+    );
     expect(state.get("headoffice-mb-ho-02")?.outputs.rpcClientAccessServer).toBe("HO-EX2010-MB2.exchangeserverpro.net");
     const { result: seen } = await previewAfterRefresh(host, regs, state);
     expect(state.get("headoffice-mb-ho-02")?.outputs.rpcClientAccessServer).toBe(FQDN);
@@ -193,8 +254,19 @@ describe("the database settings", () => {
     await convergeThenDestroy(lab, host, regs, state);
   });
 
-  it("delete (a setting that restores), killed at Set-MailboxDatabase: the refresh finds the value still set; the delete again puts it back", async ({ lab, host, freshHost }) => {
-    const [reg] = await register((lib) => new lib.MailboxDatabaseRpcSetting("mb-ho-02", { database: "MB-HO-02", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }));
+  it("delete (a setting that restores), killed at Set-MailboxDatabase: the refresh finds the value still set; the delete again puts it back", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
+    const [reg] = await register(
+      (lib) =>
+        new lib.MailboxDatabaseRpcSetting("mb-ho-02", {
+          database: "MB-HO-02",
+          rpcClientAccessServer: "HO-EX2010-MB2",
+          connection: lab.connection,
+        }),
+    );
     if (reg === undefined) throw new Error("no registration");
     const state = new Map<string, Applied>([["mb-ho-02", await create(host, reg)]]);
     await interruptAt(lab, freshHost, { command: "Set-MailboxDatabase" }, () => destroy(freshHost, state));
@@ -214,22 +286,32 @@ describe("the static RPC ports", () => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab), state);
     const withPorts = await regsOf(lab, { rpcPorts: PORTS });
-    await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () => applyAll(freshHost, withPorts, state));
+    await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () =>
+      applyAll(freshHost, withPorts, state),
+    );
     expect(state.has("headoffice-rpc-ports")).toBe(false);
     const { result: seen, printed } = await previewAfterRefresh(host, withPorts, state);
     expect(seen.failures).toEqual([]);
     expect(printed).toContain(
       "Static RPC ports of site HeadOffice: HO-EX2010-MB1 was changed by an earlier apply that did not finish (it already has the declared ports); what it had before exchange-cas changed it (TCP/IP Port dynamic, RpcTcpPort dynamic) is kept on the server and is what a destroy gives back.",
     );
-    expect(printed).toMatch(/Static RPC ports of site HeadOffice, server 1 of 1, HO-EX2010-MB2 \(MSExchangeRPC still listens on/);
+    expect(printed).toMatch(
+      /Static RPC ports of site HeadOffice, server 1 of 1, HO-EX2010-MB2 \(MSExchangeRPC still listens on/,
+    );
     await convergeThenDestroy(lab, host, withPorts, state);
   });
 
-  it("update, killed while the second server restarts: the preview says which server is left; the re-run converges, the destroy gives both back", async ({ lab, host, freshHost }) => {
+  it("update, killed while the second server restarts: the preview says which server is left; the re-run converges, the destroy gives both back", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab, { rpcPorts: PORTS }), state);
     const moved = await regsOf(lab, { rpcPorts: { rpcClientAccess: 59540, addressBook: 59541 } });
-    await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () => applyAll(freshHost, moved, state));
+    await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () =>
+      applyAll(freshHost, moved, state),
+    );
     const { result: seen, printed } = await previewAfterRefresh(host, moved, state);
     expect(seen.failures).toEqual([]);
     expect(seen.updates).toContain("headoffice-rpc-ports");
@@ -237,10 +319,16 @@ describe("the static RPC ports", () => {
     await convergeThenDestroy(lab, host, moved, state);
   });
 
-  it("delete, killed while the second server restarts: the destroy again gives both back", async ({ lab, host, freshHost }) => {
+  it("delete, killed while the second server restarts: the destroy again gives both back", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab, { rpcPorts: PORTS }), state);
-    await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () => destroy(freshHost, state));
+    await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () =>
+      destroy(freshHost, state),
+    );
     await refreshAll(host, state);
     expect([...state.keys()]).toEqual(["headoffice-claim", "headoffice-rpc-ports"]);
     await destroy(host, state);
@@ -249,7 +337,11 @@ describe("the static RPC ports", () => {
 });
 
 describe("the verification", () => {
-  it("create, killed while it resolves the name: the re-run checks, the destroy gives back", async ({ lab, host, freshHost }) => {
+  it("create, killed while it resolves the name: the re-run checks, the destroy gives back", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const regs = await regsOf(lab, { verify: true });
     const state = new Map<string, Applied>();
     await interruptAt(lab, freshHost, { command: "Resolve-DnsName" }, () => applyAll(freshHost, regs, state));
@@ -261,7 +353,11 @@ describe("the verification", () => {
     await convergeThenDestroy(lab, host, regs, state);
   });
 
-  it("update, killed while it resolves the moved name: the refresh checks again; the re-run converges", async ({ lab, host, freshHost }) => {
+  it("update, killed while it resolves the moved name: the refresh checks again; the re-run converges", async ({
+    lab,
+    host,
+    freshHost,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, await regsOf(lab, { verify: true }), state);
     const moved = await regsOf(lab, { verify: true, dns: { addresses: ["10.1.0.12"] } });
@@ -269,7 +365,10 @@ describe("the verification", () => {
     const { result: seen } = await previewAfterRefresh(host, moved, state);
     expect(seen.updates).toContain("headoffice-verify");
     await apply(host, moved, state);
-    expect(state.get("headoffice-verify")?.outputs.verification).toMatchObject({ ok: true, dns: { resolved: ["10.1.0.12"] } });
+    expect(state.get("headoffice-verify")?.outputs.verification).toMatchObject({
+      ok: true,
+      dns: { resolved: ["10.1.0.12"] },
+    });
     await convergeThenDestroy(lab, host, moved, state);
   });
 });

@@ -8,7 +8,11 @@ import { stackFileConfig } from "../support/program";
 
 describe("a declaration mistake as the Node.js language host prints it", () => {
   it("a mistake in the stack config is one error line on the stack, and only the stack is registered", async () => {
-    const run = await runInLanguageHost({ ...stackFileConfig("headoffice"), "exchange-cas:exlude": '["MB-HO-03"]', "exchange-cas:verify": "strick" });
+    const run = await runInLanguageHost({
+      ...stackFileConfig("headoffice"),
+      "exchange-cas:exlude": '["MB-HO-03"]',
+      "exchange-cas:verify": "strick",
+    });
     expect(run.logged.filter((l) => l.severity !== "debug")).toEqual([
       {
         severity: "error",
@@ -23,11 +27,15 @@ describe("a declaration mistake as the Node.js language host prints it", () => {
   });
 
   it("a declaration the site's plan refuses is one error line on the CasArraySite, with nothing under it", async () => {
-    const run = await runInLanguageHost({ ...stackFileConfig("headoffice"), "exchange-cas:fqdn": "outlook ho.exchangeserverpro.net" });
+    const run = await runInLanguageHost({
+      ...stackFileConfig("headoffice"),
+      "exchange-cas:fqdn": "outlook ho.exchangeserverpro.net",
+    });
     expect(run.logged.filter((l) => l.severity !== "debug")).toEqual([
       {
         severity: "error",
-        message: "CasArraySite HeadOffice: fqdn must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels).",
+        message:
+          "CasArraySite HeadOffice: fqdn must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels).",
         urn: "urn:pulumi:headoffice::exchange-cas::exchange-cas:index:CasArraySite::headoffice",
       },
     ]);

@@ -24,7 +24,9 @@ async function vipListening(): Promise<Loopback> {
 }
 
 async function rpcPortOf(lab: Lab, server: string): Promise<unknown> {
-  const [value] = await lab.json<unknown[]>(`(Get-ExchangeLabServerWindows -Server '${server}').Registry.'${RPC_KEY}'.'TCP/IP Port'`);
+  const [value] = await lab.json<unknown[]>(
+    `(Get-ExchangeLabServerWindows -Server '${server}').Registry.'${RPC_KEY}'.'TCP/IP Port'`,
+  );
   return value ?? null;
 }
 
@@ -37,16 +39,28 @@ interface VerificationOut {
 }
 
 describe("moving HeadOffice to a load balancer VIP with static RPC ports, verified", () => {
-  it("sets the ports on both servers before the name moves, says so at preview, and verifies DNS, members and the VIP's ports", async ({ lab, host }) => {
+  it("sets the ports on both servers before the name moves, says so at preview, and verifies DNS, members and the VIP's ports", async ({
+    lab,
+    host,
+  }) => {
     const state = new Map<string, Applied>();
     const first = await declareSite(lab.connection);
     expect((await applyAll(host, first.regs, state)).failed).toEqual([]);
 
     const listening = await vipListening();
     const vip = listening.address;
-    const moved = await declareSite(lab.connection, { dns: { addresses: [vip] }, rpcPorts: PORTS, verify: { tcp: true } });
+    const moved = await declareSite(lab.connection, {
+      dns: { addresses: [vip] },
+      rpcPorts: PORTS,
+      verify: { tcp: true },
+    });
     expect(moved.error).toBeUndefined();
-    expect(moved.regs.map(resourceType).slice(0, 4)).toEqual(["CasArraySiteClaim", "StaticRpcPorts", "DnsARecord", "ClientAccessArray"]);
+    expect(moved.regs.map(resourceType).slice(0, 4)).toEqual([
+      "CasArraySiteClaim",
+      "StaticRpcPorts",
+      "DnsARecord",
+      "ClientAccessArray",
+    ]);
     expect(moved.regs.map(resourceType).at(-1)).toBe("CasArrayVerification");
     expect(moved.warnings).toContain(
       "Static RPC ports 59532 (RPC Client Access) and 59533 (Address Book) on HO-EX2010-MB1 and HO-EX2010-MB2, one server restarted at a time: the load balancer must publish TCP 135, 59532 and 59533 to these servers, with client-IP affinity for the whole Outlook session.",
@@ -64,11 +78,20 @@ describe("moving HeadOffice to a load balancer VIP with static RPC ports, verifi
     expect(outcome.failed).toEqual([]);
     expect(outcome.created).toEqual(["headoffice-rpc-ports", "headoffice-verify"]);
     expect(outcome.updated).toEqual(["headoffice-dns"]);
-    for (const s of ["HO-EX2010-MB1", "HO-EX2010-MB2"]) expect(await rpcPortOf(lab, s)).toEqual({ Kind: "DWord", Value: 59532 });
-    expect(state.get("headoffice-rpc-ports")?.outputs.loadBalancer).toMatchObject({ protocol: "TCP", ports: [135, 59532, 59533] });
+    for (const s of ["HO-EX2010-MB1", "HO-EX2010-MB2"])
+      expect(await rpcPortOf(lab, s)).toEqual({ Kind: "DWord", Value: 59532 });
+    expect(state.get("headoffice-rpc-ports")?.outputs.loadBalancer).toMatchObject({
+      protocol: "TCP",
+      ports: [135, 59532, 59533],
+    });
 
     const verified = state.get("headoffice-verify")?.outputs.verification as VerificationOut;
-    expect(verified).toMatchObject({ ok: true, dns: { resolved: [vip], ok: true }, members: { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true }, failures: [] });
+    expect(verified).toMatchObject({
+      ok: true,
+      dns: { resolved: [vip], ok: true },
+      members: { names: ["HO-EX2010-MB1", "HO-EX2010-MB2"], ok: true },
+      failures: [],
+    });
     expect(verified.tcp).toEqual([135, 59532, 59533].map((port) => ({ address: vip, port, result: "open" })));
 
     // The load balancer stops publishing the Address Book port: the next refresh says so.
@@ -76,7 +99,9 @@ describe("moving HeadOffice to a load balancer VIP with static RPC ports, verifi
     const after = await refresh(host, state.get("headoffice-verify") as Applied);
     const found = after?.outputs.verification as VerificationOut;
     expect(found.ok).toBe(false);
-    expect(found.failures).toEqual([expect.stringMatching(new RegExp(`${listening.pattern}:59533 refused the connection`))]);
+    expect(found.failures).toEqual([
+      expect.stringMatching(new RegExp(`${listening.pattern}:59533 refused the connection`)),
+    ]);
   });
 
   it("strict verification fails the apply when the VIP does not publish a static port", async ({ lab, host }) => {
@@ -84,13 +109,27 @@ describe("moving HeadOffice to a load balancer VIP with static RPC ports, verifi
     const listening = await vipListening();
     await listening.close(PORTS.addressBook);
     const vip = listening.address;
-    const site = await declareSite(lab.connection, { dns: { addresses: [vip] }, rpcPorts: PORTS, verify: { mode: "strict", tcp: true } });
+    const site = await declareSite(lab.connection, {
+      dns: { addresses: [vip] },
+      rpcPorts: PORTS,
+      verify: { mode: "strict", tcp: true },
+    });
     expect(site.error).toBeUndefined();
     const outcome = await applyAll(host, site.regs, new Map<string, Applied>());
-    expect(outcome.failed).toEqual([{ name: "headoffice-verify", error: expect.stringMatching(new RegExp(`failed 1 check.*${listening.pattern}:59533 refused the connection`, "s")) }]);
+    expect(outcome.failed).toEqual([
+      {
+        name: "headoffice-verify",
+        error: expect.stringMatching(
+          new RegExp(`failed 1 check.*${listening.pattern}:59533 refused the connection`, "s"),
+        ),
+      },
+    ]);
   });
 
-  it("refuses the first apply of the ports at preview, changing no server, when a Client Access server cannot be reached for them; the plan names the server", async ({ lab, host }) => {
+  it("refuses the first apply of the ports at preview, changing no server, when a Client Access server cannot be reached for them; the plan names the server", async ({
+    lab,
+    host,
+  }) => {
     await lab.pwsh("Set-ExchangeLabServerWindows -Server HO-EX2010-MB2 -Remoting Disabled");
     // An unreachable server blocks only what needs it (a site outage must never stop the DNS
     // move): the plan goes ahead and says so; the static ports, which need every server, refuse

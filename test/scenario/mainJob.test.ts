@@ -36,18 +36,26 @@ describe("the main job on a fresh clone", () => {
   it("builds only what changed: nothing when nothing did, one project when a file did, all of it when dist/ is gone", () => {
     const dir = project(["tsconfig.json", "tsconfig.build.json", "provider"]);
     fs.rmSync(path.join(dir, "provider", "dist"), { recursive: true, force: true });
-    expect(run(dir, TSC, BUILD).stdout).toMatch(/Project 'tsconfig\.build\.json' is out of date because output file 'provider\/dist\/\.tsbuildinfo' does not exist/);
+    expect(run(dir, TSC, BUILD).stdout).toMatch(
+      /Project 'tsconfig\.build\.json' is out of date because output file 'provider\/dist\/\.tsbuildinfo' does not exist/,
+    );
     expect(fs.existsSync(path.join(dir, "provider", "dist", "index.js"))).toBe(true);
-    expect(run(dir, TSC, BUILD).stdout).toMatch(/Project 'tsconfig\.build\.json' is up to date because newest input '[^']+' is older than output 'provider\/dist\/\.tsbuildinfo'/);
+    expect(run(dir, TSC, BUILD).stdout).toMatch(
+      /Project 'tsconfig\.build\.json' is up to date because newest input '[^']+' is older than output 'provider\/dist\/\.tsbuildinfo'/,
+    );
     fs.appendFileSync(path.join(dir, "provider", "nearest.ts"), "// changed\n");
-    expect(run(dir, TSC, BUILD).stdout).toMatch(/Project 'tsconfig\.build\.json' is out of date because output 'provider\/dist\/\.tsbuildinfo' is older than input 'provider\/nearest\.ts'/);
+    expect(run(dir, TSC, BUILD).stdout).toMatch(
+      /Project 'tsconfig\.build\.json' is out of date because output 'provider\/dist\/\.tsbuildinfo' is older than input 'provider\/nearest\.ts'/,
+    );
     fs.rmSync(path.join(dir, "provider", "dist"), { recursive: true });
     expect(run(dir, TSC, BUILD).stdout).toMatch(/does not exist/);
     expect(fs.existsSync(path.join(dir, "provider", "dist", "index.js"))).toBe(true);
   });
 
   it("npm run build is that incremental build, of the provider and the example program", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
     expect(pkg.scripts.build).toBe("tsc --build tsconfig.build.json tsconfig.examples.json");
   });
 
@@ -55,12 +63,17 @@ describe("the main job on a fresh clone", () => {
     const dir = project(["scripts/up", "scripts/lab", "lab/scenarios/article.json", "Pulumi.headoffice.yaml"]);
     // Set-up done already; no CLI to be had (what scripts/pulumi-cli.mts says offline).
     fs.writeFileSync(path.join(dir, "scripts", "setup"), "exit 0\n");
-    fs.writeFileSync(path.join(dir, "scripts", "pulumi-cli.mts"), 'process.stderr.write("The Pulumi CLI is not on PATH and could not be installed.\\n");\nprocess.exit(1);\n');
+    fs.writeFileSync(
+      path.join(dir, "scripts", "pulumi-cli.mts"),
+      'process.stderr.write("The Pulumi CLI is not on PATH and could not be installed.\\n");\nprocess.exit(1);\n',
+    );
     const r = run(dir, "bash", ["scripts/up", "headoffice"]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("lab: created .lab/state.json from lab/scenarios/article.json\n");
     expect(r.stderr).toBe("The Pulumi CLI is not on PATH and could not be installed.\n");
-    expect(fs.readFileSync(path.join(dir, ".lab", "state.json"), "utf8")).toBe(fs.readFileSync(path.join(ROOT, "lab", "scenarios", "article.json"), "utf8"));
+    expect(fs.readFileSync(path.join(dir, ".lab", "state.json"), "utf8")).toBe(
+      fs.readFileSync(path.join(ROOT, "lab", "scenarios", "article.json"), "utf8"),
+    );
   });
 
   it("npm run lab prints no terminal escape codes when its output is piped, whatever the terminal", () => {
@@ -68,13 +81,22 @@ describe("the main job on a fresh clone", () => {
     const { NO_COLOR: _unset, ...env } = process.env;
     void _unset;
     const pwshDir = path.dirname(pwshPath());
-    const r = run(dir, "bash", ["scripts/lab", "Get-MailboxDatabase MB-HO-01 | Format-Table Name,RpcClientAccessServer"], {
-      ...env,
-      TERM: "xterm-256color",
-      PATH: `${pwshDir}${path.delimiter}${env.PATH ?? ""}`,
-    });
+    const r = run(
+      dir,
+      "bash",
+      ["scripts/lab", "Get-MailboxDatabase MB-HO-01 | Format-Table Name,RpcClientAccessServer"],
+      {
+        ...env,
+        TERM: "xterm-256color",
+        PATH: `${pwshDir}${path.delimiter}${env.PATH ?? ""}`,
+      },
+    );
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split("\n")).toEqual(["Name     RpcClientAccessServer", "----     ---------------------", "MB-HO-01 HO-EX2010-MB1.exchangeserverpro.net"]);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      "Name     RpcClientAccessServer",
+      "----     ---------------------",
+      "MB-HO-01 HO-EX2010-MB1.exchangeserverpro.net",
+    ]);
     // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/\u001b/);
   });
@@ -82,7 +104,9 @@ describe("the main job on a fresh clone", () => {
   it("the README's walk and Pulumi.headoffice-vip.yaml move the name to one VIP", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const walk = /pulumi config set --path 'addresses\[0\]' (\S+) --stack headoffice/.exec(readme)?.[1];
-    const stack = /exchange-cas:addresses:\s*\n\s*- (\S+)/.exec(fs.readFileSync(path.join(ROOT, "Pulumi.headoffice-vip.yaml"), "utf8"))?.[1];
+    const stack = /exchange-cas:addresses:\s*\n\s*- (\S+)/.exec(
+      fs.readFileSync(path.join(ROOT, "Pulumi.headoffice-vip.yaml"), "utf8"),
+    )?.[1];
     expect([walk, stack]).toEqual(["10.1.0.100", "10.1.0.100"]);
   });
 });

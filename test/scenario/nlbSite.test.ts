@@ -20,7 +20,13 @@ import { ROOT } from "../support/paths";
 import { declareSite, HO_FQDN } from "../support/site";
 
 const RPC_PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
-const NLB = { kind: "nlb" as const, vip: "10.1.0.100", subnetMask: "255.255.255.0", interface: IFACE, mode: "multicast" as const };
+const NLB = {
+  kind: "nlb" as const,
+  vip: "10.1.0.100",
+  subnetMask: "255.255.255.0",
+  interface: IFACE,
+  mode: "multicast" as const,
+};
 
 /** `pulumi up` in the order the engine follows here (each resource after those it depends on). */
 async function applyInOrder(host: Host, regs: readonly Registration[], state: Map<string, Applied>): Promise<void> {
@@ -51,8 +57,14 @@ function stackConfig(lab: Lab): Record<string, string> {
 }
 
 describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () => {
-  it("refuses the article's HeadOffice, whose Client Access servers are DAG members, with one sentence and declares nothing", async ({ lab }) => {
-    const declared = await declareSite(lab.connection, { dns: { addresses: undefined }, rpcPorts: RPC_PORTS, loadBalancer: NLB });
+  it("refuses the article's HeadOffice, whose Client Access servers are DAG members, with one sentence and declares nothing", async ({
+    lab,
+  }) => {
+    const declared = await declareSite(lab.connection, {
+      dns: { addresses: undefined },
+      rpcPorts: RPC_PORTS,
+      loadBalancer: NLB,
+    });
     expect(declared.regs).toEqual([]);
     expect(declared.code).toBe("refused");
     expect(declared.error).toBe(
@@ -62,20 +74,44 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
 
   it("keeps the load balancer's refusal as the cause of the site's", async ({ lab }) => {
     // The program's runtime, as the site program plans through it (the fixtures close its sessions).
-    const { planSite } = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
-    const request = { site: "HeadOffice", fqdn: HO_FQDN, zone: "exchangeserverpro.net", dnsServer: "DC01", databases: "all-in-site" as const, exclude: [] };
-    const refused = await planSite({ ...request, connection: lab.connection, rpcPorts: RPC_PORTS, loadBalancer: NLB }).then(
+    const { planSite } = createRequire(path.join(ROOT, "package.json"))(
+      "exchange-cas/runtime",
+    ) as typeof import("exchange-cas/runtime");
+    const request = {
+      site: "HeadOffice",
+      fqdn: HO_FQDN,
+      zone: "exchangeserverpro.net",
+      dnsServer: "DC01",
+      databases: "all-in-site" as const,
+      exclude: [],
+    };
+    const refused = await planSite({
+      ...request,
+      connection: lab.connection,
+      rpcPorts: RPC_PORTS,
+      loadBalancer: NLB,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(refused).toMatchObject({ name: "ExchangeCasError", code: "refused", cause: { name: "ExchangeCasError", code: "refused" } });
+    expect(refused).toMatchObject({
+      name: "ExchangeCasError",
+      code: "refused",
+      cause: { name: "ExchangeCasError", code: "refused" },
+    });
   });
 
-  it("refuses a load balancer without static RPC ports, or with addresses other than its VIP, before reading any server", async ({ lab }) => {
+  it("refuses a load balancer without static RPC ports, or with addresses other than its VIP, before reading any server", async ({
+    lab,
+  }) => {
     const declared = await declareSite(lab.connection, { dns: { addresses: ["10.1.0.11"] }, loadBalancer: NLB });
     expect(declared.regs).toEqual([]);
-    expect(declared.error).toMatch(/loadBalancer \(Windows NLB\) needs rpcPorts: .* add rpcPorts: \{ rpcClientAccess: 59532, addressBook: 59533 \}\./);
-    expect(declared.error).toMatch(/dns\.addresses must be left out with loadBalancer \(the array's name points at the NLB cluster's VIP 10\.1\.0\.100\), not 10\.1\.0\.11\./);
+    expect(declared.error).toMatch(
+      /loadBalancer \(Windows NLB\) needs rpcPorts: .* add rpcPorts: \{ rpcClientAccess: 59532, addressBook: 59533 \}\./,
+    );
+    expect(declared.error).toMatch(
+      /dns\.addresses must be left out with loadBalancer \(the array's name points at the NLB cluster's VIP 10\.1\.0\.100\), not 10\.1\.0\.11\./,
+    );
   });
 
   it("takes Pulumi.headoffice-nlb.yaml in one up: ports, then the cluster, then the name on its VIP, the array and the databases; destroy takes the name off the VIP before the cluster", async ({
@@ -97,28 +133,55 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
       "MailboxDatabaseRpcSetting",
       "CasArrayVerification",
     ]);
-    const [claim, ports, nlb, record, verification] = ["CasArraySiteClaim", "StaticRpcPorts", "NlbCluster", "DnsARecord", "CasArrayVerification"].map((t) => byType(regs, t));
+    const [claim, ports, nlb, record, verification] = [
+      "CasArraySiteClaim",
+      "StaticRpcPorts",
+      "NlbCluster",
+      "DnsARecord",
+      "CasArrayVerification",
+    ].map((t) => byType(regs, t));
     // The claim before everything (the cluster waits for it), the cluster after the ports, the
     // name after the cluster (its addresses are the cluster's VIP output).
     expect(claim?.dependencies).toEqual([]);
-    expect(claim?.inputs).toMatchObject({ site: "HeadOffice", fqdn: "outlook-ho.exchangeserverpro.net", addresses: ["10.1.0.100"] });
+    expect(claim?.inputs).toMatchObject({
+      site: "HeadOffice",
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      addresses: ["10.1.0.100"],
+    });
     expect(ports?.dependencies).toEqual([claim?.urn]);
     expect(nlb?.dependencies).toContain(claim?.urn);
     expect(nlb?.dependencies).toContain(ports?.urn);
     expect(record?.dependencies).toContain(nlb?.urn);
     expect(record?.inputs.addresses).toEqual(["10.1.0.100"]);
     expect(verification?.dependencies).toContain(nlb?.urn);
-    expect(nlb?.inputs).toMatchObject({ site: "HeadOffice", vip: "10.1.0.100", ports: [135, 59532, 59533], clusterName: "outlook-ho.exchangeserverpro.net", mode: "multicast" });
+    expect(nlb?.inputs).toMatchObject({
+      site: "HeadOffice",
+      vip: "10.1.0.100",
+      ports: [135, 59532, 59533],
+      clusterName: "outlook-ho.exchangeserverpro.net",
+      mode: "multicast",
+    });
     expect(run.printed).toContain("Microsoft recommends a hardware or virtual load balancer for Exchange 2010");
 
     const state = new Map<string, Applied>();
     await applyInOrder(host, regs, state);
     const [cluster] = await labClusters(lab);
-    expect(cluster?.Nodes.map((n) => `${n.Name} ${n.Shown}`)).toEqual([`${CAS1} Converged(default)`, `${CAS2} Converged`]);
+    expect(cluster?.Nodes.map((n) => `${n.Name} ${n.Shown}`)).toEqual([
+      `${CAS1} Converged(default)`,
+      `${CAS2} Converged`,
+    ]);
     expect(cluster?.PortRules.map((r) => r.StartPort)).toEqual([135, 59532, 59533]);
     expect(await labRecord(lab)).toEqual(["10.1.0.100"]);
-    expect(await labDatabases(lab)).toMatchObject({ "MB-HO-01": "outlook-ho.exchangeserverpro.net", "MB-HO-02": "outlook-ho.exchangeserverpro.net", "MB-HO-03": "outlook-ho.exchangeserverpro.net" });
-    expect(state.get(verification?.name ?? "")?.outputs.verification).toMatchObject({ ok: true, dns: { resolved: ["10.1.0.100"] }, members: { names: [CAS1, CAS2] } });
+    expect(await labDatabases(lab)).toMatchObject({
+      "MB-HO-01": "outlook-ho.exchangeserverpro.net",
+      "MB-HO-02": "outlook-ho.exchangeserverpro.net",
+      "MB-HO-03": "outlook-ho.exchangeserverpro.net",
+    });
+    expect(state.get(verification?.name ?? "")?.outputs.verification).toMatchObject({
+      ok: true,
+      dns: { resolved: ["10.1.0.100"] },
+      members: { names: [CAS1, CAS2] },
+    });
     // A second up changes nothing.
     for (const reg of regs) expect((await up(host, state.get(reg.name) as Applied, reg)).changed, reg.name).toBe(false);
 
@@ -140,7 +203,12 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
         setInterface(s, CAS1, f.addresses[CAS1] ?? "");
         setInterface(s, CAS2, f.addresses[CAS2] ?? "");
       });
-      const declared = await declareSite(lab.connection, { dns: { addresses: undefined }, rpcPorts: RPC_PORTS, loadBalancer: { ...NLB, vip: f.vip }, verify: { tcp: true } });
+      const declared = await declareSite(lab.connection, {
+        dns: { addresses: undefined },
+        rpcPorts: RPC_PORTS,
+        loadBalancer: { ...NLB, vip: f.vip },
+        verify: { tcp: true },
+      });
       expect(declared.error).toBeUndefined();
       const state = new Map<string, Applied>();
       const verification = declared.regs[declared.regs.length - 1] as Registration;
@@ -151,7 +219,12 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
       );
       await f.sync();
       await applyInOrder(host, [verification], state);
-      const checked = () => state.get(verification.name)?.outputs.verification as { ok: boolean; tcp: { port: number; result: string }[]; failures: string[] };
+      const checked = () =>
+        state.get(verification.name)?.outputs.verification as {
+          ok: boolean;
+          tcp: { port: number; result: string }[];
+          failures: string[];
+        };
       expect(checked().tcp.map((t) => `${t.port} ${t.result}`)).toEqual(["135 open", "59532 open", "59533 open"]);
       expect(checked().ok).toBe(true);
 
@@ -191,13 +264,21 @@ describe("a site with Windows NLB declared (loadBalancer: { kind: nlb })", () =>
       await cut;
 
       // The rule for 59533 removed at the console: the VIP publishes it no more, and the check says so.
-      await onServer(lab, CAS1, "Get-NlbClusterPortRule -InterfaceName 'Local Area Connection' -Port 59533 | Remove-NlbClusterPortRule -Force");
+      await onServer(
+        lab,
+        CAS1,
+        "Get-NlbClusterPortRule -InterfaceName 'Local Area Connection' -Port 59533 | Remove-NlbClusterPortRule -Force",
+      );
       await f.sync();
       const stale = state.get(verification.name) as Applied;
       const refreshed = await refresh(host, stale);
       state.set(verification.name, refreshed as Applied);
       expect(checked().tcp.map((t) => `${t.port} ${t.result}`)).toEqual(["135 open", "59532 open", "59533 refused"]);
-      expect(checked().failures).toEqual([expect.stringMatching(new RegExp(`^From the machine running Pulumi, ${f.vip.replace(/\./g, "\\.")}:59533 refused the connection`))]);
+      expect(checked().failures).toEqual([
+        expect.stringMatching(
+          new RegExp(`^From the machine running Pulumi, ${f.vip.replace(/\./g, "\\.")}:59533 refused the connection`),
+        ),
+      ]);
 
       // The next up puts the cluster back (CAS2 started, the rule added), and the check passes again.
       const nlb = declared.regs.find((r) => resourceType(r) === "NlbCluster") as Registration;

@@ -90,13 +90,27 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
       "BR-EX2010-MB": "exchangeserverpro.net/Configuration/Sites/O'Brien Site",
     });
     expect(await lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("O'Brien Site")}`)).toEqual([]);
-    expect(await lab.json<unknown[]>(`Get-ClientAccessArray -Site ${psQuote("exchangeserverpro.net/Configuration/Sites/Head Office")}`)).toEqual([]);
+    expect(
+      await lab.json<unknown[]>(
+        `Get-ClientAccessArray -Site ${psQuote("exchangeserverpro.net/Configuration/Sites/Head Office")}`,
+      ),
+    ).toEqual([]);
   });
 
-  it('ClientAccessArray\'s check accepts "Head Office" and "O\'Brien Site" and keeps them as given', async ({ lab, host }) => {
+  it('ClientAccessArray\'s check accepts "Head Office" and "O\'Brien Site" and keeps them as given', async ({
+    lab,
+    host,
+  }) => {
     lab.reset(renameSites);
     for (const site of ["Head Office", "O'Brien Site"]) {
-      const regs = await register((lib) => new lib.ClientAccessArray("cas", { fqdn: "outlook-x.exchangeserverpro.net", site, connection: lab.connection }));
+      const regs = await register(
+        (lib) =>
+          new lib.ClientAccessArray("cas", {
+            fqdn: "outlook-x.exchangeserverpro.net",
+            site,
+            connection: lab.connection,
+          }),
+      );
       const reg = regs[0] as Registration;
       const checked = await host.check(urnOf("ClientAccessArray", reg.name), {}, reg.inputs);
       expect(checked.failures).toEqual([]);
@@ -106,7 +120,10 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
 
   for (const c of SITES) {
     describe(`site ${c.site}`, () => {
-      it(`applies: array ${c.arrayName} in site ${c.site}, its record, ${c.databases.join(", ")} pointed at the array`, async ({ lab, host }) => {
+      it(`applies: array ${c.arrayName} in site ${c.site}, its record, ${c.databases.join(", ")} pointed at the array`, async ({
+        lab,
+        host,
+      }) => {
         lab.reset(renameSites);
         const state = new Map<string, Applied>();
         // The sites before this one are applied first, as a second stack would find the organisation.
@@ -116,9 +133,20 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
         const before = await labDatabases(lab);
         const outcome = await applyAll(host, regs, state);
         expect(outcome.failed).toEqual([]);
-        expect(outcome.created).toEqual([`${c.key}-array`, `${c.key}-claim`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort());
+        expect(outcome.created).toEqual(
+          [
+            `${c.key}-array`,
+            `${c.key}-claim`,
+            `${c.key}-dns`,
+            ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`),
+          ].sort(),
+        );
         // The claim's check read the site's array and records by the name as given.
-        expect(state.get(`${c.key}-claim`)?.outputs).toMatchObject({ site: c.site, arrayName: c.arrayName, fqdn: c.fqdn });
+        expect(state.get(`${c.key}-claim`)?.outputs).toMatchObject({
+          site: c.site,
+          arrayName: c.arrayName,
+          fqdn: c.fqdn,
+        });
         expect(state.get(`${c.key}-array`)?.outputs).toMatchObject({
           arrayName: c.arrayName,
           fqdn: c.fqdn,
@@ -130,7 +158,10 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
           `Get-ClientAccessArray -Site ${psQuote(c.site)} | Select-Object Name,SiteName,Fqdn,Members`,
         );
         expect(arrays).toEqual([{ Name: c.arrayName, SiteName: c.site, Fqdn: c.fqdn, Members: c.members }]);
-        expect(await labDatabases(lab)).toEqual({ ...before, ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])) });
+        expect(await labDatabases(lab)).toEqual({
+          ...before,
+          ...Object.fromEntries(c.databases.map((d) => [d, c.fqdn])),
+        });
       });
 
       it("applies again: every resource unchanged", async ({ lab, host }) => {
@@ -142,7 +173,14 @@ describe("AD site names with a space or an apostrophe, through the host", () => 
         expect(outcome.created).toEqual([]);
         expect(outcome.updated).toEqual([]);
         expect(outcome.unchanged).toHaveLength(3 + c.databases.length);
-        expect(outcome.unchanged).toEqual([`${c.key}-array`, `${c.key}-claim`, `${c.key}-dns`, ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`)].sort());
+        expect(outcome.unchanged).toEqual(
+          [
+            `${c.key}-array`,
+            `${c.key}-claim`,
+            `${c.key}-dns`,
+            ...c.databases.map((d) => `${c.key}-${d.toLowerCase()}`),
+          ].sort(),
+        );
       });
     });
   }

@@ -11,7 +11,9 @@ import { declareSite, HO_FQDN } from "../support/site";
 const HO_DATABASES = ["MB-HO-01", "MB-HO-02", "MB-HO-03"];
 
 describe("a CasArraySite whose databases are one resource", () => {
-  it("declares one MailboxDatabaseRpcSettings for the site's databases, after the array and the record, and warns about each database at preview", async ({ lab }) => {
+  it("declares one MailboxDatabaseRpcSettings for the site's databases, after the array and the record, and warns about each database at preview", async ({
+    lab,
+  }) => {
     const declared = await declareSite(lab.connection, { databaseResources: "one" });
     expect(declared.error).toBeUndefined();
     expect(declared.regs.map((r) => `${resourceType(r)} ${r.name}`).sort()).toEqual([
@@ -32,8 +34,16 @@ describe("a CasArraySite whose databases are one resource", () => {
     const first = await applyAll(host, (await declareSite(lab.connection, { databaseResources: "one" })).regs, state);
     expect(first.failed).toEqual([]);
     expect(first.created).toEqual(["headoffice-array", "headoffice-claim", "headoffice-databases", "headoffice-dns"]);
-    expect(await labDatabases(lab)).toEqual({ ...ARTICLE_DATABASES, "MB-HO-01": HO_FQDN, "MB-HO-02": HO_FQDN, "MB-HO-03": HO_FQDN });
-    const entries = state.get("headoffice-databases")?.outputs.settings as { database: string; rpcClientAccessServer: string }[];
+    expect(await labDatabases(lab)).toEqual({
+      ...ARTICLE_DATABASES,
+      "MB-HO-01": HO_FQDN,
+      "MB-HO-02": HO_FQDN,
+      "MB-HO-03": HO_FQDN,
+    });
+    const entries = state.get("headoffice-databases")?.outputs.settings as {
+      database: string;
+      rpcClientAccessServer: string;
+    }[];
     expect(entries.map((e) => [e.database, e.rpcClientAccessServer])).toEqual(HO_DATABASES.map((db) => [db, HO_FQDN]));
     const again = await applyAll(host, (await declareSite(lab.connection, { databaseResources: "one" })).regs, state);
     expect(again).toMatchObject({ failed: [], created: [], updated: [] });

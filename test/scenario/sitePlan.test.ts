@@ -37,20 +37,27 @@ async function accepted(lab: Lab, args: SiteArgs = {}): Promise<Declared> {
 const SITE_DATABASES = "MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01";
 
 describe("the array's name must be its own", () => {
-  it("refuses an FQDN that is an Exchange server's FQDN, naming the server and suggesting a name of its own", async ({ lab }) => {
+  it("refuses an FQDN that is an Exchange server's FQDN, naming the server and suggesting a name of its own", async ({
+    lab,
+  }) => {
     expect(await refused(lab, { fqdn: "ho-ex2010-mb1.exchangeserverpro.net" })).toBe(
       "CasArraySite HeadOffice: The array FQDN 'ho-ex2010-mb1.exchangeserverpro.net' is the name of Exchange server HO-EX2010-MB1; give the array a name of its own (such as outlook-ho.exchangeserverpro.net), so it can later point at a load balancer.",
     );
   });
 
   it("refuses an FQDN whose host label is a server's name, in another zone than the server's", async ({ lab }) => {
-    const error = await refused(lab, { fqdn: "br-ex2010-mb.branch.exchangeserverpro.net", dns: { zone: "branch.exchangeserverpro.net", server: "DC02" } });
+    const error = await refused(lab, {
+      fqdn: "br-ex2010-mb.branch.exchangeserverpro.net",
+      dns: { zone: "branch.exchangeserverpro.net", server: "DC02" },
+    });
     expect(error).toBe(
       "CasArraySite HeadOffice: The array FQDN 'br-ex2010-mb.branch.exchangeserverpro.net' is the name of Exchange server BR-EX2010-MB; give the array a name of its own (such as outlook-ho.branch.exchangeserverpro.net), so it can later point at a load balancer.",
     );
   });
 
-  it("refuses the DAG's name (HO-DAG01) as the array's FQDN: the cluster name and the array cannot share a name", async ({ lab }) => {
+  it("refuses the DAG's name (HO-DAG01) as the array's FQDN: the cluster name and the array cannot share a name", async ({
+    lab,
+  }) => {
     expect(await refused(lab, { fqdn: "ho-dag01.exchangeserverpro.net" })).toBe(
       "CasArraySite HeadOffice: The array FQDN 'ho-dag01.exchangeserverpro.net' is the name of database availability group HO-DAG01; the DAG's cluster name and the CAS array are separate and cannot share a name.",
     );
@@ -72,7 +79,9 @@ describe("the array's name must be its own", () => {
 });
 
 describe("databases", () => {
-  it("refuses an 'exclude' entry that is another site's database, naming its site and listing this site's", async ({ lab }) => {
+  it("refuses an 'exclude' entry that is another site's database, naming its site and listing this site's", async ({
+    lab,
+  }) => {
     expect(await refused(lab, { exclude: ["MB-BR-01"] })).toBe(
       `CasArraySite HeadOffice: 'exclude' names 'MB-BR-01', which is not a mailbox database of site HeadOffice (it is in site BranchOffice); the site's databases are: ${SITE_DATABASES}. Correct the name, or the database you meant to leave alone would be changed.`,
     );
@@ -80,11 +89,17 @@ describe("databases", () => {
 
   it("warns that an excluded database stays on a single server, and registers no setting for it", async ({ lab }) => {
     const declared = await accepted(lab, { exclude: ["MB-HO-03"] });
-    expect(declared.warnings).toContain("Databases of site HeadOffice left pointing at a single server: MB-HO-03 → HO-EX2010-MB1.exchangeserverpro.net. Their Outlook clients do not use the array.");
-    expect(declared.regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database)).toEqual(["MB-HO-01", "MB-HO-02"]);
+    expect(declared.warnings).toContain(
+      "Databases of site HeadOffice left pointing at a single server: MB-HO-03 → HO-EX2010-MB1.exchangeserverpro.net. Their Outlook clients do not use the array.",
+    );
+    expect(
+      declared.regs.filter((r) => resourceType(r) === "MailboxDatabaseRpcSetting").map((r) => r.inputs.database),
+    ).toEqual(["MB-HO-01", "MB-HO-02"]);
   });
 
-  it("lists every database of the site a named list leaves on a server, never the recovery database; none when all are declared", async ({ lab }) => {
+  it("lists every database of the site a named list leaves on a server, never the recovery database; none when all are declared", async ({
+    lab,
+  }) => {
     await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
     const named = await accepted(lab, { databases: ["MB-HO-01"] });
     expect(named.warnings.filter((w) => w.includes("left pointing at a single server"))).toEqual([
@@ -96,7 +111,9 @@ describe("databases", () => {
 });
 
 describe("the record's addresses", () => {
-  it("warns that two addresses are DNS round robin, not load balancing (and not that one is a server's own)", async ({ lab }) => {
+  it("warns that two addresses are DNS round robin, not load balancing (and not that one is a server's own)", async ({
+    lab,
+  }) => {
     const declared = await accepted(lab, { dns: { addresses: ["10.1.0.12", "10.1.0.11"] } });
     expect(declared.warnings).toContain(
       "outlook-ho.exchangeserverpro.net has 2 A records (10.1.0.11, 10.1.0.12): DNS round robin is not load balancing; clients keep using an address whose server is down. Point the name at one load balancer VIP.",
@@ -122,7 +139,9 @@ describe("the record's addresses", () => {
 
 describe("an array already in the site", () => {
   it("with adopt, says it will be taken over, renamed and moved to the declared FQDN", async ({ lab }) => {
-    await lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    await lab.pwsh(
+      "New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const declared = await accepted(lab, { adopt: true });
     expect(declared.warnings).toContain(
       "CAS array 'legacy-ho' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'cas-headoffice' and its FQDN changed from legacy.exchangeserverpro.net to outlook-ho.exchangeserverpro.net; on destroy it is released, not removed.",
@@ -131,7 +150,9 @@ describe("an array already in the site", () => {
   });
 
   it("with adopt, says only what changes (the FQDN), and nothing for an array exactly as declared", async ({ lab }) => {
-    await lab.pwsh("New-ClientAccessArray -Name cas-headoffice -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    await lab.pwsh(
+      "New-ClientAccessArray -Name cas-headoffice -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const moved = await accepted(lab, { adopt: true });
     expect(moved.warnings.filter((w) => w.includes("taken over"))).toEqual([
       "CAS array 'cas-headoffice' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and its FQDN changed from legacy.exchangeserverpro.net to outlook-ho.exchangeserverpro.net; on destroy it is released, not removed.",
@@ -141,8 +162,12 @@ describe("an array already in the site", () => {
     expect(same.warnings.filter((w) => w.includes("taken over"))).toEqual([]);
   });
 
-  it("without adopt, says nothing of taking over: the array's own check refuses it at preview (siteSafety.test.ts)", async ({ lab }) => {
-    await lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+  it("without adopt, says nothing of taking over: the array's own check refuses it at preview (siteSafety.test.ts)", async ({
+    lab,
+  }) => {
+    await lab.pwsh(
+      "New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const declared = await accepted(lab);
     expect(declared.warnings.filter((w) => w.includes("taken over"))).toEqual([]);
   });
@@ -157,7 +182,9 @@ describe("the order the engine applies a site's children in (each registration's
   };
   const sorted = (urns: string[]) => [...urns].sort();
 
-  it("the site's claim first, then the record, then the array, then each database setting, which waits for both the array and the record", async ({ lab }) => {
+  it("the site's claim first, then the record, then the array, then each database setting, which waits for both the array and the record", async ({
+    lab,
+  }) => {
     const { regs } = await accepted(lab);
     const claim = one(regs, "CasArraySiteClaim");
     const record = one(regs, "DnsARecord");
@@ -171,10 +198,13 @@ describe("the order the engine applies a site's children in (each registration's
     expect(claim.dependencies).toEqual([]);
     expect(record.dependencies).toEqual([claim.urn]);
     expect(array.dependencies).toEqual([record.urn]);
-    for (const s of settings) expect([s.name, sorted(s.dependencies)]).toEqual([s.name, sorted([array.urn, record.urn])]);
+    for (const s of settings)
+      expect([s.name, sorted(s.dependencies)]).toEqual([s.name, sorted([array.urn, record.urn])]);
   });
 
-  it("with rpcPorts and verify: the static ports wait for the claim, the record for both, and the verification for every other child", async ({ lab }) => {
+  it("with rpcPorts and verify: the static ports wait for the claim, the record for both, and the verification for every other child", async ({
+    lab,
+  }) => {
     const { regs } = await accepted(lab, { rpcPorts: { rpcClientAccess: 59532, addressBook: 59533 }, verify: true });
     const claim = one(regs, "CasArraySiteClaim");
     const ports = one(regs, "StaticRpcPorts");
@@ -187,8 +217,11 @@ describe("the order the engine applies a site's children in (each registration's
     expect(ports.dependencies).toEqual([claim.urn]);
     expect(sorted(record.dependencies)).toEqual(sorted([claim.urn, ports.urn]));
     expect(array.dependencies).toEqual([record.urn]);
-    for (const s of settings) expect([s.name, sorted(s.dependencies)]).toEqual([s.name, sorted([array.urn, record.urn])]);
-    expect(sorted(verification.dependencies)).toEqual(sorted([ports.urn, record.urn, array.urn, ...settings.map((s) => s.urn)]));
+    for (const s of settings)
+      expect([s.name, sorted(s.dependencies)]).toEqual([s.name, sorted([array.urn, record.urn])]);
+    expect(sorted(verification.dependencies)).toEqual(
+      sorted([ports.urn, record.urn, array.urn, ...settings.map((s) => s.urn)]),
+    );
     expect(regs).toHaveLength(8);
   });
 });

@@ -34,11 +34,23 @@ describe("nothing changes unless the whole declaration is valid", () => {
   const refusals: [string, SiteArgs, RegExp][] = [
     ["an FQDN outside the zone", { fqdn: "outlook-ho.contoso.com" }, /outside DNS zone 'exchangeserverpro\.net'/],
     ["a database of another site", { databases: ["MB-HO-01", "MB-BR-01"] }, /'MB-BR-01' is in AD site BranchOffice/],
-    ["an unknown database, listing the site's", { databases: ["MB-HO-01", "MB-HO-09"] }, /'MB-HO-09' does not exist; the databases of site HeadOffice are: MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01/],
+    [
+      "an unknown database, listing the site's",
+      { databases: ["MB-HO-01", "MB-HO-09"] },
+      /'MB-HO-09' does not exist; the databases of site HeadOffice are: MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01/,
+    ],
     ["a site without servers", { site: "NoSuchSite" }, /No Exchange server is in AD site 'NoSuchSite'/],
-    ["an invalid address (the record's own rule)", { dns: { addresses: ["10.1.0.300"] } }, /addresses 10\.1\.0\.300 is not an IPv4 address/],
+    [
+      "an invalid address (the record's own rule)",
+      { dns: { addresses: ["10.1.0.300"] } },
+      /addresses 10\.1\.0\.300 is not an IPv4 address/,
+    ],
     ["an invalid site name (the array's own rule)", { site: "Head;Office" }, /site must not contain ';'/],
-    ["an invalid array name (the array's own rule)", { arrayName: "cas head office" }, /arrayName must not contain spaces/],
+    [
+      "an invalid array name (the array's own rule)",
+      { arrayName: "cas head office" },
+      /arrayName must not contain spaces/,
+    ],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what} before registering any child, and the organisation is unchanged`, async ({ lab }) => {
@@ -51,36 +63,67 @@ describe("nothing changes unless the whole declaration is valid", () => {
     });
   }
 
-  it("refuses a site whose servers include no Client Access server, naming its servers and their roles", async ({ lab }) => {
+  it("refuses a site whose servers include no Client Access server, naming its servers and their roles", async ({
+    lab,
+  }) => {
     lab.edit((state) => {
-      for (const s of (state as { servers: { Name: string; ServerRole: string[] }[] }).servers) if (s.Name === "BR-EX2010-MB") s.ServerRole = ["Mailbox", "HubTransport"];
+      for (const s of (state as { servers: { Name: string; ServerRole: string[] }[] }).servers)
+        if (s.Name === "BR-EX2010-MB") s.ServerRole = ["Mailbox", "HubTransport"];
     });
-    const declared = await declare(lab, { site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: "outlook-br.exchangeserverpro.net", dns: { addresses: ["10.2.0.100"] } });
-    expect(declared.error).toMatch(/AD site 'BranchOffice' has no Client Access server \(its servers: BR-EX2010-MB \(Mailbox, HubTransport\)\)/);
+    const declared = await declare(lab, {
+      site: "BranchOffice",
+      arrayName: "cas-branchoffice",
+      fqdn: "outlook-br.exchangeserverpro.net",
+      dns: { addresses: ["10.2.0.100"] },
+    });
+    expect(declared.error).toMatch(
+      /AD site 'BranchOffice' has no Client Access server \(its servers: BR-EX2010-MB \(Mailbox, HubTransport\)\)/,
+    );
     expect(declared.regs).toEqual([]);
     expect(await labArrays(lab)).toEqual([]);
   });
 
   it("refuses a recovery database named in 'databases': clients never connect to one", async ({ lab }) => {
     const declared = await declare(lab, { databases: ["MB-HO-01", "RDB-HO-01"] });
-    expect(declared.error).toMatch(/'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/);
+    expect(declared.error).toMatch(
+      /'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/,
+    );
     expect(declared.regs).toEqual([]);
   });
 
-  it("refuses a standalone MailboxDatabaseRpcSetting of a recovery database, leaving its value", async ({ lab, host }) => {
-    const regs = await register((lib) => new lib.MailboxDatabaseRpcSetting("rdb", { database: "RDB-HO-01", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }));
+  it("refuses a standalone MailboxDatabaseRpcSetting of a recovery database, leaving its value", async ({
+    lab,
+    host,
+  }) => {
+    const regs = await register(
+      (lib) =>
+        new lib.MailboxDatabaseRpcSetting("rdb", {
+          database: "RDB-HO-01",
+          rpcClientAccessServer: "HO-EX2010-MB2",
+          connection: lab.connection,
+        }),
+    );
     const outcome = await applyAll(host, regs, new Map());
-    expect(outcome.failed.map((f) => f.error).join("\n")).toMatch(/'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/);
+    expect(outcome.failed.map((f) => f.error).join("\n")).toMatch(
+      /'RDB-HO-01' is a recovery database: Outlook clients never connect to a recovery database/,
+    );
     expect((await labDatabases(lab))["RDB-HO-01"]).toBe(ORIGINAL["RDB-HO-01"]);
   });
 
-  it("refuses a misspelt 'exclude' entry, listing the site's databases, instead of changing the database meant to be left alone", async ({ lab }) => {
+  it("refuses a misspelt 'exclude' entry, listing the site's databases, instead of changing the database meant to be left alone", async ({
+    lab,
+  }) => {
     const declared = await declare(lab, { exclude: ["MB-HO-3"] });
-    expect(declared.error).toMatch(/'exclude' names 'MB-HO-3', which is not a mailbox database of site HeadOffice; the site's databases are: MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01/);
+    expect(declared.error).toMatch(
+      /'exclude' names 'MB-HO-3', which is not a mailbox database of site HeadOffice; the site's databases are: MB-HO-01, MB-HO-02, MB-HO-03, RDB-HO-01/,
+    );
     expect(declared.regs).toEqual([]);
   });
 
-  it("normalises a zone and FQDN written with a trailing dot, as DnsARecord does, and a second apply is a no-op", async ({ lab, host }) => {
+  it("normalises a zone and FQDN written with a trailing dot, as DnsARecord does, and a second apply is a no-op", async ({
+    lab,
+    host,
+  }) => {
     const dotted: SiteArgs = { fqdn: `${FQDN}.`, dns: { zone: "exchangeserverpro.net." } };
     const declared = await declare(lab, dotted);
     expect(declared.error).toBeUndefined();
@@ -127,11 +170,15 @@ describe("an interrupted apply", () => {
       },
     ]);
     // What the sentence says to do; then the preview finds nothing to refuse.
-    await lab.pwsh("Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name outlook-ho -RecordData 10.1.0.11 -ComputerName DC01 -Force");
+    await lab.pwsh(
+      "Remove-DnsServerResourceRecord -ZoneName exchangeserverpro.net -RRType A -Name outlook-ho -RecordData 10.1.0.11 -ComputerName DC01 -Force",
+    );
     const { result: seen, printed } = await host.printedBy(() => preview(host, again.regs, state));
     expect(seen.failures).toEqual([]);
     expect(seen.creates).toHaveLength(6);
-    expect(printed).toMatch(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared \(an earlier apply was probably interrupted\)/);
+    expect(printed).toMatch(
+      /CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) already exists in site HeadOffice, exactly as declared \(an earlier apply was probably interrupted\)/,
+    );
 
     const outcome = await apply(host, again.regs, state);
     expect(outcome.created).toHaveLength(6);
@@ -154,10 +201,15 @@ describe("an interrupted apply", () => {
 });
 
 describe("the preview tells the truth", () => {
-  it("warns for every database whose value changes, with its mailboxes counted, and puts the count in the databases output", async ({ lab, host }) => {
+  it("warns for every database whose value changes, with its mailboxes counted, and puts the count in the databases output", async ({
+    lab,
+    host,
+  }) => {
     const declared = await declare(lab);
     const warnings = declared.warnings.join("\n");
-    expect(warnings).toMatch(/Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\.$/m);
+    expect(warnings).toMatch(
+      /Mailbox database 'MB-HO-01' \(3 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB1\.exchangeserverpro\.net to outlook-ho\.exchangeserverpro\.net\.$/m,
+    );
     expect(warnings).toMatch(/Mailbox database 'MB-HO-02' \(2 mailboxes\)/);
     expect(warnings).toMatch(/Mailbox database 'MB-HO-03' \(1 mailbox\)/);
     expect(warnings).not.toMatch(/RDB-HO-01|MB-BR-01/);
@@ -172,14 +224,21 @@ describe("the preview tells the truth", () => {
     await lab.pwsh("Set-MailboxDatabase -Identity MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
     const drifted = await declare(lab);
     expect(drifted.warnings.filter((w) => w.startsWith("Mailbox database"))).toEqual([
-      expect.stringMatching(/^Mailbox database 'MB-HO-02' \(2 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB2/),
+      expect.stringMatching(
+        /^Mailbox database 'MB-HO-02' \(2 mailboxes\): RpcClientAccessServer changes from HO-EX2010-MB2/,
+      ),
     ]);
     expect(drifted.databases.find((d) => d.database === "MB-HO-02")?.mailboxes).toBe(2);
     expect(drifted.databases.find((d) => d.database === "MB-HO-01")?.mailboxes).toBeUndefined();
   });
 
-  it("without adopt, refuses at preview a site that already has an array, naming it and suggesting adopt", async ({ lab, host }) => {
-    await lab.pwsh("New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
+  it("without adopt, refuses at preview a site that already has an array, naming it and suggesting adopt", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      "New-ClientAccessArray -Name CASArray-HO -Fqdn casarray-ho.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const seen = await preview(host, (await declare(lab)).regs, new Map());
     // The site's claim refuses it first (everything else waits for the claim); the array's own check says the same.
     const reason = expect.stringMatching(
@@ -192,21 +251,34 @@ describe("the preview tells the truth", () => {
   });
 
   it("without adopt, refuses at preview A records at the name that the stack does not own", async ({ lab, host }) => {
-    await lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01");
+    await lab.pwsh(
+      "Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01",
+    );
     const seen = await preview(host, (await declare(lab)).regs, new Map());
     // The site's claim refuses it first (everything else waits for the claim); the record's own check says the same.
-    const reason = expect.stringMatching(/already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/);
+    const reason = expect.stringMatching(
+      /already has A record 10\.1\.0\.12 that this stack does not own.*'adopt: true'/,
+    );
     expect(byName(seen.failures)).toEqual([
       { name: "headoffice-claim", property: "fqdn", reason },
       { name: "headoffice-dns", property: "addresses", reason },
     ]);
   });
 
-  it("with adopt, says what it takes over and changes; destroying the site releases what was adopted and puts the databases back", async ({ lab, host }) => {
-    await lab.pwsh("New-ClientAccessArray -Name CASArray-HO -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null");
-    await lab.pwsh("Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01");
+  it("with adopt, says what it takes over and changes; destroying the site releases what was adopted and puts the databases back", async ({
+    lab,
+    host,
+  }) => {
+    await lab.pwsh(
+      "New-ClientAccessArray -Name CASArray-HO -Fqdn outlook-ho.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
+    await lab.pwsh(
+      "Add-DnsServerResourceRecordA -ZoneName exchangeserverpro.net -Name outlook-ho -IPv4Address 10.1.0.12 -ComputerName DC01",
+    );
     const declared = await declare(lab, { adopt: true, dns: { addresses: ["10.1.0.100"] } });
-    expect(declared.warnings.join("\n")).toMatch(/CAS array 'CASArray-HO' \(outlook-ho\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice'/);
+    expect(declared.warnings.join("\n")).toMatch(
+      /CAS array 'CASArray-HO' \(outlook-ho\.exchangeserverpro\.net\) of site HeadOffice will be taken over \(adopt\) and renamed to 'cas-headoffice'/,
+    );
     const { result: seen, printed } = await host.printedBy(() => preview(host, declared.regs, new Map()));
     expect(seen.failures).toEqual([]);
     expect(printed).toMatch(/A record 10\.1\.0\.12 will be removed, leaving 10\.1\.0\.100/);
@@ -222,12 +294,17 @@ describe("the preview tells the truth", () => {
     expect(await labArrays(lab)).toEqual([{ Name: "cas-headoffice", Fqdn: FQDN }]);
     expect(await labRecord(lab)).toEqual(["10.1.0.100"]);
     expect(await labDatabases(lab)).toEqual(ORIGINAL);
-    expect(destroyed.printed).toMatch(/CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) is released, not removed/);
+    expect(destroyed.printed).toMatch(
+      /CAS array 'cas-headoffice' \(outlook-ho\.exchangeserverpro\.net\) is released, not removed/,
+    );
   });
 });
 
 describe("leaving management", () => {
-  it("a database that leaves the declaration keeps its value, and the preview says so; destroying the site puts every database back", async ({ lab, host }) => {
+  it("a database that leaves the declaration keeps its value, and the preview says so; destroying the site puts every database back", async ({
+    lab,
+    host,
+  }) => {
     const state = new Map<string, Applied>();
     await apply(host, (await declare(lab)).regs, state);
     const excluded = await declare(lab, { exclude: ["MB-HO-03"] });
@@ -244,11 +321,18 @@ describe("leaving management", () => {
     expect(await labArrays(lab)).toEqual([]);
   });
 
-  it("onDelete: retain leaves the array, the record and the databases as they are when the site is destroyed", async ({ lab, host }) => {
+  it("onDelete: retain leaves the array, the record and the databases as they are when the site is destroyed", async ({
+    lab,
+    host,
+  }) => {
     const state = new Map<string, Applied>();
     const declared = await declare(lab, { onDelete: "retain" });
     // The site's claim has no onDelete: deleting it only forgets it.
-    expect(declared.regs.filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting").map((r) => [resourceType(r), r.inputs.onDelete])).toEqual([
+    expect(
+      declared.regs
+        .filter((r) => resourceType(r) !== "MailboxDatabaseRpcSetting")
+        .map((r) => [resourceType(r), r.inputs.onDelete]),
+    ).toEqual([
       ["CasArraySiteClaim", undefined],
       ["DnsARecord", "retain"],
       ["ClientAccessArray", "retain"],
@@ -262,7 +346,10 @@ describe("leaving management", () => {
 });
 
 describe("Pulumi inputs", () => {
-  it("takes the addresses and the TTL from another resource's outputs: the record gets them, and the address warnings follow once they are known", async ({ lab, host }) => {
+  it("takes the addresses and the TTL from another resource's outputs: the record gets them, and the address warnings follow once they are known", async ({
+    lab,
+    host,
+  }) => {
     let warnings: string[] = [];
     const regs = await register(async (lib, pulumi) => {
       // As a load balancer resource's VIP output would arrive.

@@ -16,22 +16,37 @@ import { declareSite, HO_FQDN, type Declared, type SiteArgs } from "../support/s
 const HO = HO_FQDN;
 const BR = "outlook-br.exchangeserverpro.net";
 const declare = (lab: Lab, args: SiteArgs = {}): Promise<Declared> => declareSite(lab.connection, args, "site");
-const branch: SiteArgs = { site: "BranchOffice", arrayName: "cas-branchoffice", fqdn: BR, dns: { addresses: ["10.2.0.100"] } };
+const branch: SiteArgs = {
+  site: "BranchOffice",
+  arrayName: "cas-branchoffice",
+  fqdn: BR,
+  dns: { addresses: ["10.2.0.100"] },
+};
 const names = (d: Declared) => d.databases.map((x) => x.database);
 
 /** HO-DAG01 stretched into BranchOffice: MB-HO-01 gets a copy on BR-EX2010-MB. */
 function stretch(json: JsonObject): void {
-  type State = { databaseAvailabilityGroups: { Servers: string[] }[]; mailboxDatabases: { Name: string; Copies?: string[] }[] };
+  type State = {
+    databaseAvailabilityGroups: { Servers: string[] }[];
+    mailboxDatabases: { Name: string; Copies?: string[] }[];
+  };
   const state = json as unknown as State;
-  (state.databaseAvailabilityGroups[0] as { Servers: string[] }).Servers = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
-  for (const d of state.mailboxDatabases) if (d.Name === "MB-HO-01") d.Copies = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
+  (state.databaseAvailabilityGroups[0] as { Servers: string[] }).Servers = [
+    "HO-EX2010-MB1",
+    "HO-EX2010-MB2",
+    "BR-EX2010-MB",
+  ];
+  for (const d of state.mailboxDatabases)
+    if (d.Name === "MB-HO-01") d.Copies = ["HO-EX2010-MB1", "HO-EX2010-MB2", "BR-EX2010-MB"];
 }
 async function failover(lab: Lab, to: string): Promise<void> {
   await lab.pwsh(`$null = Move-ActiveMailboxDatabase -Identity MB-HO-01 -ActivateOnServer ${to} -Confirm:$false`);
 }
 
 describe("a database's site is its preferred copy's (ActivationPreference 1), not its active copy's", () => {
-  it("warns, naming both sites, when a planned database has copies in another site; that site's plan leaves it out and says so", async ({ lab }) => {
+  it("warns, naming both sites, when a planned database has copies in another site; that site's plan leaves it out and says so", async ({
+    lab,
+  }) => {
     lab.edit(stretch);
     const ho = await declare(lab);
     expect(ho.error).toBeUndefined();
@@ -68,7 +83,9 @@ describe("a database's site is its preferred copy's (ActivationPreference 1), no
     expect(ho.warnings).toContain(
       "Mailbox database 'MB-HO-01' is active in AD site BranchOffice now (on BR-EX2010-MB, after a failover or switchover), but its home is HeadOffice (its preferred copy, ActivationPreference 1, is on HO-EX2010-MB1): it stays in this plan and its RpcClientAccessServer stays outlook-ho.exchangeserverpro.net; its Outlook clients connect across sites until it moves back. In a datacenter switchover repoint the DNS name outlook-ho.exchangeserverpro.net, not the database.",
     );
-    expect(ho.warnings.filter((w) => w.startsWith("Not in this plan") || w.includes("RpcClientAccessServer changes"))).toEqual([]);
+    expect(
+      ho.warnings.filter((w) => w.startsWith("Not in this plan") || w.includes("RpcClientAccessServer changes")),
+    ).toEqual([]);
     expect(await preview(host, ho.regs, state)).toMatchObject({ failures: [], creates: [], updates: [], deletes: [] });
 
     // The site it is active in does not take it, and says whose it is.
@@ -78,7 +95,13 @@ describe("a database's site is its preferred copy's (ActivationPreference 1), no
     expect(br.warnings).toContain(
       "Mailbox database 'MB-HO-01' is active in BranchOffice (on BR-EX2010-MB) only because of a failover or switchover: its preferred copy (ActivationPreference 1) is on HO-EX2010-MB1 in HeadOffice, its home site, whose stack keeps it, so 'all-in-site' does not take it here and its RpcClientAccessServer (outlook-ho.exchangeserverpro.net) is left alone. While HeadOffice is down, repoint HeadOffice's array name, not the database.",
     );
-    expect(br.warnings.filter((w) => w.includes("MB-HO-01") && (w.includes("RpcClientAccessServer changes") || w.includes("has copies in AD sites")))).toEqual([]);
+    expect(
+      br.warnings.filter(
+        (w) =>
+          w.includes("MB-HO-01") &&
+          (w.includes("RpcClientAccessServer changes") || w.includes("has copies in AD sites")),
+      ),
+    ).toEqual([]);
     // Excluding it there is accepted (it has a copy there), and that plan then says nothing of it.
     const excluded = await declare(lab, { ...branch, exclude: ["MB-HO-01"] });
     expect(excluded.error).toBeUndefined();
@@ -92,7 +115,10 @@ describe("a database's site is its preferred copy's (ActivationPreference 1), no
     expect(await lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
   });
 
-  it("keeps a database the declaration names while it is active in another site where it has a copy here, with a warning; refuses one with no copy here", async ({ lab, host }) => {
+  it("keeps a database the declaration names while it is active in another site where it has a copy here, with a warning; refuses one with no copy here", async ({
+    lab,
+    host,
+  }) => {
     lab.edit(stretch);
     await failover(lab, "BR-EX2010-MB");
     const named = await declare(lab, { databases: ["MB-HO-01", "MB-HO-02"] });
@@ -110,7 +136,9 @@ describe("a database's site is its preferred copy's (ActivationPreference 1), no
     expect(await lab.json<string[]>("@((Get-MailboxDatabase MB-HO-01).RpcClientAccessServer)")).toEqual([HO]);
 
     const refused = await declare(lab, { databases: ["MB-HO-01", "MB-BR-01"] });
-    expect(refused.error).toMatch(/Mailbox database 'MB-BR-01' is in AD site BranchOffice \(server BR-EX2010-MB\), not HeadOffice; declare it in the BranchOffice stack/);
+    expect(refused.error).toMatch(
+      /Mailbox database 'MB-BR-01' is in AD site BranchOffice \(server BR-EX2010-MB\), not HeadOffice; declare it in the BranchOffice stack/,
+    );
     expect(refused.regs).toEqual([]);
   });
 });

@@ -12,10 +12,14 @@ import { stackFileConfig } from "../support/program";
 
 const TO = "outlook-ho.exchangeserverpro.net";
 const MB1 = "HO-EX2010-MB1.exchangeserverpro.net";
-const PROFILES = "Existing Outlook profiles keep connecting to the old endpoint until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.";
+const PROFILES =
+  "Existing Outlook profiles keep connecting to the old endpoint until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.";
 
 describe("one warning per fact", () => {
-  it("each database change is warned once per up: by the site's plan, not again by the databases' apply", async ({ lab, host }) => {
+  it("each database change is warned once per up: by the site's plan, not again by the databases' apply", async ({
+    lab,
+    host,
+  }) => {
     const declared = await declareSite(lab.connection);
     expect(declared.warnings.filter((w) => w.includes("RpcClientAccessServer changes"))).toEqual([
       `3 mailbox databases of site HeadOffice (6 mailboxes): RpcClientAccessServer changes to ${TO}. ${PROFILES} The list is in the \`databases\` output.`,
@@ -23,19 +27,25 @@ describe("one warning per fact", () => {
       `Mailbox database 'MB-HO-02' (2 mailboxes): RpcClientAccessServer changes from ${MB1} to ${TO}.`,
       `Mailbox database 'MB-HO-03' (1 mailbox): RpcClientAccessServer changes from ${MB1} to ${TO}.`,
     ]);
-    const { result: outcome, printed } = await host.printedBy(() => applyAll(host, declared.regs, new Map<string, Applied>()));
+    const { result: outcome, printed } = await host.printedBy(() =>
+      applyAll(host, declared.regs, new Map<string, Applied>()),
+    );
     expect(outcome.failed).toEqual([]);
     expect(outcome.created).toContain("headoffice-mb-ho-01");
     expect(printed).not.toMatch(/Mailbox database|Outlook profiles/);
   });
 
   it("adopting the site's array is said once, by the plan, not again by the array's check", async ({ lab, host }) => {
-    await lab.pwsh("New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null");
+    await lab.pwsh(
+      "New-ClientAccessArray -Name legacy-ho -Fqdn legacy.exchangeserverpro.net -Site HeadOffice | Out-Null",
+    );
     const declared = await declareSite(lab.connection, { adopt: true });
     expect(declared.warnings.filter((w) => w.includes("taken over"))).toEqual([
       `CAS array 'legacy-ho' (legacy.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'cas-headoffice' and its FQDN changed from legacy.exchangeserverpro.net to ${TO}; on destroy it is released, not removed.`,
     ]);
-    const { result: outcome, printed } = await host.printedBy(() => applyAll(host, declared.regs, new Map<string, Applied>()));
+    const { result: outcome, printed } = await host.printedBy(() =>
+      applyAll(host, declared.regs, new Map<string, Applied>()),
+    );
     expect(outcome.failed).toEqual([]);
     expect(printed).not.toMatch(/CAS array .* taken over/);
   });
@@ -43,17 +53,26 @@ describe("one warning per fact", () => {
   it("round robin is warned once, by the plan, not again by the record's apply", async ({ lab, host }) => {
     const declared = await declareSite(lab.connection, { dns: { addresses: ["10.1.0.11", "10.1.0.12"] } });
     expect(declared.warnings.filter((w) => w.includes("round robin"))).toHaveLength(1);
-    const { result: outcome, printed } = await host.printedBy(() => applyAll(host, declared.regs, new Map<string, Applied>()));
+    const { result: outcome, printed } = await host.printedBy(() =>
+      applyAll(host, declared.regs, new Map<string, Applied>()),
+    );
     expect(outcome.failed).toEqual([]);
     expect(printed).not.toMatch(/round robin/);
   });
 
-  it("a port change done as the preview said is information (a plain line), the restart ahead a warning", async ({ lab, host }) => {
+  it("a port change done as the preview said is information (a plain line), the restart ahead a warning", async ({
+    lab,
+    host,
+  }) => {
     const declared = await declareSite(lab.connection, { rpcPorts: { rpcClientAccess: 59532, addressBook: 59533 } });
-    const { result: outcome, printed } = await host.printedBy(() => applyAll(host, declared.regs, new Map<string, Applied>()));
+    const { result: outcome, printed } = await host.printedBy(() =>
+      applyAll(host, declared.regs, new Map<string, Applied>()),
+    );
     expect(outcome.failed).toEqual([]);
     const lines = printed.split("\n");
-    expect(lines.filter((l) => /^warning: Static RPC ports of site HeadOffice, server \d of 2/.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^warning: Static RPC ports of site HeadOffice, server \d of 2/.test(l))).toHaveLength(
+      2,
+    );
     expect(lines.filter((l) => /dropping its 4 Outlook sessions/.test(l))).toHaveLength(1);
     const done = lines.filter((l) => /^HO-EX2010-MB\d: TCP\/IP Port was set/.test(l));
     expect(done.map((l) => l.slice(0, 13))).toEqual(["HO-EX2010-MB1", "HO-EX2010-MB2"]);
@@ -71,7 +90,9 @@ describe("one warning per fact", () => {
       `Mailbox database 'MB-HO-02' (2 mailboxes): RpcClientAccessServer changes from ${MB1} to ${TO}.`,
       `Mailbox database 'MB-HO-03' (1 mailbox): RpcClientAccessServer changes from ${MB1} to ${TO}.`,
     ]);
-    expect(new Set(warnings.map((w) => w.urn))).toEqual(new Set(["urn:pulumi:headoffice::exchange-cas::exchange-cas:index:CasArraySite::headoffice"]));
+    expect(new Set(warnings.map((w) => w.urn))).toEqual(
+      new Set(["urn:pulumi:headoffice::exchange-cas::exchange-cas:index:CasArraySite::headoffice"]),
+    );
     expect(run.logged.filter((l) => l.severity === "error")).toEqual([]);
     // And the program ends once it has declared the site: its idle PowerShell session does not keep it running.
     expect(run.exitCode).toBe(0);

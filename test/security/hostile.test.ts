@@ -27,16 +27,33 @@ const accepted = new Set<string>();
 const hostileDatabases = new Map<string, string>();
 
 afterAll(() => {
-  console.log(`hostile inputs: ${corpus.length} strings, ${tally.rejected} rejected by check, ${tally.literal} reached PowerShell as literals`);
+  console.log(
+    `hostile inputs: ${corpus.length} strings, ${tally.rejected} rejected by check, ${tally.literal} reached PowerShell as literals`,
+  );
   console.log(`accepted by check: ${[...accepted].sort().join(", ") || "none"}`);
   fs.rmSync(canaryDir, { recursive: true, force: true });
 });
 
 async function declareAll(lab: Lab): Promise<Record<string, Registration>> {
   const regs = await register((lib) => [
-    new lib.ClientAccessArray("cas", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: lab.connection }),
-    new lib.DnsARecord("dns", { zone: "exchangeserverpro.net", name: "outlook-ho", addresses: ["10.1.0.100"], dnsServer: "DC01", connection: lab.connection }),
-    new lib.MailboxDatabaseRpcSetting("db", { database: "MB-HO-01", rpcClientAccessServer: "HO-EX2010-MB2", connection: lab.connection }),
+    new lib.ClientAccessArray("cas", {
+      name: "cas-headoffice",
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      site: "HeadOffice",
+      connection: lab.connection,
+    }),
+    new lib.DnsARecord("dns", {
+      zone: "exchangeserverpro.net",
+      name: "outlook-ho",
+      addresses: ["10.1.0.100"],
+      dnsServer: "DC01",
+      connection: lab.connection,
+    }),
+    new lib.MailboxDatabaseRpcSetting("db", {
+      database: "MB-HO-01",
+      rpcClientAccessServer: "HO-EX2010-MB2",
+      connection: lab.connection,
+    }),
   ]);
   return Object.fromEntries(regs.map((r) => [resourceType(r), r]));
 }
@@ -92,7 +109,9 @@ const FIELDS: Field[] = [
     label: "site",
     set: (i, v) => ({ ...i, site: v }),
     reached: (v, outcome) =>
-      expect(outcome).toEqual({ error: `Get-ClientAccessArray '${v}' failed: Exchange can't find Active Directory site ${v}. Make sure the site exists. (ManagementObjectNotFoundException)` }),
+      expect(outcome).toEqual({
+        error: `Get-ClientAccessArray '${v}' failed: Exchange can't find Active Directory site ${v}. Make sure the site exists. (ManagementObjectNotFoundException)`,
+      }),
   },
   { resource: "DnsARecord", label: "zone", set: (i, v) => ({ ...i, zone: v }) },
   { resource: "DnsARecord", label: "name", set: (i, v) => ({ ...i, name: v }) },
@@ -107,13 +126,21 @@ const FIELDS: Field[] = [
     prepare: (lab, v) => addDatabase(lab, v),
     reached: (_v, outcome, guid) => expect(outcome).toEqual({ id: guid }),
   },
-  { resource: "MailboxDatabaseRpcSetting", label: "rpcClientAccessServer", set: (i, v) => ({ ...i, rpcClientAccessServer: v }) },
+  {
+    resource: "MailboxDatabaseRpcSetting",
+    label: "rpcClientAccessServer",
+    set: (i, v) => ({ ...i, rpcClientAccessServer: v }),
+  },
   { resource: "MailboxDatabaseRpcSetting", label: "onDelete", set: (i, v) => ({ ...i, onDelete: v }) },
 ];
 
 /** Every field with every hostile string: one test each, named by the field, the string's place in the corpus and its start. */
 const CASES = FIELDS.flatMap((field) =>
-  corpus.map((value, i) => ({ field, value, name: `${field.resource}.${field.label} = #${i} ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}` })),
+  corpus.map((value, i) => ({
+    field,
+    value,
+    name: `${field.resource}.${field.label} = #${i} ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`,
+  })),
 );
 
 describe("hostile input", () => {
@@ -133,7 +160,9 @@ describe("hostile input", () => {
       // Accepted by check: it must reach PowerShell as exactly this value.
       accepted.add(`${field.resource}.${field.label}`);
       if (field.reached === undefined) {
-        throw new Error(`check accepted ${JSON.stringify(value)} as ${field.resource}.${field.label}, which has no way here to show it reaches PowerShell as one literal`);
+        throw new Error(
+          `check accepted ${JSON.stringify(value)} as ${field.resource}.${field.label}, which has no way here to show it reaches PowerShell as one literal`,
+        );
       }
       const guid = field.prepare?.(lab, value);
       if (guid !== undefined) hostileDatabases.set(value, guid);
@@ -147,14 +176,22 @@ describe("hostile input", () => {
       // The database named by the hostile value (when there is one), and only it, was set; nothing
       // else changed: no array, and the article's databases keep their values.
       const now = (
-        await lab.json<{ Arrays: number; Databases: { Name: string; Guid: string; RpcClientAccessServer: string }[] }[]>(
+        await lab.json<
+          { Arrays: number; Databases: { Name: string; Guid: string; RpcClientAccessServer: string }[] }[]
+        >(
           "[ordered]@{ Arrays = @(Get-ClientAccessArray).Count; Databases = @(Get-MailboxDatabase | Select-Object Name,@{n='Guid';e={[string]$_.Guid}},RpcClientAccessServer) }",
         )
       )[0];
       expect(now?.Arrays).toBe(0);
       const databases = now?.Databases ?? [];
-      expect(databases.filter((d) => d.Guid === guid)).toEqual(guid === undefined ? [] : [{ Name: value, Guid: guid, RpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }]);
-      expect(Object.fromEntries(databases.filter((d) => d.Guid !== guid).map((d) => [d.Name, d.RpcClientAccessServer]))).toEqual(ARTICLE_DATABASES);
+      expect(databases.filter((d) => d.Guid === guid)).toEqual(
+        guid === undefined
+          ? []
+          : [{ Name: value, Guid: guid, RpcClientAccessServer: "HO-EX2010-MB2.exchangeserverpro.net" }],
+      );
+      expect(
+        Object.fromEntries(databases.filter((d) => d.Guid !== guid).map((d) => [d.Name, d.RpcClientAccessServer])),
+      ).toEqual(ARTICLE_DATABASES);
     });
 
     // What the cases above counted (a file's tests run in order): run alone, it fails, as it should.
@@ -168,7 +205,10 @@ describe("hostile input", () => {
     });
   });
 
-  it("hostile connection paths reach pwsh as literal paths and fail to load, running nothing", async ({ lab, host }) => {
+  it("hostile connection paths reach pwsh as literal paths and fail to load, running nothing", async ({
+    lab,
+    host,
+  }) => {
     const regs = await declaredOnce(lab);
     const reg = regs.ClientAccessArray as Registration;
     const urn = urnOf("ClientAccessArray", reg.name);

@@ -36,17 +36,34 @@ function standIn(onTestFinished: (fn: () => void) => void): PswsmanStandIn {
  * point), with the stand-in PSWSMan so an exchange session gets as far as New-PSSession; stopped
  * after the test.
  */
-async function ownHost(env: Record<string, string>, config: Record<string, string>, onTestFinished: (fn: () => Promise<void> | void) => void): Promise<Host> {
+async function ownHost(
+  env: Record<string, string>,
+  config: Record<string, string>,
+  onTestFinished: (fn: () => Promise<void> | void) => void,
+): Promise<Host> {
   const host = await Host.start({ PSModulePath: standIn(onTestFinished).modulePath, ...env });
   onTestFinished(() => host.stop());
   await host.configure(config);
   return host;
 }
 
-const exchange = { kind: "exchange", connectionUri: "http://127.0.0.1:9/PowerShell/", authentication: "Basic", username: "EXCHANGESERVERPRO\\svc-pulumi" } as const;
+const exchange = {
+  kind: "exchange",
+  connectionUri: "http://127.0.0.1:9/PowerShell/",
+  authentication: "Basic",
+  username: "EXCHANGESERVERPRO\\svc-pulumi",
+} as const;
 
 async function declareArray(connection: object): Promise<Registration> {
-  const regs = await register((lib) => new lib.ClientAccessArray("ho", { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice", connection: connection as never }));
+  const regs = await register(
+    (lib) =>
+      new lib.ClientAccessArray("ho", {
+        name: "cas-headoffice",
+        fqdn: "outlook-ho.exchangeserverpro.net",
+        site: "HeadOffice",
+        connection: connection as never,
+      }),
+  );
   return regs[0] as Registration;
 }
 
@@ -59,11 +76,16 @@ const bootstrapModule = nodeRequire(path.join(ROOT, "provider/dist/shell/bootstr
 const connectionModule = nodeRequire(path.join(ROOT, "provider/dist/shell/connection.js")) as ConnectionModule;
 
 /** Runs `work` recording, for each bootstrap the program process builds, whether it was given PASSWORD (never the password itself). */
-async function recordingBootstraps<T>(work: () => Promise<T>): Promise<{ result: T; bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] }> {
+async function recordingBootstraps<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] }> {
   const original = bootstrapModule.bootstrapScript;
   const bootstraps: { connection: string; password: "PASSWORD" | "other" | "none" }[] = [];
   bootstrapModule.bootstrapScript = (connection, password) => {
-    bootstraps.push({ connection: connectionModule.describeConnection(connection), password: password === undefined ? "none" : password === PASSWORD ? "PASSWORD" : "other" });
+    bootstraps.push({
+      connection: connectionModule.describeConnection(connection),
+      password: password === undefined ? "none" : password === PASSWORD ? "PASSWORD" : "other",
+    });
     return original(connection, password);
   };
   try {
@@ -106,8 +128,14 @@ async function watching<T>(host: Host, work: () => Promise<T>): Promise<{ result
 
 describe("secrets", () => {
   for (const source of ["stack config", "environment"] as const) {
-    it(`a password from the ${source} is used, and leaks nowhere when the session fails`, async ({ onTestFinished }) => {
-      const host = await ownHost(source === "environment" ? { EXCHANGE_CAS_PASSWORD: PASSWORD } : {}, source === "stack config" ? { "exchange-cas:password": PASSWORD } : {}, onTestFinished);
+    it(`a password from the ${source} is used, and leaks nowhere when the session fails`, async ({
+      onTestFinished,
+    }) => {
+      const host = await ownHost(
+        source === "environment" ? { EXCHANGE_CAS_PASSWORD: PASSWORD } : {},
+        source === "stack config" ? { "exchange-cas:password": PASSWORD } : {},
+        onTestFinished,
+      );
       const reg = await declareArray(exchange);
       expect(reg.provider).not.toContain(PASSWORD);
       expect(reg.providerIsSecret).toBe(false);
@@ -122,7 +150,9 @@ describe("secrets", () => {
         ),
       );
       // The session was really attempted with a credential (New-PSSession), and failed there.
-      expect(error).toMatch(/has no working WSMan client, so it cannot open a remote session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\//);
+      expect(error).toMatch(
+        /has no working WSMan client, so it cannot open a remote session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\//,
+      );
       expect(error).not.toContain(PASSWORD);
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.join("\n")).not.toContain(PASSWORD);
@@ -140,8 +170,15 @@ describe("secrets", () => {
     );
   });
 
-  it("with a password configured, lab resources' outputs, the host log and the lab state hold no trace of it", async ({ lab, onTestFinished }) => {
-    const host = await ownHost({ EXCHANGE_CAS_PASSWORD: PASSWORD }, { "exchange-cas:password": PASSWORD }, onTestFinished);
+  it("with a password configured, lab resources' outputs, the host log and the lab state hold no trace of it", async ({
+    lab,
+    onTestFinished,
+  }) => {
+    const host = await ownHost(
+      { EXCHANGE_CAS_PASSWORD: PASSWORD },
+      { "exchange-cas:password": PASSWORD },
+      onTestFinished,
+    );
     const state = await create(host, await declareArray(lab.connection));
     expect(JSON.stringify(state)).not.toContain(PASSWORD);
     expect(host.log).not.toContain(PASSWORD);
@@ -151,7 +188,9 @@ describe("secrets", () => {
     for (const text of started) expect(text).not.toContain(PASSWORD);
   });
 
-  it("a secret exchange-cas:password in stack config reaches the CasArraySite's bootstrap in the program process, and is printed and registered nowhere", async ({ onTestFinished }) => {
+  it("a secret exchange-cas:password in stack config reaches the CasArraySite's bootstrap in the program process, and is printed and registered nowhere", async ({
+    onTestFinished,
+  }) => {
     // The example program with the headoffice stack, connecting with a username to an endpoint on
     // loopback where nothing listens: the site plan opens a session in the program process.
     const config = {
@@ -165,7 +204,9 @@ describe("secrets", () => {
     const savedModulePath = process.env.PSModulePath;
     process.env.PSModulePath = standIn(onTestFinished).modulePath;
     try {
-      const { result: run, bootstraps } = await recordingBootstraps(() => runExample(config, ["exchange-cas:password"]));
+      const { result: run, bootstraps } = await recordingBootstraps(() =>
+        runExample(config, ["exchange-cas:password"]),
+      );
       // The password reached the bootstrap of the exchange connection, and the plan failed on the connection.
       expect(bootstraps).toEqual([{ connection: "Exchange at http://127.0.0.1:9/PowerShell/", password: "PASSWORD" }]);
       expect(run.error).toBeUndefined();
@@ -173,7 +214,9 @@ describe("secrets", () => {
       // nothing awaits: Pulumi reports it once), and nothing was registered.
       expect(run.unhandled).toHaveLength(1);
       const message = run.unhandled[0] instanceof Error ? run.unhandled[0].message : "";
-      expect(message).toMatch(/has no working WSMan client, so it cannot open a remote session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: run Pulumi on Windows, .*\.$/);
+      expect(message).toMatch(
+        /has no working WSMan client, so it cannot open a remote session to Exchange at http:\/\/127\.0\.0\.1:9\/PowerShell\/: run Pulumi on Windows, .*\.$/,
+      );
       expect(message).not.toMatch(/no password was found/);
       expect(leaks(message)).toEqual([]);
       // Nowhere in what the program printed or registered.

@@ -12,7 +12,10 @@ const child = (lab: Lab): Promise<string[]> =>
     `Get-DnsServerResourceRecord -ZoneName 'exchangeserverpro.net' -Name 'legacy.outlook-ho' -Node -RRType A -ComputerName DC01 | ForEach-Object { [string]$_.HostName + '=' + [string]$_.RecordData.IPv4Address + '/' + $_.TimeToLive.TotalSeconds }`,
   );
 
-it("reads a name with only a record below it as empty, manages its own record, and leaves the one below alone", async ({ lab, connection }) => {
+it("reads a name with only a record below it as empty, manages its own record, and leaves the one below alone", async ({
+  lab,
+  connection,
+}) => {
   expect(await getARecords(connection, at)).toEqual([]);
   expect(await addARecord(connection, at, "10.1.0.11", 1200)).toBe(true);
   expect(await getARecords(connection, at)).toEqual([{ hostName: "outlook-ho", address: "10.1.0.11", ttl: 1200 }]);

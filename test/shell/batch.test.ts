@@ -4,8 +4,19 @@
 // requested together share one round trip with one envelope each. Commands are counted by the
 // session registry; nothing here asserts on time.
 import { afterAll, beforeEach, describe, expect } from "vitest";
-import { getMailboxDatabase, mailboxDatabaseBatching, newClientAccessArray, setRpcClientAccessServer } from "../../provider/exchange";
-import { ConnectionSchema, PowerShellError, PowerShellSessionError, sessions, type Connection } from "../../provider/shell";
+import {
+  getMailboxDatabase,
+  mailboxDatabaseBatching,
+  newClientAccessArray,
+  setRpcClientAccessServer,
+} from "../../provider/exchange";
+import {
+  ConnectionSchema,
+  PowerShellError,
+  PowerShellSessionError,
+  sessions,
+  type Connection,
+} from "../../provider/shell";
 import { labTest } from "../support/fixtures";
 import { createLab, type Lab } from "../support/lab";
 
@@ -79,28 +90,43 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     process.env.EXCHANGE_CAS_READ_PREFETCH = "0";
   });
 
-  it("turns reads requested together into one Get-MailboxDatabase, each database going to its own requester", async ({ own: { connection } }) => {
+  it("turns reads requested together into one Get-MailboxDatabase, each database going to its own requester", async ({
+    own: { connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01"); // opens the session
     const before = { gets: counted("Get-MailboxDatabase"), trips: sessions().stats.roundTrips };
     const ids = ["MB-HO-03", "mb-ho-01", MB_BR_01, `{${MB_BR_01.toUpperCase()}}`, "RDB-HO-01", "MB-HO-03"];
     const found = await Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
-    expect(found.map((db) => db?.name)).toEqual(["MB-HO-03", "MB-HO-01", "MB-BR-01", "MB-BR-01", "RDB-HO-01", "MB-HO-03"]);
+    expect(found.map((db) => db?.name)).toEqual([
+      "MB-HO-03",
+      "MB-HO-01",
+      "MB-BR-01",
+      "MB-BR-01",
+      "RDB-HO-01",
+      "MB-HO-03",
+    ]);
     expect(found[4]).toMatchObject({ recovery: true, server: "HO-EX2010-MB1", rpcClientAccessServer: MB1 });
     expect(counted("Get-MailboxDatabase") - before.gets).toBe(1);
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
   });
 
-  it("gives a database that does not exist 'not found' only for its own request, reading it again on its own", async ({ own: { connection } }) => {
+  it("gives a database that does not exist 'not found' only for its own request, reading it again on its own", async ({
+    own: { connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = counted("Get-MailboxDatabase");
-    const found = await Promise.all(["MB-HO-02", "MB-HO-99", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+    const found = await Promise.all(
+      ["MB-HO-02", "MB-HO-99", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)),
+    );
     expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", undefined, "MB-BR-01"]);
     // Exchange's not-found names no identity (TargetObject null), so the piped Get cannot say whose
     // it is: the database left without a row is read again with its own command.
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("attributes each miss of a piped read correctly when several databases do not exist", async ({ own: { connection } }) => {
+  it("attributes each miss of a piped read correctly when several databases do not exist", async ({
+    own: { connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = counted("Get-MailboxDatabase");
     const ids = ["MB-HO-99", "MB-HO-02", "MB-XX-01", "MB-BR-01", "MB-HO-99"];
@@ -110,18 +136,24 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(3);
   });
 
-  it("reads again, one command each, the databases an error naming none of them may belong to", async ({ own: { lab, connection } }) => {
+  it("reads again, one command each, the databases an error naming none of them may belong to", async ({
+    own: { lab, connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     // The next Get-MailboxDatabase item meets an AD error whose target is the cmdlet, not a database.
     await lab.pwsh("Add-ExchangeLabFault -Command Get-MailboxDatabase -Kind Error -Times 1 | Out-Null");
     const before = counted("Get-MailboxDatabase");
-    const found = await Promise.all(["MB-HO-02", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+    const found = await Promise.all(
+      ["MB-HO-02", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)),
+    );
     expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03", "MB-BR-01"]);
     // The piped Get, then the one database left without an answer read on its own.
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("answers a read requested while a read runs with the next command, which sees a change made before it", async ({ own: { lab, connection } }) => {
+  it("answers a read requested while a read runs with the next command, which sees a change made before it", async ({
+    own: { lab, connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     await lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
     const start = mailboxDatabaseBatching(connection).reads.turns;
@@ -145,7 +177,9 @@ describe("reads with a table read (the default)", () => {
     process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "600000";
   });
 
-  it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async ({ own: { connection } }) => {
+  it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async ({
+    own: { connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01"); // opens the session; one database, one plain Get
     const before = counted("Get-MailboxDatabase");
     const pair = await Promise.all(["MB-HO-02", "MB-HO-03"].map((id) => getMailboxDatabase(connection, id)));
@@ -160,7 +194,9 @@ describe("reads with a table read (the default)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("never answers a read after this process's own write from a table read taken before it", async ({ own: { connection } }) => {
+  it("never answers a read after this process's own write from a table read taken before it", async ({
+    own: { connection },
+  }) => {
     await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
     const before = counted("Get-MailboxDatabase");
     // MB-HO-03 is in the table read with its old value, and has not been answered from it.
@@ -169,7 +205,11 @@ describe("reads with a table read (the default)", () => {
     expect(after?.rpcClientAccessServer).toBe(MB2);
     expect(counted("Get-MailboxDatabase") - before).toBe(1);
     // An array write may change how every database reads: the table read is not used after it.
-    await newClientAccessArray(connection, { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice" });
+    await newClientAccessArray(connection, {
+      name: "cas-headoffice",
+      fqdn: "outlook-ho.exchangeserverpro.net",
+      site: "HeadOffice",
+    });
     expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.name).toBe("RDB-HO-01");
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
@@ -181,7 +221,9 @@ describe("a table read's burst", () => {
     delete process.env.EXCHANGE_CAS_READ_PREFETCH;
   });
 
-  it("ends when reads and writes pause: a database read after the pause shows a change made in it", async ({ own: { lab, connection } }) => {
+  it("ends when reads and writes pause: a database read after the pause shows a change made in it", async ({
+    own: { lab, connection },
+  }) => {
     process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "0";
     await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
     const before = counted("Get-MailboxDatabase");
@@ -192,7 +234,9 @@ describe("a table read's burst", () => {
 });
 
 describe("Sets requested together", () => {
-  it("go to pwsh in one round trip, one command and one envelope each: only the bad one fails", async ({ own: { lab, connection } }) => {
+  it("go to pwsh in one round trip, one command and one envelope each: only the bad one fails", async ({
+    own: { lab, connection },
+  }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = { sets: counted("Set-MailboxDatabase"), trips: sessions().stats.roundTrips };
     const results = await Promise.allSettled([
@@ -208,20 +252,28 @@ describe("Sets requested together", () => {
     );
     expect(counted("Set-MailboxDatabase") - before.sets).toBe(3);
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
-    expect([await labValue(lab, "MB-HO-01"), await labValue(lab, "MB-HO-02"), await labValue(lab, "MB-HO-03")]).toEqual([MB2, MB1, MB2]);
+    expect([await labValue(lab, "MB-HO-01"), await labValue(lab, "MB-HO-02"), await labValue(lab, "MB-HO-03")]).toEqual(
+      [MB2, MB1, MB2],
+    );
   });
 
   it("each name itself when the session dies under the batch", async ({ own: { lab, connection } }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     await lab.pwsh("Add-ExchangeLabFault -Command Set-MailboxDatabase -Kind Exit -Times 1 | Out-Null");
-    const results = await Promise.allSettled(["MB-HO-01", "MB-HO-02"].map((db) => setRpcClientAccessServer(connection, db, "HO-EX2010-MB2")));
+    const results = await Promise.allSettled(
+      ["MB-HO-01", "MB-HO-02"].map((db) => setRpcClientAccessServer(connection, db, "HO-EX2010-MB2")),
+    );
     const reasons = results.map((r) => (r.status === "rejected" ? (r.reason as Error) : undefined));
     for (const [i, db] of ["MB-HO-01", "MB-HO-02"].entries()) {
       expect(reasons[i]?.message, db).toContain(`Set-MailboxDatabase '${db}'`);
       if (connection.kind === "lab") {
         // The local pwsh died: the batch's one failure, told to each command with its own name.
         expect(reasons[i]).toBeInstanceOf(PowerShellSessionError);
-        expect(reasons[i]?.message).toMatch(new RegExp(`^PowerShell exited while running Set-MailboxDatabase '${db}' \\(one of 2 commands in one batch\\); the next operation starts a new session`));
+        expect(reasons[i]?.message).toMatch(
+          new RegExp(
+            `^PowerShell exited while running Set-MailboxDatabase '${db}' \\(one of 2 commands in one batch\\); the next operation starts a new session`,
+          ),
+        );
       } else {
         // The remote end died: each command's own error from the broken remote session.
         expect(reasons[i]).toBeInstanceOf(PowerShellError);

@@ -2,7 +2,14 @@
 // pwsh against stand-ins for New-PSSession / Import-PSSession / Import-Module that record what
 // they were given: the script must parse, and must pass exactly the parameters Exchange needs.
 import { afterEach, describe, expect, it } from "vitest";
-import { bootstrapScript, EXCHANGE_CMDLETS, findPwsh, PwshSession, teardownScript, type Connection } from "../../provider/shell";
+import {
+  bootstrapScript,
+  EXCHANGE_CMDLETS,
+  findPwsh,
+  PwshSession,
+  teardownScript,
+  type Connection,
+} from "../../provider/shell";
 import { psQuote } from "../../provider/shell/quote";
 import { cmdline, environ } from "../support/procs";
 
@@ -30,7 +37,10 @@ afterEach(async () => {
  * may find it) and the bootstrap gets it. What pwsh was started with comes back in `seen`: its
  * command line and environment, read while the session is open.
  */
-async function runBootstrap(connection: Connection, password?: string): Promise<Record<string, unknown> & { seen: { cmdline: string; environ: string } }> {
+async function runBootstrap(
+  connection: Connection,
+  password?: string,
+): Promise<Record<string, unknown> & { seen: { cmdline: string; environ: string } }> {
   const saved = process.env.EXCHANGE_CAS_PASSWORD;
   if (password !== undefined) process.env.EXCHANGE_CAS_PASSWORD = password;
   let s: PwshSession;
@@ -44,21 +54,44 @@ async function runBootstrap(connection: Connection, password?: string): Promise<
   // What the stand-in compares the credential's password with travels as the scripts do (stdin),
   // so it is in neither the command line nor the environment that are checked.
   const expected = `$global:ExpectedPw = ${password === undefined ? "$null" : psQuote(password)}`;
-  await s.run({ cmdlet: "stand-ins", target: "", script: `${expected}\n${STANDINS.replace(/function /g, "function global:")}` }, 60_000);
+  await s.run(
+    { cmdlet: "stand-ins", target: "", script: `${expected}\n${STANDINS.replace(/function /g, "function global:")}` },
+    60_000,
+  );
   const boot = await s.run({ cmdlet: "connect", target: "", script: bootstrapScript(connection, password) }, 60_000);
   expect(boot.errors).toEqual([]);
   const teardown = teardownScript(connection);
   if (teardown) await s.run({ cmdlet: "teardown", target: "", script: teardown }, 60_000);
   expect(s.pid).toBeGreaterThan(0);
   const seen = { cmdline: cmdline(s.pid ?? 0).join(" "), environ: environ(s.pid ?? 0) };
-  const keys = ["ConfigurationName", "ConnectionUri", "Authentication", "User", "PasswordMatches", "SecureString", "SkipCA", "Session", "CommandName", "Imported", "GlobalImport", "Removed"];
-  const rec = await s.run({ cmdlet: "read", target: "", script: "[pscustomobject]$global:Recorded", select: keys }, 60_000);
+  const keys = [
+    "ConfigurationName",
+    "ConnectionUri",
+    "Authentication",
+    "User",
+    "PasswordMatches",
+    "SecureString",
+    "SkipCA",
+    "Session",
+    "CommandName",
+    "Imported",
+    "GlobalImport",
+    "Removed",
+  ];
+  const rec = await s.run(
+    { cmdlet: "read", target: "", script: "[pscustomobject]$global:Recorded", select: keys },
+    60_000,
+  );
   return { ...(rec.data[0] as Record<string, unknown>), seen };
 }
 
 describe("the exchange connection's bootstrap", () => {
   it("opens Microsoft.Exchange with Kerberos and imports only the cmdlets the provider uses", async () => {
-    const rec = await runBootstrap({ kind: "exchange", connectionUri: "http://ho-ex2010-mb1.exchangeserverpro.net/PowerShell/", authentication: "Kerberos" });
+    const rec = await runBootstrap({
+      kind: "exchange",
+      connectionUri: "http://ho-ex2010-mb1.exchangeserverpro.net/PowerShell/",
+      authentication: "Kerberos",
+    });
     expect(rec).toMatchObject({
       ConfigurationName: "Microsoft.Exchange",
       ConnectionUri: "http://ho-ex2010-mb1.exchangeserverpro.net/PowerShell/",
@@ -75,10 +108,22 @@ describe("the exchange connection's bootstrap", () => {
   it("builds the credential as a SecureString in pwsh, from a password with quotes and $ in it", async () => {
     const password = "p@ss'w\u2019rd$(calc)`\"";
     const rec = await runBootstrap(
-      { kind: "exchange", connectionUri: "https://mail.exchangeserverpro.net/PowerShell/", authentication: "Basic", username: "EXCHANGESERVERPRO\\svc-pulumi", skipCertificateChecks: true },
+      {
+        kind: "exchange",
+        connectionUri: "https://mail.exchangeserverpro.net/PowerShell/",
+        authentication: "Basic",
+        username: "EXCHANGESERVERPRO\\svc-pulumi",
+        skipCertificateChecks: true,
+      },
       password,
     );
-    expect(rec).toMatchObject({ Authentication: "Basic", User: "EXCHANGESERVERPRO\\svc-pulumi", PasswordMatches: true, SecureString: true, SkipCA: true });
+    expect(rec).toMatchObject({
+      Authentication: "Basic",
+      User: "EXCHANGESERVERPRO\\svc-pulumi",
+      PasswordMatches: true,
+      SecureString: true,
+      SkipCA: true,
+    });
     // Nothing of the password on pwsh's command line (scripts travel over stdin) nor in its
     // environment (readable in /proc): the session drops EXCHANGE_CAS_PASSWORD. Both were read.
     expect(rec.seen.cmdline).toMatch(/pwsh/);
@@ -89,8 +134,13 @@ describe("the exchange connection's bootstrap", () => {
   });
 
   it("refuses a username without a password, saying where the password goes", () => {
-    expect(() => bootstrapScript({ kind: "exchange", connectionUri: "http://x/PowerShell/", authentication: "Negotiate", username: "svc" })).toThrow(
-      /pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable/,
-    );
+    expect(() =>
+      bootstrapScript({
+        kind: "exchange",
+        connectionUri: "http://x/PowerShell/",
+        authentication: "Negotiate",
+        username: "svc",
+      }),
+    ).toThrow(/pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable/);
   });
 });

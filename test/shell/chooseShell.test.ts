@@ -33,11 +33,15 @@ afterAll(() => {
 
 describe("findPwsh", () => {
   it("EXCHANGE_CAS_POWERSHELL=powershell.exe: the powershell.exe on PATH, not pwsh", () => {
-    expect(findPwsh({ PATH: bin, EXCHANGE_CAS_POWERSHELL: "powershell.exe" }, "linux")).toBe(path.join(bin, "powershell.exe"));
+    expect(findPwsh({ PATH: bin, EXCHANGE_CAS_POWERSHELL: "powershell.exe" }, "linux")).toBe(
+      path.join(bin, "powershell.exe"),
+    );
   });
 
   it("on Windows a name without extension gets .exe (EXCHANGE_CAS_POWERSHELL=powershell)", () => {
-    expect(findPwsh({ PATH: bin, EXCHANGE_CAS_POWERSHELL: "powershell" }, "win32")).toBe(path.join(bin, "powershell.exe"));
+    expect(findPwsh({ PATH: bin, EXCHANGE_CAS_POWERSHELL: "powershell" }, "win32")).toBe(
+      path.join(bin, "powershell.exe"),
+    );
   });
 
   it("EXCHANGE_CAS_POWERSHELL as a path: that file", () => {
@@ -46,7 +50,9 @@ describe("findPwsh", () => {
   });
 
   it("a named executable that is not on PATH is one sentence naming it and the variable", () => {
-    expect(() => findPwsh({ PATH: path.join(dir, "empty"), EXCHANGE_CAS_POWERSHELL: "powershell.exe" }, "linux")).toThrow(
+    expect(() =>
+      findPwsh({ PATH: path.join(dir, "empty"), EXCHANGE_CAS_POWERSHELL: "powershell.exe" }, "linux"),
+    ).toThrow(
       /^EXCHANGE_CAS_POWERSHELL names powershell\.exe, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh\.$/,
     );
   });
@@ -59,7 +65,9 @@ describe("findPwsh", () => {
 
   it("EXCHANGE_CAS_PWSH still takes precedence over EXCHANGE_CAS_POWERSHELL", () => {
     const hook = fake(path.join(dir, "hook"), "pwsh");
-    expect(findPwsh({ PATH: bin, EXCHANGE_CAS_PWSH: hook, EXCHANGE_CAS_POWERSHELL: "powershell.exe" }, "linux")).toBe(hook);
+    expect(findPwsh({ PATH: bin, EXCHANGE_CAS_PWSH: hook, EXCHANGE_CAS_POWERSHELL: "powershell.exe" }, "linux")).toBe(
+      hook,
+    );
   });
 
   it("unset (or blank): pwsh on PATH", () => {
@@ -69,11 +77,18 @@ describe("findPwsh", () => {
 });
 
 describe("a session through the chosen executable", () => {
-  it("starts the executable EXCHANGE_CAS_POWERSHELL names (found on PATH) and runs commands in it", async ({ connection, onTestFinished }) => {
+  it("starts the executable EXCHANGE_CAS_POWERSHELL names (found on PATH) and runs commands in it", async ({
+    connection,
+    onTestFinished,
+  }) => {
     // The connection's session must start here, through the shim: none is open before it (closed
     // if one were), and it is closed after the test, when the environment is put back.
     await sessions().closeAll();
-    const saved = { PATH: process.env.PATH, POWERSHELL: process.env.EXCHANGE_CAS_POWERSHELL, PWSH: process.env.EXCHANGE_CAS_PWSH };
+    const saved = {
+      PATH: process.env.PATH,
+      POWERSHELL: process.env.EXCHANGE_CAS_POWERSHELL,
+      PWSH: process.env.EXCHANGE_CAS_PWSH,
+    };
     onTestFinished(async () => {
       await sessions().closeAll();
       process.env.PATH = saved.PATH;
@@ -87,7 +102,12 @@ describe("a session through the chosen executable", () => {
     delete process.env.EXCHANGE_CAS_PWSH;
     process.env.PATH = `${shimDir}${path.delimiter}${saved.PATH ?? ""}`;
     process.env.EXCHANGE_CAS_POWERSHELL = "powershell.exe";
-    const envelope = await sessions().run(connection, { cmdlet: "Get-ExchangeServer", target: "", script: "Get-ExchangeServer", select: ["Name"] });
+    const envelope = await sessions().run(connection, {
+      cmdlet: "Get-ExchangeServer",
+      target: "",
+      script: "Get-ExchangeServer",
+      select: ["Name"],
+    });
     expect(envelope.ok).toBe(true);
     expect(envelope.data.length).toBeGreaterThan(0);
     expect(fs.readFileSync(marker, "utf8")).toBe("started\n");

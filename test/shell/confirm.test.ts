@@ -7,13 +7,21 @@ import { addARecord, getARecords, removeARecord } from "../../provider/dns/aReco
 import { getClientAccessArray, newClientAccessArray, removeClientAccessArray } from "../../provider/exchange";
 import { labTest as it } from "../support/fixtures";
 
-it("removes a Client Access array without a prompt (Remove-ClientAccessArray is ConfirmImpact High)", async ({ connection }) => {
-  const created = await newClientAccessArray(connection, { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "HeadOffice" });
+it("removes a Client Access array without a prompt (Remove-ClientAccessArray is ConfirmImpact High)", async ({
+  connection,
+}) => {
+  const created = await newClientAccessArray(connection, {
+    name: "cas-headoffice",
+    fqdn: "outlook-ho.exchangeserverpro.net",
+    site: "HeadOffice",
+  });
   await expect(removeClientAccessArray(connection, created.guid)).resolves.toBe(true);
   expect(await getClientAccessArray(connection, created.guid)).toBeUndefined();
 });
 
-it("removes one A record without a prompt (Remove-DnsServerResourceRecord asks unless -Force)", async ({ connection }) => {
+it("removes one A record without a prompt (Remove-DnsServerResourceRecord asks unless -Force)", async ({
+  connection,
+}) => {
   const at = { dnsServer: "DC01", zone: "exchangeserverpro.net", name: "outlook-ho" };
   expect(await addARecord(connection, at, "10.1.0.11", 1200)).toBe(true);
   await expect(removeARecord(connection, at, "10.1.0.11")).resolves.toBe(true);

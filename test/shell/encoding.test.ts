@@ -34,11 +34,19 @@ async function addDatabase(lab: Lab): Promise<void> {
 
 describe("non-ASCII names under a non-UTF-8 console", () => {
   it("the session really has a non-UTF-8 console (the precondition of the other tests)", async ({ connection }) => {
-    const envelope = await sessions().run(connection, { cmdlet: "Get-Locale", target: "", script: "$env:LC_ALL", select: [] });
+    const envelope = await sessions().run(connection, {
+      cmdlet: "Get-Locale",
+      target: "",
+      script: "$env:LC_ALL",
+      select: [],
+    });
     expect(envelope.data).toEqual(["en_US.ISO-8859-1"]);
   });
 
-  it("getMailboxDatabase reads the database by its non-ASCII name and returns the name exactly", async ({ lab, connection }) => {
+  it("getMailboxDatabase reads the database by its non-ASCII name and returns the name exactly", async ({
+    lab,
+    connection,
+  }) => {
     await addDatabase(lab);
     const database = await getMailboxDatabase(connection, NAME);
     expect(database?.name).toBe(NAME);

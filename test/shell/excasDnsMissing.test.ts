@@ -6,12 +6,19 @@ import { getARecords } from "../../provider/dns/aRecord";
 import { sessions } from "../../provider/shell";
 import { labTest as it } from "../support/fixtures";
 
-it("names the missing ExcasDns module and what to install when its commands are not there", async ({ connection, onTestFinished }) => {
+it("names the missing ExcasDns module and what to install when its commands are not there", async ({
+  connection,
+  onTestFinished,
+}) => {
   // The session loses a module: it goes with the test, not on to the file's next one.
   onTestFinished(() => sessions().closeAll());
-  const removed = await sessions().run(connection, { cmdlet: "test", target: "", script: "Remove-Module -Name ExcasDns -Force" });
+  const removed = await sessions().run(connection, {
+    cmdlet: "test",
+    target: "",
+    script: "Remove-Module -Name ExcasDns -Force",
+  });
   expect(removed.errors).toEqual([]);
-  await expect(getARecords(connection, { dnsServer: "DC01", zone: "exchangeserverpro.net", name: "outlook-ho" })).rejects.toThrow(
-    /The ExcasDns module is missing on .*: copy the exchange-cas package's ps\/ExcasDns folder/,
-  );
+  await expect(
+    getARecords(connection, { dnsServer: "DC01", zone: "exchangeserverpro.net", name: "outlook-ho" }),
+  ).rejects.toThrow(/The ExcasDns module is missing on .*: copy the exchange-cas package's ps\/ExcasDns folder/);
 });

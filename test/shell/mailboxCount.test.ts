@@ -31,7 +31,12 @@ function seedMailboxes(lab: Lab, count: number): void {
       const n = String(i + 1).padStart(4, "0");
       const db = databases[i % databases.length];
       if (db === undefined) throw new Error("the scenario has no mailbox database");
-      return { Name: `User ${n}`, Alias: `User.${n}`, Database: db.Guid, Guid: `e0000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}` };
+      return {
+        Name: `User ${n}`,
+        Alias: `User.${n}`,
+        Database: db.Guid,
+        Guid: `e0000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, "0")}`,
+      };
     });
   });
 }
@@ -53,10 +58,13 @@ function counted(cmdlet: string): number {
   return sessions().stats.commands[cmdlet] ?? 0;
 }
 
-const sorted = (counts: Map<string, number>): [string, number][] => [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
+const sorted = (counts: Map<string, number>): [string, number][] =>
+  [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
 
 describe("countMailboxesByDatabase", () => {
-  it("counts the article's HeadOffice mailboxes per database, as the scenario holds them, in one command", async ({ connection }) => {
+  it("counts the article's HeadOffice mailboxes per database, as the scenario holds them, in one command", async ({
+    connection,
+  }) => {
     const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
     const counts = await countMailboxesByDatabase(connection, HEAD_OFFICE);
     expect(sorted(counts)).toEqual([
@@ -70,7 +78,10 @@ describe("countMailboxesByDatabase", () => {
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
   });
 
-  it("counts all of 1,500 mailboxes (1,125 on one server), never only the first 1000, in one command", async ({ lab, connection }) => {
+  it("counts all of 1,500 mailboxes (1,125 on one server), never only the first 1000, in one command", async ({
+    lab,
+    connection,
+  }) => {
     seedMailboxes(lab, 1500);
     const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
     const counts = await countMailboxesByDatabase(connection, ALL_SERVERS);
@@ -108,27 +119,41 @@ describe("countMailboxesByDatabase", () => {
       (e: unknown) => e,
     );
     expect(failure).toBeInstanceOf(PowerShellError);
-    expect((failure as PowerShellError).shortMessage).toBe("The operation couldn't be performed because object 'HO-EX2010-MB9' couldn't be found on 'DC01.exchangeserverpro.net'.");
+    expect((failure as PowerShellError).shortMessage).toBe(
+      "The operation couldn't be performed because object 'HO-EX2010-MB9' couldn't be found on 'DC01.exchangeserverpro.net'.",
+    );
   });
 
   it("quotes server names: a quote in a name reaches Get-Mailbox as part of the name", async ({ connection }) => {
     expect(countMailboxesScript(["HO-EX2010-MB1", "x'; Remove-Item /; '"])).toContain(psQuote("x'; Remove-Item /; '"));
-    const failure = await countMailboxesByDatabase(connection, ["x'; Set-ExchangeLabLatency -ExchangeCommandMs 1; '"]).then(
+    const failure = await countMailboxesByDatabase(connection, [
+      "x'; Set-ExchangeLabLatency -ExchangeCommandMs 1; '",
+    ]).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(failure).toBeInstanceOf(PowerShellError);
-    expect((failure as PowerShellError).shortMessage).toContain("'x'; Set-ExchangeLabLatency -ExchangeCommandMs 1; '' couldn't be found");
+    expect((failure as PowerShellError).shortMessage).toContain(
+      "'x'; Set-ExchangeLabLatency -ExchangeCommandMs 1; '' couldn't be found",
+    );
   });
 });
 
 describe("countMailboxesByDatabase against an Exchange that truncates anyway", () => {
-  it("sees Exchange's truncation warning over this run's connection (local or SSH) and refuses the count", async ({ lab, connection }) => {
+  it("sees Exchange's truncation warning over this run's connection (local or SSH) and refuses the count", async ({
+    lab,
+    connection,
+  }) => {
     seedMailboxes(lab, 1500);
     // The client's own script without -ResultSize Unlimited: Exchange's default 1000 and its warning.
     const script = countMailboxesScript(["BR-EX2010-MB", "HO-EX2010-MB1"]).replaceAll(" -ResultSize Unlimited", "");
     expect(script).not.toContain("ResultSize");
-    const envelope = await sessions().run(connection, { cmdlet: "Get-Mailbox", target: "", script, select: ["Name", "Count"] });
+    const envelope = await sessions().run(connection, {
+      cmdlet: "Get-Mailbox",
+      target: "",
+      script,
+      select: ["Name", "Count"],
+    });
     expect(envelope.errors).toEqual([]);
     expect(envelope.warnings).toContain(
       'By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending upon the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.',

@@ -10,7 +10,11 @@ import { hostileStrings } from "../support/hostile";
 import { pwshPath } from "../support/paths";
 
 function runPwsh(script: string): string {
-  const r = spawnSync(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], { input: script, encoding: "utf8", env: { ...process.env, TERM: "dumb" } });
+  const r = spawnSync(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], {
+    input: script,
+    encoding: "utf8",
+    env: { ...process.env, TERM: "dumb" },
+  });
   if (r.status !== 0) throw new Error(`pwsh failed: ${r.stderr}`);
   return r.stdout;
 }

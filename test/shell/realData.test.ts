@@ -24,7 +24,8 @@ const EXPECTED = {
     serverRole: "Mailbox",
     isClientAccessServer: true,
     isMailboxServer: true,
-    exchangeLegacyDn: "/o=SoloORG/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=SOLO-E16A",
+    exchangeLegacyDn:
+      "/o=SoloORG/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=SOLO-E16A",
     guid: "38142983-080a-4e34-90b6-401759c3f3e7",
     adminDisplayVersion: "Version 15.1 (Build 2375.7)",
   },
@@ -36,7 +37,8 @@ const EXPECTED = {
     serverRole: "Mailbox",
     isClientAccessServer: true,
     isMailboxServer: true,
-    exchangeLegacyDn: "/o=SoloORG/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=SOLO-E19A",
+    exchangeLegacyDn:
+      "/o=SoloORG/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=SOLO-E19A",
     guid: "3c5ebdaf-1885-4f22-8f60-0e8c1667abed",
     adminDisplayVersion: "Version 15.2 (Build 986.5)",
   },
@@ -48,7 +50,10 @@ let dir: string;
 function standIn(depth: "exported" | 1): Connection {
   const module = path.join(dir, `RealData-${depth}.psm1`);
   const files = ["E16", "E19"].map((v) => psQuote(path.join(FIXTURES, `${v}-GetExchangeServer.xml`))).join(", ");
-  const reserialize = depth === 1 ? "$o = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($o, 1))" : "";
+  const reserialize =
+    depth === 1
+      ? "$o = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($o, 1))"
+      : "";
   fs.writeFileSync(
     module,
     [
@@ -117,7 +122,12 @@ describe.each(["exported", 1] as const)("real Get-ExchangeServer objects at dept
 
   it("flatten a deserialized value that is the output object itself (no select)", async () => {
     const connection = standIn(depth);
-    const envelope = await sessions().run(connection, { cmdlet: "Get-RealDataValue", target: "", script: "Get-RealDataValue -Property ServerRole", select: [] });
+    const envelope = await sessions().run(connection, {
+      cmdlet: "Get-RealDataValue",
+      target: "",
+      script: "Get-RealDataValue -Property ServerRole",
+      select: [],
+    });
     expect(envelope.data).toEqual(["Mailbox", "Mailbox"]);
   });
 });
@@ -126,13 +136,20 @@ describe.each(["exported", 1] as const)("real Get-ExchangeServer objects at dept
 // the pwsh it runs in): ServerRole a Deserialized.System.Enum, Site and Identity ADObjectId bags,
 // AdminDisplayVersion a ServerVersion bag.
 describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
-  it("emits ServerRole as a deserialized [Flags] enum and Site as an ADObjectId bag, as real Exchange does", async ({ lab }) => {
+  it("emits ServerRole as a deserialized [Flags] enum and Site as an ADObjectId bag, as real Exchange does", async ({
+    lab,
+  }) => {
     // Set in the worker's console for this one read, and put back: the console serves other tests.
     const [role] = await lab.json<{ names: string[]; value: number; text: string; site: string; siteType: string }[]>(
       "$saved = $env:EXCHANGE_LAB_WIRE_DEPTH; $env:EXCHANGE_LAB_WIRE_DEPTH = '2'; try { $s = @(Get-ExchangeServer -Identity 'HO-EX2010-MB1')[0]; [ordered]@{ names = @($s.ServerRole.PSObject.TypeNames); value = [int]$s.ServerRole; text = [string]$s.ServerRole; site = [string]$s.Site; siteType = $s.Site.PSObject.TypeNames[0] } } finally { $env:EXCHANGE_LAB_WIRE_DEPTH = $saved }",
     );
     expect(role).toEqual({
-      names: ["Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole", "Deserialized.System.Enum", "Deserialized.System.ValueType", "Deserialized.System.Object"],
+      names: [
+        "Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole",
+        "Deserialized.System.Enum",
+        "Deserialized.System.ValueType",
+        "Deserialized.System.Object",
+      ],
       value: 38,
       text: "Mailbox, ClientAccess, HubTransport",
       site: "exchangeserverpro.net/Configuration/Sites/HeadOffice",
@@ -140,7 +157,10 @@ describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
     });
   });
 
-  it("listExchangeServers reads the lab's servers with their roles and sites as strings", async ({ connection, onTestFinished }) => {
+  it("listExchangeServers reads the lab's servers with their roles and sites as strings", async ({
+    connection,
+    onTestFinished,
+  }) => {
     // The session inherits the variable when it starts: none is open before the test, and the one
     // it starts is closed after it, when the variable is put back.
     await sessions().closeAll();
@@ -153,9 +173,24 @@ describe("the lab at EXCHANGE_LAB_WIRE_DEPTH=2", () => {
     process.env.EXCHANGE_LAB_WIRE_DEPTH = "2";
     const servers = await listExchangeServers(connection);
     expect(servers.map((s) => [s.name, s.serverRole, s.site, s.siteName])).toEqual([
-      ["HO-EX2010-MB1", "Mailbox, ClientAccess, HubTransport", "exchangeserverpro.net/Configuration/Sites/HeadOffice", "HeadOffice"],
-      ["HO-EX2010-MB2", "Mailbox, ClientAccess, HubTransport", "exchangeserverpro.net/Configuration/Sites/HeadOffice", "HeadOffice"],
-      ["BR-EX2010-MB", "Mailbox, ClientAccess", "exchangeserverpro.net/Configuration/Sites/BranchOffice", "BranchOffice"],
+      [
+        "HO-EX2010-MB1",
+        "Mailbox, ClientAccess, HubTransport",
+        "exchangeserverpro.net/Configuration/Sites/HeadOffice",
+        "HeadOffice",
+      ],
+      [
+        "HO-EX2010-MB2",
+        "Mailbox, ClientAccess, HubTransport",
+        "exchangeserverpro.net/Configuration/Sites/HeadOffice",
+        "HeadOffice",
+      ],
+      [
+        "BR-EX2010-MB",
+        "Mailbox, ClientAccess",
+        "exchangeserverpro.net/Configuration/Sites/BranchOffice",
+        "BranchOffice",
+      ],
     ]);
   });
 });

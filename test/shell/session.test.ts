@@ -5,7 +5,14 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { descendants } from "../../provider/shell/processTree";
 import { outputNoise } from "../../provider/shell/envelope";
-import { parseEnvelope, PowerShellError, PowerShellSessionError, psQuote, PwshSession, findPwsh } from "../../provider/shell";
+import {
+  parseEnvelope,
+  PowerShellError,
+  PowerShellSessionError,
+  psQuote,
+  PwshSession,
+  findPwsh,
+} from "../../provider/shell";
 import { processState } from "../support/procs";
 
 const sessions: PwshSession[] = [];
@@ -22,7 +29,9 @@ afterEach(async () => {
 
 describe("the result envelope", () => {
   it("is found behind noise and parsed", () => {
-    const env = parseEnvelope('banner\n\u001b[?1h##EXCAS-ENVELOPE##{"ok":true,"data":[{"a":1}],"errors":[],"warnings":[]}\n');
+    const env = parseEnvelope(
+      'banner\n\u001b[?1h##EXCAS-ENVELOPE##{"ok":true,"data":[{"a":1}],"errors":[],"warnings":[]}\n',
+    );
     expect(env).toEqual({ ok: true, data: [{ a: 1 }], errors: [], warnings: [] });
   });
 
@@ -32,8 +41,11 @@ describe("the result envelope", () => {
   });
 
   it("keeps what else was printed, for messages: escapes and ssh's @ frames gone, the end kept", () => {
-    const ssh = "@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@\n\u001b[31mHost key verification failed.\u001b[0m\r\n";
-    expect(outputNoise(`${ssh}##EXCAS-ENVELOPE##{"ok":false}\n`)).toBe("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! Host key verification failed.");
+    const ssh =
+      "@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@\n\u001b[31mHost key verification failed.\u001b[0m\r\n";
+    expect(outputNoise(`${ssh}##EXCAS-ENVELOPE##{"ok":false}\n`)).toBe(
+      "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! Host key verification failed.",
+    );
     expect(outputNoise("##EXCAS-BATCH##[]\n\n")).toBe("");
     const long = outputNoise(`${"x".repeat(600)}\nthe verdict`);
     expect(long.startsWith("…")).toBe(true);
@@ -42,7 +54,9 @@ describe("the result envelope", () => {
   });
 
   it("is a protocol error, with the raw text, when missing or malformed", () => {
-    expect(() => parseEnvelope("Get-Foo : something broke")).toThrow(/no result envelope; its output was: Get-Foo : something broke/);
+    expect(() => parseEnvelope("Get-Foo : something broke")).toThrow(
+      /no result envelope; its output was: Get-Foo : something broke/,
+    );
     expect(() => parseEnvelope("##EXCAS-ENVELOPE##{nope")).toThrow(PowerShellSessionError);
     expect(() => parseEnvelope('##EXCAS-ENVELOPE##{"ok":"yes"}')).toThrow(/malformed result envelope/);
   });
@@ -55,12 +69,18 @@ describe("a pwsh session", () => {
       {
         cmdlet: "test",
         target: "",
-        script: "[pscustomobject]@{ Name = 'a'; List = @('one'); Ttl = [TimeSpan]::FromHours(1); Nested = [pscustomobject]@{ Ip = [System.Net.IPAddress]::Parse('10.0.0.1') } }",
+        script:
+          "[pscustomobject]@{ Name = 'a'; List = @('one'); Ttl = [TimeSpan]::FromHours(1); Nested = [pscustomobject]@{ Ip = [System.Net.IPAddress]::Parse('10.0.0.1') } }",
         select: ["Name", "List", "Ttl", "Nested.Ip", "Missing"],
       },
       60_000,
     );
-    expect(env).toEqual({ ok: true, data: [{ Name: "a", List: ["one"], Ttl: 3600, "Nested.Ip": "10.0.0.1", Missing: null }], errors: [], warnings: [] });
+    expect(env).toEqual({
+      ok: true,
+      data: [{ Name: "a", List: ["one"], Ttl: 3600, "Nested.Ip": "10.0.0.1", Missing: null }],
+      errors: [],
+      warnings: [],
+    });
   });
 
   it("collects non-terminating errors from the error stream, with type, id and target, and keeps going", async () => {
@@ -69,7 +89,8 @@ describe("a pwsh session", () => {
       {
         cmdlet: "test",
         target: "x",
-        script: "Write-Error -Message 'first' -TargetObject 't1' -ErrorId 'Id1' -Category ObjectNotFound; 'after'; Write-Warning 'careful'",
+        script:
+          "Write-Error -Message 'first' -TargetObject 't1' -ErrorId 'Id1' -Category ObjectNotFound; 'after'; Write-Warning 'careful'",
       },
       60_000,
     );
@@ -77,7 +98,12 @@ describe("a pwsh session", () => {
     expect(env.data).toEqual(["after"]);
     expect(env.warnings).toEqual(["careful"]);
     expect(env.errors).toHaveLength(1);
-    expect(env.errors[0]).toMatchObject({ message: "first", target: "t1", category: "ObjectNotFound", type: "WriteErrorException" });
+    expect(env.errors[0]).toMatchObject({
+      message: "first",
+      target: "t1",
+      category: "ObjectNotFound",
+      type: "WriteErrorException",
+    });
     expect(env.errors[0]?.fqid).toMatch(/^Id1/);
     const err = new PowerShellError("Set-Thing", "x", env.errors);
     expect(err.message).toBe("Set-Thing 'x' failed: first (WriteErrorException)");
@@ -99,7 +125,9 @@ describe("a pwsh session", () => {
 
   it("kills a hung command at its timeout, fails it clearly and refuses further commands", async () => {
     const s = await start();
-    await expect(s.run({ cmdlet: "Get-Slow", target: "db1", script: "Start-Sleep -Seconds 30" }, 1500)).rejects.toThrow(/Get-Slow 'db1' did not finish within 2 s; its PowerShell session was stopped/);
+    await expect(s.run({ cmdlet: "Get-Slow", target: "db1", script: "Start-Sleep -Seconds 30" }, 1500)).rejects.toThrow(
+      /Get-Slow 'db1' did not finish within 2 s; its PowerShell session was stopped/,
+    );
     expect(s.alive).toBe(false);
     await expect(s.run({ cmdlet: "test", target: "", script: "1" }, 5000)).rejects.toMatchObject({ reason: "exited" });
   });
@@ -114,13 +142,25 @@ describe("a pwsh session", () => {
 
   it("says what to do when pwsh cannot be found", () => {
     expect(() => findPwsh({ PATH: "/nonexistent" })).toThrow(/pwsh \(PowerShell 7\) was not found on PATH; install it/);
-    expect(() => findPwsh({ EXCHANGE_CAS_PWSH: "/no/such/pwsh" })).toThrow(/EXCHANGE_CAS_PWSH points at \/no\/such\/pwsh/);
+    expect(() => findPwsh({ EXCHANGE_CAS_PWSH: "/no/such/pwsh" })).toThrow(
+      /EXCHANGE_CAS_PWSH points at \/no\/such\/pwsh/,
+    );
   });
 });
 
 describe("a batch whose owner (the provider process) is gone", () => {
   const command = (script: string) => ({ cmdlet: "Set-Thing", target: script, script });
-  const stopped = { ok: false, data: [], errors: [expect.objectContaining({ fqid: "ExcasOwnerExited", message: "Not run: the process that sent this batch has exited." })], warnings: [] };
+  const stopped = {
+    ok: false,
+    data: [],
+    errors: [
+      expect.objectContaining({
+        fqid: "ExcasOwnerExited",
+        message: "Not run: the process that sent this batch has exited.",
+      }),
+    ],
+    warnings: [],
+  };
 
   it("runs no command after its owner exited: each gets a failed envelope, and the session goes on", async () => {
     const owner = spawn("sleep", ["600"], { stdio: "ignore" });
@@ -138,7 +178,9 @@ describe("a batch whose owner (the provider process) is gone", () => {
     // sh starts a sleep and becomes another sleep, which never reaps the first one.
     const parent = spawn("sh", ["-c", "sleep 600 & echo $!; exec sleep 600"], { stdio: ["ignore", "pipe", "ignore"] });
     others.push(parent);
-    const owner = await new Promise<number>((resolve) => parent.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const owner = await new Promise<number>((resolve) =>
+      parent.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))),
+    );
     const s = await start(owner);
     process.kill(owner, "SIGKILL");
     while (processState(owner) !== "Z") await new Promise((resolve) => setImmediate(resolve));
@@ -150,7 +192,8 @@ describe("a batch whose owner (the provider process) is gone", () => {
     const s = await start();
     // The wrapper's record of the owner, seen from a command: make it another start time.
     // (Where /proc exists the wrapper compares the start time in clock ticks from /proc/<pid>/stat.)
-    const reuse = "$ExcasOwner.StartTime = $ExcasOwner.StartTime.AddSeconds(-1); if ($ExcasOwner.Ticks) { $ExcasOwner.Ticks = [string]([long]$ExcasOwner.Ticks - 100) }; 'moved'";
+    const reuse =
+      "$ExcasOwner.StartTime = $ExcasOwner.StartTime.AddSeconds(-1); if ($ExcasOwner.Ticks) { $ExcasOwner.Ticks = [string]([long]$ExcasOwner.Ticks - 100) }; 'moved'";
     const envelopes = await s.runBatch(() => [command(reuse), command("'second'")], 60_000);
     expect(envelopes).toEqual([{ ok: true, data: ["moved"], errors: [], warnings: [] }, stopped]);
   });
@@ -167,7 +210,9 @@ describe("ending a session", () => {
     const s = await start();
     const tree = descendants(s.pid ?? 0);
     expect(tree.length).toBeGreaterThanOrEqual(1);
-    await expect(s.run({ cmdlet: "Get-Slow", target: "", script: "Start-Sleep -Seconds 60" }, 1000)).rejects.toMatchObject({ reason: "timeout" });
+    await expect(
+      s.run({ cmdlet: "Get-Slow", target: "", script: "Start-Sleep -Seconds 60" }, 1000),
+    ).rejects.toMatchObject({ reason: "timeout" });
     await new Promise((r) => setTimeout(r, 300));
     // A killed process may linger as a zombie until its parent reaps it; that is not running.
     const alive = tree.filter((pid) => {
@@ -209,7 +254,10 @@ describe("the wrapper under Windows PowerShell 5.1's ConvertFrom-Json", () => {
       const lines = run.stdout.split(/\r?\n/);
       expect(lines).toContain("SHIM 1");
       const batch = lines.find((l) => l.startsWith("##EXCAS-BATCH##"))?.slice("##EXCAS-BATCH##".length) ?? "null";
-      expect((JSON.parse(batch) as { data: unknown }[]).map((e) => e.data)).toEqual([[{ A: "one" }], [{ A: "two", B: "y" }]]);
+      expect((JSON.parse(batch) as { data: unknown }[]).map((e) => e.data)).toEqual([
+        [{ A: "one" }],
+        [{ A: "two", B: "y" }],
+      ]);
       expect(parseEnvelope(run.stdout).data).toEqual([{ A: "three", B: "z" }]);
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });

@@ -46,7 +46,12 @@ export async function up(host: Host, state: Applied, reg: Registration): Promise
 export async function refresh(host: Host, state: Applied): Promise<Applied | undefined> {
   const read = await host.read(state.id, state.urn, state.outputs, state.inputs);
   if (read.id === "") return undefined;
-  return { ...state, id: read.id, outputs: read.properties, inputs: Object.keys(read.inputs).length ? read.inputs : state.inputs };
+  return {
+    ...state,
+    id: read.id,
+    outputs: read.properties,
+    inputs: Object.keys(read.inputs).length ? read.inputs : state.inputs,
+  };
 }
 
 export interface Outcome {
@@ -61,7 +66,16 @@ export interface Outcome {
  * child depends on it), static RPC ports, the NLB cluster, record, array, databases (one resource
  * each, or one for them all), then the verification that reads them all. Destroy goes the other way.
  */
-const WAVES = ["CasArraySiteClaim", "StaticRpcPorts", "NlbCluster", "DnsARecord", "ClientAccessArray", "MailboxDatabaseRpcSetting", "MailboxDatabaseRpcSettings", "CasArrayVerification"];
+const WAVES = [
+  "CasArraySiteClaim",
+  "StaticRpcPorts",
+  "NlbCluster",
+  "DnsARecord",
+  "ClientAccessArray",
+  "MailboxDatabaseRpcSetting",
+  "MailboxDatabaseRpcSettings",
+  "CasArrayVerification",
+];
 const DATABASES = WAVES.indexOf("MailboxDatabaseRpcSetting");
 function wave(reg: Registration): number {
   const i = WAVES.indexOf(resourceType(reg));
@@ -74,7 +88,12 @@ function wave(reg: Registration): number {
  * concurrently. A failed resource is reported, not thrown; the others go on, as in the engine.
  * `state` holds what the engine would have stored, keyed by resource name.
  */
-export async function applyAll(host: Host, regs: Registration[], state: Map<string, Applied>, sequentialDatabases = false): Promise<Outcome> {
+export async function applyAll(
+  host: Host,
+  regs: Registration[],
+  state: Map<string, Applied>,
+  sequentialDatabases = false,
+): Promise<Outcome> {
   const outcome: Outcome = { created: [], updated: [], unchanged: [], failed: [] };
   const isDatabase = (r: Registration) => resourceType(r) === "MailboxDatabaseRpcSetting";
   const one = async (reg: Registration) => {
@@ -120,7 +139,8 @@ export async function preview(host: Host, regs: Registration[], state: Map<strin
       const checked = await host.check(urn, existing?.inputs ?? {}, reg.inputs);
       out.failures.push(...checked.failures.map((f) => ({ name: reg.name, ...f })));
       if (existing === undefined) out.creates.push(reg.name);
-      else if ((await host.diff(existing.id, urn, existing.outputs, checked.inputs)).changes !== "none") out.updates.push(reg.name);
+      else if ((await host.diff(existing.id, urn, existing.outputs, checked.inputs)).changes !== "none")
+        out.updates.push(reg.name);
     }),
   );
   const names = new Set(regs.map((r) => r.name));
@@ -130,7 +150,11 @@ export async function preview(host: Host, regs: Registration[], state: Map<strin
 }
 
 /** Deletes what the engine deletes: `names` (default: everything in state), dependents first (verification, databases, array, record, ports, claim). */
-export async function destroy(host: Host, state: Map<string, Applied>, names: string[] = [...state.keys()]): Promise<void> {
+export async function destroy(
+  host: Host,
+  state: Map<string, Applied>,
+  names: string[] = [...state.keys()],
+): Promise<void> {
   const order = (name: string) => {
     const urn = state.get(name)?.urn ?? "";
     const type = WAVES.find((t) => urn.includes(`:${t}::`));

@@ -45,7 +45,9 @@ export function loadPackage(): { pulumi: Pulumi; lib: ExchangeCas } {
 }
 
 /** Runs `program` under mocks and returns the registrations of custom resources, in order. */
-export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => unknown | Promise<unknown>): Promise<Registration[]> {
+export async function register(
+  program: (lib: ExchangeCas, pulumi: Pulumi) => unknown | Promise<unknown>,
+): Promise<Registration[]> {
   const { pulumi, lib } = loadPackage();
   const regs: Registration[] = [];
   await pulumi.runtime.setMocks(
@@ -61,7 +63,15 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
           provider = String((p as unknown as { value: unknown }).value);
         }
         if (args.custom !== false && provider) {
-          regs.push({ type: args.type, name: args.name, inputs: { ...raw, __provider: provider }, providerIsSecret, provider, urn: "", dependencies: [] });
+          regs.push({
+            type: args.type,
+            name: args.name,
+            inputs: { ...raw, __provider: provider },
+            providerIsSecret,
+            provider,
+            urn: "",
+            dependencies: [],
+          });
         }
         return { id: `${args.name}-id`, state: args.inputs };
       },
@@ -87,8 +97,12 @@ export async function register(program: (lib: ExchangeCas, pulumi: Pulumi) => un
       callback(error, response);
     });
   const result = await program(lib, pulumi);
-  const resources = (Array.isArray(result) ? result : [result]) as { urn?: { apply(f: (u: string) => void): unknown } }[];
-  await Promise.all(resources.map((r) => new Promise<void>((resolve) => (r.urn ? r.urn.apply(() => resolve()) : resolve()))));
+  const resources = (Array.isArray(result) ? result : [result]) as {
+    urn?: { apply(f: (u: string) => void): unknown };
+  }[];
+  await Promise.all(
+    resources.map((r) => new Promise<void>((resolve) => (r.urn ? r.urn.apply(() => resolve()) : resolve()))),
+  );
   // Registrations settle asynchronously; give the mock monitor a turn.
   await new Promise((resolve) => setTimeout(resolve, 10));
   return regs;
@@ -113,6 +127,11 @@ interface SiteLike {
  */
 export async function settleSite(site: SiteLike): Promise<string[]> {
   await site.ready;
-  const [warnings] = await Promise.all([settled(site.warnings), settled(site.fqdn), settled(site.addresses), settled(site.databases)]);
+  const [warnings] = await Promise.all([
+    settled(site.warnings),
+    settled(site.fqdn),
+    settled(site.addresses),
+    settled(site.databases),
+  ]);
   return warnings;
 }

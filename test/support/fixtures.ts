@@ -40,7 +40,9 @@ async function startHost(env: Record<string, string>): Promise<Host> {
 
 /** Closes the sessions this process opened through the installed package (a program's plan). */
 async function closeProgramSessions(): Promise<void> {
-  const runtime = createRequire(path.join(ROOT, "package.json"))("exchange-cas/runtime") as typeof import("exchange-cas/runtime");
+  const runtime = createRequire(path.join(ROOT, "package.json"))(
+    "exchange-cas/runtime",
+  ) as typeof import("exchange-cas/runtime");
   await runtime.sessions().closeAll();
 }
 

@@ -107,7 +107,13 @@ export class Host {
     try {
       child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
         cwd,
-        env: { ...process.env, EXCHANGE_CAS_READ_PREFETCH: STARTED_WITH_PREFETCH, PULUMI_NODEJS_PROJECT: PROJECT, PULUMI_PROJECT: PROJECT, ...env },
+        env: {
+          ...process.env,
+          EXCHANGE_CAS_READ_PREFETCH: STARTED_WITH_PREFETCH,
+          PULUMI_NODEJS_PROJECT: PROJECT,
+          PULUMI_PROJECT: PROJECT,
+          ...env,
+        },
         stdio: ["ignore", fd, fd],
       });
     } finally {
@@ -188,7 +194,10 @@ export class Host {
     return { inputs: js(res, "getInputs"), failures };
   }
 
-  async create(urn: string, properties: Record<string, unknown>): Promise<{ id: string; properties: Record<string, unknown> }> {
+  async create(
+    urn: string,
+    properties: Record<string, unknown>,
+  ): Promise<{ id: string; properties: Record<string, unknown> }> {
     const res = await this.call("create", req("CreateRequest", { urn, properties }));
     return { id: res.getId?.call(res) as string, properties: js(res, "getProperties") };
   }
@@ -203,7 +212,12 @@ export class Host {
     return { id: res.getId?.call(res) as string, properties: js(res, "getProperties"), inputs: js(res, "getInputs") };
   }
 
-  async diff(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResponse> {
+  async diff(
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<DiffResponse> {
     const res = await this.call("diff", req("DiffRequest", { id, urn, olds, news }));
     const code = res.getChanges?.call(res) as number;
     return {
@@ -213,7 +227,12 @@ export class Host {
     };
   }
 
-  async update(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async update(
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const res = await this.call("update", req("UpdateRequest", { id, urn, olds, news }));
     return js(res, "getProperties");
   }

@@ -51,7 +51,10 @@ export async function killHost(host: Host): Promise<void> {
   const pid = host.child.pid;
   if (pid === undefined) return;
   const tree = descendantsOf(pid);
-  const exited = host.child.exitCode !== null || host.child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => host.child.once("exit", () => resolve()));
+  const exited =
+    host.child.exitCode !== null || host.child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => host.child.once("exit", () => resolve()));
   host.child.kill("SIGKILL");
   for (const child of tree) {
     try {
@@ -83,7 +86,9 @@ export async function interruptAt(lab: Lab, host: Host, at: HangAt, operation: (
   );
   await until(() => settled || hangs(lab).length > before, `${at.command} to start and hang`);
   if (hangs(lab).length === before) {
-    throw new Error(`the operation ended before ${at.command} hung: ${failure instanceof Error ? failure.message : String(failure ?? "it succeeded")}`);
+    throw new Error(
+      `the operation ended before ${at.command} hung: ${failure instanceof Error ? failure.message : String(failure ?? "it succeeded")}`,
+    );
   }
   await killHost(host);
   await running;

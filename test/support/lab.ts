@@ -33,7 +33,9 @@ export const TEST_REMOTE: "local" | "ssh" = (() => {
   const value = (process.env.EXCHANGE_CAS_TEST_REMOTE ?? "").trim().toLowerCase();
   if (value === "" || value === "local") return "local";
   if (value === "ssh") return "ssh";
-  throw new Error(`EXCHANGE_CAS_TEST_REMOTE='${process.env.EXCHANGE_CAS_TEST_REMOTE}' is not understood: use 'ssh', or leave it unset for the local lab.`);
+  throw new Error(
+    `EXCHANGE_CAS_TEST_REMOTE='${process.env.EXCHANGE_CAS_TEST_REMOTE}' is not understood: use 'ssh', or leave it unset for the local lab.`,
+  );
 })();
 
 export interface Lab {
@@ -94,7 +96,12 @@ export function createLab(options: LabOptions = {}): Lab {
   let sshd: Sshd | undefined;
   if ((options.transport ?? TEST_REMOTE) === "ssh") {
     try {
-      sshd = startSshd({ statePath, pwsh: pwshPath(), dir: path.join(dir, "ssh"), ...(options.jumpHostAccount === true ? { jumpHostAccount: true } : {}) });
+      sshd = startSshd({
+        statePath,
+        pwsh: pwshPath(),
+        dir: path.join(dir, "ssh"),
+        ...(options.jumpHostAccount === true ? { jumpHostAccount: true } : {}),
+      });
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -141,7 +148,9 @@ export function makeLab(edit?: (state: JsonObject) => void): Lab {
 
 /** Every mailbox database's RpcClientAccessServer, by database name, as the lab has it now. */
 export async function labDatabases(lab: Pick<Lab, "json">): Promise<Record<string, string>> {
-  const rows = await lab.json<{ Name: string; RpcClientAccessServer: string }[]>("Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer");
+  const rows = await lab.json<{ Name: string; RpcClientAccessServer: string }[]>(
+    "Get-MailboxDatabase | Select-Object Name,RpcClientAccessServer",
+  );
   return Object.fromEntries(rows.map((r) => [r.Name, r.RpcClientAccessServer]));
 }
 

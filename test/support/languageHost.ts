@@ -18,13 +18,18 @@ interface GrpcServer {
   bindAsync(address: string, credentials: unknown, callback: (error: Error | null, port: number) => void): void;
   forceShutdown(): void;
 }
-const grpc = sdkRequire("@grpc/grpc-js") as { Server: new () => GrpcServer; ServerCredentials: { createInsecure(): unknown } };
+const grpc = sdkRequire("@grpc/grpc-js") as {
+  Server: new () => GrpcServer;
+  ServerCredentials: { createInsecure(): unknown };
+};
 const engineGrpc = sdkRequire("./proto/engine_grpc_pb") as { EngineService: unknown };
 const enginePb = sdkRequire("./proto/engine_pb") as Record<string, new () => Reply>;
 const resourceGrpc = sdkRequire("./proto/resource_grpc_pb") as { ResourceMonitorService: unknown };
 const resourcePb = sdkRequire("./proto/resource_pb") as Record<string, new () => Reply>;
 const { Empty } = sdkRequire("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
-const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: object): unknown } };
+const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: { fromJavaScript(value: object): unknown };
+};
 
 /** LogSeverity of engine.proto. */
 export const SEVERITY = { 0: "debug", 1: "info", 2: "warning", 3: "error" } as Record<number, string>;
@@ -47,7 +52,11 @@ export interface ProgramRun {
 }
 
 /** Runs `program` (default: the compiled site program) as `pulumi preview` would, with `config` (keys in `secretKeys` secret). */
-export async function runInLanguageHost(config: Record<string, string>, secretKeys: string[] = [], program = path.join(ROOT, "examples/dist")): Promise<ProgramRun> {
+export async function runInLanguageHost(
+  config: Record<string, string>,
+  secretKeys: string[] = [],
+  program = path.join(ROOT, "examples/dist"),
+): Promise<ProgramRun> {
   const logged: Logged[] = [];
   const registered: ProgramRun["registered"] = [];
   let root = "";
@@ -61,7 +70,11 @@ export async function runInLanguageHost(config: Record<string, string>, secretKe
   };
   server.addService(engineGrpc.EngineService, {
     log: ({ request }, done) => {
-      logged.push({ severity: SEVERITY[request.getSeverity?.() as number] ?? "unknown", message: request.getMessage?.() as string, urn: request.getUrn?.() as string });
+      logged.push({
+        severity: SEVERITY[request.getSeverity?.() as number] ?? "unknown",
+        message: request.getMessage?.() as string,
+        urn: request.getUrn?.() as string,
+      });
       done(null, new Empty());
     },
     getRootResource: (_call, done) => done(null, reply("GetRootResourceResponse", { Urn: root })),
@@ -82,15 +95,30 @@ export async function runInLanguageHost(config: Record<string, string>, secretKe
     registerResourceOutputs: (_call, done) => done(null, new Empty()),
     signalAndWaitForShutdown: (_call, done) => done(null, new Empty()),
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   try {
     const address = `127.0.0.1:${port}`;
     const child = spawn(
       process.execPath,
-      [sdkRequire.resolve("./cmd/run"), `--monitor=${address}`, `--engine=${address}`, "--project=exchange-cas", "--stack=headoffice", "--dry-run", `--root-directory=${ROOT}`, program],
+      [
+        sdkRequire.resolve("./cmd/run"),
+        `--monitor=${address}`,
+        `--engine=${address}`,
+        "--project=exchange-cas",
+        "--stack=headoffice",
+        "--dry-run",
+        `--root-directory=${ROOT}`,
+        program,
+      ],
       {
         cwd: ROOT,
-        env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys) },
+        env: {
+          ...process.env,
+          PULUMI_CONFIG: JSON.stringify(config),
+          PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys),
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

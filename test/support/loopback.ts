@@ -63,7 +63,11 @@ function stop({ server }: Listener): Promise<void> {
  * Listens on every one of `ports` at one loopback address of this test's own: a random address
  * (`pick`), and another while one of the ports is taken there (EADDRINUSE). Any other error is thrown.
  */
-export async function listenOnLoopback(ports: readonly number[], attempts = 20, pick: () => string = randomLoopbackAddress): Promise<Loopback> {
+export async function listenOnLoopback(
+  ports: readonly number[],
+  attempts = 20,
+  pick: () => string = randomLoopbackAddress,
+): Promise<Loopback> {
   const taken: string[] = [];
   for (let attempt = 0; attempt < attempts; attempt++) {
     const address = pick();
@@ -101,5 +105,7 @@ export async function listenOnLoopback(ports: readonly number[], attempts = 20, 
       },
     };
   }
-  throw new Error(`no loopback address with ports ${ports.join(", ")} free after ${attempts} tries (taken at ${taken.join(", ")})`);
+  throw new Error(
+    `no loopback address with ports ${ports.join(", ")} free after ${attempts} tries (taken at ${taken.join(", ")})`,
+  );
 }

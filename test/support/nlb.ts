@@ -30,9 +30,17 @@ export function serverIn(state: JsonObject, name: string): JsonObject {
 }
 
 /** Gives `server` a network interface of its own (replacing its list). */
-export function setInterface(state: JsonObject, server: string, address: string, mask = "255.255.255.0", extra: Record<string, Json> = {}): void {
+export function setInterface(
+  state: JsonObject,
+  server: string,
+  address: string,
+  mask = "255.255.255.0",
+  extra: Record<string, Json> = {},
+): void {
   const windows = serverIn(state, server).Windows as JsonObject;
-  windows.NetworkInterfaces = [{ InterfaceName: IFACE, IPAddress: address, SubnetMask: mask, DhcpEnabled: false, ...extra }];
+  windows.NetworkInterfaces = [
+    { InterfaceName: IFACE, IPAddress: address, SubnetMask: mask, DhcpEnabled: false, ...extra },
+  ];
 }
 
 export interface LabNode {
@@ -67,11 +75,15 @@ export function labClusters(lab: Pick<Lab, "json">): Promise<LabCluster[]> {
 
 /** Runs `script` on a lab server as PowerShell remoting would, the NLB module imported (the admin at that server). */
 export function onServer(lab: Pick<Lab, "pwsh">, server: string, script: string): Promise<string> {
-  return lab.pwsh(`Invoke-Command -ComputerName '${server}' -ScriptBlock { Import-Module NetworkLoadBalancingClusters; ${script} } -ErrorAction Stop | Out-String -Width 300`);
+  return lab.pwsh(
+    `Invoke-Command -ComputerName '${server}' -ScriptBlock { Import-Module NetworkLoadBalancingClusters; ${script} } -ErrorAction Stop | Out-String -Width 300`,
+  );
 }
 
 /** Each server's Outlook sessions now. */
 export async function sessionsOf(lab: Pick<Lab, "json">): Promise<Record<string, number>> {
-  const rows = await lab.json<{ Server: string; OutlookSessions: number }[]>("Get-ExchangeLabServerWindows | Select-Object Server, OutlookSessions");
+  const rows = await lab.json<{ Server: string; OutlookSessions: number }[]>(
+    "Get-ExchangeLabServerWindows | Select-Object Server, OutlookSessions",
+  );
   return Object.fromEntries(rows.map((r) => [r.Server, r.OutlookSessions]));
 }

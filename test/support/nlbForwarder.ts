@@ -85,7 +85,11 @@ function nodeHandler(server: string): (socket: net.Socket) => void {
  * Starts the forwarder for `servers` (their nodes' addresses follow in that order) and the VIP's
  * `ports`, following the lab state at `statePath`.
  */
-export async function startForwarder(statePath: string, servers: readonly string[], ports: readonly number[]): Promise<Forwarder> {
+export async function startForwarder(
+  statePath: string,
+  servers: readonly string[],
+  ports: readonly number[],
+): Promise<Forwarder> {
   for (let attempt = 0; ; attempt++) {
     const base = `127.${random(16, 250)}.${random(1, 250)}`;
     try {
@@ -96,13 +100,19 @@ export async function startForwarder(statePath: string, servers: readonly string
   }
 }
 
-async function start(statePath: string, base: string, servers: readonly string[], ports: readonly number[]): Promise<Forwarder> {
+async function start(
+  statePath: string,
+  base: string,
+  servers: readonly string[],
+  ports: readonly number[],
+): Promise<Forwarder> {
   const vip = `${base}.100`;
   const addresses = Object.fromEntries(servers.map((s, i) => [s, `${base}.${13 + i}`]));
   // Every address:port of the run is free now (else another /24): held for a moment, released.
   const probes: net.Server[] = [];
   try {
-    for (const address of [vip, ...Object.values(addresses)]) for (const port of ports) probes.push(await listenOn(address, port, (s) => s.destroy()));
+    for (const address of [vip, ...Object.values(addresses)])
+      for (const port of ports) probes.push(await listenOn(address, port, (s) => s.destroy()));
   } finally {
     await Promise.all(probes.map(closeServer));
   }
@@ -115,8 +125,16 @@ async function start(statePath: string, base: string, servers: readonly string[]
   const read = (): LabState => JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
   const clusterOf = (state: LabState) => (state.nlbClusters ?? []).find((c) => c.IPAddress === vip);
   const ruleFor = (cluster: { PortRules: LabRule[] }, port: number) =>
-    cluster.PortRules.find((r) => port >= r.StartPort && port <= r.EndPort && r.State === "Enabled" && r.Mode !== "Disabled" && r.Protocol.toLowerCase() !== "udp");
-  const serving = (cluster: { Nodes: LabNode[] }) => cluster.Nodes.filter((n) => SERVING.has(n.State)).sort((a, b) => a.HostID - b.HostID);
+    cluster.PortRules.find(
+      (r) =>
+        port >= r.StartPort &&
+        port <= r.EndPort &&
+        r.State === "Enabled" &&
+        r.Mode !== "Disabled" &&
+        r.Protocol.toLowerCase() !== "udp",
+    );
+  const serving = (cluster: { Nodes: LabNode[] }) =>
+    cluster.Nodes.filter((n) => SERVING.has(n.State)).sort((a, b) => a.HostID - b.HostID);
 
   /** The node NLB gives a new connection from `client` to `port`, or undefined (no rule, no node). */
   const choose = (state: LabState, port: number, client: string): string | undefined => {
@@ -127,7 +145,8 @@ async function start(statePath: string, base: string, servers: readonly string[]
     if (rule === undefined || nodes.length === 0) return undefined;
     if (rule.Mode === "Single") return nodes[0]?.Name;
     const octets = client.split(".").map(Number);
-    const key = rule.Affinity === "Network" ? (octets[2] ?? 0) : rule.Affinity === "None" ? random(0, 255) : (octets[3] ?? 0);
+    const key =
+      rule.Affinity === "Network" ? (octets[2] ?? 0) : rule.Affinity === "None" ? random(0, 255) : (octets[3] ?? 0);
     return nodes[key % nodes.length]?.Name;
   };
 
@@ -180,7 +199,8 @@ async function start(statePath: string, base: string, servers: readonly string[]
       for (const port of ports) {
         const key = `${server}:${port}`;
         const held = nodeListeners.get(key);
-        if (open.has(port) && held === undefined) nodeListeners.set(key, await listenOn(address, port, nodeHandler(server)));
+        if (open.has(port) && held === undefined)
+          nodeListeners.set(key, await listenOn(address, port, nodeHandler(server)));
         if (!open.has(port) && held !== undefined) {
           nodeListeners.delete(key);
           await closeServer(held);
@@ -224,7 +244,9 @@ async function start(statePath: string, base: string, servers: readonly string[]
           }
         };
         socket.on("data", onData);
-        socket.once("close", () => reject(new Error(`the VIP closed the connection from ${client} to port ${port} without a node answering`)));
+        socket.once("close", () =>
+          reject(new Error(`the VIP closed the connection from ${client} to port ${port} without a node answering`)),
+        );
       });
       return { node, socket };
     },

@@ -23,6 +23,7 @@ export function pwshPath(): string {
   const tools = path.join(os.homedir(), ".dotnet", "tools");
   const env = { ...process.env, PATH: [process.env.PATH ?? "", tools].filter((p) => p !== "").join(path.delimiter) };
   const found = findPwsh(env);
-  if (!fs.existsSync(found)) throw new Error(`pwsh not found at ${found}; run scripts/setup (the tests need PowerShell 7).`);
+  if (!fs.existsSync(found))
+    throw new Error(`pwsh not found at ${found}; run scripts/setup (the tests need PowerShell 7).`);
   return found;
 }

@@ -8,13 +8,18 @@ import { register, type Registration } from "./contract";
 import { ROOT } from "./host";
 
 const nodeRequire = createRequire(path.join(ROOT, "package.json"));
-const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+const yaml = createRequire(nodeRequire.resolve("@pulumi/pulumi/package.json"))("js-yaml") as {
+  load(text: string): unknown;
+};
 
 /** Pulumi.<stack>.yaml's config as the engine hands it to the program: every value a string. */
 export function stackFileConfig(stack: string): Record<string, string> {
-  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
   const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(file.config))
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
   return config;
 }
 
@@ -34,14 +39,20 @@ type Write = typeof process.stdout.write;
 const CONSOLE = ["log", "info", "warn", "error", "debug"] as const;
 
 function text(value: unknown): string {
-  return value instanceof Error ? `${value.message}\n${value.stack ?? ""}` : typeof value === "string" ? value : JSON.stringify(value);
+  return value instanceof Error
+    ? `${value.message}\n${value.stack ?? ""}`
+    : typeof value === "string"
+      ? value
+      : JSON.stringify(value);
 }
 
 /**
  * Runs `work` while recording console output and stdout/stderr writes (still passed through), and
  * the promise rejections nothing handled (recorded, and kept from the test runner's own handler).
  */
-export async function capturePrinted<T>(work: () => Promise<T>): Promise<{ result: T; printed: string; unhandled: unknown[] }> {
+export async function capturePrinted<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; printed: string; unhandled: unknown[] }> {
   const chunks: string[] = [];
   const unhandled: unknown[] = [];
   const saved = {
@@ -105,7 +116,9 @@ export async function runExample(config: Record<string, string>, secretKeys: str
         return [];
       }
       const names = Object.keys(exported);
-      const settled = await Promise.allSettled(names.map((n) => (exported[n] as { promise(): Promise<unknown> }).promise()));
+      const settled = await Promise.allSettled(
+        names.map((n) => (exported[n] as { promise(): Promise<unknown> }).promise()),
+      );
       names.forEach((n, i) => (outputs[n] = settled[i] as PromiseSettledResult<unknown>));
       return [];
     }),

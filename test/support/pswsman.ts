@@ -19,7 +19,10 @@ export function pswsmanStandIn(): PswsmanStandIn {
   const moduleDir = path.join(dir, "PSWSMan", "3.0.0");
   fs.mkdirSync(moduleDir, { recursive: true });
   const marker = path.join(dir, "enabled");
-  fs.writeFileSync(path.join(moduleDir, "PSWSMan.psm1"), `function Enable-PSWSMan { [CmdletBinding()] param([switch]$Force) Set-Content -LiteralPath '${marker}' -Value $Force }\n`);
+  fs.writeFileSync(
+    path.join(moduleDir, "PSWSMan.psm1"),
+    `function Enable-PSWSMan { [CmdletBinding()] param([switch]$Force) Set-Content -LiteralPath '${marker}' -Value $Force }\n`,
+  );
   fs.writeFileSync(
     path.join(moduleDir, "PSWSMan.psd1"),
     "@{ RootModule = 'PSWSMan.psm1'; ModuleVersion = '3.0.0'; GUID = '92ec96bf-3ff4-41b2-8694-cd3ee636d3fd'; FunctionsToExport = @('Enable-PSWSMan') }\n",

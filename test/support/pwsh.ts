@@ -86,7 +86,11 @@ export function runPwsh(script: string, options: RunOptions = {}): Promise<RunRe
     // Its own process group: ~/.dotnet/tools/pwsh is a shim that runs pwsh as a child, and a
     // timeout must kill both, or the orphan keeps stdout open (and sleeps on).
     const ownGroup = process.platform !== "win32";
-    const child = spawn(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], { env, cwd: ROOT, detached: ownGroup });
+    const child = spawn(pwshPath(), ["-NoProfile", "-NonInteractive", "-Command", "-"], {
+      env,
+      cwd: ROOT,
+      detached: ownGroup,
+    });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -118,13 +122,19 @@ export function resultOf<T>(run: RunResult): T {
   const lines = run.stdout.split(/\r?\n/).filter((line) => line.includes(RESULT_MARKER));
   const last = lines[lines.length - 1];
   if (last === undefined) {
-    throw new Error(`script emitted no result (exit ${String(run.code)})\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+    throw new Error(
+      `script emitted no result (exit ${String(run.code)})\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`,
+    );
   }
   return JSON.parse(last.slice(last.indexOf(RESULT_MARKER) + RESULT_MARKER.length)) as T;
 }
 
 /** Runs a script against a lab state and returns what it emitted. */
-export async function runLab<T>(script: string, statePath: string, options: Omit<RunOptions, "statePath"> = {}): Promise<T> {
+export async function runLab<T>(
+  script: string,
+  statePath: string,
+  options: Omit<RunOptions, "statePath"> = {},
+): Promise<T> {
   return resultOf<T>(await runPwsh(script, { ...options, statePath }));
 }
 
@@ -182,7 +192,13 @@ const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
  * The console's environment: this process's as the worker loaded it, so a variable a test sets for
  * a while (LC_ALL, EXCHANGE_LAB_WIRE...) never stays with the console for the worker's life.
  */
-const CONSOLE_ENV: NodeJS.ProcessEnv = { ...process.env, TERM: "dumb", NO_COLOR: "1", POWERSHELL_TELEMETRY_OPTOUT: "1", EXCHANGE_LAB_STATE: "" };
+const CONSOLE_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  TERM: "dumb",
+  NO_COLOR: "1",
+  POWERSHELL_TELEMETRY_OPTOUT: "1",
+  EXCHANGE_LAB_STATE: "",
+};
 
 /**
  * One long-lived pwsh with the lab module imported, shared by every test of this worker process:
@@ -207,8 +223,12 @@ export class LabConsole {
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => this.receive(chunk));
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
       child.on("error", (error) => this.fail(error));
-      child.on("close", (code) => this.fail(new Error(`the lab console (pwsh) exited (${String(code)}): ${this.stderr}`)));
-      child.stdin.write(`. ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64(CONSOLE_PRELUDE)}'))))\n`);
+      child.on("close", (code) =>
+        this.fail(new Error(`the lab console (pwsh) exited (${String(code)}): ${this.stderr}`)),
+      );
+      child.stdin.write(
+        `. ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64(CONSOLE_PRELUDE)}'))))\n`,
+      );
     });
     return this.ready;
   }

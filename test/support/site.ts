@@ -22,7 +22,11 @@ export interface Declared {
 export const HO_FQDN = "outlook-ho.exchangeserverpro.net";
 
 /** Runs a site program: the article's HeadOffice declaration with `args` over it, as resource `name`. */
-export async function declareSite(connection: ConnectionInput, args: SiteArgs = {}, name = "headoffice"): Promise<Declared> {
+export async function declareSite(
+  connection: ConnectionInput,
+  args: SiteArgs = {},
+  name = "headoffice",
+): Promise<Declared> {
   const out: Declared = { regs: [], warnings: [], databases: [] };
   out.regs = await register(async (lib) => {
     const site = new lib.CasArraySite(name, {

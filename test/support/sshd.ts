@@ -55,7 +55,11 @@ export const ENDPOINT_COMMANDS = [
 ] as const;
 
 /** An ssh connection as a resource takes it (plain data). */
-export type SshConnectionData = z.input<typeof SshConnectionSchema> & { kind: "ssh"; port: number; knownHostsFile: string };
+export type SshConnectionData = z.input<typeof SshConnectionSchema> & {
+  kind: "ssh";
+  port: number;
+  knownHostsFile: string;
+};
 
 export interface Sshd {
   dir: string;
@@ -189,7 +193,8 @@ export function sshKeys(): SshKeys {
 
 /** Writes the fixture's files and starts sshd; returns once it listens. Throws when it cannot. */
 export function startSshd(options: SshdOptions): Sshd {
-  if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: run scripts/setup (it installs Debian's openssh-server).`);
+  if (!fs.existsSync(SSHD))
+    throw new Error(`${SSHD} is missing: run scripts/setup (it installs Debian's openssh-server).`);
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "excas-sshd-"));
   try {
     return start(options, dir, options.dir === undefined);
@@ -257,7 +262,8 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
     "export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off NO_COLOR=1 TERM=dumb",
   ];
   if (process.env.DOTNET_ROOT) env.push(`export DOTNET_ROOT=${shQuote(process.env.DOTNET_ROOT)}`);
-  if (process.env.EXCHANGE_LAB_LOCK_TIMEOUT_MS) env.push(`export EXCHANGE_LAB_LOCK_TIMEOUT_MS=${shQuote(process.env.EXCHANGE_LAB_LOCK_TIMEOUT_MS)}`);
+  if (process.env.EXCHANGE_LAB_LOCK_TIMEOUT_MS)
+    env.push(`export EXCHANGE_LAB_LOCK_TIMEOUT_MS=${shQuote(process.env.EXCHANGE_LAB_LOCK_TIMEOUT_MS)}`);
   fs.writeFileSync(
     file("powershell-subsystem"),
     [
@@ -272,7 +278,11 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
 
   // The client key can do one thing only: run that subsystem (no shell, no forwarding, no pty).
   const clientPub = fs.readFileSync(`${keys.clientKey}.pub`, "utf8").trim();
-  fs.writeFileSync(file("authorized_keys"), `restrict,command=${JSON.stringify(file("powershell-subsystem"))} ${clientPub}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    file("authorized_keys"),
+    `restrict,command=${JSON.stringify(file("powershell-subsystem"))} ${clientPub}\n`,
+    { mode: 0o600 },
+  );
   const hostPub = fs.readFileSync(`${keys.hostKey}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 
   const tried = new Set<number>();
@@ -307,7 +317,9 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
     const args = ["-D", "-f", file("sshd_config"), "-E", file("sshd.log")];
     // setpriv --pdeathsig: sshd dies with this process even when it is killed without notice.
     const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => fs.existsSync(p));
-    const child = setpriv ? spawn(setpriv, ["--pdeathsig", "KILL", "--", SSHD, ...args], { stdio: "ignore" }) : spawn(SSHD, args, { stdio: "ignore" });
+    const child = setpriv
+      ? spawn(setpriv, ["--pdeathsig", "KILL", "--", SSHD, ...args], { stdio: "ignore" })
+      : spawn(SSHD, args, { stdio: "ignore" });
     child.on("error", () => undefined);
     const pid = child.pid;
     if (pid === undefined) throw new Error(`${SSHD} could not be started.`);
@@ -337,7 +349,14 @@ function start(options: SshdOptions, dir: string, ownDir: boolean): Sshd {
       keyFilePath: keys.clientKey,
       knownHostsFile: file("known_hosts"),
       pid,
-      connection: { kind: "ssh", hostName: "127.0.0.1", port, userName, keyFilePath: keys.clientKey, knownHostsFile: file("known_hosts") },
+      connection: {
+        kind: "ssh",
+        hostName: "127.0.0.1",
+        port,
+        userName,
+        keyFilePath: keys.clientKey,
+        knownHostsFile: file("known_hosts"),
+      },
       log,
       stop() {
         if (stopped) return;

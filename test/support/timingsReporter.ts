@@ -63,17 +63,24 @@ export default class TimingsReporter implements Reporter {
     }
     const sorted = [...this.files].sort((a, b) => b.wallMs - a.wallMs);
     fs.mkdirSync(OUT_DIR, { recursive: true });
-    fs.writeFileSync(path.join(OUT_DIR, "timings.json"), JSON.stringify({ finishedAt: new Date().toISOString(), wallMs, projects, files: sorted }, null, 2) + "\n");
+    fs.writeFileSync(
+      path.join(OUT_DIR, "timings.json"),
+      JSON.stringify({ finishedAt: new Date().toISOString(), wallMs, projects, files: sorted }, null, 2) + "\n",
+    );
 
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const lines = ["", "test timings (all of them in .test-results/timings.json):"];
-    for (const [name, p] of Object.entries(projects).sort()) lines.push(`  project ${name}: ${p.files} files, ${p.tests} tests, ${s(p.wallMs)} wall`);
+    for (const [name, p] of Object.entries(projects).sort())
+      lines.push(`  project ${name}: ${p.files} files, ${p.tests} tests, ${s(p.wallMs)} wall`);
     lines.push("  the ten slowest files:");
-    for (const f of sorted.slice(0, 10)) lines.push(`    ${s(f.wallMs).padStart(8)}  ${f.project.padEnd(5)}  ${f.file} (${f.tests} tests)`);
+    for (const f of sorted.slice(0, 10))
+      lines.push(`    ${s(f.wallMs).padStart(8)}  ${f.project.padEnd(5)}  ${f.file} (${f.tests} tests)`);
     const tests = this.files.reduce((n, f) => n + f.tests, 0);
     const failed = this.files.reduce((n, f) => n + f.failed, 0);
     // A file that failed outside its tests (a hook, an import) counts as one failure.
-    const brokenFiles = modules.filter((m) => m.state() === "failed" && ![...m.children.allTests()].some((t) => t.result().state === "failed")).length;
+    const brokenFiles = modules.filter(
+      (m) => m.state() === "failed" && ![...m.children.allTests()].some((t) => t.result().state === "failed"),
+    ).length;
     lines.push(`  vitest: ${s(wallMs)} wall`, `tests: ${tests - failed} passed, ${failed + brokenFiles} failed`);
     process.stdout.write(lines.join("\n") + "\n");
   }

@@ -9,7 +9,10 @@ import type { MailboxDatabaseRpcSettingArgs } from "../../provider/resources/mai
 import type { StaticRpcPortsArgs } from "../../provider/resources/staticRpcPorts";
 import { clientAccessArray, type ClientAccessArrayInputs } from "../../provider/runtime/clientAccessArray";
 import { dnsARecord, type DnsARecordInputs } from "../../provider/runtime/dnsARecord";
-import { mailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingInputs } from "../../provider/runtime/mailboxDatabaseRpcSetting";
+import {
+  mailboxDatabaseRpcSetting,
+  type MailboxDatabaseRpcSettingInputs,
+} from "../../provider/runtime/mailboxDatabaseRpcSetting";
 import { staticRpcPorts, type StaticRpcPortsInputs } from "../../provider/runtime/staticRpcPorts";
 import { casArrayVerification, type CasArrayVerificationInputs } from "../../provider/runtime/verification";
 
@@ -23,8 +26,17 @@ describe("the Args of each resource class and its runtime's input schema", () =>
   });
 
   it("give every input a diff rule", () => {
-    for (const definition of [clientAccessArray, dnsARecord, mailboxDatabaseRpcSetting, staticRpcPorts, casArrayVerification]) {
-      expect([definition.kind, Object.keys(definition.diffRules).sort()]).toEqual([definition.kind, Object.keys(definition.inputs).sort()]);
+    for (const definition of [
+      clientAccessArray,
+      dnsARecord,
+      mailboxDatabaseRpcSetting,
+      staticRpcPorts,
+      casArrayVerification,
+    ]) {
+      expect([definition.kind, Object.keys(definition.diffRules).sort()]).toEqual([
+        definition.kind,
+        Object.keys(definition.inputs).sort(),
+      ]);
     }
   });
 });

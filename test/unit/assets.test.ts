@@ -11,7 +11,13 @@ const PS = path.resolve(__dirname, "../../provider/ps");
 const COMPILED = path.resolve(__dirname, "../../provider/shell", "../../ps");
 
 /** Every ps/ file the provider sends or imports. */
-const ASSETS = ["wrapper.ps1", "ExcasDns/ExcasDns.psd1", "ExcasServer/ExcasServer.psd1", "server/StaticRpcPorts.ps1", "server/NlbCluster.ps1"];
+const ASSETS = [
+  "wrapper.ps1",
+  "ExcasDns/ExcasDns.psd1",
+  "ExcasServer/ExcasServer.psd1",
+  "server/StaticRpcPorts.ps1",
+  "server/NlbCluster.ps1",
+];
 
 async function failure(work: () => unknown): Promise<unknown> {
   try {
@@ -67,7 +73,10 @@ describe("a ps/ file (psAsset)", () => {
 describe("a package without its ps/ files", () => {
   async function withoutFiles() {
     vi.resetModules();
-    vi.doMock("node:fs", async (importOriginal) => ({ ...(await importOriginal<typeof import("node:fs")>()), existsSync: () => false }));
+    vi.doMock("node:fs", async (importOriginal) => ({
+      ...(await importOriginal<typeof import("node:fs")>()),
+      existsSync: () => false,
+    }));
     // A session that started pwsh would get this far: it must fail before.
     const started = vi.fn(function PowerShell() {
       throw new Error("pwsh was started");
@@ -92,10 +101,14 @@ describe("a package without its ps/ files", () => {
     const { bootstrap, session, rpcPorts, nlb, started } = await withoutFiles();
     const lab = { kind: "lab", statePath: "/s.json", modulePath: "/m.psd1" } as const;
     // Before any pwsh starts: an incomplete package leaves no process behind.
-    expect(await failure(() => session.PwshSession.start("/nonexistent/pwsh", 1000))).toMatchObject(missing("wrapper.ps1"));
+    expect(await failure(() => session.PwshSession.start("/nonexistent/pwsh", 1000))).toMatchObject(
+      missing("wrapper.ps1"),
+    );
     expect(started).not.toHaveBeenCalled();
     expect(await failure(() => bootstrap.bootstrapScript(lab))).toMatchObject(missing("ExcasDns/ExcasDns.psd1"));
-    expect(await failure(() => bootstrap.bootstrapScript({ kind: "winrm", authentication: "Kerberos" }))).toMatchObject(missing("ExcasServer/ExcasServer.psd1"));
+    expect(await failure(() => bootstrap.bootstrapScript({ kind: "winrm", authentication: "Kerberos" }))).toMatchObject(
+      missing("ExcasServer/ExcasServer.psd1"),
+    );
     expect(await failure(() => rpcPorts.staticRpcPortsScript())).toMatchObject(missing("server/StaticRpcPorts.ps1"));
     expect(await failure(() => nlb.nlbScript())).toMatchObject(missing("server/NlbCluster.ps1"));
   });

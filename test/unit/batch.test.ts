@@ -12,7 +12,11 @@ import type { Envelope } from "../../provider/shell/envelope";
 import { sessions } from "../../provider/shell/registry";
 import type { CommandSpec } from "../../provider/shell/session";
 
-const connection: Connection = { kind: "lab", statePath: "/nonexistent/state.json", modulePath: "/nonexistent/ExchangeLab.psd1" };
+const connection: Connection = {
+  kind: "lab",
+  statePath: "/nonexistent/state.json",
+  modulePath: "/nonexistent/ExchangeLab.psd1",
+};
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -38,7 +42,21 @@ function fakeSession() {
       return specs.map((s): Envelope => {
         const target = s.target ?? "";
         return target.startsWith("bad")
-          ? { ok: false, data: [], errors: [{ type: "E", category: "NotSpecified", fqid: "E", message: `${target} failed`, target, cmdlet: s.cmdlet }], warnings: [] }
+          ? {
+              ok: false,
+              data: [],
+              errors: [
+                {
+                  type: "E",
+                  category: "NotSpecified",
+                  fqid: "E",
+                  message: `${target} failed`,
+                  target,
+                  cmdlet: s.cmdlet,
+                },
+              ],
+              warnings: [],
+            }
           : { ok: true, data: [target.toUpperCase()], errors: [], warnings: [] };
       });
     });
@@ -63,7 +81,12 @@ function fakeSession() {
 function plan(keys: string[]): BatchPlan<string> {
   return {
     commands: keys.map((k): CommandSpec => ({ cmdlet: "Get-Thing", target: k, script: `Get-Thing ${k}` })),
-    settle: (envelopes) => envelopes.map((e) => (e.ok ? { ok: true as const, value: String(e.data[0]) } : { ok: false as const, error: new Error(e.errors[0]?.message) })),
+    settle: (envelopes) =>
+      envelopes.map((e) =>
+        e.ok
+          ? { ok: true as const, value: String(e.data[0]) }
+          : { ok: false as const, error: new Error(e.errors[0]?.message) },
+      ),
   };
 }
 
@@ -126,7 +149,12 @@ describe("Batcher", () => {
     fakeSession();
     const batcher = new Batcher<string, string>(connection, plan, (k) => k);
     const results = await Promise.allSettled(["a", "bad1", "b", "bad1"].map((k) => batcher.load(k)));
-    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual(["A", "bad1 failed", "B", "bad1 failed"]);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      "A",
+      "bad1 failed",
+      "B",
+      "bad1 failed",
+    ]);
   });
 
   it("waits for an asynchronous settle", async () => {
@@ -143,11 +171,21 @@ describe("Batcher", () => {
 
   it("fails a request its plan gave no outcome, saying so", async () => {
     fakeSession();
-    const batcher = new Batcher<string, string>(connection, (keys) => ({ ...plan(keys), settle: () => [{ ok: true, value: "only one" }] }));
+    const batcher = new Batcher<string, string>(connection, (keys) => ({
+      ...plan(keys),
+      settle: () => [{ ok: true, value: "only one" }],
+    }));
     const results = await Promise.allSettled([batcher.load("a"), batcher.load("b")]);
     expect(results).toEqual([
       { status: "fulfilled", value: "only one" },
-      { status: "rejected", reason: expect.objectContaining({ name: "ExchangeCasError", code: "internal-error", message: "internal error: a batched request got no answer" }) },
+      {
+        status: "rejected",
+        reason: expect.objectContaining({
+          name: "ExchangeCasError",
+          code: "internal-error",
+          message: "internal error: a batched request got no answer",
+        }),
+      },
     ]);
   });
 
@@ -170,7 +208,11 @@ describe("Batcher", () => {
       (k) => k,
     );
     const b = await Promise.allSettled(["x", "y", "x"].map((k) => own.load(k)));
-    expect(b.map((r) => r.status === "rejected" && (r.reason as Error).message)).toEqual(["x: the session died", "y: the session died", "x: the session died"]);
+    expect(b.map((r) => r.status === "rejected" && (r.reason as Error).message)).toEqual([
+      "x: the session died",
+      "y: the session died",
+      "x: the session died",
+    ]);
   });
 
   it("fails the requests of a batch whose plan could not be built, with the plan's error", async () => {
@@ -196,7 +238,9 @@ describe("Batcher", () => {
     await new Promise((resolve) => setImmediate(resolve));
     waiting.push(batcher.load("c"));
     reject(cannotOpen);
-    expect(await Promise.allSettled(waiting)).toEqual(["a", "b", "c"].map(() => ({ status: "rejected", reason: cannotOpen })));
+    expect(await Promise.allSettled(waiting)).toEqual(
+      ["a", "b", "c"].map(() => ({ status: "rejected", reason: cannotOpen })),
+    );
     expect(session.runBatch).toHaveBeenCalledTimes(1);
     expect(batcher.counts).toEqual({ turns: 0, requests: 0 });
     expect(await batcher.load("d")).toBe("D");

@@ -3,11 +3,18 @@
 // changes are updates, which are replaces, and which differences are no change at all (the case
 // of a name, a trailing dot, a default left out, the order of addresses or of a connection's keys).
 import { describe, expect, it } from "vitest";
-import { clientAccessArray, clientAccessArrayDiffRules, type ClientAccessArrayOutputs } from "../../provider/runtime/clientAccessArray";
+import {
+  clientAccessArray,
+  clientAccessArrayDiffRules,
+  type ClientAccessArrayOutputs,
+} from "../../provider/runtime/clientAccessArray";
 import { diffState } from "../../provider/runtime/contract";
 import { canonicalJson, diffInputs, sameAs, sameName, type DiffRules } from "../../provider/runtime/diff";
 import { dnsARecord, dnsARecordDiffRules, type DnsARecordOutputs } from "../../provider/runtime/dnsARecord";
-import { mailboxDatabaseRpcSetting, type MailboxDatabaseRpcSettingOutputs } from "../../provider/runtime/mailboxDatabaseRpcSetting";
+import {
+  mailboxDatabaseRpcSetting,
+  type MailboxDatabaseRpcSettingOutputs,
+} from "../../provider/runtime/mailboxDatabaseRpcSetting";
 import { staticRpcPortsDiffRules, type StaticRpcPortsOutputs } from "../../provider/runtime/staticRpcPorts";
 import { casArrayVerificationDiffRules, type CasArrayVerificationOutputs } from "../../provider/runtime/verification";
 
@@ -27,12 +34,18 @@ describe("diffInputs, the one helper", () => {
   const olds = { a: { k: 1, j: [2] }, held: "Name", c: "Other", id: "guid-1" };
 
   it("compares objects whatever their key order, and reads the state property a rule names", () => {
-    expect(diffInputs(rules, olds, { a: { j: [2], k: 1 }, b: "NAME", c: "other" })).toEqual({ changes: false, replaces: [], changed: [] });
+    expect(diffInputs(rules, olds, { a: { j: [2], k: 1 }, b: "NAME", c: "other" })).toEqual({
+      changes: false,
+      replaces: [],
+      changed: [],
+    });
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
     expect(canonicalJson([{ b: 1, a: 2 }])).toBe('[{"a":2,"b":1}]');
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
     expect(canonicalJson({ b: 1, c: 2, a: 3 })).toBe('{"a":3,"b":1,"c":2}');
-    expect(canonicalJson({ kind: "lab", b: { z: 1, y: [{ d: 1, c: 2 }] } })).toBe('{"b":{"y":[{"c":2,"d":1}],"z":1},"kind":"lab"}');
+    expect(canonicalJson({ kind: "lab", b: { z: 1, y: [{ d: 1, c: 2 }] } })).toBe(
+      '{"b":{"y":[{"c":2,"d":1}],"z":1},"kind":"lab"}',
+    );
   });
 
   it("lists every changed input, the replacing ones apart, in the table's order", () => {
@@ -55,7 +68,11 @@ describe("diffInputs, the one helper", () => {
   });
 
   it("is a change when the resource reports drift, with no input changed", () => {
-    expect(diffInputs(rules, olds, { a: olds.a, b: "name", c: "other" }, true)).toEqual({ changes: true, replaces: [], changed: [] });
+    expect(diffInputs(rules, olds, { a: olds.a, b: "name", c: "other" }, true)).toEqual({
+      changes: true,
+      replaces: [],
+      changed: [],
+    });
   });
 
   it("compares names without case, FQDNs without case or trailing dot, IPv4 sets in any order", () => {
@@ -101,10 +118,16 @@ describe("ClientAccessArray", () => {
     members: ["HO-EX2010-MB1"],
     guid: "0f0e0d0c-0000-0000-0000-000000000001",
     distinguishedName: "CN=cas-headoffice",
-    exchangeLegacyDn: "/o=First Organization/ou=Exchange Administrative Group/cn=Configuration/cn=Servers/cn=cas-headoffice",
+    exchangeLegacyDn:
+      "/o=First Organization/ou=Exchange Administrative Group/cn=Configuration/cn=Servers/cn=cas-headoffice",
     connection: LAB,
   } satisfies ClientAccessArrayOutputs;
-  const news = { name: "cas-headoffice", fqdn: "outlook-ho.exchangeserverpro.net", site: "Head Office", connection: LAB };
+  const news = {
+    name: "cas-headoffice",
+    fqdn: "outlook-ho.exchangeserverpro.net",
+    site: "Head Office",
+    connection: LAB,
+  };
   const changed = (over: Record<string, unknown>, old: Partial<ClientAccessArrayOutputs> = {}) => {
     const result = diffState(clientAccessArray, { ...olds, ...old }, { ...news, ...over });
     expect(result.replaces).toEqual([]);
@@ -113,7 +136,16 @@ describe("ClientAccessArray", () => {
 
   it("declares that nothing replaces the array: name, FQDN and site change in place", () => {
     expect(Object.entries(clientAccessArrayDiffRules).filter(([, rule]) => rule.replaces === true)).toEqual([]);
-    expect(Object.keys(clientAccessArrayDiffRules)).toEqual(["name", "fqdn", "site", "adopt", "restore", "onDelete", "connection", "plannedBySite"]);
+    expect(Object.keys(clientAccessArrayDiffRules)).toEqual([
+      "name",
+      "fqdn",
+      "site",
+      "adopt",
+      "restore",
+      "onDelete",
+      "connection",
+      "plannedBySite",
+    ]);
   });
 
   it("is no change for a connection whose settings come in another order, nor an FQDN with a trailing dot", () => {
@@ -166,21 +198,39 @@ describe("DnsARecord", () => {
     dnsServer: "DC01",
     connection: LAB,
   } satisfies DnsARecordOutputs;
-  const news = { zone: "exchangeserverpro.net", name: "outlook-ho", dnsServer: "DC01", addresses: ["10.1.0.10", "10.1.0.9"], ttl: 3600, connection: LAB };
-  const diff = (over: Record<string, unknown>, old: Partial<DnsARecordOutputs> = {}) => engine(diffState(dnsARecord, { ...olds, ...old }, { ...news, ...over }));
+  const news = {
+    zone: "exchangeserverpro.net",
+    name: "outlook-ho",
+    dnsServer: "DC01",
+    addresses: ["10.1.0.10", "10.1.0.9"],
+    ttl: 3600,
+    connection: LAB,
+  };
+  const diff = (over: Record<string, unknown>, old: Partial<DnsARecordOutputs> = {}) =>
+    engine(diffState(dnsARecord, { ...olds, ...old }, { ...news, ...over }));
 
   it("replaces on another zone, name or DNS server: the record's identity", () => {
-    expect(Object.keys(dnsARecordDiffRules).filter((key) => dnsARecordDiffRules[key]?.replaces === true)).toEqual(["zone", "name", "dnsServer"]);
+    expect(Object.keys(dnsARecordDiffRules).filter((key) => dnsARecordDiffRules[key]?.replaces === true)).toEqual([
+      "zone",
+      "name",
+      "dnsServer",
+    ]);
     expect(diff({ zone: "contoso.com" })).toEqual({ changes: true, replaces: ["zone"] });
     expect(diff({ name: "outlook" })).toEqual({ changes: true, replaces: ["name"] });
     expect(diff({ dnsServer: "DC02" })).toEqual({ changes: true, replaces: ["dnsServer"] });
-    expect(diff({ zone: "contoso.com", name: "outlook", dnsServer: "DC02" })).toEqual({ changes: true, replaces: ["zone", "name", "dnsServer"] });
+    expect(diff({ zone: "contoso.com", name: "outlook", dnsServer: "DC02" })).toEqual({
+      changes: true,
+      replaces: ["zone", "name", "dnsServer"],
+    });
     expect(diff({ name: undefined })).toEqual({ changes: true, replaces: ["name"] });
   });
 
   it("is no change for the same inputs: names in another case, addresses in another order, defaults left out", () => {
     expect(diff({})).toEqual({ changes: false, replaces: [] });
-    expect(diff({ zone: "ExchangeServerPro.net", name: "Outlook-HO", dnsServer: "dc01" })).toEqual({ changes: false, replaces: [] });
+    expect(diff({ zone: "ExchangeServerPro.net", name: "Outlook-HO", dnsServer: "dc01" })).toEqual({
+      changes: false,
+      replaces: [],
+    });
     expect(diff({ adopt: false })).toEqual({ changes: false, replaces: [] });
     expect(diff({}, { adopt: false })).toEqual({ changes: false, replaces: [] });
     expect(diff({ onDelete: "restore" })).toEqual({ changes: false, replaces: [] });
@@ -231,12 +281,21 @@ describe("MailboxDatabaseRpcSetting", () => {
     onDelete: "restore",
     connection: LAB,
   } satisfies MailboxDatabaseRpcSettingOutputs;
-  const news = { database: "MB-HO-01", rpcClientAccessServer: "outlook-ho.exchangeserverpro.net", onDelete: "restore", connection: LAB };
-  const diff = (over: Record<string, unknown>, old: Partial<MailboxDatabaseRpcSettingOutputs> = {}) => engine(diffState(mailboxDatabaseRpcSetting, { ...olds, ...old }, { ...news, ...over }));
+  const news = {
+    database: "MB-HO-01",
+    rpcClientAccessServer: "outlook-ho.exchangeserverpro.net",
+    onDelete: "restore",
+    connection: LAB,
+  };
+  const diff = (over: Record<string, unknown>, old: Partial<MailboxDatabaseRpcSettingOutputs> = {}) =>
+    engine(diffState(mailboxDatabaseRpcSetting, { ...olds, ...old }, { ...news, ...over }));
 
   it("keeps the resource for the same database named by name (any case) or by Guid", () => {
     expect(diff({})).toEqual({ changes: false, replaces: [] });
-    expect(diff({ database: "mb-ho-01", rpcClientAccessServer: "OUTLOOK-HO.exchangeserverpro.net" })).toEqual({ changes: false, replaces: [] });
+    expect(diff({ database: "mb-ho-01", rpcClientAccessServer: "OUTLOOK-HO.exchangeserverpro.net" })).toEqual({
+      changes: false,
+      replaces: [],
+    });
     expect(diff({ database: olds.guid.toUpperCase() })).toEqual({ changes: false, replaces: [] });
   });
 
@@ -300,11 +359,25 @@ describe("CasArrayVerification", () => {
     site: "Head Office",
     connection: LAB,
     mode: "warn",
-    verification: { ok: true, dns: { server: "DC01", resolved: [], expected: [], ok: true }, members: { names: [], ok: true }, tcp: [], failures: [] },
+    verification: {
+      ok: true,
+      dns: { server: "DC01", resolved: [], expected: [], ok: true },
+      members: { names: [], ok: true },
+      tcp: [],
+      failures: [],
+    },
   } satisfies CasArrayVerificationOutputs;
-  const news = { fqdn: "outlook-ho.exchangeserverpro.net", dnsServer: "DC01", dnsConnection: LAB, addresses: ["10.1.0.9", "10.1.0.10"], site: "Head Office", connection: LAB };
+  const news = {
+    fqdn: "outlook-ho.exchangeserverpro.net",
+    dnsServer: "DC01",
+    dnsConnection: LAB,
+    addresses: ["10.1.0.9", "10.1.0.10"],
+    site: "Head Office",
+    connection: LAB,
+  };
   const changed = (over: Record<string, unknown>, old: Partial<CasArrayVerificationOutputs> = {}) =>
-    diffInputs(casArrayVerificationDiffRules, { ...olds, ...old } as CasArrayVerificationOutputs, { ...news, ...over }).changes;
+    diffInputs(casArrayVerificationDiffRules, { ...olds, ...old } as CasArrayVerificationOutputs, { ...news, ...over })
+      .changes;
 
   it("is no change for the same inputs, names in another case and defaults left out or spelled out", () => {
     expect(changed({})).toBe(false);
@@ -312,7 +385,9 @@ describe("CasArrayVerification", () => {
     expect(changed({ ports: [] })).toBe(false);
     expect(changed({ addresses: ["10.1.0.10", "10.1.0.9"], fqdn: "outlook-ho.exchangeserverpro.net." })).toBe(false);
     expect(Object.values(casArrayVerificationDiffRules).some((rule) => rule.replaces === true)).toBe(false);
-    expect(changed({ mode: "warn" }, { mode: undefined } as unknown as Partial<CasArrayVerificationOutputs>)).toBe(false);
+    expect(changed({ mode: "warn" }, { mode: undefined } as unknown as Partial<CasArrayVerificationOutputs>)).toBe(
+      false,
+    );
     expect(changed({ tcpTimeoutMs: 3000 })).toBe(false);
     expect(changed({}, { tcpTimeoutMs: 3000 })).toBe(false);
   });

@@ -33,7 +33,12 @@ describe("the markers", () => {
 
 describe("parseEnvelope", () => {
   it("reads the JSON after the marker, ignoring a banner and escapes before it, on LF or CRLF lines", () => {
-    const json = JSON.stringify({ ok: false, data: [{ Name: "DB1" }, { Name: "DB2" }], errors: [record], warnings: ["w1", "w2"] });
+    const json = JSON.stringify({
+      ok: false,
+      data: [{ Name: "DB1" }, { Name: "DB2" }],
+      errors: [record],
+      warnings: ["w1", "w2"],
+    });
     const expected = { ok: false, data: [{ Name: "DB1" }, { Name: "DB2" }], errors: [record], warnings: ["w1", "w2"] };
     expect(parseEnvelope(`PowerShell 7.6\nLoading profile...\n${ENVELOPE_MARKER}${json}\n`)).toEqual(expected);
     expect(parseEnvelope(`banner\r\n\u001b[?1h\u001b=${ENVELOPE_MARKER}${json}\r\nPS> `)).toEqual(expected);
@@ -47,7 +52,12 @@ describe("parseEnvelope", () => {
 
   it("accepts what Windows PowerShell 5.1 makes of one-element and empty lists: a scalar, or null", () => {
     const json = JSON.stringify({ ok: true, data: { Name: "DB1" }, errors: record, warnings: "only one" });
-    expect(parseEnvelope(`${ENVELOPE_MARKER}${json}`)).toEqual({ ok: true, data: [{ Name: "DB1" }], errors: [record], warnings: ["only one"] });
+    expect(parseEnvelope(`${ENVELOPE_MARKER}${json}`)).toEqual({
+      ok: true,
+      data: [{ Name: "DB1" }],
+      errors: [record],
+      warnings: ["only one"],
+    });
     const empty = JSON.stringify({ ok: true, data: null, errors: null, warnings: null });
     expect(parseEnvelope(`${ENVELOPE_MARKER}${empty}`)).toEqual({ ok: true, data: [], errors: [], warnings: [] });
   });
@@ -69,14 +79,22 @@ describe("parseEnvelope", () => {
   it("is a protocol error that quotes the output when there is no marker line, or says there was nothing", () => {
     const none = thrown(() => parseEnvelope("  Import-Module : The specified module was not loaded.\n"));
     expect(none.reason).toBe("protocol");
-    expect(none.message).toBe("PowerShell returned no result envelope; its output was: Import-Module : The specified module was not loaded.");
-    expect(thrown(() => parseEnvelope(" \n\n")).message).toBe("PowerShell returned no result envelope; its output was: (nothing)");
+    expect(none.message).toBe(
+      "PowerShell returned no result envelope; its output was: Import-Module : The specified module was not loaded.",
+    );
+    expect(thrown(() => parseEnvelope(" \n\n")).message).toBe(
+      "PowerShell returned no result envelope; its output was: (nothing)",
+    );
   });
 
   it("quotes at most 500 characters of what it could not read", () => {
     const exactly = "x".repeat(500);
-    expect(thrown(() => parseEnvelope(exactly)).message).toBe(`PowerShell returned no result envelope; its output was: ${exactly}`);
-    expect(thrown(() => parseEnvelope(`${exactly}yz`)).message).toBe(`PowerShell returned no result envelope; its output was: ${exactly}…`);
+    expect(thrown(() => parseEnvelope(exactly)).message).toBe(
+      `PowerShell returned no result envelope; its output was: ${exactly}`,
+    );
+    expect(thrown(() => parseEnvelope(`${exactly}yz`)).message).toBe(
+      `PowerShell returned no result envelope; its output was: ${exactly}…`,
+    );
   });
 
   it("is a protocol error for a marker followed by what is not JSON, quoting it", () => {
@@ -88,11 +106,15 @@ describe("parseEnvelope", () => {
   it("is a protocol error for JSON that is not an envelope, naming the first issue and quoting the JSON", () => {
     const error = thrown(() => parseEnvelope(`${ENVELOPE_MARKER}{"ok":"yes","data":[]}`));
     expect(error.reason).toBe("protocol");
-    expect(error.message).toBe('PowerShell returned a malformed result envelope (Invalid input: expected boolean, received string): {"ok":"yes","data":[]}');
+    expect(error.message).toBe(
+      'PowerShell returned a malformed result envelope (Invalid input: expected boolean, received string): {"ok":"yes","data":[]}',
+    );
   });
 
   it("does not read a batch as one envelope", () => {
-    expect(thrown(() => parseEnvelope(`${BATCH_MARKER}[]`)).message).toBe(`PowerShell returned no result envelope; its output was: ${BATCH_MARKER}[]`);
+    expect(thrown(() => parseEnvelope(`${BATCH_MARKER}[]`)).message).toBe(
+      `PowerShell returned no result envelope; its output was: ${BATCH_MARKER}[]`,
+    );
   });
 });
 
@@ -107,20 +129,26 @@ describe("parseBatch", () => {
   it("is a protocol error when the count differs from the commands sent, saying both", () => {
     const error = thrown(() => parseBatch(`${BATCH_MARKER}${JSON.stringify([envelope(1)])}`, 2));
     expect(error.reason).toBe("protocol");
-    expect(error.message).toBe(`PowerShell returned a malformed batch of result envelopes (1 envelopes for 2 commands): ${JSON.stringify([envelope(1)])}`);
+    expect(error.message).toBe(
+      `PowerShell returned a malformed batch of result envelopes (1 envelopes for 2 commands): ${JSON.stringify([envelope(1)])}`,
+    );
   });
 
   it("is a protocol error for a batch that is no list of envelopes, or no batch at all", () => {
     expect(thrown(() => parseBatch(`${BATCH_MARKER}${JSON.stringify(envelope(1))}`, 1)).message).toBe(
       `PowerShell returned a malformed batch of result envelopes (Invalid input: expected array, received object): ${JSON.stringify(envelope(1))}`,
     );
-    expect(thrown(() => parseBatch(`${ENVELOPE_MARKER}${JSON.stringify(envelope(1))}`, 1)).message).toMatch(/^PowerShell returned no batch of result envelopes; its output was: /);
+    expect(thrown(() => parseBatch(`${ENVELOPE_MARKER}${JSON.stringify(envelope(1))}`, 1)).message).toMatch(
+      /^PowerShell returned no batch of result envelopes; its output was: /,
+    );
   });
 
   it("quotes at most 500 characters of a malformed batch", () => {
     const long = [{ ...envelope(1), data: ["y".repeat(600)] }];
     const message = thrown(() => parseBatch(`${BATCH_MARKER}${JSON.stringify(long)}`, 2)).message;
-    expect(message).toBe(`PowerShell returned a malformed batch of result envelopes (1 envelopes for 2 commands): ${JSON.stringify(long).slice(0, 500)}…`);
+    expect(message).toBe(
+      `PowerShell returned a malformed batch of result envelopes (1 envelopes for 2 commands): ${JSON.stringify(long).slice(0, 500)}…`,
+    );
   });
 });
 
@@ -139,11 +167,15 @@ describe("outputNoise", () => {
   });
 
   it("removes a frame of any number of @ at either end of a line, with or without spaces", () => {
-    expect(outputNoise("@@@ Host key for 127.0.0.1 has changed @@@\n@@@WARNING@@@\n@ x @")).toBe("Host key for 127.0.0.1 has changed WARNING x");
+    expect(outputNoise("@@@ Host key for 127.0.0.1 has changed @@@\n@@@WARNING@@@\n@ x @")).toBe(
+      "Host key for 127.0.0.1 has changed WARNING x",
+    );
   });
 
   it("keeps the @ and spaces inside a line, and splits CRLF and LF lines alike", () => {
-    expect(outputNoise("user@host: Permission denied\r\n  next  \nlast")).toBe("user@host: Permission denied next last");
+    expect(outputNoise("user@host: Permission denied\r\n  next  \nlast")).toBe(
+      "user@host: Permission denied next last",
+    );
   });
 
   it("is empty when nothing else was printed", () => {

@@ -21,7 +21,11 @@ describe("lab connection paths", () => {
 
   it("opens the session on the resolved paths, names the resolved state file in messages, and keys sessions by it", () => {
     const relative = { kind: "lab", statePath: ".lab/state.json", modulePath: "lab/ExchangeLab.psd1" } as const;
-    const absolute = { kind: "lab", statePath: path.resolve(".lab/state.json"), modulePath: path.resolve("lab/ExchangeLab.psd1") } as const;
+    const absolute = {
+      kind: "lab",
+      statePath: path.resolve(".lab/state.json"),
+      modulePath: path.resolve("lab/ExchangeLab.psd1"),
+    } as const;
     const script = bootstrapScript(relative);
     expect(script).toContain(`$env:EXCHANGE_LAB_STATE = ${psQuote(absolute.statePath)}`);
     expect(script).toContain(`Import-Module -Name ${psQuote(absolute.modulePath)} `);

@@ -4,11 +4,33 @@ import { didYouMean, nearest, notWhatWasWritten } from "../../provider/nearest";
 import { checkProperties } from "../../provider/runtime/check";
 import { OnDelete } from "../../provider/runtime/rules";
 
-const KEYS = ["site", "arrayName", "fqdn", "dnsZone", "dnsServer", "addresses", "ttl", "databases", "exclude", "adopt", "onDelete", "connection", "rpcPorts", "verify"];
+const KEYS = [
+  "site",
+  "arrayName",
+  "fqdn",
+  "dnsZone",
+  "dnsServer",
+  "addresses",
+  "ttl",
+  "databases",
+  "exclude",
+  "adopt",
+  "onDelete",
+  "connection",
+  "rpcPorts",
+  "verify",
+];
 
 describe("nearest", () => {
   it("finds the key meant by each typo the admins made", () => {
-    expect(["exlude", "adpot", "onDelet", "rpcport", "adress", "dnszone"].map((typo) => nearest(typo, KEYS))).toEqual(["exclude", "adopt", "onDelete", "rpcPorts", "addresses", "dnsZone"]);
+    expect(["exlude", "adpot", "onDelet", "rpcport", "adress", "dnszone"].map((typo) => nearest(typo, KEYS))).toEqual([
+      "exclude",
+      "adopt",
+      "onDelete",
+      "rpcPorts",
+      "addresses",
+      "dnsZone",
+    ]);
   });
 
   it("finds the value meant: a mode, a kind, all-in-site", () => {
@@ -35,13 +57,23 @@ describe("nearest", () => {
 describe("a rule's message about the value written", () => {
   it("echoes the value and the valid one nearest to it, looking into an object's mode", () => {
     expect(notWhatWasWritten("strick", ["warn", "strict"])).toBe(', not "strick" (did you mean "strict"?)');
-    expect(notWhatWasWritten({ mode: "strick", tcp: true }, ["warn", "strict"])).toBe(', not {"mode":"strick","tcp":true} (did you mean mode "strict"?)');
+    expect(notWhatWasWritten({ mode: "strick", tcp: true }, ["warn", "strict"])).toBe(
+      ', not {"mode":"strick","tcp":true} (did you mean mode "strict"?)',
+    );
     expect(notWhatWasWritten(5, ["warn", "strict"])).toBe(", not 5");
     expect(notWhatWasWritten(undefined, ["warn", "strict"])).toBe(", not undefined");
   });
 
   it("is part of onDelete's refusal", () => {
-    const { failures } = checkProperties({ onDelete: OnDelete("put the value back", "leave it") }, { onDelete: "retian" });
-    expect(failures).toEqual([{ property: "onDelete", reason: `must be 'restore' (put the value back) or 'retain' (leave it), not "retian" (did you mean "retain"?)` }]);
+    const { failures } = checkProperties(
+      { onDelete: OnDelete("put the value back", "leave it") },
+      { onDelete: "retian" },
+    );
+    expect(failures).toEqual([
+      {
+        property: "onDelete",
+        reason: `must be 'restore' (put the value back) or 'retain' (leave it), not "retian" (did you mean "retain"?)`,
+      },
+    ]);
   });
 });

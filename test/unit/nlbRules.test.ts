@@ -21,7 +21,14 @@ import {
 } from "../../provider/runtime/nlbRules";
 import type { NlbCluster, NlbHostReport } from "../../provider/windows/nlb";
 
-const DECLARED = { site: "HeadOffice", vip: "10.1.0.100", subnetMask: "255.255.255.0", interface: "Local Area Connection", mode: "Multicast" as const, ports: [135, 59532, 59533] };
+const DECLARED = {
+  site: "HeadOffice",
+  vip: "10.1.0.100",
+  subnetMask: "255.255.255.0",
+  interface: "Local Area Connection",
+  mode: "Multicast" as const,
+  ports: [135, 59532, 59533],
+};
 const PLAN = { ...DECLARED, clusterName: "outlook-ho.exchangeserverpro.net", drainSeconds: 60 };
 
 function report(address: string, extra: Partial<NlbHostReport> = {}): NlbHostReport {
@@ -31,11 +38,24 @@ function report(address: string, extra: Partial<NlbHostReport> = {}): NlbHostRep
     outlookSessions: 2,
     sessionsCut: -1,
     converged: true,
-    interfaces: [{ name: "Local Area Connection", address, subnetMask: "255.255.255.0", dhcp: false, nlbBound: false, clusterVip: "" }],
+    interfaces: [
+      {
+        name: "Local Area Connection",
+        address,
+        subnetMask: "255.255.255.0",
+        dhcp: false,
+        nlbBound: false,
+        clusterVip: "",
+      },
+    ],
     ...extra,
   };
 }
-const node = (server: string, address: string, extra: Omit<Partial<NlbNodeFacts>, "report"> & { report?: Partial<NlbHostReport> } = {}): NlbNodeFacts => ({
+const node = (
+  server: string,
+  address: string,
+  extra: Omit<Partial<NlbNodeFacts>, "report"> & { report?: Partial<NlbHostReport> } = {},
+): NlbNodeFacts => ({
   server,
   ...(extra.dag !== undefined ? { dag: extra.dag } : {}),
   report: report(address, extra.report),
@@ -84,7 +104,9 @@ describe("what NLB refuses", () => {
       { server: "CAS1", clusterService: "Missing" },
       { server: "CAS2", clusterService: "Stopped" },
     ]);
-    expect(text).toContain("site HeadOffice: CAS2 runs the Cluster service (Failover Clustering is installed), and Network Load Balancing");
+    expect(text).toContain(
+      "site HeadOffice: CAS2 runs the Cluster service (Failover Clustering is installed), and Network Load Balancing",
+    );
     expect(text).toContain("may stop working on it)");
     expect(text).not.toContain("CAS1");
   });
@@ -96,7 +118,9 @@ describe("what NLB refuses", () => {
         { server: "B", dag: "D2" },
         { server: "C", clusterService: "Running" },
       ]),
-    ).toContain("A is a member of database availability group D1, and B is a member of database availability group D2, and C runs the Cluster service");
+    ).toContain(
+      "A is a member of database availability group D1, and B is a member of database availability group D2, and C runs the Cluster service",
+    );
   });
 
   it("lets servers that are in no DAG and have no Cluster service (or are not read yet) through", () => {
@@ -119,20 +143,39 @@ describe("what NLB refuses", () => {
     expect(addressRefusals({ ...DECLARED, vip: "10.1.1.100" }, CAS)[0]).toBe(
       "The VIP 10.1.1.100 is outside the subnet of HO-EX2010-CAS1's interface 'Local Area Connection' (10.1.0.13, mask 255.255.255.0): NLB answers for the VIP only on the network its nodes are on; choose a free address in that subnet.",
     );
-    expect(addressRefusals({ ...DECLARED, subnetMask: "255.255.0.0" }, CAS)[0]).toContain("The subnet mask 255.255.0.0 is not the mask of HO-EX2010-CAS1's interface");
+    expect(addressRefusals({ ...DECLARED, subnetMask: "255.255.0.0" }, CAS)[0]).toContain(
+      "The subnet mask 255.255.0.0 is not the mask of HO-EX2010-CAS1's interface",
+    );
     expect(addressRefusals({ ...DECLARED, interface: "NLB" }, CAS)[0]).toBe(
       "HO-EX2010-CAS1 has no network interface named 'NLB' (its interfaces: 'Local Area Connection' (10.1.0.13)); give the interface NLB is to be bound to on every node.",
     );
     const dhcp = [
-      node("A", "10.1.0.13", { report: { interfaces: [{ name: "Local Area Connection", address: "10.1.0.13", subnetMask: "255.255.255.0", dhcp: true, nlbBound: false, clusterVip: "" }] } }),
+      node("A", "10.1.0.13", {
+        report: {
+          interfaces: [
+            {
+              name: "Local Area Connection",
+              address: "10.1.0.13",
+              subnetMask: "255.255.255.0",
+              dhcp: true,
+              nlbBound: false,
+              clusterVip: "",
+            },
+          ],
+        },
+      }),
     ];
-    expect(addressRefusals(DECLARED, dhcp)).toEqual([expect.stringContaining("A's interface 'Local Area Connection' gets its address from DHCP")]);
+    expect(addressRefusals(DECLARED, dhcp)).toEqual([
+      expect.stringContaining("A's interface 'Local Area Connection' gets its address from DHCP"),
+    ]);
     expect(addressRefusals(DECLARED, CAS)).toEqual([]);
   });
 
   it("refuses a VIP that answers while no node has a cluster on it, not once the cluster is ours", () => {
     const answering = [node("CAS1", "10.1.0.13", { report: { vipAnswers: true } }), CAS[1] as NlbNodeFacts];
-    expect(vipInUseRefusal("10.1.0.100", answering)).toContain("The VIP 10.1.0.100 already answers on the network (a ping from CAS1 got a reply)");
+    expect(vipInUseRefusal("10.1.0.100", answering)).toContain(
+      "The VIP 10.1.0.100 already answers on the network (a ping from CAS1 got a reply)",
+    );
     expect(vipInUseRefusal("10.1.0.100", CAS)).toBeUndefined();
     const ours = [node("CAS1", "10.1.0.13", { report: { vipAnswers: true, cluster: cluster() } })];
     expect(vipInUseRefusal("10.1.0.100", ours)).toBeUndefined();
@@ -140,8 +183,17 @@ describe("what NLB refuses", () => {
 
   it("refuses a node of another cluster, and a node without the NLB module", () => {
     const foreign = [node("CAS1", "10.1.0.13", { report: { cluster: cluster({ vip: "10.1.0.90", name: "old" }) } })];
-    expect(foreignClusterRefusals(DECLARED, foreign)).toEqual([expect.stringContaining("CAS1 is already a node of NLB cluster old (VIP 10.1.0.90) on 'Local Area Connection'")]);
-    const missing = [node("CAS1", "10.1.0.13", { report: { nlbModule: false, moduleError: "The specified module 'NetworkLoadBalancingClusters' was not loaded." } })];
+    expect(foreignClusterRefusals(DECLARED, foreign)).toEqual([
+      expect.stringContaining("CAS1 is already a node of NLB cluster old (VIP 10.1.0.90) on 'Local Area Connection'"),
+    ]);
+    const missing = [
+      node("CAS1", "10.1.0.13", {
+        report: {
+          nlbModule: false,
+          moduleError: "The specified module 'NetworkLoadBalancingClusters' was not loaded.",
+        },
+      }),
+    ];
     expect(moduleRefusals(missing)).toEqual([
       "CAS1 cannot load the NetworkLoadBalancingClusters module (The specified module 'NetworkLoadBalancingClusters' was not loaded): install the Network Load Balancing feature there first (Import-Module ServerManager; Add-WindowsFeature NLB).",
     ]);
@@ -156,7 +208,9 @@ describe("what NLB refuses", () => {
   });
 
   it("warns that Microsoft recommends a hardware load balancer, and about flooding in unicast mode", () => {
-    expect(nlbWarning("HeadOffice", "Unicast")).toContain("Microsoft recommends a hardware or virtual load balancer for Exchange 2010");
+    expect(nlbWarning("HeadOffice", "Unicast")).toContain(
+      "Microsoft recommends a hardware or virtual load balancer for Exchange 2010",
+    );
     expect(nlbWarning("HeadOffice", "Unicast")).toContain("the switch floods the cluster's traffic to all its ports");
     expect(nlbWarning("HeadOffice", "Multicast")).not.toContain("floods");
   });
@@ -201,17 +255,34 @@ describe("the changes, node by node", () => {
       rules: [rule(135), rule(59532), rule(59533, 59533, { affinity: "None" })],
     });
     const steps = planNlbSteps(PLAN, [...servers, "HO-EX2010-CAS3"], drifted, sessions);
-    expect(steps.map((s) => `${s.kind} ${s.server}`)).toEqual(["settings HO-EX2010-CAS1", "start HO-EX2010-CAS2", "join HO-EX2010-CAS3", "rules HO-EX2010-CAS1", "leave BR-EX2010-MB"]);
+    expect(steps.map((s) => `${s.kind} ${s.server}`)).toEqual([
+      "settings HO-EX2010-CAS1",
+      "start HO-EX2010-CAS2",
+      "join HO-EX2010-CAS3",
+      "rules HO-EX2010-CAS1",
+      "leave BR-EX2010-MB",
+    ]);
     expect(steps[3]).toEqual({ kind: "rules", server: "HO-EX2010-CAS1", add: [], remove: [], fix: [59533] });
     expect(steps[4]).toEqual({ kind: "leave", server: "BR-EX2010-MB", sessions: 0 });
   });
 
   it("replaces the default all-ports rule, and moves a port's rule", () => {
-    expect(ruleChanges({ rules: [rule(0, 65535, { protocol: "Both" })] }, [135, 59532, 59533])).toEqual({ add: [], remove: [], fix: [135, 59532, 59533] });
-    expect(ruleChanges(cluster(), [135, 59600, 59533])).toEqual({ add: [59600], remove: [{ startPort: 59532, endPort: 59532, protocol: "Tcp" }], fix: [] });
-    expect(ruleChanges(cluster({ rules: [rule(135), rule(59532), rule(59533), rule(80, 80, { protocol: "Both" })] }), [135, 59532, 59533]).remove).toEqual([
-      { startPort: 80, endPort: 80, protocol: "Both" },
-    ]);
+    expect(ruleChanges({ rules: [rule(0, 65535, { protocol: "Both" })] }, [135, 59532, 59533])).toEqual({
+      add: [],
+      remove: [],
+      fix: [135, 59532, 59533],
+    });
+    expect(ruleChanges(cluster(), [135, 59600, 59533])).toEqual({
+      add: [59600],
+      remove: [{ startPort: 59532, endPort: 59532, protocol: "Tcp" }],
+      fix: [],
+    });
+    expect(
+      ruleChanges(
+        cluster({ rules: [rule(135), rule(59532), rule(59533), rule(80, 80, { protocol: "Both" })] }),
+        [135, 59532, 59533],
+      ).remove,
+    ).toEqual([{ startPort: 80, endPort: 80, protocol: "Both" }]);
   });
 
   it("says each change as the preview shows it", () => {
@@ -225,7 +296,16 @@ describe("the changes, node by node", () => {
     expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 1 })).toBe(
       "leaves the cluster: drained first (Stop-NlbClusterNode -Drain -Timeout 60: no new clients; its 1 Outlook session ends or is cut after 60 s and reconnects through the VIP to the other nodes), then Remove-NlbClusterNode",
     );
-    expect(describeStep(PLAN, { kind: "settings", server: "X", fromMode: "UNICAST", toMode: "IgmpMulticast", fromName: "a", toName: "a" })).toBe(
+    expect(
+      describeStep(PLAN, {
+        kind: "settings",
+        server: "X",
+        fromMode: "UNICAST",
+        toMode: "IgmpMulticast",
+        fromName: "a",
+        toName: "a",
+      }),
+    ).toBe(
       "Set-NlbCluster: operation mode unicast → IGMP multicast; every node re-converges and every Outlook client reconnects",
     );
   });
@@ -241,7 +321,13 @@ describe("the changes, node by node", () => {
     const steps = planNlbSteps(PLAN, servers, cas1Stopped, sessions);
     expect(steps).toEqual([
       { kind: "start", server: "HO-EX2010-CAS1", from: "Stopped" },
-      { kind: "rules", server: "HO-EX2010-CAS1", add: [], remove: [{ startPort: 443, endPort: 443, protocol: "Tcp" }], fix: [] },
+      {
+        kind: "rules",
+        server: "HO-EX2010-CAS1",
+        add: [],
+        remove: [{ startPort: 443, endPort: 443, protocol: "Tcp" }],
+        fix: [],
+      },
     ]);
     const up = cluster({
       nodes: [
@@ -254,28 +340,51 @@ describe("the changes, node by node", () => {
   });
 
   it("replaces a rule that differs in protocol, filtering mode or state; sorts what it adds", () => {
-    for (const over of [{ protocol: "Both" }, { filteringMode: "Single" }, { state: "Disabled" }, { affinity: "Network" }]) {
-      expect(ruleChanges(cluster({ rules: [rule(135), rule(59532, 59532, over), rule(59533)] }), [135, 59532, 59533]).fix).toEqual([59532]);
+    for (const over of [
+      { protocol: "Both" },
+      { filteringMode: "Single" },
+      { state: "Disabled" },
+      { affinity: "Network" },
+    ]) {
+      expect(
+        ruleChanges(cluster({ rules: [rule(135), rule(59532, 59532, over), rule(59533)] }), [135, 59532, 59533]).fix,
+      ).toEqual([59532]);
     }
     expect(ruleChanges({ rules: [] }, [59533, 135, 59532]).add).toEqual([135, 59532, 59533]);
     expect(ruleChanges({ rules: [rule(0, 65535, { protocol: "Both" })] }, [59533, 135]).fix).toEqual([135, 59533]);
   });
 
   it("says a renamed cluster, one port, and sessions unknown, one, or several", () => {
-    expect(describeStep(PLAN, { kind: "settings", server: "X", fromMode: "MULTICAST", toMode: "Multicast", fromName: "a", toName: "b" })).toBe(
-      "Set-NlbCluster: cluster name a → b; every node re-converges and every Outlook client reconnects",
+    expect(
+      describeStep(PLAN, {
+        kind: "settings",
+        server: "X",
+        fromMode: "MULTICAST",
+        toMode: "Multicast",
+        fromName: "a",
+        toName: "b",
+      }),
+    ).toBe("Set-NlbCluster: cluster name a → b; every node re-converges and every Outlook client reconnects");
+    expect(describeStep(PLAN, { kind: "rules", server: "X", add: [59600], remove: [], fix: [] })).toContain(
+      "port rules: add TCP 59600 (new rules",
     );
-    expect(describeStep(PLAN, { kind: "rules", server: "X", add: [59600], remove: [], fix: [] })).toContain("port rules: add TCP 59600 (new rules");
-    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: -1 })).toContain("no new clients; its Outlook sessions end or are cut after 60 s and reconnect through");
-    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 0 })).toContain("its 0 Outlook sessions end or are cut");
-    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 3 })).toContain("its 3 Outlook sessions end or are cut");
+    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: -1 })).toContain(
+      "no new clients; its Outlook sessions end or are cut after 60 s and reconnect through",
+    );
+    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 0 })).toContain(
+      "its 0 Outlook sessions end or are cut",
+    );
+    expect(describeStep(PLAN, { kind: "leave", server: "X", sessions: 3 })).toContain(
+      "its 3 Outlook sessions end or are cut",
+    );
     expect(planNlbSteps(PLAN, [], undefined, sessions)).toEqual([]);
   });
 });
 
 describe("what NLB refuses, at the edges", () => {
   it("reads only dotted quads of 0-255 without leading zeros as addresses", () => {
-    for (const bad of ["10.1.0", "10.1.0.256", "10.01.0.1", "a.1.0.1", "10.1.0.1.5", "10.1.0.1x"]) expect(sameSubnet(bad, "10.1.0.13", "255.255.255.0"), bad).toBe(false);
+    for (const bad of ["10.1.0", "10.1.0.256", "10.01.0.1", "a.1.0.1", "10.1.0.1.5", "10.1.0.1x"])
+      expect(sameSubnet(bad, "10.1.0.13", "255.255.255.0"), bad).toBe(false);
     expect(sameSubnet("10.1.0.0", "10.1.0.13", "255.255.255.0")).toBe(true);
   });
 
@@ -285,12 +394,17 @@ describe("what NLB refuses, at the edges", () => {
       { server: "B", dag: "D" },
       { server: "C", dag: "D" },
     ]);
-    expect(text).toContain("site S: A, B and C are members of database availability group D, and Network Load Balancing");
+    expect(text).toContain(
+      "site S: A, B and C are members of database availability group D, and Network Load Balancing",
+    );
     expect(text).not.toContain("runs the Cluster service");
   });
 
   it("takes a VIP one node already has as the cluster's (a ping answers), and a node on the declared VIP as ours", () => {
-    const half = [node("CAS1", "10.1.0.13", { report: { vipAnswers: true, cluster: cluster() } }), node("CAS2", "10.1.0.14")];
+    const half = [
+      node("CAS1", "10.1.0.13", { report: { vipAnswers: true, cluster: cluster() } }),
+      node("CAS2", "10.1.0.14"),
+    ];
     expect(vipInUseRefusal("10.1.0.100", half)).toBeUndefined();
     expect(foreignClusterRefusals(DECLARED, half)).toEqual([]);
     expect(nlbRefusals(DECLARED, half)).toEqual([]);
@@ -298,7 +412,9 @@ describe("what NLB refuses, at the edges", () => {
 
   it("goes on past accepted membership to the module, and says a missing module alone (it hides the rest)", () => {
     const noModule = [node("CAS1", "10.1.0.13", { report: { nlbModule: false } }), node("CAS2", "10.1.0.14")];
-    expect(nlbRefusals({ ...DECLARED, vip: "10.2.0.1" }, noModule)).toEqual([expect.stringContaining("CAS1 cannot load the NetworkLoadBalancingClusters module (no reason given)")]);
+    expect(nlbRefusals({ ...DECLARED, vip: "10.2.0.1" }, noModule)).toEqual([
+      expect.stringContaining("CAS1 cannot load the NetworkLoadBalancingClusters module (no reason given)"),
+    ]);
     expect(nlbRefusals({ ...DECLARED, vip: "10.2.0.1" }, CAS)).toHaveLength(2);
   });
 });

@@ -16,10 +16,19 @@ describe("the NLB script and its command", () => {
   });
 
   it("sends the script and every argument as literals, numbers checked", () => {
-    const spec = nlbSpec("CAS1'; Remove-Item x; '", "Join", { interface: "Local Area 'Connection'", node: "CAS2", ports: [135], waitSeconds: 60 });
+    const spec = nlbSpec("CAS1'; Remove-Item x; '", "Join", {
+      interface: "Local Area 'Connection'",
+      node: "CAS2",
+      ports: [135],
+      waitSeconds: 60,
+    });
     expect(spec.script).toMatch(/^Invoke-ExcasServerScript -ComputerName 'CAS1''; Remove-Item x; ''' -Script '/);
-    expect(spec.script).toMatch(/-ArgumentList 'Join', 'Local Area ''Connection''', '', '', '', '', '135', 'CAS2', '', 0, 60$/);
-    expect(() => nlbSpec("CAS1", "Read", { interface: "x", waitSeconds: -1 })).toThrow("Invalid number -1 for the NLB script");
+    expect(spec.script).toMatch(
+      /-ArgumentList 'Join', 'Local Area ''Connection''', '', '', '', '', '135', 'CAS2', '', 0, 60$/,
+    );
+    expect(() => nlbSpec("CAS1", "Read", { interface: "x", waitSeconds: -1 })).toThrow(
+      "Invalid number -1 for the NLB script",
+    );
     expect(() => nlbSpec("CAS1", "Rules", { interface: "x", ports: [70000] })).toThrow("Invalid number 70000");
   });
 });

@@ -31,7 +31,12 @@ import {
 const ZONE = "exchangeserverpro.net";
 const FQDN = `outlook-ho.${ZONE}`;
 
-function server(name: string, siteName: string, cas = true, serverRole = cas ? "Mailbox, ClientAccess" : "Mailbox"): ExchangeServer {
+function server(
+  name: string,
+  siteName: string,
+  cas = true,
+  serverRole = cas ? "Mailbox, ClientAccess" : "Mailbox",
+): ExchangeServer {
   return {
     name,
     fqdn: `${name}.${ZONE}`,
@@ -47,7 +52,11 @@ function server(name: string, siteName: string, cas = true, serverRole = cas ? "
 }
 
 /** A database: its home (preferred copy) first in `copies`, active on `active`. */
-function db(name: string, copies: string[], options: { active?: string; rpc?: string; recovery?: boolean } = {}): MailboxDatabase {
+function db(
+  name: string,
+  copies: string[],
+  options: { active?: string; rpc?: string; recovery?: boolean } = {},
+): MailboxDatabase {
   const active = options.active ?? copies[0] ?? "";
   return {
     name,
@@ -79,7 +88,17 @@ const BR1 = db("MB-BR-01", ["BR-EX2010-MB"]);
 const DATABASES = [HO1, HO2, RDB, BR1];
 
 function declaration(over: Partial<SiteDeclaration> = {}): SiteDeclaration {
-  return { site: "HeadOffice", declaredFqdn: FQDN, declaredZone: ZONE, fqdn: FQDN, zone: ZONE, arrayName: "outlook-ho", databases: "all-in-site", exclude: [], ...over };
+  return {
+    site: "HeadOffice",
+    declaredFqdn: FQDN,
+    declaredZone: ZONE,
+    fqdn: FQDN,
+    zone: ZONE,
+    arrayName: "outlook-ho",
+    databases: "all-in-site",
+    exclude: [],
+    ...over,
+  };
 }
 
 function facts(over: Partial<SiteFacts> = {}): SiteFacts {
@@ -92,7 +111,18 @@ describe("siteServerRule: the site has servers, one of them a Client Access serv
   it.each([
     { site: "HeadOffice", servers: SERVERS, want: [] },
     { site: "headoffice", servers: SERVERS, want: [] },
-    { site: "Nowhere", servers: SERVERS, want: [{ code: "no-site-servers", severity: "error", site: "Nowhere", sitesWithServers: ["HeadOffice", "BranchOffice"] }] },
+    {
+      site: "Nowhere",
+      servers: SERVERS,
+      want: [
+        {
+          code: "no-site-servers",
+          severity: "error",
+          site: "Nowhere",
+          sitesWithServers: ["HeadOffice", "BranchOffice"],
+        },
+      ],
+    },
     {
       site: "HeadOffice",
       servers: [HT, server("HO-EX2010-MBX", "HeadOffice", false, "")],
@@ -118,19 +148,50 @@ describe("nameRules: the array's name is its own and in the zone", () => {
   // The FQDN and zone as written (quoted by the findings) and as normalised (compared).
   it.each([
     { declaredFqdn: FQDN, declaredZone: ZONE, want: [] },
-    { declaredFqdn: `HO-EX2010-MB1.${ZONE}`, declaredZone: ZONE, want: [{ code: "fqdn-is-server", severity: "error", fqdn: `HO-EX2010-MB1.${ZONE}`, server: "HO-EX2010-MB1", zone: ZONE }] },
+    {
+      declaredFqdn: `HO-EX2010-MB1.${ZONE}`,
+      declaredZone: ZONE,
+      want: [
+        {
+          code: "fqdn-is-server",
+          severity: "error",
+          fqdn: `HO-EX2010-MB1.${ZONE}`,
+          server: "HO-EX2010-MB1",
+          zone: ZONE,
+        },
+      ],
+    },
     {
       declaredFqdn: `HO-EX2010-MB2.other.${ZONE}`,
       declaredZone: `${ZONE}.`,
-      want: [{ code: "fqdn-is-server", severity: "error", fqdn: `HO-EX2010-MB2.other.${ZONE}`, server: "HO-EX2010-MB2", zone: ZONE }],
+      want: [
+        {
+          code: "fqdn-is-server",
+          severity: "error",
+          fqdn: `HO-EX2010-MB2.other.${ZONE}`,
+          server: "HO-EX2010-MB2",
+          zone: ZONE,
+        },
+      ],
     },
-    { declaredFqdn: `DAG-HO.${ZONE}`, declaredZone: ZONE, want: [{ code: "fqdn-is-dag", severity: "error", fqdn: `DAG-HO.${ZONE}`, dag: "DAG-HO" }] },
+    {
+      declaredFqdn: `DAG-HO.${ZONE}`,
+      declaredZone: ZONE,
+      want: [{ code: "fqdn-is-dag", severity: "error", fqdn: `DAG-HO.${ZONE}`, dag: "DAG-HO" }],
+    },
     { declaredFqdn: `ho-ex2010-mb1x.${ZONE}`, declaredZone: ZONE, want: [] },
     { declaredFqdn: `dag-ho-array.${ZONE}`, declaredZone: ZONE, want: [] },
     {
       declaredFqdn: "Outlook-HO.contoso.com",
       declaredZone: "Exchangeserverpro.NET.",
-      want: [{ code: "fqdn-outside-zone", severity: "error", fqdn: "Outlook-HO.contoso.com", zone: "Exchangeserverpro.NET." }],
+      want: [
+        {
+          code: "fqdn-outside-zone",
+          severity: "error",
+          fqdn: "Outlook-HO.contoso.com",
+          zone: "Exchangeserverpro.NET.",
+        },
+      ],
     },
   ])("$declaredFqdn in $declaredZone", ({ declaredFqdn, declaredZone, want }) => {
     const d = { declaredFqdn, declaredZone, fqdn: declaredFqdn.toLowerCase(), zone: ZONE };
@@ -142,27 +203,62 @@ describe("adoptRule: taking over the site's existing array says what changes", (
   const same = array("outlook-ho", FQDN, "HeadOffice");
   const other = array("cas-ho", `casarray-ho.${ZONE}`, "HeadOffice");
   it.each([
-    { name: "no array in the site", arrays: [array("cas-br", `outlook-br.${ZONE}`, "BranchOffice")], adopt: true, want: [] },
+    {
+      name: "no array in the site",
+      arrays: [array("cas-br", `outlook-br.${ZONE}`, "BranchOffice")],
+      adopt: true,
+      want: [],
+    },
     { name: "another array, not adopted (siteClaim refuses it)", arrays: [other], adopt: false, want: [] },
     { name: "the declared array itself", arrays: [same], adopt: true, want: [] },
-    { name: "the declared array, FQDN in another case", arrays: [array("outlook-ho", FQDN.toUpperCase(), "HeadOffice")], adopt: true, want: [] },
+    {
+      name: "the declared array, FQDN in another case",
+      arrays: [array("outlook-ho", FQDN.toUpperCase(), "HeadOffice")],
+      adopt: true,
+      want: [],
+    },
     {
       name: "another array: renamed and moved",
       arrays: [other],
       adopt: true,
-      want: [{ code: "array-taken-over", severity: "warning", array: { name: "cas-ho", fqdn: `casarray-ho.${ZONE}` }, site: "HeadOffice", renamedTo: "outlook-ho", fqdnTo: FQDN }],
+      want: [
+        {
+          code: "array-taken-over",
+          severity: "warning",
+          array: { name: "cas-ho", fqdn: `casarray-ho.${ZONE}` },
+          site: "HeadOffice",
+          renamedTo: "outlook-ho",
+          fqdnTo: FQDN,
+        },
+      ],
     },
     {
       name: "same FQDN, another name",
       arrays: [array("cas-ho", FQDN, "headoffice")],
       adopt: true,
-      want: [{ code: "array-taken-over", severity: "warning", array: { name: "cas-ho", fqdn: FQDN }, site: "HeadOffice", renamedTo: "outlook-ho" }],
+      want: [
+        {
+          code: "array-taken-over",
+          severity: "warning",
+          array: { name: "cas-ho", fqdn: FQDN },
+          site: "HeadOffice",
+          renamedTo: "outlook-ho",
+        },
+      ],
     },
     {
       name: "same name, another FQDN",
       arrays: [array("outlook-ho", `casarray-ho.${ZONE}`, "HeadOffice")],
       adopt: true,
-      want: [{ code: "array-taken-over", severity: "warning", array: { name: "outlook-ho", fqdn: `casarray-ho.${ZONE}` }, site: "HeadOffice", fqdnTo: FQDN }],
+      want: [
+        {
+          code: "array-taken-over",
+          severity: "warning",
+          array: { name: "outlook-ho", fqdn: `casarray-ho.${ZONE}` },
+          site: "HeadOffice",
+          fqdnTo: FQDN,
+        },
+      ],
     },
   ])("$name", ({ arrays, adopt, want }) => {
     expect(adoptRule(declaration({ adopt }), arrays)).toEqual(want);
@@ -174,11 +270,38 @@ describe("Placement: a database belongs to the site of its preferred copy", () =
   const at = new Placement("HeadOffice", { servers: SERVERS, databases: [...DATABASES, failedOver] });
   it.each([
     { d: HO1, inSite: true, activeHere: true, hasCopyHere: true, siteOf: "HeadOffice", copySites: ["HeadOffice"] },
-    { d: BR1, inSite: false, activeHere: false, hasCopyHere: false, siteOf: "BranchOffice", copySites: ["BranchOffice"] },
-    { d: failedOver, inSite: true, activeHere: false, hasCopyHere: true, siteOf: "HeadOffice", copySites: ["HeadOffice", "BranchOffice"] },
-    { d: db("MB-X", ["GONE-EX"]), inSite: false, activeHere: false, hasCopyHere: false, siteOf: "an unknown site", copySites: ["an unknown site"] },
+    {
+      d: BR1,
+      inSite: false,
+      activeHere: false,
+      hasCopyHere: false,
+      siteOf: "BranchOffice",
+      copySites: ["BranchOffice"],
+    },
+    {
+      d: failedOver,
+      inSite: true,
+      activeHere: false,
+      hasCopyHere: true,
+      siteOf: "HeadOffice",
+      copySites: ["HeadOffice", "BranchOffice"],
+    },
+    {
+      d: db("MB-X", ["GONE-EX"]),
+      inSite: false,
+      activeHere: false,
+      hasCopyHere: false,
+      siteOf: "an unknown site",
+      copySites: ["an unknown site"],
+    },
   ])("$d.name", ({ d, inSite, activeHere, hasCopyHere, siteOf, copySites }) => {
-    expect({ inSite: at.inSite(d), activeHere: at.activeHere(d), hasCopyHere: at.hasCopyHere(d), siteOf: at.siteOf(d), copySites: at.copySites(d) }).toEqual({
+    expect({
+      inSite: at.inSite(d),
+      activeHere: at.activeHere(d),
+      hasCopyHere: at.hasCopyHere(d),
+      siteOf: at.siteOf(d),
+      copySites: at.copySites(d),
+    }).toEqual({
       inSite,
       activeHere,
       hasCopyHere,
@@ -200,8 +323,23 @@ describe("excludeRule: every excluded name is one of the site's databases", () =
     { exclude: [], want: [] },
     { exclude: ["mb-ho-02", "RDB-HO"], want: [] },
     { exclude: ["MB-BR-02"], want: [] },
-    { exclude: ["MB-HO-99"], want: [{ code: "exclude-not-in-site", severity: "error", name: "MB-HO-99", site: "HeadOffice", siteDatabases }] },
-    { exclude: ["MB-BR-01"], want: [{ code: "exclude-not-in-site", severity: "error", name: "MB-BR-01", site: "HeadOffice", inSite: "BranchOffice", siteDatabases }] },
+    {
+      exclude: ["MB-HO-99"],
+      want: [{ code: "exclude-not-in-site", severity: "error", name: "MB-HO-99", site: "HeadOffice", siteDatabases }],
+    },
+    {
+      exclude: ["MB-BR-01"],
+      want: [
+        {
+          code: "exclude-not-in-site",
+          severity: "error",
+          name: "MB-BR-01",
+          site: "HeadOffice",
+          inSite: "BranchOffice",
+          siteDatabases,
+        },
+      ],
+    },
   ])("exclude $exclude", ({ exclude, want }) => {
     expect(excludeRule({ site: "HeadOffice", exclude }, at)).toEqual(want);
   });
@@ -215,19 +353,56 @@ describe("chooseDatabases: what the declaration takes, and what is wrong with it
     { databases: "all-in-site" as const, exclude: ["mb-ho-02"], chosen: ["MB-HO-01"], want: [] },
     { databases: ["mb-ho-02", "MB-HO-01"], exclude: [], chosen: ["MB-HO-02", "MB-HO-01"], want: [] },
     { databases: ["MB-HO-01", "MB-HO-02"], exclude: ["MB-HO-02"], chosen: ["MB-HO-01"], want: [] },
-    { databases: ["MB-HO-09"], exclude: [], chosen: [], want: [{ code: "db-missing", severity: "error", name: "MB-HO-09", site: "HeadOffice", siteDatabases: ["MB-HO-01", "MB-HO-02", "RDB-HO"] }] },
+    {
+      databases: ["MB-HO-09"],
+      exclude: [],
+      chosen: [],
+      want: [
+        {
+          code: "db-missing",
+          severity: "error",
+          name: "MB-HO-09",
+          site: "HeadOffice",
+          siteDatabases: ["MB-HO-01", "MB-HO-02", "RDB-HO"],
+        },
+      ],
+    },
     {
       databases: ["MB-BR-01"],
       exclude: [],
       chosen: [],
-      want: [{ code: "db-in-other-site", severity: "error", database: "MB-BR-01", homeSite: "BranchOffice", homeServer: "BR-EX2010-MB", site: "HeadOffice" }],
+      want: [
+        {
+          code: "db-in-other-site",
+          severity: "error",
+          database: "MB-BR-01",
+          homeSite: "BranchOffice",
+          homeServer: "BR-EX2010-MB",
+          site: "HeadOffice",
+        },
+      ],
     },
-    { databases: ["RDB-HO"], exclude: [], chosen: [], want: [{ code: "db-is-recovery", severity: "error", database: "RDB-HO" }] },
+    {
+      databases: ["RDB-HO"],
+      exclude: [],
+      chosen: [],
+      want: [{ code: "db-is-recovery", severity: "error", database: "RDB-HO" }],
+    },
     {
       databases: ["MB-BR-02"],
       exclude: [],
       chosen: ["MB-BR-02"],
-      want: [{ code: "db-named-from-other-site", severity: "warning", database: "MB-BR-02", homeSite: "BranchOffice", homeServer: "BR-EX2010-MB", site: "HeadOffice", fqdn: FQDN }],
+      want: [
+        {
+          code: "db-named-from-other-site",
+          severity: "warning",
+          database: "MB-BR-02",
+          homeSite: "BranchOffice",
+          homeServer: "BR-EX2010-MB",
+          site: "HeadOffice",
+          fqdn: FQDN,
+        },
+      ],
     },
   ])("databases $databases, exclude $exclude", ({ databases, exclude, chosen, want }) => {
     const judged = chooseDatabases({ site: "HeadOffice", fqdn: FQDN, databases, exclude }, at);
@@ -277,11 +452,18 @@ describe("failoverRules: failovers, switchovers and stretched DAGs", () => {
     code: "dbs-passive-here",
     severity: "warning",
     site: "HeadOffice",
-    databases: [{ name: "MB-BR-04", homeSite: "BranchOffice", activeServer: "BR-EX2010-MB", rpcClientAccessServer: "" }],
+    databases: [
+      { name: "MB-BR-04", homeSite: "BranchOffice", activeServer: "BR-EX2010-MB", rpcClientAccessServer: "" },
+    ],
   };
   it.each([
     { name: "nothing moved, one site each", chosen: [HO1], exclude: [], want: [visitingFinding, passiveFinding] },
-    { name: "every case", chosen: [HO1, away, stretched], exclude: [], want: [activeElsewhere, stretchedFinding, visitingFinding, passiveFinding] },
+    {
+      name: "every case",
+      chosen: [HO1, away, stretched],
+      exclude: [],
+      want: [activeElsewhere, stretchedFinding, visitingFinding, passiveFinding],
+    },
     { name: "the visitors excluded", chosen: [HO1], exclude: ["mb-br-03", "MB-BR-04"], want: [] },
     { name: "the visitors chosen by name", chosen: [HO1, visiting, passive], exclude: [], want: [] },
   ])("$name", ({ chosen, exclude, want }) => {
@@ -296,7 +478,11 @@ describe("addressRules: round robin, or a Client Access server's own address", (
   ];
   it.each([
     { addresses: ["10.1.0.50"], owners: [{ server: "HO-EX2010-MB1", addresses: ["10.1.0.11"] }], want: [] },
-    { addresses: ["10.1.0.11"], owners: [{ server: "HO-EX2010-MB1", addresses: ["10.1.0.11"] }], want: ["address-is-server"] },
+    {
+      addresses: ["10.1.0.11"],
+      owners: [{ server: "HO-EX2010-MB1", addresses: ["10.1.0.11"] }],
+      want: ["address-is-server"],
+    },
     { addresses: ["10.1.0.11", "10.1.0.12"], owners: [], want: ["dns-round-robin"] },
     { addresses: ["10.1.0.11"], owners, want: ["address-unread", "address-is-server"] },
     { addresses: [], owners, want: [] },
@@ -318,7 +504,9 @@ describe("addressRules: round robin, or a Client Access server's own address", (
       { code: "address-unread", severity: "note", server: "HO-EX2010-MB1", cause: error },
       { code: "address-is-server", severity: "warning", fqdn: FQDN, address: "10.1.0.12", server: "HO-EX2010-MB2" },
     ]);
-    expect(addressRules(FQDN, ["10.1.0.11", "10.1.0.12"], [])).toEqual([{ code: "dns-round-robin", severity: "warning", fqdn: FQDN, addresses: ["10.1.0.11", "10.1.0.12"] }]);
+    expect(addressRules(FQDN, ["10.1.0.11", "10.1.0.12"], [])).toEqual([
+      { code: "dns-round-robin", severity: "warning", fqdn: FQDN, addresses: ["10.1.0.11", "10.1.0.12"] },
+    ]);
   });
 });
 
@@ -343,7 +531,11 @@ describe("leftAloneRules: the site's databases the declaration leaves alone", ()
         },
       ],
     },
-    { name: "one left on the array", chosen: [HO1, HO2], want: [{ code: "dbs-left-on-array", severity: "warning", fqdn: FQDN, databases: ["MB-HO-05"] }] },
+    {
+      name: "one left on the array",
+      chosen: [HO1, HO2],
+      want: [{ code: "dbs-left-on-array", severity: "warning", fqdn: FQDN, databases: ["MB-HO-05"] }],
+    },
   ])("$name", ({ chosen, want }) => {
     expect(leftAloneRules({ site: "HeadOffice", fqdn: FQDN }, at, chosen)).toEqual(want);
   });
@@ -361,7 +553,13 @@ describe("nlbRules: the load balancer's own plan, its refusals with their cause"
     },
     { nlb: { errors: ["a."] }, want: [{ code: "nlb-refused", severity: "error", text: "a." }] },
     {
-      nlb: { nodes: ["HO-EX2010-MB1"], mode: "Unicast" as const, drainTimeoutSeconds: 1, convergenceTimeoutSeconds: 2, warnings: ["w."] },
+      nlb: {
+        nodes: ["HO-EX2010-MB1"],
+        mode: "Unicast" as const,
+        drainTimeoutSeconds: 1,
+        convergenceTimeoutSeconds: 2,
+        warnings: ["w."],
+      },
       want: [{ code: "nlb-planned", severity: "warning", text: "w." }],
     },
   ])("$want.0.code", ({ nlb, want }) => {
@@ -373,8 +571,16 @@ describe("portRangeRules: each static port in the recommended range", () => {
   it.each([
     { rpcClientAccess: 59532, addressBook: 59533, want: [] },
     { rpcClientAccess: 59531, addressBook: 60554, want: [] },
-    { rpcClientAccess: 59530, addressBook: 59533, want: [{ code: "port-outside-range", severity: "warning", label: "RPC Client Access", port: 59530 }] },
-    { rpcClientAccess: 59532, addressBook: 60555, want: [{ code: "port-outside-range", severity: "warning", label: "Address Book", port: 60555 }] },
+    {
+      rpcClientAccess: 59530,
+      addressBook: 59533,
+      want: [{ code: "port-outside-range", severity: "warning", label: "RPC Client Access", port: 59530 }],
+    },
+    {
+      rpcClientAccess: 59532,
+      addressBook: 60555,
+      want: [{ code: "port-outside-range", severity: "warning", label: "Address Book", port: 60555 }],
+    },
     {
       rpcClientAccess: 6001,
       addressBook: 6002,
@@ -401,11 +607,22 @@ describe("portSurveyRules: the survey's refusal with its cause, the unreachable 
       name: "one unreachable",
       facts: { servers: ["HO-EX2010-MB2"], unreachable: [{ server: "HO-EX2010-MB1", reason: "down", error }] },
       want: [
-        { code: "cas-unreachable", severity: "warning", site: "HeadOffice", server: "HO-EX2010-MB1", reason: "down", cause: error },
+        {
+          code: "cas-unreachable",
+          severity: "warning",
+          site: "HeadOffice",
+          server: "HO-EX2010-MB1",
+          reason: "down",
+          cause: error,
+        },
         { code: "ports-published", severity: "warning", ...ports, servers: ["HO-EX2010-MB1", "HO-EX2010-MB2"] },
       ],
     },
-    { name: "the survey failed", facts: { failed: error, message: "no WSMan" }, want: [{ code: "ports-refused", severity: "error", text: "no WSMan", cause: error }] },
+    {
+      name: "the survey failed",
+      facts: { failed: error, message: "no WSMan" },
+      want: [{ code: "ports-refused", severity: "error", text: "no WSMan", cause: error }],
+    },
   ])("$name", ({ facts, want }) => {
     expect(portSurveyRules("HeadOffice", ports, facts)).toEqual(want);
   });
@@ -451,41 +668,85 @@ describe("databaseChangeRule: what the apply does to Outlook", () => {
     expect(databaseChangeRule({ site: "HeadOffice", fqdn: FQDN }, chosen, counts)).toEqual(want);
   });
   it("changes what does not point at the array yet, whatever its case", () => {
-    expect(changingDatabases(FQDN, [HO1, db("X", ["HO-EX2010-MB1"], { rpc: FQDN.toUpperCase() })]).map((d) => d.name)).toEqual(["MB-HO-01"]);
+    expect(
+      changingDatabases(FQDN, [HO1, db("X", ["HO-EX2010-MB1"], { rpc: FQDN.toUpperCase() })]).map((d) => d.name),
+    ).toEqual(["MB-HO-01"]);
   });
   it("counts on the site's servers, and on the active server of a database active in another site", () => {
     const away = db("MB-HO-03", ["HO-EX2010-MB1", "BR-EX2010-MB"], { active: "BR-EX2010-MB" });
     const all = { servers: SERVERS, databases: [HO1, away] };
     expect(mailboxCountServers("HeadOffice", all, [HO1])).toEqual(["HO-EX2010-MB1", "HO-EX2010-MB2", "HO-EX2010-HT"]);
-    expect(mailboxCountServers("HeadOffice", all, [HO1, away])).toEqual(["HO-EX2010-MB1", "HO-EX2010-MB2", "HO-EX2010-HT", "BR-EX2010-MB"]);
+    expect(mailboxCountServers("HeadOffice", all, [HO1, away])).toEqual([
+      "HO-EX2010-MB1",
+      "HO-EX2010-MB2",
+      "HO-EX2010-HT",
+      "BR-EX2010-MB",
+    ]);
   });
 });
 
 describe("judgeSite: the rules in the order an admin reads them, the later facts judged when present", () => {
   it("judges the Exchange facts alone: no address, load balancer, port or count finding", () => {
-    const judged = judgeSite(declaration({ addresses: ["10.1.0.11", "10.1.0.12"], rpcPorts: { rpcClientAccess: 6001, addressBook: 59533 } }), facts());
+    const judged = judgeSite(
+      declaration({ addresses: ["10.1.0.11", "10.1.0.12"], rpcPorts: { rpcClientAccess: 6001, addressBook: 59533 } }),
+      facts(),
+    );
     expect(judged.findings).toEqual([]);
     expect(judged.chosen.map((d) => d.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
     expect(hasErrors(judged.findings)).toBe(false);
   });
   it("puts every finding in its place once the facts are in", () => {
     const judged = judgeSite(
-      declaration({ addresses: ["10.1.0.11", "10.1.0.12"], databases: ["MB-HO-01"], rpcPorts: { rpcClientAccess: 6001, addressBook: 59533 } }),
+      declaration({
+        addresses: ["10.1.0.11", "10.1.0.12"],
+        databases: ["MB-HO-01"],
+        rpcPorts: { rpcClientAccess: 6001, addressBook: 59533 },
+      }),
       facts({
         addressOwners: [],
-        nlb: { nodes: ["HO-EX2010-MB1"], mode: "Unicast", drainTimeoutSeconds: 1, convergenceTimeoutSeconds: 2, warnings: ["nlb."] },
-        ports: { servers: ["HO-EX2010-MB1"], unreachable: [{ server: "HO-EX2010-MB2", reason: "down", error: undefined }] },
+        nlb: {
+          nodes: ["HO-EX2010-MB1"],
+          mode: "Unicast",
+          drainTimeoutSeconds: 1,
+          convergenceTimeoutSeconds: 2,
+          warnings: ["nlb."],
+        },
+        ports: {
+          servers: ["HO-EX2010-MB1"],
+          unreachable: [{ server: "HO-EX2010-MB2", reason: "down", error: undefined }],
+        },
         mailboxCounts: new Map([["mb-ho-01", 3]]),
       }),
     );
-    expect(codes(judged.findings)).toEqual(["dns-round-robin", "dbs-left-on-server", "nlb-planned", "port-outside-range", "cas-unreachable", "ports-published", "databases-change"]);
+    expect(codes(judged.findings)).toEqual([
+      "dns-round-robin",
+      "dbs-left-on-server",
+      "nlb-planned",
+      "port-outside-range",
+      "cas-unreachable",
+      "ports-published",
+      "databases-change",
+    ]);
   });
   it("refuses with every error, in order, warnings among them", () => {
     const judged = judgeSite(
-      declaration({ site: "Nowhere", declaredFqdn: `HO-EX2010-MB1.${ZONE}`, fqdn: `ho-ex2010-mb1.${ZONE}`, databases: ["MB-BR-01"], exclude: ["MB-X"], adopt: true }),
+      declaration({
+        site: "Nowhere",
+        declaredFqdn: `HO-EX2010-MB1.${ZONE}`,
+        fqdn: `ho-ex2010-mb1.${ZONE}`,
+        databases: ["MB-BR-01"],
+        exclude: ["MB-X"],
+        adopt: true,
+      }),
       facts({ arrays: [array("cas", `x.${ZONE}`, "Nowhere")] }),
     );
-    expect(codes(judged.findings)).toEqual(["no-site-servers", "fqdn-is-server", "array-taken-over", "exclude-not-in-site", "db-in-other-site"]);
+    expect(codes(judged.findings)).toEqual([
+      "no-site-servers",
+      "fqdn-is-server",
+      "array-taken-over",
+      "exclude-not-in-site",
+      "db-in-other-site",
+    ]);
     expect(hasErrors(judged.findings)).toBe(true);
     expect(hasErrors(judged.findings.filter((f) => f.severity !== "error"))).toBe(false);
   });

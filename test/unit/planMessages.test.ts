@@ -10,8 +10,15 @@ const FQDN = `outlook-ho.${ZONE}`;
 
 const cases: { finding: Finding; text: string[] }[] = [
   {
-    finding: { code: "no-site-servers", severity: "error", site: "Nowhere", sitesWithServers: ["HeadOffice", "BranchOffice"] },
-    text: ["No Exchange server is in AD site 'Nowhere'; check the site name (sites with servers: HeadOffice, BranchOffice)."],
+    finding: {
+      code: "no-site-servers",
+      severity: "error",
+      site: "Nowhere",
+      sitesWithServers: ["HeadOffice", "BranchOffice"],
+    },
+    text: [
+      "No Exchange server is in AD site 'Nowhere'; check the site name (sites with servers: HeadOffice, BranchOffice).",
+    ],
   },
   {
     finding: {
@@ -28,14 +35,22 @@ const cases: { finding: Finding; text: string[] }[] = [
     ],
   },
   {
-    finding: { code: "fqdn-is-server", severity: "error", fqdn: `HO-EX2010-MB1.${ZONE}`, server: "HO-EX2010-MB1", zone: ZONE },
+    finding: {
+      code: "fqdn-is-server",
+      severity: "error",
+      fqdn: `HO-EX2010-MB1.${ZONE}`,
+      server: "HO-EX2010-MB1",
+      zone: ZONE,
+    },
     text: [
       "The array FQDN 'HO-EX2010-MB1.exchangeserverpro.net' is the name of Exchange server HO-EX2010-MB1; give the array a name of its own (such as outlook-ho.exchangeserverpro.net), so it can later point at a load balancer.",
     ],
   },
   {
     finding: { code: "fqdn-is-dag", severity: "error", fqdn: `dag-ho.${ZONE}`, dag: "DAG-HO" },
-    text: ["The array FQDN 'dag-ho.exchangeserverpro.net' is the name of database availability group DAG-HO; the DAG's cluster name and the CAS array are separate and cannot share a name."],
+    text: [
+      "The array FQDN 'dag-ho.exchangeserverpro.net' is the name of database availability group DAG-HO; the DAG's cluster name and the CAS array are separate and cannot share a name.",
+    ],
   },
   {
     finding: { code: "fqdn-outside-zone", severity: "error", fqdn: "outlook-ho.contoso.com", zone: ZONE },
@@ -44,33 +59,69 @@ const cases: { finding: Finding; text: string[] }[] = [
     ],
   },
   {
-    finding: { code: "array-taken-over", severity: "warning", array: { name: "cas-ho", fqdn: `casarray-ho.${ZONE}` }, site: "HeadOffice", renamedTo: "outlook-ho", fqdnTo: FQDN },
+    finding: {
+      code: "array-taken-over",
+      severity: "warning",
+      array: { name: "cas-ho", fqdn: `casarray-ho.${ZONE}` },
+      site: "HeadOffice",
+      renamedTo: "outlook-ho",
+      fqdnTo: FQDN,
+    },
     text: [
       "CAS array 'cas-ho' (casarray-ho.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'outlook-ho' and its FQDN changed from casarray-ho.exchangeserverpro.net to outlook-ho.exchangeserverpro.net; on destroy it is released, not removed.",
     ],
   },
   {
-    finding: { code: "array-taken-over", severity: "warning", array: { name: "cas-ho", fqdn: FQDN }, site: "HeadOffice", renamedTo: "outlook-ho" },
-    text: ["CAS array 'cas-ho' (outlook-ho.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'outlook-ho'; on destroy it is released, not removed."],
+    finding: {
+      code: "array-taken-over",
+      severity: "warning",
+      array: { name: "cas-ho", fqdn: FQDN },
+      site: "HeadOffice",
+      renamedTo: "outlook-ho",
+    },
+    text: [
+      "CAS array 'cas-ho' (outlook-ho.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and renamed to 'outlook-ho'; on destroy it is released, not removed.",
+    ],
   },
   {
-    finding: { code: "array-taken-over", severity: "warning", array: { name: "outlook-ho", fqdn: `casarray-ho.${ZONE}` }, site: "HeadOffice", fqdnTo: FQDN },
+    finding: {
+      code: "array-taken-over",
+      severity: "warning",
+      array: { name: "outlook-ho", fqdn: `casarray-ho.${ZONE}` },
+      site: "HeadOffice",
+      fqdnTo: FQDN,
+    },
     text: [
       "CAS array 'outlook-ho' (casarray-ho.exchangeserverpro.net) of site HeadOffice will be taken over (adopt) and its FQDN changed from casarray-ho.exchangeserverpro.net to outlook-ho.exchangeserverpro.net; on destroy it is released, not removed.",
     ],
   },
   {
-    finding: { code: "exclude-not-in-site", severity: "error", name: "MB-BR-01", site: "HeadOffice", inSite: "BranchOffice", siteDatabases: ["MB-HO-01", "MB-HO-02"] },
+    finding: {
+      code: "exclude-not-in-site",
+      severity: "error",
+      name: "MB-BR-01",
+      site: "HeadOffice",
+      inSite: "BranchOffice",
+      siteDatabases: ["MB-HO-01", "MB-HO-02"],
+    },
     text: [
       "'exclude' names 'MB-BR-01', which is not a mailbox database of site HeadOffice (it is in site BranchOffice); the site's databases are: MB-HO-01, MB-HO-02. Correct the name, or the database you meant to leave alone would be changed.",
     ],
   },
   {
     finding: { code: "exclude-not-in-site", severity: "error", name: "MB-X", site: "HeadOffice", siteDatabases: [] },
-    text: ["'exclude' names 'MB-X', which is not a mailbox database of site HeadOffice; the site's databases are: none. Correct the name, or the database you meant to leave alone would be changed."],
+    text: [
+      "'exclude' names 'MB-X', which is not a mailbox database of site HeadOffice; the site's databases are: none. Correct the name, or the database you meant to leave alone would be changed.",
+    ],
   },
   {
-    finding: { code: "db-missing", severity: "error", name: "MB-HO-09", site: "HeadOffice", siteDatabases: ["MB-HO-01"] },
+    finding: {
+      code: "db-missing",
+      severity: "error",
+      name: "MB-HO-09",
+      site: "HeadOffice",
+      siteDatabases: ["MB-HO-01"],
+    },
     text: ["Mailbox database 'MB-HO-09' does not exist; the databases of site HeadOffice are: MB-HO-01."],
   },
   {
@@ -78,15 +129,34 @@ const cases: { finding: Finding; text: string[] }[] = [
     text: ["Mailbox database 'MB-HO-09' does not exist; the databases of site HeadOffice are: none."],
   },
   {
-    finding: { code: "db-in-other-site", severity: "error", database: "MB-BR-01", homeSite: "BranchOffice", homeServer: "BR-EX2010-MB", site: "HeadOffice" },
-    text: ["Mailbox database 'MB-BR-01' is in AD site BranchOffice (server BR-EX2010-MB), not HeadOffice; declare it in the BranchOffice stack."],
+    finding: {
+      code: "db-in-other-site",
+      severity: "error",
+      database: "MB-BR-01",
+      homeSite: "BranchOffice",
+      homeServer: "BR-EX2010-MB",
+      site: "HeadOffice",
+    },
+    text: [
+      "Mailbox database 'MB-BR-01' is in AD site BranchOffice (server BR-EX2010-MB), not HeadOffice; declare it in the BranchOffice stack.",
+    ],
   },
   {
     finding: { code: "db-is-recovery", severity: "error", database: "RDB-HO" },
-    text: ["Mailbox database 'RDB-HO' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'."],
+    text: [
+      "Mailbox database 'RDB-HO' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'.",
+    ],
   },
   {
-    finding: { code: "db-named-from-other-site", severity: "warning", database: "MB-BR-02", homeSite: "BranchOffice", homeServer: "BR-EX2010-MB", site: "HeadOffice", fqdn: FQDN },
+    finding: {
+      code: "db-named-from-other-site",
+      severity: "warning",
+      database: "MB-BR-02",
+      homeSite: "BranchOffice",
+      homeServer: "BR-EX2010-MB",
+      site: "HeadOffice",
+      fqdn: FQDN,
+    },
     text: [
       "Mailbox database 'MB-BR-02' belongs to AD site BranchOffice (its preferred copy, ActivationPreference 1, is on BR-EX2010-MB), not HeadOffice, where it has a copy; it is declared here by name, so its RpcClientAccessServer becomes outlook-ho.exchangeserverpro.net. Do not declare it in the BranchOffice stack as well, or the two stacks would fight over its value.",
     ],
@@ -142,7 +212,12 @@ const cases: { finding: Finding; text: string[] }[] = [
       site: "HeadOffice",
       databases: [
         { name: "MB-BR-04", homeSite: "BranchOffice", activeServer: "BR-EX2010-MB", rpcClientAccessServer: "" },
-        { name: "MB-BR-05", homeSite: "BranchOffice", activeServer: "BR-EX2010-MB", rpcClientAccessServer: `outlook-br.${ZONE}` },
+        {
+          name: "MB-BR-05",
+          homeSite: "BranchOffice",
+          activeServer: "BR-EX2010-MB",
+          rpcClientAccessServer: `outlook-br.${ZONE}`,
+        },
       ],
     },
     text: [
@@ -156,14 +231,22 @@ const cases: { finding: Finding; text: string[] }[] = [
     ],
   },
   {
-    finding: { code: "address-is-server", severity: "warning", fqdn: FQDN, address: "10.1.0.11", server: "HO-EX2010-MB1" },
+    finding: {
+      code: "address-is-server",
+      severity: "warning",
+      fqdn: FQDN,
+      address: "10.1.0.11",
+      server: "HO-EX2010-MB1",
+    },
     text: [
       "outlook-ho.exchangeserverpro.net points at 10.1.0.11, the address of Client Access server HO-EX2010-MB1: this works, but gives no high availability; move it to a load balancer VIP later (an in-place change).",
     ],
   },
   {
     finding: { code: "address-unread", severity: "note", server: "HO-EX2010-MB2", cause: new Error("x") },
-    text: ["The A records of Client Access server HO-EX2010-MB2 could not be read, so whether the array's address is its own was not checked."],
+    text: [
+      "The A records of Client Access server HO-EX2010-MB2 could not be read, so whether the array's address is its own was not checked.",
+    ],
   },
   {
     finding: {
@@ -185,9 +268,23 @@ const cases: { finding: Finding; text: string[] }[] = [
       "Not declared, so left as they are: MB-HO-05, MB-HO-06 (RpcClientAccessServer outlook-ho.exchangeserverpro.net). A database that leaves the declaration keeps its value and is no longer managed; destroying the whole site puts it back with the others.",
     ],
   },
-  { finding: { code: "nlb-refused", severity: "error", text: "The cluster is refused." }, text: ["The cluster is refused."] },
-  { finding: { code: "nlb-planned", severity: "warning", text: "Windows NLB cluster." }, text: ["Windows NLB cluster."] },
-  { finding: { code: "ports-refused", severity: "error", text: "No WSMan client.", cause: new Error("No WSMan client.") }, text: ["No WSMan client."] },
+  {
+    finding: { code: "nlb-refused", severity: "error", text: "The cluster is refused." },
+    text: ["The cluster is refused."],
+  },
+  {
+    finding: { code: "nlb-planned", severity: "warning", text: "Windows NLB cluster." },
+    text: ["Windows NLB cluster."],
+  },
+  {
+    finding: {
+      code: "ports-refused",
+      severity: "error",
+      text: "No WSMan client.",
+      cause: new Error("No WSMan client."),
+    },
+    text: ["No WSMan client."],
+  },
   {
     finding: { code: "port-outside-range", severity: "warning", label: "Address Book", port: 6002 },
     text: [
@@ -196,19 +293,37 @@ const cases: { finding: Finding; text: string[] }[] = [
   },
   { finding: { code: "port-outside-range", severity: "warning", label: "Address Book", port: 59533 }, text: [] },
   {
-    finding: { code: "cas-unreachable", severity: "warning", site: "HeadOffice", server: "HO-EX2010-MB2", reason: "WinRM cannot complete the operation" },
+    finding: {
+      code: "cas-unreachable",
+      severity: "warning",
+      site: "HeadOffice",
+      server: "HO-EX2010-MB2",
+      reason: "WinRM cannot complete the operation",
+    },
     text: [
       "Static RPC ports of site HeadOffice: HO-EX2010-MB2 cannot be reached with PowerShell remoting (WinRM cannot complete the operation). Its ports keep their last known state, and only changing them waits until it is back (a first apply of rpcPorts or new ports are refused meanwhile); the DNS record, the array and the databases go ahead.",
     ],
   },
   {
-    finding: { code: "ports-published", severity: "warning", rpcClientAccess: 59532, addressBook: 59533, servers: ["HO-EX2010-MB1", "HO-EX2010-MB2"] },
+    finding: {
+      code: "ports-published",
+      severity: "warning",
+      rpcClientAccess: 59532,
+      addressBook: 59533,
+      servers: ["HO-EX2010-MB1", "HO-EX2010-MB2"],
+    },
     text: [
       "Static RPC ports 59532 (RPC Client Access) and 59533 (Address Book) on HO-EX2010-MB1 and HO-EX2010-MB2, one server restarted at a time: the load balancer must publish TCP 135, 59532 and 59533 to these servers, with client-IP affinity for the whole Outlook session.",
     ],
   },
   {
-    finding: { code: "databases-change", severity: "warning", site: "HeadOffice", fqdn: FQDN, changes: [{ name: "MB-HO-01", from: `HO-EX2010-MB1.${ZONE}`, mailboxes: 3 }] },
+    finding: {
+      code: "databases-change",
+      severity: "warning",
+      site: "HeadOffice",
+      fqdn: FQDN,
+      changes: [{ name: "MB-HO-01", from: `HO-EX2010-MB1.${ZONE}`, mailboxes: 3 }],
+    },
     text: [
       "Mailbox database 'MB-HO-01' (3 mailboxes): RpcClientAccessServer changes from HO-EX2010-MB1.exchangeserverpro.net to outlook-ho.exchangeserverpro.net. Existing Outlook profiles keep connecting to HO-EX2010-MB1.exchangeserverpro.net until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.",
     ],
@@ -258,7 +373,12 @@ describe("sentences: the findings of one severity, in order", () => {
   it.each([
     { severity: "warning" as const, want: ["first.", "second."] },
     { severity: "error" as const, want: ["refused."] },
-    { severity: "note" as const, want: ["The A records of Client Access server S could not be read, so whether the array's address is its own was not checked."] },
+    {
+      severity: "note" as const,
+      want: [
+        "The A records of Client Access server S could not be read, so whether the array's address is its own was not checked.",
+      ],
+    },
   ])("$severity", ({ severity, want }) => {
     expect(sentences(findings, severity)).toEqual(want);
   });

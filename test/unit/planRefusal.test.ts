@@ -12,17 +12,28 @@ describe("siteRefusal", () => {
   const warning: Finding = { code: "nlb-planned", severity: "warning", text: "not a refusal." };
 
   it("says every error in order, with the refusals as details", () => {
-    const error = siteRefusal("HeadOffice", [{ code: "db-is-recovery", severity: "error", database: "RDB-HO" }, warning, { code: "nlb-refused", severity: "error", text: "a.", cause: nlbError }]);
+    const error = siteRefusal("HeadOffice", [
+      { code: "db-is-recovery", severity: "error", database: "RDB-HO" },
+      warning,
+      { code: "nlb-refused", severity: "error", text: "a.", cause: nlbError },
+    ]);
     expect(error).toBeInstanceOf(ExchangeCasError);
     expect(error.code).toBe("refused");
     expect(error.message).toBe(
       "CasArraySite HeadOffice: Mailbox database 'RDB-HO' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed; remove it from 'databases'. a.",
     );
-    expect(error.details).toEqual({ site: "HeadOffice", refusals: [expect.stringMatching(/^Mailbox database 'RDB-HO'/), "a."] });
+    expect(error.details).toEqual({
+      site: "HeadOffice",
+      refusals: [expect.stringMatching(/^Mailbox database 'RDB-HO'/), "a."],
+    });
   });
 
   it.each([
-    { name: "no error behind it", findings: [{ code: "db-is-recovery", severity: "error", database: "RDB-HO" }] as Finding[], cause: undefined },
+    {
+      name: "no error behind it",
+      findings: [{ code: "db-is-recovery", severity: "error", database: "RDB-HO" }] as Finding[],
+      cause: undefined,
+    },
     {
       name: "the load balancer's refusal, once for its sentences",
       findings: [
@@ -31,7 +42,13 @@ describe("siteRefusal", () => {
       ] as Finding[],
       cause: nlbError,
     },
-    { name: "the failed survey", findings: [{ code: "ports-refused", severity: "error", text: "No WSMan client.", cause: surveyError }] as Finding[], cause: surveyError },
+    {
+      name: "the failed survey",
+      findings: [
+        { code: "ports-refused", severity: "error", text: "No WSMan client.", cause: surveyError },
+      ] as Finding[],
+      cause: surveyError,
+    },
   ])("keeps the cause: $name", ({ findings, cause }) => {
     expect(siteRefusal("HeadOffice", findings).cause).toBe(cause);
   });

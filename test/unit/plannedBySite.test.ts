@@ -12,16 +12,50 @@ describe("plannedBySite", () => {
   it("is never a change: a stack from before it, or a resource taken out of its site, updates nothing", () => {
     const array = { arrayName: "cas-headoffice", fqdn: "outlook-ho.contoso.com", siteName: "HeadOffice", connection };
     for (const plannedBySite of [true, false, undefined]) {
-      expect(diffInputs(clientAccessArrayDiffRules, array as never, { name: "cas-headoffice", fqdn: "outlook-ho.contoso.com", site: "HeadOffice", connection, plannedBySite }).changed).toEqual([]);
+      expect(
+        diffInputs(clientAccessArrayDiffRules, array as never, {
+          name: "cas-headoffice",
+          fqdn: "outlook-ho.contoso.com",
+          site: "HeadOffice",
+          connection,
+          plannedBySite,
+        }).changed,
+      ).toEqual([]);
     }
-    const setting = { database: "MB-HO-01", guid: "g", wantedRpcClientAccessServer: "outlook-ho.contoso.com", onDelete: "retain", connection };
+    const setting = {
+      database: "MB-HO-01",
+      guid: "g",
+      wantedRpcClientAccessServer: "outlook-ho.contoso.com",
+      onDelete: "retain",
+      connection,
+    };
     expect(
-      diffInputs(mailboxDatabaseRpcSettingDiffRules, setting as never, { database: "MB-HO-01", rpcClientAccessServer: "outlook-ho.contoso.com", onDelete: "retain", connection, plannedBySite: true })
-        .changed,
+      diffInputs(mailboxDatabaseRpcSettingDiffRules, setting as never, {
+        database: "MB-HO-01",
+        rpcClientAccessServer: "outlook-ho.contoso.com",
+        onDelete: "retain",
+        connection,
+        plannedBySite: true,
+      }).changed,
     ).toEqual([]);
-    const record = { zone: "contoso.com", name: "outlook-ho", dnsServer: "DC01", addresses: ["10.1.0.100"], ttl: 3600, connection };
+    const record = {
+      zone: "contoso.com",
+      name: "outlook-ho",
+      dnsServer: "DC01",
+      addresses: ["10.1.0.100"],
+      ttl: 3600,
+      connection,
+    };
     expect(
-      diffInputs(dnsARecordDiffRules, record as never, { zone: "contoso.com", name: "outlook-ho", dnsServer: "DC01", addresses: ["10.1.0.100"], ttl: 3600, connection, plannedBySite: true }).changed,
+      diffInputs(dnsARecordDiffRules, record as never, {
+        zone: "contoso.com",
+        name: "outlook-ho",
+        dnsServer: "DC01",
+        addresses: ["10.1.0.100"],
+        ttl: 3600,
+        connection,
+        plannedBySite: true,
+      }).changed,
     ).toEqual([]);
   });
 });

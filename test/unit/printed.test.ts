@@ -12,11 +12,23 @@ afterEach(() => {
 });
 
 describe("what a failed session open quotes", () => {
-  const exchange = ConnectionSchema.parse({ kind: "exchange", connectionUri: "http://ho-ex2010-mb1.contoso.com/PowerShell/", authentication: "Basic", username: "CONTOSO\\svc" });
-  const ssh = ConnectionSchema.parse({ kind: "ssh", hostName: "ho-ex2010-mb1", userName: "svc", keyFilePath: "/keys/id" });
+  const exchange = ConnectionSchema.parse({
+    kind: "exchange",
+    connectionUri: "http://ho-ex2010-mb1.contoso.com/PowerShell/",
+    authentication: "Basic",
+    username: "CONTOSO\\svc",
+  });
+  const ssh = ConnectionSchema.parse({
+    kind: "ssh",
+    hostName: "ho-ex2010-mb1",
+    userName: "svc",
+    keyFilePath: "/keys/id",
+  });
 
   it("names the SSH client for an ssh connection, and quotes nothing when nothing was printed", () => {
-    expect(printed(ssh, "root@host: Permission denied (publickey).")).toBe(" (the SSH client said: root@host: Permission denied (publickey))");
+    expect(printed(ssh, "root@host: Permission denied (publickey).")).toBe(
+      " (the SSH client said: root@host: Permission denied (publickey))",
+    );
     expect(printed(ssh, "")).toBe("");
   });
 

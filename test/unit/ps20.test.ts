@@ -65,12 +65,24 @@ const refused: [string, string][] = [
   // .NET Framework 4 members and types: PowerShell 2.0 runs on .NET 2.0/3.5, where they do not exist.
   ["if ([string]::IsNullOrWhiteSpace($v)) { 1 }", "[System.String]::IsNullOrWhiteSpace (.NET Framework 4.0)"],
   ["$g = [guid]::Empty; [guid]::TryParse('x', [ref]$g)", "[System.Guid]::TryParse (.NET Framework 4.0)"],
-  ["$k = [Microsoft.Win32.RegistryValueKind]::DWord; $k.HasFlag([Microsoft.Win32.RegistryValueKind]::DWord)", "Enum.HasFlag() (.NET Framework 4.0)"],
-  ["foreach ($l in [System.IO.File]::ReadLines('C:\\a.txt')) { $l }", "[System.IO.File]::ReadLines (.NET Framework 4.0)"],
-  ["if ([Environment]::Is64BitOperatingSystem) { 1 }", "[System.Environment]::Is64BitOperatingSystem (.NET Framework 4.0)"],
+  [
+    "$k = [Microsoft.Win32.RegistryValueKind]::DWord; $k.HasFlag([Microsoft.Win32.RegistryValueKind]::DWord)",
+    "Enum.HasFlag() (.NET Framework 4.0)",
+  ],
+  [
+    "foreach ($l in [System.IO.File]::ReadLines('C:\\a.txt')) { $l }",
+    "[System.IO.File]::ReadLines (.NET Framework 4.0)",
+  ],
+  [
+    "if ([Environment]::Is64BitOperatingSystem) { 1 }",
+    "[System.Environment]::Is64BitOperatingSystem (.NET Framework 4.0)",
+  ],
   ["$t = [Tuple]::Create(135, 59532)", "[System.Tuple] (.NET Framework 4.0)"],
   ["$t = New-Object 'System.Tuple[int,int]' 135, 59532", "[System.Tuple] (.NET Framework 4.0)"],
-  ["$l = New-Object -TypeName 'System.Collections.Generic.List[System.Tuple[int,string]]'", "[System.Tuple] (.NET Framework 4.0)"],
+  [
+    "$l = New-Object -TypeName 'System.Collections.Generic.List[System.Tuple[int,string]]'",
+    "[System.Tuple] (.NET Framework 4.0)",
+  ],
   ["$p = [IO.Path]::Combine('C:', 'Program Files', 'Microsoft')", "[System.IO.Path]::Combine of more than two parts"],
   ["$v = [version]::Parse('14.3.123.4')", "[System.Version]::Parse (.NET Framework 4.0)"],
   ["[System.IO.Directory]::EnumerateFiles('C:\\')", "[System.IO.Directory]::EnumerateFiles (.NET Framework 4.0)"],
@@ -122,13 +134,16 @@ describe("the PowerShell 2.0 check (Test-ExchangeLabPowerShell2Script)", () => {
     }
   });
 
-  it.each(refused.map(([sample, construct], i) => [construct, sample, i] as const))("finds %s", (construct, sample, i) => {
-    const found = result.Refused[i] ?? [];
-    expect(
-      found.some((f) => f.includes(construct)),
-      `${sample} gave ${JSON.stringify(found)}`,
-    ).toBe(true);
-  });
+  it.each(refused.map(([sample, construct], i) => [construct, sample, i] as const))(
+    "finds %s",
+    (construct, sample, i) => {
+      const found = result.Refused[i] ?? [];
+      expect(
+        found.some((f) => f.includes(construct)),
+        `${sample} gave ${JSON.stringify(found)}`,
+      ).toBe(true);
+    },
+  );
 
   it("lets PowerShell 2.0 code through", () => {
     expect(result.Accepted).toEqual(accepted.map(() => []));

@@ -17,7 +17,9 @@ const REPO = path.resolve(__dirname, "../..");
 const ROOT = "/work/project";
 const PROJECT_BINARY = path.join(ROOT, ".pulumi-cli", "bin", "pulumi");
 
-function seams(over: Partial<CliSeams> & { installed?: string[] } = {}): CliSeams & { calls: [string, string][]; said: string[] } {
+function seams(
+  over: Partial<CliSeams> & { installed?: string[] } = {},
+): CliSeams & { calls: [string, string][]; said: string[] } {
   const calls: [string, string][] = [];
   const said: string[] = [];
   const files = new Set(over.installed ?? []);
@@ -39,25 +41,41 @@ function seams(over: Partial<CliSeams> & { installed?: string[] } = {}): CliSeam
 describe("the Pulumi CLI npm run up runs", () => {
   it("is the one on PATH when there is one, and nothing is installed", async () => {
     const s = seams({ findOnPath: () => "/usr/local/bin/pulumi", installed: [PROJECT_BINARY] });
-    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toEqual({ ok: true, pulumi: "/usr/local/bin/pulumi", source: "path" });
+    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toEqual({
+      ok: true,
+      pulumi: "/usr/local/bin/pulumi",
+      source: "path",
+    });
     expect(s.calls).toEqual([]);
   });
 
   it("is the one already installed in the project folder when none is on PATH", async () => {
     const s = seams({ installed: [PROJECT_BINARY] });
-    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toEqual({ ok: true, pulumi: PROJECT_BINARY, source: "project" });
+    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toEqual({
+      ok: true,
+      pulumi: PROJECT_BINARY,
+      source: "project",
+    });
     expect(s.calls).toEqual([]);
   });
 
   it("is installed into the project folder, in the SDK's version, when there is none", async () => {
     const s = seams();
-    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toEqual({ ok: true, pulumi: PROJECT_BINARY, source: "installed" });
+    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toEqual({
+      ok: true,
+      pulumi: PROJECT_BINARY,
+      source: "installed",
+    });
     expect(s.calls).toEqual([[path.join(ROOT, ".pulumi-cli"), "3.270.0"]]);
-    expect(s.said).toEqual(["up: no Pulumi CLI on PATH; installing v3.270.0 (the SDK's version) into .pulumi-cli/ with Pulumi's install script"]);
+    expect(s.said).toEqual([
+      "up: no Pulumi CLI on PATH; installing v3.270.0 (the SDK's version) into .pulumi-cli/ with Pulumi's install script",
+    ]);
   });
 
   it("asks for the version of the @pulumi/pulumi package the project has installed", () => {
-    const sdk = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string };
+    const sdk = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as {
+      version: string;
+    };
     expect(cli.sdkVersion(REPO)).toBe(sdk.version);
   });
 
@@ -86,7 +104,10 @@ describe("the Pulumi CLI npm run up runs", () => {
 
   it("fails when the installer reports success but left no binary", async () => {
     const s = seams({ install: async () => undefined });
-    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toMatchObject({ ok: false, message: expect.stringContaining("left no .pulumi-cli/bin/pulumi") });
+    expect(await cli.resolvePulumiCli(ROOT, "3.270.0", s)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("left no .pulumi-cli/bin/pulumi"),
+    });
   });
 });
 

@@ -7,7 +7,15 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ExchangeCasError } from "../../provider/errors";
 import { sessions } from "../../provider/shell/registry";
 import type { Connection } from "../../provider/shell/connection";
-import { ADDRESS_BOOK_VALUE, parseServerPorts, readServerPorts, RPC_CLIENT_ACCESS_VALUE, serverPortsSpec, setServerPorts, staticRpcPortsScript } from "../../provider/windows/rpcPorts";
+import {
+  ADDRESS_BOOK_VALUE,
+  parseServerPorts,
+  readServerPorts,
+  RPC_CLIENT_ACCESS_VALUE,
+  serverPortsSpec,
+  setServerPorts,
+  staticRpcPortsScript,
+} from "../../provider/windows/rpcPorts";
 
 const SERVER = "HO-EX2010-MB1.exchangeserverpro.net";
 
@@ -55,16 +63,28 @@ describe("what the server's script printed", () => {
     expect(configured({ RpcClientAccessValue: "1e3", AddressBookValue: "0x10" })).toEqual([null, null]);
     expect(configured({ RpcClientAccessValue: "x59532", AddressBookValue: "59533x" })).toEqual([null, null]);
     expect(configured({ RpcClientAccessValue: " 59532 ", AddressBookValue: "" })).toEqual([59532, null]);
-    expect(parseServerPorts(SERVER, [row({ RpcClientAccessKind: "None", RpcClientAccessValue: null })]).rpcClientAccess.value).toBe("");
+    expect(
+      parseServerPorts(SERVER, [row({ RpcClientAccessKind: "None", RpcClientAccessValue: null })]).rpcClientAccess
+        .value,
+    ).toBe("");
   });
 
   it("takes ports 1-65535 only", () => {
-    const configured = (value: string) => parseServerPorts(SERVER, [row({ RpcClientAccessValue: value })]).rpcClientAccess.configured;
-    expect([configured("0"), configured("1"), configured("65535"), configured("65536"), configured("123456")]).toEqual([null, 1, 65535, null, null]);
+    const configured = (value: string) =>
+      parseServerPorts(SERVER, [row({ RpcClientAccessValue: value })]).rpcClientAccess.configured;
+    expect([configured("0"), configured("1"), configured("65535"), configured("65536"), configured("123456")]).toEqual([
+      null,
+      1,
+      65535,
+      null,
+      null,
+    ]);
   });
 
   it("sorts the listening ports numerically, and reads one port or none as PowerShell 2.0 prints them", () => {
-    const ports = parseServerPorts(SERVER, [row({ RpcClientAccessListening: [59532, 6001, 135, 10000], AddressBookListening: null })]);
+    const ports = parseServerPorts(SERVER, [
+      row({ RpcClientAccessListening: [59532, 6001, 135, 10000], AddressBookListening: null }),
+    ]);
     expect(ports.rpcClientAccess.listening).toEqual([135, 6001, 10000, 59532]);
     expect(ports.addressBook.listening).toEqual([]);
     expect(parseServerPorts(SERVER, [row({ AddressBookListening: 59533 })]).addressBook.listening).toEqual([59533]);
@@ -77,7 +97,11 @@ describe("what the server's script printed", () => {
 
   it("refuses anything but exactly one row, naming the server and the command", () => {
     expect(() => parseServerPorts(SERVER, [row(), row()])).toThrow(
-      new ExchangeCasError("unexpected-output", `${SERVER} answered the static RPC port script with 2 objects instead of one.`, { server: SERVER, objects: 2 }),
+      new ExchangeCasError(
+        "unexpected-output",
+        `${SERVER} answered the static RPC port script with 2 objects instead of one.`,
+        { server: SERVER, objects: 2 },
+      ),
     );
     expect(() => parseServerPorts(SERVER, [row({ UserCount: "12" })])).toThrow(
       `Invoke-ExcasServerScript -ComputerName ${SERVER} returned an object this provider does not understand (item 0, UserCount: `,
@@ -107,26 +131,40 @@ describe("the command sent", () => {
 
   it("takes 0 (dynamic) and 65535, the ends of the range", () => {
     expect(serverPortsSpec(SERVER, "Set", 0, 65535).script).toMatch(/ -ArgumentList 'Set', 0, 65535$/);
-    expect(() => serverPortsSpec(SERVER, "Set", 65536, 0)).toThrow(new ExchangeCasError("invalid-inputs", "Invalid port 65536: a static RPC port is 0 (dynamic) or 1-65535.", { port: 65536 }));
+    expect(() => serverPortsSpec(SERVER, "Set", 65536, 0)).toThrow(
+      new ExchangeCasError("invalid-inputs", "Invalid port 65536: a static RPC port is 0 (dynamic) or 1-65535.", {
+        port: 65536,
+      }),
+    );
   });
 
   it("is the script shipped in provider/ps/server", () => {
-    expect(staticRpcPortsScript()).toBe(fs.readFileSync(path.join(__dirname, "../../provider/ps/server/StaticRpcPorts.ps1"), "utf8"));
+    expect(staticRpcPortsScript()).toBe(
+      fs.readFileSync(path.join(__dirname, "../../provider/ps/server/StaticRpcPorts.ps1"), "utf8"),
+    );
   });
 });
 
 describe("reading and setting through the session registry", () => {
-  const connection: Connection = { kind: "lab", statePath: "/nonexistent/state.json", modulePath: "/nonexistent/ExchangeLab.psd1" };
+  const connection: Connection = {
+    kind: "lab",
+    statePath: "/nonexistent/state.json",
+    modulePath: "/nonexistent/ExchangeLab.psd1",
+  };
 
   it("reads with a Read command and returns the parsed row", async () => {
-    const invoke = vi.spyOn(sessions(), "invoke").mockResolvedValue({ ok: true, data: [row()], errors: [], warnings: [] });
+    const invoke = vi
+      .spyOn(sessions(), "invoke")
+      .mockResolvedValue({ ok: true, data: [row()], errors: [], warnings: [] });
     const ports = await readServerPorts(connection, SERVER);
     expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, "Read"));
     expect(ports.rpcClientAccess.configured).toBe(59532);
   });
 
   it("sets with a Set command carrying both ports and returns what the server read after", async () => {
-    const invoke = vi.spyOn(sessions(), "invoke").mockResolvedValue({ ok: true, data: [row({ Restarted: true })], errors: [], warnings: [] });
+    const invoke = vi
+      .spyOn(sessions(), "invoke")
+      .mockResolvedValue({ ok: true, data: [row({ Restarted: true })], errors: [], warnings: [] });
     const ports = await setServerPorts(connection, SERVER, 59532, 59533);
     expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, "Set", 59532, 59533));
     expect(ports.restarted).toBe(true);
@@ -141,11 +179,18 @@ describe("a package without the script", () => {
 
   it("says the package is incomplete instead of failing to read a file", async () => {
     vi.resetModules();
-    vi.doMock("node:fs", async (importOriginal) => ({ ...(await importOriginal<typeof import("node:fs")>()), existsSync: () => false }));
+    vi.doMock("node:fs", async (importOriginal) => ({
+      ...(await importOriginal<typeof import("node:fs")>()),
+      existsSync: () => false,
+    }));
     // Loaded again, so it looks for the script afresh (it keeps the text once read).
     const fresh = await import("../../provider/windows/rpcPorts.js");
     expect(() => fresh.staticRpcPortsScript()).toThrow(
-      new ExchangeCasError("missing-component", "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.", { component: "ps/server/StaticRpcPorts.ps1" }),
+      new ExchangeCasError(
+        "missing-component",
+        "exchange-cas is incomplete: ps/server/StaticRpcPorts.ps1 is missing from the package.",
+        { component: "ps/server/StaticRpcPorts.ps1" },
+      ),
     );
   });
 

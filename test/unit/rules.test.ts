@@ -29,16 +29,25 @@ function messages(schema: Schema, value: unknown): string[] {
   return schema.safeParse(value).error?.issues.map((i) => i.message) ?? [];
 }
 
-function firstIssue(schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown): string | undefined {
+function firstIssue(
+  schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } },
+  value: unknown,
+): string | undefined {
   return schema.safeParse(value).error?.issues[0]?.message;
 }
 
 describe("DNS name rules", () => {
   it("makes a name relative to its zone, accepting the relative form and an FQDN inside the zone", () => {
     expect(relativeRecordName("outlook-ho", "exchangeserverpro.net")).toEqual({ name: "outlook-ho" });
-    expect(relativeRecordName("outlook-ho.exchangeserverpro.net", "exchangeserverpro.net")).toEqual({ name: "outlook-ho" });
-    expect(relativeRecordName("outlook-ho.exchangeserverpro.net.", "exchangeserverpro.net")).toEqual({ name: "outlook-ho" });
-    expect(relativeRecordName("outlook-br.branch.exchangeserverpro.net", "exchangeserverpro.net")).toEqual({ name: "outlook-br.branch" });
+    expect(relativeRecordName("outlook-ho.exchangeserverpro.net", "exchangeserverpro.net")).toEqual({
+      name: "outlook-ho",
+    });
+    expect(relativeRecordName("outlook-ho.exchangeserverpro.net.", "exchangeserverpro.net")).toEqual({
+      name: "outlook-ho",
+    });
+    expect(relativeRecordName("outlook-br.branch.exchangeserverpro.net", "exchangeserverpro.net")).toEqual({
+      name: "outlook-br.branch",
+    });
   });
 
   it("refuses a name outside the zone, naming the zone, and the zone apex", () => {
@@ -47,7 +56,9 @@ describe("DNS name rules", () => {
     // A look-alike suffix is not inside the zone.
     expect(relativeRecordName("outlook.notexchangeserverpro.net", "exchangeserverpro.net")).toHaveProperty("error");
     expect(relativeRecordName("outlook-ho.", "exchangeserverpro.net")).toHaveProperty("error");
-    expect(relativeRecordName("exchangeserverpro.net", "exchangeserverpro.net")).toEqual({ error: expect.stringContaining("apex") });
+    expect(relativeRecordName("exchangeserverpro.net", "exchangeserverpro.net")).toEqual({
+      error: expect.stringContaining("apex"),
+    });
     expect(relativeRecordName("@", "exchangeserverpro.net")).toEqual({ error: expect.stringContaining("apex") });
   });
 
@@ -71,12 +82,18 @@ describe("DNS name rules", () => {
 describe("IPv4 address rules", () => {
   it("accepts dotted quads and sorts a set numerically without duplicates", () => {
     expect(IPv4Address.parse(" 10.1.0.100 ")).toBe("10.1.0.100");
-    expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.11", "10.1.0.100", "10.1.0.9"])).toEqual(["10.1.0.9", "10.1.0.11", "10.1.0.100"]);
+    expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.11", "10.1.0.100", "10.1.0.9"])).toEqual([
+      "10.1.0.9",
+      "10.1.0.11",
+      "10.1.0.100",
+    ]);
     expect(compareIPv4("9.0.0.1", "10.0.0.1")).toBeLessThan(0);
   });
 
   it("explains what is wrong: IPv6 (AAAA not managed), range, leading zeros, shape, empty set", () => {
-    expect(firstIssue(IPv4Address, "2001:db8::1")).toBe("2001:db8::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed");
+    expect(firstIssue(IPv4Address, "2001:db8::1")).toBe(
+      "2001:db8::1 is an IPv6 address: DnsARecord manages A records (IPv4) only; AAAA records are not managed",
+    );
     expect(firstIssue(IPv4Address, "::ffff:10.1.0.1")).toMatch(/IPv6/);
     expect(firstIssue(IPv4Address, "10.1.0.300")).toMatch(/0-255/);
     expect(firstIssue(IPv4Address, "10.1.0.011")).toMatch(/leading zero/);
@@ -107,7 +124,13 @@ describe("TTL rule", () => {
 
 describe("RpcClientAccessServer rule", () => {
   it("accepts a server or array name and an FQDN", () => {
-    for (const v of ["HO-EX2010-MB1", "cas-headoffice", "cas_ho", "outlook-ho.exchangeserverpro.net", "HO-EX2010-MB1.exchangeserverpro.net"]) {
+    for (const v of [
+      "HO-EX2010-MB1",
+      "cas-headoffice",
+      "cas_ho",
+      "outlook-ho.exchangeserverpro.net",
+      "HO-EX2010-MB1.exchangeserverpro.net",
+    ]) {
       expect(RpcClientAccessServerName.safeParse(v).success).toBe(true);
     }
   });
@@ -123,7 +146,18 @@ describe("RpcClientAccessServer rule", () => {
 
 describe("AD site name rule", () => {
   it("accepts the names AD accepts: spaces, apostrophes, ampersands, parentheses, accents, 63 characters", () => {
-    const accepted = ["HeadOffice", "Head Office", "O'Brien Site", "Default-First-Site-Name", "Site_2", "R&D (Lab)", "Zürich Büro", "São Paulo", "1st Floor", "x".repeat(63)];
+    const accepted = [
+      "HeadOffice",
+      "Head Office",
+      "O'Brien Site",
+      "Default-First-Site-Name",
+      "Site_2",
+      "R&D (Lab)",
+      "Zürich Büro",
+      "São Paulo",
+      "1st Floor",
+      "x".repeat(63),
+    ];
     // Every name is compared as a whole list, so one refusal fails the test with its name.
     expect(accepted.map((v) => [v, SiteName.safeParse(v).success])).toEqual(accepted.map((v) => [v, true]));
     // The name is kept exactly as given: Exchange matches it as typed.
@@ -145,7 +179,10 @@ describe("AD site name rule", () => {
     expect(firstIssue(SiteName, "HeadOffice\u200b")).toMatch(/control or invisible characters/);
     expect(firstIssue(SiteName, "#HeadOffice")).toMatch(/must not contain '#'/);
     for (const c of [",", "\\", "/", "#", "+", '"', "<", ">", ";", "="]) {
-      expect([c, firstIssue(SiteName, `Head${c}Office`)]).toEqual([c, expect.stringContaining(`must not contain '${c}'`)]);
+      expect([c, firstIssue(SiteName, `Head${c}Office`)]).toEqual([
+        c,
+        expect.stringContaining(`must not contain '${c}'`),
+      ]);
       expect([c, firstIssue(SiteName, `Head${c}Office`)]).toEqual([c, expect.stringContaining("such as Head Office")]);
     }
     expect(firstIssue(SiteName, "Head.Office")).toMatch(/must not contain '\.'.*DNS/);
@@ -212,7 +249,8 @@ describe("FQDN rule", () => {
   });
 
   it("needs at least two labels, and says so; a non-string says what to give", () => {
-    const fqdn = "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels)";
+    const fqdn =
+      "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels)";
     expect(messages(Fqdn, "outlook-ho")).toEqual([fqdn]);
     expect(messages(Fqdn, "outlook-ho.")).toEqual([fqdn]);
     expect(messages(Fqdn, "outlook_ho.contoso.com")).toEqual([fqdn]);
@@ -222,15 +260,22 @@ describe("FQDN rule", () => {
 
 describe("CAS array name rule", () => {
   it("takes letters, digits, hyphens, underscores and dots, up to 64 characters", () => {
-    for (const v of ["cas-headoffice", "CAS_HO.1", "a", "1", "x".repeat(64)]) expect([v, ArrayName.parse(v)]).toEqual([v, v]);
+    for (const v of ["cas-headoffice", "CAS_HO.1", "a", "1", "x".repeat(64)])
+      expect([v, ArrayName.parse(v)]).toEqual([v, v]);
   });
 
   it("says which rule a name breaks", () => {
-    const chars = "must be letters, digits, hyphens, underscores and dots, starting with a letter or digit (such as cas-headoffice)";
+    const chars =
+      "must be letters, digits, hyphens, underscores and dots, starting with a letter or digit (such as cas-headoffice)";
     expect(messages(ArrayName, 7)).toEqual(["must be a string such as cas-headoffice"]);
     expect(messages(ArrayName, "")).toEqual(["must not be empty", chars]);
-    expect(messages(ArrayName, "x".repeat(65))).toEqual(["must be at most 64 characters (Exchange's limit for a CAS array name)"]);
-    expect(messages(ArrayName, "cas ho")).toEqual(["must not contain spaces: Exchange cannot use such a name as an Identity later", chars]);
+    expect(messages(ArrayName, "x".repeat(65))).toEqual([
+      "must be at most 64 characters (Exchange's limit for a CAS array name)",
+    ]);
+    expect(messages(ArrayName, "cas ho")).toEqual([
+      "must not contain spaces: Exchange cannot use such a name as an Identity later",
+      chars,
+    ]);
     expect(messages(ArrayName, "cas\u0085")).toEqual(["must not contain control characters such as newlines", chars]);
     expect(messages(ArrayName, "-cas")).toEqual([chars]);
     expect(messages(ArrayName, "_cas")).toEqual([chars]);
@@ -241,7 +286,8 @@ describe("CAS array name rule", () => {
 
 describe("Exchange name rule", () => {
   it("takes any printable name of 1-64 characters, spaces inside included, exactly as given", () => {
-    for (const v of ["DB1", "Mailbox Database 0123456789", "HO-EX2010-MB1", "x".repeat(64)]) expect(ExchangeName.parse(v)).toBe(v);
+    for (const v of ["DB1", "Mailbox Database 0123456789", "HO-EX2010-MB1", "x".repeat(64)])
+      expect(ExchangeName.parse(v)).toBe(v);
   });
 
   it("says which rule a name breaks", () => {
@@ -251,18 +297,29 @@ describe("Exchange name rule", () => {
     expect(messages(ExchangeName, "DB\u00071")).toEqual(["must not contain control characters such as newlines"]);
     expect(messages(ExchangeName, " DB1")).toEqual(["must not start or end with spaces"]);
     expect(messages(ExchangeName, "DB1 ")).toEqual(["must not start or end with spaces"]);
-    expect(messages(ExchangeName, "DB1\n")).toEqual(["must not contain control characters such as newlines", "must not start or end with spaces"]);
+    expect(messages(ExchangeName, "DB1\n")).toEqual([
+      "must not contain control characters such as newlines",
+      "must not start or end with spaces",
+    ]);
   });
 });
 
 describe("DNS zone, record and server names", () => {
   it("says what to give for a value that is not a name", () => {
     expect(messages(DnsZoneName, 1)).toEqual(["must be a DNS zone name such as exchangeserverpro.net"]);
-    expect(messages(DnsZoneName, "exchange_server.net")).toEqual(["must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)"]);
-    expect(messages(DnsRecordName, 1)).toEqual(["must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net"]);
-    expect(messages(DnsRecordName, "outlook ho")).toEqual(["must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)"]);
+    expect(messages(DnsZoneName, "exchange_server.net")).toEqual([
+      "must be a DNS zone name such as exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+    ]);
+    expect(messages(DnsRecordName, 1)).toEqual([
+      "must be a host name such as outlook-ho (relative to the zone) or outlook-ho.exchangeserverpro.net",
+    ]);
+    expect(messages(DnsRecordName, "outlook ho")).toEqual([
+      "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+    ]);
     expect(messages(DnsServerName, 1)).toEqual(["must be the DNS server's name, such as DC01"]);
-    expect(messages(DnsServerName, "dc01\\dns")).toEqual(["must be the DNS server's name, FQDN or IPv4 address, such as DC01 or dc01.exchangeserverpro.net"]);
+    expect(messages(DnsServerName, "dc01\\dns")).toEqual([
+      "must be the DNS server's name, FQDN or IPv4 address, such as DC01 or dc01.exchangeserverpro.net",
+    ]);
   });
 
   it("keeps a record name's trailing dot (it marks an FQDN) and takes @, the zone apex, for relativeRecordName to refuse", () => {
@@ -286,7 +343,12 @@ describe("IPv4 ordering", () => {
     expect(compareIPv4("10.0.0.1", "10.0.0.2")).toBeLessThan(0);
     expect(compareIPv4("10.0.1.0", "10.0.0.255")).toBeGreaterThan(0);
     expect(compareIPv4("10.1.0.9", "10.1.0.9")).toBe(0);
-    expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.20", "9.255.255.255", "10.0.0.0"])).toEqual(["9.255.255.255", "10.0.0.0", "10.1.0.20", "10.1.0.100"]);
+    expect(IPv4AddressSet.parse(["10.1.0.100", "10.1.0.20", "9.255.255.255", "10.0.0.0"])).toEqual([
+      "9.255.255.255",
+      "10.0.0.0",
+      "10.1.0.20",
+      "10.1.0.100",
+    ]);
   });
 
   it("compares the four numbers only, then the text: a fifth part is not a number it orders by", () => {
@@ -297,7 +359,8 @@ describe("IPv4 ordering", () => {
 
 describe("what the rules report as custom issues", () => {
   it("marks its own refusals as custom issues (as zod's formatters expect)", () => {
-    const codes = (schema: { safeParse(v: unknown): { error?: { issues: { code: string }[] } } }, value: unknown) => schema.safeParse(value).error?.issues.map((i) => i.code);
+    const codes = (schema: { safeParse(v: unknown): { error?: { issues: { code: string }[] } } }, value: unknown) =>
+      schema.safeParse(value).error?.issues.map((i) => i.code);
     expect(codes(SiteName, "Head\nOffice")).toEqual(["custom"]);
     expect(codes(SiteName, " Head Office")).toEqual(["custom"]);
     expect(codes(SiteName, "Head/Office")).toEqual(["custom"]);
@@ -308,38 +371,51 @@ describe("what the rules report as custom issues", () => {
   });
 
   it("names the forbidden character of a site name, and only the dot and the asterisk get a reason of their own", () => {
-    const tail = ': Active Directory site names cannot contain , \\ / # + " < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)';
+    const tail =
+      ': Active Directory site names cannot contain , \\ / # + " < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)';
     expect(messages(SiteName, "Head,Office")).toEqual([`must not contain ','${tail}`]);
-    expect(messages(SiteName, "Head.Office")).toEqual([`must not contain '.': domain controllers register the site name as one DNS label${tail}`]);
+    expect(messages(SiteName, "Head.Office")).toEqual([
+      `must not contain '.': domain controllers register the site name as one DNS label${tail}`,
+    ]);
     expect(messages(SiteName, "Head*")).toEqual([`must not contain '*': Exchange reads it as a wildcard${tail}`]);
   });
 });
 
 describe("one reason per site name", () => {
   it("reports only the first thing wrong: invisible characters before outer spaces before a forbidden character", () => {
-    expect(messages(SiteName, " Head\tOffice")).toEqual([expect.stringMatching(/^must not contain control or invisible characters/)]);
+    expect(messages(SiteName, " Head\tOffice")).toEqual([
+      expect.stringMatching(/^must not contain control or invisible characters/),
+    ]);
     expect(messages(SiteName, " Head,Office")).toEqual([expect.stringMatching(/^must not start or end with spaces/)]);
   });
 });
 
 describe("IPv4 address shape", () => {
   it("takes only one to three digits in each of the four parts", () => {
-    const shape = (v: string) => `${JSON.stringify(v)} must be an IPv4 address in dotted-quad form, such as 192.168.10.50`;
-    for (const v of ["x10.1.0.1", "10a.1.0.1", "1000.1.0.1", "10.1.0."]) expect([v, messages(IPv4Address, v)]).toEqual([v, [shape(v)]]);
+    const shape = (v: string) =>
+      `${JSON.stringify(v)} must be an IPv4 address in dotted-quad form, such as 192.168.10.50`;
+    for (const v of ["x10.1.0.1", "10a.1.0.1", "1000.1.0.1", "10.1.0."])
+      expect([v, messages(IPv4Address, v)]).toEqual([v, [shape(v)]]);
     expect(IPv4Address.parse("1.22.255.0")).toBe("1.22.255.0");
   });
 });
 
 describe("RpcClientAccessServer rule, limits", () => {
   it("refuses a name that starts with anything but a letter or digit", () => {
-    expect(firstIssue(RpcClientAccessServerName, "_cas-ho")).toMatch(/^must name a Client Access server or CAS array by its name/);
+    expect(firstIssue(RpcClientAccessServerName, "_cas-ho")).toMatch(
+      /^must name a Client Access server or CAS array by its name/,
+    );
   });
 
   it("takes a name of up to 64 characters that is no host name, and an FQDN of up to 255", () => {
     expect(RpcClientAccessServerName.safeParse(`a${"_".repeat(63)}`).success).toBe(true);
-    expect(firstIssue(RpcClientAccessServerName, `a${"_".repeat(64)}`)).toMatch(/^must name a Client Access server or CAS array by its name/);
+    expect(firstIssue(RpcClientAccessServerName, `a${"_".repeat(64)}`)).toMatch(
+      /^must name a Client Access server or CAS array by its name/,
+    );
     expect(messages(RpcClientAccessServerName, "x".repeat(256))).toContain("must be at most 255 characters");
-    expect(messages(RpcClientAccessServerName, 5)).toEqual(["must name a Client Access server or CAS array, such as outlook-ho.exchangeserverpro.net"]);
+    expect(messages(RpcClientAccessServerName, 5)).toEqual([
+      "must name a Client Access server or CAS array, such as outlook-ho.exchangeserverpro.net",
+    ]);
   });
 });
 
@@ -352,6 +428,8 @@ describe("Exchange versions and port messages", () => {
 
   it("says what a port must be when it is not a number, and what the pair must be when it is no object", () => {
     expect(messages(StaticRpcPort, "59532")).toEqual(["must be a TCP port number"]);
-    expect(messages(StaticRpcPortPair, 59532)).toEqual(["must be { rpcClientAccess, addressBook }: two TCP port numbers"]);
+    expect(messages(StaticRpcPortPair, 59532)).toEqual([
+      "must be { rpcClientAccess, addressBook }: two TCP port numbers",
+    ]);
   });
 });

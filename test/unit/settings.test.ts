@@ -14,7 +14,8 @@ describe("EXCHANGE_CAS_* settings", () => {
   });
 
   it("parses each setting's values", () => {
-    for (const off of ["0", "off", "FALSE", " no "]) expect(setting("EXCHANGE_CAS_READ_PREFETCH", { EXCHANGE_CAS_READ_PREFETCH: off })).toBe(false);
+    for (const off of ["0", "off", "FALSE", " no "])
+      expect(setting("EXCHANGE_CAS_READ_PREFETCH", { EXCHANGE_CAS_READ_PREFETCH: off })).toBe(false);
     expect(setting("EXCHANGE_CAS_READ_PREFETCH", { EXCHANGE_CAS_READ_PREFETCH: "1" })).toBe(true);
     expect(setting("EXCHANGE_CAS_TABLE_IDLE_MS", { EXCHANGE_CAS_TABLE_IDLE_MS: "0" })).toBe(0);
     expect(setting("EXCHANGE_CAS_TABLE_IDLE_MS", { EXCHANGE_CAS_TABLE_IDLE_MS: "40" })).toBe(40);

@@ -8,8 +8,17 @@ import { serverConnectionOf } from "../../provider/runtime/staticRpcPorts";
 import { siteConnections, type SiteConnections, type SiteConnectionsInput } from "../../provider/shell/connection";
 
 const lab = { kind: "lab", statePath: ".lab/state.json", modulePath: "lab/ExchangeLab.psd1" } as const;
-const exchange = { kind: "exchange", connectionUri: "http://ho-ex2010-mb1.exchangeserverpro.net/PowerShell/", username: "EXCHANGESERVERPRO\\admin" } as const;
-const ssh = { kind: "ssh", hostName: "jump.exchangeserverpro.net", userName: "admin", keyFilePath: "/home/admin/.ssh/id_ed25519" } as const;
+const exchange = {
+  kind: "exchange",
+  connectionUri: "http://ho-ex2010-mb1.exchangeserverpro.net/PowerShell/",
+  username: "EXCHANGESERVERPRO\\admin",
+} as const;
+const ssh = {
+  kind: "ssh",
+  hostName: "jump.exchangeserverpro.net",
+  userName: "admin",
+  keyFilePath: "/home/admin/.ssh/id_ed25519",
+} as const;
 const dns = { kind: "exchange", connectionUri: "http://dc01.exchangeserverpro.net/PowerShell/" } as const;
 
 function thrown(work: () => unknown): unknown {
@@ -89,7 +98,11 @@ const cases: { name: string; input: SiteConnectionsInput; expected: SiteConnecti
   {
     name: "a serverConnection of another kind than the connection: the SSH jump host for an Exchange endpoint",
     input: { connection: exchange, serverConnection: ssh },
-    expected: { connection: { ...exchange, authentication: "Kerberos" }, dnsConnection: { ...exchange, authentication: "Kerberos" }, serverConnection: ssh },
+    expected: {
+      connection: { ...exchange, authentication: "Kerberos" },
+      dnsConnection: { ...exchange, authentication: "Kerberos" },
+      serverConnection: ssh,
+    },
   },
   {
     name: "undefined and null are not given (as `??` read them)",
@@ -106,8 +119,11 @@ describe("a site's connections (siteConnections)", () => {
   it.each(cases)("StaticRpcPorts and NlbCluster reach the servers the same way: $name", ({ input, expected }) => {
     // As StaticRpcPorts holds them: parsed, serverConnection absent when not declared.
     const parsed = siteConnections(input);
-    const declared = input.serverConnection === undefined || input.serverConnection === null ? undefined : parsed.serverConnection;
-    expect(serverConnectionOf({ connection: parsed.connection, serverConnection: declared })).toStrictEqual(expected.serverConnection);
+    const declared =
+      input.serverConnection === undefined || input.serverConnection === null ? undefined : parsed.serverConnection;
+    expect(serverConnectionOf({ connection: parsed.connection, serverConnection: declared })).toStrictEqual(
+      expected.serverConnection,
+    );
   });
 
   it("parses each connection once: what it returns is the parsed value, never the input", () => {
@@ -121,7 +137,8 @@ describe("a site's connections (siteConnections)", () => {
     {
       name: "a connection of no known kind",
       input: { connection: { kind: "lba" } },
-      message: 'Invalid connection of CasArraySite HeadOffice: kind "lba" is not a connection kind: use lab, exchange or ssh.',
+      message:
+        'Invalid connection of CasArraySite HeadOffice: kind "lba" is not a connection kind: use lab, exchange or ssh.',
       property: "connection",
     },
     {
@@ -133,14 +150,22 @@ describe("a site's connections (siteConnections)", () => {
     {
       name: "an Exchange endpoint where a server connection belongs",
       input: { connection: lab, serverConnection: exchange },
-      message: 'Invalid serverConnection of CasArraySite HeadOffice: kind "exchange" is not a server connection kind: use lab, winrm or ssh.',
+      message:
+        'Invalid serverConnection of CasArraySite HeadOffice: kind "exchange" is not a server connection kind: use lab, winrm or ssh.',
       property: "serverConnection",
     },
   ];
 
-  it.each(refusals)("refuses $name in one sentence, as ExchangeCasError invalid-inputs naming the setting", ({ input, message, property }) => {
-    const error = thrown(() => siteConnections(input, "CasArraySite HeadOffice"));
-    expect(error).toBeInstanceOf(ExchangeCasError);
-    expect(error).toMatchObject({ code: "invalid-inputs", message, details: { property, owner: "CasArraySite HeadOffice" } });
-  });
+  it.each(refusals)(
+    "refuses $name in one sentence, as ExchangeCasError invalid-inputs naming the setting",
+    ({ input, message, property }) => {
+      const error = thrown(() => siteConnections(input, "CasArraySite HeadOffice"));
+      expect(error).toBeInstanceOf(ExchangeCasError);
+      expect(error).toMatchObject({
+        code: "invalid-inputs",
+        message,
+        details: { property, owner: "CasArraySite HeadOffice" },
+      });
+    },
+  );
 });

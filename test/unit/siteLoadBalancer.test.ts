@@ -3,7 +3,13 @@
 import { describe, expect, it } from "vitest";
 import { LoadBalancerSchema, loadBalancerDeclarationErrors, nlbMode } from "../../provider/runtime/siteLoadBalancer";
 
-const NLB = { kind: "nlb" as const, vip: "10.1.0.100", subnetMask: "255.255.255.0", interface: "Local Area Connection", mode: "multicast" as const };
+const NLB = {
+  kind: "nlb" as const,
+  vip: "10.1.0.100",
+  subnetMask: "255.255.255.0",
+  interface: "Local Area Connection",
+  mode: "multicast" as const,
+};
 const PORTS = { rpcClientAccess: 59532, addressBook: 59533 };
 
 describe("CasArraySite's loadBalancer option", () => {
@@ -16,10 +22,16 @@ describe("CasArraySite's loadBalancer option", () => {
 
   it("refuses another kind, an unknown setting, a bad VIP, mask or mode, each with what to write", () => {
     const reasons = (value: unknown) => (LoadBalancerSchema.safeParse(value).error?.issues ?? []).map((i) => i.message);
-    expect(reasons({ ...NLB, kind: "f5" })).toEqual(['must be { kind: "nlb", vip, subnetMask, interface, mode }: Windows NLB on the site\'s Client Access servers (the only kind so far)']);
+    expect(reasons({ ...NLB, kind: "f5" })).toEqual([
+      'must be { kind: "nlb", vip, subnetMask, interface, mode }: Windows NLB on the site\'s Client Access servers (the only kind so far)',
+    ]);
     expect(reasons({ ...NLB, vips: ["10.1.0.100"] })[0]).toMatch(/vips/);
-    expect(reasons({ ...NLB, vip: "10.1.0.300" })).toEqual(["10.1.0.300 is not an IPv4 address: each of its four numbers must be 0-255"]);
-    expect(reasons({ ...NLB, subnetMask: "255.0.255.0" })).toEqual(["must be a subnet mask such as 255.255.255.0 (ones, then zeros)"]);
+    expect(reasons({ ...NLB, vip: "10.1.0.300" })).toEqual([
+      "10.1.0.300 is not an IPv4 address: each of its four numbers must be 0-255",
+    ]);
+    expect(reasons({ ...NLB, subnetMask: "255.0.255.0" })).toEqual([
+      "must be a subnet mask such as 255.255.255.0 (ones, then zeros)",
+    ]);
     expect(reasons({ ...NLB, mode: "broadcast" })).toEqual(['must be "unicast", "multicast" or "igmpMulticast"']);
   });
 

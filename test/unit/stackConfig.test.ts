@@ -7,10 +7,18 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { CLI_DECLARED, STACK_CONFIG_KEYS, checkStackConfig, stackConfigMistakes, type StackConfig } from "../../examples/config";
+import {
+  CLI_DECLARED,
+  STACK_CONFIG_KEYS,
+  checkStackConfig,
+  stackConfigMistakes,
+  type StackConfig,
+} from "../../examples/config";
 import { ROOT } from "../support/paths";
 
-const yaml = createRequire(require.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+const yaml = createRequire(require.resolve("@pulumi/pulumi/package.json"))("js-yaml") as {
+  load(text: string): unknown;
+};
 
 const LAB = JSON.stringify({ kind: "lab", statePath: ".lab/state.json", modulePath: "lab/ExchangeLab.psd1" });
 const HEADOFFICE = {
@@ -25,7 +33,9 @@ const HEADOFFICE = {
 };
 
 function config(values: Record<string, string | undefined>, secret: string[] = []): StackConfig {
-  const merged = Object.fromEntries(Object.entries({ ...HEADOFFICE, ...values }).filter((e): e is [string, string] => e[1] !== undefined));
+  const merged = Object.fromEntries(
+    Object.entries({ ...HEADOFFICE, ...values }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   return { stack: "headoffice", values: merged, secret: new Set(secret) };
 }
 
@@ -35,7 +45,9 @@ describe("the stack config's refusals, each in its final wording", () => {
   });
 
   it("refuses a misspelt optional key, naming the key meant", () => {
-    expect(stackConfigMistakes(config({ exlude: '["MB-HO-03"]' }))).toEqual(["`exchange-cas:exlude` is not a setting of this program: did you mean `exchange-cas:exclude`?"]);
+    expect(stackConfigMistakes(config({ exlude: '["MB-HO-03"]' }))).toEqual([
+      "`exchange-cas:exlude` is not a setting of this program: did you mean `exchange-cas:exclude`?",
+    ]);
   });
 
   it("names the misspelt key of a required one, and the required key it stands for", () => {
@@ -51,20 +63,35 @@ describe("the stack config's refusals, each in its final wording", () => {
   });
 
   it("takes a load balancer instead of addresses (the name points at its VIP), and refuses a kind it does not know", () => {
-    const nlb = { kind: "nlb", vip: "10.1.0.100", subnetMask: "255.255.255.0", interface: "Local Area Connection", mode: "multicast" };
+    const nlb = {
+      kind: "nlb",
+      vip: "10.1.0.100",
+      subnetMask: "255.255.255.0",
+      interface: "Local Area Connection",
+      mode: "multicast",
+    };
     expect(stackConfigMistakes(config({ addresses: undefined, loadBalancer: JSON.stringify(nlb) }))).toEqual([]);
-    expect(stackConfigMistakes(config({ addresses: undefined, loadBalancer: JSON.stringify({ ...nlb, kind: "nbl" }) }))).toEqual([
-      "`exchange-cas:loadBalancer` has kind 'nbl', not nlb: did you mean 'nlb'?",
+    expect(
+      stackConfigMistakes(config({ addresses: undefined, loadBalancer: JSON.stringify({ ...nlb, kind: "nbl" }) })),
+    ).toEqual(["`exchange-cas:loadBalancer` has kind 'nbl', not nlb: did you mean 'nlb'?"]);
+    expect(stackConfigMistakes(config({ addresses: undefined }))).toEqual([
+      "`exchange-cas:addresses` is required and not set: `pulumi config set exchange-cas:addresses <value> --stack headoffice`.",
     ]);
-    expect(stackConfigMistakes(config({ addresses: undefined }))).toEqual(["`exchange-cas:addresses` is required and not set: `pulumi config set exchange-cas:addresses <value> --stack headoffice`."]);
   });
 
   it("says how to set a required key that is missing", () => {
-    expect(stackConfigMistakes(config({ fqdn: undefined }))).toEqual(["`exchange-cas:fqdn` is required and not set: `pulumi config set exchange-cas:fqdn <value> --stack headoffice`."]);
+    expect(stackConfigMistakes(config({ fqdn: undefined }))).toEqual([
+      "`exchange-cas:fqdn` is required and not set: `pulumi config set exchange-cas:fqdn <value> --stack headoffice`.",
+    ]);
   });
 
   it("refuses a password in plain text with the command that stores it as a secret", () => {
-    const exchange = JSON.stringify({ kind: "exchange", connectionUri: "http://ho-ex2010-mb1.contoso.com/PowerShell/", authentication: "Basic", username: "CONTOSO\\svc-pulumi" });
+    const exchange = JSON.stringify({
+      kind: "exchange",
+      connectionUri: "http://ho-ex2010-mb1.contoso.com/PowerShell/",
+      authentication: "Basic",
+      username: "CONTOSO\\svc-pulumi",
+    });
     expect(stackConfigMistakes(config({ connection: exchange, password: "Pa55w0rd" }))).toEqual([
       "`exchange-cas:password` is in plain text in the stack's config: store it as a secret with `pulumi config set --secret exchange-cas:password --stack headoffice`, which asks for it and replaces the plain value.",
     ]);
@@ -78,35 +105,51 @@ describe("the stack config's refusals, each in its final wording", () => {
   });
 
   it("says what was written and the valid value nearest to it, for every enum-like setting", () => {
-    expect(stackConfigMistakes(config({ verify: "strick" }))).toEqual(["`exchange-cas:verify` is 'strick', not true, false, warn, strict or {mode, tcp, tcpTimeoutMs}: did you mean 'strict'?"]);
-    expect(stackConfigMistakes(config({ verify: '{"mode":"strickt","tcp":true}' }))).toEqual(["`exchange-cas:verify` has mode 'strickt', not warn or strict: did you mean 'strict'?"]);
-    expect(stackConfigMistakes(config({ onDelete: "retian" }))).toEqual(["`exchange-cas:onDelete` is 'retian', not restore or retain: did you mean 'retain'?"]);
+    expect(stackConfigMistakes(config({ verify: "strick" }))).toEqual([
+      "`exchange-cas:verify` is 'strick', not true, false, warn, strict or {mode, tcp, tcpTimeoutMs}: did you mean 'strict'?",
+    ]);
+    expect(stackConfigMistakes(config({ verify: '{"mode":"strickt","tcp":true}' }))).toEqual([
+      "`exchange-cas:verify` has mode 'strickt', not warn or strict: did you mean 'strict'?",
+    ]);
+    expect(stackConfigMistakes(config({ onDelete: "retian" }))).toEqual([
+      "`exchange-cas:onDelete` is 'retian', not restore or retain: did you mean 'retain'?",
+    ]);
     expect(stackConfigMistakes(config({ databases: "all-in-sites" }))).toEqual([
       "`exchange-cas:databases` is 'all-in-sites', not all-in-site or a list of database names: did you mean 'all-in-site'?",
     ]);
-    expect(stackConfigMistakes(config({ connection: JSON.stringify({ kind: "lba", statePath: ".lab/state.json" }) }))).toEqual([
-      "`exchange-cas:connection` has kind 'lba', not lab, exchange or ssh: did you mean 'lab'?",
-    ]);
+    expect(
+      stackConfigMistakes(config({ connection: JSON.stringify({ kind: "lba", statePath: ".lab/state.json" }) })),
+    ).toEqual(["`exchange-cas:connection` has kind 'lba', not lab, exchange or ssh: did you mean 'lab'?"]);
     expect(stackConfigMistakes(config({ serverConnection: JSON.stringify({ kind: "winr" }) }))).toEqual([
       "`exchange-cas:serverConnection` has kind 'winr', not lab, winrm or ssh: did you mean 'winrm'?",
     ]);
-    expect(stackConfigMistakes(config({ adopt: "yes" }))).toEqual(["`exchange-cas:adopt` is 'yes', not true or false."]);
+    expect(stackConfigMistakes(config({ adopt: "yes" }))).toEqual([
+      "`exchange-cas:adopt` is 'yes', not true or false.",
+    ]);
   });
 
   it("says to write a list where a single value was written", () => {
-    expect(stackConfigMistakes(config({ addresses: "10.1.0.11" }))).toEqual(["`exchange-cas:addresses` is the single value '10.1.0.11', not a list: write it as a YAML list (- 10.1.0.11)."]);
+    expect(stackConfigMistakes(config({ addresses: "10.1.0.11" }))).toEqual([
+      "`exchange-cas:addresses` is the single value '10.1.0.11', not a list: write it as a YAML list (- 10.1.0.11).",
+    ]);
     expect(stackConfigMistakes(config({ databases: "MB-HO-01" }))).toEqual([
       "`exchange-cas:databases` is the single value 'MB-HO-01', not all-in-site or a list: write the database as a YAML list (- MB-HO-01).",
     ]);
   });
 
   it("refuses values of the wrong shape: a number, a connection, the ports", () => {
-    expect(stackConfigMistakes(config({ ttl: "an hour" }))).toEqual(["`exchange-cas:ttl` is 'an hour', not a whole number of seconds (such as 3600)."]);
+    expect(stackConfigMistakes(config({ ttl: "an hour" }))).toEqual([
+      "`exchange-cas:ttl` is 'an hour', not a whole number of seconds (such as 3600).",
+    ]);
     expect(stackConfigMistakes(config({ connection: "lab" }))).toEqual([
       "`exchange-cas:connection` is 'lab', not a connection: write an object whose kind is lab, exchange or ssh, such as {kind: lab, statePath: .lab/state.json, modulePath: lab/ExchangeLab.psd1}.",
     ]);
-    expect(stackConfigMistakes(config({ dnsConnection: "{}" }))).toEqual(["`exchange-cas:dnsConnection` has no kind: set its kind to lab, exchange or ssh."]);
-    expect(stackConfigMistakes(config({ rpcPorts: "59532" }))).toEqual(["`exchange-cas:rpcPorts` is 59532, not an object: write {rpcClientAccess: 59532, addressBook: 59533}."]);
+    expect(stackConfigMistakes(config({ dnsConnection: "{}" }))).toEqual([
+      "`exchange-cas:dnsConnection` has no kind: set its kind to lab, exchange or ssh.",
+    ]);
+    expect(stackConfigMistakes(config({ rpcPorts: "59532" }))).toEqual([
+      "`exchange-cas:rpcPorts` is 59532, not an object: write {rpcClientAccess: 59532, addressBook: 59533}.",
+    ]);
   });
 
   it("refuses every mistake at once, in one RunError (one line at the CLI, no stack trace)", () => {
@@ -124,19 +167,35 @@ describe("the stack config's refusals, each in its final wording", () => {
 });
 
 describe("Pulumi.yaml's config section", () => {
-  type Declaration = { type?: string; items?: { type: string }; description?: string; default?: unknown; secret?: boolean; value?: unknown };
-  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, unknown> };
+  type Declaration = {
+    type?: string;
+    items?: { type: string };
+    description?: string;
+    default?: unknown;
+    secret?: boolean;
+    value?: unknown;
+  };
+  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config: Record<string, unknown>;
+  };
   // The CLI reads a plain value of a project key as its default (RewriteShorthandConfigValues).
   const declared = Object.entries(project.config).map(([key, value]): [string, Declaration] => [
     key,
     value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Declaration) : { default: value },
   ]);
-  const CLI_TYPE = { string: "string", integer: "integer", boolean: "boolean", list: "array" } as Record<string, string>;
+  const CLI_TYPE = { string: "string", integer: "integer", boolean: "boolean", list: "array" } as Record<
+    string,
+    string
+  >;
 
   it("declares exactly the keys of the program that have a default, with that default", () => {
     expect(declared.map(([key]) => key).sort()).toEqual([...CLI_DECLARED].sort());
     for (const [key, declaration] of declared) {
-      expect([key, declaration.default]).toEqual([key, (STACK_CONFIG_KEYS as Record<string, { default?: unknown }>)[key]?.default]);
+      expect([key, declaration.default]).toEqual([
+        key,
+        (STACK_CONFIG_KEYS as Record<string, { default?: unknown }>)[key]?.default,
+      ]);
     }
   });
 
@@ -146,7 +205,11 @@ describe("Pulumi.yaml's config section", () => {
       // The CLI types only strings, integers, booleans and arrays (simpleConfigType); an array names its items.
       expect([key, declaration.type]).toEqual([key, CLI_TYPE[kind]]);
       if (declaration.type === "array") expect(declaration.items).toEqual({ type: "string" });
-      expect(Object.keys(declaration).filter((a) => !["type", "items", "description", "secret", "default", "value"].includes(a))).toEqual([]);
+      expect(
+        Object.keys(declaration).filter(
+          (a) => !["type", "items", "description", "secret", "default", "value"].includes(a),
+        ),
+      ).toEqual([]);
     }
   });
 

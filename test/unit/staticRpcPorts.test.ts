@@ -22,7 +22,10 @@ describe("static RPC port rules", () => {
     expect(same.success).toBe(false);
     expect(same.error?.issues[0]?.path).toEqual(["addressBook"]);
     expect(same.error?.issues[0]?.message).toMatch(/two different ports/);
-    expect(StaticRpcPortPair.parse({ rpcClientAccess: 59532, addressBook: 59533 })).toEqual({ rpcClientAccess: 59532, addressBook: 59533 });
+    expect(StaticRpcPortPair.parse({ rpcClientAccess: 59532, addressBook: 59533 })).toEqual({
+      rpcClientAccess: 59532,
+      addressBook: 59533,
+    });
     expect(StaticRpcPortPair.safeParse({ rpcClientAccess: 59532, addressBook: 59533, nspi: 1 }).success).toBe(false);
   });
 
@@ -44,7 +47,9 @@ describe("static RPC port rules", () => {
 describe("the per-server command", () => {
   it("sends the PowerShell 2.0 script as one literal, the server as a literal, and nothing else from outside", () => {
     const spec = serverPortsSpec("HO-EX2010-MB1.exchangeserverpro.net", "Set", 59532, 59533);
-    expect(spec.script).toBe(`Invoke-ExcasServerScript -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -Script ${psQuote(staticRpcPortsScript())} -ArgumentList 'Set', 59532, 59533`);
+    expect(spec.script).toBe(
+      `Invoke-ExcasServerScript -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -Script ${psQuote(staticRpcPortsScript())} -ArgumentList 'Set', 59532, 59533`,
+    );
     expect(spec.target).toBe("HO-EX2010-MB1.exchangeserverpro.net");
   });
 
@@ -69,8 +74,20 @@ describe("the per-server command", () => {
         Restarted: false,
       },
     ]);
-    expect(ports.rpcClientAccess).toEqual({ configured: null, kind: "String", value: "59532", listening: [50123], state: "Running" });
-    expect(ports.addressBook).toEqual({ configured: 59533, kind: "String", value: "59533", listening: [59533], state: "Running" });
+    expect(ports.rpcClientAccess).toEqual({
+      configured: null,
+      kind: "String",
+      value: "59532",
+      listening: [50123],
+      state: "Running",
+    });
+    expect(ports.addressBook).toEqual({
+      configured: 59533,
+      kind: "String",
+      value: "59533",
+      listening: [59533],
+      state: "Running",
+    });
     expect(ports.outlookSessions).toBe(7);
   });
 
@@ -94,6 +111,8 @@ describe("the winrm server connection", () => {
 
   it("refuses an exchange connection where a server connection belongs, naming the kinds", () => {
     const parsed = ServerConnectionSchema.safeParse({ kind: "exchange", connectionUri: "http://x/PowerShell/" });
-    expect(parsed.error?.issues[0]?.message).toBe('kind "exchange" is not a server connection kind: use lab, winrm or ssh');
+    expect(parsed.error?.issues[0]?.message).toBe(
+      'kind "exchange" is not a server connection kind: use lab, winrm or ssh',
+    );
   });
 });

@@ -16,7 +16,10 @@ afterEach(async () => {
 });
 
 /** A listener on `address`, on a free port; records every connection it accepts. */
-async function listen(address: string, port = 0): Promise<{ port: number; accepted: net.Socket[]; server: net.Server }> {
+async function listen(
+  address: string,
+  port = 0,
+): Promise<{ port: number; accepted: net.Socket[]; server: net.Server }> {
   const accepted: net.Socket[] = [];
   const server = net.createServer((socket) => {
     accepted.push(socket);
@@ -105,7 +108,10 @@ describe("TCP probe", () => {
   it("reports a connection that never completes as timeout when its timer fires, and drops it", async () => {
     const connects = fakeConnects();
     const timers = manualTimers();
-    const probing = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: timers.startTimer, timeoutMs: 1500 });
+    const probing = probeOne(
+      { address: A, port: 135 },
+      { connect: connects.connect, startTimer: timers.startTimer, timeoutMs: 1500 },
+    );
     await connects.until(1);
     expect(timers.started.map((t) => t.ms)).toEqual([1500]);
     timers.started[0]?.fire();
@@ -149,11 +155,20 @@ describe("TCP probe", () => {
 
   it("reports any other failure with its code and message", async () => {
     const connects = fakeConnects();
-    const probing = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: manualTimers().startTimer });
+    const probing = probeOne(
+      { address: A, port: 135 },
+      { connect: connects.connect, startTimer: manualTimers().startTimer },
+    );
     await connects.until(1);
-    connects.made[0]?.emit("error", Object.assign(new Error("connect EHOSTUNREACH 127.0.0.181:135"), { code: "EHOSTUNREACH" }));
+    connects.made[0]?.emit(
+      "error",
+      Object.assign(new Error("connect EHOSTUNREACH 127.0.0.181:135"), { code: "EHOSTUNREACH" }),
+    );
     expect(await probing).toBe("connect EHOSTUNREACH 127.0.0.181:135");
-    const odd = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: manualTimers().startTimer });
+    const odd = probeOne(
+      { address: A, port: 135 },
+      { connect: connects.connect, startTimer: manualTimers().startTimer },
+    );
     await connects.until(2);
     connects.made[1]?.emit("error", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     expect(await odd).toBe("ECONNRESET: socket hang up");
@@ -162,7 +177,11 @@ describe("TCP probe", () => {
   it("probes every address:port with at most `concurrency` connects in flight, results in the order asked", async () => {
     const connects = fakeConnects();
     const targets = [135, 59532, 59533].flatMap((port) => [A, B].map((address) => ({ address, port })));
-    const probing = probeTcp(targets, { connect: connects.connect, startTimer: manualTimers().startTimer, concurrency: 2 });
+    const probing = probeTcp(targets, {
+      connect: connects.connect,
+      startTimer: manualTimers().startTimer,
+      concurrency: 2,
+    });
     const ending = ["open", "refused", "open", "open", "refused", "open"];
     for (let i = 0; i < targets.length; i++) {
       // Connect i+1 starts only when one of the two in flight has ended.
@@ -180,11 +199,20 @@ describe("TCP probe", () => {
 
   it("reports a connect that times out in the network stack (ETIMEDOUT) as timeout, and an error without a code by its message", async () => {
     const connects = fakeConnects();
-    const timedOut = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: manualTimers().startTimer });
+    const timedOut = probeOne(
+      { address: A, port: 135 },
+      { connect: connects.connect, startTimer: manualTimers().startTimer },
+    );
     await connects.until(1);
-    connects.made[0]?.emit("error", Object.assign(new Error("connect ETIMEDOUT 127.0.0.181:135"), { code: "ETIMEDOUT" }));
+    connects.made[0]?.emit(
+      "error",
+      Object.assign(new Error("connect ETIMEDOUT 127.0.0.181:135"), { code: "ETIMEDOUT" }),
+    );
     expect(await timedOut).toBe("timeout");
-    const plainError = probeOne({ address: A, port: 135 }, { connect: connects.connect, startTimer: manualTimers().startTimer });
+    const plainError = probeOne(
+      { address: A, port: 135 },
+      { connect: connects.connect, startTimer: manualTimers().startTimer },
+    );
     await connects.until(2);
     connects.made[1]?.emit("error", new Error("boom"));
     expect(await plainError).toBe("boom");
@@ -202,7 +230,9 @@ describe("TCP probe", () => {
           startTimer: timers.startTimer,
         },
       );
-    expect(await bad(Object.assign(new Error("getaddrinfo ENOTFOUND not an address"), { code: "ENOTFOUND" }))).toBe("getaddrinfo ENOTFOUND not an address");
+    expect(await bad(Object.assign(new Error("getaddrinfo ENOTFOUND not an address"), { code: "ENOTFOUND" }))).toBe(
+      "getaddrinfo ENOTFOUND not an address",
+    );
     expect(await bad("a string")).toBe("a string");
     expect(timers.started).toEqual([]);
   });
@@ -237,7 +267,9 @@ describe("TCP probe", () => {
       }) as PendingConnection["on"],
       destroy: () => void destroyed++,
     };
-    expect(await probeOne({ address: A, port: 135 }, { connect: () => eager, startTimer: timers.startTimer })).toBe("open");
+    expect(await probeOne({ address: A, port: 135 }, { connect: () => eager, startTimer: timers.startTimer })).toBe(
+      "open",
+    );
     expect(timers.started).toEqual([]);
     expect(destroyed).toBe(1);
   });
@@ -272,7 +304,11 @@ describe("TCP probe", () => {
     expect(await probeTcp([])).toEqual([]);
     const connects = fakeConnects();
     const targets = [A, B].map((address) => ({ address, port: 135 }));
-    const probing = probeTcp(targets, { connect: connects.connect, startTimer: manualTimers().startTimer, concurrency: 0 });
+    const probing = probeTcp(targets, {
+      connect: connects.connect,
+      startTimer: manualTimers().startTimer,
+      concurrency: 0,
+    });
     await connects.until(1);
     expect(connects.made).toHaveLength(1);
     connects.made[0]?.emit("connect");
