@@ -75,3 +75,9 @@ export function parseChecked<T>(schema: z.ZodType<T>, inputs: unknown, resource:
 export function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** The inputs among stored outputs (or settings): the properties an input schema's `shape` declares, as plain JSON. */
+export function inputsAmong(shape: object, props: object): Record<string, unknown> {
+  const values = props as Record<string, unknown>;
+  return plain(Object.fromEntries(Object.keys(shape).map((key) => [key, values[key]])));
+}

@@ -24,7 +24,7 @@ import {
   type NlbHostReport,
   type NlbMode,
 } from "../windows/nlb";
-import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
+import { checkProperties, containsUnknown, parseChecked, inputsAmong, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
@@ -467,36 +467,7 @@ function outputs(raw: NlbClusterInputs, found: Survey): NlbClusterOutputs {
 
 /** The inputs among stored outputs. */
 function pick(props: Partial<NlbClusterOutputs>): Record<string, unknown> {
-  const {
-    site,
-    vip,
-    subnetMask,
-    interface: iface,
-    mode,
-    ports,
-    clusterName,
-    drainTimeoutSeconds,
-    convergenceTimeoutSeconds,
-    dns,
-    onDelete,
-    connection,
-    serverConnection,
-  } = props;
-  return plain({
-    site,
-    vip,
-    subnetMask,
-    interface: iface,
-    mode,
-    ports,
-    clusterName,
-    drainTimeoutSeconds,
-    convergenceTimeoutSeconds,
-    dns,
-    onDelete,
-    connection,
-    serverConnection,
-  });
+  return inputsAmong(shape, props);
 }
 
 /**

@@ -32,7 +32,7 @@ import {
   type PortSetting,
   type ServerPorts,
 } from "../windows/rpcPorts";
-import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailure } from "./check";
+import { checkProperties, containsUnknown, parseChecked, inputsAmong, plain, type CheckFailure } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
 import { info, warn } from "./log";
@@ -589,6 +589,5 @@ export const staticRpcPorts = {
 
 /** The inputs among stored outputs. */
 function pick(props: Partial<StaticRpcPortsOutputs>): Record<string, unknown> {
-  const { site, rpcClientAccess, addressBook, onDelete, connection, serverConnection } = props;
-  return plain({ site, rpcClientAccess, addressBook, onDelete, connection, serverConnection });
+  return inputsAmong(shape, props);
 }
