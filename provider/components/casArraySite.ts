@@ -9,11 +9,13 @@
 // come from that plan, so when the plan refuses the declaration no child is registered and
 // nothing changes. The brownfield refusals need what the stack already manages, which only its
 // state knows: they are the check of the first child, CasArraySiteClaim, which every other child
-// waits for (runtime/siteClaim.ts), so they too come before anything of the site changes. Destroying the site removes the record and the array this stack created
+// waits for (runtime/siteClaim.ts), so they too come before anything of the site changes.
+// Destroying the site removes the record and the array this stack created
 // (the array puts its databases back first) and releases what it adopted; a database that leaves
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
 import { isExchangeCasError } from "../errors";
+import { loadBalancerPorts, type loadBalancerFor } from "../runtime/rules";
 import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePlanRequest } from "../plan/site";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
@@ -93,8 +95,11 @@ export class CasArraySite extends pulumi.ComponentResource {
   readonly rpcPortServers: pulumi.Output<StaticRpcPortsServer[] | undefined>;
   /** With verify: what the last apply or refresh found (ok, dns, members, tcp, failures). */
   readonly verification: pulumi.Output<Verification | undefined>;
-  /** With rpcPorts: what the load balancer must publish, TCP 135 and the static ports with client-IP affinity (undefined without rpcPorts: it does not apply). */
-  readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string } | undefined>;
+  /**
+   * With rpcPorts: what the load balancer must publish, TCP 135 and the static ports with client-IP
+   * affinity (undefined without rpcPorts: it does not apply).
+   */
+  readonly loadBalancer: pulumi.Output<ReturnType<typeof loadBalancerFor> | undefined>;
   /** With loadBalancer: the site's NlbCluster child. */
   readonly nlbCluster: pulumi.Output<NlbCluster | undefined>;
   /** With loadBalancer: the cluster's nodes and their states (Converged, Stopped, ...); undefined without it. */
@@ -111,6 +116,9 @@ export class CasArraySite extends pulumi.ComponentResource {
       plainAddresses === undefined && given !== undefined && given !== null && typeof given === "object";
     // With a load balancer declared and no addresses, the name points at its VIP.
     const addressesGiven = given !== undefined;
+    // The DNS connection's default (siteConnections' rule), kept on the raw inputs for the children:
+    // a connection may hold a secret that parsing would turn into plain text.
+    const dnsConnection = args.dnsConnection ?? args.connection;
     const request: SitePlanRequest = {
       site: args.site,
       fqdn: args.fqdn,
@@ -164,7 +172,7 @@ export class CasArraySite extends pulumi.ComponentResource {
               ? { addresses: p.addresses }
               : {}),
           connection: args.connection,
-          dnsConnection: args.dnsConnection ?? args.connection,
+          dnsConnection,
         },
         { parent: this },
       );
@@ -182,6 +190,7 @@ export class CasArraySite extends pulumi.ComponentResource {
                 onDelete,
                 connection: args.connection,
                 ...(args.serverConnection !== undefined ? { serverConnection: args.serverConnection } : {}),
+                plannedBySite: true,
               },
               { parent: this, dependsOn: [claim] },
             );
@@ -200,7 +209,7 @@ export class CasArraySite extends pulumi.ComponentResource {
                 subnetMask: lb.subnetMask,
                 interface: lb.interface,
                 ...(args.loadBalancer?.mode !== undefined ? { mode: args.loadBalancer.mode } : {}),
-                ports: [135, p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook],
+                ports: loadBalancerPorts(p.rpcPorts),
                 clusterName: p.fqdn,
                 drainTimeoutSeconds: lb.drainTimeoutSeconds,
                 convergenceTimeoutSeconds: lb.convergenceTimeoutSeconds,
@@ -208,7 +217,7 @@ export class CasArraySite extends pulumi.ComponentResource {
                   fqdn: p.fqdn,
                   zone: p.zone,
                   dnsServer: p.dnsServer,
-                  connection: args.dnsConnection ?? args.connection,
+                  connection: dnsConnection,
                 },
                 onDelete,
                 connection: args.connection,
@@ -227,7 +236,7 @@ export class CasArraySite extends pulumi.ComponentResource {
           adopt: args.adopt,
           onDelete,
           dnsServer: p.dnsServer,
-          connection: args.dnsConnection ?? args.connection,
+          connection: dnsConnection,
           plannedBySite: true,
         },
         {
@@ -294,18 +303,11 @@ export class CasArraySite extends pulumi.ComponentResource {
               {
                 fqdn: array.fqdn,
                 dnsServer: p.dnsServer,
-                dnsConnection: args.dnsConnection ?? args.connection,
+                dnsConnection,
                 addresses,
                 site: p.site,
                 connection: args.connection,
-                ...(checks.tcp
-                  ? {
-                      ports: [
-                        135,
-                        ...(p.rpcPorts !== undefined ? [p.rpcPorts.rpcClientAccess, p.rpcPorts.addressBook] : []),
-                      ],
-                    }
-                  : {}),
+                ...(checks.tcp ? { ports: loadBalancerPorts(p.rpcPorts) } : {}),
                 mode: checks.mode,
                 ...(checks.tcpTimeoutMs !== undefined ? { tcpTimeoutMs: checks.tcpTimeoutMs } : {}),
               },

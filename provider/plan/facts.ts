@@ -15,7 +15,7 @@ import {
   type MailboxDatabase,
 } from "../exchange";
 import type { Connection, ServerConnection } from "../shell";
-import { relativeRecordName } from "../runtime/rules";
+import { relativeRecordName, type StaticRpcPortPair } from "../runtime/rules";
 import { surveyStaticRpcPorts } from "../runtime/staticRpcPorts";
 import { planNlbSite, type NlbLoadBalancerOption, type NlbPlan } from "../runtime/siteLoadBalancer";
 
@@ -113,10 +113,7 @@ export async function readNlbFacts(
 }
 
 /** The static RPC ports survey of the site's Client Access servers; a failure is a fact, with its error. */
-export async function readPortFacts(
-  at: ServerAccess,
-  rpcPorts: { rpcClientAccess: number; addressBook: number },
-): Promise<PortFacts> {
+export async function readPortFacts(at: ServerAccess, rpcPorts: StaticRpcPortPair): Promise<PortFacts> {
   try {
     const surveyed = await surveyStaticRpcPorts({
       site: at.site,

@@ -11,7 +11,7 @@ import {
   type ExchangeServer,
   type MailboxDatabase,
 } from "../exchange";
-import { RECOMMENDED_RPC_PORTS, relativeRecordName } from "../runtime/rules";
+import { portsOutsideRange, relativeRecordName, type StaticRpcPortPair } from "../runtime/rules";
 import type { DatabaseChange } from "../messages";
 import type { SiteFacts, AddressOwner, NlbFacts, PortFacts } from "./facts";
 
@@ -128,7 +128,7 @@ export interface SiteDeclaration {
   databases: string[] | "all-in-site";
   exclude: string[];
   adopt?: boolean;
-  rpcPorts?: { rpcClientAccess: number; addressBook: number };
+  rpcPorts?: StaticRpcPortPair;
 }
 
 /** What the judge decided: the findings, in the order an admin reads them, and the databases the site manages. */
@@ -490,17 +490,14 @@ export function nlbRules(nlb: NlbFacts): Finding[] {
   return nlb.warnings.map((text) => ({ code: "nlb-planned", severity: "warning", text }));
 }
 
-/** The recommended range of each static port. */
-export function portRangeRules(rpcPorts: { rpcClientAccess: number; addressBook: number }): Finding[] {
-  const outsideRange = (port: number) => port < RECOMMENDED_RPC_PORTS.from || port > RECOMMENDED_RPC_PORTS.to;
-  return (
-    [
-      ["RPC Client Access", rpcPorts.rpcClientAccess],
-      ["Address Book", rpcPorts.addressBook],
-    ] as const
-  )
-    .filter(([, port]) => outsideRange(port))
-    .map(([label, port]) => ({ code: "port-outside-range", severity: "warning", label, port }));
+/** The recommended range of each static port (the rule is rules.ts' portsOutsideRange). */
+export function portRangeRules(rpcPorts: StaticRpcPortPair): Finding[] {
+  return portsOutsideRange(rpcPorts).map(({ label, port }) => ({
+    code: "port-outside-range",
+    severity: "warning",
+    label,
+    port,
+  }));
 }
 
 /**
@@ -510,11 +507,7 @@ export function portRangeRules(rpcPorts: { rpcClientAccess: number; addressBook:
  * plan says so and goes on, so the DNS move that a site outage calls for (DOMAIN.md §1.10) is
  * never refused because of it.
  */
-export function portSurveyRules(
-  site: string,
-  rpcPorts: { rpcClientAccess: number; addressBook: number },
-  ports: PortFacts,
-): Finding[] {
+export function portSurveyRules(site: string, rpcPorts: StaticRpcPortPair, ports: PortFacts): Finding[] {
   if ("failed" in ports)
     return [{ code: "ports-refused", severity: "error", text: ports.message, cause: ports.failed }];
   return [

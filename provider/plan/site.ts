@@ -21,6 +21,7 @@ import {
   Fqdn,
   IPv4AddressSet,
   SiteName,
+  loadBalancerPorts,
   StaticRpcPortPair,
   TimeToLiveSeconds,
   OnDelete,
@@ -74,7 +75,7 @@ export interface SiteOptions {
    * publish TCP 135 and these two ports (StaticRpcPorts): set before the DNS name moves, each
    * server restarted in turn. E.g. { rpcClientAccess: 59532, addressBook: 59533 }.
    */
-  rpcPorts?: { rpcClientAccess: number; addressBook: number };
+  rpcPorts?: StaticRpcPortPair;
   /** How the site's servers are reached for rpcPorts (default: see StaticRpcPorts' serverConnection). */
   serverConnection?: ServerConnectionInput;
   /**
@@ -168,7 +169,7 @@ export interface SitePlan {
   /** The value each managed database had before it pointed at the array, where known: put back when the site is destroyed. */
   restore: { database: string; rpcClientAccessServer: string }[];
   /** The static RPC ports, checked, and the servers that will get them. */
-  rpcPorts?: { rpcClientAccess: number; addressBook: number; servers: string[] };
+  rpcPorts?: StaticRpcPortPair & { servers: string[] };
   /** Windows NLB on the site's Client Access servers (the nodes), checked. */
   loadBalancer?: {
     kind: "nlb";
@@ -349,7 +350,7 @@ export async function planSite(request: SitePlanRequest): Promise<SitePlan> {
   const rpcPorts = declaration.rpcPorts;
   const balancer = values.loadBalancer;
   if (balancer !== undefined && rpcPorts !== undefined && !refused())
-    facts.nlb = await readNlbFacts(servers, balancer, [135, rpcPorts.rpcClientAccess, rpcPorts.addressBook]);
+    facts.nlb = await readNlbFacts(servers, balancer, loadBalancerPorts(rpcPorts));
   if (rpcPorts !== undefined && !refused()) facts.ports = await readPortFacts(servers, rpcPorts);
   const judged = judgeSite(declaration, facts);
   if (hasErrors(judged.findings)) throw siteRefusal(request.site, judged.findings);

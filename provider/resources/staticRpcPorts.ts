@@ -2,7 +2,10 @@
 // gives every Exchange 2010 Client Access server of an AD site the same two static RPC ports, so
 // a load balancer can publish TCP 135 and those two ports. Runtime logic: runtime/staticRpcPorts.ts.
 import * as pulumi from "@pulumi/pulumi";
+import type { loadBalancerFor } from "../runtime/rules";
+import type { ServerPortState } from "../runtime/staticRpcPorts";
 import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
+import type { PortSetting } from "../windows/rpcPorts";
 import { DynamicResource, thinProvider } from "./serializedProvider";
 
 const provider = thinProvider("staticRpcPorts");
@@ -24,30 +27,15 @@ export interface StaticRpcPortsArgs {
    * with the Exchange connection's account for an exchange connection.
    */
   serverConnection?: pulumi.Input<ServerConnectionInput>;
+  /** Set by a CasArraySite: its plan has given the advice on the ports' range already. */
+  plannedBySite?: pulumi.Input<boolean>;
 }
 
-export interface ServerPortSetting {
-  /** The port configured with the type the service reads, or null (dynamic). */
-  configured: number | null;
-  /** The registry value's type (DWord, String, ...) or None. */
-  kind: string;
-  value: string;
-  /** The ports the service listens on now (bound at its last start). */
-  listening: number[];
-  state: string;
-}
+/** One registry value and the service that reads it (windows/rpcPorts.ts owns the shape). */
+export type ServerPortSetting = PortSetting;
 
-export interface StaticRpcPortsServer {
-  server: string;
-  fqdn: string;
-  version: string;
-  rpcClientAccess: ServerPortSetting;
-  addressBook: ServerPortSetting;
-  outlookSessions?: number;
-  inSync: boolean;
-  /** Set when the server could not be read (its datacenter is down): why; the rest is as it was last read. */
-  unreachable?: string;
-}
+/** One server as read: what is configured, what its services listen on (runtime/staticRpcPorts.ts owns the shape). */
+export type StaticRpcPortsServer = ServerPortState;
 
 export class StaticRpcPorts extends DynamicResource {
   declare readonly site: pulumi.Output<string>;
@@ -56,7 +44,7 @@ export class StaticRpcPorts extends DynamicResource {
   /** Per server: the configured and the listening ports. */
   declare readonly servers: pulumi.Output<StaticRpcPortsServer[]>;
   /** What the load balancer must publish: TCP 135 and the two ports, with client-IP affinity. */
-  declare readonly loadBalancer: pulumi.Output<{ protocol: "TCP"; ports: number[]; affinity: string }>;
+  declare readonly loadBalancer: pulumi.Output<ReturnType<typeof loadBalancerFor>>;
 
   constructor(name: string, args: StaticRpcPortsArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -22,7 +22,16 @@ import { checkProperties, containsUnknown, parseChecked, plain, type CheckFailur
 import type { ResourceDefinition } from "./contract";
 import { sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { ArrayName, ExchangeName, Fqdn, OnDelete, OnDeleteState, RpcClientAccessServerName, SiteName } from "./rules";
+import {
+  ArrayName,
+  ExchangeName,
+  Fqdn,
+  OnDelete,
+  OnDeleteState,
+  RpcClientAccessServerName,
+  SiteName,
+  PlannedBySite,
+} from "./rules";
 import { ExchangeCasError } from "../errors";
 import { arrayTakenOver } from "../messages";
 
@@ -39,7 +48,7 @@ const shape = {
   onDelete: OnDelete("remove the array if this stack created it, putting its databases back", "leave it").optional(),
   connection: ConnectionSchema,
   /** Set by CasArraySite: its plan has said what adopting the site's array changes, so the preview does not say it twice. */
-  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
+  plannedBySite: PlannedBySite,
 };
 const InputsSchema = z.object(shape);
 export type ClientAccessArrayInputs = z.infer<typeof InputsSchema> & { name: string };

@@ -26,6 +26,7 @@ import {
   OnDeleteState,
   relativeRecordName,
   TimeToLiveSeconds,
+  PlannedBySite,
 } from "./rules";
 import { ExchangeCasError } from "../errors";
 
@@ -41,7 +42,7 @@ const shape = {
   dnsServer: DnsServerName,
   connection: ConnectionSchema,
   /** Set by CasArraySite: its plan has warned about round robin, so the apply does not warn again. */
-  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
+  plannedBySite: PlannedBySite,
 };
 const InputsSchema = z.object(shape);
 export type DnsARecordInputs = z.infer<typeof InputsSchema>;

@@ -10,7 +10,7 @@ import { checkProperties, containsUnknown, parseChecked, plain } from "./check";
 import type { ResourceDefinition } from "./contract";
 import { sameName, type DiffRules } from "./diff";
 import { warn } from "./log";
-import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName } from "./rules";
+import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName, PlannedBySite } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const shape = {
@@ -19,7 +19,7 @@ const shape = {
   onDelete: OnDelete("put the previous value back", "leave the value").default("restore"),
   connection: ConnectionSchema,
   /** Set by CasArraySite: its plan has warned about this change, so the apply does not warn again. */
-  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
+  plannedBySite: PlannedBySite,
 };
 const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingInputs = z.infer<typeof InputsSchema>;

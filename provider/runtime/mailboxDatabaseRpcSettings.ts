@@ -20,7 +20,7 @@ import {
   MailboxDatabaseRpcSettingOutputsSchema,
   type MailboxDatabaseRpcSettingOutputs,
 } from "./mailboxDatabaseRpcSetting";
-import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName } from "./rules";
+import { ExchangeName, OnDelete, OnDeleteState, RpcClientAccessServerName, PlannedBySite } from "./rules";
 import { ExchangeCasError } from "../errors";
 
 const DatabaseList = z
@@ -36,7 +36,7 @@ const shape = {
   onDelete: OnDelete("put each database's previous value back", "leave the values").default("restore"),
   connection: ConnectionSchema,
   /** Set by CasArraySite: its plan already warned of the Outlook profiles, once for all its databases. */
-  plannedBySite: z.boolean({ error: "must be true or false" }).optional(),
+  plannedBySite: PlannedBySite,
 };
 const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingsInputs = z.infer<typeof InputsSchema>;

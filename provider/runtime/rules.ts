@@ -239,13 +239,49 @@ export const StaticRpcPortPair = z
   )
   .strict()
   .refine((p) => p.rpcClientAccess !== p.addressBook, {
-    message: "rpcClientAccess and addressBook must be two different ports: each service listens on its own",
+    error: (issue) =>
+      `rpcClientAccess and addressBook must be two different ports (both are ${String((issue.input as { addressBook?: unknown }).addressBook)}): each service listens on its own`,
     path: ["addressBook"],
   });
+export type StaticRpcPortPair = z.infer<typeof StaticRpcPortPair>;
+
+/** Whether a static port is in the range the Best Practices Analyzer recommends. */
+export function isRecommendedRpcPort(port: number): boolean {
+  return port >= RECOMMENDED_RPC_PORTS.from && port <= RECOMMENDED_RPC_PORTS.to;
+}
+
+/** Each static port outside the recommended range, with the service it is for (the advice's subject). */
+export function portsOutsideRange(pair: StaticRpcPortPair): { label: string; port: number }[] {
+  return (
+    [
+      ["RPC Client Access", pair.rpcClientAccess],
+      ["Address Book", pair.addressBook],
+    ] as const
+  )
+    .filter(([, port]) => !isRecommendedRpcPort(port))
+    .map(([label, port]) => ({ label, port }));
+}
+
+/** The endpoint mapper, where every Outlook (MAPI over RPC) connection starts. */
+export const ENDPOINT_MAPPER_PORT = 135;
+
+/** The TCP ports a load balancer in front of the array publishes: 135, then the static ports when there are any. */
+export function loadBalancerPorts(pair?: StaticRpcPortPair): number[] {
+  return [ENDPOINT_MAPPER_PORT, ...(pair === undefined ? [] : [pair.rpcClientAccess, pair.addressBook])];
+}
+
+/** What the load balancer in front of a site's array must publish once its servers have static ports. */
+export function loadBalancerFor(pair: StaticRpcPortPair): { protocol: "TCP"; ports: number[]; affinity: string } {
+  return {
+    protocol: "TCP",
+    ports: loadBalancerPorts(pair),
+    affinity: "client IP (source address), for the whole Outlook session, on all three ports",
+  };
+}
 
 /** Why a port is outside the recommended range (a warning), or undefined. */
 export function staticRpcPortAdvice(label: string, port: number): string | undefined {
-  if (port >= RECOMMENDED_RPC_PORTS.from && port <= RECOMMENDED_RPC_PORTS.to) return undefined;
+  if (isRecommendedRpcPort(port)) return undefined;
   return `${label} port ${port} is outside ${RECOMMENDED_RPC_PORTS.from}-${RECOMMENDED_RPC_PORTS.to}, the range Exchange's Best Practices Analyzer recommends for static RPC ports: it lies above the dynamic range (6005-59530) that Exchange 2010 gives RPC, so no other service can take the port first.`;
 }
 
@@ -254,6 +290,12 @@ export function exchangeVersion(text: string): { major: number; minor: number } 
   const m = /^\s*Version (\d+)\.(\d+)/.exec(text);
   return m === null ? undefined : { major: Number(m[1]), minor: Number(m[2]) };
 }
+
+/**
+ * Set by a CasArraySite on its children: its plan has already told the admin what this resource
+ * will do, so the resource does not say it again. How a resource reports, never a change.
+ */
+export const PlannedBySite = z.boolean({ error: "must be true or false" }).optional();
 
 /** What destroying a resource does to what it manages. */
 export const ON_DELETE = ["restore", "retain"] as const;

@@ -26,9 +26,12 @@ import {
 } from "../shell";
 import {
   forgetServerPorts,
+  PortPairSchema,
+  PortSettingSchema,
   readServerPorts,
   restoreServerPorts,
   setServerPorts,
+  type PortPair,
   type PortSetting,
   type ServerPorts,
 } from "../windows/rpcPorts";
@@ -37,7 +40,17 @@ import type { ResourceDefinition } from "./contract";
 import { diffInputs, sameName, type DiffRules } from "./diff";
 import { info, warn } from "./log";
 import { droppingSessions } from "../messages";
-import { exchangeVersion, OnDelete, SiteName, StaticRpcPort, staticRpcPortAdvice } from "./rules";
+import {
+  exchangeVersion,
+  loadBalancerFor,
+  OnDelete,
+  PlannedBySite,
+  portsOutsideRange,
+  SiteName,
+  StaticRpcPort,
+  staticRpcPortAdvice,
+  StaticRpcPortPair,
+} from "./rules";
 import { causeOf, ExchangeCasError, isExchangeCasError } from "../errors";
 
 const shape = {
@@ -50,15 +63,13 @@ const shape = {
   connection: ConnectionSchema,
   /** How each server is reached; by default the lab's servers, the SSH jump host, or WinRM with the Exchange connection's account. */
   serverConnection: ServerConnectionSchema.optional(),
+  /** Set by a CasArraySite: its plan gave the port advice already. */
+  plannedBySite: PlannedBySite,
 };
 const InputsSchema = z.object(shape);
 export type StaticRpcPortsInputs = z.infer<typeof InputsSchema>;
 
-const Previous = z.object({
-  server: z.string(),
-  rpcClientAccess: z.number().int().nullable(),
-  addressBook: z.number().int().nullable(),
-});
+const Previous = PortPairSchema.extend({ server: z.string() });
 type Previous = z.infer<typeof Previous>;
 
 /**
@@ -72,15 +83,8 @@ export const staticRpcPortsDiffRules: DiffRules<StaticRpcPortsOutputs> = {
   onDelete: { compare: "value", default: "restore" },
   connection: { compare: "value" },
   serverConnection: { compare: "value", default: null },
+  plannedBySite: { compare: "ignored" },
 };
-
-const PortSettingSchema = z.object({
-  configured: z.number().nullable(),
-  kind: z.string(),
-  value: z.string(),
-  listening: z.array(z.number()),
-  state: z.string(),
-});
 
 /** One server as read: what is configured, what its services listen on. */
 const ServerPortStateSchema = z.object({
@@ -107,10 +111,8 @@ const OutputsSchema = InputsSchema.extend({
 });
 export type StaticRpcPortsOutputs = z.infer<typeof OutputsSchema>;
 
-interface Wanted {
-  rpcClientAccess: number | null;
-  addressBook: number | null;
-}
+/** The ports a server is to have (null: dynamic). */
+type Wanted = PortPair;
 
 /** How each server is reached: serverConnection, else its default (siteConnections, beside the schemas). */
 export function serverConnectionOf(
@@ -182,12 +184,23 @@ function describeTarget(wanted: Wanted, tense: "will be" | "was"): string {
 function versionRefusal(server: ExchangeServer): string | undefined {
   const version = exchangeVersion(server.adminDisplayVersion);
   if (version === undefined)
-    return `${server.name} did not report its Exchange version (AdminDisplayVersion '${server.adminDisplayVersion}'), so it cannot be told to be Exchange 2010 SP1 or later`;
+    return (
+      `${server.name} did not report its Exchange version (AdminDisplayVersion '${server.adminDisplayVersion}'), ` +
+      "so it cannot be told to be Exchange 2010 SP1 or later"
+    );
   if (version.major !== 14) {
-    return `${server.name} runs ${version.major >= 15 ? "Exchange 2013 or later" : "an Exchange version other than 2010"} (${server.adminDisplayVersion}), where these registry values are not Exchange 2010's static RPC ports`;
+    const which = version.major >= 15 ? "Exchange 2013 or later" : "an Exchange version other than 2010";
+    return (
+      `${server.name} runs ${which} (${server.adminDisplayVersion}), ` +
+      "where these registry values are not Exchange 2010's static RPC ports"
+    );
   }
   if (version.minor === 0) {
-    return `${server.name} runs Exchange 2010 RTM (${server.adminDisplayVersion}), whose Address Book takes its port from microsoft.exchange.addressbook.service.exe.config, not from the registry (and Service Pack 1 drops that setting): install Service Pack 1 or later first`;
+    return (
+      `${server.name} runs Exchange 2010 RTM (${server.adminDisplayVersion}), whose Address Book takes its port ` +
+      "from microsoft.exchange.addressbook.service.exe.config, not from the registry " +
+      "(and Service Pack 1 drops that setting): install Service Pack 1 or later first"
+    );
   }
   return undefined;
 }
@@ -201,7 +214,9 @@ async function targets(inputs: StaticRpcPortsInputs): Promise<ExchangeServer[]> 
     const known = inSite.map((s) => s.name).join(", ");
     throw new ExchangeCasError(
       "refused",
-      `Site ${inputs.site} has no Client Access server${known === "" ? " (Exchange knows no server in it)" : ` (its servers: ${known})`}, so it has no server to give static RPC ports to.`,
+      `Site ${inputs.site} has no Client Access server` +
+        (known === "" ? " (Exchange knows no server in it)" : ` (its servers: ${known})`) +
+        ", so it has no server to give static RPC ports to.",
       { site: inputs.site },
     );
   }
@@ -271,8 +286,16 @@ function refuseUnreachable(
   const which = found.unreachable.length === 1 ? "a server" : `${found.unreachable.length} servers`;
   const message =
     change === "create"
-      ? `Static RPC ports of site ${inputs.site}: ${which} could not be read through ${describeConnection(via)} (${list}). Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; no server was changed.`
-      : `Static RPC ports of site ${inputs.site} cannot change${olds === undefined ? "" : ` from ${olds.rpcClientAccess ?? "dynamic"} and ${olds.addressBook ?? "dynamic"}`} to ${inputs.rpcClientAccess} and ${inputs.addressBook} while ${which} cannot be read through ${describeConnection(via)} (${list}): every Client Access server of the array needs the same ports. Keep rpcPorts as they were until ${found.unreachable.length === 1 ? "it is" : "they are"} back (the DNS record, the array and the databases can change meanwhile); no server was changed.`;
+      ? `Static RPC ports of site ${inputs.site}: ${which} could not be read through ${describeConnection(via)} (${list}). ` +
+        "Every Client Access server of the site must be reachable with PowerShell remoting before any is changed; " +
+        "no server was changed."
+      : `Static RPC ports of site ${inputs.site} cannot change` +
+        (olds === undefined ? "" : ` from ${olds.rpcClientAccess ?? "dynamic"} and ${olds.addressBook ?? "dynamic"}`) +
+        ` to ${inputs.rpcClientAccess} and ${inputs.addressBook}` +
+        ` while ${which} cannot be read through ${describeConnection(via)} (${list}): ` +
+        "every Client Access server of the array needs the same ports. " +
+        `Keep rpcPorts as they were until ${found.unreachable.length === 1 ? "it is" : "they are"} back ` +
+        "(the DNS record, the array and the databases can change meanwhile); no server was changed.";
   const cause = causeOf(
     found.unreachable.map((u) => u.error),
     `${which} of site ${inputs.site} could not be read`,
@@ -291,7 +314,10 @@ function warnUnreachable(site: string, found: Survey, last: ServerPortState[] = 
     const known = last.find((l) => sameName(l.server, server.name));
     const state = known === undefined ? "" : ` (${describeKnown(known)})`;
     warn(
-      `Static RPC ports of site ${site}: ${server.name} cannot be reached (${reason}), so its ports keep their last known state${state}; what does not need it (the DNS record, the array, the databases) goes ahead, and changing the static RPC ports waits until it is back. The next 'pulumi up' once it answers checks it again.`,
+      `Static RPC ports of site ${site}: ${server.name} cannot be reached (${reason}), ` +
+        `so its ports keep their last known state${state}; ` +
+        "what does not need it (the DNS record, the array, the databases) goes ahead, " +
+        "and changing the static RPC ports waits until it is back. The next 'pulumi up' once it answers checks it again.",
     );
   }
 }
@@ -319,14 +345,23 @@ function announce(site: string, found: Survey, wanted: Wanted, first = false): v
   pending.forEach(({ server, ports }, i) => {
     const next = pending[i + 1];
     warn(
-      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted, "will be")}, then MSExchangeRPC and MSExchangeAB restart, ${droppingSessions(ports.outlookSessions)} (Outlook reconnects; drain the server at the load balancer first if it already serves the array). Servers restart one at a time${next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`}.`,
+      `Static RPC ports of site ${site}, server ${i + 1} of ${pending.length}, ` +
+        `${server.name} (${describeDrift(ports, wanted)}): ${describeTarget(wanted, "will be")}, ` +
+        `then MSExchangeRPC and MSExchangeAB restart, ${droppingSessions(ports.outlookSessions)} ` +
+        "(Outlook reconnects; drain the server at the load balancer first if it already serves the array). " +
+        "Servers restart one at a time" +
+        (next === undefined ? "" : `: ${next.server.name} only once ${server.name} listens on the new ports`) +
+        ".",
     );
   });
   // An earlier run that was interrupted left what these servers had kept on them.
   for (const { server, ports } of found.servers) {
     if (!first || ports.kept === undefined) continue;
     warn(
-      `Static RPC ports of site ${site}: ${server.name} was changed by an earlier apply that did not finish${inSync(ports, wanted) ? " (it already has the declared ports)" : ""}; what it had before exchange-cas changed it (${describePair(ports.kept)}) is kept on the server and is what a destroy gives back.`,
+      `Static RPC ports of site ${site}: ${server.name} was changed by an earlier apply that did not finish` +
+        (inSync(ports, wanted) ? " (it already has the declared ports)" : "") +
+        `; what it had before exchange-cas changed it (${describePair(ports.kept)}) ` +
+        "is kept on the server and is what a destroy gives back.",
     );
   }
 }
@@ -360,11 +395,7 @@ function outputs(
     ...inputs,
     siteName: inputs.site,
     servers: [...read, ...kept].sort((a, b) => a.server.localeCompare(b.server)),
-    loadBalancer: {
-      protocol: "TCP" as const,
-      ports: [135, inputs.rpcClientAccess, inputs.addressBook],
-      affinity: "client IP (source address), for the whole Outlook session, on all three ports",
-    },
+    loadBalancer: loadBalancerFor(inputs),
     previous,
   });
 }
@@ -431,8 +462,7 @@ async function converge(
           ? await setServerPorts(
               via,
               server.fqdn,
-              wanted.rpcClientAccess ?? 0,
-              wanted.addressBook ?? 0,
+              wanted,
               previousFor(previous, server.name) ?? {
                 rpcClientAccess: ports.rpcClientAccess.configured,
                 addressBook: ports.addressBook.configured,
@@ -442,7 +472,11 @@ async function converge(
     } catch (e) {
       throw new ExchangeCasError(
         "server-failed",
-        `Setting the static RPC ports of ${server.name} failed: ${(e as Error).message.replace(/\.?\s*$/, "")}.${done.length > 0 ? ` ${done.join(", ")} ${done.length === 1 ? "was" : "were"} already changed and restarted.` : ""}${rest}`,
+        `Setting the static RPC ports of ${server.name} failed: ${(e as Error).message.replace(/\.?\s*$/, "")}.` +
+          (done.length > 0
+            ? ` ${done.join(", ")} ${done.length === 1 ? "was" : "were"} already changed and restarted.`
+            : "") +
+          rest,
         { server: server.name, changed: done, untouched },
         { cause: e },
       );
@@ -450,13 +484,16 @@ async function converge(
     if (!inSync(now, wanted)) {
       throw new ExchangeCasError(
         "server-failed",
-        `${server.name} was changed and its services restarted, but it is not as declared: ${describeDrift(now, wanted)}. Look at MSExchangeRPC and MSExchangeAB on ${server.name} before the other servers are changed.${rest}`,
+        `${server.name} was changed and its services restarted, but it is not as declared: ${describeDrift(now, wanted)}. ` +
+          `Look at MSExchangeRPC and MSExchangeAB on ${server.name} before the other servers are changed.${rest}`,
         { server: server.name, changed: done, untouched },
       );
     }
     // Done as the preview said: information, not a risk (the restart was warned about before).
     info(
-      `${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`,
+      `${server.name}: ${describeTarget(wanted, "was")}, MSExchangeRPC and MSExchangeAB restarted; ` +
+        `MSExchangeRPC listens on ${now.rpcClientAccess.listening.join(", ")} ` +
+        `and MSExchangeAB on ${now.addressBook.listening.join(", ")}.`,
     );
     done.push(server.name);
     after.push({ server, ports: now });
@@ -476,6 +513,27 @@ function oldWanted(olds: Record<string, unknown>): Wanted {
   return { rpcClientAccess: port(olds.rpcClientAccess), addressBook: port(olds.addressBook) };
 }
 
+/** Why a destroy could not put every server back: the ones that cannot be reached, and what to do. */
+function notGivenBack(site: string, found: Survey, previous: Previous[]): string {
+  const names = found.unreachable.map((u) => u.server.name);
+  const one = names.length === 1;
+  const dynamic: Wanted = { rpcClientAccess: null, addressBook: null };
+  const unreachable = found.unreachable
+    .map(
+      (u) =>
+        `${u.server.name} cannot be reached (${u.reason}), ` +
+        `so it could not be given back ${describePair(previousFor(previous, u.server.name) ?? dynamic)}`,
+    )
+    .join("; ");
+  const putBack = found.servers.map((s) => s.server.name);
+  return (
+    `Static RPC ports of site ${site}: ${unreachable}. ` +
+    (putBack.length > 0 ? `${putBack.join(", ")} ${putBack.length === 1 ? "was" : "were"} put back. ` : "") +
+    `Run the destroy again once ${one ? "it answers" : "they answer"}; ` +
+    `to leave ${one ? "its" : "their"} ports as they are instead, set onDelete: "retain" and run 'pulumi up' first.`
+  );
+}
+
 export const staticRpcPorts = {
   kind: "StaticRpcPorts",
   inputs: shape,
@@ -486,19 +544,14 @@ export const staticRpcPorts = {
     const { inputs, failures } = checkProperties(shape, news);
     const rpc = inputs.rpcClientAccess;
     const ab = inputs.addressBook;
-    if (typeof rpc === "number" && typeof ab === "number") {
-      if (rpc === ab)
-        failures.push({
-          property: "addressBook",
-          reason: `rpcClientAccess and addressBook are both ${rpc}: each service needs its own port.`,
-        });
-      for (const [label, port] of [
-        ["RPC Client Access", rpc],
-        ["Address Book", ab],
-      ] as const) {
-        const advice = staticRpcPortAdvice(label, port);
-        if (advice !== undefined && failures.length === 0) warn(advice);
-      }
+    if (failures.length === 0 && typeof rpc === "number" && typeof ab === "number") {
+      // The pair's own rule (two different ports), as the site's plan checks it.
+      const pair = StaticRpcPortPair.safeParse({ rpcClientAccess: rpc, addressBook: ab });
+      for (const issue of pair.success ? [] : pair.error.issues)
+        failures.push({ property: "addressBook", reason: `${issue.message}.` });
+      // The advice on the range, unless the site's plan gave it.
+      if (pair.success && inputs.plannedBySite !== true)
+        for (const { label, port } of portsOutsideRange(pair.data)) warn(staticRpcPortAdvice(label, port) ?? "");
     }
     // A create: read the site's servers now, so the preview refuses what the apply would refuse
     // and says which servers restart. (An update is surveyed by diff, which has the old state;
@@ -576,7 +629,7 @@ export const staticRpcPorts = {
       const names = found.unreachable.map((u) => u.server.name);
       throw new ExchangeCasError(
         "server-failed",
-        `Static RPC ports of site ${inputs.site}: ${found.unreachable.map((u) => `${u.server.name} cannot be reached (${u.reason}), so it could not be given back ${describePair(previousFor(previous, u.server.name) ?? { rpcClientAccess: null, addressBook: null })}`).join("; ")}. ${found.servers.length > 0 ? `${found.servers.map((s) => s.server.name).join(", ")} ${found.servers.length === 1 ? "was" : "were"} put back. ` : ""}Run the destroy again once ${names.length === 1 ? "it answers" : "they answer"}; to leave ${names.length === 1 ? "its" : "their"} ports as they are instead, set onDelete: "retain" and run 'pulumi up' first.`,
+        notGivenBack(inputs.site, found, previous),
         { site: inputs.site, unreachable: names },
         causeOf(
           found.unreachable.map((u) => u.error),

@@ -55,42 +55,55 @@ const Row = z.object({
   AddressBookBefore: z.number().int().default(-1),
 });
 
-/** One registry value and the service that reads it. */
-export interface PortSetting {
-  /** The port the value configures, when it is there with the type the service reads; else null (dynamic). */
-  configured: number | null;
-  /** The value's registry type as .NET names it (DWord, String, ...), or None when it is absent. */
-  kind: string;
-  /** The value as text, whatever its type ("" when absent). */
-  value: string;
-  /** The TCP ports the service listens on now: bound when it last started. */
-  listening: number[];
-  /** The service's status (Running, Stopped, ... or Missing). */
-  state: string;
-}
+/** A TCP port as the server's registry holds it: 1-65535 (a missing value is dynamic: null). */
+const Port = z.number().int().min(1).max(65535);
 
-export interface ServerPorts {
-  rpcClientAccess: PortSetting;
-  addressBook: PortSetting;
+/** Two ports, null meaning dynamic: what a server has, had, or is to have. */
+export const PortPairSchema = z.object({ rpcClientAccess: Port.nullable(), addressBook: Port.nullable() });
+export type PortPair = z.infer<typeof PortPairSchema>;
+
+/** One registry value and the service that reads it. */
+export const PortSettingSchema = z.object({
+  /** The port the value configures, when it is there with the type the service reads; else null (dynamic). */
+  configured: z.number().nullable(),
+  /** The value's registry type as .NET names it (DWord, String, ...), or None when it is absent. */
+  kind: z.string(),
+  /** The value as text, whatever its type ("" when absent). */
+  value: z.string(),
+  /** The TCP ports the service listens on now: bound when it last started. */
+  listening: z.array(z.number()),
+  /** The service's status (Running, Stopped, ... or Missing). */
+  state: z.string(),
+});
+export type PortSetting = z.infer<typeof PortSettingSchema>;
+
+/** One server's static RPC ports as its script reports them. */
+export const ServerPortsSchema = z.object({
+  rpcClientAccess: PortSettingSchema,
+  addressBook: PortSettingSchema,
   /** Outlook users connected to RPC Client Access now (the counter), when the server says. */
-  outlookSessions?: number;
-  restarted: boolean;
+  outlookSessions: z.number().int().optional(),
+  restarted: z.boolean(),
   /**
    * What the server had before exchange-cas first changed its ports (null: dynamic), kept on the
    * server itself (HKLM\SOFTWARE\exchange-cas) so that no interruption loses it; undefined when
    * nothing is kept.
    */
-  kept?: PortPair;
-}
+  kept: PortPairSchema.optional(),
+});
+export type ServerPorts = z.infer<typeof ServerPortsSchema>;
 
-/** Two ports, null meaning dynamic. */
-export interface PortPair {
-  rpcClientAccess: number | null;
-  addressBook: number | null;
-}
-
-/** What the script does: read; set (keeping what was there first); put back and forget what was kept; only forget. */
-export type ServerPortsAction = "Read" | "Set" | "Restore" | "Forget";
+/**
+ * What the script is asked to do: read; set `ports` (keeping `before` on the server first, unless
+ * something is kept there already); put `ports` back and forget what was kept; only forget.
+ */
+export const ServerPortsRequestSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("Read") }),
+  z.object({ action: z.literal("Set"), ports: PortPairSchema, before: PortPairSchema.optional() }),
+  z.object({ action: z.literal("Restore"), ports: PortPairSchema }),
+  z.object({ action: z.literal("Forget") }),
+]);
+export type ServerPortsRequest = z.infer<typeof ServerPortsRequestSchema>;
 
 function setting(
   kind: string,
@@ -101,47 +114,58 @@ function setting(
 ): PortSetting {
   const text = value ?? "";
   const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  const configured = kind === wanted && port >= 1 && port <= 65535 ? port : null;
+  const configured = kind === wanted && Port.safeParse(port).success ? port : null;
   return { configured, kind, value: text, listening: [...listening].sort((a, b) => a - b), state };
 }
 
-/** A port as the script takes it: 0 for dynamic. */
-function portArgument(port: number | null): number {
-  return port ?? 0;
+/**
+ * The script's parameters (ps/server/StaticRpcPorts.ps1's param block, in its order: a test
+ * checks it), each from the request by name. The restricted endpoint of a jump host takes only
+ * literal arguments, so they travel as Invoke-Command's -ArgumentList, in this order; this is
+ * the one place where a port becomes the script's number (0: dynamic; -1: nothing to keep).
+ */
+export const SCRIPT_PARAMETERS = [
+  "Action",
+  "RpcClientAccessPort",
+  "AddressBookPort",
+  "RpcClientAccessBefore",
+  "AddressBookBefore",
+] as const;
+
+function scriptArguments(request: ServerPortsRequest): Record<(typeof SCRIPT_PARAMETERS)[number], string | number> {
+  const port = (p: number | null) => p ?? 0;
+  const ports = "ports" in request ? request.ports : { rpcClientAccess: null, addressBook: null };
+  const before = "before" in request ? request.before : undefined;
+  return {
+    Action: request.action,
+    RpcClientAccessPort: port(ports.rpcClientAccess),
+    AddressBookPort: port(ports.addressBook),
+    RpcClientAccessBefore: before === undefined ? -1 : port(before.rpcClientAccess),
+    AddressBookBefore: before === undefined ? -1 : port(before.addressBook),
+  };
 }
 
-/**
- * The command that reads (Read), sets and restarts (Set, keeping `before` on the server first
- * unless something is kept already), puts back and restarts (Restore) or forgets what was kept
- * (Forget) for `server`; a port of 0 means dynamic.
- */
-export function serverPortsSpec(
-  server: string,
-  action: ServerPortsAction,
-  rpcClientAccess = 0,
-  addressBook = 0,
-  before?: PortPair,
-): CommandSpec {
-  // -1: nothing to keep (the script's default, so a command without it has no such arguments).
-  const beforeRpc = before === undefined ? -1 : portArgument(before.rpcClientAccess);
-  const beforeAb = before === undefined ? -1 : portArgument(before.addressBook);
-  for (const port of [rpcClientAccess, addressBook]) {
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new ExchangeCasError(
-        "invalid-inputs",
-        `Invalid port ${port}: a static RPC port is 0 (dynamic) or 1-65535.`,
-        { port },
-      );
+/** The command that runs `request` on `server` (its FQDN), every value checked and quoted. */
+export function serverPortsSpec(server: string, request: ServerPortsRequest): CommandSpec {
+  const checked = ServerPortsRequestSchema.safeParse(request);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const at = issue?.path.join(".") ?? "";
+    const port: unknown = issue?.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown>)[k], request);
+    throw new ExchangeCasError(
+      "invalid-inputs",
+      `Invalid port ${String(port)} (${at}) for ${server}: a static RPC port is 1-65535, or null for dynamic.`,
+      { server, at, port },
+    );
   }
-  for (const port of [beforeRpc, beforeAb]) {
-    if (!Number.isInteger(port) || port < -1 || port > 65535)
-      throw new ExchangeCasError("invalid-inputs", `Invalid earlier port ${port}: it is 0 (dynamic) or 1-65535.`, {
-        port,
-      });
-  }
+  const named = scriptArguments(checked.data);
+  const list = SCRIPT_PARAMETERS.map((name) => {
+    const value = named[name];
+    return typeof value === "number" ? String(value) : psQuote(value);
+  }).join(", ");
   // One command with literal arguments, run where the session's ExcasServer module is: this
   // machine (lab, winrm) or, imported from it, the SSH jump host, which reaches the server.
-  const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(staticRpcPortsScript())} -ArgumentList ${psQuote(action)}, ${rpcClientAccess}, ${addressBook}${before === undefined ? "" : `, ${beforeRpc}, ${beforeAb}`}`;
+  const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(staticRpcPortsScript())} -ArgumentList ${list}`;
   return { cmdlet: "Invoke-ExcasServerScript", target: server, script, select: SELECT };
 }
 
@@ -184,46 +208,45 @@ function keptPort(port: number): number | null {
 
 /** Reads the static RPC ports of `server` (its FQDN), changing nothing. */
 export async function readServerPorts(connection: SessionConnection, server: string): Promise<ServerPorts> {
-  return runServerPorts(connection, server, serverPortsSpec(server, "Read"));
+  return runServerPorts(connection, server, { action: "Read" });
 }
 
 /**
- * Keeps `before` on the server (unless something is kept there already), writes the ports of
- * `server` (null: remove the value, back to dynamic) and restarts MSExchangeRPC
- * and MSExchangeAB there, which drops the server's Outlook sessions; returns what it reads after.
+ * Keeps `before` on the server (unless something is kept there already), writes `ports` (null:
+ * remove the value, back to dynamic) and restarts MSExchangeRPC and MSExchangeAB there, which
+ * drops the server's Outlook sessions; returns what it reads after.
  */
 export async function setServerPorts(
   connection: SessionConnection,
   server: string,
-  rpcClientAccess: number,
-  addressBook: number,
+  ports: PortPair,
   before?: PortPair,
 ): Promise<ServerPorts> {
-  return runServerPorts(connection, server, serverPortsSpec(server, "Set", rpcClientAccess, addressBook, before));
+  return runServerPorts(connection, server, { action: "Set", ports, ...(before !== undefined ? { before } : {}) });
 }
 
 /** Puts back what `server` had (the same restarts as setServerPorts), then forgets what was kept there. */
 export async function restoreServerPorts(
   connection: SessionConnection,
   server: string,
-  wanted: PortPair,
+  ports: PortPair,
 ): Promise<ServerPorts> {
-  return runServerPorts(
-    connection,
-    server,
-    serverPortsSpec(server, "Restore", portArgument(wanted.rpcClientAccess), portArgument(wanted.addressBook)),
-  );
+  return runServerPorts(connection, server, { action: "Restore", ports });
 }
 
 /** Forgets what was kept on `server` (it is back as it was); changes no port and restarts nothing. */
 export async function forgetServerPorts(connection: SessionConnection, server: string): Promise<ServerPorts> {
-  return runServerPorts(connection, server, serverPortsSpec(server, "Forget"));
+  return runServerPorts(connection, server, { action: "Forget" });
 }
 
 /** Runs one action of the script on `server`; a server that cannot be reached is said as such (access.ts). */
-async function runServerPorts(connection: SessionConnection, server: string, spec: CommandSpec): Promise<ServerPorts> {
+async function runServerPorts(
+  connection: SessionConnection,
+  server: string,
+  request: ServerPortsRequest,
+): Promise<ServerPorts> {
   const envelope = await sessions()
-    .invoke(connection, spec)
+    .invoke(connection, serverPortsSpec(server, request))
     .catch((e: unknown) => {
       throw serverAccessError(server, connection, e);
     });

@@ -161,7 +161,8 @@ describe("StaticRpcPorts through the dynamic-provider host", () => {
     expect(same.failures).toEqual([
       {
         property: "addressBook",
-        reason: "rpcClientAccess and addressBook are both 59532: each service needs its own port.",
+        reason:
+          "rpcClientAccess and addressBook must be two different ports (both are 59532): each service listens on its own.",
       },
     ]);
     const low = await host.check(urn, {}, (await declare(lab, { rpcClientAccess: 135 })).inputs);

@@ -79,6 +79,22 @@ describe("one warning per fact", () => {
     expect(printed).not.toMatch(/warning: HO-EX2010-MB\d: TCP\/IP Port was set/);
   });
 
+  it("a static port outside the recommended range is advised once, by the plan, not again by the ports' check", async ({
+    lab,
+    host,
+  }) => {
+    const declared = await declareSite(lab.connection, { rpcPorts: { rpcClientAccess: 59000, addressBook: 59533 } });
+    expect(declared.warnings.filter((w) => w.includes("recommends for static RPC ports"))).toEqual([
+      "RPC Client Access port 59000 is outside 59531-60554, the range Exchange's Best Practices Analyzer recommends for static RPC ports: it lies above the dynamic range (6005-59530) that Exchange 2010 gives RPC, so no other service can take the port first.",
+    ]);
+    const { result: outcome, printed } = await host.printedBy(() =>
+      applyAll(host, declared.regs, new Map<string, Applied>()),
+    );
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.created).toContain("headoffice-rpc-ports");
+    expect(printed).not.toMatch(/recommends for static RPC ports/);
+  });
+
   it("a preview as the CLI shows it: each of the plan's warnings once, on the site", async ({ lab }) => {
     const config = { ...stackFileConfig("headoffice"), "exchange-cas:connection": JSON.stringify(lab.connection) };
     const run = await runInLanguageHost(config);

@@ -5,6 +5,7 @@ import { diffInputs } from "../../provider/runtime/diff";
 import { clientAccessArrayDiffRules } from "../../provider/runtime/clientAccessArray";
 import { dnsARecordDiffRules } from "../../provider/runtime/dnsARecord";
 import { mailboxDatabaseRpcSettingDiffRules } from "../../provider/runtime/mailboxDatabaseRpcSetting";
+import { staticRpcPortsDiffRules } from "../../provider/runtime/staticRpcPorts";
 
 const connection = { kind: "lab", statePath: "/s.json", modulePath: "/m.psd1" };
 
@@ -57,5 +58,9 @@ describe("plannedBySite", () => {
         plannedBySite: true,
       }).changed,
     ).toEqual([]);
+    const ports = { site: "HeadOffice", rpcClientAccess: 59532, addressBook: 59533, connection };
+    for (const plannedBySite of [true, false, undefined]) {
+      expect(diffInputs(staticRpcPortsDiffRules, ports as never, { ...ports, plannedBySite }).changed).toEqual([]);
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   parseServerPorts,
   readServerPorts,
   RPC_CLIENT_ACCESS_VALUE,
+  SCRIPT_PARAMETERS,
   serverPortsSpec,
   setServerPorts,
   staticRpcPortsScript,
@@ -121,21 +122,38 @@ describe("what the server's script printed", () => {
 
 describe("the command sent", () => {
   it("reads with ports 0 and selects every field the row has", () => {
-    expect(serverPortsSpec(SERVER, "Read")).toStrictEqual({
+    expect(serverPortsSpec(SERVER, { action: "Read" })).toStrictEqual({
       cmdlet: "Invoke-ExcasServerScript",
       target: SERVER,
-      script: `Invoke-ExcasServerScript -ComputerName '${SERVER}' -Script ${"'" + staticRpcPortsScript().replace(/'/g, "''") + "'"} -ArgumentList 'Read', 0, 0`,
+      script: `Invoke-ExcasServerScript -ComputerName '${SERVER}' -Script ${"'" + staticRpcPortsScript().replace(/'/g, "''") + "'"} -ArgumentList 'Read', 0, 0, -1, -1`,
       select: Object.keys(row()),
     });
   });
 
-  it("takes 0 (dynamic) and 65535, the ends of the range", () => {
-    expect(serverPortsSpec(SERVER, "Set", 0, 65535).script).toMatch(/ -ArgumentList 'Set', 0, 65535$/);
-    expect(() => serverPortsSpec(SERVER, "Set", 65536, 0)).toThrow(
-      new ExchangeCasError("invalid-inputs", "Invalid port 65536: a static RPC port is 0 (dynamic) or 1-65535.", {
-        port: 65536,
-      }),
+  it("takes null (dynamic, 0 to the script) and 1-65535, the ends of the range, by name", () => {
+    const ports = { rpcClientAccess: null, addressBook: 65535 };
+    expect(serverPortsSpec(SERVER, { action: "Set", ports }).script).toMatch(/ -ArgumentList 'Set', 0, 65535, -1, -1$/);
+    expect(
+      serverPortsSpec(SERVER, { action: "Set", ports, before: { rpcClientAccess: 1, addressBook: null } }).script,
+    ).toMatch(/ -ArgumentList 'Set', 0, 65535, 1, 0$/);
+    expect(serverPortsSpec(SERVER, { action: "Restore", ports }).script).toMatch(
+      / -ArgumentList 'Restore', 0, 65535, -1, -1$/,
     );
+    expect(serverPortsSpec(SERVER, { action: "Forget" }).script).toMatch(/ -ArgumentList 'Forget', 0, 0, -1, -1$/);
+    expect(() =>
+      serverPortsSpec(SERVER, { action: "Set", ports: { rpcClientAccess: 65536, addressBook: null } }),
+    ).toThrow(
+      new ExchangeCasError(
+        "invalid-inputs",
+        `Invalid port 65536 (ports.rpcClientAccess) for ${SERVER}: a static RPC port is 1-65535, or null for dynamic.`,
+        { server: SERVER, at: "ports.rpcClientAccess", port: 65536 },
+      ),
+    );
+  });
+
+  it("names the script's parameters in the order of its param block", () => {
+    const param = /^param\(([\s\S]*?)^\)/m.exec(staticRpcPortsScript())?.[1] ?? "";
+    expect([...param.matchAll(/\$(\w+)/g)].map((m) => m[1])).toEqual([...SCRIPT_PARAMETERS]);
   });
 
   it("is the script shipped in provider/ps/server", () => {
@@ -157,7 +175,7 @@ describe("reading and setting through the session registry", () => {
       .spyOn(sessions(), "invoke")
       .mockResolvedValue({ ok: true, data: [row()], errors: [], warnings: [] });
     const ports = await readServerPorts(connection, SERVER);
-    expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, "Read"));
+    expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, { action: "Read" }));
     expect(ports.rpcClientAccess.configured).toBe(59532);
   });
 
@@ -165,8 +183,11 @@ describe("reading and setting through the session registry", () => {
     const invoke = vi
       .spyOn(sessions(), "invoke")
       .mockResolvedValue({ ok: true, data: [row({ Restarted: true })], errors: [], warnings: [] });
-    const ports = await setServerPorts(connection, SERVER, 59532, 59533);
-    expect(invoke).toHaveBeenCalledExactlyOnceWith(connection, serverPortsSpec(SERVER, "Set", 59532, 59533));
+    const ports = await setServerPorts(connection, SERVER, { rpcClientAccess: 59532, addressBook: 59533 });
+    expect(invoke).toHaveBeenCalledExactlyOnceWith(
+      connection,
+      serverPortsSpec(SERVER, { action: "Set", ports: { rpcClientAccess: 59532, addressBook: 59533 } }),
+    );
     expect(ports.restarted).toBe(true);
   });
 });

@@ -46,17 +46,30 @@ describe("static RPC port rules", () => {
 
 describe("the per-server command", () => {
   it("sends the PowerShell 2.0 script as one literal, the server as a literal, and nothing else from outside", () => {
-    const spec = serverPortsSpec("HO-EX2010-MB1.exchangeserverpro.net", "Set", 59532, 59533);
+    const spec = serverPortsSpec("HO-EX2010-MB1.exchangeserverpro.net", {
+      action: "Set",
+      ports: { rpcClientAccess: 59532, addressBook: 59533 },
+    });
     expect(spec.script).toBe(
-      `Invoke-ExcasServerScript -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -Script ${psQuote(staticRpcPortsScript())} -ArgumentList 'Set', 59532, 59533`,
+      `Invoke-ExcasServerScript -ComputerName 'HO-EX2010-MB1.exchangeserverpro.net' -Script ${psQuote(staticRpcPortsScript())} -ArgumentList 'Set', 59532, 59533, -1, -1`,
     );
     expect(spec.target).toBe("HO-EX2010-MB1.exchangeserverpro.net");
   });
 
-  it("refuses a port that is not 0-65535 before building anything", () => {
-    expect(() => serverPortsSpec("s", "Set", 70000, 1)).toThrow(/Invalid port 70000/);
-    expect(() => serverPortsSpec("s", "Set", 1, -1)).toThrow(/Invalid port -1/);
-    expect(() => serverPortsSpec("s", "Set", 1.5, 1)).toThrow(/Invalid port 1.5/);
+  it("refuses a port that is not 1-65535 or null (dynamic) before building anything", () => {
+    const set = (rpcClientAccess: number | null, addressBook: number | null) => () =>
+      serverPortsSpec("s", { action: "Set", ports: { rpcClientAccess, addressBook } });
+    expect(set(70000, 1)).toThrow(/Invalid port 70000/);
+    expect(set(1, -1)).toThrow(/Invalid port -1/);
+    expect(set(1.5, 1)).toThrow(/Invalid port 1.5/);
+    expect(set(0, 1)).toThrow(/Invalid port 0 \(ports.rpcClientAccess\)/);
+    expect(() =>
+      serverPortsSpec("s", {
+        action: "Set",
+        ports: { rpcClientAccess: 1, addressBook: 2 },
+        before: { rpcClientAccess: 1, addressBook: 65536 },
+      }),
+    ).toThrow(/Invalid port 65536 \(before.addressBook\)/);
   });
 
   it("parses what the server printed: a value of the wrong type configures nothing", () => {
