@@ -19,7 +19,10 @@ export interface NlbClusterArgs {
   interface: pulumi.Input<string>;
   /** "unicast" (NLB's default; the switch floods its traffic), "multicast" or "igmpMulticast". */
   mode?: pulumi.Input<"unicast" | "multicast" | "igmpMulticast">;
-  /** The TCP ports the VIP forwards, each with affinity Single: 135 and the static RPC ports, e.g. [135, 59532, 59533]. */
+  /**
+   * The TCP ports the VIP forwards, each with affinity Single: 135 and the static RPC ports, e.g.
+   * [135, 59532, 59533].
+   */
   ports: pulumi.Input<pulumi.Input<number>[]>;
   /** New-NlbCluster -ClusterName (default: the VIP); usually the array's FQDN. */
   clusterName?: pulumi.Input<string>;

@@ -180,6 +180,102 @@ function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\.?\s*$/, "");
 }
 
+// The cluster's sentences, each built from its clauses (the host tests assert them exactly).
+type Where = Pick<Settings, "vip" | "site">;
+
+/** The nodes as a sentence shows them: "CAS1 Converged, CAS2 Stopped". */
+function nodeStates(cluster: NlbCluster | undefined): string {
+  return (cluster?.nodes ?? []).map((n) => `${n.name} ${n.state}`).join(", ");
+}
+
+function unreadableServers(at: Where, unreachable: readonly string[], via: string): string {
+  const servers = unreachable.length === 1 ? "a server" : `${unreachable.length} servers`;
+  return (
+    `NLB cluster ${at.vip} of site ${at.site}: ${servers} could not be read through ${via} ` +
+    `(${unreachable.join("; ")}). Every Client Access server of the site must be ` +
+    "reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server " +
+    "2008 R2) before any is changed; nothing was changed."
+  );
+}
+
+function stillConverging(at: Settings, cluster: NlbCluster | undefined): string {
+  return (
+    `NLB cluster ${at.vip} of site ${at.site} is still converging after ` +
+    `${at.waitSeconds} s (nodes: ${nodeStates(cluster)}), ` +
+    "so no change was made: a change now would start another convergence. " +
+    "Look at the NLB events on the nodes, then run up again."
+  );
+}
+
+function lastStartedNode(server: string, vip: string): string {
+  return (
+    `${server} is the last started node of NLB cluster ${vip}: ` +
+    "removing it would leave the VIP with no server behind it. Start another node first."
+  );
+}
+
+function stepFailed(at: Where, step: NlbStep, cause: string, done: readonly string[], left: readonly string[]): string {
+  const before = done.length > 0 ? ` Done before: ${done.join(", ")}.` : "";
+  const notDone = left.length > 0 ? ` Not done: ${left.join(", ")}.` : "";
+  return (
+    `NLB cluster ${at.vip} of site ${at.site}: ${step.kind} on ${step.server} failed: ` +
+    `${cause}.${before}${notDone} The next up starts from what the servers report.`
+  );
+}
+
+function notConverged(at: Settings, step: NlbStep, cluster: NlbCluster | undefined, left: readonly string[]): string {
+  const notDone = left.length > 0 ? ` (not done: ${left.join(", ")})` : "";
+  return (
+    `NLB cluster ${at.vip} of site ${at.site} did not converge within ` +
+    `${at.waitSeconds} s after ${step.kind} on ${step.server} ` +
+    `(nodes: ${nodeStates(cluster) || "none"}); no further change was made${notDone}. ` +
+    "Look at the NLB events on the nodes (a configuration that differs between nodes " +
+    "keeps them converging), then run up again."
+  );
+}
+
+function stepDone(vip: string, step: NlbStep): string {
+  const reconnected =
+    step.kind === "leave" && step.sessions > 0
+      ? " (its Outlook sessions reconnected through the VIP to the other nodes)"
+      : "";
+  return `NLB cluster ${vip}: ${step.kind} on ${step.server} done${reconnected}; the cluster has converged.`;
+}
+
+function takenOver(at: Where): string {
+  return (
+    `NLB cluster ${at.vip} already exists on the Client Access servers of site ${at.site} ` +
+    "(an earlier apply, perhaps interrupted): it is taken as this stack's and brought to the declaration."
+  );
+}
+
+function namePointsAtVip(at: Where, dns: { fqdn: string; dnsServer: string } | undefined): string {
+  return (
+    `NLB cluster ${at.vip} of site ${at.site} is not removed: ` +
+    `${dns?.fqdn ?? "the array's name"} still points at it ` +
+    `(A record on ${dns?.dnsServer ?? "the DNS server"}), and removing the cluster would leave ` +
+    "Outlook clients with a name that answers nothing. " +
+    "Move the name off the VIP first (point it at a Client Access server or another " +
+    "load balancer and apply), then remove the cluster."
+  );
+}
+
+function cannotRemoveNow(at: Where, unreachable: readonly string[]): string {
+  return (
+    `NLB cluster ${at.vip} of site ${at.site} cannot be removed now: ` +
+    `none of the servers that could be read has it, and ${unreachable.join("; ")}. ` +
+    "Bring a node back (or remove the cluster at its console with Remove-NlbCluster), " +
+    "or set onDelete to retain to let the stack forget it."
+  );
+}
+
+function removed(at: Where, cluster: NlbCluster): string {
+  return (
+    `NLB cluster ${at.vip} of site ${at.site} was removed from ` +
+    `${cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`
+  );
+}
+
 interface Survey {
   /** The site's Client Access servers (the declared nodes), sorted by name, with what each reported. */
   nodes: (NlbNodeFacts & { fqdn: string })[];
@@ -250,7 +346,7 @@ export async function surveyNlb(
   if (unreachable.length > 0 && options.tolerate !== true) {
     throw new ExchangeCasError(
       "refused",
-      `NLB cluster ${inputs.vip} of site ${inputs.site}: ${unreachable.length === 1 ? "a server" : `${unreachable.length} servers`} could not be read through ${describeConnection(via)} (${unreachable.join("; ")}). Every Client Access server of the site must be reachable with PowerShell remoting (run Enable-PSRemoting on Windows Server 2008 R2) before any is changed; nothing was changed.`,
+      unreadableServers(inputs, unreachable, describeConnection(via)),
       { site: inputs.site, unreachable },
       causeOf(failures, `${unreachable.length} servers of site ${inputs.site} could not be read`),
     );
@@ -335,11 +431,11 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
   if (cluster !== undefined && steps.length > 0 && !cluster.nodes.every((n) => stable(n.state))) {
     const settled = await settle(operator() ?? found.nodes[0]?.server);
     if (settled !== undefined && !settled.converged) {
-      throw new ExchangeCasError(
-        "server-failed",
-        `NLB cluster ${inputs.vip} of site ${inputs.site} is still converging after ${inputs.waitSeconds} s (nodes: ${(settled.cluster?.nodes ?? []).map((n) => `${n.name} ${n.state}`).join(", ")}), so no change was made: a change now would start another convergence. Look at the NLB events on the nodes, then run up again.`,
-        { site: inputs.site, done: [], left: steps.map((s) => `${s.kind} ${s.server}`) },
-      );
+      throw new ExchangeCasError("server-failed", stillConverging(inputs, settled.cluster), {
+        site: inputs.site,
+        done: [],
+        left: steps.map((s) => `${s.kind} ${s.server}`),
+      });
     }
     if (settled?.cluster !== undefined) cluster = settled.cluster;
   }
@@ -381,11 +477,7 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
         case "leave": {
           const others = (cluster?.nodes ?? []).filter((n) => !nodeIs(n.name, step.server) && isConverged(n.state));
           if (others.length === 0) {
-            throw new ExchangeCasError(
-              "refused",
-              `${step.server} is the last started node of NLB cluster ${inputs.vip}: removing it would leave the VIP with no server behind it. Start another node first.`,
-              { server: step.server },
-            );
+            throw new ExchangeCasError("refused", lastStartedNode(step.server, inputs.vip), { server: step.server });
           }
           await runNlb(via, fqdnOf(found, step.server), "Leave", {
             interface: inputs.interface,
@@ -403,23 +495,21 @@ async function execute(inputs: Settings, found: Survey, steps: readonly NlbStep[
     } catch (e) {
       throw new ExchangeCasError(
         "server-failed",
-        `NLB cluster ${inputs.vip} of site ${inputs.site}: ${step.kind} on ${step.server} failed: ${message(e)}.${done.length > 0 ? ` Done before: ${done.join(", ")}.` : ""}${left.length > 0 ? ` Not done: ${left.join(", ")}.` : ""} The next up starts from what the servers report.`,
+        stepFailed(inputs, step, message(e), done, left),
         { server: step.server, done, left },
         { cause: e },
       );
     }
     if (!report.converged) {
-      throw new ExchangeCasError(
-        "server-failed",
-        `NLB cluster ${inputs.vip} of site ${inputs.site} did not converge within ${inputs.waitSeconds} s after ${step.kind} on ${step.server} (nodes: ${(report.cluster?.nodes ?? []).map((n) => `${n.name} ${n.state}`).join(", ") || "none"}); no further change was made${left.length > 0 ? ` (not done: ${left.join(", ")})` : ""}. Look at the NLB events on the nodes (a configuration that differs between nodes keeps them converging), then run up again.`,
-        { server: step.server, done, left },
-      );
+      throw new ExchangeCasError("server-failed", notConverged(inputs, step, report.cluster, left), {
+        server: step.server,
+        done,
+        left,
+      });
     }
     cluster = report.cluster ?? cluster;
     done.push(`${step.kind} ${step.server}`);
-    warn(
-      `NLB cluster ${inputs.vip}: ${step.kind} on ${step.server} done${step.kind === "leave" && step.sessions > 0 ? ` (its Outlook sessions reconnected through the VIP to the other nodes)` : ""}; the cluster has converged.`,
-    );
+    warn(stepDone(inputs.vip, step));
   }
   return cluster;
 }
@@ -527,9 +617,7 @@ export const nlbCluster = {
   async create(raw: Record<string, unknown>) {
     const planned = await plan(parseChecked(InputsSchema, raw, "NlbCluster"));
     if (planned.found.cluster !== undefined) {
-      warn(
-        `NLB cluster ${planned.inputs.vip} already exists on the Client Access servers of site ${planned.inputs.site} (an earlier apply, perhaps interrupted): it is taken as this stack's and brought to the declaration.`,
-      );
+      warn(takenOver(planned.inputs));
     }
     const cluster = await execute(planned.inputs, planned.found, planned.steps);
     return { id: planned.inputs.site, outs: outputs(planned.inputs, after(planned.found, cluster)) };
@@ -556,12 +644,10 @@ export const nlbCluster = {
       return;
     }
     if (await nameOnVip(inputs)) {
-      const dns = inputs.dns;
-      throw new ExchangeCasError(
-        "refused",
-        `NLB cluster ${inputs.vip} of site ${inputs.site} is not removed: ${dns?.fqdn ?? "the array's name"} still points at it (A record on ${dns?.dnsServer ?? "the DNS server"}), and removing the cluster would leave Outlook clients with a name that answers nothing. Move the name off the VIP first (point it at a Client Access server or another load balancer and apply), then remove the cluster.`,
-        { site: inputs.site, vip: inputs.vip },
-      );
+      throw new ExchangeCasError("refused", namePointsAtVip(inputs, inputs.dns), {
+        site: inputs.site,
+        vip: inputs.vip,
+      });
     }
     // One node is enough to remove the cluster from all of them: a server that is down does not
     // keep the stack from being destroyed.
@@ -570,15 +656,13 @@ export const nlbCluster = {
     if (member === undefined && found.unreachable.length > 0) {
       throw new ExchangeCasError(
         "server-failed",
-        `NLB cluster ${inputs.vip} of site ${inputs.site} cannot be removed now: none of the servers that could be read has it, and ${found.unreachable.join("; ")}. Bring a node back (or remove the cluster at its console with Remove-NlbCluster), or set onDelete to retain to let the stack forget it.`,
+        cannotRemoveNow(inputs, found.unreachable),
         { site: inputs.site, unreachable: found.unreachable },
         causeOf(found.failures, `${found.unreachable.length} servers of site ${inputs.site} could not be read`),
       );
     }
     if (found.cluster === undefined || member === undefined) return;
     await runNlb(siteConnections(inputs).serverConnection, member.fqdn, "Remove", { interface: inputs.interface });
-    warn(
-      `NLB cluster ${inputs.vip} of site ${inputs.site} was removed from ${found.cluster.nodes.map((n) => n.name).join(", ")} (Remove-NlbCluster).`,
-    );
+    warn(removed(inputs, found.cluster));
   },
 } satisfies ResourceDefinition<NlbClusterOutputs>;

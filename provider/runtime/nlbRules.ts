@@ -59,7 +59,10 @@ export function modeName(mode: string): string {
 
 /** The alternative every refusal of NLB names. */
 export const HARDWARE_ALTERNATIVE =
-  "Use a hardware or virtual load balancer instead: give its team the loadBalancer output (TCP 135 and the two static RPC ports, client-IP affinity for the whole Outlook session) and point the array's name at its VIP.";
+  "Use a hardware or virtual load balancer instead: " +
+  "give its team the loadBalancer output (TCP 135 and the two static RPC ports, " +
+  "client-IP affinity for the whole Outlook session) " +
+  "and point the array's name at its VIP.";
 
 /** What Exchange (and, once read, the server) says about a node's clustering. */
 export interface NlbMembership {
@@ -85,16 +88,24 @@ export function clusteringRefusal(site: string, nodes: readonly NlbMembership[])
   const reasons = [
     ...[...byDag.entries()].map(
       ([dag, servers]) =>
-        `${list(servers)} ${servers.length === 1 ? "is a member" : "are members"} of database availability group ${dag}`,
+        `${list(servers)} ${servers.length === 1 ? "is a member" : "are members"} of ` +
+        `database availability group ${dag}`,
     ),
     ...(clusSvc.length > 0
       ? [
-          `${list(clusSvc)} ${clusSvc.length === 1 ? "runs" : "run"} the Cluster service (Failover Clustering is installed)`,
+          `${list(clusSvc)} ${clusSvc.length === 1 ? "runs" : "run"} the Cluster service ` +
+            "(Failover Clustering is installed)",
         ]
       : []),
   ];
   const all = [...[...byDag.values()].flat(), ...clusSvc];
-  return `Windows NLB cannot be used for the Client Access servers of site ${site}: ${reasons.join(", and ")}, and Network Load Balancing and Failover Clustering cannot run on the same server (Microsoft does not support NLB on DAG members; NLB logs event 4096 and may stop working on ${all.length === 1 ? "it" : "them"}). ${HARDWARE_ALTERNATIVE}`;
+  return (
+    `Windows NLB cannot be used for the Client Access servers of site ${site}: ` +
+    `${reasons.join(", and ")}, and Network Load Balancing and Failover Clustering ` +
+    "cannot run on the same server (Microsoft does not support NLB on DAG members; " +
+    "NLB logs event 4096 and may stop working on " +
+    `${all.length === 1 ? "it" : "them"}). ${HARDWARE_ALTERNATIVE}`
+  );
 }
 
 /** What Exchange alone refuses (before any server is read): too few nodes, DAG members. */
@@ -111,7 +122,11 @@ export function membershipRefusals(site: string, nodes: readonly NlbMembership[]
 export function nodeCountRefusal(site: string, servers: readonly string[]): string | undefined {
   if (servers.length >= 2) return undefined;
   const have = servers.length === 0 ? "none" : `only ${servers[0] ?? ""}`;
-  return `Windows NLB for site ${site} needs at least two Client Access servers to balance between, and the site has ${have}: add a second Client Access server, or point the array's name at the server itself (no load balancer).`;
+  return (
+    `Windows NLB for site ${site} needs at least two Client Access servers to ` +
+    `balance between, and the site has ${have}: add a second Client Access server, ` +
+    "or point the array's name at the server itself (no load balancer)."
+  );
 }
 
 /**
@@ -128,27 +143,37 @@ export function addressRefusals(
     if (found === undefined) {
       const names = n.report.interfaces.map((i) => `'${i.name}' (${i.address})`);
       refusals.push(
-        `${n.server} has no network interface named '${declared.interface}' (its interfaces: ${names.length > 0 ? names.join(", ") : "none"}); give the interface NLB is to be bound to on every node.`,
+        `${n.server} has no network interface named '${declared.interface}' (its ` +
+          `interfaces: ${names.length > 0 ? names.join(", ") : "none"}); ` +
+          "give the interface NLB is to be bound to on every node.",
       );
       continue;
     }
     if (found.dhcp) {
       refusals.push(
-        `${n.server}'s interface '${found.name}' gets its address from DHCP: NLB needs a static address on every node (New-NlbCluster would overwrite the DHCP setting); give it a static address first.`,
+        `${n.server}'s interface '${found.name}' gets its address from DHCP: ` +
+          "NLB needs a static address on every node (New-NlbCluster would overwrite the " +
+          "DHCP setting); give it a static address first.",
       );
     }
     const own = n.report.interfaces.find((i) => i.address === declared.vip);
     if (own !== undefined) {
       refusals.push(
-        `The VIP ${declared.vip} is ${n.server}'s own address (interface '${own.name}'): the cluster needs an address of its own, which no server uses.`,
+        `The VIP ${declared.vip} is ${n.server}'s own address (interface '${own.name}'): ` +
+          "the cluster needs an address of its own, which no server uses.",
       );
     } else if (!sameSubnet(declared.vip, found.address, found.subnetMask)) {
       refusals.push(
-        `The VIP ${declared.vip} is outside the subnet of ${n.server}'s interface '${found.name}' (${found.address}, mask ${found.subnetMask}): NLB answers for the VIP only on the network its nodes are on; choose a free address in that subnet.`,
+        `The VIP ${declared.vip} is outside the subnet of ${n.server}'s interface ` +
+          `'${found.name}' (${found.address}, mask ${found.subnetMask}): ` +
+          "NLB answers for the VIP only on the network its nodes are on; " +
+          "choose a free address in that subnet.",
       );
     } else if (declared.subnetMask !== found.subnetMask) {
       refusals.push(
-        `The subnet mask ${declared.subnetMask} is not the mask of ${n.server}'s interface '${found.name}' (${found.subnetMask}); give the cluster the mask of its nodes' network.`,
+        `The subnet mask ${declared.subnetMask} is not the mask of ${n.server}'s ` +
+          `interface '${found.name}' (${found.subnetMask}); ` +
+          "give the cluster the mask of its nodes' network.",
       );
     }
   }
@@ -160,7 +185,12 @@ export function vipInUseRefusal(vip: string, nodes: readonly NlbNodeFacts[]): st
   const ours = nodes.some((n) => n.report.cluster?.vip === vip);
   const asker = nodes.find((n) => n.report.vipAnswers === true);
   if (ours || asker === undefined) return undefined;
-  return `The VIP ${vip} already answers on the network (a ping from ${asker.server} got a reply), and no Client Access server of the site has an NLB cluster on it: another device uses that address, and a second one would make both unreachable; choose a free address.`;
+  return (
+    `The VIP ${vip} already answers on the network (a ping from ${asker.server} got ` +
+    "a reply), and no Client Access server of the site has an NLB cluster on it: " +
+    "another device uses that address, and a second one would make both unreachable; " +
+    "choose a free address."
+  );
 }
 
 /** A node already in another cluster on the interface (another VIP) is not ours to move. */
@@ -172,7 +202,10 @@ export function foreignClusterRefusals(
     .filter((n) => n.report.cluster !== undefined && n.report.cluster.vip !== declared.vip)
     .map(
       (n) =>
-        `${n.server} is already a node of NLB cluster ${n.report.cluster?.name ?? ""} (VIP ${n.report.cluster?.vip ?? ""}) on '${declared.interface}': a server is in one cluster per interface; remove it from that cluster first (Remove-NlbClusterNode), or declare that cluster's VIP.`,
+        `${n.server} is already a node of NLB cluster ${n.report.cluster?.name ?? ""} ` +
+        `(VIP ${n.report.cluster?.vip ?? ""}) on '${declared.interface}': ` +
+        "a server is in one cluster per interface; remove it from that cluster first " +
+        "(Remove-NlbClusterNode), or declare that cluster's VIP.",
     );
 }
 
@@ -182,7 +215,10 @@ export function moduleRefusals(nodes: readonly NlbNodeFacts[]): string[] {
     .filter((n) => !n.report.nlbModule)
     .map(
       (n) =>
-        `${n.server} cannot load the NetworkLoadBalancingClusters module (${(n.report.moduleError ?? "no reason given").replace(/\.$/, "")}): install the Network Load Balancing feature there first (Import-Module ServerManager; Add-WindowsFeature NLB).`,
+        `${n.server} cannot load the NetworkLoadBalancingClusters module ` +
+        `(${(n.report.moduleError ?? "no reason given").replace(/\.$/, "")}): ` +
+        "install the Network Load Balancing feature there first (Import-Module " +
+        "ServerManager; Add-WindowsFeature NLB).",
     );
 }
 
@@ -211,9 +247,17 @@ export function nlbRefusals(declared: NlbDeclaration, nodes: readonly NlbNodeFac
 export function nlbWarning(site: string, mode: NlbMode): string {
   const flooding =
     mode === "Unicast"
-      ? " In unicast mode every node's NIC answers with the cluster's MAC address, so the switch floods the cluster's traffic to all its ports (and each node needs a second NIC to talk to the others)."
+      ? " In unicast mode every node's NIC answers with the cluster's MAC address, " +
+        "so the switch floods the cluster's traffic to all its ports (and each node " +
+        "needs a second NIC to talk to the others)."
       : "";
-  return `Site ${site} uses Windows NLB on its Client Access servers. Microsoft recommends a hardware or virtual load balancer for Exchange 2010: NLB does not see whether Exchange's services run (a node whose RPC Client Access is stopped keeps receiving clients), and every node added or removed makes every Outlook client reconnect.${flooding}`;
+  return (
+    `Site ${site} uses Windows NLB on its Client Access servers. ` +
+    "Microsoft recommends a hardware or virtual load balancer for Exchange 2010: " +
+    "NLB does not see whether Exchange's services run (a node whose RPC Client " +
+    "Access is stopped keeps receiving clients), " +
+    `and every node added or removed makes every Outlook client reconnect.${flooding}`
+  );
 }
 
 // --- Changes, node by node ------------------------------------------------------------------------
@@ -338,6 +382,11 @@ function sessions(n: number): string {
   return `its ${n} Outlook session${n === 1 ? "" : "s"}`;
 }
 
+/** A port rule's range as a step names it: "TCP 135" or "TCP 6001-6004". */
+function portRange(r: { protocol: string; startPort: number; endPort: number }): string {
+  return r.startPort === r.endPort ? `${r.protocol} ${r.startPort}` : `${r.protocol} ${r.startPort}-${r.endPort}`;
+}
+
 function ports(list: readonly number[]): string {
   const words = list.map(String);
   return words.length <= 1
@@ -352,7 +401,13 @@ export function describeStep(
 ): string {
   switch (step.kind) {
     case "create":
-      return `New-NlbCluster ${declared.clusterName} (VIP ${declared.vip}, mask ${declared.subnetMask}, ${modeName(declared.mode)}) on its '${declared.interface}'; the default all-ports rule is replaced by ${ports(declared.ports)}, each with affinity Single (one node per client IP for the whole Outlook session), and nothing else goes through the VIP`;
+      return (
+        `New-NlbCluster ${declared.clusterName} (VIP ${declared.vip}, ` +
+        `mask ${declared.subnetMask}, ${modeName(declared.mode)}) ` +
+        `on its '${declared.interface}'; the default all-ports rule is replaced by ` +
+        `${ports(declared.ports)}, each with affinity Single (one node per client IP for ` +
+        "the whole Outlook session), and nothing else goes through the VIP"
+      );
     case "settings": {
       const parts = [
         ...(step.fromMode.toLowerCase() !== step.toMode.toLowerCase()
@@ -364,24 +419,34 @@ export function describeStep(
       ];
       return `Set-NlbCluster: ${parts.join(", ")}; every node re-converges and every Outlook client reconnects`;
     }
-    case "start":
-      return `is ${step.from} (stopped at the console?): ${step.from === "Suspended" ? "Resume-NlbClusterNode, then " : ""}Start-NlbClusterNode, so it takes clients again`;
+    case "start": {
+      const resume = step.from === "Suspended" ? "Resume-NlbClusterNode, then " : "";
+      return `is ${step.from} (stopped at the console?): ${resume}Start-NlbClusterNode, so it takes clients again`;
+    }
     case "join":
-      return `joins the cluster (Add-NlbClusterNode from ${step.via}); every node re-converges, and clients may move to it`;
+      return (
+        `joins the cluster (Add-NlbClusterNode from ${step.via}); ` +
+        "every node re-converges, and clients may move to it"
+      );
     case "rules": {
       const parts = [
         ...(step.add.length > 0 ? [`add ${ports(step.add)}`] : []),
         ...(step.fix.length > 0 ? [`replace the rules covering ${ports(step.fix)}`] : []),
-        ...(step.remove.length > 0
-          ? [
-              `remove ${step.remove.map((r) => (r.startPort === r.endPort ? `${r.protocol} ${r.startPort}` : `${r.protocol} ${r.startPort}-${r.endPort}`)).join(", ")}`,
-            ]
-          : []),
+        ...(step.remove.length > 0 ? [`remove ${step.remove.map((r) => portRange(r)).join(", ")}`] : []),
       ];
-      return `port rules: ${parts.join("; ")} (new rules before old ones go, once the servers listen on the new ports), affinity Single`;
+      return (
+        `port rules: ${parts.join("; ")} (new rules before old ones go, ` +
+        "once the servers listen on the new ports), affinity Single"
+      );
     }
     case "leave":
-      return `leaves the cluster: drained first (Stop-NlbClusterNode -Drain -Timeout ${declared.drainSeconds}: no new clients; ${sessions(step.sessions)} ${step.sessions === 1 ? "ends or is cut" : "end or are cut"} after ${declared.drainSeconds} s and ${step.sessions === 1 ? "reconnects" : "reconnect"} through the VIP to the other nodes), then Remove-NlbClusterNode`;
+      return (
+        "leaves the cluster: drained first (Stop-NlbClusterNode -Drain -Timeout " +
+        `${declared.drainSeconds}: no new clients; ${sessions(step.sessions)} ` +
+        `${step.sessions === 1 ? "ends or is cut" : "end or are cut"} after ` +
+        `${declared.drainSeconds} s and ${step.sessions === 1 ? "reconnects" : "reconnect"} ` +
+        "through the VIP to the other nodes), then Remove-NlbClusterNode"
+      );
   }
 }
 
@@ -395,5 +460,9 @@ export function announceStep(
   if (step === undefined) return "";
   const next = steps[i + 1];
   const then = next === undefined ? "" : ` The next change waits until every node has converged.`;
-  return `NLB cluster ${declared.vip} of site ${declared.site}, change ${i + 1} of ${steps.length}, ${step.server}: ${describeStep(declared, step)}.${then}`;
+  return (
+    `NLB cluster ${declared.vip} of site ${declared.site}, ` +
+    `change ${i + 1} of ${steps.length}, ${step.server}: ` +
+    `${describeStep(declared, step)}.${then}`
+  );
 }

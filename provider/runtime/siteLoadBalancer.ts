@@ -57,7 +57,8 @@ export const LoadBalancerSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'must be { kind: "nlb", vip, subnetMask, interface, mode }: Windows NLB on the site\'s Client Access servers (the only kind so far)',
+      'must be { kind: "nlb", vip, subnetMask, interface, mode }: ' +
+      "Windows NLB on the site's Client Access servers (the only kind so far)",
   },
 );
 
@@ -78,12 +79,15 @@ export function loadBalancerDeclarationErrors(
   const errors: string[] = [];
   if (rpcPorts === undefined) {
     errors.push(
-      `loadBalancer (Windows NLB) needs rpcPorts: the cluster forwards TCP 135 and the two static RPC ports and nothing else, and Exchange's dynamic ports cannot be published; add rpcPorts: { rpcClientAccess: 59532, addressBook: 59533 }.`,
+      "loadBalancer (Windows NLB) needs rpcPorts: the cluster forwards TCP 135 and the " +
+        "two static RPC ports and nothing else, and Exchange's dynamic ports cannot be " +
+        "published; add rpcPorts: { rpcClientAccess: 59532, addressBook: 59533 }.",
     );
   }
   if (addresses !== undefined && !(addresses.length === 1 && addresses[0] === option.vip)) {
     errors.push(
-      `dns.addresses must be left out with loadBalancer (the array's name points at the NLB cluster's VIP ${option.vip}), not ${addresses.join(", ")}.`,
+      "dns.addresses must be left out with loadBalancer (the array's name points at " +
+        `the NLB cluster's VIP ${option.vip}), not ${addresses.join(", ")}.`,
     );
   }
   return errors;
@@ -145,7 +149,10 @@ export async function planNlbSite(
     convergenceTimeoutSeconds: option.convergenceTimeoutSeconds ?? DEFAULT_CONVERGENCE_SECONDS,
     warnings: [
       nlbWarning(request.site, mode),
-      `Windows NLB cluster ${option.vip} (${modeName(mode)}) on ${nodes.join(" and ")}: TCP ${declared.ports.join(", ")} with affinity Single, nothing else through the VIP; the static RPC ports first, then the cluster, then ${request.fqdn} moves to ${option.vip}.`,
+      `Windows NLB cluster ${option.vip} (${modeName(mode)}) ` +
+        `on ${nodes.join(" and ")}: TCP ${declared.ports.join(", ")} with affinity ` +
+        "Single, nothing else through the VIP; the static RPC ports first, " +
+        `then the cluster, then ${request.fqdn} moves to ${option.vip}.`,
     ],
   };
 }

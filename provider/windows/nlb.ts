@@ -196,7 +196,9 @@ export function nlbSpec(server: string, action: NlbAction, args: NlbArguments): 
   ]
     .map(psQuote)
     .join(", ");
-  const script = `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(nlbScript())} -ArgumentList ${list}, ${args.drainSeconds ?? 0}, ${args.waitSeconds ?? 0}`;
+  const script =
+    `Invoke-ExcasServerScript -ComputerName ${psQuote(server)} -Script ${psQuote(nlbScript())} ` +
+    `-ArgumentList ${list}, ${args.drainSeconds ?? 0}, ${args.waitSeconds ?? 0}`;
   return { cmdlet: "Invoke-ExcasServerScript", target: server, script, select: SELECT };
 }
 
