@@ -37,7 +37,11 @@ export function droppingSessions(sessions: number | undefined): string {
 
 /** The array's FQDN is not in the declared zone: a refusal. */
 export function fqdnOutsideZone(fqdn: string, zone: string): string {
-  return `The array FQDN '${fqdn}' is outside DNS zone '${zone}': give the array a name in that zone (such as outlook-ho.${zone}), or set the zone to the one that holds ${fqdn}.`;
+  return (
+    `The array FQDN '${fqdn}' is outside DNS zone '${zone}': ` +
+    `give the array a name in that zone (such as outlook-ho.${zone}), ` +
+    `or set the zone to the one that holds ${fqdn}.`
+  );
 }
 
 export interface DatabaseChange {
@@ -49,7 +53,10 @@ export interface DatabaseChange {
 
 /** One database whose RpcClientAccessServer changes, with its mailboxes. */
 export function databaseChange(d: DatabaseChange, to: string): string {
-  return `Mailbox database '${d.name}' (${mailboxes(d.mailboxes)}): RpcClientAccessServer changes from ${d.from || "(empty)"} to ${to}.`;
+  return (
+    `Mailbox database '${d.name}' (${mailboxes(d.mailboxes)}): ` +
+    `RpcClientAccessServer changes from ${d.from || "(empty)"} to ${to}.`
+  );
 }
 
 /**
@@ -59,12 +66,18 @@ export function databaseChange(d: DatabaseChange, to: string): string {
  */
 export function databaseChanges(site: string, changes: readonly DatabaseChange[], to: string): string[] {
   if (changes.length === 0) return [];
-  const profiles = `Existing Outlook profiles keep connecting to the old endpoint until they are repaired or recreated; plan a profile repair, and keep the old name resolvable meanwhile.`;
+  const profiles =
+    "Existing Outlook profiles keep connecting to the old endpoint until they are " +
+    "repaired or recreated; plan a profile repair, " +
+    "and keep the old name resolvable meanwhile.";
   const [only] = changes;
   if (changes.length === 1 && only !== undefined)
     return [`${databaseChange(only, to)} ${profiles.replace("the old endpoint", only.from || "the old endpoint")}`];
   const total = changes.reduce((sum, d) => sum + d.mailboxes, 0);
-  const summary = `${count(changes.length)} mailbox databases of site ${site} (${mailboxes(total)}): RpcClientAccessServer changes to ${to}. ${profiles} The list is in the \`databases\` output.`;
+  const summary =
+    `${count(changes.length)} mailbox databases of site ${site} ` +
+    `(${mailboxes(total)}): RpcClientAccessServer changes to ${to}. ` +
+    `${profiles} The list is in the \`databases\` output.`;
   const shown = changes.slice(0, DATABASE_LINES).map((d) => databaseChange(d, to));
   const rest = changes.length - shown.length;
   return [
@@ -72,7 +85,8 @@ export function databaseChanges(site: string, changes: readonly DatabaseChange[]
     ...shown,
     ...(rest > 0
       ? [
-          `And ${count(rest)} more mailbox database${rest === 1 ? "" : "s"} of site ${site} (see the \`databases\` output).`,
+          `And ${count(rest)} more mailbox database${rest === 1 ? "" : "s"} of site ` +
+            `${site} (see the \`databases\` output).`,
         ]
       : []),
   ];
@@ -80,5 +94,8 @@ export function databaseChanges(site: string, changes: readonly DatabaseChange[]
 
 /** The site's existing array will be taken over (adopt): what changes, and what destroy does. */
 export function arrayTakenOver(array: { name: string; fqdn: string }, site: string, changes: string): string {
-  return `CAS array '${array.name}' (${array.fqdn}) of site ${site} will be taken over (adopt) and ${changes}; on destroy it is released, not removed.`;
+  return (
+    `CAS array '${array.name}' (${array.fqdn}) of site ${site} will be taken over ` +
+    `(adopt) and ${changes}; on destroy it is released, not removed.`
+  );
 }

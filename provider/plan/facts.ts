@@ -19,7 +19,10 @@ import { relativeRecordName, type StaticRpcPortPair } from "../runtime/rules";
 import { surveyStaticRpcPorts } from "../runtime/staticRpcPorts";
 import { planNlbSite, type NlbLoadBalancerOption, type NlbPlan } from "../runtime/siteLoadBalancer";
 
-/** A Client Access server's own A records at the site's DNS server; `unreadable` when they could not be read (taken as none). */
+/**
+ * A Client Access server's own A records at the site's DNS server; `unreadable` when they could not
+ * be read (taken as none).
+ */
 export interface AddressOwner {
   server: string;
   addresses: string[];

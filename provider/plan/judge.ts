@@ -539,7 +539,10 @@ export function changingDatabases(fqdn: string, chosen: readonly MailboxDatabase
   return chosen.filter((db) => lower(db.rpcClientAccessServer) !== fqdn);
 }
 
-/** Where the changing databases' mailboxes are counted: the site's servers, and the active server of a database active in another site. */
+/**
+ * Where the changing databases' mailboxes are counted: the site's servers, and the active server of
+ * a database active in another site.
+ */
 export function mailboxCountServers(
   site: string,
   facts: Pick<SiteFacts, "servers" | "databases">,

@@ -126,7 +126,8 @@ const VerifyOptionSchema = z.union(
   ],
   {
     error: (issue) =>
-      `must be true, "warn", "strict" or { mode, tcp, tcpTimeoutMs }${notWhatWasWritten(issue.input, ["warn", "strict"])}`,
+      `must be true, "warn", "strict" or { mode, tcp, ` +
+      `tcpTimeoutMs }${notWhatWasWritten(issue.input, ["warn", "strict"])}`,
   },
 );
 
@@ -166,7 +167,10 @@ export interface SitePlan {
   addresses?: string[];
   /** Databases the site's array should serve, by name, sorted. */
   databases: PlannedDatabase[];
-  /** The value each managed database had before it pointed at the array, where known: put back when the site is destroyed. */
+  /**
+   * The value each managed database had before it pointed at the array, where known: put back when
+   * the site is destroyed.
+   */
   restore: { database: string; rpcClientAccessServer: string }[];
   /** The static RPC ports, checked, and the servers that will get them. */
   rpcPorts?: StaticRpcPortPair & { servers: string[] };
@@ -189,7 +193,10 @@ const OnDeleteOption = OnDelete(
   "destroying the site leaves everything as it is",
 );
 
-/** The declaration's shape, by the resources' own rules; `addresses` absent when they come later or from the load balancer's VIP. */
+/**
+ * The declaration's shape, by the resources' own rules; `addresses` absent when they come later or
+ * from the load balancer's VIP.
+ */
 function declarationShape(request: SitePlanRequest) {
   return {
     site: SiteName,
@@ -222,7 +229,10 @@ function declarationShape(request: SitePlanRequest) {
 type Shape = ReturnType<typeof declarationShape>;
 type Declared = Omit<z.output<z.ZodObject<Shape>>, "addresses"> & { addresses?: string[] | undefined };
 
-/** The whole declaration against the resources' own rules, every failure at once; the values typed when there is none. */
+/**
+ * The whole declaration against the resources' own rules, every failure at once; the values typed
+ * when there is none.
+ */
 function validate(request: SitePlanRequest): { failures: string[] } | { failures: []; values: Declared } {
   const shape = declarationShape(request);
   const given: Record<string, unknown> = Object.fromEntries(
