@@ -78,6 +78,14 @@ export function excasServerModulePath(): string {
   return psModulePath("ExcasServer");
 }
 
+/** A PSCredential built in the script from quoted literals (the password is in no argument or environment). */
+function psCredential(username: string, password: string): string {
+  return (
+    `New-Object System.Management.Automation.PSCredential(${psQuote(username)}, ` +
+    `(ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`
+  );
+}
+
 /**
  * The PowerShell that prepares a fresh session for `connection`. `password`, when given, is put
  * into a SecureString inside pwsh; the script travels over stdin, never on a command line.
@@ -87,7 +95,8 @@ export function bootstrapScript(connection: SessionConnection, password?: string
     case "lab":
       return [
         `$env:EXCHANGE_LAB_STATE = ${psQuote(resolveLabPath(connection.statePath))}`,
-        `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global ` +
+          "-Force -DisableNameChecking -ErrorAction Stop",
         // The lab's DNS cmdlets run in this process; the provider reaches them as it does a jump host's.
         `Import-Module -Name ${psQuote(excasDnsModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
         `Import-Module -Name ${psQuote(excasServerModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
@@ -109,27 +118,26 @@ export function bootstrapScript(connection: SessionConnection, password?: string
       }
       if (connection.username !== undefined) {
         if (password === undefined) throw missingPasswordError(connection);
-        lines.push(
-          `$global:ExcasServerOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
-        );
+        lines.push(`$global:ExcasServerOptions.Credential = ${psCredential(connection.username, password)}`);
       }
       return lines.join("\n");
     }
     case "exchange": {
       const lines = [
-        `$excasOptions = @{ ConfigurationName = 'Microsoft.Exchange'; ConnectionUri = ${psQuote(connection.connectionUri)}; Authentication = ${psQuote(connection.authentication)}; ErrorAction = 'Stop' }`,
+        "$excasOptions = @{ ConfigurationName = 'Microsoft.Exchange'; " +
+          `ConnectionUri = ${psQuote(connection.connectionUri)}; ` +
+          `Authentication = ${psQuote(connection.authentication)}; ErrorAction = 'Stop' }`,
       ];
       if (connection.username !== undefined) {
         if (password === undefined) throw missingPasswordError(connection);
-        lines.push(
-          `$excasOptions.Credential = New-Object System.Management.Automation.PSCredential(${psQuote(connection.username)}, (ConvertTo-SecureString -String ${psQuote(password)} -AsPlainText -Force))`,
-        );
+        lines.push(`$excasOptions.Credential = ${psCredential(connection.username, password)}`);
       }
       if (connection.skipCertificateChecks === true) {
         // pwsh on Linux/macOS has no -SkipRevocationCheck; Windows PowerShell does.
         lines.push(
           `$excasSkip = @{ SkipCACheck = $true; SkipCNCheck = $true }`,
-          `if ((Get-Command New-PSSessionOption).Parameters.ContainsKey('SkipRevocationCheck')) { $excasSkip.SkipRevocationCheck = $true }`,
+          "if ((Get-Command New-PSSessionOption).Parameters.ContainsKey('SkipRevocationCheck')) " +
+            "{ $excasSkip.SkipRevocationCheck = $true }",
           `$excasOptions.SessionOption = New-PSSessionOption @excasSkip`,
         );
       }
@@ -139,15 +147,23 @@ export function bootstrapScript(connection: SessionConnection, password?: string
       // PowerShell remoting over SSH (PowerShell 6+); -Options needs 7.3+. Key authentication
       // only: the connection never carries a password, and a non-interactive ssh cannot prompt.
       const lines = [
-        `if (-not (Get-Command New-PSSession).Parameters.ContainsKey('HostName')) { throw ('PowerShell remoting over SSH needs PowerShell 7 (pwsh); this is PowerShell ' + $PSVersionTable.PSVersion + '.') }`,
-        `$excasOptions = @{ HostName = ${psQuote(connection.hostName)}; UserName = ${psQuote(connection.userName)}; KeyFilePath = ${psQuote(connection.keyFilePath)}; ErrorAction = 'Stop' }`,
+        "if (-not (Get-Command New-PSSession).Parameters.ContainsKey('HostName')) " +
+          "{ throw ('PowerShell remoting over SSH needs PowerShell 7 (pwsh); " +
+          "this is PowerShell ' + $PSVersionTable.PSVersion + '.') }",
+        `$excasOptions = @{ HostName = ${psQuote(connection.hostName)}; ` +
+          `UserName = ${psQuote(connection.userName)}; ` +
+          `KeyFilePath = ${psQuote(connection.keyFilePath)}; ErrorAction = 'Stop' }`,
       ];
       if (connection.port !== undefined) lines.push(`$excasOptions.Port = ${connection.port}`);
       if (connection.subsystem !== undefined) lines.push(`$excasOptions.Subsystem = ${psQuote(connection.subsystem)}`);
       if (connection.knownHostsFile !== undefined) {
         lines.push(
-          `if (-not (Get-Command New-PSSession).Parameters.ContainsKey('Options')) { throw ('knownHostsFile needs New-PSSession -Options, which PowerShell 7.3 added; this is PowerShell ' + $PSVersionTable.PSVersion + '.') }`,
-          `$excasOptions.Options = @{ UserKnownHostsFile = ${psQuote(connection.knownHostsFile)}; StrictHostKeyChecking = 'yes' }`,
+          "if (-not (Get-Command New-PSSession).Parameters.ContainsKey('Options')) " +
+            "{ throw ('knownHostsFile needs New-PSSession -Options, " +
+            "which PowerShell 7.3 added; this is PowerShell ' + $PSVersionTable.PSVersion + " +
+            "'.') }",
+          "$excasOptions.Options = @{ UserKnownHostsFile = " +
+            `${psQuote(connection.knownHostsFile)}; StrictHostKeyChecking = 'yes' }`,
         );
       }
       return remoteSessionScript(lines, [...EXCHANGE_CMDLETS, ...DNS_CMDLETS, ...SERVER_CMDLETS]);
@@ -165,7 +181,9 @@ function remoteSessionScript(options: readonly string[], commands: readonly stri
     ...options,
     `$global:ExcasRemoteSession = New-PSSession @excasOptions`,
     `Remove-Variable -Name excasOptions`,
-    `$excasModule = Import-PSSession -Session $global:ExcasRemoteSession -CommandName ${psQuoteArray(commands)} -AllowClobber -DisableNameChecking -ErrorAction Stop`,
+    "$excasModule = Import-PSSession -Session $global:ExcasRemoteSession " +
+      `-CommandName ${psQuoteArray(commands)} -AllowClobber -DisableNameChecking ` +
+      "-ErrorAction Stop",
     `Import-Module -ModuleInfo $excasModule -Global -DisableNameChecking`,
     // The server the session runs on, for the endpoint version check (endpoint.ts).
     `$global:ExcasEndpointName = $global:ExcasRemoteSession.ComputerName`,

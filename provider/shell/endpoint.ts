@@ -30,7 +30,12 @@ export function endpointRefusal(connection: SessionConnection, envelope: Envelop
     if (major === null || major[1] === "14") continue;
     const name = row.data.Name ?? "its server";
     const which = Number(major[1]) >= 15 ? "Exchange 2013 or later" : "an Exchange version other than 2010";
-    return `The Exchange endpoint of ${describeConnection(connection)} runs on ${name}, which runs ${which} (${version}); CAS arrays and RpcClientAccessServer of Exchange 2010 can only be managed through an Exchange 2010 endpoint: connect to an Exchange 2010 server's /PowerShell/.`;
+    return (
+      `The Exchange endpoint of ${describeConnection(connection)} runs on ${name}, ` +
+      `which runs ${which} (${version}); CAS arrays and RpcClientAccessServer of ` +
+      "Exchange 2010 can only be managed through an Exchange 2010 endpoint: " +
+      "connect to an Exchange 2010 server's /PowerShell/."
+    );
   }
   return undefined;
 }

@@ -46,7 +46,8 @@ export function parseEnvelope(stdout: string): Envelope {
   if (!result.success) {
     throw new PowerShellSessionError(
       "protocol",
-      `PowerShell returned a malformed result envelope (${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`,
+      "PowerShell returned a malformed result envelope " +
+        `(${result.error.issues[0]?.message ?? "invalid"}): ${truncate(JSON.stringify(json))}`,
       {
         cause: result.error,
       },

@@ -75,7 +75,8 @@ export function noAnswerError(): ExchangeCasError {
 export function shellInternalsError(): ExchangeCasError {
   return new ExchangeCasError(
     "internal-error",
-    "internal error: node-powershell no longer keeps its pwsh process in 'process' and 'exitPromise' (exchange-cas needs node-powershell 5.0).",
+    "internal error: node-powershell no longer keeps its pwsh process in 'process' " +
+      "and 'exitPromise' (exchange-cas needs node-powershell 5.0).",
     {
       dependency: "node-powershell",
     },
@@ -92,7 +93,8 @@ export function missingPasswordError(connection: SessionConnection): ExchangeCas
   return new ExchangeCasError(
     "missing-password",
     `A username is set for ${describeConnection(connection)} but no password was found; ` +
-      "set it with 'pulumi config set --secret exchange-cas:password' or the EXCHANGE_CAS_PASSWORD environment variable.",
+      ("set it with 'pulumi config set --secret exchange-cas:password' or the " +
+        "EXCHANGE_CAS_PASSWORD environment variable."),
     { connection: describeConnection(connection) },
   );
 }
@@ -100,7 +102,8 @@ export function missingPasswordError(connection: SessionConnection): ExchangeCas
 /** Exchange refused a session because the account has used up its shells (see registry.ts). */
 export function shellQuotaMessage(connection: SessionConnection): string {
   return (
-    `${describeConnection(connection)} refused to open a session because this account already has the most concurrent shells Exchange allows ` +
+    `${describeConnection(connection)} refused to open a session because this ` +
+    "account already has the most concurrent shells Exchange allows " +
     "(18 per user by default): close other Exchange Management Shell or remote PowerShell sessions of this account, " +
     "or wait for idle ones to time out, then run again."
   );
@@ -116,20 +119,28 @@ export function sessionOpenMessage(
     .map((e) => e.message)
     .join("; ")
     .replace(/\.?\s*$/, "");
-  return `Could not open a session to ${describeConnection(connection)}: ${reason}${printed(connection, noise)}; check the connection settings and that the endpoint is reachable.`;
+  return (
+    `Could not open a session to ${describeConnection(connection)}: ` +
+    `${reason}${printed(connection, noise)}; check the connection settings and that ` +
+    "the endpoint is reachable."
+  );
 }
 
 /** A command whose session hung past its timeout and was stopped. */
 export function timeoutMessage(what: string, timeoutMs: number): string {
   return (
-    `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; its PowerShell session was stopped and the next operation starts a new one. ` +
+    `${what} did not finish within ${Math.round(timeoutMs / 1000)} s; ` +
+    "its PowerShell session was stopped and the next operation starts a new one. " +
     "Refresh to see whether the change was applied."
   );
 }
 
 /** A command whose pwsh exited under it. */
 export function exitedMessage(what: string): string {
-  return `PowerShell exited while running ${what}; the next operation starts a new session. Refresh to see whether the change was applied.`;
+  return (
+    `PowerShell exited while running ${what}; the next operation starts a new ` +
+    "session. Refresh to see whether the change was applied."
+  );
 }
 
 function describeCommand(spec: CommandSpec): string {
@@ -164,5 +175,8 @@ export function printed(connection: SessionConnection, noise: string): string {
   if (noise === "") return "";
   const password = connection.kind === "exchange" || connection.kind === "winrm" ? lookupPassword() : undefined;
   const text = password ? noise.split(password).join("***") : noise;
-  return ` (${connection.kind === "ssh" ? "the SSH client said" : "PowerShell also printed"}: ${text.replace(/\.?\s*$/, "")})`;
+  return (
+    ` (${connection.kind === "ssh" ? "the SSH client said" : "PowerShell also printed"}: ` +
+    `${text.replace(/\.?\s*$/, "")})`
+  );
 }

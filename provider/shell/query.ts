@@ -25,7 +25,9 @@ export function parseRows<T>(cmdlet: string, data: unknown[], row: z.ZodType<T>)
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = issue?.path.join(".") ?? "";
-      const message = `${cmdlet} returned an object this provider does not understand (item ${i}, ${at}: ${issue?.message ?? "invalid"}).`;
+      const message =
+        `${cmdlet} returned an object this provider does not understand (item ${i}, ` +
+        `${at}: ${issue?.message ?? "invalid"}).`;
       throw new ExchangeCasError("unexpected-output", message, { cmdlet, item: i, path: at }, { cause: parsed.error });
     }
     return parsed.data;

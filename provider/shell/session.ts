@@ -63,14 +63,17 @@ export function findPwsh(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.
     if (found !== undefined) return found;
     throw new PowerShellSessionError(
       "not-found",
-      `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.`,
+      `EXCHANGE_CAS_POWERSHELL names ${exe}, which was not found on PATH; ` +
+        "install it, give its full path, or unset EXCHANGE_CAS_POWERSHELL to use pwsh.",
     );
   }
   const found = onPath(platform === "win32" ? "pwsh.exe" : "pwsh", env);
   if (found !== undefined) return found;
   throw new PowerShellSessionError(
     "not-found",
-    "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install --global PowerShell' (or run scripts/setup), or set EXCHANGE_CAS_PWSH to its path.",
+    "pwsh (PowerShell 7) was not found on PATH; install it with 'dotnet tool install " +
+      "--global PowerShell' (or run scripts/setup), " +
+      "or set EXCHANGE_CAS_PWSH to its path.",
   );
 }
 
@@ -147,7 +150,8 @@ export class PwshSession {
     const session = new PwshSession(executable);
     try {
       await session.raw(
-        `. ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${base64(wrapper)}')))); Set-ExcasOwner -ProcessId ${owner}`,
+        ". ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString(" +
+          `[System.Convert]::FromBase64String('${base64(wrapper)}')))); Set-ExcasOwner -ProcessId ${owner}`,
         timeoutMs,
         "starting PowerShell",
       );
@@ -209,7 +213,9 @@ export class PwshSession {
       const what = describeBatch(specs);
       if (specs.length === 1) {
         const spec = specs[0] as CommandSpec;
-        const line = `Invoke-ExcasCommand -ScriptBase64 '${base64(spec.script)}' -SelectBase64 '${base64(JSON.stringify(spec.select ?? []))}'`;
+        const line =
+          `Invoke-ExcasCommand -ScriptBase64 '${base64(spec.script)}' -SelectBase64 ` +
+          `'${base64(JSON.stringify(spec.select ?? []))}'`;
         return [parseEnvelope(await this.raw(line, timeoutMs, what))];
       }
       const commands = specs.map((spec) => ({ script: spec.script, select: spec.select ?? [] }));

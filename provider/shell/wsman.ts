@@ -27,9 +27,13 @@ export const WSMAN_CHECK: CommandSpec = {
   cmdlet: "WSMan client check",
   target: "",
   script: [
-    `$excasWsman = New-Object PSObject -Property @{ Available = $true; Via = 'Windows'; Version = [string]$PSVersionTable.PSVersion }`,
-    `if ($PSVersionTable.PSEdition -eq 'Core' -and [System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) {`,
-    `    $excasPswsman = @(Get-Module -ListAvailable -Name PSWSMan | Where-Object { $_.Version.Major -ge 3 -or $_.ExportedCommands.ContainsKey('Enable-PSWSMan') } | Sort-Object Version -Descending)`,
+    "$excasWsman = New-Object PSObject -Property @{ Available = $true; " +
+      "Via = 'Windows'; Version = [string]$PSVersionTable.PSVersion }",
+    "if ($PSVersionTable.PSEdition -eq 'Core' -and " +
+      "[System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) {",
+    "    $excasPswsman = @(Get-Module -ListAvailable -Name PSWSMan | Where-Object { " +
+      "$_.Version.Major -ge 3 -or $_.ExportedCommands.ContainsKey('Enable-PSWSMan') " +
+      "} | Sort-Object Version -Descending)",
     `    if ($excasPswsman.Count -gt 0) {`,
     // Called through the imported module: the command exists only where PSWSMan does.
     `        $excasModule = Import-Module -ModuleInfo $excasPswsman[0] -PassThru -ErrorAction Stop`,
@@ -39,7 +43,9 @@ export const WSMAN_CHECK: CommandSpec = {
     // The library PowerShell's own WSMan transport loads (DllImport from System.Management.Automation).
     `        $excasHandle = [IntPtr]::Zero`,
     `        $excasNative = 'System.Runtime.InteropServices.NativeLibrary' -as [type]`,
-    `        if ($null -ne $excasNative -and $excasNative::TryLoad('libpsrpclient', [psobject].Assembly, $null, [ref]$excasHandle)) { $excasWsman.Via = 'libpsrpclient' }`,
+    "        if ($null -ne $excasNative -and $excasNative::TryLoad('libpsrpclient', " +
+      "[psobject].Assembly, $null, [ref]$excasHandle)) " +
+      "{ $excasWsman.Via = 'libpsrpclient' }",
     `        else { $excasWsman.Available = $false; $excasWsman.Via = 'none' }`,
     `    }`,
     `}`,
@@ -67,7 +73,12 @@ export function noWsmanMessage(
   version = "7",
   platform: NodeJS.Platform = process.platform,
 ): string {
-  return `This machine's PowerShell (pwsh ${version} on ${platformName(platform)}) has no working WSMan client, so it cannot open ${needing(connection)}: run Pulumi on Windows, reach Exchange through a Windows jump host (a 'kind: ssh' connection), or install the PSWSMan module for this pwsh (Install-Module PSWSMan).`;
+  return (
+    `This machine's PowerShell (pwsh ${version} on ${platformName(platform)}) ` +
+    `has no working WSMan client, so it cannot open ${needing(connection)}: ` +
+    "run Pulumi on Windows, reach Exchange through a Windows jump host (a 'kind: ssh' connection), " +
+    "or install the PSWSMan module for this pwsh (Install-Module PSWSMan)."
+  );
 }
 
 /** Why `connection` cannot be opened from this machine, read from the check's envelope, or undefined when it can. */
@@ -78,7 +89,10 @@ export function wsmanRefusal(
 ): string | undefined {
   if (!envelope.ok) {
     const reason = envelope.errors.map((e) => e.message.replace(/\.?\s*$/, "")).join("; ");
-    return `${noWsmanMessage(connection, undefined, platform).replace(/\.$/, "")} (PSWSMan is installed but could not be enabled: ${reason}).`;
+    return (
+      `${noWsmanMessage(connection, undefined, platform).replace(/\.$/, "")} ` +
+      `(PSWSMan is installed but could not be enabled: ${reason}).`
+    );
   }
   const row = Row.safeParse(envelope.data[0]);
   if (!row.success || row.data.Available) return undefined;
