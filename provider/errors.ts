@@ -34,7 +34,10 @@ export type ExchangeCasErrorCode =
   | "unexpected-output"
   /** A module or file the provider needs is missing on a host or from the package. */
   | "missing-component"
-  /** A server cannot be reached with PowerShell remoting (off there, denied, unreachable); the message says what to do where. */
+  /**
+   * A server cannot be reached with PowerShell remoting (off there, denied, unreachable); the
+   * message says what to do where.
+   */
   | "server-unreachable"
   /** A connection names an account whose password is in neither the stack config nor the environment. */
   | "missing-password"

@@ -22,7 +22,9 @@ export const SETTINGS = {
     schema: optionalText,
   },
   EXCHANGE_CAS_PASSWORD: {
-    doc: "The password of a connection's username, when the secret stack config exchange-cas:password is not set. Never passed on to pwsh's environment.",
+    doc:
+      "The password of a connection's username, when the secret stack config " +
+      "exchange-cas:password is not set. Never passed on to pwsh's environment.",
     default: "unset",
     schema: z
       .string()

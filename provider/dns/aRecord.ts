@@ -3,8 +3,8 @@
 // (ps/ExcasDns), on the host that has the DnsServer module: the cmdlets' records and errors are
 // CimInstances, which a remote session hands to a Linux/macOS pwsh as objects it cannot rebuild
 // (no libmi); ExcasDns sends back primitives and plain errors instead. Errors are recognised by
-// their Win32 code only (the message text is localised): 9714 the name does not exist, 9701 the record does not exist, 9711 the
-// record already exists, 9601 the zone does not exist.
+// their Win32 code only (the message text is localised): 9714 the name does not exist, 9701 the
+// record does not exist, 9711 the record already exists, 9601 the zone does not exist.
 import { z } from "zod";
 import { describeConnection, PowerShellError, psQuote, query, sessions, type Connection } from "../shell";
 import { ExchangeCasError } from "../errors";
@@ -35,7 +35,9 @@ export class DnsZoneNotFoundError extends ExchangeCasError {
   constructor(at: DnsName, cause: PowerShellError) {
     super(
       "not-found",
-      `DNS server '${at.dnsServer}' does not host zone '${at.zone}' (WIN32 9601, from ${cause.cmdlet}): create the zone on that server, or set 'zone' and 'dnsServer' to a zone the server hosts.`,
+      `DNS server '${at.dnsServer}' does not host zone '${at.zone}' (WIN32 9601, ` +
+        `from ${cause.cmdlet}): create the zone on that server, ` +
+        "or set 'zone' and 'dnsServer' to a zone the server hosts.",
       { zone: at.zone, dnsServer: at.dnsServer },
       { cause },
     );
@@ -75,7 +77,9 @@ function rethrow(e: unknown, at: DnsName, connection: Connection): never {
   if (e instanceof PowerShellError && e.exceptionType === "CommandNotFoundException" && /Excas/.test(e.shortMessage)) {
     throw new ExchangeCasError(
       "missing-component",
-      `The ExcasDns module is missing on ${describeConnection(connection)}: copy the exchange-cas package's ps/ExcasDns folder into a PSModulePath folder on that host (a restricted endpoint must also make its commands visible).`,
+      `The ExcasDns module is missing on ${describeConnection(connection)}: ` +
+        "copy the exchange-cas package's ps/ExcasDns folder into a PSModulePath folder " +
+        "on that host (a restricted endpoint must also make its commands visible).",
       { component: "ExcasDns" },
       { cause: e },
     );
@@ -125,7 +129,9 @@ export async function addARecord(
     await sessions().invoke(connection, {
       cmdlet: "Add-DnsServerResourceRecordA",
       target: target(at),
-      script: `Add-ExcasDnsARecord ${where(at)} -IPv4Address ${psQuote(address)} -TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`,
+      script:
+        `Add-ExcasDnsARecord ${where(at)} -IPv4Address ${psQuote(address)} ` +
+        `-TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`,
     });
     return true;
   } catch (e) {
@@ -165,7 +171,9 @@ export async function setARecordTtl(
   address: string,
   ttlSeconds: number,
 ): Promise<boolean> {
-  const script = `Set-ExcasDnsARecordTtl ${where(at)} -IPv4Address ${psQuote(address)} -TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`;
+  const script =
+    `Set-ExcasDnsARecordTtl ${where(at)} -IPv4Address ${psQuote(address)} ` +
+    `-TimeToLiveSeconds ${psQuote(String(ttlSeconds))}`;
   try {
     const envelope = await sessions().invoke(connection, {
       cmdlet: "Set-DnsServerResourceRecord",

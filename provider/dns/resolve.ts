@@ -49,7 +49,11 @@ export async function resolveARecords(connection: Connection, name: string, serv
     ) {
       throw new ExchangeCasError(
         "missing-component",
-        `Resolve-ExcasDnsName or Resolve-DnsName is missing on ${describeConnection(connection)}: the host of the DNS connection needs the DnsClient module (Windows Server 2012 or later) and the exchange-cas package's ps/ExcasDns folder in a PSModulePath folder (a restricted endpoint must also make Resolve-ExcasDnsName visible).`,
+        "Resolve-ExcasDnsName or Resolve-DnsName is missing on " +
+          `${describeConnection(connection)}: the host of the DNS connection needs the ` +
+          "DnsClient module (Windows Server 2012 or later) " +
+          "and the exchange-cas package's ps/ExcasDns folder in a PSModulePath folder (a " +
+          "restricted endpoint must also make Resolve-ExcasDnsName visible).",
         { component: "Resolve-ExcasDnsName" },
         { cause: e },
       );

@@ -33,13 +33,16 @@ const GROUP = "Group-Object -Property { [string]$_.Database } -NoElement";
 export function countMailboxesScript(servers: readonly string[]): string {
   const remote = servers.map(
     (server, i) =>
-      `  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-Mailbox -Server ${psQuote(server)} -ResultSize Unlimited } -WarningVariable excasWarnings${i} | ${GROUP}`,
+      "  Invoke-Command -Session $global:ExcasRemoteSession -ScriptBlock { Get-Mailbox " +
+      `-Server ${psQuote(server)} -ResultSize Unlimited } -WarningVariable ` +
+      `excasWarnings${i} | ${GROUP}`,
   );
   const warnings = servers.map((_, i) => `@($excasWarnings${i})`).join(" + ");
   return [
     "if ($null -ne $global:ExcasRemoteSession) {",
     ...remote,
-    `  foreach ($excasWarning in (${warnings})) { if ($null -ne $excasWarning) { Write-Warning -Message ([string]$excasWarning) } }`,
+    `  foreach ($excasWarning in (${warnings})) { if ($null -ne $excasWarning) ` +
+      "{ Write-Warning -Message ([string]$excasWarning) } }",
     "} else {",
     `  ${psQuoteArray(servers)} | ForEach-Object { Get-Mailbox -Server $_ -ResultSize Unlimited } | ${GROUP}`,
     "}",
@@ -84,7 +87,8 @@ export function mailboxCounts(target: string, envelope: Envelope): Map<string, n
   if (truncated !== undefined) {
     throw new ExchangeCasError(
       "unexpected-output",
-      `Get-Mailbox '${target}' returned only part of the mailboxes, so they cannot be counted (Exchange warned: ${truncated})`,
+      `Get-Mailbox '${target}' returned only part of the mailboxes, ` +
+        `so they cannot be counted (Exchange warned: ${truncated})`,
       {
         target,
         warning: truncated,

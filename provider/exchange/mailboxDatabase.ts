@@ -246,7 +246,10 @@ class DatabaseClient {
     }
     // A string that also has an Identity property binds by value (Exchange's Identity takes
     // pipeline input) and by property name alike.
-    const script = `@(${ids.map(psQuote).join(",")}) | ForEach-Object { Add-Member -InputObject $_ -NotePropertyName Identity -NotePropertyValue $_ -PassThru } | Get-MailboxDatabase`;
+    const script =
+      `@(${ids.map(psQuote).join(",")}) | ForEach-Object { Add-Member -InputObject $_ ` +
+      "-NotePropertyName Identity -NotePropertyValue $_ -PassThru } | " +
+      "Get-MailboxDatabase";
     return {
       commands: [{ cmdlet: GET, target: `${ids.length} databases`, script, select: SELECT }],
       settle: async ([envelope]) => this.attribute(ids, envelope),
@@ -354,7 +357,8 @@ export async function getMailboxDatabase(
   if (rows.length > 1) {
     throw new ExchangeCasError(
       "ambiguous",
-      `More than one mailbox database matches '${identity}' (${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`,
+      `More than one mailbox database matches '${identity}' ` +
+        `(${rows.map((r) => r.guid).join(", ")}); name the database by its Guid.`,
       {
         identity,
         guids: rows.map((r) => r.guid),

@@ -17,7 +17,10 @@ export interface CasArrayVerificationArgs {
   fqdn: pulumi.Input<string>;
   /** The site's DNS server, asked with Resolve-DnsName -Server (e.g. DC01). */
   dnsServer: pulumi.Input<string>;
-  /** Where Resolve-DnsName runs: a host that reaches the DNS server and has the DnsClient module (Windows Server 2012+) and ExcasDns. */
+  /**
+   * Where Resolve-DnsName runs: a host that reaches the DNS server and has the DnsClient module
+   * (Windows Server 2012+) and ExcasDns.
+   */
   dnsConnection: pulumi.Input<ConnectionInput>;
   /** What the FQDN must resolve to, exactly: one Client Access server's address or the load balancer's VIP. */
   addresses: pulumi.Input<pulumi.Input<string>[]>;
@@ -25,7 +28,10 @@ export interface CasArrayVerificationArgs {
   site: pulumi.Input<string>;
   /** Where the Exchange cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;
-  /** TCP ports each address must accept connections on, from the machine running Pulumi, e.g. [135, 59532, 59533]; none: no TCP check. */
+  /**
+   * TCP ports each address must accept connections on, from the machine running Pulumi, e.g. [135,
+   * 59532, 59533]; none: no TCP check.
+   */
   ports?: pulumi.Input<pulumi.Input<number>[]>;
   /** "warn" (default): failures are warnings and in `verification`; "strict": create and update fail on any failure. */
   mode?: pulumi.Input<"warn" | "strict">;

@@ -15,13 +15,22 @@ export interface ClientAccessArrayArgs {
   site: pulumi.Input<string>;
   /** Take over the site's existing array (brownfield) instead of failing. */
   adopt?: pulumi.Input<boolean>;
-  /** The values databases had before they pointed at this array: put back when the array is removed (otherwise its databases go to a Client Access server of their site). */
+  /**
+   * The values databases had before they pointed at this array: put back when the array is removed
+   * (otherwise its databases go to a Client Access server of their site).
+   */
   restore?: pulumi.Input<pulumi.Input<{ database: string; rpcClientAccessServer: string }>[]>;
-  /** On delete: "restore" (default) removes an array this resource created, putting its databases back first, and releases an adopted one; "retain" leaves it. */
+  /**
+   * On delete: "restore" (default) removes an array this resource created, putting its databases
+   * back first, and releases an adopted one; "retain" leaves it.
+   */
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Set by CasArraySite, whose plan says at preview and up what adopting the site's array changes: the resource then does not say it again. */
+  /**
+   * Set by CasArraySite, whose plan says at preview and up what adopting the site's array changes:
+   * the resource then does not say it again.
+   */
   plannedBySite?: pulumi.Input<boolean>;
 }
 

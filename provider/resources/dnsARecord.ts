@@ -18,7 +18,10 @@ export interface DnsARecordArgs {
   ttl?: pulumi.Input<number>;
   /** Take over a name that already has A records not in `addresses` (they are removed) instead of failing. */
   adopt?: pulumi.Input<boolean>;
-  /** On delete: "restore" (default) removes the records this resource created and releases a name it adopted; "retain" leaves them. */
+  /**
+   * On delete: "restore" (default) removes the records this resource created and releases a name it
+   * adopted; "retain" leaves them.
+   */
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** The DNS server the DnsServer cmdlets address (-ComputerName), e.g. DC01. Changing it replaces the record. */
   dnsServer: pulumi.Input<string>;

@@ -16,7 +16,10 @@ export interface MailboxDatabaseRpcSettingArgs {
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Set by CasArraySite, whose plan warns about the change (with the mailboxes) at preview and up: the apply then does not warn again. */
+  /**
+   * Set by CasArraySite, whose plan warns about the change (with the mailboxes) at preview and up:
+   * the apply then does not warn again.
+   */
   plannedBySite?: pulumi.Input<boolean>;
 }
 

@@ -11,11 +11,17 @@ import { DynamicResource, thinProvider } from "./serializedProvider";
 const provider = thinProvider("mailboxDatabaseRpcSettings");
 
 export interface MailboxDatabaseRpcSettingsArgs {
-  /** The databases (names or Guids); each must exist. Adding one points it; one left out is released as onDelete says. */
+  /**
+   * The databases (names or Guids); each must exist. Adding one points it; one left out is released
+   * as onDelete says.
+   */
   databases: pulumi.Input<pulumi.Input<string>[]>;
   /** A Client Access server or CAS array, by name or FQDN (typically the array's fqdn). */
   rpcClientAccessServer: pulumi.Input<string>;
-  /** On delete, or for a database left out: put back the value it had before ("restore", default) or leave it ("retain"). */
+  /**
+   * On delete, or for a database left out: put back the value it had before ("restore", default) or
+   * leave it ("retain").
+   */
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run. */
   connection: pulumi.Input<ConnectionInput>;

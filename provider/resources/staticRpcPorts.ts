@@ -17,7 +17,10 @@ export interface StaticRpcPortsArgs {
   rpcClientAccess: pulumi.Input<number>;
   /** MSExchangeAB's port (registry RpcTcpPort, REG_SZ), e.g. 59533; must differ from rpcClientAccess. */
   addressBook: pulumi.Input<number>;
-  /** On delete: "restore" (default) puts every server back to the ports it had before (dynamic), restarting one at a time; "retain" leaves them. */
+  /**
+   * On delete: "restore" (default) puts every server back to the ports it had before (dynamic),
+   * restarting one at a time; "retain" leaves them.
+   */
   onDelete?: pulumi.Input<"restore" | "retain">;
   /** Where the Exchange cmdlets run (which servers the site has, and their versions). */
   connection: pulumi.Input<ConnectionInput>;

@@ -47,7 +47,10 @@ const shape = {
   restore: z.array(RestoreEntry, { error: "must be a list of {database, rpcClientAccessServer}" }).optional(),
   onDelete: OnDelete("remove the array if this stack created it, putting its databases back", "leave it").optional(),
   connection: ConnectionSchema,
-  /** Set by CasArraySite: its plan has said what adopting the site's array changes, so the preview does not say it twice. */
+  /**
+   * Set by CasArraySite: its plan has said what adopting the site's array changes, so the preview
+   * does not say it twice.
+   */
   plannedBySite: PlannedBySite,
 };
 const InputsSchema = z.object(shape);
@@ -136,7 +139,12 @@ export function foreignArrayMessage(
   array: Pick<CasArray, "name" | "fqdn">,
   wanted: { name: string; fqdn: string; site: string },
 ): string {
-  return `Site ${wanted.site} already has CAS array '${array.name}' (${array.fqdn}), which this stack does not manage, and Exchange allows one array per site. Set adopt: true to take it over (it will be ${describeChanges(array, wanted)}), or declare it as it is (name '${array.name}', fqdn ${array.fqdn}).`;
+  return (
+    `Site ${wanted.site} already has CAS array '${array.name}' (${array.fqdn}), ` +
+    "which this stack does not manage, and Exchange allows one array per site. " +
+    `Set adopt: true to take it over (it will be ${describeChanges(array, wanted)}), ` +
+    `or declare it as it is (name '${array.name}', fqdn ${array.fqdn}).`
+  );
 }
 
 /** The restore list as kept: earlier entries win (they were recorded before the array took the database over). */
@@ -189,13 +197,18 @@ async function checkExisting(inputs: ClientAccessArrayInputs): Promise<CheckFail
   if (existing === undefined) return [];
   if (identical(existing, inputs) && inputs.adopt === true) {
     warn(
-      `CAS array '${existing.name}' (${existing.fqdn}) of site ${inputs.site} is exactly as declared: it will be taken over as it is (adopt); on destroy it is released, not removed.`,
+      `CAS array '${existing.name}' (${existing.fqdn}) ` +
+        `of site ${inputs.site} is exactly as declared: ` +
+        "it will be taken over as it is (adopt); on destroy it is released, not removed.",
     );
     return [];
   }
   if (identical(existing, inputs)) {
     warn(
-      `CAS array '${existing.name}' (${existing.fqdn}) already exists in site ${inputs.site}, exactly as declared (an earlier apply was probably interrupted): it will be taken as this stack's array and removed when the stack is destroyed.`,
+      `CAS array '${existing.name}' (${existing.fqdn}) ` +
+        `already exists in site ${inputs.site}, exactly as declared (an earlier apply ` +
+        "was probably interrupted): it will be taken as this stack's array and removed " +
+        "when the stack is destroyed.",
     );
     return [];
   }
@@ -243,7 +256,10 @@ export function restoreTarget(
   if (!removing) {
     if (stale === undefined) return {};
     return {
-      note: `Mailbox database '${db.name}': ${stale} (the adopted array was probably renamed from it), so it stays on ${array.fqdn}, what the adopted array '${array.name}' is called now.`,
+      note:
+        `Mailbox database '${db.name}': ${stale} (the adopted array was probably renamed ` +
+        `from it), so it stays on ${array.fqdn}, what the adopted array '${array.name}' ` +
+        "is called now.",
     };
   }
   const own = found.servers.find((s) => sameName(s.name, db.server));
@@ -256,13 +272,18 @@ export function restoreTarget(
     value: cas.fqdn,
     ...(stale !== undefined
       ? {
-          note: `Mailbox database '${db.name}': ${stale}, so it goes to ${cas.fqdn}, a Client Access server of its site, instead.`,
+          note:
+            `Mailbox database '${db.name}': ${stale}, so it goes to ${cas.fqdn}, ` +
+            "a Client Access server of its site, instead.",
         }
       : {}),
   };
 }
 
-/** Every database pointing at the array goes back to its recorded value, or to a Client Access server of its own site. */
+/**
+ * Every database pointing at the array goes back to its recorded value, or to a Client Access
+ * server of its own site.
+ */
 async function releaseDatabases(
   connection: Connection,
   array: Pick<CasArray, "name" | "fqdn">,
@@ -282,7 +303,9 @@ async function releaseDatabases(
       if (removing) {
         throw new ExchangeCasError(
           "restore-failed",
-          `Mailbox database '${db.name}' points at CAS array ${array.fqdn} and no Client Access server of its site was found to point it at; set its RpcClientAccessServer before removing the array.`,
+          `Mailbox database '${db.name}' points at CAS array ${array.fqdn} and no Client ` +
+            "Access server of its site was found to point it at; " +
+            "set its RpcClientAccessServer before removing the array.",
           { database: db.name, array: array.fqdn },
         );
       }
@@ -290,7 +313,9 @@ async function releaseDatabases(
     }
     await setRpcClientAccessServer(connection, db.guid, target.value, db.name);
     warn(
-      `Mailbox database '${db.name}': RpcClientAccessServer put back from ${array.fqdn} to ${target.value}. Existing Outlook profiles keep connecting to ${array.fqdn} until they are repaired.`,
+      `Mailbox database '${db.name}': RpcClientAccessServer put back from ` +
+        `${array.fqdn} to ${target.value}. Existing Outlook profiles keep connecting to ` +
+        `${array.fqdn} until they are repaired.`,
     );
   }
 }
@@ -371,7 +396,8 @@ export const clientAccessArray = {
     if (actual === undefined) {
       throw new ExchangeCasError(
         "gone",
-        `The CAS array ${id} no longer exists in Exchange; run 'pulumi refresh' so it is created again on the next 'pulumi up'.`,
+        `The CAS array ${id} no longer exists in Exchange; ` +
+          "run 'pulumi refresh' so it is created again on the next 'pulumi up'.",
         { guid: id },
       );
     }
@@ -389,7 +415,9 @@ export const clientAccessArray = {
       // Released, not removed: it was there before this stack (or the site says retain).
       if (props.onDelete !== "retain") await releaseDatabases(connection, array, restore, false);
       warn(
-        `CAS array '${array.name}' (${array.fqdn}) is released, not removed: ${props.adopted === true ? "it existed before this stack took it over" : "onDelete is retain"}. It stays in Exchange.`,
+        `CAS array '${array.name}' (${array.fqdn}) is released, not removed: ` +
+          `${props.adopted === true ? "it existed before this stack took it over" : "onDelete is retain"}. ` +
+          "It stays in Exchange.",
       );
       return;
     }

@@ -51,7 +51,11 @@ export function parseState<O>(schema: z.ZodType<O>, props: unknown, kind: string
     const where = issue === undefined || issue.path.length === 0 ? "" : ` (${issue.path.map(String).join(".")})`;
     throw new ExchangeCasError(
       "invalid-state",
-      `The stack's state for this ${kind} is not what exchange-cas keeps${where}: ${issue?.message ?? "invalid"}. It was written by another version or edited by hand; run 'pulumi refresh' with the version that wrote it, or remove the resource from the stack ('pulumi state delete') and declare it again.`,
+      `The stack's state for this ${kind} is not what exchange-cas keeps${where}: ` +
+        `${issue?.message ?? "invalid"}. It was written by another version or edited by ` +
+        "hand; run 'pulumi refresh' with the version that wrote it, " +
+        "or remove the resource from the stack ('pulumi state delete') " +
+        "and declare it again.",
       { kind, property: issue?.path.map(String).join(".") ?? "" },
     );
   }

@@ -155,15 +155,25 @@ export function foreignMessage(
   const alsoDeclared =
     declared.length === 0
       ? ""
-      : ` (${declared.join(", ")} ${declared.length > 1 ? "are declared addresses" : "is a declared address"}, but a record this stack did not create is not its own: one made by hand, or by an apply of this stack that was interrupted before it could record it)`;
-  return `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A record${sorted.length > 1 ? "s" : ""} ${sorted.join(", ")} that this stack does not own${alsoDeclared}. Remove ${them} from DNS and run again, or set 'adopt: true' to take the name over as it is: records not in 'addresses' are then removed, and on destroy the name is released, never deleted.`;
+      : ` (${declared.join(", ")} ${declared.length > 1 ? "are declared addresses" : "is a declared address"}, ` +
+        "but a record this stack did not create is not its own: " +
+        "one made by hand, or by an apply of this stack that was interrupted before it " +
+        "could record it)";
+  return (
+    `${fqdnOf(inputs)} on DNS server '${inputs.dnsServer}' already has A ` +
+    `record${sorted.length > 1 ? "s" : ""} ${sorted.join(", ")} that this stack does ` +
+    `not own${alsoDeclared}. Remove ${them} from DNS and run again, or set 'adopt: ` +
+    "true' to take the name over as it is: records not in 'addresses' are then " +
+    "removed, and on destroy the name is released, never deleted."
+  );
 }
 
 function adoptMessage(existing: ARecord[], inputs: DnsARecordInputs): string {
   const foreign = foreignOf(existing, inputs);
   const what =
     foreign.length > 0
-      ? `: A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be removed, leaving ${inputs.addresses.join(", ")}`
+      ? `: A record${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")} will be ` +
+        `removed, leaving ${inputs.addresses.join(", ")}`
       : ` as it is (A record${existing.length > 1 ? "s" : ""} ${existing
           .map((r) => r.address)
           .sort(compareIPv4)
@@ -175,7 +185,10 @@ function warnRoundRobin(inputs: DnsARecordInputs): void {
   // Once per operation: a CasArraySite's plan has warned about it (with the site's other facts).
   if (inputs.addresses.length > 1 && inputs.plannedBySite !== true) {
     warn(
-      `${fqdnOf(inputs)} gets ${inputs.addresses.length} A records (${inputs.addresses.join(", ")}): that is DNS round robin, not load balancing. Clients keep using an address whose server is down; point the name at one Client Access server or at the load balancer's VIP.`,
+      `${fqdnOf(inputs)} gets ${inputs.addresses.length} A records ` +
+        `(${inputs.addresses.join(", ")}): that is DNS round robin, not load balancing. ` +
+        "Clients keep using an address whose server is down; " +
+        "point the name at one Client Access server or at the load balancer's VIP.",
     );
   }
 }
@@ -215,7 +228,9 @@ async function converge(
     if (missing.length > 0) {
       throw new ExchangeCasError(
         "gone-after-write",
-        `Added ${missing.join(", ")} to ${fqdnOf(at)} on DNS server '${at.dnsServer}', but the server does not list ${missing.length > 1 ? "them" : "it"}; the old records were left in place. Run 'pulumi up' again.`,
+        `Added ${missing.join(", ")} to ${fqdnOf(at)} on DNS server '${at.dnsServer}', ` +
+          `but the server does not list ${missing.length > 1 ? "them" : "it"}; ` +
+          "the old records were left in place. Run 'pulumi up' again.",
         { fqdn: fqdnOf(at), dnsServer: at.dnsServer, missing },
       );
     }
@@ -351,8 +366,11 @@ export const dnsARecord = {
     const { connection } = props;
     const at = { dnsServer: props.dnsServer, zone: props.zone, name: props.name };
     if (props.adopted === true || props.onDelete === "retain") {
+      const why =
+        props.adopted === true ? "the name had A records before this stack took it over" : "onDelete is retain";
       warn(
-        `${fqdnOf(at)} is released, not removed: ${props.adopted === true ? "the name had A records before this stack took it over" : "onDelete is retain"}. Its A records (${props.addresses.join(", ")}) stay on DNS server '${props.dnsServer}'.`,
+        `${fqdnOf(at)} is released, not removed: ${why}. ` +
+          `Its A records (${props.addresses.join(", ")}) stay on DNS server '${props.dnsServer}'.`,
       );
       return;
     }

@@ -81,7 +81,11 @@ function outputs(
 /** DOMAIN.md §1.10 (P9): Outlook keeps a profile's endpoint when the database's value changes. */
 function warnProfiles(database: string, from: string, to: string): void {
   warn(
-    `Mailbox database '${database}': RpcClientAccessServer changes from ${from || "(empty)"} to ${to}. Existing Outlook profiles keep connecting to ${from || "the old endpoint"} until they are repaired or recreated (or that endpoint goes offline); plan a profile repair, and keep the old name resolvable meanwhile.`,
+    `Mailbox database '${database}': RpcClientAccessServer changes from ` +
+      `${from || "(empty)"} to ${to}. Existing Outlook profiles keep connecting to ` +
+      `${from || "the old endpoint"} until they are repaired or recreated (or that ` +
+      "endpoint goes offline); plan a profile repair, " +
+      "and keep the old name resolvable meanwhile.",
   );
 }
 
@@ -111,7 +115,10 @@ function refuseRecovery(db: MailboxDatabase): void {
   if (db.recovery) {
     throw new ExchangeCasError(
       "not-managed",
-      `Mailbox database '${db.name}' is a recovery database: Outlook clients never connect to a recovery database, so its RpcClientAccessServer is not managed. Remove this MailboxDatabaseRpcSetting.`,
+      `Mailbox database '${db.name}' is a recovery database: ` +
+        "Outlook clients never connect to a recovery database, " +
+        "so its RpcClientAccessServer is not managed. " +
+        "Remove this MailboxDatabaseRpcSetting.",
       { database: db.name },
     );
   }
@@ -142,7 +149,12 @@ function pointsAt(reported: string, wanted: string): boolean {
 
 /** Said at preview (and at create) for a database already pointing where it is to point. */
 function alreadyPointing(database: string, value: string): string {
-  return `Mailbox database '${database}' already points at ${value} (an earlier apply was probably interrupted after setting it); its earlier value is not known to this setting, so deleting the setting leaves it as it is (in a CasArraySite the array, which recorded it first, puts it back when the site is destroyed).`;
+  return (
+    `Mailbox database '${database}' already points at ${value} (an earlier apply was ` +
+    "probably interrupted after setting it); its earlier value is not known to this " +
+    "setting, so deleting the setting leaves it as it is (in a CasArraySite the " +
+    "array, which recorded it first, puts it back when the site is destroyed)."
+  );
 }
 
 export const mailboxDatabaseRpcSetting = {
@@ -174,7 +186,9 @@ export const mailboxDatabaseRpcSetting = {
     if (db === undefined) {
       throw new ExchangeCasError(
         "not-found",
-        `Mailbox database '${inputs.database}' does not exist in Exchange (Get-MailboxDatabase found nothing); check the name, or create the database first.`,
+        `Mailbox database '${inputs.database}' does not exist in Exchange ` +
+          "(Get-MailboxDatabase found nothing); check the name, " +
+          "or create the database first.",
         {
           database: inputs.database,
         },
@@ -184,7 +198,9 @@ export const mailboxDatabaseRpcSetting = {
     const after = await apply(connection, db, inputs.rpcClientAccessServer, inputs.plannedBySite);
     if (dangles(db)) {
       warn(
-        `Mailbox database '${db.name}': ${DANGLING}, so there is no previous value to put back; deleting this setting leaves it at ${after.rpcClientAccessServer}.`,
+        `Mailbox database '${db.name}': ${DANGLING}, ` +
+          "so there is no previous value to put back; deleting this setting leaves it at " +
+          `${after.rpcClientAccessServer}.`,
       );
     }
     // Already pointing at the wanted endpoint (an earlier apply was interrupted after its Set):
@@ -211,8 +227,12 @@ export const mailboxDatabaseRpcSetting = {
     const db = await getMailboxDatabase(connection, id);
     if (db === undefined) return { id: "" };
     if (dangles(db)) {
+      const applied = props.appliedRpcClientAccessServer || "the value this setting applied";
       warn(
-        `Mailbox database '${db.name}': ${DANGLING}; Exchange shows it as empty instead of ${props.appliedRpcClientAccessServer || "the value this setting applied"}, so the next 'pulumi up' sets ${props.wantedRpcClientAccessServer} again (which fails while that is the removed object).`,
+        `Mailbox database '${db.name}': ${DANGLING}; ` +
+          `Exchange shows it as empty instead of ${applied}, ` +
+          `so the next 'pulumi up' sets ${props.wantedRpcClientAccessServer} again (which ` +
+          "fails while that is the removed object).",
       );
     }
     const outs = outputs(db, {
@@ -238,7 +258,8 @@ export const mailboxDatabaseRpcSetting = {
     if (db === undefined) {
       throw new ExchangeCasError(
         "gone",
-        `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; run 'pulumi refresh' to drop it from the stack.`,
+        `Mailbox database '${olds.database}' (${id}) no longer exists in Exchange; ` +
+          "run 'pulumi refresh' to drop it from the stack.",
         {
           database: olds.database,
           guid: id,
@@ -272,14 +293,19 @@ export const mailboxDatabaseRpcSetting = {
       if (e instanceof PowerShellError && e.isNotFound) {
         const now = dangles(db) ? `empty (${DANGLING})` : db.rpcClientAccessServer;
         warn(
-          `Mailbox database '${db.name}': its previous RpcClientAccessServer ${previous} no longer exists (a removed CAS array or server), so it was not restored; RpcClientAccessServer stays ${now}: set it to a Client Access server or array of its site.`,
+          `Mailbox database '${db.name}': its previous RpcClientAccessServer ${previous} ` +
+            "no longer exists (a removed CAS array or server), so it was not restored; " +
+            `RpcClientAccessServer stays ${now}: set it to a Client Access server or array ` +
+            "of its site.",
         );
         return;
       }
       if (e instanceof PowerShellError) {
         throw new ExchangeCasError(
           "restore-failed",
-          `Could not restore RpcClientAccessServer of mailbox database '${db.name}' to its previous value ${previous}: ${e.message} If that server or array is gone, set onDelete: "retain" (and run 'pulumi up') before deleting.`,
+          `Could not restore RpcClientAccessServer of mailbox database '${db.name}' to its ` +
+            `previous value ${previous}: ${e.message} If that server or array is gone, ` +
+            `set onDelete: "retain" (and run 'pulumi up') before deleting.`,
           { database: db.name, previous },
           { cause: e },
         );

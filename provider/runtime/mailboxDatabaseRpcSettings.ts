@@ -41,7 +41,10 @@ const shape = {
 const InputsSchema = z.object(shape);
 export type MailboxDatabaseRpcSettingsInputs = z.infer<typeof InputsSchema>;
 
-/** One database as a MailboxDatabaseRpcSetting keeps it, less what all of them share, plus the name it was declared by. */
+/**
+ * One database as a MailboxDatabaseRpcSetting keeps it, less what all of them share, plus the name
+ * it was declared by.
+ */
 const EntrySchema = MailboxDatabaseRpcSettingOutputsSchema.omit({ onDelete: true, connection: true }).extend({
   /** The database as declared (a name or a Guid). */
   declared: z.string(),
@@ -51,7 +54,10 @@ type Entry = z.infer<typeof EntrySchema>;
 const OutputsSchema = z.object({
   /** The databases as declared (the input). */
   declaredDatabases: z.array(z.string()),
-  /** Each database's setting, in the declared order (not `databases`, the input's name: a preview shows the inputs as outputs). */
+  /**
+   * Each database's setting, in the declared order (not `databases`, the input's name: a preview
+   * shows the inputs as outputs).
+   */
   settings: z.array(EntrySchema),
   /** The input as given (a name or an FQDN). */
   wantedRpcClientAccessServer: z.string(),
@@ -147,10 +153,13 @@ function partialFailure(
   const total = failures.length + done;
   const each = failures.map((f) => `'${f.database}': ${message(f.error)}`).join("; ");
   const others = `the other ${done} ${done === 1 ? "was" : "were"}`;
+  const kept = `${others} done and ${done === 1 ? "is" : "are"} kept in the stack`;
   const outcome =
     action === "Pointing"
-      ? `${done === 0 ? "nothing was changed" : `${others} done and ${done === 1 ? "is" : "are"} kept in the stack`}. Fix what the errors say and run 'pulumi up' again`
-      : `${done === 0 ? "nothing was put back" : `${others} put back`}. Fix what the errors say and destroy again (what was put back is left as it is), or set onDelete: "retain" (and run 'pulumi up') to leave the values`;
+      ? `${done === 0 ? "nothing was changed" : kept}. ` + "Fix what the errors say and run 'pulumi up' again"
+      : `${done === 0 ? "nothing was put back" : `${others} put back`}. ` +
+        "Fix what the errors say and destroy again (what was put back is left as it is), " +
+        `or set onDelete: "retain" (and run 'pulumi up') to leave the values`;
   const error = new ExchangeCasError(
     "partly-failed",
     `${action} ${failures.length} of ${total} mailbox database${total === 1 ? "" : "s"} failed (${each}); ${outcome}.`,

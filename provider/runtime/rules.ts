@@ -21,7 +21,8 @@ export const Fqdn = z
   .trim()
   .refine((v) => isHostName(v) && v.replace(/\.$/, "").includes("."), {
     message:
-      "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, digits and hyphens in dot-separated labels)",
+      "must be a fully qualified DNS name such as outlook-ho.contoso.com (letters, " +
+      "digits and hyphens in dot-separated labels)",
   })
   .transform((v) => v.replace(/\.$/, "").toLowerCase());
 
@@ -51,7 +52,9 @@ export const SiteName = z
       ctx.addIssue({
         code: "custom",
         message:
-          "must not contain control or invisible characters such as newlines, tabs or zero-width spaces; type the site name as Active Directory Sites and Services shows it",
+          "must not contain control or invisible characters such as newlines, " +
+          "tabs or zero-width spaces; type the site name as Active Directory Sites and " +
+          "Services shows it",
       });
       return;
     }
@@ -59,7 +62,8 @@ export const SiteName = z
       ctx.addIssue({
         code: "custom",
         message:
-          "must not start or end with spaces: give the site name exactly as Active Directory shows it (such as Head Office)",
+          "must not start or end with spaces: give the site name exactly as Active " +
+          "Directory shows it (such as Head Office)",
       });
       return;
     }
@@ -67,7 +71,11 @@ export const SiteName = z
     if (bad !== undefined) {
       ctx.addIssue({
         code: "custom",
-        message: `must not contain '${bad}'${SITE_FORBIDDEN.get(bad) ?? ""}: Active Directory site names cannot contain , \\ / # + " < > ; = . or *; give the site name as Active Directory Sites and Services shows it (such as Head Office)`,
+        message:
+          `must not contain '${bad}'${SITE_FORBIDDEN.get(bad) ?? ""}: ` +
+          `Active Directory site names cannot contain , \\ / # + " < > ; = . or *; ` +
+          "give the site name as Active Directory Sites and Services shows it (such as " +
+          "Head Office)",
       });
     }
   });
@@ -83,7 +91,8 @@ export const ArrayName = z
   })
   .refine((v) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v), {
     message:
-      "must be letters, digits, hyphens, underscores and dots, starting with a letter or digit (such as cas-headoffice)",
+      "must be letters, digits, hyphens, underscores and dots, " +
+      "starting with a letter or digit (such as cas-headoffice)",
   });
 
 /** An Exchange object identity we send as a value (a database name, a server name). */
@@ -116,7 +125,8 @@ export const DnsRecordName = z
   .trim()
   .refine((v) => v === "@" || isHostName(v), {
     message:
-      "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net (letters, digits and hyphens in dot-separated labels)",
+      "must be a host name such as outlook-ho or outlook-ho.exchangeserverpro.net " +
+      "(letters, digits and hyphens in dot-separated labels)",
   })
   .transform((v) => v.toLowerCase());
 
@@ -129,13 +139,17 @@ export function relativeRecordName(name: string, zone: string): { name: string }
   const fqdn = name.replace(/\.$/, "");
   if (fqdn === "@" || fqdn === zone) {
     return {
-      error: `is the apex of zone ${zone}, which DnsARecord does not manage; give a host name inside the zone, such as outlook-ho`,
+      error:
+        `is the apex of zone ${zone}, which DnsARecord does not manage; ` +
+        "give a host name inside the zone, such as outlook-ho",
     };
   }
   if (fqdn.endsWith(`.${zone}`)) return { name: fqdn.slice(0, -(zone.length + 1)) };
   if (fqdn.includes(".") || name.endsWith(".")) {
     return {
-      error: `is outside zone ${zone}: give a name relative to the zone (such as outlook-ho) or an FQDN that ends in .${zone}, or put the record in the zone that holds ${fqdn}`,
+      error:
+        `is outside zone ${zone}: give a name relative to the zone (such as outlook-ho) ` +
+        `or an FQDN that ends in .${zone}, or put the record in the zone that holds ${fqdn}`,
     };
   }
   return { name: fqdn };
@@ -161,7 +175,10 @@ export function compareIPv4(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-/** One IPv4 address in dotted-quad form: four numbers 0-255, no leading zeros (010 reads as octal 8 to some resolvers). */
+/**
+ * One IPv4 address in dotted-quad form: four numbers 0-255, no leading zeros (010 reads as octal 8
+ * to some resolvers).
+ */
 export const IPv4Address = z
   .string({ error: "must be an IPv4 address such as 192.168.10.50" })
   .trim()
@@ -188,7 +205,9 @@ export const IPv4Address = z
     if (parts.some((p) => p.length > 1 && p.startsWith("0"))) {
       ctx.addIssue({
         code: "custom",
-        message: `${v} has a number with a leading zero, which some tools read as octal; write it without leading zeros (such as 10.0.0.8)`,
+        message:
+          `${v} has a number with a leading zero, which some tools read as octal; ` +
+          "write it without leading zeros (such as 10.0.0.8)",
       });
     }
   });
@@ -218,7 +237,8 @@ export const RpcClientAccessServerName = z
   .refine((v) => !/\s/.test(v), { message: "must not contain spaces" })
   .refine((v) => isHostName(v) || /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v), {
     message:
-      "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
+      "must name a Client Access server or CAS array by its name (HO-EX2010-MB1, " +
+      "cas-headoffice) or FQDN (outlook-ho.exchangeserverpro.net)",
   });
 
 /** The range Exchange's Best Practices Analyzer recommends for the static RPC ports (LB-WIRING §1.3). */
@@ -240,7 +260,9 @@ export const StaticRpcPortPair = z
   .strict()
   .refine((p) => p.rpcClientAccess !== p.addressBook, {
     error: (issue) =>
-      `rpcClientAccess and addressBook must be two different ports (both are ${String((issue.input as { addressBook?: unknown }).addressBook)}): each service listens on its own`,
+      "rpcClientAccess and addressBook must be two different ports (both are " +
+      `${String((issue.input as { addressBook?: unknown }).addressBook)}): ` +
+      "each service listens on its own",
     path: ["addressBook"],
   });
 export type StaticRpcPortPair = z.infer<typeof StaticRpcPortPair>;
@@ -282,7 +304,12 @@ export function loadBalancerFor(pair: StaticRpcPortPair): { protocol: "TCP"; por
 /** Why a port is outside the recommended range (a warning), or undefined. */
 export function staticRpcPortAdvice(label: string, port: number): string | undefined {
   if (isRecommendedRpcPort(port)) return undefined;
-  return `${label} port ${port} is outside ${RECOMMENDED_RPC_PORTS.from}-${RECOMMENDED_RPC_PORTS.to}, the range Exchange's Best Practices Analyzer recommends for static RPC ports: it lies above the dynamic range (6005-59530) that Exchange 2010 gives RPC, so no other service can take the port first.`;
+  return (
+    `${label} port ${port} is outside ${RECOMMENDED_RPC_PORTS.from}-${RECOMMENDED_RPC_PORTS.to}, ` +
+    "the range Exchange's Best Practices Analyzer recommends for static RPC ports: " +
+    "it lies above the dynamic range (6005-59530) that Exchange 2010 gives RPC, " +
+    "so no other service can take the port first."
+  );
 }
 
 /** An AdminDisplayVersion ("Version 14.3 (Build 123.4)") as major and minor, or undefined. */

@@ -52,7 +52,10 @@ export const siteClaimDiffRules: DiffRules<SiteClaimOutputs> = {
   dnsConnection: { compare: "value" },
 };
 
-/** What a claim finds where it is new: the site's array (when the site is new to it) and the A records at the name (when the name is). */
+/**
+ * What a claim finds where it is new: the site's array (when the site is new to it) and the A
+ * records at the name (when the name is).
+ */
 export interface SiteFacts {
   array?: Pick<CasArray, "name" | "fqdn" | "siteName">;
   records?: string[];
@@ -99,7 +102,10 @@ export function brownfieldRefusals(
   return failures;
 }
 
-/** What is new to the claim: the site (first claim, or another site), the name (first claim, or another name, zone or server). */
+/**
+ * What is new to the claim: the site (first claim, or another site), the name (first claim, or
+ * another name, zone or server).
+ */
 export function newToClaim(olds: Record<string, unknown>, claim: SiteClaimInputs): { site: boolean; name: boolean } {
   const site = typeof olds.site !== "string" || !sameName(olds.site, claim.site);
   const name =

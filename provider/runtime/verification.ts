@@ -125,15 +125,23 @@ async function checkDns(
     const failures: string[] = [];
     if (!answer.exists) {
       failures.push(
-        `${fqdn} does not exist at DNS server ${server} (DNS name does not exist): Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`,
+        `${fqdn} does not exist at DNS server ${server} (DNS name does not exist): ` +
+          `Outlook clients that use ${server} cannot find the array until the name has its ` +
+          `A ${records} (${list(expected)}).`,
       );
     } else if (resolved.length === 0) {
       failures.push(
-        `${fqdn} has no A record at DNS server ${server}: Outlook clients that use ${server} cannot find the array until the name has its A ${records} (${list(expected)}).`,
+        `${fqdn} has no A record at DNS server ${server}: ` +
+          `Outlook clients that use ${server} cannot find the array until the name has its ` +
+          `A ${records} (${list(expected)}).`,
       );
     } else if (!ok) {
       failures.push(
-        `${fqdn} resolves at ${server} to ${list(resolved)}, not to the declared ${list(expected)}: Outlook clients that use ${server} are sent to ${plural(resolved.length, "that address", "those addresses")}; check the A records of the name on ${server} (a record added by hand, or a change that has not replicated yet).`,
+        `${fqdn} resolves at ${server} to ${list(resolved)}, ` +
+          `not to the declared ${list(expected)}: Outlook clients that use ${server} are ` +
+          `sent to ${plural(resolved.length, "that address", "those addresses")}; ` +
+          `check the A records of the name on ${server} (a record added by hand, ` +
+          "or a change that has not replicated yet).",
       );
     }
     return { result: { server, resolved, expected, ok }, failures };
@@ -141,7 +149,8 @@ async function checkDns(
     return {
       result: { server, resolved: [], expected, ok: false },
       failures: [
-        `Could not resolve ${fqdn} at DNS server ${server}, so where Outlook clients that use it are sent is unknown: ${message(e)}.`,
+        `Could not resolve ${fqdn} at DNS server ${server}, ` +
+          `so where Outlook clients that use it are sent is unknown: ${message(e)}.`,
       ],
     };
   }
@@ -158,8 +167,10 @@ async function checkMembers(
       const other = arrays[0];
       const failure =
         other === undefined
-          ? `Site ${site} has no Client Access array, so Outlook clients sent to ${fqdn} reach no array: create it (New-ClientAccessArray -Fqdn ${fqdn} -Site '${site}').`
-          : `The Client Access array ${other.name} of site ${site} has the FQDN ${other.fqdn}, not ${fqdn}, so Outlook clients sent to ${fqdn} do not reach it.`;
+          ? `Site ${site} has no Client Access array, so Outlook clients sent to ${fqdn} ` +
+            `reach no array: create it (New-ClientAccessArray -Fqdn ${fqdn} -Site '${site}').`
+          : `The Client Access array ${other.name} of site ${site} has the FQDN ` +
+            `${other.fqdn}, not ${fqdn}, so Outlook clients sent to ${fqdn} do not reach it.`;
       return { result: { names: [], ok: false }, failures: [failure] };
     }
     const names = [...array.members].sort((a, b) => a.localeCompare(b));
@@ -167,7 +178,9 @@ async function checkMembers(
       return {
         result: { names, ok: false },
         failures: [
-          `The Client Access array ${array.name} (${fqdn}) of site ${site} has no members: Exchange finds no Client Access server in the site, so no server answers the Outlook clients that connect to ${fqdn}.`,
+          `The Client Access array ${array.name} (${fqdn}) of site ${site} has no members: ` +
+            "Exchange finds no Client Access server in the site, " +
+            `so no server answers the Outlook clients that connect to ${fqdn}.`,
         ],
       };
     }
@@ -176,7 +189,8 @@ async function checkMembers(
     return {
       result: { names: [], ok: false },
       failures: [
-        `Could not read the Client Access array of site ${site}, so whether ${fqdn} has members is unknown: ${message(e)}.`,
+        `Could not read the Client Access array of site ${site}, ` +
+          `so whether ${fqdn} has members is unknown: ${message(e)}.`,
       ],
     };
   }
@@ -190,9 +204,16 @@ function tcpFailure(address: string, port: number, result: TcpResult, timeoutMs:
     case "open":
       return undefined;
     case "refused":
-      return `${at} refused the connection: nothing listens on ${role} there, so Outlook clients that reach the array at ${address} fail.`;
+      return (
+        `${at} refused the connection: nothing listens on ${role} there, ` +
+        `so Outlook clients that reach the array at ${address} fail.`
+      );
     case "timeout":
-      return `${at} did not answer within ${timeoutMs / 1000} s: a firewall drops connections to ${role} or nothing is at ${address}, so Outlook clients that reach the array there wait and fail.`;
+      return (
+        `${at} did not answer within ${timeoutMs / 1000} s: ` +
+        `a firewall drops connections to ${role} or nothing is at ${address}, ` +
+        "so Outlook clients that reach the array there wait and fail."
+      );
     default:
       return `${at} could not be reached (${result}), so whether Outlook clients can use ${role} there is unknown.`;
   }
@@ -259,7 +280,8 @@ async function apply(inputs: CasArrayVerificationInputs): Promise<CasArrayVerifi
     const n = verification.failures.length;
     throw new ExchangeCasError(
       "verification-failed",
-      `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} (mode "strict"):\n- ${verification.failures.join("\n- ")}`,
+      `The wiring of CAS array ${inputs.fqdn} failed ${n} ${plural(n, "check", "checks")} ` +
+        `(mode "strict"):\n- ${verification.failures.join("\n- ")}`,
       {
         fqdn: inputs.fqdn,
         failures: verification.failures,

@@ -28,7 +28,10 @@ function winrmSaid(record: PsErrorRecord): string {
   return (first ? first[0] : text).trim().replace(/\.$/, "");
 }
 
-/** A Kerberos refusal for want of credentials (SEC_E_NO_CREDENTIALS 0x8009030e, SEC_E_LOGON_DENIED 0x8009030c): the second hop too. */
+/**
+ * A Kerberos refusal for want of credentials (SEC_E_NO_CREDENTIALS 0x8009030e, SEC_E_LOGON_DENIED
+ * 0x8009030c): the second hop too.
+ */
 const NO_CREDENTIALS = /0x8009030[ce]/i;
 
 function who(via: SessionConnection): string {
@@ -58,7 +61,9 @@ export function serverAccessError(server: string, via: SessionConnection, error:
   if (id === "CannotConnect") {
     return new ExchangeCasError(
       "server-unreachable",
-      `PowerShell remoting is off on ${server} (WinRM: ${winrmSaid(record)}; Windows Server 2008 R2 ships with it off): run 'Enable-PSRemoting -Force' in an elevated PowerShell on ${server}.`,
+      `PowerShell remoting is off on ${server} (WinRM: ${winrmSaid(record)}; ` +
+        "Windows Server 2008 R2 ships with it off): run 'Enable-PSRemoting -Force' in an " +
+        `elevated PowerShell on ${server}.`,
       { server, reason: "remoting-off" },
       { cause: error },
     );
@@ -67,14 +72,21 @@ export function serverAccessError(server: string, via: SessionConnection, error:
     if (via.kind === "ssh") {
       return new ExchangeCasError(
         "server-unreachable",
-        `${server} refused ${who(via)} (WinRM: ${winrmSaid(record)}): this is the second hop, a jump host reached with an SSH key has no Kerberos ticket to hand on to the Client Access servers; run Pulumi on Windows with a 'kind: winrm' serverConnection, or give the jump host an account of its own for the servers ($global:ExcasServerOptions with a Credential on the jump host, see the README).`,
+        `${server} refused ${who(via)} (WinRM: ${winrmSaid(record)}): ` +
+          "this is the second hop, a jump host reached with an SSH key has no Kerberos " +
+          "ticket to hand on to the Client Access servers; " +
+          "run Pulumi on Windows with a 'kind: winrm' serverConnection, " +
+          "or give the jump host an account of its own for the servers " +
+          "($global:ExcasServerOptions with a Credential on the jump host, see the README).",
         { server, reason: "second-hop", via: describeConnection(via) },
         { cause: error },
       );
     }
     return new ExchangeCasError(
       "server-unreachable",
-      `${server} refused ${who(via)} (WinRM: ${winrmSaid(record)}): PowerShell remoting on ${server} admits members of its local Administrators group only; use an account that is one there.`,
+      `${server} refused ${who(via)} (WinRM: ${winrmSaid(record)}): ` +
+        `PowerShell remoting on ${server} admits members of its local Administrators ` +
+        "group only; use an account that is one there.",
       { server, reason: "access-denied", via: describeConnection(via) },
       { cause: error },
     );
