@@ -15,7 +15,25 @@ import { configDefaults, defineConfig } from "vitest/config";
 // No test asserts on time: each waits on events, and these timeouts only stop a test that hangs.
 // They are far above what any test takes idle, so a busy machine is slower, not failing.
 
-/** The files that also run over SSH (what the transport changes). */
+/**
+ * The files that also run over SSH (what the transport changes). Inside them, a test whose
+ * behaviour is the provider's own logic, which the local run proves and the transport cannot
+ * change, is registered through localOnly (test/support/tiers.ts): the ssh project does not collect
+ * it at all. Per test, the tier that keeps it and why:
+ * - faults/faults.test.ts, ssh: a pwsh killed mid-command (over SSH the remote session drops), a
+ *   command hanging past its timeout across the wire, Exchange's throttling of shells (the session
+ *   is closed and a fresh remote one opened), a session refused at open. Local only: a read after a
+ *   failed write tells the truth; a site apply failing half-way is reported per resource and
+ *   converges (the provider's and engine's handling; the error crosses the wire like any other,
+ *   proven by the tests above and in shell/batch).
+ * - shell/batch.test.ts, ssh: reads together become one piped Get-MailboxDatabase over the remote
+ *   session; a not-found, and an error naming no database, attributed as they come across the wire;
+ *   Sets in one round trip with one envelope each; a remote session dying under a batch. Local
+ *   only: several misses of one piped read, a read requested during a read, the table read and its
+ *   burst (the queue and the cache in this process).
+ * - faults/concurrency.test.ts, ssh: fifty creates, then fifty refreshes, in flight on one remote
+ *   session.
+ */
 export const SSH_FILES = [
   "test/remote/**/*.test.ts",
   "test/faults/faults.test.ts",
