@@ -33,6 +33,10 @@ import { configDefaults, defineConfig } from "vitest/config";
  *   burst (the queue and the cache in this process).
  * - faults/concurrency.test.ts, ssh: fifty creates, then fifty refreshes, in flight on one remote
  *   session.
+ * - shell/mailboxCount.test.ts, ssh: the typed client's count across the wire (the article's
+ *   counts, 1,500 in full, Exchange's error, quoting, the truncation warning). Local only: a server
+ *   named twice and no servers (decided before anything is sent), and the stand-in module that
+ *   drops -ResultSize (a local lab whatever the tier).
  */
 export const SSH_FILES = [
   "test/remote/**/*.test.ts",
