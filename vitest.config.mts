@@ -39,6 +39,11 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  *   counts, 1,500 in full, Exchange's error, quoting, the truncation warning). Local only: a server
  *   named twice and no servers (decided before anything is sent), and the stand-in module that
  *   drops -ResultSize (a local lab whatever the tier).
+ * - remote/**: the ssh tier only (the endpoint, the bootstrap and its refusals, each resource's
+ *   create/read/update/delete, DNS over the wire). shell/identity, confirm, aRecordChildren: what
+ *   the remote session changes (an Exchange parse error's type as it arrives, the prompts of a
+ *   non-interactive remote shell, the records the wire returns), all kept (identity's one pure
+ *   check opens nothing).
  */
 export const SSH_FILES = [
   "test/remote/**/*.test.ts",
