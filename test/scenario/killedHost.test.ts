@@ -15,7 +15,7 @@ import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
 import type { Host } from "../support/host";
 import { interruptAt } from "../support/interrupt";
-import { ARTICLE_DATABASES, labDatabases, labRecord, type Lab } from "../support/lab";
+import { ARTICLE_DATABASES, labDatabases, labRecord, type JsonObject, type Lab } from "../support/lab";
 import { declareSite, HO_FQDN, type SiteArgs } from "../support/site";
 
 const FQDN = HO_FQDN;
@@ -31,6 +31,28 @@ async function regsOf(lab: Lab, args: SiteArgs = {}): Promise<Registration[]> {
 async function apply(host: Host, regs: Registration[], state: Map<string, Applied>): Promise<void> {
   const outcome = await applyAll(host, regs, state);
   expect(outcome.failed).toEqual([]);
+}
+
+/**
+ * The site of `args` applied through `host` (the file's host), as a test's starting point, with the
+ * stack state the engine keeps. Prepared once per file: the first test that needs it applies it and
+ * keeps the lab's state file and the stack state; a later test gets both back as they were (the lab
+ * state written over its own, as a reset does), which is what applying it again would have made.
+ * What each test interrupts, and everything after, still runs through the hosts.
+ */
+const prepared = new Map<string, { lab: JsonObject; state: [string, Applied][] }>();
+async function appliedSite(lab: Lab, host: Host, args: SiteArgs = {}): Promise<Map<string, Applied>> {
+  const key = JSON.stringify(args);
+  let kept = prepared.get(key);
+  if (kept === undefined) {
+    const state = new Map<string, Applied>();
+    await apply(host, await regsOf(lab, args), state);
+    kept = { lab: lab.readState(), state: structuredClone([...state]) };
+    prepared.set(key, kept);
+  } else {
+    lab.writeState(structuredClone(kept.lab));
+  }
+  return new Map(structuredClone(kept.state));
 }
 
 async function refreshAll(host: Host, state: Map<string, Applied>): Promise<void> {
@@ -110,8 +132,7 @@ describe("the CAS array", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab), state);
+    const state = await appliedSite(lab, host);
     const renamed = await regsOf(lab, { arrayName: "cas-ho" });
     await interruptAt(lab, freshHost, { command: "Get-ClientAccessArray", after: "Set-ClientAccessArray" }, () =>
       applyAll(freshHost, renamed, state),
@@ -129,9 +150,7 @@ describe("the CAS array", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    const regs = await regsOf(lab);
-    await apply(host, regs, state);
+    const state = await appliedSite(lab, host);
     await interruptAt(lab, freshHost, { command: "Set-MailboxDatabase", after: "Set-MailboxDatabase" }, () =>
       destroy(freshHost, state),
     );
@@ -181,8 +200,7 @@ describe("the DNS record", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab), state);
+    const state = await appliedSite(lab, host);
     const moved = await regsOf(lab, { dns: { addresses: ["10.1.0.100"] } });
     await interruptAt(lab, freshHost, { command: "Remove-DnsServerResourceRecord" }, () =>
       applyAll(freshHost, moved, state),
@@ -201,8 +219,7 @@ describe("the DNS record", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab), state);
+    const state = await appliedSite(lab, host);
     await interruptAt(lab, freshHost, { command: "Remove-DnsServerResourceRecord" }, () => destroy(freshHost, state));
     await refreshAll(host, state);
     expect([...state.keys()].sort()).toEqual(["headoffice-claim", "headoffice-dns"]);
@@ -239,9 +256,8 @@ describe("the database settings", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
+    const state = await appliedSite(lab, host);
     const regs = await regsOf(lab);
-    await apply(host, regs, state);
     await lab.pwsh("Set-MailboxDatabase MB-HO-02 -RpcClientAccessServer HO-EX2010-MB2");
     await refreshAll(host, state);
     await interruptAt(lab, freshHost, { command: "Get-MailboxDatabase", after: "Set-MailboxDatabase" }, () =>
@@ -283,8 +299,7 @@ describe("the static RPC ports", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab), state);
+    const state = await appliedSite(lab, host);
     const withPorts = await regsOf(lab, { rpcPorts: PORTS });
     await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () =>
       applyAll(freshHost, withPorts, state),
@@ -306,8 +321,7 @@ describe("the static RPC ports", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab, { rpcPorts: PORTS }), state);
+    const state = await appliedSite(lab, host, { rpcPorts: PORTS });
     const moved = await regsOf(lab, { rpcPorts: { rpcClientAccess: 59540, addressBook: 59541 } });
     await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () =>
       applyAll(freshHost, moved, state),
@@ -324,8 +338,7 @@ describe("the static RPC ports", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab, { rpcPorts: PORTS }), state);
+    const state = await appliedSite(lab, host, { rpcPorts: PORTS });
     await interruptAt(lab, freshHost, { command: "Restart-Service", server: "HO-EX2010-MB2" }, () =>
       destroy(freshHost, state),
     );
@@ -358,8 +371,7 @@ describe("the verification", () => {
     host,
     freshHost,
   }) => {
-    const state = new Map<string, Applied>();
-    await apply(host, await regsOf(lab, { verify: true }), state);
+    const state = await appliedSite(lab, host, { verify: true });
     const moved = await regsOf(lab, { verify: true, dns: { addresses: ["10.1.0.12"] } });
     await interruptAt(lab, freshHost, { command: "Resolve-DnsName" }, () => applyAll(freshHost, moved, state));
     const { result: seen } = await previewAfterRefresh(host, moved, state);

@@ -2,7 +2,9 @@
 // databases become one Get-MailboxDatabase, each answer (and each error) goes to its own
 // requester, a read never misses a write that finished before it was requested, and Sets
 // requested together share one round trip with one envelope each. Commands are counted by the
-// session registry; nothing here asserts on time.
+// session registry; nothing here asserts on time. Over SSH (SSH_FILES) only what the remote session
+// changes runs: the piped read and the errors that cross the wire, Sets in one round trip, a session
+// dying under a batch; the queue's and the table read's own logic are local only (localOnly).
 import { afterAll, beforeEach, describe, expect } from "vitest";
 import {
   getMailboxDatabase,
@@ -19,6 +21,7 @@ import {
 } from "../../provider/shell";
 import { labTest } from "../support/fixtures";
 import { createLab, type Lab } from "../support/lab";
+import { localOnly } from "../support/tiers";
 
 const MB1 = "HO-EX2010-MB1.exchangeserverpro.net";
 const MB2 = "HO-EX2010-MB2.exchangeserverpro.net";
@@ -124,16 +127,19 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("attributes each miss of a piped read correctly when several databases do not exist", async ({
-    own: { connection },
-  }) => {
-    await getMailboxDatabase(connection, "MB-HO-01");
-    const before = counted("Get-MailboxDatabase");
-    const ids = ["MB-HO-99", "MB-HO-02", "MB-XX-01", "MB-BR-01", "MB-HO-99"];
-    const found = await Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
-    expect(found.map((db) => db?.name)).toEqual([undefined, "MB-HO-02", undefined, "MB-BR-01", undefined]);
-    // The piped Get, then one Get for each distinct identity left without a row.
-    expect(counted("Get-MailboxDatabase") - before).toBe(3);
+  // Local only: the same not-found as above, several times (the queue's bookkeeping).
+  localOnly(() => {
+    it("attributes each miss of a piped read correctly when several databases do not exist", async ({
+      own: { connection },
+    }) => {
+      await getMailboxDatabase(connection, "MB-HO-01");
+      const before = counted("Get-MailboxDatabase");
+      const ids = ["MB-HO-99", "MB-HO-02", "MB-XX-01", "MB-BR-01", "MB-HO-99"];
+      const found = await Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
+      expect(found.map((db) => db?.name)).toEqual([undefined, "MB-HO-02", undefined, "MB-BR-01", undefined]);
+      // The piped Get, then one Get for each distinct identity left without a row.
+      expect(counted("Get-MailboxDatabase") - before).toBe(3);
+    });
   });
 
   it("reads again, one command each, the databases an error naming none of them may belong to", async ({
@@ -151,85 +157,94 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 
-  it("answers a read requested while a read runs with the next command, which sees a change made before it", async ({
-    own: { lab, connection },
-  }) => {
-    await getMailboxDatabase(connection, "MB-HO-01");
-    await lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
-    const start = mailboxDatabaseBatching(connection).reads.turns;
-    const first = Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
-    await until(() => mailboxDatabaseBatching(connection).reads.turns === start + 1);
-    // The first command has started. Another admin changes MB-HO-03, then three reads arrive.
-    changeBehindTheBack(lab, "MB-HO-03", "HO-EX2010-MB2");
-    const second = Promise.all(["MB-HO-03", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
-    expect((await first).map((db) => db?.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
-    const later = await second;
-    expect(later.map((db) => db?.rpcClientAccessServer)).toEqual([MB2, MB2, "BR-EX2010-MB.exchangeserverpro.net"]);
-    expect(mailboxDatabaseBatching(connection).reads.turns).toBe(start + 2);
-  });
-});
-
-describe("reads with a table read (the default)", () => {
-  beforeEach(() => {
-    // The default: the read-ahead on (the file's fixture turns it off for the file).
-    delete process.env.EXCHANGE_CAS_READ_PREFETCH;
-    // A slow machine must not end the burst between two steps of a test (the pause is tested below).
-    process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "600000";
-  });
-
-  it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async ({
-    own: { connection },
-  }) => {
-    await getMailboxDatabase(connection, "MB-HO-01"); // opens the session; one database, one plain Get
-    const before = counted("Get-MailboxDatabase");
-    const pair = await Promise.all(["MB-HO-02", "MB-HO-03"].map((id) => getMailboxDatabase(connection, id)));
-    expect(pair.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03"]);
-    expect(counted("Get-MailboxDatabase") - before).toBe(1);
-    // Databases not read yet in this burst come from the table read, without a command.
-    const rest = await Promise.all(["RDB-HO-01", MB_BR_01].map((id) => getMailboxDatabase(connection, id)));
-    expect(rest.map((db) => db?.name)).toEqual(["RDB-HO-01", "MB-BR-01"]);
-    expect(counted("Get-MailboxDatabase") - before).toBe(1);
-    // A database already answered from it is read fresh.
-    expect((await getMailboxDatabase(connection, "MB-HO-02"))?.name).toBe("MB-HO-02");
-    expect(counted("Get-MailboxDatabase") - before).toBe(2);
-  });
-
-  it("never answers a read after this process's own write from a table read taken before it", async ({
-    own: { connection },
-  }) => {
-    await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
-    const before = counted("Get-MailboxDatabase");
-    // MB-HO-03 is in the table read with its old value, and has not been answered from it.
-    await setRpcClientAccessServer(connection, "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c704", "HO-EX2010-MB2", "MB-HO-03");
-    const after = await getMailboxDatabase(connection, "MB-HO-03");
-    expect(after?.rpcClientAccessServer).toBe(MB2);
-    expect(counted("Get-MailboxDatabase") - before).toBe(1);
-    // An array write may change how every database reads: the table read is not used after it.
-    await newClientAccessArray(connection, {
-      name: "cas-headoffice",
-      fqdn: "outlook-ho.exchangeserverpro.net",
-      site: "HeadOffice",
+  // Local only: the queue's turns in this process.
+  localOnly(() => {
+    it("answers a read requested while a read runs with the next command, which sees a change made before it", async ({
+      own: { lab, connection },
+    }) => {
+      await getMailboxDatabase(connection, "MB-HO-01");
+      await lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
+      const start = mailboxDatabaseBatching(connection).reads.turns;
+      const first = Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      await until(() => mailboxDatabaseBatching(connection).reads.turns === start + 1);
+      // The first command has started. Another admin changes MB-HO-03, then three reads arrive.
+      changeBehindTheBack(lab, "MB-HO-03", "HO-EX2010-MB2");
+      const second = Promise.all(["MB-HO-03", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+      expect((await first).map((db) => db?.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
+      const later = await second;
+      expect(later.map((db) => db?.rpcClientAccessServer)).toEqual([MB2, MB2, "BR-EX2010-MB.exchangeserverpro.net"]);
+      expect(mailboxDatabaseBatching(connection).reads.turns).toBe(start + 2);
     });
-    expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.name).toBe("RDB-HO-01");
-    expect(counted("Get-MailboxDatabase") - before).toBe(2);
   });
 });
 
-describe("a table read's burst", () => {
-  beforeEach(() => {
-    // The default, with its table read (the file's fixture turns it off for the file).
-    delete process.env.EXCHANGE_CAS_READ_PREFETCH;
-  });
+// Local only: the table read is this process's cache, which the transport does not change.
+localOnly(() => {
+  describe("reads with a table read (the default)", () => {
+    beforeEach(() => {
+      // The default: the read-ahead on (the file's fixture turns it off for the file).
+      delete process.env.EXCHANGE_CAS_READ_PREFETCH;
+      // A slow machine must not end the burst between two steps of a test (the pause is tested below).
+      process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "600000";
+    });
 
-  it("ends when reads and writes pause: a database read after the pause shows a change made in it", async ({
-    own: { lab, connection },
-  }) => {
-    process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "0";
-    await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
-    const before = counted("Get-MailboxDatabase");
-    await lab.pwsh("Set-MailboxDatabase -Identity RDB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
-    expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.rpcClientAccessServer).toBe(MB2);
-    expect(counted("Get-MailboxDatabase") - before).toBe(1);
+    it("answers several reads at once with one Get-MailboxDatabase of every database, and later reads from it", async ({
+      own: { connection },
+    }) => {
+      await getMailboxDatabase(connection, "MB-HO-01"); // opens the session; one database, one plain Get
+      const before = counted("Get-MailboxDatabase");
+      const pair = await Promise.all(["MB-HO-02", "MB-HO-03"].map((id) => getMailboxDatabase(connection, id)));
+      expect(pair.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03"]);
+      expect(counted("Get-MailboxDatabase") - before).toBe(1);
+      // Databases not read yet in this burst come from the table read, without a command.
+      const rest = await Promise.all(["RDB-HO-01", MB_BR_01].map((id) => getMailboxDatabase(connection, id)));
+      expect(rest.map((db) => db?.name)).toEqual(["RDB-HO-01", "MB-BR-01"]);
+      expect(counted("Get-MailboxDatabase") - before).toBe(1);
+      // A database already answered from it is read fresh.
+      expect((await getMailboxDatabase(connection, "MB-HO-02"))?.name).toBe("MB-HO-02");
+      expect(counted("Get-MailboxDatabase") - before).toBe(2);
+    });
+
+    it("never answers a read after this process's own write from a table read taken before it", async ({
+      own: { connection },
+    }) => {
+      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      const before = counted("Get-MailboxDatabase");
+      // MB-HO-03 is in the table read with its old value, and has not been answered from it.
+      await setRpcClientAccessServer(connection, "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c704", "HO-EX2010-MB2", "MB-HO-03");
+      const after = await getMailboxDatabase(connection, "MB-HO-03");
+      expect(after?.rpcClientAccessServer).toBe(MB2);
+      expect(counted("Get-MailboxDatabase") - before).toBe(1);
+      // An array write may change how every database reads: the table read is not used after it.
+      await newClientAccessArray(connection, {
+        name: "cas-headoffice",
+        fqdn: "outlook-ho.exchangeserverpro.net",
+        site: "HeadOffice",
+      });
+      expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.name).toBe("RDB-HO-01");
+      expect(counted("Get-MailboxDatabase") - before).toBe(2);
+    });
+  });
+});
+
+// Local only (as above).
+localOnly(() => {
+  describe("a table read's burst", () => {
+    beforeEach(() => {
+      // The default, with its table read (the file's fixture turns it off for the file).
+      delete process.env.EXCHANGE_CAS_READ_PREFETCH;
+    });
+
+    it("ends when reads and writes pause: a database read after the pause shows a change made in it", async ({
+      own: { lab, connection },
+    }) => {
+      process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "0";
+      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      const before = counted("Get-MailboxDatabase");
+      await lab.pwsh("Set-MailboxDatabase -Identity RDB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
+      expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.rpcClientAccessServer).toBe(MB2);
+      expect(counted("Get-MailboxDatabase") - before).toBe(1);
+    });
   });
 });
 

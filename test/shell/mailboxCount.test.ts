@@ -2,13 +2,15 @@
 // or over the SSH endpoint (EXCHANGE_CAS_TEST_REMOTE=ssh): the article's counts, 1,500 mailboxes
 // counted in full (Exchange stops at 1000 unless told -ResultSize Unlimited), one command for all
 // servers, and a truncated answer refused rather than shown as a count. Commands are counted by
-// the session registry.
+// the session registry. Over SSH, the tests that send nothing over it, or reach a local lab
+// whatever the tier, are not collected (localOnly).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect } from "vitest";
 import { countMailboxesByDatabase, countMailboxesScript, mailboxCounts } from "../../provider/exchange";
 import { ConnectionSchema, PowerShellError, psQuote, sessions } from "../../provider/shell";
 import { labTest as it } from "../support/fixtures";
+import { localOnly } from "../support/tiers";
 import { LAB_MODULE, SCENARIO, type Lab } from "../support/lab";
 
 const HEAD_OFFICE = ["HO-EX2010-MB1", "HO-EX2010-MB2"];
@@ -96,21 +98,27 @@ describe("countMailboxesByDatabase", () => {
     expect(sessions().stats.roundTrips - before.trips).toBe(1);
   });
 
-  it("counts a server named twice once", async ({ connection }) => {
-    const counts = await countMailboxesByDatabase(connection, ["HO-EX2010-MB1", "ho-ex2010-mb1", "BR-EX2010-MB"]);
-    expect(sorted(counts)).toEqual([
-      ["mb-br-01", 2],
-      ["mb-ho-01", 3],
-      ["mb-ho-02", 2],
-      ["mb-ho-03", 1],
-    ]);
+  // Local only: which servers are asked for is decided here, before anything crosses the wire.
+  localOnly(() => {
+    it("counts a server named twice once", async ({ connection }) => {
+      const counts = await countMailboxesByDatabase(connection, ["HO-EX2010-MB1", "ho-ex2010-mb1", "BR-EX2010-MB"]);
+      expect(sorted(counts)).toEqual([
+        ["mb-br-01", 2],
+        ["mb-ho-01", 3],
+        ["mb-ho-02", 2],
+        ["mb-ho-03", 1],
+      ]);
+    });
   });
 
-  it("runs nothing for no servers", async ({ connection }) => {
-    const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
-    expect((await countMailboxesByDatabase(connection, [])).size).toBe(0);
-    expect(counted("Get-Mailbox") - before.gets).toBe(0);
-    expect(sessions().stats.roundTrips - before.trips).toBe(0);
+  // Local only (as above): nothing is sent.
+  localOnly(() => {
+    it("runs nothing for no servers", async ({ connection }) => {
+      const before = { gets: counted("Get-Mailbox"), trips: sessions().stats.roundTrips };
+      expect((await countMailboxesByDatabase(connection, [])).size).toBe(0);
+      expect(counted("Get-Mailbox") - before.gets).toBe(0);
+      expect(sessions().stats.roundTrips - before.trips).toBe(0);
+    });
   });
 
   it("fails with Exchange's error, and no partial count, when a server does not exist", async ({ connection }) => {
@@ -163,28 +171,32 @@ describe("countMailboxesByDatabase against an Exchange that truncates anyway", (
     );
   });
 
-  // A stand-in module whose Get-Mailbox drops -ResultSize (as if Exchange ignored it): the lab's
-  // default 1000 and its warning come back. Local only: it replaces the lab module itself.
-  it("refuses to count when Exchange warns that it returned only the first 1000", async ({ lab }) => {
-    seedMailboxes(lab, 1500);
-    const stand = path.join(lab.dir, "Truncating.psm1");
-    fs.writeFileSync(
-      stand,
-      [
-        `Import-Module ${psQuote(LAB_MODULE)} -DisableNameChecking`,
-        "function Get-Mailbox { [CmdletBinding()] param([string]$Server, [object]$ResultSize) ExchangeLab\\Get-Mailbox -Server $Server }",
-        "Export-ModuleMember -Function Get-Mailbox",
-        "",
-      ].join("\n"),
-    );
-    const truncating = ConnectionSchema.parse({ kind: "lab", statePath: lab.statePath, modulePath: stand });
-    const failure = await countMailboxesByDatabase(truncating, ["HO-EX2010-MB1"]).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(
-      /^Get-Mailbox 'HO-EX2010-MB1' returned only part of the mailboxes, so they cannot be counted \(Exchange warned: By default, only the first 1000 items are returned\./,
-    );
+  // Local only (localOnly): its connection is a local lab whatever the tier, so over SSH it
+  // proved nothing more.
+  localOnly(() => {
+    // A stand-in module whose Get-Mailbox drops -ResultSize (as if Exchange ignored it): the lab's
+    // default 1000 and its warning come back. Local only: it replaces the lab module itself.
+    it("refuses to count when Exchange warns that it returned only the first 1000", async ({ lab }) => {
+      seedMailboxes(lab, 1500);
+      const stand = path.join(lab.dir, "Truncating.psm1");
+      fs.writeFileSync(
+        stand,
+        [
+          `Import-Module ${psQuote(LAB_MODULE)} -DisableNameChecking`,
+          "function Get-Mailbox { [CmdletBinding()] param([string]$Server, [object]$ResultSize) ExchangeLab\\Get-Mailbox -Server $Server }",
+          "Export-ModuleMember -Function Get-Mailbox",
+          "",
+        ].join("\n"),
+      );
+      const truncating = ConnectionSchema.parse({ kind: "lab", statePath: lab.statePath, modulePath: stand });
+      const failure = await countMailboxesByDatabase(truncating, ["HO-EX2010-MB1"]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toMatch(
+        /^Get-Mailbox 'HO-EX2010-MB1' returned only part of the mailboxes, so they cannot be counted \(Exchange warned: By default, only the first 1000 items are returned\./,
+      );
+    });
   });
 });
