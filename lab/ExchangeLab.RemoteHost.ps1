@@ -243,6 +243,25 @@ try {
 catch { New-Object System.Management.Automation.PSObject -Property @{ Marker = $Marker; Record = $_ } }
 '@
 
+# The PowerShell 2.0 check's findings for each script text this session has sent to a lab server.
+# The provider's scripts are constant (their data travels as arguments), and parsing one costs
+# 0.2-0.5 s, so a text is checked once per session; its findings (not just a verdict) are kept, so
+# a refused script is refused again, with the same message, every time it is sent. Keyed by the
+# exact text (ordinal: a script differing only in case is another script); bounded, so a session
+# sending many distinct scripts starts over rather than growing.
+$script:LabPs2Findings = New-Object 'System.Collections.Generic.Dictionary[string,object[]]' ([System.StringComparer]::Ordinal)
+$script:LabPs2FindingsLimit = 256
+
+function Get-LabPowerShell2Finding {
+    param([string]$Text)
+    $findings = $null
+    if ($script:LabPs2Findings.TryGetValue($Text, [ref]$findings)) { return , $findings }
+    $findings = [object[]]@(Test-PowerShell2Script -ScriptText $Text)
+    if ($script:LabPs2Findings.Count -ge $script:LabPs2FindingsLimit) { $script:LabPs2Findings.Clear() }
+    $script:LabPs2Findings[$Text] = $findings
+    return , $findings
+}
+
 # Runs the script on one lab server; returns its output (and writes its errors) as Invoke-Command
 # does. The server's pipeline runs to its end before anything is passed on.
 function Invoke-LabRemoteComputer {
@@ -259,7 +278,7 @@ function Invoke-LabRemoteComputer {
     # The second hop: this logon has no credentials to hand on, and none were given.
     if (-not $Credential -and -not (Test-LabLogonHasCredentials)) { Write-LabTransportError $Cmdlet $Computer 'AccessDenied'; return }
     $runspaceId = [guid]::NewGuid()
-    $findings = @(Test-PowerShell2Script -ScriptText $Text)
+    $findings = Get-LabPowerShell2Finding $Text
     if ($findings.Count -gt 0) {
         $list = @($findings | ForEach-Object { 'line ' + $_.Line + ': ' + $_.Construct + ' (PowerShell ' + $_.Version + ')' }) -join '; '
         $list = $list.Replace(' (PowerShell )', '')

@@ -393,6 +393,29 @@ describe("the remote host runs PowerShell 2.0", () => {
   });
 });
 
+describe("the remote host checks every script it is sent (the findings are kept per script text, not re-parsed)", () => {
+  // The same text twice, as the provider sends its constant scripts.
+  const refusedScript = "$result = [ordered]@{ Done = $true }; $result.Done";
+  const acceptedScript = "$result = @{ Done = 'ran' }; $result.Done";
+  const repeated = scenario<{ Refused: Failure[]; Accepted: string[] }>(
+    `$refused = @(1, 2 | ForEach-Object { Get-Failure { Invoke-Command -ComputerName ${psq(MB1)} -ScriptBlock ([scriptblock]::Create(${psq(refusedScript)})) -ErrorAction Stop } })
+     $accepted = @(1, 2 | ForEach-Object { [string](Invoke-Command -ComputerName ${psq(MB1)} -ScriptBlock ([scriptblock]::Create(${psq(acceptedScript)})) -ErrorAction Stop) })
+     Emit ([ordered]@{ Refused = $refused; Accepted = $accepted })`,
+  );
+  it("refuses a non-2.0 script on its second send as on its first, and runs an accepted one both times", async () => {
+    const r = await repeated();
+    const refusal = {
+      ...remoteScriptError({ Category: "ParserError", Reason: "ParseException", Fqid: "ExchangeLabPowerShell2Script" }),
+      Message:
+        "The remote computer HO-EX2010-MB1 runs Windows PowerShell 2.0, which cannot run this script: line 1: [ordered] (PowerShell 3.0)",
+    };
+    expect(r.Refused).toHaveLength(2);
+    expect(r.Refused[0]).toMatchObject(refusal);
+    expect(r.Refused[1]).toMatchObject(refusal);
+    expect(r.Accepted).toEqual(["ran", "ran"]);
+  });
+});
+
 describe("every other Invoke-Command goes to the real cmdlet", () => {
   const inProcess = scenario<{ Value: number; Computer: string | null; Scoped: string; Proxy: string; Real: string }>(
     `$value = Invoke-Command -ScriptBlock { param($a) $a * 2 } -ArgumentList 21
