@@ -53,6 +53,25 @@ describe("what the server's script printed", () => {
     });
   });
 
+  it("reads what the server kept of its ports before exchange-cas changed them (0: dynamic), and nothing when one is -1 or absent", () => {
+    const kept = (over: Record<string, unknown>) => parseServerPorts(SERVER, [row(over)]).kept;
+    expect(kept({ RpcClientAccessBefore: 0, AddressBookBefore: 6002 })).toStrictEqual({
+      rpcClientAccess: null,
+      addressBook: 6002,
+    });
+    expect(kept({ RpcClientAccessBefore: 6001, AddressBookBefore: 0 })).toStrictEqual({
+      rpcClientAccess: 6001,
+      addressBook: null,
+    });
+    expect(kept({ RpcClientAccessBefore: 6001, AddressBookBefore: -1 })).toBeUndefined();
+    expect(kept({ RpcClientAccessBefore: -1, AddressBookBefore: 6002 })).toBeUndefined();
+    expect(kept({ RpcClientAccessBefore: undefined, AddressBookBefore: undefined })).toBeUndefined();
+  });
+
+  it("reads a value with spaces around its digits as the port", () => {
+    expect(parseServerPorts(SERVER, [row({ AddressBookValue: " 59533 " })]).addressBook.configured).toBe(59533);
+  });
+
   it("configures nothing for a value of the other type, an absent value, or text that is not plain decimal digits", () => {
     const configured = (over: Record<string, unknown>) => {
       const ports = parseServerPorts(SERVER, [row(over)]);
@@ -189,6 +208,20 @@ describe("reading and setting through the session registry", () => {
       serverPortsSpec(SERVER, { action: "Set", ports: { rpcClientAccess: 59532, addressBook: 59533 } }),
     );
     expect(ports.restarted).toBe(true);
+  });
+
+  it("sets keeping what the server had first, when it is given", async () => {
+    const invoke = vi
+      .spyOn(sessions(), "invoke")
+      .mockResolvedValue({ ok: true, data: [row({ Restarted: true })], errors: [], warnings: [] });
+    const ports = { rpcClientAccess: 59532, addressBook: 59533 };
+    const before = { rpcClientAccess: 6001, addressBook: null };
+    await setServerPorts(connection, SERVER, ports, before);
+    expect(invoke).toHaveBeenCalledExactlyOnceWith(
+      connection,
+      serverPortsSpec(SERVER, { action: "Set", ports, before }),
+    );
+    expect(invoke.mock.calls[0]?.[1].script).toMatch(/ -ArgumentList 'Set', 59532, 59533, 6001, 0$/);
   });
 });
 

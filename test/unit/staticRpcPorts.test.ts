@@ -1,6 +1,15 @@
 // The static RPC port rules and the per-server command, on their own (no pwsh).
 import { describe, expect, it } from "vitest";
-import { exchangeVersion, StaticRpcPort, StaticRpcPortPair, staticRpcPortAdvice } from "../../provider/runtime/rules";
+import {
+  exchangeVersion,
+  loadBalancerFor,
+  loadBalancerPorts,
+  PlannedBySite,
+  portsOutsideRange,
+  StaticRpcPort,
+  StaticRpcPortPair,
+  staticRpcPortAdvice,
+} from "../../provider/runtime/rules";
 import { parseServerPorts, serverPortsSpec, staticRpcPortsScript } from "../../provider/windows/rpcPorts";
 import { bootstrapScript } from "../../provider/shell/bootstrap";
 import { ServerConnectionSchema } from "../../provider/shell/connection";
@@ -17,11 +26,38 @@ describe("static RPC port rules", () => {
     expect(StaticRpcPort.safeParse("59532").success).toBe(false);
   });
 
+  it("gives the load balancer TCP 135, then the static ports when there are any, with client-IP affinity", () => {
+    const pair = { rpcClientAccess: 59532, addressBook: 59533 };
+    expect(loadBalancerPorts()).toEqual([135]);
+    expect(loadBalancerPorts(pair)).toEqual([135, 59532, 59533]);
+    expect(loadBalancerFor(pair)).toStrictEqual({
+      protocol: "TCP",
+      ports: [135, 59532, 59533],
+      affinity: "client IP (source address), for the whole Outlook session, on all three ports",
+    });
+  });
+
+  it("names each port outside 59531-60554 with its service, the ends of the range inside", () => {
+    expect(portsOutsideRange({ rpcClientAccess: 59531, addressBook: 60554 })).toEqual([]);
+    expect(portsOutsideRange({ rpcClientAccess: 59530, addressBook: 60555 })).toEqual([
+      { label: "RPC Client Access", port: 59530 },
+      { label: "Address Book", port: 60555 },
+    ]);
+  });
+
+  it("takes plannedBySite as true, false or absent, and nothing else", () => {
+    expect(PlannedBySite.parse(true)).toBe(true);
+    expect(PlannedBySite.parse(undefined)).toBeUndefined();
+    expect(PlannedBySite.safeParse("yes").error?.issues[0]?.message).toBe("must be true or false");
+  });
+
   it("refuses the same port for both services, naming addressBook", () => {
     const same = StaticRpcPortPair.safeParse({ rpcClientAccess: 59532, addressBook: 59532 });
     expect(same.success).toBe(false);
     expect(same.error?.issues[0]?.path).toEqual(["addressBook"]);
-    expect(same.error?.issues[0]?.message).toMatch(/two different ports/);
+    expect(same.error?.issues[0]?.message).toBe(
+      "rpcClientAccess and addressBook must be two different ports (both are 59532): each service listens on its own",
+    );
     expect(StaticRpcPortPair.parse({ rpcClientAccess: 59532, addressBook: 59533 })).toEqual({
       rpcClientAccess: 59532,
       addressBook: 59533,
