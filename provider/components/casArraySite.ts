@@ -15,7 +15,7 @@
 // the declaration keeps its value.
 import * as pulumi from "@pulumi/pulumi";
 import { isExchangeCasError } from "../errors";
-import { loadBalancerPorts, type loadBalancerFor } from "../runtime/rules";
+import { loadBalancerPorts, type LoadBalancer } from "../runtime/rules";
 import { planAddresses, planSite, verifySettings, type SiteOptions, type SitePlanRequest } from "../plan/site";
 import { ClientAccessArray } from "../resources/clientAccessArray";
 import { DnsARecord } from "../resources/dnsARecord";
@@ -99,7 +99,7 @@ export class CasArraySite extends pulumi.ComponentResource {
    * With rpcPorts: what the load balancer must publish, TCP 135 and the static ports with client-IP
    * affinity (undefined without rpcPorts: it does not apply).
    */
-  readonly loadBalancer: pulumi.Output<ReturnType<typeof loadBalancerFor> | undefined>;
+  readonly loadBalancer: pulumi.Output<LoadBalancer | undefined>;
   /** With loadBalancer: the site's NlbCluster child. */
   readonly nlbCluster: pulumi.Output<NlbCluster | undefined>;
   /** With loadBalancer: the cluster's nodes and their states (Converged, Stopped, ...); undefined without it. */

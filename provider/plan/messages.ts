@@ -185,8 +185,10 @@ export function render(f: Finding): string[] {
     case "nlb-planned":
     case "ports-refused":
       return [f.text];
-    case "port-outside-range":
-      return [staticRpcPortAdvice(f.label, f.port) ?? ""].filter((s) => s !== "");
+    case "port-outside-range": {
+      const advice = staticRpcPortAdvice(f.label, f.port);
+      return advice === undefined ? [] : [advice];
+    }
     case "cas-unreachable":
       return [casUnreachable(f.site, f.server, f.reason)];
     case "ports-published":

@@ -2,7 +2,7 @@
 // gives every Exchange 2010 Client Access server of an AD site the same two static RPC ports, so
 // a load balancer can publish TCP 135 and those two ports. Runtime logic: runtime/staticRpcPorts.ts.
 import * as pulumi from "@pulumi/pulumi";
-import type { loadBalancerFor } from "../runtime/rules";
+import type { LoadBalancer } from "../runtime/rules";
 import type { ServerPortState } from "../runtime/staticRpcPorts";
 import type { ConnectionInput, ServerConnectionInput } from "../shell/connection";
 import type { PortSetting } from "../windows/rpcPorts";
@@ -47,7 +47,7 @@ export class StaticRpcPorts extends DynamicResource {
   /** Per server: the configured and the listening ports. */
   declare readonly servers: pulumi.Output<StaticRpcPortsServer[]>;
   /** What the load balancer must publish: TCP 135 and the two ports, with client-IP affinity. */
-  declare readonly loadBalancer: pulumi.Output<ReturnType<typeof loadBalancerFor>>;
+  declare readonly loadBalancer: pulumi.Output<LoadBalancer>;
 
   constructor(name: string, args: StaticRpcPortsArgs, opts?: pulumi.CustomResourceOptions) {
     super(

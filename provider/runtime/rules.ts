@@ -293,7 +293,15 @@ export function loadBalancerPorts(pair?: StaticRpcPortPair): number[] {
 }
 
 /** What the load balancer in front of a site's array must publish once its servers have static ports. */
-export function loadBalancerFor(pair: StaticRpcPortPair): { protocol: "TCP"; ports: number[]; affinity: string } {
+export const LoadBalancerSchema = z.object({
+  protocol: z.literal("TCP"),
+  ports: z.array(z.number()),
+  affinity: z.string(),
+});
+export type LoadBalancer = z.infer<typeof LoadBalancerSchema>;
+
+/** The load balancer a site's array needs for these static ports. */
+export function loadBalancerFor(pair: StaticRpcPortPair): LoadBalancer {
   return {
     protocol: "TCP",
     ports: loadBalancerPorts(pair),
@@ -301,15 +309,19 @@ export function loadBalancerFor(pair: StaticRpcPortPair): { protocol: "TCP"; por
   };
 }
 
-/** Why a port is outside the recommended range (a warning), or undefined. */
-export function staticRpcPortAdvice(label: string, port: number): string | undefined {
-  if (isRecommendedRpcPort(port)) return undefined;
+/** The advice on a static port outside the recommended range (portsOutsideRange says which). */
+export function portRangeAdvice(label: string, port: number): string {
   return (
     `${label} port ${port} is outside ${RECOMMENDED_RPC_PORTS.from}-${RECOMMENDED_RPC_PORTS.to}, ` +
     "the range Exchange's Best Practices Analyzer recommends for static RPC ports: " +
     "it lies above the dynamic range (6005-59530) that Exchange 2010 gives RPC, " +
     "so no other service can take the port first."
   );
+}
+
+/** The advice on a port when it is outside the recommended range, or undefined. */
+export function staticRpcPortAdvice(label: string, port: number): string | undefined {
+  return isRecommendedRpcPort(port) ? undefined : portRangeAdvice(label, port);
 }
 
 /** An AdminDisplayVersion ("Version 14.3 (Build 123.4)") as major and minor, or undefined. */

@@ -25,6 +25,8 @@ import {
   type ServerConnection,
 } from "../shell";
 import {
+  configuredPorts,
+  DYNAMIC_PORTS,
   forgetServerPorts,
   PortPairSchema,
   PortSettingSchema,
@@ -43,12 +45,13 @@ import { droppingSessions } from "../messages";
 import {
   exchangeVersion,
   loadBalancerFor,
+  LoadBalancerSchema,
   OnDelete,
   PlannedBySite,
+  portRangeAdvice,
   portsOutsideRange,
   SiteName,
   StaticRpcPort,
-  staticRpcPortAdvice,
   StaticRpcPortPair,
 } from "./rules";
 import { causeOf, ExchangeCasError, isExchangeCasError } from "../errors";
@@ -105,14 +108,11 @@ const OutputsSchema = InputsSchema.extend({
   siteName: z.string(),
   servers: z.array(ServerPortStateSchema),
   /** What the load balancer in front of the array must publish. */
-  loadBalancer: z.object({ protocol: z.literal("TCP"), ports: z.array(z.number()), affinity: z.string() }),
+  loadBalancer: LoadBalancerSchema,
   /** What each server had before this resource first changed it: put back on delete. */
   previous: z.array(Previous).catch([]),
 });
 export type StaticRpcPortsOutputs = z.infer<typeof OutputsSchema>;
-
-/** The ports a server is to have (null: dynamic). */
-type Wanted = PortPair;
 
 /** How each server is reached: serverConnection, else its default (siteConnections, beside the schemas). */
 export function serverConnectionOf(
@@ -126,7 +126,7 @@ function matches(setting: PortSetting, port: number | null): boolean {
   return setting.configured === port && setting.listening.includes(port) && setting.state === "Running";
 }
 
-function inSync(ports: ServerPorts, wanted: Wanted): boolean {
+function inSync(ports: ServerPorts, wanted: PortPair): boolean {
   return matches(ports.rpcClientAccess, wanted.rpcClientAccess) && matches(ports.addressBook, wanted.addressBook);
 }
 
@@ -163,7 +163,7 @@ function describeSetting(
   return undefined;
 }
 
-function describeDrift(ports: ServerPorts, wanted: Wanted): string {
+function describeDrift(ports: ServerPorts, wanted: PortPair): string {
   const parts = [
     describeSetting("TCP/IP Port", "MSExchangeRPC", ports.rpcClientAccess, wanted.rpcClientAccess, "REG_DWORD"),
     describeSetting("RpcTcpPort", "MSExchangeAB", ports.addressBook, wanted.addressBook, "REG_SZ"),
@@ -171,7 +171,7 @@ function describeDrift(ports: ServerPorts, wanted: Wanted): string {
   return parts.join("; ");
 }
 
-function describeTarget(wanted: Wanted, tense: "will be" | "was"): string {
+function describeTarget(wanted: PortPair, tense: "will be" | "was"): string {
   const rpc =
     wanted.rpcClientAccess === null
       ? `TCP/IP Port ${tense} removed`
@@ -278,7 +278,7 @@ function refuseUnreachable(
   inputs: StaticRpcPortsInputs,
   found: Survey,
   change: "create" | "ports",
-  olds?: Wanted,
+  olds?: PortPair,
 ): void {
   if (found.unreachable.length === 0) return;
   const via = serverConnectionOf(inputs);
@@ -327,11 +327,11 @@ function describeKnown(known: ServerPortState): string {
   return `TCP/IP Port ${port(known.rpcClientAccess)}, RpcTcpPort ${port(known.addressBook)}, as last read`;
 }
 
-function wantedOf(inputs: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">): Wanted {
+function wantedOf(inputs: Pick<StaticRpcPortsInputs, "rpcClientAccess" | "addressBook">): PortPair {
   return { rpcClientAccess: inputs.rpcClientAccess, addressBook: inputs.addressBook };
 }
 
-function describePair(pair: Wanted): string {
+function describePair(pair: PortPair): string {
   return `TCP/IP Port ${pair.rpcClientAccess ?? "dynamic"}, RpcTcpPort ${pair.addressBook ?? "dynamic"}`;
 }
 
@@ -340,7 +340,7 @@ function describePair(pair: Wanted): string {
  * what an earlier, interrupted apply left kept on the servers (after a finished one, every server
  * it changed keeps what it had until the destroy, so only a create can tell).
  */
-function announce(site: string, found: Survey, wanted: Wanted, first = false): void {
+function announce(site: string, found: Survey, wanted: PortPair, first = false): void {
   const pending = found.servers.filter((s) => !inSync(s.ports, wanted));
   pending.forEach(({ server, ports }, i) => {
     const next = pending[i + 1];
@@ -366,7 +366,7 @@ function announce(site: string, found: Survey, wanted: Wanted, first = false): v
   }
 }
 
-function serverState(server: ExchangeServer, ports: ServerPorts, wanted: Wanted): ServerPortState {
+function serverState(server: ExchangeServer, ports: ServerPorts, wanted: PortPair): ServerPortState {
   return {
     server: server.name,
     fqdn: server.fqdn,
@@ -410,16 +410,13 @@ export function recordPrevious(previous: Previous[], found: Pick<Survey, "server
   const kept = new Map(previous.map((p) => [p.server.toLowerCase(), p]));
   for (const { server, ports } of found.servers) {
     if (kept.has(server.name.toLowerCase())) continue;
-    const before = ports.kept ?? {
-      rpcClientAccess: ports.rpcClientAccess.configured,
-      addressBook: ports.addressBook.configured,
-    };
+    const before = ports.kept ?? configuredPorts(ports);
     kept.set(server.name.toLowerCase(), { server: server.name, ...before });
   }
   return [...kept.values()].sort((a, b) => a.server.localeCompare(b.server));
 }
 
-function previousFor(previous: Previous[], server: string): Wanted | undefined {
+function previousFor(previous: Previous[], server: string): PortPair | undefined {
   const p = previous.find((e) => sameName(e.server, server));
   return p === undefined ? undefined : { rpcClientAccess: p.rpcClientAccess, addressBook: p.addressBook };
 }
@@ -439,10 +436,8 @@ async function converge(
   const via = serverConnectionOf(inputs);
   const done: string[] = [];
   const after: Survey["servers"] = [];
-  const wantedFor = (server: string): Wanted =>
-    mode === "apply"
-      ? wantedOf(inputs)
-      : (previousFor(previous, server) ?? { rpcClientAccess: null, addressBook: null });
+  const wantedFor = (server: string): PortPair =>
+    mode === "apply" ? wantedOf(inputs) : (previousFor(previous, server) ?? DYNAMIC_PORTS);
   for (const [i, { server, ports }] of found.servers.entries()) {
     const wanted = wantedFor(server.name);
     if (inSync(ports, wanted)) {
@@ -459,15 +454,7 @@ async function converge(
     try {
       now =
         mode === "apply"
-          ? await setServerPorts(
-              via,
-              server.fqdn,
-              wanted,
-              previousFor(previous, server.name) ?? {
-                rpcClientAccess: ports.rpcClientAccess.configured,
-                addressBook: ports.addressBook.configured,
-              },
-            )
+          ? await setServerPorts(via, server.fqdn, wanted, previousFor(previous, server.name) ?? configuredPorts(ports))
           : await restoreServerPorts(via, server.fqdn, wanted);
     } catch (e) {
       throw new ExchangeCasError(
@@ -508,7 +495,7 @@ function portsChanged(
   return olds.rpcClientAccess !== news.rpcClientAccess || olds.addressBook !== news.addressBook;
 }
 
-function oldWanted(olds: Record<string, unknown>): Wanted {
+function oldWanted(olds: Record<string, unknown>): PortPair {
   const port = (v: unknown) => (typeof v === "number" ? v : null);
   return { rpcClientAccess: port(olds.rpcClientAccess), addressBook: port(olds.addressBook) };
 }
@@ -517,12 +504,11 @@ function oldWanted(olds: Record<string, unknown>): Wanted {
 function notGivenBack(site: string, found: Survey, previous: Previous[]): string {
   const names = found.unreachable.map((u) => u.server.name);
   const one = names.length === 1;
-  const dynamic: Wanted = { rpcClientAccess: null, addressBook: null };
   const unreachable = found.unreachable
     .map(
       (u) =>
         `${u.server.name} cannot be reached (${u.reason}), ` +
-        `so it could not be given back ${describePair(previousFor(previous, u.server.name) ?? dynamic)}`,
+        `so it could not be given back ${describePair(previousFor(previous, u.server.name) ?? DYNAMIC_PORTS)}`,
     )
     .join("; ");
   const putBack = found.servers.map((s) => s.server.name);
@@ -544,14 +530,14 @@ export const staticRpcPorts = {
     const { inputs, failures } = checkProperties(shape, news);
     const rpc = inputs.rpcClientAccess;
     const ab = inputs.addressBook;
-    if (failures.length === 0 && typeof rpc === "number" && typeof ab === "number") {
-      // The pair's own rule (two different ports), as the site's plan checks it.
+    if (typeof rpc === "number" && typeof ab === "number") {
+      // The pair's own rule (two different ports), as the site's plan checks it, beside any other failure.
       const pair = StaticRpcPortPair.safeParse({ rpcClientAccess: rpc, addressBook: ab });
       for (const issue of pair.success ? [] : pair.error.issues)
         failures.push({ property: "addressBook", reason: `${issue.message}.` });
-      // The advice on the range, unless the site's plan gave it.
-      if (pair.success && inputs.plannedBySite !== true)
-        for (const { label, port } of portsOutsideRange(pair.data)) warn(staticRpcPortAdvice(label, port) ?? "");
+      // The advice on the range, for a declaration that is otherwise accepted, unless the site's plan gave it.
+      if (pair.success && failures.length === 0 && inputs.plannedBySite !== true)
+        for (const { label, port } of portsOutsideRange(pair.data)) warn(portRangeAdvice(label, port));
     }
     // A create: read the site's servers now, so the preview refuses what the apply would refuse
     // and says which servers restart. (An update is surveyed by diff, which has the old state;

@@ -62,6 +62,9 @@ const Port = z.number().int().min(1).max(65535);
 export const PortPairSchema = z.object({ rpcClientAccess: Port.nullable(), addressBook: Port.nullable() });
 export type PortPair = z.infer<typeof PortPairSchema>;
 
+/** Both ports dynamic: what a server has with neither value set. */
+export const DYNAMIC_PORTS: Readonly<PortPair> = { rpcClientAccess: null, addressBook: null };
+
 /** One registry value and the service that reads it. */
 export const PortSettingSchema = z.object({
   /** The port the value configures, when it is there with the type the service reads; else null (dynamic). */
@@ -92,6 +95,11 @@ export const ServerPortsSchema = z.object({
   kept: PortPairSchema.optional(),
 });
 export type ServerPorts = z.infer<typeof ServerPortsSchema>;
+
+/** The ports a server is configured with now, as the services read them (null: dynamic). */
+export function configuredPorts(ports: ServerPorts): PortPair {
+  return { rpcClientAccess: ports.rpcClientAccess.configured, addressBook: ports.addressBook.configured };
+}
 
 /**
  * What the script is asked to do: read; set `ports` (keeping `before` on the server first, unless
@@ -134,7 +142,7 @@ export const SCRIPT_PARAMETERS = [
 
 function scriptArguments(request: ServerPortsRequest): Record<(typeof SCRIPT_PARAMETERS)[number], string | number> {
   const port = (p: number | null) => p ?? 0;
-  const ports = "ports" in request ? request.ports : { rpcClientAccess: null, addressBook: null };
+  const ports = "ports" in request ? request.ports : DYNAMIC_PORTS;
   const before = "before" in request ? request.before : undefined;
   return {
     Action: request.action,

@@ -10,6 +10,7 @@ import {
   StaticRpcPortPair,
   staticRpcPortAdvice,
 } from "../../provider/runtime/rules";
+import { staticRpcPorts } from "../../provider/runtime/staticRpcPorts";
 import { parseServerPorts, serverPortsSpec, staticRpcPortsScript } from "../../provider/windows/rpcPorts";
 import { bootstrapScript } from "../../provider/shell/bootstrap";
 import { ServerConnectionSchema } from "../../provider/shell/connection";
@@ -162,6 +163,21 @@ describe("the winrm server connection", () => {
     const parsed = ServerConnectionSchema.safeParse({ kind: "exchange", connectionUri: "http://x/PowerShell/" });
     expect(parsed.error?.issues[0]?.message).toBe(
       'kind "exchange" is not a server connection kind: use lab, winrm or ssh',
+    );
+  });
+});
+
+describe("the resource's check, before it reads any server", () => {
+  const connection = { kind: "lab", statePath: "/nonexistent/state.json", modulePath: "/nonexistent/ExchangeLab.psd1" };
+
+  it("says every failure at once: equal ports beside a bad site name", async () => {
+    const { failures } = await staticRpcPorts.check(
+      {},
+      { site: " HeadOffice", rpcClientAccess: 59532, addressBook: 59532, connection },
+    );
+    expect(failures.map((f) => f.property)).toEqual(["site", "addressBook"]);
+    expect(failures[1]?.reason).toBe(
+      "rpcClientAccess and addressBook must be two different ports (both are 59532): each service listens on its own.",
     );
   });
 });
