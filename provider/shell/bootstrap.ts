@@ -78,6 +78,11 @@ export function excasServerModulePath(): string {
   return psModulePath("ExcasServer");
 }
 
+/** The line that imports the module at `path` into the session's global scope, afresh. */
+function importGlobal(path: string): string {
+  return `Import-Module -Name ${psQuote(path)} -Global -Force -DisableNameChecking -ErrorAction Stop`;
+}
+
 /** A PSCredential built in the script from quoted literals (the password is in no argument or environment). */
 function psCredential(username: string, password: string): string {
   return (
@@ -95,11 +100,10 @@ export function bootstrapScript(connection: SessionConnection, password?: string
     case "lab":
       return [
         `$env:EXCHANGE_LAB_STATE = ${psQuote(resolveLabPath(connection.statePath))}`,
-        `Import-Module -Name ${psQuote(resolveLabPath(connection.modulePath))} -Global ` +
-          "-Force -DisableNameChecking -ErrorAction Stop",
+        importGlobal(resolveLabPath(connection.modulePath)),
         // The lab's DNS cmdlets run in this process; the provider reaches them as it does a jump host's.
-        `Import-Module -Name ${psQuote(excasDnsModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
-        `Import-Module -Name ${psQuote(excasServerModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        importGlobal(excasDnsModulePath()),
+        importGlobal(excasServerModulePath()),
         // The lab runs on this machine: the server the session is on is named by its host name.
         `$global:ExcasEndpointName = [System.Net.Dns]::GetHostName()`,
         // Its servers are reached through the lab's Invoke-Command -ComputerName, without options.
@@ -108,7 +112,7 @@ export function bootstrapScript(connection: SessionConnection, password?: string
     case "winrm": {
       // A local session: each server command is Invoke-Command -ComputerName <server> @ExcasServerOptions.
       const lines = [
-        `Import-Module -Name ${psQuote(excasServerModulePath())} -Global -Force -DisableNameChecking -ErrorAction Stop`,
+        importGlobal(excasServerModulePath()),
         `$global:ExcasServerOptions = @{ Authentication = ${psQuote(connection.authentication)} }`,
       ];
       if (connection.useSsl === true) lines.push(`$global:ExcasServerOptions.UseSSL = $true`);
