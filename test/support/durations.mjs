@@ -1,5 +1,5 @@
-// Writes test/support/durations.json (the committed order of longestFirst.ts) from the last run's
-// .test-results/timings.json: each passed file's wall time, as `project|file` → ms.
+// Writes test/support/durations.json (the order LongestFirst in vitest.config.mts falls back on)
+// from the last run's .test-results/timings.json: each passed file's wall time, as `project|file` → ms.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
