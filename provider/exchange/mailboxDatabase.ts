@@ -182,11 +182,11 @@ class DatabaseClient {
   }
 
   /** Every database matching `identity` (several only for a duplicated name); [] when none. */
-  async get(identity: string): Promise<MailboxDatabase[]> {
+  async get(identity: string, options: ReadOptions = {}): Promise<MailboxDatabase[]> {
     const leave = this.table.enter();
     try {
       if (prefetchEnabled()) {
-        const rows = await this.table.take(identity);
+        const rows = await this.table.take(identity, options);
         if (rows !== undefined) return rows;
       }
       return await this.reads.load(identity);
@@ -345,6 +345,18 @@ function client(connection: Connection): DatabaseClient {
   return perConnection("mailbox-databases", connection, () => new DatabaseClient(connection));
 }
 
+/** How a read may be answered. */
+export interface ReadOptions {
+  /**
+   * The read that comes right before this process writes the database (a create or update after
+   * its check read it): it may be answered from the table read even when that table read
+   * answered the database before in this burst (its check), within the table read's other bounds
+   * (never after this process's own write of it, at most 60 s old, the burst not over). The write
+   * is read back with a command that starts after it.
+   */
+  again?: boolean;
+}
+
 /**
  * The database with this identity (name, Guid or DN), or undefined when Exchange does not find
  * it. Exchange returns every database of a duplicated name; that is an error here.
@@ -352,8 +364,9 @@ function client(connection: Connection): DatabaseClient {
 export async function getMailboxDatabase(
   connection: Connection,
   identity: string,
+  options: ReadOptions = {},
 ): Promise<MailboxDatabase | undefined> {
-  const rows = await client(connection).get(identity);
+  const rows = await client(connection).get(identity, options);
   if (rows.length > 1) {
     throw new ExchangeCasError(
       "ambiguous",

@@ -182,7 +182,8 @@ export const mailboxDatabaseRpcSetting = {
   async create(raw: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, raw, "MailboxDatabaseRpcSetting");
     const { connection } = inputs;
-    const db = await getMailboxDatabase(connection, inputs.database);
+    // Its check read the database a moment ago, in the same burst: that answer may be given again.
+    const db = await getMailboxDatabase(connection, inputs.database, { again: true });
     if (db === undefined) {
       throw new ExchangeCasError(
         "not-found",
@@ -254,7 +255,7 @@ export const mailboxDatabaseRpcSetting = {
   async update(id: string, olds: MailboxDatabaseRpcSettingOutputs, news: Record<string, unknown>) {
     const inputs = parseChecked(InputsSchema, news, "MailboxDatabaseRpcSetting");
     const { connection } = inputs;
-    const db = await getMailboxDatabase(connection, id);
+    const db = await getMailboxDatabase(connection, id, { again: true });
     if (db === undefined) {
       throw new ExchangeCasError(
         "gone",

@@ -4,6 +4,8 @@
 // - this process has started no write that could change that object since the table read
 //   started (own writes are tracked per object, or for the whole table),
 // - the object has not been answered from this table read before (each object at most once),
+//   unless the read says it may repeat an answer (`again`: the read before this process's own
+//   write of that object, whose first read in the burst was this table read's answer too),
 // - the table read is at most `maxAgeMs` old, and the kind has not been idle for `idleMs`
 //   (no reads or writes of it: a new operation, or a test step, starts with a fresh read).
 // What it gives up: such a read may miss a change made by SOMEONE ELSE after the table read
@@ -129,9 +131,11 @@ export class TableSnapshot<R> {
 
   /**
    * The rows for `identity` if the table read may answer this read (and marks them answered);
-   * undefined when the read must be made fresh.
+   * undefined when the read must be made fresh. With `again`, rows this table read answered
+   * before may be given again (every other rule still holds: no write of this process since the
+   * table read started, not expired, the burst not over).
    */
-  async take(identity: string): Promise<R[] | undefined> {
+  async take(identity: string, options: { again?: boolean } = {}): Promise<R[] | undefined> {
     const table = this.current;
     if (table === undefined) return undefined;
     if (this.expired(table)) {
@@ -144,7 +148,7 @@ export class TableSnapshot<R> {
     if (rows === undefined || rows.length === 0) return undefined;
     if (this.wholeTableWrite > table.startedAt) return undefined;
     for (const row of rows) {
-      if (table.served.has(row)) return undefined;
+      if (options.again !== true && table.served.has(row)) return undefined;
       if (this.options.aliases(row).some((alias) => (this.writes.get(alias) ?? 0) > table.startedAt)) return undefined;
     }
     for (const row of rows) table.served.add(row);

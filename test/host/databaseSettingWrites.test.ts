@@ -1,14 +1,16 @@
 // What a MailboxDatabaseRpcSetting's create costs in commands, through the real dynamic-provider
-// host against the article's lab (issue 25): a Get for its check and one for its create, one Set and one read back per database
+// host against the article's lab (issue 25): with strict reads a Get for its check and one for its
+// create, with the table read (the default) the create's read answered by the table read its check
+// took; then one Set and one read back per database
 // (DESIGN: every write is followed by a read, so the outputs are what Exchange reports, here the
 // array's FQDN as Exchange stores it, whatever case the value was given in), and nothing else per
 // database. Counts come from the host's session registry
 // (EXCHANGE_CAS_STATS=1, printed when it exits); how long anything takes is for npm run bench.
 import { afterEach, describe, expect } from "vitest";
-import { create } from "../support/apply";
+import { create, resourceType } from "../support/apply";
 import { register, type Registration } from "../support/contract";
 import { labTest as it } from "../support/fixtures";
-import { Host } from "../support/host";
+import { Host, urnOf } from "../support/host";
 import { labDatabases, type Lab } from "../support/lab";
 
 const ARRAY_FQDN = "outlook-ho.exchangeserverpro.net";
@@ -23,8 +25,8 @@ afterEach(async () => {
   host = undefined;
 });
 
-async function startHost(): Promise<Host> {
-  host = await Host.start(ENV);
+async function startHost(env: Record<string, string> = ENV): Promise<Host> {
+  host = await Host.start(env);
   await host.configure();
   return host;
 }
@@ -75,5 +77,29 @@ describe("MailboxDatabaseRpcSetting's writes", () => {
     const commands = await commandsRun(h);
     // Each database: its check's read, its create's read, its Set, its read back.
     expect(commands).toEqual({ "Get-MailboxDatabase": 9, "Set-MailboxDatabase": 3 });
+  });
+
+  it("answers each create's read from the table read its check took, and still reads each Set back", async ({ lab }) => {
+    await lab.pwsh(`$null = New-ClientAccessArray -Name cas-headoffice -Fqdn ${ARRAY_FQDN} -Site HeadOffice`);
+    // The table read on (the default), one burst for the whole test however slow the machine.
+    const h = await startHost({ EXCHANGE_CAS_STATS: "1", EXCHANGE_CAS_TABLE_IDLE_MS: "600000" });
+    const regs = await settings(lab, ["MB-HO-01", "MB-HO-02", "MB-HO-03"], "cas-headoffice");
+    const urns = regs.map((reg) => urnOf(resourceType(reg), reg.name));
+    // The checks together (one table read of every database), then each create on its own.
+    const checked = await Promise.all(regs.map((reg, i) => h.check(urns[i] as string, {}, reg.inputs)));
+    const outputs = [];
+    for (const [i, c] of checked.entries()) {
+      expect(c.failures).toEqual([]);
+      outputs.push((await h.create(urns[i] as string, c.inputs)).properties);
+    }
+    for (const out of outputs) {
+      expect(out).toMatchObject({
+        rpcClientAccessServer: ARRAY_FQDN,
+        previousRpcClientAccessServer: "HO-EX2010-MB1.exchangeserverpro.net",
+      });
+    }
+    expect(await labDatabases(lab)).toMatchObject({ "MB-HO-01": ARRAY_FQDN, "MB-HO-02": ARRAY_FQDN, "MB-HO-03": ARRAY_FQDN });
+    // The checks' table read, then per database its Set and its read back: no second read before the Set.
+    expect(await commandsRun(h)).toEqual({ "Get-MailboxDatabase": 4, "Set-MailboxDatabase": 3 });
   });
 });

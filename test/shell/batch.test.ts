@@ -205,6 +205,20 @@ localOnly(() => {
       expect(counted("Get-MailboxDatabase") - before).toBe(2);
     });
 
+    it("answers the read before a write (again) from the table read that answered the database's check, not after the write", async ({
+      own: { connection },
+    }) => {
+      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      const before = counted("Get-MailboxDatabase");
+      // Answered before from this table read: without `again` it is read fresh, with it not.
+      expect((await getMailboxDatabase(connection, "MB-HO-01", { again: true }))?.rpcClientAccessServer).toBe(MB1);
+      expect(counted("Get-MailboxDatabase") - before).toBe(0);
+      // After this process's own write, `again` changes nothing: the write is read back fresh.
+      await setRpcClientAccessServer(connection, "MB-HO-01", "HO-EX2010-MB2");
+      expect((await getMailboxDatabase(connection, "MB-HO-01", { again: true }))?.rpcClientAccessServer).toBe(MB2);
+      expect(counted("Get-MailboxDatabase") - before).toBe(1);
+    });
+
     it("never answers a read after this process's own write from a table read taken before it", async ({
       own: { connection },
     }) => {

@@ -281,6 +281,21 @@ describe("TableSnapshot", () => {
     expect(await snap.take("DB3")).toBeUndefined();
   });
 
+  it("answers an object again only when the read says it may, and never after this process's write to it", async () => {
+    const snap = snapshot();
+    snap.enter(); // a read under way: the burst goes on
+    snap.begin().fill([DB1, DB2]);
+    expect(await snap.take("DB1")).toEqual([DB1]);
+    expect(await snap.take("DB1")).toBeUndefined();
+    expect(await snap.take("db1", { again: true })).toEqual([DB1]);
+    // Not answered before: `again` answers it as a first read would, once without it afterwards.
+    expect(await snap.take("DB2", { again: true })).toEqual([DB2]);
+    expect(await snap.take("DB2")).toBeUndefined();
+    snap.beginWrite("DB1")();
+    expect(await snap.take("DB1", { again: true })).toBeUndefined();
+    expect(await snap.take("DB2", { again: true })).toEqual([DB2]);
+  });
+
   it("answers nothing without a table read", async () => {
     expect(await snapshot().take("DB1")).toBeUndefined();
   });
