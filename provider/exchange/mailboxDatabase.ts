@@ -123,6 +123,9 @@ export function parseMailboxDatabaseRows(data: unknown[]): MailboxDatabase[] {
  */
 const TABLE_MAX_AGE_MS = 60_000;
 
+/** Reads of at least 1/WHOLE_TABLE_SHARE of the databases at once read them all (wholeTableCheaper). */
+const WHOLE_TABLE_SHARE = 4;
+
 function tableIdleMs(): number {
   return setting("EXCHANGE_CAS_TABLE_IDLE_MS");
 }
@@ -196,8 +199,21 @@ class DatabaseClient {
   }
 
   private planRead(ids: string[]): BatchPlan<MailboxDatabase[]> {
-    if (ids.length >= 2 && prefetchEnabled() && this.table.wanted) return this.planTableRead(ids);
+    if (ids.length >= 2 && prefetchEnabled() && (this.table.wanted || this.wholeTableCheaper(ids.length)))
+      return this.planTableRead(ids);
     return this.planTargeted(ids);
+  }
+
+  /**
+   * Whether reading every database again costs less than piping `count` identities into one Get:
+   * Exchange looks each piped identity up on its own, where one read of every database is one
+   * search, so past a quarter of the table (the read-back of a whole site's Sets, databases as one
+   * resource) the new table read is the cheaper one. It starts after the reads were requested, as a
+   * piped Get would, so it answers them fresh (a read-back sees its Set).
+   */
+  private wholeTableCheaper(count: number): boolean {
+    const size = this.table.size;
+    return size !== undefined && count * WHOLE_TABLE_SHARE >= size;
   }
 
   /** Several asked at once and no table read in use: read every database, keep it for the burst. */

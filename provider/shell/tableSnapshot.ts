@@ -83,6 +83,11 @@ export class TableSnapshot<R> {
     };
   }
 
+  /** How many rows the table read in use holds (undefined while none is filled). */
+  get size(): number | undefined {
+    return this.current?.rows?.length;
+  }
+
   /** Whether a table read taken now would still be in use: none is, or the one there expired. */
   get wanted(): boolean {
     return this.current === undefined || this.expired(this.current);

@@ -296,6 +296,17 @@ describe("TableSnapshot", () => {
     expect(await snap.take("DB2", { again: true })).toEqual([DB2]);
   });
 
+  it("tells how many rows the table read in use holds, none while it is not filled or after it failed", () => {
+    const snap = snapshot();
+    expect(snap.size).toBeUndefined();
+    const table = snap.begin();
+    expect(snap.size).toBeUndefined();
+    table.fill([DB1, DB2]);
+    expect(snap.size).toBe(2);
+    snap.begin().fail();
+    expect(snap.size).toBeUndefined();
+  });
+
   it("answers nothing without a table read", async () => {
     expect(await snapshot().take("DB1")).toBeUndefined();
   });
