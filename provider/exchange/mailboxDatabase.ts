@@ -6,8 +6,10 @@
 // reads and writes are batched per connection (shell/batcher.ts, shell/tableSnapshot.ts):
 // - reads requested together become ONE Get-MailboxDatabase: the identities piped into it (one
 //   remote pipeline, one round trip), or, when several arrive at once and no table read is in
-//   use, one Get-MailboxDatabase of every database, kept as a TableSnapshot for the operation's
-//   later reads (never for a database this process wrote since, never twice for one database);
+//   use (or they are a quarter of the databases or more), one Get-MailboxDatabase of every
+//   database, kept as a TableSnapshot for the operation's later reads (never for a database this
+//   process wrote since; never twice for one database, except the read right before this
+//   process writes it, its create's after its check's: ReadOptions.again);
 // - Sets requested together go to pwsh in one line, each its own command with its own envelope,
 //   so each database's error is its own.
 // EXCHANGE_CAS_READ_PREFETCH=0 turns the table read off: then every read is answered by a

@@ -79,7 +79,9 @@ describe("MailboxDatabaseRpcSetting's writes", () => {
     expect(commands).toEqual({ "Get-MailboxDatabase": 9, "Set-MailboxDatabase": 3 });
   });
 
-  it("answers each create's read from the table read its check took, and still reads each Set back", async ({ lab }) => {
+  it("answers each create's read from the table read its check took, and still reads each Set back", async ({
+    lab,
+  }) => {
     await lab.pwsh(`$null = New-ClientAccessArray -Name cas-headoffice -Fqdn ${ARRAY_FQDN} -Site HeadOffice`);
     // The table read on (the default), one burst for the whole test however slow the machine.
     const h = await startHost({ EXCHANGE_CAS_STATS: "1", EXCHANGE_CAS_TABLE_IDLE_MS: "600000" });
@@ -98,7 +100,11 @@ describe("MailboxDatabaseRpcSetting's writes", () => {
         previousRpcClientAccessServer: "HO-EX2010-MB1.exchangeserverpro.net",
       });
     }
-    expect(await labDatabases(lab)).toMatchObject({ "MB-HO-01": ARRAY_FQDN, "MB-HO-02": ARRAY_FQDN, "MB-HO-03": ARRAY_FQDN });
+    expect(await labDatabases(lab)).toMatchObject({
+      "MB-HO-01": ARRAY_FQDN,
+      "MB-HO-02": ARRAY_FQDN,
+      "MB-HO-03": ARRAY_FQDN,
+    });
     // The checks' table read, then per database its Set and its read back: no second read before the Set.
     expect(await commandsRun(h)).toEqual({ "Get-MailboxDatabase": 4, "Set-MailboxDatabase": 3 });
   });
