@@ -18,7 +18,7 @@ import { setting } from "../settings";
 import { z } from "zod";
 import { Batcher, type BatchPlan, type Outcome } from "../shell/batcher";
 import { perConnection } from "../shell/processGlobal";
-import { TableSnapshot } from "../shell/tableSnapshot";
+import { TableSnapshot, type TakeOptions } from "../shell/tableSnapshot";
 import { batchMemberError, noEnvelopeError } from "../shell/errors";
 import {
   parseRows,
@@ -218,7 +218,10 @@ class DatabaseClient {
     return size !== undefined && count * WHOLE_TABLE_SHARE >= size;
   }
 
-  /** Several asked at once and no table read in use: read every database, keep it for the burst. */
+  /**
+   * Several asked at once, and no table read in use or a quarter of the databases or more asked:
+   * read every database, keep it for the burst.
+   */
   private planTableRead(ids: string[]): BatchPlan<MailboxDatabase[]> {
     const table = this.table.begin();
     let settled = false;
@@ -363,17 +366,14 @@ function client(connection: Connection): DatabaseClient {
   return perConnection("mailbox-databases", connection, () => new DatabaseClient(connection));
 }
 
-/** How a read may be answered. */
-export interface ReadOptions {
-  /**
-   * The read that comes right before this process writes the database (a create or update after
-   * its check read it): it may be answered from the table read even when that table read
-   * answered the database before in this burst (its check), within the table read's other bounds
-   * (never after this process's own write of it, at most 60 s old, the burst not over). The write
-   * is read back with a command that starts after it.
-   */
-  again?: boolean;
-}
+/**
+ * How a read may be answered. `again`: the read that comes right before this process writes the
+ * database (a create or update after its check read it) may be answered from the table read even
+ * when that table read answered the database before in this burst (its check), within the table
+ * read's other bounds (never after this process's own write of it, at most 60 s old, the burst not
+ * over). The write is read back with a command that starts after it.
+ */
+export type ReadOptions = TakeOptions;
 
 /**
  * The database with this identity (name, Guid or DN), or undefined when Exchange does not find

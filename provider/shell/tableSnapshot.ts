@@ -31,6 +31,12 @@ export interface TableSnapshotOptions<R> {
   idleMs: number;
 }
 
+/** How `take` may answer. */
+export interface TakeOptions {
+  /** Rows this table read answered before may be given again (every other rule still holds). */
+  again?: boolean;
+}
+
 /** A whole-table read that may answer later reads of one burst (see the top of this file). */
 export class TableSnapshot<R> {
   private clock = 0;
@@ -140,7 +146,7 @@ export class TableSnapshot<R> {
    * before may be given again (every other rule still holds: no write of this process since the
    * table read started, not expired, the burst not over).
    */
-  async take(identity: string, options: { again?: boolean } = {}): Promise<R[] | undefined> {
+  async take(identity: string, options: TakeOptions = {}): Promise<R[] | undefined> {
     const table = this.current;
     if (table === undefined) return undefined;
     if (this.expired(table)) {
