@@ -11,6 +11,7 @@ import {
   mailboxDatabaseBatching,
   newClientAccessArray,
   setRpcClientAccessServer,
+  type MailboxDatabase,
 } from "../../provider/exchange";
 import {
   ConnectionSchema,
@@ -60,6 +61,11 @@ function restoreEnvironment(): void {
 beforeEach(restoreEnvironment);
 afterAll(restoreEnvironment);
 
+/** The databases read at the same moment, so that their reads can share a command (see the describes). */
+function readTogether(connection: Connection, ids: string[]): Promise<(MailboxDatabase | undefined)[]> {
+  return Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
+}
+
 /** Commands of each cmdlet run by this process so far. */
 function counted(cmdlet: string): number {
   return sessions().stats.commands[cmdlet] ?? 0;
@@ -99,7 +105,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     await getMailboxDatabase(connection, "MB-HO-01"); // opens the session
     const before = { gets: counted("Get-MailboxDatabase"), trips: sessions().stats.roundTrips };
     const ids = ["MB-HO-03", "mb-ho-01", MB_BR_01, `{${MB_BR_01.toUpperCase()}}`, "RDB-HO-01", "MB-HO-03"];
-    const found = await Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
+    const found = await readTogether(connection, ids);
     expect(found.map((db) => db?.name)).toEqual([
       "MB-HO-03",
       "MB-HO-01",
@@ -118,9 +124,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
   }) => {
     await getMailboxDatabase(connection, "MB-HO-01");
     const before = counted("Get-MailboxDatabase");
-    const found = await Promise.all(
-      ["MB-HO-02", "MB-HO-99", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)),
-    );
+    const found = await readTogether(connection, ["MB-HO-02", "MB-HO-99", "MB-BR-01"]);
     expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", undefined, "MB-BR-01"]);
     // Exchange's not-found names no identity (TargetObject null), so the piped Get cannot say whose
     // it is: the database left without a row is read again with its own command.
@@ -135,7 +139,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
       await getMailboxDatabase(connection, "MB-HO-01");
       const before = counted("Get-MailboxDatabase");
       const ids = ["MB-HO-99", "MB-HO-02", "MB-XX-01", "MB-BR-01", "MB-HO-99"];
-      const found = await Promise.all(ids.map((id) => getMailboxDatabase(connection, id)));
+      const found = await readTogether(connection, ids);
       expect(found.map((db) => db?.name)).toEqual([undefined, "MB-HO-02", undefined, "MB-BR-01", undefined]);
       // The piped Get, then one Get for each distinct identity left without a row.
       expect(counted("Get-MailboxDatabase") - before).toBe(3);
@@ -149,9 +153,7 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
     // The next Get-MailboxDatabase item meets an AD error whose target is the cmdlet, not a database.
     await lab.pwsh("Add-ExchangeLabFault -Command Get-MailboxDatabase -Kind Error -Times 1 | Out-Null");
     const before = counted("Get-MailboxDatabase");
-    const found = await Promise.all(
-      ["MB-HO-02", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)),
-    );
+    const found = await readTogether(connection, ["MB-HO-02", "MB-HO-03", "MB-BR-01"]);
     expect(found.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03", "MB-BR-01"]);
     // The piped Get, then the one database left without an answer read on its own.
     expect(counted("Get-MailboxDatabase") - before).toBe(2);
@@ -165,11 +167,11 @@ describe("reads, strictly batched (EXCHANGE_CAS_READ_PREFETCH=0)", () => {
       await getMailboxDatabase(connection, "MB-HO-01");
       await lab.pwsh("Set-ExchangeLabLatency -ExchangeCommandMs 1500 | Out-Null");
       const start = mailboxDatabaseBatching(connection).reads.turns;
-      const first = Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      const first = readTogether(connection, ["MB-HO-01", "MB-HO-02"]);
       await until(() => mailboxDatabaseBatching(connection).reads.turns === start + 1);
       // The first command has started. Another admin changes MB-HO-03, then three reads arrive.
       changeBehindTheBack(lab, "MB-HO-03", "HO-EX2010-MB2");
-      const second = Promise.all(["MB-HO-03", "MB-HO-03", "MB-BR-01"].map((id) => getMailboxDatabase(connection, id)));
+      const second = readTogether(connection, ["MB-HO-03", "MB-HO-03", "MB-BR-01"]);
       expect((await first).map((db) => db?.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
       const later = await second;
       expect(later.map((db) => db?.rpcClientAccessServer)).toEqual([MB2, MB2, "BR-EX2010-MB.exchangeserverpro.net"]);
@@ -193,11 +195,11 @@ localOnly(() => {
     }) => {
       await getMailboxDatabase(connection, "MB-HO-01"); // opens the session; one database, one plain Get
       const before = counted("Get-MailboxDatabase");
-      const pair = await Promise.all(["MB-HO-02", "MB-HO-03"].map((id) => getMailboxDatabase(connection, id)));
+      const pair = await readTogether(connection, ["MB-HO-02", "MB-HO-03"]);
       expect(pair.map((db) => db?.name)).toEqual(["MB-HO-02", "MB-HO-03"]);
       expect(counted("Get-MailboxDatabase") - before).toBe(1);
       // Databases not read yet in this burst come from the table read, without a command.
-      const rest = await Promise.all(["RDB-HO-01", MB_BR_01].map((id) => getMailboxDatabase(connection, id)));
+      const rest = await readTogether(connection, ["RDB-HO-01", MB_BR_01]);
       expect(rest.map((db) => db?.name)).toEqual(["RDB-HO-01", "MB-BR-01"]);
       expect(counted("Get-MailboxDatabase") - before).toBe(1);
       // A database already answered from it is read fresh.
@@ -208,7 +210,7 @@ localOnly(() => {
     it("answers the read before a write (again) from the table read that answered the database's check, not after the write", async ({
       own: { connection },
     }) => {
-      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      await readTogether(connection, ["MB-HO-01", "MB-HO-02"]);
       const before = counted("Get-MailboxDatabase");
       // Answered before from this table read: without `again` it is read fresh, with it not.
       expect((await getMailboxDatabase(connection, "MB-HO-01", { again: true }))?.rpcClientAccessServer).toBe(MB1);
@@ -222,12 +224,12 @@ localOnly(() => {
     it("reads every database again, not each one piped, when a quarter of them are asked at once", async ({
       own: { connection },
     }) => {
-      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      await readTogether(connection, ["MB-HO-01", "MB-HO-02"]);
       const before = counted("Get-MailboxDatabase");
       // MB-HO-03 written after that table read: the table read in use cannot answer it.
       await setRpcClientAccessServer(connection, "MB-HO-03", "HO-EX2010-MB2");
       // Two of the lab's five databases, both answered already: one new read of every database...
-      const again = await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      const again = await readTogether(connection, ["MB-HO-01", "MB-HO-02"]);
       expect(again.map((db) => db?.name)).toEqual(["MB-HO-01", "MB-HO-02"]);
       expect(counted("Get-MailboxDatabase") - before).toBe(1);
       // ...which started after the write ended, so it answers MB-HO-03 as written, without a command.
@@ -238,7 +240,7 @@ localOnly(() => {
     it("never answers a read after this process's own write from a table read taken before it", async ({
       own: { connection },
     }) => {
-      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      await readTogether(connection, ["MB-HO-01", "MB-HO-02"]);
       const before = counted("Get-MailboxDatabase");
       // MB-HO-03 is in the table read with its old value, and has not been answered from it.
       await setRpcClientAccessServer(connection, "b7e4d2c1-9f8a-4b3c-a1d2-e3f4a5b6c704", "HO-EX2010-MB2", "MB-HO-03");
@@ -269,7 +271,7 @@ localOnly(() => {
       own: { lab, connection },
     }) => {
       process.env.EXCHANGE_CAS_TABLE_IDLE_MS = "0";
-      await Promise.all(["MB-HO-01", "MB-HO-02"].map((id) => getMailboxDatabase(connection, id)));
+      await readTogether(connection, ["MB-HO-01", "MB-HO-02"]);
       const before = counted("Get-MailboxDatabase");
       await lab.pwsh("Set-MailboxDatabase -Identity RDB-HO-01 -RpcClientAccessServer HO-EX2010-MB2");
       expect((await getMailboxDatabase(connection, "RDB-HO-01"))?.rpcClientAccessServer).toBe(MB2);
